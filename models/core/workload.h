@@ -1,0 +1,131 @@
+// Workloads turn cycles into events. A workload is a sequence of runs: maximal cycle ranges in
+// which the CPL, the halted state and the per-cycle event rates are constant. Inside a run the
+// cumulative count of event e after k active cycles of its phase is floor(k * rate_e), with rates
+// exact rationals over kRateDen, so per-cycle and interval sums agree bit for bit (the basis of
+// the per-cycle/fast-mode equivalence, docs/architecture.md "Time").
+#pragma once
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/core/events.h"
+
+namespace pmusim {
+
+struct CpuConfig;
+
+constexpr uint64_t kRateDen = 1'000'000'000;  // rates are exact to 9 decimal places
+constexpr uint64_t kForever = std::numeric_limits<uint64_t>::max();
+
+struct Phase {
+    std::array<uint64_t, kNumEvents> rate{};  // numerator over kRateDen, events per active cycle
+};
+
+struct Run {
+    uint64_t begin = 0, end = kForever;  // [begin, end)
+    uint8_t cpl = 3;
+    bool halted = false;
+    const Phase* phase = nullptr;
+    uint64_t active_begin = 0;  // active (unhalted) cycles of the phase before `begin`
+};
+
+inline uint64_t floor_count(uint64_t rate, uint64_t k) {
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(k) * rate / kRateDen);
+}
+
+// Count of event e in cycles [a, b) of run r (a, b inside [r.begin, r.end]).
+inline uint64_t run_count(const Run& r, unsigned e, uint64_t a, uint64_t b) {
+    if (r.halted) return 0;
+    const uint64_t ka = r.active_begin + (a - r.begin), kb = r.active_begin + (b - r.begin);
+    return floor_count(r.phase->rate[e], kb) - floor_count(r.phase->rate[e], ka);
+}
+inline uint64_t run_count_mask(const Run& r, EventMask m, uint64_t a, uint64_t b) {
+    uint64_t s = 0;
+    for (unsigned e = 0; e < kNumEvents; ++e)
+        if (m & (1u << e)) s += run_count(r, e, a, b);
+    return s;
+}
+
+class Workload {
+public:
+    virtual ~Workload() = default;
+    // Called when the workload is attached to a machine: rates that depend on the CPU (slots per
+    // cycle) are fixed here.
+    virtual void bind(const CpuConfig& cpu) = 0;
+    // The run containing `cycle`.
+    virtual Run run_at(uint64_t cycle) const = 0;
+    virtual std::string describe() const = 0;
+    virtual std::unique_ptr<Workload> clone() const = 0;
+};
+
+// Events of one cycle.
+EventVector events_at(const Workload& w, uint64_t cycle);
+
+// Walks a workload cycle by cycle with Bresenham remainders (no division per cycle).
+class RunCursor {
+public:
+    void seek(const Workload& w, uint64_t cycle);
+    // Events of the current cycle; advances to the next one.
+    const EventVector& next(const Workload& w);
+    uint8_t cpl() const { return run_.cpl; }
+    bool halted() const { return run_.halted; }
+    const EventVector& last() const { return ev_; }
+
+private:
+    Run run_;
+    uint64_t cycle_ = 0, k_ = 0;
+    std::array<uint64_t, kNumEvents> rem_{};
+    EventVector ev_ = EventVector::Zero();
+    bool valid_ = false;
+};
+
+// The deterministic `steady` workload: constant per-cycle rates, with optional kernel-mode and
+// halted shares laid out periodically (halted first, then ring 0, then ring 3, in each period).
+struct SteadyParams {
+    double instructions = 1.5;
+    double branches = 0.25;
+    double branch_misses = 0.005;
+    double llc_references = 0.02;
+    double llc_misses = 0.004;
+    double ref_cycles = 1.0;  // reference cycles per unhalted core cycle
+    // Fractions of slots per TMA leaf: light ops, heavy ops, branch mispredicts, machine clears,
+    // fetch latency, fetch bandwidth, memory bound, core bound. Normalised to sum 1.
+    std::array<double, 8> slot_mix{0.35, 0.05, 0.05, 0.01, 0.12, 0.08, 0.22, 0.12};
+    double kernel_share = 0.0;
+    double halted_share = 0.0;
+    uint64_t period = 1000;  // cycles of one halted/kernel/user pattern
+};
+
+class SteadyWorkload : public Workload {
+public:
+    explicit SteadyWorkload(SteadyParams p);  // throws std::invalid_argument naming the field
+    void bind(const CpuConfig& cpu) override;
+    Run run_at(uint64_t cycle) const override;
+    std::string describe() const override;
+    std::unique_ptr<Workload> clone() const override { return std::make_unique<SteadyWorkload>(*this); }
+    const SteadyParams& params() const { return p_; }
+    const Phase& phase() const { return phase_; }
+
+private:
+    SteadyParams p_;
+    Phase phase_;
+    uint64_t halted_ = 0, kernel_ = 0;  // cycles per period
+};
+
+// Rate given as a double -> exact numerator over kRateDen (rounded to 9 decimals).
+uint64_t rate_numerator(double rate);
+
+}  // namespace pmusim
+
+namespace pmusim {
+// Ground truth: events of `mask` in cycles [a, b) whose CPL matches (kernel: CPL 0, user: CPL > 0).
+uint64_t count_events(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t a, uint64_t b);
+// Sets one named parameter of a steady workload (names as in SteadyParams and the slot-mix
+// leaves light_ops, heavy_ops, br_mispredict, machine_clears, fetch_latency, fetch_bandwidth,
+// memory_bound, core_bound). Throws std::invalid_argument naming an unknown parameter.
+void set_steady_param(SteadyParams& p, const std::string& name, double value);
+const std::vector<std::string>& steady_param_names();
+}  // namespace pmusim

@@ -1,0 +1,87 @@
+// CPU presets: what CPUID leaf 0xA and IA32_PERF_CAPABILITIES enumerate, plus the
+// non-architectural knobs (pipeline width, PERF_METRICS level 2) a preset implies.
+// Sources: SDM Vol.3B ch.18 (CPUID.0AH layout), docs/registers.md.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pmusim {
+
+// Raised for an invalid preset name or override; names the offending field.
+class ConfigError : public std::invalid_argument {
+public:
+    ConfigError(std::string field, const std::string& message)
+        : std::invalid_argument(field + ": " + message), field_(std::move(field)) {}
+    const std::string& field() const { return field_; }
+
+private:
+    std::string field_;
+};
+
+// IA32_PERF_CAPABILITIES bits the model acts on (SDM Table 35-2; PM-3; KAN-CLR).
+namespace perf_cap {
+constexpr uint64_t kFreezeWhileSmm = 1ull << 12;
+constexpr uint64_t kFwWrite = 1ull << 13;
+constexpr uint64_t kPebsBaseline = 1ull << 14;
+constexpr uint64_t kPerfMetrics = 1ull << 15;
+constexpr uint64_t kRdpmcMetricsClear = 1ull << 19;
+}  // namespace perf_cap
+
+constexpr unsigned kMaxGpCounters = 8;     // IA32_PMC0..7 / PERFEVTSEL0..7 address ranges
+constexpr unsigned kMaxFixedCounters = 4;  // IA32_FIXED_CTR0..3
+constexpr unsigned kNumArchEvents = 13;    // CPUID.0AH:EBX bits 0..12
+
+struct CpuConfig {
+    std::string preset;
+    // CPUID.0AH:EAX
+    unsigned version = 0;      // [7:0]
+    unsigned num_gp = 0;       // [15:8]
+    unsigned gp_width = 48;    // [23:16]
+    unsigned ebx_length = 0;   // [31:24]
+    uint32_t ebx_unavailable = 0;  // EBX: bit k = 1 means arch event k NOT available
+    uint32_t fixed_bitmap = 0;     // ECX (v5+): fixed counter i supported
+    unsigned num_fixed = 0;        // EDX[4:0]: contiguous fixed counters
+    unsigned fixed_width = 48;     // EDX[12:5]
+    bool anythread_deprecated = false;  // EDX[15]
+    bool pdcm = true;                   // CPUID.01H:ECX[15]: PERF_CAPABILITIES exists
+    uint64_t perf_capabilities = 0;
+    // Not enumerated by CPUID: properties of the core the preset stands for.
+    unsigned slots_per_cycle = 4;  // TMA Pipeline_Width
+    bool l2_metrics = false;       // PERF_METRICS bytes 4..7 implemented
+    bool topdown_events = false;   // TOPDOWN.*_SLOTS GP encodings exist (icelake and later)
+
+    bool has_global_ctrl() const { return version >= 2; }
+    bool has_status_set() const { return version >= 4; }
+    bool has_fixed(unsigned i) const {
+        if (version < 2 || i >= kMaxFixedCounters) return false;
+        return i < num_fixed || (version >= 5 && ((fixed_bitmap >> i) & 1u));
+    }
+    bool fw_write() const { return pdcm && (perf_capabilities & perf_cap::kFwWrite); }
+    bool perf_metrics() const { return pdcm && (perf_capabilities & perf_cap::kPerfMetrics); }
+    bool metrics_clear() const { return perf_metrics() && (perf_capabilities & perf_cap::kRdpmcMetricsClear); }
+    bool arch_event_available(unsigned k) const {
+        return k < ebx_length && !((ebx_unavailable >> k) & 1u);
+    }
+    uint64_t gp_mask() const { return gp_width >= 64 ? ~0ull : (1ull << gp_width) - 1; }
+    uint64_t fixed_mask() const { return fixed_width >= 64 ? ~0ull : (1ull << fixed_width) - 1; }
+    // Bit i for each GP counter, bit 32+i for each fixed counter.
+    uint64_t counter_bits() const;
+
+    uint32_t cpuid_eax() const;
+    uint32_t cpuid_ebx() const;
+    uint32_t cpuid_ecx() const;
+    uint32_t cpuid_edx() const;
+};
+
+// Overrides are name -> value (booleans as 0/1). Unknown names and invalid values throw ConfigError.
+using Overrides = std::map<std::string, uint64_t>;
+
+std::vector<std::string> preset_names();
+// The override names make_cpu_config accepts, with a one-line description each.
+const std::vector<std::pair<std::string, std::string>>& cpu_override_fields();
+CpuConfig make_cpu_config(const std::string& preset, const Overrides& overrides = {});
+
+}  // namespace pmusim

@@ -1,0 +1,63 @@
+// IA32_PMCx, IA32_A_PMCx and IA32_PERFEVTSELx (SDM 18.2.1, 18.2.6; KUT check_rdpmc,
+// check_gp_counters_write_width).
+#include "models/core/event_table.h"
+#include "models/pmu/pmu.h"
+
+namespace pmusim {
+
+namespace evtsel {
+constexpr uint64_t kUsr = 1ull << 16, kOs = 1ull << 17, kEdge = 1ull << 18, kInt = 1ull << 20, kEn = 1ull << 22,
+                   kInv = 1ull << 23;
+}  // namespace evtsel
+
+// Legacy alias: the low 32 bits, sign-extended from bit 31 to the counter width (SDM 18.9.3).
+void Pmu::write_pmc_legacy(unsigned i, uint64_t v) {
+    const uint64_t sext = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(v & 0xffffffffull)));
+    st_.counter[i] = sext & cpu_.gp_mask();
+}
+
+// Full-width alias: bits above the width were already rejected by the reserved mask.
+void Pmu::write_pmc_full(unsigned i, uint64_t v) { st_.counter[i] = v & cpu_.gp_mask(); }
+
+void Pmu::write_evtsel(unsigned i, uint64_t v) {
+    st_.evtsel[i] = v;
+    replan();
+}
+
+Pmu::CounterPlan Pmu::gp_plan(unsigned i) const {
+    CounterPlan p;
+    const uint64_t sel = st_.evtsel[i];
+    p.width_mask = cpu_.gp_mask();
+    const bool global = !cpu_.has_global_ctrl() || ((st_.global_ctrl >> i) & 1u);
+    if (!(sel & evtsel::kEn) || !global) return p;
+    if (sel & evtsel::kOs) p.ring_mask |= kRing0;
+    if (sel & evtsel::kUsr) p.ring_mask |= kRing3;
+    const EventEncoding* enc = find_encoding(sel & 0xff, (sel >> 8) & 0xff);
+    // Unknown encodings count nothing; TOPDOWN.* encodings only where the core has them.
+    if (enc && (!enc->needs_topdown || cpu_.topdown_events)) p.events = enc->counts;
+    p.cmask = static_cast<uint8_t>(sel >> 24);
+    p.inv = (sel & evtsel::kInv) && p.cmask != 0;  // INV is ignored with CMASK = 0 (SDM Fig.18-1)
+    p.edge = (sel & evtsel::kEdge) != 0;
+    p.conditional = p.cmask != 0 || p.edge;
+    return p;
+}
+
+// One cycle of a CMASK/INV/E counter: with CMASK = c the cycle counts 1 if >= c events occurred
+// (INV: < c); E counts only the cycle where that condition becomes true. E with CMASK = 0 uses a
+// threshold of 1 (assumption, docs/semantics.md).
+uint64_t Pmu::conditional_increment(const CounterPlan& p, const EventVector& ev, const EventVector& prev) const {
+    auto sum = [&](const EventVector& v) {
+        uint64_t s = 0;
+        for (EventMask m = p.events; m; m &= m - 1) s += v[__builtin_ctz(m)];
+        return s;
+    };
+    const uint64_t threshold = p.cmask ? p.cmask : 1;
+    auto cond = [&](const EventVector& v) {
+        const uint64_t x = sum(v);
+        return p.inv ? x < threshold : x >= threshold;
+    };
+    if (p.edge) return cond(ev) && !cond(prev) ? 1 : 0;
+    return cond(ev) ? 1 : 0;
+}
+
+}  // namespace pmusim

@@ -1,0 +1,149 @@
+#include "models/pmu/pmu.h"
+
+#include <cstdio>
+
+namespace pmusim {
+
+const char* access_kind_name(AccessKind k) {
+    switch (k) {
+        case AccessKind::Rdmsr: return "RDMSR";
+        case AccessKind::Wrmsr: return "WRMSR";
+        case AccessKind::Rdpmc: return "RDPMC";
+    }
+    return "?";
+}
+
+const std::vector<std::pair<std::string, std::string>>& semantics_fields() {
+    static const std::vector<std::pair<std::string, std::string>> f = {
+        {"pmi_skid", "cycles between the overflow and the PMI (default 0)"},
+        {"metrics_need_global_bit48", "PERF_METRICS accumulates only while GLOBAL_CTRL[48] is set (default 1)"},
+        {"metrics_overflow_on_fc3_wrap", "GLOBAL_STATUS[48] is set when FIXED_CTR3 wraps while metrics count (default 1)"},
+        {"status_set_raises_pmi", "a STATUS_SET write of a PMI-enabled counter bit raises a PMI (default 0)"},
+        {"cr4_pce", "CR4.PCE: RDPMC allowed at CPL > 0 (default 1)"},
+    };
+    return f;
+}
+
+void apply_semantics_override(Semantics& s, const std::string& name, uint64_t v) {
+    auto flag = [&](bool& b) {
+        if (v > 1) throw ConfigError(name, "must be 0 or 1, got " + std::to_string(v));
+        b = v != 0;
+    };
+    if (name == "pmi_skid") {
+        if (v > 1'000'000) throw ConfigError(name, "must be at most 1000000 cycles");
+        s.pmi_skid = v;
+    } else if (name == "metrics_need_global_bit48") flag(s.metrics_need_global_bit48);
+    else if (name == "metrics_overflow_on_fc3_wrap") flag(s.metrics_overflow_on_fc3_wrap);
+    else if (name == "status_set_raises_pmi") flag(s.status_set_raises_pmi);
+    else if (name == "cr4_pce") flag(s.cr4_pce);
+    else throw ConfigError(name, "unknown semantics field");
+}
+
+Pmu::Pmu(CpuConfig cpu, Semantics sem, std::unique_ptr<Workload> workload)
+    : cpu_(std::move(cpu)), sem_(sem), table_(cpu_), workload_(std::move(workload)) {
+    if (!workload_) workload_ = std::make_unique<SteadyWorkload>(SteadyParams{});
+    workload_->bind(cpu_);
+    reset();
+}
+
+void Pmu::set_workload(std::unique_ptr<Workload> w) {
+    workload_ = std::move(w);
+    workload_->bind(cpu_);
+    cursor_cycle_ = kForever;
+}
+
+void Pmu::reset() {
+    const uint64_t cycle = st_.cycle;
+    st_ = PmuState{};
+    st_.cycle = cycle;
+    for (auto& r : table_.all()) {
+        if (r.kind == RegKind::GlobalCtrl) st_.global_ctrl = r.reset;
+    }
+    pending_.clear();
+    replan();
+}
+
+namespace {
+std::string hex(uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+    return b;
+}
+}  // namespace
+
+AccessResult Pmu::rdmsr(uint32_t msr) {
+    const RegisterDesc* r = table_.find(msr);
+    if (!r) return AccessResult::gp("MSR " + hex(msr) + " is not enumerated by this CPU (" + cpu_.preset + ")");
+    return read_register(*r);
+}
+
+AccessResult Pmu::wrmsr(uint32_t msr, uint64_t v) {
+    const RegisterDesc* r = table_.find(msr);
+    if (!r) return AccessResult::gp("MSR " + hex(msr) + " is not enumerated by this CPU (" + cpu_.preset + ")");
+    if (r->access == Access::ReadOnly) return AccessResult::gp(r->name + " is read-only");
+    if (v & r->reserved)
+        return AccessResult::gp(r->name + ": reserved bits " + hex(v & r->reserved) + " set in " + hex(v));
+    return write_register(*r, v);
+}
+
+// The one place where behaviour is attached to register kinds.
+AccessResult Pmu::read_register(const RegisterDesc& r) {
+    switch (r.kind) {
+        case RegKind::Pmc:
+        case RegKind::APmc: return AccessResult::value_of(st_.counter[r.index]);
+        case RegKind::PerfEvtSel: return AccessResult::value_of(st_.evtsel[r.index]);
+        case RegKind::FixedCtr: return AccessResult::value_of(st_.counter[fixed_slot(r.index)]);
+        case RegKind::FixedCtrCtrl: return AccessResult::value_of(st_.fixed_ctr_ctrl);
+        case RegKind::GlobalStatus: return AccessResult::value_of(st_.global_status);
+        case RegKind::GlobalCtrl: return AccessResult::value_of(st_.global_ctrl);
+        case RegKind::GlobalStatusReset:
+        case RegKind::GlobalStatusSet: return AccessResult::value_of(0);  // assumption: reads 0 (KVM)
+        case RegKind::GlobalInuse: return AccessResult::value_of(global_inuse());
+        case RegKind::PerfCapabilities: return AccessResult::value_of(cpu_.perf_capabilities);
+        case RegKind::DebugCtl: return AccessResult::value_of(st_.debugctl);
+        case RegKind::PerfMetrics: return AccessResult::value_of(perf_metrics_value());
+    }
+    return AccessResult::gp("unhandled register " + r.name);
+}
+
+AccessResult Pmu::write_register(const RegisterDesc& r, uint64_t v) {
+    switch (r.kind) {
+        case RegKind::Pmc: write_pmc_legacy(r.index, v); break;
+        case RegKind::APmc: write_pmc_full(r.index, v); break;
+        case RegKind::PerfEvtSel: write_evtsel(r.index, v); break;
+        case RegKind::FixedCtr: write_fixed(r.index, v); break;
+        case RegKind::FixedCtrCtrl: write_fixed_ctr_ctrl(v); break;
+        case RegKind::GlobalCtrl: write_global_ctrl(v); break;
+        case RegKind::GlobalStatusReset: write_status_reset(v); break;
+        case RegKind::GlobalStatusSet: write_status_set(v); break;
+        case RegKind::DebugCtl: st_.debugctl = v; break;
+        case RegKind::PerfMetrics: write_perf_metrics(v); break;
+        case RegKind::GlobalStatus:
+        case RegKind::GlobalInuse:
+        case RegKind::PerfCapabilities: return AccessResult::gp(r.name + " is read-only");
+    }
+    return AccessResult::value_of(0);
+}
+
+void Pmu::replan() {
+    active_.clear();
+    any_edge_ = false;
+    for (unsigned i = 0; i < kNumCounterSlots; ++i) {
+        const bool is_gp = i < kMaxGpCounters;
+        const unsigned n = is_gp ? i : i - kMaxGpCounters;
+        plan_[i] = is_gp ? (n < cpu_.num_gp ? gp_plan(n) : CounterPlan{})
+                         : (cpu_.has_fixed(n) ? fixed_plan(n) : CounterPlan{});
+        if (plan_[i].ring_mask) {
+            active_.push_back(static_cast<uint8_t>(i));
+            any_edge_ = any_edge_ || plan_[i].edge;
+        }
+    }
+    // PERF_METRICS counts with FC3 (and GLOBAL_CTRL[48]: DESIGN.md semantic default 2).
+    metrics_ring_ = 0;
+    if (cpu_.perf_metrics()) {
+        const bool bit48 = (st_.global_ctrl >> status_bit::kPerfMetrics) & 1u;
+        if (bit48 || !sem_.metrics_need_global_bit48) metrics_ring_ = plan_[fixed_slot(3)].ring_mask;
+    }
+}
+
+}  // namespace pmusim

@@ -1,0 +1,154 @@
+// The PMU of one logical processor: state (PmuState) plus the behaviour attached to each register
+// kind and to time. Not a SystemC module: PmuModule (pmu_module.h) wraps it for TLM access and
+// clocked evaluation, so the same object can be evaluated per cycle or in large quanta.
+//
+// Behaviour lives in one file per area:
+//   gp_counters.cpp     IA32_PMCx / IA32_A_PMCx / IA32_PERFEVTSELx
+//   fixed_counters.cpp  IA32_FIXED_CTRx / IA32_FIXED_CTR_CTRL
+//   global_status.cpp   GLOBAL_CTRL/STATUS/STATUS_RESET/STATUS_SET/INUSE, overflow -> PMI -> freeze
+//   perf_metrics.cpp    IA32_PERF_METRICS and its hidden slot accumulators
+//   rdpmc.cpp           RDPMC decoding
+//   pmu.cpp             the register dispatcher (RDMSR/WRMSR rules common to every MSR)
+//   pmu_timing.cpp      per-cycle and fast (arithmetic) advance
+#pragma once
+#include <array>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/core/workload.h"
+#include "models/cpu/cpu_config.h"
+#include "models/pmu/pmu_state.h"
+#include "models/pmu/register_table.h"
+
+namespace pmusim {
+
+// Switchable semantics where the public record is silent (docs/semantics.md).
+struct Semantics {
+    uint64_t pmi_skid = 0;                   // cycles from the overflow to the PMI
+    bool metrics_need_global_bit48 = true;   // PERF_METRICS accumulates only with GLOBAL_CTRL[48]
+    bool metrics_overflow_on_fc3_wrap = true;// GLOBAL_STATUS[48] set when FC3 wraps while metrics count
+    bool status_set_raises_pmi = false;      // STATUS_SET of a PMI-enabled counter bit raises a PMI
+    bool cr4_pce = true;                     // RDPMC allowed at CPL > 0
+};
+const std::vector<std::pair<std::string, std::string>>& semantics_fields();
+// Applies name -> value overrides; unknown names throw ConfigError.
+void apply_semantics_override(Semantics& s, const std::string& name, uint64_t value);
+
+enum class AccessKind { Rdmsr, Wrmsr, Rdpmc };
+const char* access_kind_name(AccessKind k);
+
+struct AccessResult {
+    bool ok = true;
+    uint64_t value = 0;
+    std::string reason;  // why the access #GPs
+    static AccessResult gp(std::string why) { return {false, 0, std::move(why)}; }
+    static AccessResult value_of(uint64_t v) { return {true, v, {}}; }
+};
+
+class Pmu {
+public:
+    Pmu(CpuConfig cpu, Semantics sem, std::unique_ptr<Workload> workload);
+
+    const CpuConfig& cpu() const { return cpu_; }
+    const Semantics& semantics() const { return sem_; }
+    const RegisterTable& registers() const { return table_; }
+    const PmuState& state() const { return st_; }
+    uint64_t cycle() const { return st_.cycle; }
+    const Workload& workload() const { return *workload_; }
+    void set_workload(std::unique_ptr<Workload> w);
+    void set_semantics(const Semantics& s) { sem_ = s; replan(); }
+
+    // Power-on reset: every register to its reset value, the PMI log kept.
+    void reset();
+
+    // Architectural accesses, taking effect at the start of cycle `cycle()`.
+    AccessResult rdmsr(uint32_t msr);
+    AccessResult wrmsr(uint32_t msr, uint64_t value);
+    AccessResult rdpmc(uint32_t ecx, unsigned cpl = 0);
+
+    // Time. Both advance to cycle `to` (exclusive) and give identical architectural results;
+    // with stop_at_pmi they return true as soon as a PMI has been raised (cycle() is then the
+    // cycle after the PMI).
+    bool advance_per_cycle(uint64_t to, bool stop_at_pmi = false);
+    bool advance_fast(uint64_t to, bool stop_at_pmi = false);
+
+    const std::vector<PmiRecord>& pmis() const { return pmis_; }
+    void clear_pmis() { pmis_.clear(); }
+
+    // PERF_METRICS value as RDMSR would return it.
+    uint64_t perf_metrics_value() const;
+
+    // Value of counter slot (0..7 GP, 8..11 fixed).
+    uint64_t counter(unsigned slot) const { return st_.counter[slot]; }
+
+private:
+    struct CounterPlan {
+        uint8_t ring_mask = 0;  // bit0: counts at CPL0, bit1: counts at CPL>0
+        EventMask events = 0;
+        uint8_t cmask = 0;
+        bool inv = false, edge = false, conditional = false;
+        uint64_t width_mask = 0;
+    };
+    static constexpr uint8_t kRing0 = 1, kRing3 = 2;
+
+    // register behaviour
+    AccessResult read_register(const RegisterDesc& r);
+    AccessResult write_register(const RegisterDesc& r, uint64_t v);
+    void write_pmc_legacy(unsigned i, uint64_t v);
+    void write_pmc_full(unsigned i, uint64_t v);
+    void write_evtsel(unsigned i, uint64_t v);
+    void write_fixed(unsigned i, uint64_t v);
+    void write_fixed_ctr_ctrl(uint64_t v);
+    void write_global_ctrl(uint64_t v);
+    void write_status_reset(uint64_t v);
+    void write_status_set(uint64_t v);
+    uint64_t global_inuse() const;
+    void write_perf_metrics(uint64_t v);
+    void clear_metrics_after_rdpmc();
+    bool metrics_clear_mode() const;
+
+    // counting
+    void replan();
+    CounterPlan gp_plan(unsigned i) const;
+    CounterPlan fixed_plan(unsigned i) const;
+    bool frozen() const { return (st_.global_status >> status_bit::kCtrFrz) & 1u; }
+    uint64_t conditional_increment(const CounterPlan& p, const EventVector& ev, const EventVector& prev) const;
+    bool add_to_counter(unsigned slot, uint64_t inc);
+    void accumulate_metrics(const EventVector& ev);
+    void accumulate_metrics(const Run& r, uint64_t a, uint64_t b);
+    // End of cycle st_.cycle: latch overflows into GLOBAL_STATUS, schedule and raise PMIs.
+    // Returns true if a PMI was raised.
+    bool end_of_cycle(uint64_t overflow_bits);
+    void raise_pmi(uint64_t sources);
+    uint64_t first_overflow(unsigned slot, const Run& r, uint64_t a, uint64_t b) const;
+    uint64_t increment_over(unsigned slot, const Run& r, uint64_t a, uint64_t b) const;
+    uint64_t pmi_enabled_bits() const;
+
+    CpuConfig cpu_;
+    Semantics sem_;
+    RegisterTable table_;
+    std::unique_ptr<Workload> workload_;
+    PmuState st_;
+
+    // Derived from the state by replan(); never snapshotted.
+    std::array<CounterPlan, kNumCounterSlots> plan_{};
+    std::vector<uint8_t> active_;  // slots with a non-zero ring mask
+    uint8_t metrics_ring_ = 0;
+    bool any_edge_ = false;
+
+    struct PendingPmi { uint64_t cycle; uint64_t sources; };
+    std::deque<PendingPmi> pending_;
+    std::vector<PmiRecord> pmis_;
+
+    RunCursor cursor_;
+    uint64_t cursor_cycle_ = kForever;  // cycle the cursor will produce next
+    EventVector prev_ev_ = EventVector::Zero();
+};
+
+// Base events summed into each PERF_METRICS byte (linux perf_event.h INTEL_TD_METRIC_*).
+extern const std::array<EventMask, kNumMetricFields> kMetricFieldEvents;
+extern const std::array<const char*, kNumMetricFields> kMetricFieldNames;
+
+}  // namespace pmusim

@@ -1,0 +1,123 @@
+#include "models/pmu/pmu_module.h"
+
+#include <cstring>
+
+#include "models/pmu/tlm_msr.h"
+
+namespace pmusim {
+
+using namespace sc_core;
+
+PmuModule::PmuModule(sc_module_name name, sc_time cycle_period)
+    : sc_module(name), msr_socket("msr_socket"), rdpmc_socket("rdpmc_socket"), core("core"), period_(cycle_period) {
+    msr_socket.register_b_transport(this, &PmuModule::msr_transport);
+    rdpmc_socket.register_b_transport(this, &PmuModule::rdpmc_transport);
+    SC_THREAD(clock_thread);
+}
+
+void PmuModule::anchor() {
+    const int64_t sim_cycle = static_cast<int64_t>(sc_time_stamp() / period_);
+    offset_ = pmu_ ? sim_cycle - static_cast<int64_t>(pmu_->cycle()) : sim_cycle;
+}
+
+void PmuModule::attach(Pmu* pmu) {
+    pmu_ = pmu;
+    anchor();
+}
+
+uint64_t PmuModule::cycle_at(const sc_time& delay) const {
+    const int64_t sim_cycle = static_cast<int64_t>((sc_time_stamp() + delay) / period_);
+    return static_cast<uint64_t>(std::max<int64_t>(0, sim_cycle - offset_));
+}
+
+bool PmuModule::sync(uint64_t cycle) {
+    if (!pmu_ || cycle <= pmu_->cycle()) return false;
+    const bool stop = stop_on_pmi_;
+    const bool pmi = mode_ == TimeMode::PerCycle ? pmu_->advance_per_cycle(cycle, stop) : pmu_->advance_fast(cycle, stop);
+    if (pmi) {
+        stopped_ = true;
+        pmi_event.notify(SC_ZERO_TIME);
+    }
+    return pmi;
+}
+
+void PmuModule::begin_run(uint64_t target, bool stop_on_pmi) {
+    anchor();
+    target_ = target;
+    stop_on_pmi_ = stop_on_pmi;
+    stopped_ = false;
+    run_event_.notify(SC_ZERO_TIME);
+}
+
+bool PmuModule::finish_run() {
+    if (!stopped_) sync(target_);
+    const bool stopped = stopped_;
+    stop_on_pmi_ = false;
+    target_ = pmu_ ? pmu_->cycle() : 0;
+    anchor();
+    return stopped;
+}
+
+// One wake-up per cycle (per-cycle mode) or per quantum (fast mode).
+void PmuModule::clock_thread() {
+    while (true) {
+        if (!pmu_ || stopped_ || pmu_->cycle() >= target_) {
+            wait(run_event_);
+            continue;
+        }
+        const uint64_t now = cycle_at(SC_ZERO_TIME);
+        if (sync(now) && stopped_) {
+            sc_pause();
+            wait(run_event_);
+            continue;
+        }
+        if (pmu_->cycle() >= target_) continue;
+        const uint64_t step =
+            mode_ == TimeMode::PerCycle ? 1 : std::min<uint64_t>(quantum_, target_ - pmu_->cycle());
+        wait(period_ * static_cast<double>(step));
+    }
+}
+
+namespace {
+void fault(tlm::tlm_generic_payload& t, const std::string& why) {
+    if (GpExtension* gp = t.get_extension<GpExtension>()) gp->reason = why;
+    t.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+}
+}  // namespace
+
+void PmuModule::msr_transport(tlm::tlm_generic_payload& t, sc_time& delay) {
+    if (!pmu_) return fault(t, "no PMU attached");
+    if (t.get_data_length() != 8) {
+        t.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+        return;
+    }
+    sync(cycle_at(delay));
+    const uint32_t msr = static_cast<uint32_t>(t.get_address());
+    uint64_t v = 0;
+    AccessResult r;
+    if (t.is_write()) {
+        std::memcpy(&v, t.get_data_ptr(), 8);
+        r = pmu_->wrmsr(msr, v);
+    } else {
+        r = pmu_->rdmsr(msr);
+        if (r.ok) std::memcpy(t.get_data_ptr(), &r.value, 8);
+    }
+    if (!r.ok) return fault(t, r.reason);
+    t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void PmuModule::rdpmc_transport(tlm::tlm_generic_payload& t, sc_time& delay) {
+    if (!pmu_) return fault(t, "no PMU attached");
+    if (t.get_data_length() != 8 || !t.is_read()) {
+        t.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+        return;
+    }
+    sync(cycle_at(delay));
+    const AccessContext* ctx = t.get_extension<AccessContext>();
+    const AccessResult r = pmu_->rdpmc(static_cast<uint32_t>(t.get_address()), ctx ? ctx->cpl : 0);
+    if (!r.ok) return fault(t, r.reason);
+    std::memcpy(t.get_data_ptr(), &r.value, 8);
+    t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace pmusim

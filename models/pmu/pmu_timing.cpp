@@ -1,0 +1,126 @@
+// Time: per-cycle evaluation (the reference) and fast evaluation, which advances whole runs at
+// once and finds overflow cycles arithmetically (binary search over the exact cumulative counts).
+// Both end every cycle through end_of_cycle(), so status bits and PMIs land in the same cycle.
+// Assumption: nothing counts in halted cycles (the core clock is stopped; docs/semantics.md).
+#include "models/pmu/pmu.h"
+
+namespace pmusim {
+
+bool Pmu::add_to_counter(unsigned s, uint64_t inc) {
+    if (!inc) return false;
+    const uint64_t mask = plan_[s].width_mask;
+    const uint64_t old = st_.counter[s], v = old + inc;
+    const bool carry = mask == ~0ull ? v < old : v > mask;  // carry out of bit W-1
+    st_.counter[s] = v & mask;
+    return carry;
+}
+
+
+bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
+    while (st_.cycle < to) {
+        if (cursor_cycle_ != st_.cycle) {
+            cursor_.seek(*workload_, st_.cycle);
+            prev_ev_ = st_.cycle ? events_at(*workload_, st_.cycle - 1) : EventVector::Zero();
+            cursor_cycle_ = st_.cycle;
+        }
+        const EventVector& ev = cursor_.next(*workload_);
+        ++cursor_cycle_;
+        uint64_t ovf = 0;
+        if (!cursor_.halted() && !frozen()) {
+            const uint8_t ring = cursor_.cpl() == 0 ? kRing0 : kRing3;
+            for (uint8_t s : active_) {
+                const CounterPlan& p = plan_[s];
+                if (!(p.ring_mask & ring)) continue;
+                uint64_t inc = 0;
+                if (p.conditional) inc = conditional_increment(p, ev, prev_ev_);
+                else
+                    for (EventMask m = p.events; m; m &= m - 1) inc += ev[__builtin_ctz(m)];
+                if (add_to_counter(s, inc)) ovf |= 1ull << status_bit_of_slot(s);
+            }
+            if (metrics_ring_ & ring) {
+                accumulate_metrics(ev);
+                if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
+            }
+        }
+        prev_ev_ = ev;
+        const bool raised = end_of_cycle(ovf);
+        ++st_.cycle;
+        if (raised && stop_at_pmi) return true;
+    }
+    return false;
+}
+
+uint64_t Pmu::first_overflow(unsigned s, const Run& r, uint64_t a, uint64_t b) const {
+    const CounterPlan& p = plan_[s];
+    const unsigned __int128 room = static_cast<unsigned __int128>(p.width_mask) + 1 - st_.counter[s];
+    if (!p.conditional) {
+        if (run_count_mask(r, p.events, a, b) < room) return kForever;
+        uint64_t lo = a, hi = b - 1;  // smallest x with count[a, x] >= room
+        while (lo < hi) {
+            const uint64_t mid = lo + (hi - lo) / 2;
+            if (run_count_mask(r, p.events, a, mid + 1) >= room) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
+    }
+    RunCursor c;
+    c.seek(*workload_, a);
+    EventVector prev = a ? events_at(*workload_, a - 1) : EventVector::Zero();
+    unsigned __int128 acc = 0;
+    for (uint64_t x = a; x < b; ++x) {
+        const EventVector& ev = c.next(*workload_);
+        acc += conditional_increment(p, ev, prev);
+        if (acc >= room) return x;
+        prev = ev;
+    }
+    return kForever;
+}
+
+uint64_t Pmu::increment_over(unsigned s, const Run& r, uint64_t a, uint64_t b) const {
+    const CounterPlan& p = plan_[s];
+    if (!p.conditional) return run_count_mask(r, p.events, a, b);
+    RunCursor c;
+    c.seek(*workload_, a);
+    EventVector prev = a ? events_at(*workload_, a - 1) : EventVector::Zero();
+    uint64_t acc = 0;
+    for (uint64_t x = a; x < b; ++x) {
+        const EventVector& ev = c.next(*workload_);
+        acc += conditional_increment(p, ev, prev);
+        prev = ev;
+    }
+    return acc;
+}
+
+bool Pmu::advance_fast(uint64_t to, bool stop_at_pmi) {
+    cursor_cycle_ = kForever;  // the per-cycle cursor is out of step now
+    while (st_.cycle < to) {
+        const uint64_t a = st_.cycle;
+        const Run run = workload_->run_at(a);
+        uint64_t b = std::min(run.end, to);
+        if (!pending_.empty()) b = std::min(b, pending_.front().cycle + 1);
+        const uint8_t ring = run.cpl == 0 ? kRing0 : kRing3;
+        const bool counting = !run.halted && !frozen();
+        uint64_t ovf = 0;
+        if (counting) {
+            // Split at the earliest carry so status, PMI and freeze land in their exact cycle.
+            uint64_t first = kForever;
+            for (uint8_t s : active_)
+                if (plan_[s].ring_mask & ring) first = std::min(first, first_overflow(s, run, a, b));
+            if (first != kForever) b = first + 1;
+            for (uint8_t s : active_)
+                if ((plan_[s].ring_mask & ring) && add_to_counter(s, increment_over(s, run, a, b)))
+                    ovf |= 1ull << status_bit_of_slot(s);
+            if (metrics_ring_ & ring) {
+                accumulate_metrics(run, a, b);
+                if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
+            }
+        }
+        st_.cycle = b - 1;
+        const bool raised = end_of_cycle(ovf);
+        st_.cycle = b;
+        if (raised && stop_at_pmi) return true;
+    }
+    return false;
+}
+
+}  // namespace pmusim

@@ -1,0 +1,86 @@
+// Every PMU MSR, declared once: name, address, reset value, reserved-bit mask and access rule,
+// computed for one CpuConfig. The Pmu attaches behaviour by RegKind in one place
+// (Pmu::read_register / Pmu::write_register). docs/registers.md is generated from this table
+// (`pmusim info --registers-md`).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "models/cpu/cpu_config.h"
+
+namespace pmusim {
+
+enum class RegKind {
+    Pmc,               // IA32_PMCx 0xC1+x (legacy alias)
+    APmc,              // IA32_A_PMCx 0x4C1+x (full-width alias)
+    PerfEvtSel,        // IA32_PERFEVTSELx 0x186+x
+    FixedCtr,          // IA32_FIXED_CTRx 0x309+x
+    FixedCtrCtrl,      // IA32_FIXED_CTR_CTRL 0x38D
+    GlobalStatus,      // IA32_PERF_GLOBAL_STATUS 0x38E
+    GlobalCtrl,        // IA32_PERF_GLOBAL_CTRL 0x38F
+    GlobalStatusReset, // IA32_PERF_GLOBAL_STATUS_RESET (OVF_CTRL before v4) 0x390
+    GlobalStatusSet,   // IA32_PERF_GLOBAL_STATUS_SET 0x391
+    GlobalInuse,       // IA32_PERF_GLOBAL_INUSE 0x392
+    PerfCapabilities,  // IA32_PERF_CAPABILITIES 0x345
+    DebugCtl,          // IA32_DEBUGCTL 0x1D9
+    PerfMetrics,       // IA32_PERF_METRICS 0x329
+};
+
+enum class Access {
+    ReadWrite,
+    ReadOnly,         // WRMSR #GPs
+    WriteOneToClear,  // reads 0; each 1 clears a GLOBAL_STATUS bit
+    WriteOneToSet,    // reads 0; each 1 sets a GLOBAL_STATUS bit
+};
+
+struct RegisterDesc {
+    std::string name;
+    uint32_t address;
+    RegKind kind;
+    unsigned index;     // counter number for per-counter registers
+    uint64_t reset;
+    uint64_t reserved;  // WRMSR with any of these bits set #GPs
+    Access access;
+    std::string source; // where the rule comes from
+};
+
+class RegisterTable {
+public:
+    explicit RegisterTable(const CpuConfig& cpu);
+    // nullptr when the MSR is not enumerated by this CPU (the access #GPs).
+    const RegisterDesc* find(uint32_t address) const;
+    const std::vector<RegisterDesc>& all() const { return regs_; }
+    // Markdown table of the registers (for docs/registers.md and `pmusim info`).
+    std::string markdown() const;
+
+private:
+    std::vector<RegisterDesc> regs_;
+    std::unordered_map<uint32_t, size_t> by_address_;
+};
+
+const char* access_name(Access a);
+
+// Register addresses (SDM Vol.4 Table 2-2; linux msr-index.h).
+namespace msr {
+constexpr uint32_t kPmc0 = 0xc1;
+constexpr uint32_t kPerfEvtSel0 = 0x186;
+constexpr uint32_t kDebugCtl = 0x1d9;
+constexpr uint32_t kFixedCtr0 = 0x309;
+constexpr uint32_t kPerfMetrics = 0x329;
+constexpr uint32_t kPerfCapabilities = 0x345;
+constexpr uint32_t kFixedCtrCtrl = 0x38d;
+constexpr uint32_t kGlobalStatus = 0x38e;
+constexpr uint32_t kGlobalCtrl = 0x38f;
+constexpr uint32_t kGlobalStatusReset = 0x390;
+constexpr uint32_t kGlobalStatusSet = 0x391;
+constexpr uint32_t kGlobalInuse = 0x392;
+constexpr uint32_t kAPmc0 = 0x4c1;
+}  // namespace msr
+
+// Writable GLOBAL_STATUS bits through STATUS_RESET / STATUS_SET for this CPU.
+uint64_t status_reset_writable(const CpuConfig& cpu);
+uint64_t status_set_writable(const CpuConfig& cpu);
+
+}  // namespace pmusim

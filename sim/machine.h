@@ -1,0 +1,62 @@
+// A Machine: one CPU preset with its PMU state and workload, run on the process's platform.
+// Several Machines may exist in one process; each is attached to the platform while used.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/cpu/cpu_config.h"
+#include "models/pmu/msr_port.h"
+#include "models/pmu/pmu.h"
+#include "models/pmu/pmu_module.h"
+
+namespace pmusim {
+
+struct MachineOptions {
+    std::string cpu = "sapphirerapids";
+    Overrides overrides;  // CPU fields (cpu_override_fields) and semantics fields (semantics_fields)
+    TimeMode mode = TimeMode::Fast;
+    uint64_t quantum = 1'000'000;  // cycles per SystemC wake-up in fast mode
+};
+
+struct RunResult {
+    uint64_t cycles = 0;         // cycles actually run
+    bool stopped_on_pmi = false; // the run ended early because a PMI was raised
+};
+
+class Machine {
+public:
+    explicit Machine(const MachineOptions& opts = {});
+    ~Machine();
+    Machine(const Machine&) = delete;
+    Machine& operator=(const Machine&) = delete;
+
+    const CpuConfig& cpu() const { return pmu_->cpu(); }
+    const Pmu& pmu() const { return *pmu_; }
+    uint64_t cycle() const { return pmu_->cycle(); }
+    TimeMode mode() const { return mode_; }
+    void set_mode(TimeMode m) { mode_ = m; }
+    uint64_t quantum() const { return quantum_; }
+    void set_quantum(uint64_t q);
+    void set_workload(std::unique_ptr<Workload> w) { pmu_->set_workload(std::move(w)); activate(true); }
+    void reset() { pmu_->reset(); }
+
+    // Through the TLM sockets; #GP -> GeneralProtection.
+    uint64_t rdmsr(uint32_t msr);
+    void wrmsr(uint32_t msr, uint64_t v);
+    uint64_t rdpmc(uint32_t ecx, unsigned cpl = 0);
+    AccessResult try_rdmsr(uint32_t msr);
+    AccessResult try_wrmsr(uint32_t msr, uint64_t v);
+    AccessResult try_rdpmc(uint32_t ecx, unsigned cpl = 0);
+
+    RunResult run(uint64_t cycles, bool stop_on_pmi = false);
+    const std::vector<PmiRecord>& pmis() const { return pmu_->pmis(); }
+
+private:
+    MsrPort& activate(bool force = false);
+    std::unique_ptr<Pmu> pmu_;
+    TimeMode mode_;
+    uint64_t quantum_;
+};
+
+}  // namespace pmusim
