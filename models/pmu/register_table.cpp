@@ -90,7 +90,7 @@ RegisterTable::RegisterTable(const CpuConfig& cpu) {
         if (cpu.num_fixed > 0 || cpu.fixed_bitmap != 0)
             add("IA32_FIXED_CTR_CTRL", msr::kFixedCtrCtrl, RegKind::FixedCtrCtrl, 0, 0,
                 ~fixed_ctr_ctrl_writable(cpu), Access::ReadWrite, "SDM 18.2.2 Fig.18-2");
-        add("IA32_PERF_GLOBAL_STATUS", msr::kGlobalStatus, RegKind::GlobalStatus, 0, 0, ~0ull, Access::ReadOnly,
+        add("IA32_PERF_GLOBAL_STATUS", msr::kGlobalStatus, RegKind::GlobalStatus, 0, 0, 0, Access::ReadOnly,
             "SDM 18.2.2 / Table 35-2");
         add("IA32_PERF_GLOBAL_CTRL", msr::kGlobalCtrl, RegKind::GlobalCtrl, 0, gp_reset_enables,
             ~(cpu.counter_bits() | (cpu.perf_metrics() ? 1ull << status_bit::kPerfMetrics : 0)), Access::ReadWrite,
@@ -102,12 +102,12 @@ RegisterTable::RegisterTable(const CpuConfig& cpu) {
     if (cpu.has_status_set()) {
         add("IA32_PERF_GLOBAL_STATUS_SET", msr::kGlobalStatusSet, RegKind::GlobalStatusSet, 0, 0,
             ~status_set_writable(cpu), Access::WriteOneToSet, "SDM 18.2.4.2 / Table 35-2 (v4+)");
-        add("IA32_PERF_GLOBAL_INUSE", msr::kGlobalInuse, RegKind::GlobalInuse, 0, 0, ~0ull, Access::ReadOnly,
+        add("IA32_PERF_GLOBAL_INUSE", msr::kGlobalInuse, RegKind::GlobalInuse, 0, 0, 0, Access::ReadOnly,
             "SDM 18.2.4.3 (v4+), derived from the selectors");
     }
     if (cpu.pdcm)
-        add("IA32_PERF_CAPABILITIES", msr::kPerfCapabilities, RegKind::PerfCapabilities, 0, cpu.perf_capabilities,
-            ~0ull, Access::ReadOnly, "SDM Table 35-2; needs CPUID.01H:ECX.PDCM");
+        add("IA32_PERF_CAPABILITIES", msr::kPerfCapabilities, RegKind::PerfCapabilities, 0, cpu.perf_capabilities, 0,
+            Access::ReadOnly, "SDM Table 35-2; needs CPUID.01H:ECX.PDCM");
     add("IA32_DEBUGCTL", msr::kDebugCtl, RegKind::DebugCtl, 0, 0, ~debugctl_writable(cpu), Access::ReadWrite,
         "SDM 17.4.1");
     if (cpu.perf_metrics())

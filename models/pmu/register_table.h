@@ -1,6 +1,7 @@
 // Every PMU MSR, declared once: name, address, reset value, reserved-bit mask and access rule,
 // computed for one CpuConfig. The Pmu attaches behaviour by RegKind in one place
-// (Pmu::read_register / Pmu::write_register). docs/registers.md is generated from this table
+// (Pmu::read_register / Pmu::write_register). Read-only registers carry no reserved mask: any
+// write #GPs. docs/registers.md is generated from this table
 // (`pmusim info --registers-md`).
 #pragma once
 #include <cstdint>
