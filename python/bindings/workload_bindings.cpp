@@ -1,0 +1,68 @@
+// Workloads: pmusim.workloads.steady(...).
+#include <pybind11/stl.h>
+
+#include <memory>
+
+#include "bindings.h"
+#include "models/core/workload.h"
+
+namespace py = pybind11;
+
+namespace pmusim::py_bindings {
+
+void init_workloads(py::module_& m) {
+    py::class_<Workload, std::shared_ptr<Workload>>(m, "Workload", "A workload: what the core does, cycle by cycle.")
+        .def("describe", &Workload::describe)
+        .def("__repr__", &Workload::describe);
+    py::class_<SteadyWorkload, Workload, std::shared_ptr<SteadyWorkload>>(m, "SteadyWorkload")
+        .def_property_readonly("params", [](const SteadyWorkload& w) {
+            py::dict d;
+            const SteadyParams& p = w.params();
+            d["instructions"] = p.instructions;
+            d["branches"] = p.branches;
+            d["branch_misses"] = p.branch_misses;
+            d["llc_references"] = p.llc_references;
+            d["llc_misses"] = p.llc_misses;
+            d["ref_cycles"] = p.ref_cycles;
+            d["kernel_share"] = p.kernel_share;
+            d["halted_share"] = p.halted_share;
+            d["period"] = p.period;
+            d["slot_mix"] = p.slot_mix;
+            return d;
+        });
+    m.def(
+        "steady",
+        [](const py::kwargs& kw) {
+            SteadyParams p;
+            for (auto& [k, v] : kw) {
+                const std::string key = py::str(k);
+                if (key == "slot_mix") {
+                    py::dict mix = v.cast<py::dict>();
+                    p.slot_mix.fill(0.0);
+                    for (auto& [mk, mv] : mix) {
+                        double x;
+                        try { x = mv.cast<double>(); } catch (const py::cast_error&) {
+                            throw std::invalid_argument("slot_mix." + std::string(py::str(mk)) + ": not a number");
+                        }
+                        set_steady_param(p, py::str(mk), x);
+                    }
+                    continue;
+                }
+                double x;
+                try {
+                    x = v.cast<double>();
+                } catch (const py::cast_error&) {
+                    throw std::invalid_argument(key + ": not a number: " + std::string(py::repr(v)));
+                }
+                set_steady_param(p, key, x);
+            }
+            return std::make_shared<SteadyWorkload>(p);
+        },
+        "steady(**rates): deterministic workload with constant per-cycle rates. After n active cycles the "
+        "count of every event is exactly floor(n * rate). Parameters: instructions, branches, branch_misses, "
+        "llc_references, llc_misses, ref_cycles (per cycle), kernel_share, halted_share, period, and either the "
+        "slot-mix leaves (light_ops, heavy_ops, br_mispredict, machine_clears, fetch_latency, fetch_bandwidth, "
+        "memory_bound, core_bound) or slot_mix={leaf: fraction}. Unknown or invalid parameters raise ValueError.");
+}
+
+}  // namespace pmusim::py_bindings

@@ -1,0 +1,34 @@
+"""pmusim: a cycle-approximate simulator of the Intel architectural PMU.
+
+    import pmusim
+    m = pmusim.Machine(cpu="sapphirerapids")
+    m.workload = pmusim.workloads.steady(instructions=2.0)
+    m.wrmsr(pmusim.msr.IA32_FIXED_CTR_CTRL, 0x3 << 4)   # FC1 counts in both rings
+    m.wrmsr(pmusim.msr.IA32_PERF_GLOBAL_CTRL, 1 << 33)  # and is globally enabled
+    m.run(cycles=10_000)
+    m.rdpmc((1 << 30) | 1)        # fixed counter 1: unhalted core cycles
+
+A #GP raises pmusim.GeneralProtection; invalid presets and overrides raise ValueError.
+See docs/user-guide.md.
+"""
+from ._pmusim import (  # noqa: F401
+    GeneralProtection,
+    Machine,
+    RunResult,
+    Workload,
+    cpu_config,
+    cpu_info,
+    msr,
+    override_fields,
+    presets,
+    registers,
+)
+from . import workloads  # noqa: F401
+
+RDPMC_FIXED = 1 << 30
+RDPMC_METRICS = 1 << 29
+
+__all__ = [
+    "GeneralProtection", "Machine", "RunResult", "Workload", "cpu_config", "cpu_info", "msr",
+    "override_fields", "presets", "registers", "workloads", "RDPMC_FIXED", "RDPMC_METRICS",
+]
