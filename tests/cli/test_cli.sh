@@ -1,1 +1,37 @@
-
+#!/usr/bin/env bash
+# CLI end-to-end checks: `pmusim info` and `pmusim stat` work, and bad input exits non-zero with a
+# message naming the input. Usage: test_cli.sh path/to/pmusim
+set -u
+PMUSIM=${1:?usage: test_cli.sh path/to/pmusim}
+pass=0 fail=0
+check() {  # check NAME EXPECTED_STATUS PATTERN -- command...
+    local name=$1 want=$2 pattern=$3; shift 4
+    local out status
+    out=$("$@" 2>&1); status=$?
+    if { [ "$want" = 0 ] && [ $status -ne 0 ]; } || { [ "$want" != 0 ] && [ $status -eq 0 ]; }; then
+        echo "FAIL $name: exit $status"; echo "$out" | head -20; fail=$((fail + 1)); return
+    fi
+    if ! grep -qE -- "$pattern" <<<"$out"; then
+        echo "FAIL $name: output lacks /$pattern/"; echo "$out" | head -20; fail=$((fail + 1)); return
+    fi
+    pass=$((pass + 1))
+}
+check info-icelake 0 "EAX = 0x08300805" -- "$PMUSIM" info --cpu icelake
+check info-registers 0 "IA32_PERF_METRICS \| 0x329" -- "$PMUSIM" info --cpu sapphirerapids
+check info-override 0 "4 GP counters, 32 bits" -- "$PMUSIM" info --cpu sapphirerapids --set num_gp=4 --set gp_width=32
+check info-md 0 "^\| IA32_PMC0 \| 0xC1 \| RW" -- "$PMUSIM" info --cpu skylake --registers-md
+check stat-default 0 "equals the workload's exact event count" -- "$PMUSIM" stat --cpu skylake --cycles 100000
+check stat-ipc 0 "2.00  insn per cycle" -- "$PMUSIM" stat --cpu lunarlake -w steady:instructions=2 -n 50000
+check stat-rings 0 "equals the workload's exact" -- "$PMUSIM" stat --cpu icelake -w steady:kernel_share=0.4,period=333 \
+    -e instructions:u,branches:k,cycles:k,r00c5 -n 100000
+check stat-per-cycle 0 "6,000,000 +slots" -- "$PMUSIM" stat --cpu sapphirerapids --mode per-cycle -n 1000000 -e cycles,slots,instructions
+check stat-json 0 "\"count\": 600000" -- "$PMUSIM" stat --cpu sapphirerapids -n 100000 -e slots --format json
+check bad-cpu 1 "cpu: unknown CPU preset 'k6'" -- "$PMUSIM" info --cpu k6
+check bad-override 1 "num_gp: at most 8" -- "$PMUSIM" info --set num_gp=9
+check bad-override-value 1 "gp_width: not an unsigned integer" -- "$PMUSIM" stat --set gp_width=wide
+check bad-event 1 "event 'bogus-event': unknown event" -- "$PMUSIM" stat -e bogus-event
+check bad-workload 1 "workload 'steady:ipc=3': ipc: unknown steady workload parameter" -- "$PMUSIM" stat -w steady:ipc=3
+check too-many-events 1 "more GP events than the 4 GP counters" -- "$PMUSIM" stat --cpu skylake -e branches,branches,branches,branches,branch-misses
+check bad-subcommand 1 "" -- "$PMUSIM" frobnicate
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# README command 1: install what is missing, build, and run the demo on built-in defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+echo; echo "== pmusim info --cpu sapphirerapids (CPUID leaf 0xA and PERF_CAPABILITIES)"
+build/pmusim info --cpu sapphirerapids | sed -n '1,30p'
+echo; echo "== pmusim stat: perf-stat-style counting on the steady workload, per-cycle and fast mode"
+build/pmusim stat --cpu sapphirerapids --cycles 2000000 --mode per-cycle
+build/pmusim stat --cpu sapphirerapids --cycles 1000000000 -w steady:kernel_share=0.3 -e instructions:u,cycles:k,branches,branch-misses,slots
+echo "== Python: overflow, status bit and PMI (python/examples/quickstart.py)"
+PYTHONPATH=python /usr/bin/python3 python/examples/quickstart.py
