@@ -1,7 +1,7 @@
-// The core as the PMU sees it: a SystemC module that holds the running workload and, cycle by
-// cycle, the event vector, CPL and halted state it produces. The PMU pulls from it through
-// event_source_if (no signal per cycle, so per-cycle mode stays cheap); in per-cycle mode the
-// module also latches the current cycle's values for tracing.
+// The core as the PMU sees it: a SystemC module holding the running workload and answering, for
+// any cycle, its event vector, CPL and halted state. The PMU reaches it through event_source_if
+// (an sc_export, no signal per cycle, so per-cycle mode stays cheap); the PMU's own evaluation walks
+// the same workload with a RunCursor, which gives identical vectors.
 #pragma once
 #include <systemc>
 
@@ -12,6 +12,10 @@ namespace pmusim {
 class event_source_if : public virtual sc_core::sc_interface {
 public:
     virtual const Workload* workload() const = 0;
+    // Cycle `c`'s events, CPL and halted state (zeros and CPL 3 with no workload attached).
+    virtual EventVector events(uint64_t c) const = 0;
+    virtual uint8_t cpl(uint64_t c) const = 0;
+    virtual bool halted(uint64_t c) const = 0;
 };
 
 class CoreEventSource : public sc_core::sc_module, public event_source_if {
@@ -20,25 +24,16 @@ public:
 
     explicit CoreEventSource(sc_core::sc_module_name name) : sc_module(name), source("source") { source.bind(*this); }
     void attach(const Workload* w) { workload_ = w; }
-    const Workload* workload() const override { return workload_; }
 
-    // Latch cycle `c`'s values (per-cycle mode with tracing).
-    void latch(uint64_t c) {
-        if (!workload_) return;
-        const Run r = workload_->run_at(c);
-        events_ = events_at(*workload_, c);
-        cpl_ = r.cpl;
-        halted_ = r.halted;
+    const Workload* workload() const override { return workload_; }
+    EventVector events(uint64_t c) const override {
+        return workload_ ? events_at(*workload_, c) : EventVector::Zero().eval();
     }
-    const EventVector& events() const { return events_; }
-    uint8_t cpl() const { return cpl_; }
-    bool halted() const { return halted_; }
+    uint8_t cpl(uint64_t c) const override { return workload_ ? workload_->run_at(c).cpl : 3; }
+    bool halted(uint64_t c) const override { return workload_ && workload_->run_at(c).halted; }
 
 private:
     const Workload* workload_ = nullptr;
-    EventVector events_ = EventVector::Zero();
-    uint8_t cpl_ = 3;
-    bool halted_ = false;
 };
 
 }  // namespace pmusim
