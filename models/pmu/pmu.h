@@ -124,6 +124,8 @@ private:
     void raise_pmi(uint64_t sources);
     uint64_t first_overflow(unsigned slot, const Run& r, uint64_t a, uint64_t b) const;
     uint64_t increment_over(unsigned slot, const Run& r, uint64_t a, uint64_t b) const;
+    uint64_t scan_conditional(const CounterPlan& p, uint64_t a, uint64_t b, unsigned __int128 room,
+                              uint64_t& carry_at) const;
     uint64_t pmi_enabled_bits() const;
 
     CpuConfig cpu_;

@@ -50,45 +50,50 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
     return false;
 }
 
-uint64_t Pmu::first_overflow(unsigned s, const Run& r, uint64_t a, uint64_t b) const {
-    const CounterPlan& p = plan_[s];
-    const unsigned __int128 room = static_cast<unsigned __int128>(p.width_mask) + 1 - st_.counter[s];
-    if (!p.conditional) {
-        if (run_count_mask(r, p.events, a, b) < room) return kForever;
-        uint64_t lo = a, hi = b - 1;  // smallest x with count[a, x] >= room
-        while (lo < hi) {
-            const uint64_t mid = lo + (hi - lo) / 2;
-            if (run_count_mask(r, p.events, a, mid + 1) >= room) hi = mid;
-            else lo = mid + 1;
-        }
-        return lo;
-    }
+// CMASK/E counters in fast mode: walk [a, b) cycle by cycle. Returns the increments up to and
+// including the cycle where `room` is reached (that cycle, or kForever, in `carry_at`).
+uint64_t Pmu::scan_conditional(const CounterPlan& p, uint64_t a, uint64_t b, unsigned __int128 room,
+                               uint64_t& carry_at) const {
     RunCursor c;
     c.seek(*workload_, a);
     EventVector prev = a ? events_at(*workload_, a - 1) : EventVector::Zero();
-    unsigned __int128 acc = 0;
+    uint64_t acc = 0;
+    carry_at = kForever;
     for (uint64_t x = a; x < b; ++x) {
         const EventVector& ev = c.next(*workload_);
         acc += conditional_increment(p, ev, prev);
-        if (acc >= room) return x;
+        if (acc >= room) {
+            carry_at = x;
+            break;
+        }
         prev = ev;
     }
-    return kForever;
+    return acc;
+}
+
+uint64_t Pmu::first_overflow(unsigned s, const Run& r, uint64_t a, uint64_t b) const {
+    const CounterPlan& p = plan_[s];
+    const unsigned __int128 room = static_cast<unsigned __int128>(p.width_mask) + 1 - st_.counter[s];
+    if (p.conditional) {
+        uint64_t carry_at;
+        scan_conditional(p, a, b, room, carry_at);
+        return carry_at;
+    }
+    if (run_count_mask(r, p.events, a, b) < room) return kForever;
+    uint64_t lo = a, hi = b - 1;  // smallest x with count[a, x] >= room
+    while (lo < hi) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        if (run_count_mask(r, p.events, a, mid + 1) >= room) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo;
 }
 
 uint64_t Pmu::increment_over(unsigned s, const Run& r, uint64_t a, uint64_t b) const {
     const CounterPlan& p = plan_[s];
     if (!p.conditional) return run_count_mask(r, p.events, a, b);
-    RunCursor c;
-    c.seek(*workload_, a);
-    EventVector prev = a ? events_at(*workload_, a - 1) : EventVector::Zero();
-    uint64_t acc = 0;
-    for (uint64_t x = a; x < b; ++x) {
-        const EventVector& ev = c.next(*workload_);
-        acc += conditional_increment(p, ev, prev);
-        prev = ev;
-    }
-    return acc;
+    uint64_t carry_at;
+    return scan_conditional(p, a, b, ~static_cast<unsigned __int128>(0), carry_at);
 }
 
 bool Pmu::advance_fast(uint64_t to, bool stop_at_pmi) {

@@ -31,6 +31,11 @@ inline std::unique_ptr<Machine> make_machine(const std::string& cpu = "sapphirer
     return m;
 }
 
+// Names the per-cycle / fast instantiations of mode-parameterised tests.
+inline std::string mode_name(const ::testing::TestParamInfo<TimeMode>& i) {
+    return i.param == TimeMode::Fast ? "Fast" : "PerCycle";
+}
+
 // floor(n * rate) with the model's exact rate arithmetic.
 inline uint64_t expected(double rate, uint64_t n) { return floor_count(rate_numerator(rate), n); }
 

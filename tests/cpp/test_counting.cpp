@@ -10,8 +10,7 @@ namespace {
 constexpr uint64_t kUserOs = sel::USR | sel::OS | sel::EN;
 
 class Counting : public ::testing::TestWithParam<TimeMode> {};
-INSTANTIATE_TEST_SUITE_P(BothModes, Counting, ::testing::Values(TimeMode::PerCycle, TimeMode::Fast),
-                         [](const auto& i) { return i.param == TimeMode::Fast ? "Fast" : "PerCycle"; });
+INSTANTIATE_TEST_SUITE_P(BothModes, Counting, ::testing::Values(TimeMode::PerCycle, TimeMode::Fast), mode_name);
 }  // namespace
 
 TEST_P(Counting, SteadyWorkloadCountsAreFloorOfRateTimesCycles) {

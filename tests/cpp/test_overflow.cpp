@@ -9,8 +9,7 @@ using namespace pmusim::test;
 namespace {
 constexpr uint64_t kUserOs = sel::USR | sel::OS | sel::EN;
 class Overflow : public ::testing::TestWithParam<TimeMode> {};
-INSTANTIATE_TEST_SUITE_P(BothModes, Overflow, ::testing::Values(TimeMode::PerCycle, TimeMode::Fast),
-                         [](const auto& i) { return i.param == TimeMode::Fast ? "Fast" : "PerCycle"; });
+INSTANTIATE_TEST_SUITE_P(BothModes, Overflow, ::testing::Values(TimeMode::PerCycle, TimeMode::Fast), mode_name);
 }  // namespace
 
 TEST_P(Overflow, OneMinusNPresetLeavesCounterAtOneWithStatusBit) {
