@@ -31,6 +31,16 @@ inline std::unique_ptr<Machine> make_machine(const std::string& cpu = "sapphirer
     return m;
 }
 
+// Start the slots group the way perf does (ST-CNT[dev] __guest_test_perf_metrics): counting off,
+// FIXED_CTR3 then PERF_METRICS zeroed, FC3 in both rings, GLOBAL_CTRL bits 35 and 48.
+inline void start_slots_group(Machine& m) {
+    m.wrmsr(msr::kGlobalCtrl, 0);
+    m.wrmsr(msr::kFixedCtr0 + 3, 0);
+    m.wrmsr(msr::kPerfMetrics, 0);
+    m.wrmsr(msr::kFixedCtrCtrl, 0x3ull << 12);
+    m.wrmsr(msr::kGlobalCtrl, (1ull << 35) | (1ull << 48));
+}
+
 // Names the per-cycle / fast instantiations of mode-parameterised tests.
 inline std::string mode_name(const ::testing::TestParamInfo<TimeMode>& i) {
     return i.param == TimeMode::Fast ? "Fast" : "PerCycle";

@@ -33,11 +33,7 @@ TEST(PerfMetricsRegister, Level2BytesReadZeroOnIcelake) {
 
 TEST(PerfMetricsRegister, FieldsAccumulateWithFc3AndGlobalBit48) {
     auto m = make_machine("sapphirerapids");
-    m->wrmsr(msr::kGlobalCtrl, 0);
-    m->wrmsr(msr::kFixedCtr0 + 3, 0);
-    m->wrmsr(msr::kPerfMetrics, 0);
-    m->wrmsr(msr::kFixedCtrCtrl, 0x3ull << 12);
-    m->wrmsr(msr::kGlobalCtrl, (1ull << 35) | (1ull << 48));
+    start_slots_group(*m);
     m->run(10'000);
     const uint64_t pm = m->rdpmc(RDPMC_METRICS);
     unsigned sum = 0;

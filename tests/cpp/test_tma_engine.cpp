@@ -86,11 +86,7 @@ TEST(TmaEndToEnd, SimulatedPerfMetricsMatchTheWorkloadMixWithin2Lsb) {
     SteadyParams wl;
     wl.slot_mix = {0.30, 0.06, 0.07, 0.02, 0.14, 0.06, 0.25, 0.10};
     auto m = make_machine("sapphirerapids", {}, TimeMode::Fast, wl);
-    m->wrmsr(msr::kGlobalCtrl, 0);
-    m->wrmsr(msr::kFixedCtr0 + 3, 0);
-    m->wrmsr(msr::kPerfMetrics, 0);
-    m->wrmsr(msr::kFixedCtrCtrl, 0x3ull << 12);
-    m->wrmsr(msr::kGlobalCtrl, (1ull << 35) | (1ull << 48));
+    start_slots_group(*m);
     m->run(1'000'000);
     PerfMetricsReading r;
     r.slots = m->rdpmc(RDPMC_FIXED | 3);
