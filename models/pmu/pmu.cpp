@@ -127,16 +127,12 @@ AccessResult Pmu::write_register(const RegisterDesc& r, uint64_t v) {
 
 void Pmu::replan() {
     active_.clear();
-    any_edge_ = false;
     for (unsigned i = 0; i < kNumCounterSlots; ++i) {
         const bool is_gp = i < kMaxGpCounters;
         const unsigned n = is_gp ? i : i - kMaxGpCounters;
         plan_[i] = is_gp ? (n < cpu_.num_gp ? gp_plan(n) : CounterPlan{})
                          : (cpu_.has_fixed(n) ? fixed_plan(n) : CounterPlan{});
-        if (plan_[i].ring_mask) {
-            active_.push_back(static_cast<uint8_t>(i));
-            any_edge_ = any_edge_ || plan_[i].edge;
-        }
+        if (plan_[i].ring_mask) active_.push_back(static_cast<uint8_t>(i));
     }
     // PERF_METRICS counts with FC3 (and GLOBAL_CTRL[48]: DESIGN.md semantic default 2).
     metrics_ring_ = 0;

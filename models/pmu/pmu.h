@@ -138,7 +138,6 @@ private:
     std::array<CounterPlan, kNumCounterSlots> plan_{};
     std::vector<uint8_t> active_;  // slots with a non-zero ring mask
     uint8_t metrics_ring_ = 0;
-    bool any_edge_ = false;
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };
     std::deque<PendingPmi> pending_;
