@@ -1,5 +1,7 @@
 #include "sim/perf_stat.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "models/core/event_table.h"
@@ -20,7 +22,8 @@ StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu) {
     StatEventSpec s;
     s.name = name;
     s.base = name;
-    const auto colon = name.find(':');
+    // A name that is itself an event (e.g. "UOPS_DECODED.DEC0:c1") has no modifiers.
+    const auto colon = find_event_by_name(name, cpu) ? std::string::npos : name.find(':');
     if (colon != std::string::npos) {
         s.base = name.substr(0, colon);
         const std::string mods = name.substr(colon + 1);
@@ -36,26 +39,33 @@ StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu) {
         s.fixed = true;
         s.fixed_index = f.index;
         s.truth = bit(f.event);
+        s.truth_known = true;
         return s;
     }
     const EventEncoding* enc = nullptr;
     if (s.base.size() > 1 && s.base[0] == 'r' && s.base.find_first_not_of("0123456789abcdefABCDEF", 1) == std::string::npos) {
+        // perf's raw syntax: the config bits of PERFEVTSEL (CMASK 31:24, INV 23, E 18, UMASK, EVENT).
+        if (s.base.size() > 9) throw std::invalid_argument("event '" + name + "': raw encoding must fit in 32 bits (rCCUUEE)");
         const unsigned long raw = std::stoul(s.base.substr(1), nullptr, 16);
-        if (raw > 0xffff) throw std::invalid_argument("event '" + name + "': raw encoding must be rUUEE");
-        s.event_select = raw & 0xff;
-        s.umask = (raw >> 8) & 0xff;
-        enc = find_encoding(s.event_select, s.umask);
+        if (raw & ~0xff84ffffull)
+            throw std::invalid_argument("event '" + name + "': raw encoding sets bits other than EVENT, UMASK, E, INV, CMASK");
+        s.config = raw;
+        enc = find_encoding(cpu, raw & 0xff, (raw >> 8) & 0xff, (raw >> 23) & 1 ? 0 : (raw >> 24) & 0xff, (raw >> 18) & 1);
+        if (enc && ((enc->cmask == 0 && !enc->edge && (raw & 0xff840000ull)))) enc = nullptr;  // truth unknown under CMASK
     } else {
-        enc = find_event_by_name(s.base);
+        enc = find_event_by_name(s.base, cpu);
         if (!enc) {
             std::string known = " instructions cycles ref-cycles slots";
-            for (auto& e : event_table()) known += std::string(" ") + e.name;
-            throw std::invalid_argument("event '" + name + "': unknown event (known:" + known + ")");
+            for (auto& e : event_table())
+                if (encoding_available(e, cpu)) known += std::string(" ") + e.name;
+            throw std::invalid_argument("event '" + name + "': unknown event on " + cpu.preset + " (known:" + known + ")");
         }
-        s.event_select = enc->event_select;
-        s.umask = enc->umask;
+        s.config = encoding_bits(*enc, cpu);
     }
-    if (enc && (!enc->needs_topdown || cpu.topdown_events)) s.truth = enc->counts;
+    if (enc) {
+        s.truth = enc->counts;
+        s.truth_known = true;
+    }
     if (cpu.num_gp == 0) throw std::invalid_argument("event '" + name + "': this CPU has no GP counters");
     return s;
 }
@@ -66,71 +76,175 @@ std::vector<std::string> default_stat_events(const CpuConfig& cpu) {
     return v;
 }
 
-PerfStat::PerfStat(Machine& m, const std::vector<std::string>& events) : m_(m) {
-    unsigned gp = 0;
-    uint32_t fixed_used = 0;
+PerfAgent::PerfAgent(Machine& m, const std::vector<std::string>& events, AgentOptions opts) : m_(m), opts_(opts) {
+    const CpuConfig& cpu = m.cpu();
+    if (opts_.mux_interval == 0) throw std::invalid_argument("mux_interval: must be at least 1 cycle");
+    if (opts_.topdown_group && !cpu.perf_metrics())
+        throw std::invalid_argument("topdown group: " + cpu.preset + " has no PERF_METRICS (perf_metrics=0)");
+    uint32_t fixed_used = opts_.topdown_group ? 1u << 3 : 0;
     for (auto& e : events) {
-        StatEventSpec s = parse_stat_event(e, m.cpu());
+        StatEventSpec s = parse_stat_event(e, cpu);
         if (s.fixed && (fixed_used >> s.fixed_index & 1u)) {
-            // perf would place a second copy on a GP counter when an encoding exists.
+            if (s.fixed_index == 3 && opts_.topdown_group) continue;  // slots is the group's leader
             throw std::invalid_argument("event '" + e + "': fixed counter " + std::to_string(s.fixed_index) +
                                         " is already used by another event");
         }
-        if (s.fixed) {
-            fixed_used |= 1u << s.fixed_index;
-            counter_names_.push_back("FIXED_CTR" + std::to_string(s.fixed_index));
-            rdpmc_ecx_.push_back((1u << 30) | s.fixed_index);
-        } else {
-            if (gp >= m.cpu().num_gp)
-                throw std::invalid_argument("event '" + e + "': more GP events than the " +
-                                            std::to_string(m.cpu().num_gp) +
-                                            " GP counters (multiplexing arrives with the perf-stat agent of issue #3)");
-            counter_names_.push_back("PMC" + std::to_string(gp));
-            rdpmc_ecx_.push_back(gp);
-            ++gp;
-        }
+        if (s.fixed) fixed_used |= 1u << s.fixed_index;
+        else flex_.push_back(specs_.size());
         specs_.push_back(std::move(s));
     }
+    slots_.resize(specs_.size());
+    gp_free_ = cpu.num_gp;
+    if (!flex_.empty() && gp_free_ == 0)
+        throw std::invalid_argument("event '" + specs_[flex_[0]].name + "': this CPU has no GP counters");
+    metrics_clear_ = opts_.topdown_group && opts_.use_metrics_clear && cpu.metrics_clear();
 }
 
-void PerfStat::start() {
+uint64_t PerfAgent::global_ctrl() const {
+    uint64_t g = fixed_global_;
+    for (size_t i : flex_)
+        if (slots_[i].counter >= 0) g |= 1ull << slots_[i].counter;
+    return g;
+}
+
+void PerfAgent::collect(size_t i) {
+    Slot& s = slots_[i];
+    const uint64_t now = m_.cycle();
+    if (s.counter >= 0) {
+        const uint64_t v = m_.rdpmc(static_cast<uint32_t>(s.counter));
+        s.acc += (v - s.base) & m_.cpu().gp_mask();
+        s.base = v;
+    } else if (specs_[i].fixed) {
+        const uint64_t v = m_.rdpmc((1u << 30) | specs_[i].fixed_index);
+        s.acc += (v - s.base) & m_.cpu().fixed_mask();
+        s.base = v;
+    } else {
+        return;
+    }
+    s.running += now - s.since;
+    s.since = now;
+}
+
+void PerfAgent::schedule_out() {
+    for (size_t i : flex_) {
+        Slot& s = slots_[i];
+        if (s.counter < 0) continue;
+        collect(i);
+        m_.wrmsr(msr::kPerfEvtSel0 + s.counter, 0);
+        s.counter = -1;
+    }
+}
+
+void PerfAgent::schedule_in() {
+    const CpuConfig& cpu = m_.cpu();
+    const uint64_t now = m_.cycle();
+    unsigned c = 0;
+    for (size_t i : flex_) {
+        if (c >= gp_free_) break;
+        const StatEventSpec& sp = specs_[i];
+        Slot& s = slots_[i];
+        m_.wrmsr(msr::kPerfEvtSel0 + c, 0);
+        m_.wrmsr(cpu.fw_write() ? msr::kAPmc0 + c : msr::kPmc0 + c, 0);
+        m_.wrmsr(msr::kPerfEvtSel0 + c, sp.config | (sp.user ? 1ull << 16 : 0) | (sp.kernel ? 1ull << 17 : 0) | (1ull << 22));
+        s.counter = static_cast<int>(c);
+        s.base = 0;
+        s.since = now;
+        ++c;
+    }
+}
+
+void PerfAgent::start() {
     const CpuConfig& cpu = m_.cpu();
     if (cpu.has_global_ctrl()) m_.wrmsr(msr::kGlobalCtrl, 0);
-    uint64_t global = 0, fixed_ctrl = 0;
+    fixed_ctrl_ = 0;
+    fixed_global_ = 0;
+    const uint64_t now = m_.cycle();
     for (size_t i = 0; i < specs_.size(); ++i) {
         const StatEventSpec& s = specs_[i];
-        if (s.fixed) {
-            m_.wrmsr(msr::kFixedCtr0 + s.fixed_index, 0);
-            const uint64_t field = (s.kernel ? 1u : 0u) | (s.user ? 2u : 0u);
-            fixed_ctrl |= field << (4 * s.fixed_index);
-            global |= 1ull << (32 + s.fixed_index);
-        } else {
-            const unsigned c = rdpmc_ecx_[i];
-            m_.wrmsr(msr::kPerfEvtSel0 + c, 0);
-            m_.wrmsr(cpu.fw_write() ? msr::kAPmc0 + c : msr::kPmc0 + c, 0);
-            const uint64_t sel = s.event_select | (uint64_t(s.umask) << 8) | (s.user ? 1ull << 16 : 0) |
-                                 (s.kernel ? 1ull << 17 : 0) | (1ull << 22);
-            m_.wrmsr(msr::kPerfEvtSel0 + c, sel);
-            global |= 1ull << c;
-        }
+        slots_[i] = Slot{};
+        slots_[i].since = now;
+        if (!s.fixed) continue;
+        m_.wrmsr(msr::kFixedCtr0 + s.fixed_index, 0);
+        fixed_ctrl_ |= uint64_t((s.kernel ? 1u : 0u) | (s.user ? 2u : 0u)) << (4 * s.fixed_index);
+        fixed_global_ |= 1ull << (32 + s.fixed_index);
     }
-    if (fixed_ctrl) m_.wrmsr(msr::kFixedCtrCtrl, fixed_ctrl);
-    start_cycle_ = m_.cycle();
-    if (cpu.has_global_ctrl()) m_.wrmsr(msr::kGlobalCtrl, global);
+    if (opts_.topdown_group) {
+        // The slots leader must start from 0 and be written before PERF_METRICS (linux
+        // icl_update_topdown_event; tma-and-peers.md 1.4).
+        m_.wrmsr(msr::kFixedCtr0 + 3, 0);
+        m_.wrmsr(msr::kPerfMetrics, 0);
+        fixed_ctrl_ |= 3ull << 12;                       // FC3: OS + USR
+        if (metrics_clear_) fixed_ctrl_ |= 1ull << 14;   // RDPMC metrics-clear (KAN-CLR)
+        fixed_global_ |= (1ull << 35) | (1ull << 48);
+    }
+    if (fixed_ctrl_) m_.wrmsr(msr::kFixedCtrCtrl, fixed_ctrl_);
+    for (size_t i : flex_) slots_[i].counter = -1;
+    schedule_in();
+    interval_begin_ = now;
+    next_rotation_ = now + opts_.mux_interval;
+    if (cpu.has_global_ctrl()) m_.wrmsr(msr::kGlobalCtrl, global_ctrl());
 }
 
-std::vector<StatCount> PerfStat::read() {
-    std::vector<StatCount> out;
-    for (size_t i = 0; i < specs_.size(); ++i) {
-        const StatEventSpec& s = specs_[i];
-        StatCount c;
-        c.name = s.name;
-        c.counter = counter_names_[i];
-        c.count = m_.rdpmc(rdpmc_ecx_[i]);
-        c.truth = count_events(m_.pmu().workload(), s.truth, s.user, s.kernel, start_cycle_, m_.cycle());
-        out.push_back(c);
+void PerfAgent::run_until(uint64_t cycle) {
+    while (m_.cycle() < cycle) {
+        const uint64_t stop = multiplexed() ? std::min(cycle, next_rotation_) : cycle;
+        m_.run(stop - m_.cycle());
+        if (multiplexed() && m_.cycle() >= next_rotation_) {
+            // perf_rotate_context: PMU disabled, flexible groups out, list rotated, groups in.
+            if (m_.cpu().has_global_ctrl()) m_.wrmsr(msr::kGlobalCtrl, 0);
+            schedule_out();
+            std::rotate(flex_.begin(), flex_.begin() + 1, flex_.end());
+            schedule_in();
+            if (m_.cpu().has_global_ctrl()) m_.wrmsr(msr::kGlobalCtrl, global_ctrl());
+            next_rotation_ += opts_.mux_interval;
+        }
     }
-    return out;
+}
+
+IntervalReading PerfAgent::read() {
+    IntervalReading r;
+    r.begin = interval_begin_;
+    r.end = m_.cycle();
+    const Workload& w = m_.pmu().workload();
+    for (size_t i = 0; i < specs_.size(); ++i) {
+        collect(i);
+        const StatEventSpec& sp = specs_[i];
+        Slot& s = slots_[i];
+        CountReading c;
+        c.name = sp.name;
+        if (sp.fixed) c.counter = "FIXED_CTR" + std::to_string(sp.fixed_index);
+        else if (multiplexed()) c.counter = "PMC*";
+        else c.counter = "PMC" + std::to_string(s.counter);
+        c.raw = s.acc;
+        c.enabled = r.end - r.begin;
+        c.running = sp.fixed || !multiplexed() ? c.enabled : s.running;
+        c.scaled = c.running ? double(c.raw) * double(c.enabled) / double(c.running) : 0.0;
+        c.truth_known = sp.truth_known;
+        if (sp.truth_known) c.truth = count_events(w, sp.truth, sp.user, sp.kernel, r.begin, r.end);
+        r.counts.push_back(std::move(c));
+        s.acc = 0;
+        s.running = 0;
+    }
+    if (opts_.topdown_group) {
+        TopdownReading t;
+        const Semantics& sem = m_.pmu().semantics();
+        t.slots = m_.rdpmc((1u << 30) | 3);
+        t.metrics = m_.rdpmc(1u << 29);  // with metrics-clear this also zeroes FC3 and the metrics
+        t.fields = m_.pmu().perf_metrics_fields();
+        const double fmax = double(sem.metrics_field_max());
+        for (unsigned k = 0; k < t.fields; ++k) {
+            t.field[k] = double((t.metrics >> (sem.metrics_field_bits * k)) & sem.metrics_field_max());
+            // perf: mul_u64_u32_div(slots, field, 0xff) (icl_get_metrics_event_value)
+            t.field_slots[k] = std::floor(double(t.slots) * t.field[k] / fmax);
+        }
+        if (!metrics_clear_) {
+            m_.wrmsr(msr::kFixedCtr0 + 3, 0);  // FIXED_CTR3 first, then PERF_METRICS (SDM; QEMU comment)
+            m_.wrmsr(msr::kPerfMetrics, 0);
+        }
+        r.topdown = t;
+    }
+    interval_begin_ = r.end;
+    return r;
 }
 
 }  // namespace pmusim

@@ -1,16 +1,29 @@
 #include "sim/workload_spec.h"
 
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
+
+#include "sim/workload_file.h"
 
 namespace pmusim {
 
 std::unique_ptr<Workload> parse_workload_spec(const std::string& spec) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (spec.size() > 5 && (spec.rfind(".yaml") == spec.size() - 5 || spec.rfind(".yml") == spec.size() - 4 ||
+                            fs::is_regular_file(spec, ec)))
+        return load_workload_file(spec);
     const auto colon = spec.find(':');
     const std::string kind = spec.substr(0, colon);
-    if (kind != "steady")
-        throw std::invalid_argument("workload '" + spec + "': unknown workload '" + kind +
-                                    "' (built in: steady; workload files arrive with issue #3)");
+    if (kind != "steady") {
+        const std::string lib = workload_library_dir() + "/" + spec + ".yaml";
+        if (colon == std::string::npos && fs::is_regular_file(lib, ec)) return load_workload_file(lib);
+        std::string known;
+        for (auto& n : workload_library()) known += " " + n;
+        throw std::invalid_argument("workload '" + spec + "': not a file, 'steady[:k=v,...]' or a library workload (library in " +
+                                    workload_library_dir() + ":" + known + ")");
+    }
     SteadyParams p;
     if (colon != std::string::npos) {
         std::stringstream ss(spec.substr(colon + 1));

@@ -1,4 +1,5 @@
-// Workload specifications on the command line: "steady" or "steady:key=value,key=value".
+// Workload specifications on the command line: "steady", "steady:key=value,key=value", a YAML
+// file path, or the name of a library workload in workloads/ (e.g. "pointer_chase").
 #pragma once
 #include <memory>
 #include <string>

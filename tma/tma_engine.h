@@ -1,14 +1,11 @@
-// TMA engine (no SystemC inside): turns counter readings into the Level-1/2 topdown breakdown the
-// way Linux perf's metric JSON and pmu-tools' toplev compute it, with per-node thresholds and
-// toplev's bottleneck walk. Sources: shared/reference/tma-and-peers.md sections 1.5 and 1.6
-// (intel/perfmon sapphirerapids_metrics.json; pmu-tools spr_server_ratios.py, toplev.py find_bn).
-//
-// Status (issue #3, in progress): the PERF_METRICS form for cores with level-2 metrics
-// (sapphirerapids, lunarlake) is implemented and tested; the Ice Lake correction terms, the
-// Skylake GP-event form and Level 3 are not yet.
+// TMA engine (no SystemC inside): turns counter readings into the Level-1/2/3 topdown breakdown
+// the way Linux perf's metric JSON and pmu-tools' toplev compute it, per CPU family and method
+// (PERF_METRICS or GP events only), with per-node thresholds and toplev's bottleneck walk.
+// Every formula and its source: docs/tma.md (shared/reference/tma-and-peers.md 1.5, 1.6).
 #pragma once
 #include <Eigen/Core>
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,36 +13,87 @@
 namespace pmusim::tma {
 
 enum class Node : uint8_t {
+    // Level 1 at multiples of 3, each followed by its two Level-2 children.
     FrontendBound, FetchLatency, FetchBandwidth,
     BadSpeculation, BranchMispredicts, MachineClears,
     BackendBound, MemoryBound, CoreBound,
     Retiring, LightOperations, HeavyOperations,
+    // Level 3 (where the modelled events allow): Memory_Bound's and Heavy_Operations' children.
+    L1Bound, L2Bound, L3Bound, DramBound, StoreBound,
+    MicrocodeSequencer, FewUopsInstructions,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
 constexpr unsigned ni(Node n) { return static_cast<unsigned>(n); }
 
-const char* node_name(Node n);
-Node parent(Node n);          // the Level-1 parent of a Level-2 node; itself for Level 1
+const char* node_name(Node n);  // toplev's names, e.g. "Frontend_Bound"
+Node parent(Node n);            // the parent node; itself for Level 1
+unsigned level(Node n);         // 1, 2 or 3
 bool is_level1(Node n);
+std::vector<Node> children(Node n);
+std::vector<Node> nodes_up_to(unsigned lvl);  // in tree (pre-)order
 
-using Breakdown = Eigen::Array<double, kNumNodes, 1>;  // fractions of slots per node
+// Fractions of slots per node; NaN where a node was not computed.
+using Breakdown = Eigen::Array<double, kNumNodes, 1>;
 
-// One reading of the slots group: TOPDOWN.SLOTS, the eight PERF_METRICS bytes and the
-// auxiliary count the SPR formulas subtract (INT_MISC.UOP_DROPPING).
+enum class Family : uint8_t { Skylake, IceLake, SapphireRapids };
+enum class Method : uint8_t { PerfMetrics, GpEvents };
+const char* family_name(Family f);
+const char* method_name(Method m);
+
+// The counts the formulas read. Names follow the Intel event names of each family
+// (IdqNotDelivered is IDQ_UOPS_NOT_DELIVERED.CORE before Sapphire Rapids, IDQ_BUBBLES.CORE after).
+enum class Ev : uint8_t {
+    Clks, Slots, Instructions,
+    IdqNotDelivered, FetchBubbleCycles, UopDropping, ClearsCount, RecoveryCycles,
+    UopsIssued, UopsRetiredSlots, UopsRetiredHeavy, MacroFused,
+    IdqMsUops, UopsRetiredMs, MiteUops, Dec0, Dec0C1,
+    BrMispRetired, MachineClearsCount,
+    BackendBoundSlots, BrMispredictSlots, MemoryBoundSlots,
+    StallsTotal, StallsMemAny, BoundOnLoads, BoundOnStores, Ports1Util, Ports2Util,
+    StallsL1dMiss, StallsL2Miss, StallsL3Miss,
+    Count
+};
+constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);
+constexpr unsigned ei(Ev e) { return static_cast<unsigned>(e); }
+// The event's name on this family (perf/Intel spelling, e.g. "INT_MISC.UOP_DROPPING"; the fixed
+// counters as "cycles", "slots", "instructions").
+const char* event_name(Ev e, Family f);
+
+struct Inputs {
+    std::array<double, kNumEv> ev{};  // counts (scaled, if multiplexed)
+    std::bitset<kNumEv> have;
+    std::array<double, 8> pm{};       // PERF_METRICS fields as read
+    unsigned pm_fields = 0;           // fields read: 0, 4 (Level 1) or 8 (Level 1 and 2)
+    void set(Ev e, double v) { ev[ei(e)] = v; have.set(ei(e)); }
+    double get(Ev e) const;           // throws std::invalid_argument naming a missing event
+};
+
+struct Model {
+    Family family = Family::SapphireRapids;
+    Method method = Method::PerfMetrics;
+    unsigned slots_per_cycle = 6;  // Pipeline_Width (SLOTS = W x CLKS on Skylake; W in the corrections)
+    unsigned level = 2;            // 1..3
+    unsigned pm_fields = 8;        // PERF_METRICS fields the CPU has (PerfMetrics method)
+};
+
+// The GP and fixed events the model needs (besides PERF_METRICS), in a stable order.
+std::vector<Ev> required_events(const Model& m);
+// Throws std::invalid_argument when the model is impossible (PERF_METRICS on Skylake, level out
+// of range) or the reading cannot be evaluated (slots or the L1 field sum is 0, an event missing).
+void check_model(const Model& m);
+Breakdown compute(const Model& m, const Inputs& in);
+
+// One reading of the slots group on a Sapphire Rapids / Lunar Lake core: TOPDOWN.SLOTS, the eight
+// PERF_METRICS bytes and INT_MISC.UOP_DROPPING (kept for the simple single-reading use).
 struct PerfMetricsReading {
     uint64_t slots = 0;
     std::array<uint8_t, 8> fields{};  // retiring, bad spec, FE, BE, heavy, br misp, fetch lat, mem bound
     uint64_t uop_dropping = 0;
 };
-
-// Sapphire Rapids / Lunar Lake PERF_METRICS formulas: every field normalised by the sum of the
-// four L1 bytes (perf never assumes 0xFF), FE and Fetch_Latency minus UOP_DROPPING/SLOTS,
-// Bad_Speculation as the clamped residual, siblings as max(0, parent - child).
-// Throws std::invalid_argument when the reading cannot be evaluated (slots or the L1 sum is 0).
 Breakdown breakdown_spr(const PerfMetricsReading& r);
 
-// toplev thresholds (spr_server_ratios.py `thresh`), with the parent rule.
+// toplev thresholds (spr_server_ratios.py `thresh`), with the parent rule. NaN is not flagged.
 std::array<bool, kNumNodes> flagged(const Breakdown& b);
 
 // toplev's bottleneck: the highest flagged Level-1 node, then down into its flagged children

@@ -1,5 +1,7 @@
 #include "models/core/event_table.h"
 
+#include <cctype>
+
 namespace pmusim {
 
 const char* event_name(Event e) {
@@ -7,19 +9,24 @@ const char* event_name(Event e) {
         "core_cycles", "ref_cycles", "instructions", "branches", "branch_misses", "llc_references",
         "llc_misses", "slots", "slots_light_ops", "slots_heavy_ops", "slots_br_mispredict",
         "slots_machine_clears", "slots_fetch_latency", "slots_fetch_bandwidth", "slots_memory_bound",
-        "slots_core_bound"};
+        "slots_core_bound", "hw_bad_spec", "hw_frontend", "hw_backend", "hw_fetch_latency", "hw_memory_bound",
+        "uop_dropping", "clears_count", "recovery_cycles", "fetch_bubble_cycles", "uops_issued", "macro_fused",
+        "ms_uops_issued", "ms_uops_retired", "mite_uops", "dec0_uops", "dec0_cycles", "machine_clears",
+        "stalls_total", "stalls_mem_any", "bound_on_loads", "bound_on_stores", "stalls_l1d_miss",
+        "stalls_l2_miss", "stalls_l3_miss", "ports_1_util", "ports_2_util"};
     return names[idx(e)];
 }
 
 namespace {
 constexpr EventMask kRetiring = bit(Event::SlotsLightOps) | bit(Event::SlotsHeavyOps);
-constexpr EventMask kBadSpec = bit(Event::SlotsBrMispredict) | bit(Event::SlotsMachineClears);
-constexpr EventMask kFrontend = bit(Event::SlotsFetchLatency) | bit(Event::SlotsFetchBandwidth);
-constexpr EventMask kBackend = bit(Event::SlotsMemoryBound) | bit(Event::SlotsCoreBound);
+// CMASK value meaning "the pipeline width" (CYCLES_0_UOPS_DELIV.CORE uses cmask = W).
+constexpr uint8_t kCmaskWidth = 0xff;
+using namespace fam;
 }  // namespace
 
 const std::vector<EventEncoding>& event_table() {
-    // Architectural encodings: KVM selftests include/x86/pmu.h, SDM Table 18-1.
+    // Architectural encodings: KVM selftests include/x86/pmu.h, SDM Table 18-1. Model-specific
+    // ones: Linux tools/perf/pmu-events/arch/x86/{skylake,icelake,sapphirerapids}/*.json.
     static const std::vector<EventEncoding> t = {
         {"cycles", "CPU_CLK_UNHALTED.THREAD_P", 0x3c, 0x00, bit(Event::CoreCycles), 0, false},
         {"instructions", "INST_RETIRED.ANY_P", 0xc0, 0x00, bit(Event::Instructions), 1, false},
@@ -29,30 +36,98 @@ const std::vector<EventEncoding>& event_table() {
         {"branches", "BR_INST_RETIRED.ALL_BRANCHES", 0xc4, 0x00, bit(Event::Branches), 5, false},
         {"branch-misses", "BR_MISP_RETIRED.ALL_BRANCHES", 0xc5, 0x00, bit(Event::BranchMisses), 6, false},
         {"topdown.slots", "TOPDOWN.SLOTS_P", 0xa4, 0x01, bit(Event::Slots), 7, true},
-        {"topdown.backend_bound_slots", "TOPDOWN.BACKEND_BOUND_SLOTS", 0xa4, 0x02, kBackend, 8, true},
-        {"topdown.bad_spec_slots", "TOPDOWN.BAD_SPEC_SLOTS", 0x73, 0x00, kBadSpec, 9, true},
-        {"topdown.fe_bound_slots", "IDQ_BUBBLES.CORE", 0x9c, 0x01, kFrontend, 10, true},
+        {"topdown.backend_bound_slots", "TOPDOWN.BACKEND_BOUND_SLOTS", 0xa4, 0x02, bit(Event::HwBackend), 8, true},
+        {"topdown.bad_spec_slots", "TOPDOWN.BAD_SPEC_SLOTS", 0x73, 0x00, bit(Event::HwBadSpec), 9, true},
+        {"topdown.fe_bound_slots", "IDQ_BUBBLES.CORE", 0x9c, 0x01, bit(Event::HwFrontend), 10, true},
         {"topdown.retiring_slots", "UOPS_RETIRED.SLOTS", 0xc2, 0x02, kRetiring, 11, true},
         {"lbr-inserts", "LBR_INSERTS.ANY", 0xe4, 0x01, bit(Event::Branches), 12, false},
-        // Model-specific level-2 slot events (SPR+; intel/perfmon issue #225).
-        {"topdown.bad_spec_slots_p", "TOPDOWN.BAD_SPEC_SLOTS_P", 0xa4, 0x04, kBadSpec, -1, true},
-        {"topdown.br_mispredict_slots", "TOPDOWN.BR_MISPREDICT_SLOTS", 0xa4, 0x08, bit(Event::SlotsBrMispredict), -1, true},
-        {"topdown.memory_bound_slots", "TOPDOWN.MEMORY_BOUND_SLOTS", 0xa4, 0x10, bit(Event::SlotsMemoryBound), -1, true},
-        {"uops_retired.heavy", "UOPS_RETIRED.HEAVY", 0xc2, 0x01, bit(Event::SlotsHeavyOps), -1, true},
+        // Skylake names of the same slot counts.
+        {"idq_uops_not_delivered.core", "IDQ_UOPS_NOT_DELIVERED.CORE", 0x9c, 0x01, bit(Event::HwFrontend), -1, false, 0, false, kSkl | kIcl},
+        {"uops_retired.retire_slots", "UOPS_RETIRED.RETIRE_SLOTS", 0xc2, 0x02, kRetiring, -1, false, 0, false, kSkl},
+        // Level-2 slot events (SPR+; intel/perfmon issue #225).
+        {"topdown.bad_spec_slots_p", "TOPDOWN.BAD_SPEC_SLOTS_P", 0xa4, 0x04, bit(Event::HwBadSpec), -1, true, 0, false, kSpr},
+        {"topdown.br_mispredict_slots", "TOPDOWN.BR_MISPREDICT_SLOTS", 0xa4, 0x08, bit(Event::SlotsBrMispredict), -1, true, 0, false, kSpr},
+        {"topdown.memory_bound_slots", "TOPDOWN.MEMORY_BOUND_SLOTS", 0xa4, 0x10, bit(Event::HwMemoryBound), -1, true, 0, false, kSpr},
+        {"uops_retired.heavy", "UOPS_RETIRED.HEAVY", 0xc2, 0x01, bit(Event::SlotsHeavyOps), -1, true, 0, false, kSpr},
+        {"uops_retired.ms", "UOPS_RETIRED.MS", 0xc2, 0x04, bit(Event::MsUopsRetired), -1, false, 0, false, kSpr},
+        {"uops_retired.macro_fused", "UOPS_RETIRED.MACRO_FUSED", 0xc2, 0x04, bit(Event::MacroFused), -1, false, 0, false, kSkl},
+        // Front end.
+        {"idq_uops_not_delivered.cycles_0_uops_deliv.core", "IDQ_UOPS_NOT_DELIVERED.CYCLES_0_UOPS_DELIV.CORE", 0x9c, 0x01,
+         bit(Event::FetchBubbleCycles), -1, false, kCmaskWidth, false, kSkl | kIcl},
+        {"idq_bubbles.cycles_0_uops_deliv.core", "IDQ_BUBBLES.CYCLES_0_UOPS_DELIV.CORE", 0x9c, 0x01,
+         bit(Event::FetchBubbleCycles), -1, false, kCmaskWidth, false, kSpr},
+        {"idq.ms_uops", "IDQ.MS_UOPS", 0x79, 0x30, bit(Event::MsUopsIssued), -1, false, 0, false, kSkl | kIcl},
+        {"idq.ms_uops", "IDQ.MS_UOPS", 0x79, 0x20, bit(Event::MsUopsIssued), -1, false, 0, false, kSpr},
+        {"idq.mite_uops", "IDQ.MITE_UOPS", 0x79, 0x04, bit(Event::MiteUops), -1, false},
+        {"uops_decoded.dec0", "UOPS_DECODED.DEC0", 0x56, 0x01, bit(Event::Dec0Uops), -1, false, 0, false, kIcl},
+        {"uops_decoded.dec0:c1", "UOPS_DECODED.DEC0:c1", 0x56, 0x01, bit(Event::Dec0Cycles), -1, false, 1, false, kIcl},
+        // Speculation and recovery.
+        {"uops_issued.any", "UOPS_ISSUED.ANY", 0x0e, 0x01, bit(Event::UopsIssued), -1, false, 0, false, kSkl | kIcl},
+        {"uops_issued.any", "UOPS_ISSUED.ANY", 0xae, 0x01, bit(Event::UopsIssued), -1, false, 0, false, kSpr},
+        {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0x0d, 0x01, bit(Event::RecoveryCycles), -1, false, 1, false, kSkl},
+        {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0x0d, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kIcl},
+        {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0xad, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kSpr},
+        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0x0d, 0x01, bit(Event::ClearsCount), -1, false, 1, true, kIcl},
+        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0xad, 0x01, bit(Event::ClearsCount), -1, false, 1, true, kSpr},
+        {"int_misc.uop_dropping", "INT_MISC.UOP_DROPPING", 0x0d, 0x10, bit(Event::UopDropping), -1, false, 0, false, kIcl},
+        {"int_misc.uop_dropping", "INT_MISC.UOP_DROPPING", 0xad, 0x10, bit(Event::UopDropping), -1, false, 0, false, kSpr},
+        {"machine_clears.count", "MACHINE_CLEARS.COUNT", 0xc3, 0x01, bit(Event::MachineClears), -1, false, 1, true},
+        // Back end.
+        {"cycle_activity.stalls_total", "CYCLE_ACTIVITY.STALLS_TOTAL", 0xa3, 0x04, bit(Event::StallsTotal), -1, false, 4, false},
+        {"cycle_activity.stalls_mem_any", "CYCLE_ACTIVITY.STALLS_MEM_ANY", 0xa3, 0x14, bit(Event::StallsMemAny), -1, false, 20, false, kSkl | kIcl},
+        {"exe_activity.bound_on_loads", "EXE_ACTIVITY.BOUND_ON_LOADS", 0xa6, 0x21, bit(Event::BoundOnLoads), -1, false, 5, false, kSpr},
+        {"exe_activity.bound_on_stores", "EXE_ACTIVITY.BOUND_ON_STORES", 0xa6, 0x40, bit(Event::BoundOnStores), -1, false, 0, false, kSkl | kIcl},
+        {"exe_activity.bound_on_stores", "EXE_ACTIVITY.BOUND_ON_STORES", 0xa6, 0x40, bit(Event::BoundOnStores), -1, false, 2, false, kSpr},
+        {"exe_activity.1_ports_util", "EXE_ACTIVITY.1_PORTS_UTIL", 0xa6, 0x02, bit(Event::Ports1Util), -1, false},
+        {"exe_activity.2_ports_util", "EXE_ACTIVITY.2_PORTS_UTIL", 0xa6, 0x04, bit(Event::Ports2Util), -1, false},
+        {"cycle_activity.stalls_l1d_miss", "CYCLE_ACTIVITY.STALLS_L1D_MISS", 0xa3, 0x0c, bit(Event::StallsL1dMiss), -1, false, 12, false, kSkl | kIcl},
+        {"cycle_activity.stalls_l2_miss", "CYCLE_ACTIVITY.STALLS_L2_MISS", 0xa3, 0x05, bit(Event::StallsL2Miss), -1, false, 5, false, kSkl | kIcl},
+        {"cycle_activity.stalls_l3_miss", "CYCLE_ACTIVITY.STALLS_L3_MISS", 0xa3, 0x06, bit(Event::StallsL3Miss), -1, false, 6, false, kSkl | kIcl},
+        {"memory_activity.stalls_l1d_miss", "MEMORY_ACTIVITY.STALLS_L1D_MISS", 0x47, 0x03, bit(Event::StallsL1dMiss), -1, false, 3, false, kSpr},
+        {"memory_activity.stalls_l2_miss", "MEMORY_ACTIVITY.STALLS_L2_MISS", 0x47, 0x05, bit(Event::StallsL2Miss), -1, false, 5, false, kSpr},
+        {"memory_activity.stalls_l3_miss", "MEMORY_ACTIVITY.STALLS_L3_MISS", 0x47, 0x09, bit(Event::StallsL3Miss), -1, false, 9, false, kSpr},
     };
     return t;
 }
 
-const EventEncoding* find_encoding(uint8_t event_select, uint8_t umask) {
+namespace {
+uint8_t family_bit(const CpuConfig& cpu) { return static_cast<uint8_t>(1u << static_cast<unsigned>(cpu.tma_family)); }
+uint8_t effective_cmask(const EventEncoding& e, const CpuConfig& cpu) {
+    return e.cmask == kCmaskWidth ? static_cast<uint8_t>(cpu.slots_per_cycle) : e.cmask;
+}
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+}  // namespace
+
+bool encoding_available(const EventEncoding& e, const CpuConfig& cpu) {
+    if (!(e.families & family_bit(cpu))) return false;
+    return !e.needs_topdown || cpu.topdown_events;
+}
+
+const EventEncoding* find_encoding(const CpuConfig& cpu, uint8_t event_select, uint8_t umask, uint8_t cmask,
+                                   bool edge) {
+    const EventEncoding* plain = nullptr;
+    for (auto& e : event_table()) {
+        if (e.event_select != event_select || e.umask != umask || !encoding_available(e, cpu)) continue;
+        const bool exact = e.cmask != 0 || e.edge;
+        if (exact && effective_cmask(e, cpu) == cmask && e.edge == edge) return &e;
+        if (!exact && !plain) plain = &e;
+    }
+    return plain;
+}
+
+const EventEncoding* find_event_by_name(const std::string& name, const CpuConfig& cpu) {
+    const std::string n = lower(name);
     for (auto& e : event_table())
-        if (e.event_select == event_select && e.umask == umask) return &e;
+        if ((n == e.name || n == lower(e.intel_name)) && encoding_available(e, cpu)) return &e;
     return nullptr;
 }
 
-const EventEncoding* find_event_by_name(const std::string& name) {
-    for (auto& e : event_table())
-        if (name == e.name || name == e.intel_name) return &e;
-    return nullptr;
+uint64_t encoding_bits(const EventEncoding& e, const CpuConfig& cpu) {
+    return e.event_select | (uint64_t(e.umask) << 8) | (e.edge ? 1ull << 18 : 0) |
+           (uint64_t(effective_cmask(e, cpu)) << 24);
 }
 
 }  // namespace pmusim

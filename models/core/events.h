@@ -1,6 +1,7 @@
 // The per-cycle event vector the core source produces and the PMU counts.
-// Slot categories are the eight TMA level-2 leaves; everything a TMA formula or a GP
-// event needs is a sum of these base events (see models/core/event_table.cpp).
+// Slot categories are the eight TMA level-2 leaves (the ground truth); the hardware-attributed
+// slot events and the auxiliary events are derived from them per phase (models/core/phase_model.cpp).
+// A GP event counts a sum of base events (models/core/event_table.cpp).
 #pragma once
 #include <Eigen/Core>
 #include <array>
@@ -26,6 +27,36 @@ enum class Event : uint8_t {
     SlotsFetchBandwidth,
     SlotsMemoryBound,
     SlotsCoreBound,
+    // Slots as the hardware attributes them (TOPDOWN.*_SLOTS, IDQ_BUBBLES and the PERF_METRICS
+    // bytes). Where a core mis-attributes slots, these differ from the leaves above, and the TMA
+    // correction terms (UOP_DROPPING, CLEARS_COUNT) undo the difference (docs/workloads.md).
+    HwBadSpec,       // TOPDOWN.BAD_SPEC_SLOTS
+    HwFrontend,      // IDQ_BUBBLES.CORE / IDQ_UOPS_NOT_DELIVERED.CORE
+    HwBackend,       // TOPDOWN.BACKEND_BOUND_SLOTS
+    HwFetchLatency,  // PERF_METRICS fetch-latency byte
+    HwMemoryBound,   // TOPDOWN.MEMORY_BOUND_SLOTS
+    // Auxiliary events the TMA formulas of each family read, derived from the slot mix.
+    UopDropping,        // INT_MISC.UOP_DROPPING (slots)
+    ClearsCount,        // INT_MISC.CLEARS_COUNT
+    RecoveryCycles,     // INT_MISC.RECOVERY_CYCLES
+    FetchBubbleCycles,  // IDQ_*.CYCLES_0_UOPS_DELIV.CORE
+    UopsIssued,         // UOPS_ISSUED.ANY
+    MacroFused,         // UOPS_RETIRED.MACRO_FUSED
+    MsUopsIssued,       // IDQ.MS_UOPS
+    MsUopsRetired,      // UOPS_RETIRED.MS
+    MiteUops,           // IDQ.MITE_UOPS
+    Dec0Uops,           // UOPS_DECODED.DEC0
+    Dec0Cycles,         // UOPS_DECODED.DEC0:c1
+    MachineClears,      // MACHINE_CLEARS.COUNT
+    StallsTotal,        // CYCLE_ACTIVITY.STALLS_TOTAL
+    StallsMemAny,       // CYCLE_ACTIVITY.STALLS_MEM_ANY
+    BoundOnLoads,       // EXE_ACTIVITY.BOUND_ON_LOADS
+    BoundOnStores,      // EXE_ACTIVITY.BOUND_ON_STORES
+    StallsL1dMiss,      // *.STALLS_L1D_MISS
+    StallsL2Miss,       // *.STALLS_L2_MISS
+    StallsL3Miss,       // *.STALLS_L3_MISS
+    Ports1Util,         // EXE_ACTIVITY.1_PORTS_UTIL
+    Ports2Util,         // EXE_ACTIVITY.2_PORTS_UTIL
     Count
 };
 
@@ -35,8 +66,16 @@ constexpr unsigned idx(Event e) { return static_cast<unsigned>(e); }
 // One cycle's increments (or an interval's sums) for every base event.
 using EventVector = Eigen::Array<uint64_t, kNumEvents, 1>;
 // A set of base events whose counts are summed (bit idx(e)).
-using EventMask = uint32_t;
-constexpr EventMask bit(Event e) { return 1u << idx(e); }
+using EventMask = uint64_t;
+static_assert(kNumEvents <= 64, "EventMask holds one bit per base event");
+constexpr EventMask bit(Event e) { return 1ull << idx(e); }
+
+// Sum of the events of `m` in `v`.
+inline uint64_t masked_sum(const EventVector& v, EventMask m) {
+    uint64_t s = 0;
+    for (; m; m &= m - 1) s += v[__builtin_ctzll(m)];
+    return s;
+}
 
 const char* event_name(Event e);
 

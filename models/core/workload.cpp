@@ -22,8 +22,12 @@ void RunCursor::seek(const Workload& w, uint64_t cycle) {
     cycle_ = cycle;
     k_ = run_.active_begin + (cycle - run_.begin);
     if (!run_.halted)
-        for (unsigned e = 0; e < kNumEvents; ++e)
-            rem_[e] = static_cast<uint64_t>(static_cast<unsigned __int128>(k_) * run_.phase->rate[e] % kRateDen);
+        for (unsigned e = 0; e < kNumEvents; ++e) {
+            const uint64_t rate = run_.phase->rate[e];
+            whole_[e] = rate / kRateDen;
+            frac_[e] = rate % kRateDen;
+            rem_[e] = static_cast<uint64_t>(static_cast<unsigned __int128>(k_) * frac_[e] % kRateDen);
+        }
     valid_ = true;
 }
 
@@ -32,11 +36,12 @@ const EventVector& RunCursor::next(const Workload& w) {
     if (run_.halted) {
         ev_.setZero();
     } else {
-        const auto& rate = run_.phase->rate;
+        // floor((k+1) r) - floor(k r) = whole + carry of the fractional remainder: no division.
         for (unsigned e = 0; e < kNumEvents; ++e) {
-            const uint64_t s = rem_[e] + rate[e];
-            ev_[e] = s / kRateDen;
-            rem_[e] = s % kRateDen;
+            const uint64_t s = rem_[e] + frac_[e];
+            const uint64_t carry = s >= kRateDen;
+            ev_[e] = whole_[e] + carry;
+            rem_[e] = s - carry * kRateDen;
         }
         ++k_;
     }
@@ -44,93 +49,55 @@ const EventVector& RunCursor::next(const Workload& w) {
     return ev_;
 }
 
-namespace {
-void check_rate(double v, const char* field, double max) {
-    if (!(v >= 0.0) || v > max) {
-        std::ostringstream os;
-        os << field << ": rate must be within 0.." << max << " per cycle, got " << v;
-        throw std::invalid_argument(os.str());
-    }
-}
-}  // namespace
-
-SteadyWorkload::SteadyWorkload(SteadyParams p) : p_(p) {
-    check_rate(p.instructions, "instructions", 64);
-    check_rate(p.branches, "branches", 64);
-    check_rate(p.branch_misses, "branch_misses", 64);
-    check_rate(p.llc_references, "llc_references", 64);
-    check_rate(p.llc_misses, "llc_misses", 64);
-    check_rate(p.ref_cycles, "ref_cycles", 64);
-    if (p.branch_misses > p.branches)
-        throw std::invalid_argument("branch_misses: cannot exceed branches");
-    if (p.llc_misses > p.llc_references)
-        throw std::invalid_argument("llc_misses: cannot exceed llc_references");
-    double sum = 0;
-    for (double f : p.slot_mix) {
-        if (!(f >= 0.0)) throw std::invalid_argument("slot_mix: fractions must be >= 0");
-        sum += f;
-    }
-    if (!(sum > 0.0)) throw std::invalid_argument("slot_mix: fractions must not all be 0");
-    for (auto [v, name] : {std::pair{p.kernel_share, "kernel_share"}, std::pair{p.halted_share, "halted_share"}})
-        if (!(v >= 0.0 && v <= 1.0))
-            throw std::invalid_argument(std::string(name) + ": must be within 0..1, got " + std::to_string(v));
-    if (p.kernel_share + p.halted_share > 1.0 + 1e-12)
-        throw std::invalid_argument("kernel_share: kernel_share + halted_share must not exceed 1");
-    if (p.period == 0) throw std::invalid_argument("period: must be at least 1 cycle");
-    halted_ = static_cast<uint64_t>(std::llround(p.halted_share * static_cast<double>(p.period)));
-    kernel_ = static_cast<uint64_t>(std::llround(p.kernel_share * static_cast<double>(p.period)));
-    if (halted_ + kernel_ > p.period) kernel_ = p.period - halted_;
-    if (halted_ == p.period)
-        throw std::invalid_argument("halted_share: a fully halted workload has no cycles to count");
+SegmentLayout segment_layout(const PhaseParams& p) {
+    SegmentLayout l;
+    l.period = p.period;
+    l.halted = static_cast<uint64_t>(std::llround(p.halted_share * static_cast<double>(p.period)));
+    l.kernel = static_cast<uint64_t>(std::llround(p.kernel_share * static_cast<double>(p.period)));
+    if (l.halted + l.kernel > l.period) l.kernel = l.period - l.halted;
+    if (l.halted == l.period)
+        throw std::invalid_argument("halted_share: rounds to a fully halted period of " + std::to_string(p.period) +
+                                    " cycles; lower it or lengthen period");
+    return l;
 }
 
-void SteadyWorkload::bind(const CpuConfig& cpu) {
-    phase_ = Phase{};
-    auto& r = phase_.rate;
-    r[idx(Event::CoreCycles)] = kRateDen;
-    r[idx(Event::RefCycles)] = rate_numerator(p_.ref_cycles);
-    r[idx(Event::Instructions)] = rate_numerator(p_.instructions);
-    r[idx(Event::Branches)] = rate_numerator(p_.branches);
-    r[idx(Event::BranchMisses)] = rate_numerator(p_.branch_misses);
-    r[idx(Event::LlcReferences)] = rate_numerator(p_.llc_references);
-    r[idx(Event::LlcMisses)] = rate_numerator(p_.llc_misses);
-    const uint64_t slots = static_cast<uint64_t>(cpu.slots_per_cycle) * kRateDen;
-    r[idx(Event::Slots)] = slots;
-    // Leaf rates: slots * mix, with the rounding remainder given to the largest leaf so the
-    // leaves add up to exactly `slots_per_cycle`.
-    double sum = 0;
-    for (double f : p_.slot_mix) sum += f;
-    uint64_t given = 0;
-    unsigned largest = 0;
-    for (unsigned k = 0; k < 8; ++k) {
-        const uint64_t v = static_cast<uint64_t>(std::llround(static_cast<double>(slots) * p_.slot_mix[k] / sum));
-        r[idx(Event::SlotsLightOps) + k] = v;
-        given += v;
-        if (p_.slot_mix[k] > p_.slot_mix[largest]) largest = k;
-    }
-    auto& big = r[idx(Event::SlotsLightOps) + largest];
-    big = big + slots - given;
+uint64_t segment_active_cycles(const SegmentLayout& l, uint64_t n) {
+    const uint64_t P = l.period, full = n / P, o = n % P;
+    return full * (P - l.halted) + (o > l.halted ? o - l.halted : 0);
 }
 
-Run SteadyWorkload::run_at(uint64_t cycle) const {
+Run segment_run(const SegmentLayout& l, const Phase* phase, uint64_t seg_begin, uint64_t seg_len, uint64_t cycle) {
     Run run;
-    run.phase = &phase_;
-    if (halted_ == 0 && kernel_ == 0) return run;  // one user-mode run forever
-    if (halted_ == 0 && kernel_ == p_.period) { run.cpl = 0; return run; }
-    const uint64_t P = p_.period, active = P - halted_;
-    const uint64_t p = cycle / P, o = cycle % P, base = p * P;
-    if (o < halted_) {
-        run.begin = base; run.end = base + halted_; run.cpl = 0; run.halted = true;
+    run.phase = phase;
+    const uint64_t seg_end = seg_len == kForever ? kForever : seg_begin + seg_len;
+    auto clip = [&](uint64_t e) { return std::min(e, seg_end); };
+    if (l.halted == 0 && (l.kernel == 0 || l.kernel == l.period)) {
+        run.begin = seg_begin; run.end = seg_end; run.cpl = l.kernel ? 0 : 3;
+        return run;
+    }
+    const uint64_t P = l.period, active = P - l.halted;
+    const uint64_t rel = cycle - seg_begin, p = rel / P, o = rel % P, base = seg_begin + p * P;
+    if (o < l.halted) {
+        run.begin = base; run.end = clip(base + l.halted); run.cpl = 0; run.halted = true;
         run.active_begin = p * active;
-    } else if (o < halted_ + kernel_) {
-        run.begin = base + halted_; run.end = base + halted_ + kernel_; run.cpl = 0;
+    } else if (o < l.halted + l.kernel) {
+        run.begin = base + l.halted; run.end = clip(base + l.halted + l.kernel); run.cpl = 0;
         run.active_begin = p * active;
     } else {
-        run.begin = base + halted_ + kernel_; run.end = base + P; run.cpl = 3;
-        run.active_begin = p * active + kernel_;
+        run.begin = base + l.halted + l.kernel; run.end = clip(base + P); run.cpl = 3;
+        run.active_begin = p * active + l.kernel;
     }
     return run;
 }
+
+SteadyWorkload::SteadyWorkload(SteadyParams p) : p_(p) {
+    validate(p_);
+    layout_ = segment_layout(p_);
+}
+
+void SteadyWorkload::bind(const CpuConfig& cpu) { derive_rates(p_, cpu, phase_); }
+
+Run SteadyWorkload::run_at(uint64_t cycle) const { return segment_run(layout_, &phase_, 0, kForever, cycle); }
 
 std::string SteadyWorkload::describe() const {
     std::ostringstream os;
@@ -155,43 +122,15 @@ uint64_t count_events(const Workload& w, EventMask mask, bool user, bool kernel,
     return total;
 }
 
-namespace {
-const char* const kMixNames[8] = {"light_ops",      "heavy_ops",     "br_mispredict", "machine_clears",
-                                  "fetch_latency",  "fetch_bandwidth", "memory_bound", "core_bound"};
-}
-
-const std::vector<std::string>& steady_param_names() {
-    static const std::vector<std::string> n = [] {
-        std::vector<std::string> v = {"instructions", "branches",     "branch_misses", "llc_references", "llc_misses",
-                                      "ref_cycles",   "kernel_share", "halted_share",  "period"};
-        for (auto m : kMixNames) v.push_back(m);
-        return v;
-    }();
-    return n;
-}
-
-void set_steady_param(SteadyParams& p, const std::string& name, double v) {
-    if (name == "instructions") p.instructions = v;
-    else if (name == "branches") p.branches = v;
-    else if (name == "branch_misses") p.branch_misses = v;
-    else if (name == "llc_references") p.llc_references = v;
-    else if (name == "llc_misses") p.llc_misses = v;
-    else if (name == "ref_cycles") p.ref_cycles = v;
-    else if (name == "kernel_share") p.kernel_share = v;
-    else if (name == "halted_share") p.halted_share = v;
-    else if (name == "period") {
-        if (!(v >= 1.0) || v != std::floor(v)) throw std::invalid_argument("period: must be a whole number of cycles >= 1");
-        p.period = static_cast<uint64_t>(v);
-    } else {
-        for (unsigned k = 0; k < 8; ++k)
-            if (name == kMixNames[k]) {
-                p.slot_mix[k] = v;
-                return;
-            }
-        std::string known;
-        for (auto& n : steady_param_names()) known += " " + n;
-        throw std::invalid_argument(name + ": unknown steady workload parameter (known:" + known + ")");
+EventVector count_all_events(const Workload& w, uint64_t a, uint64_t b) {
+    EventVector v = EventVector::Zero();
+    while (a < b) {
+        const Run r = w.run_at(a);
+        const uint64_t e = std::min(r.end, b);
+        for (unsigned k = 0; k < kNumEvents; ++k) v[k] += run_count(r, k, a, e);
+        a = e;
     }
+    return v;
 }
 
 }  // namespace pmusim

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/core/events.h"
+#include "models/core/phase_model.h"
 
 namespace pmusim {
 
@@ -44,8 +45,7 @@ inline uint64_t run_count(const Run& r, unsigned e, uint64_t a, uint64_t b) {
 }
 inline uint64_t run_count_mask(const Run& r, EventMask m, uint64_t a, uint64_t b) {
     uint64_t s = 0;
-    for (unsigned e = 0; e < kNumEvents; ++e)
-        if (m & (1u << e)) s += run_count(r, e, a, b);
+    for (; m; m &= m - 1) s += run_count(r, __builtin_ctzll(m), a, b);
     return s;
 }
 
@@ -77,27 +77,26 @@ public:
 private:
     Run run_;
     uint64_t cycle_ = 0, k_ = 0;
-    std::array<uint64_t, kNumEvents> rem_{};
+    // rate = whole * kRateDen + frac: each cycle adds `whole` plus a carry of the fraction.
+    std::array<uint64_t, kNumEvents> rem_{}, whole_{}, frac_{};
     EventVector ev_ = EventVector::Zero();
     bool valid_ = false;
 };
 
-// The deterministic `steady` workload: constant per-cycle rates, with optional kernel-mode and
-// halted shares laid out periodically (halted first, then ring 0, then ring 3, in each period).
-struct SteadyParams {
-    double instructions = 1.5;
-    double branches = 0.25;
-    double branch_misses = 0.005;
-    double llc_references = 0.02;
-    double llc_misses = 0.004;
-    double ref_cycles = 1.0;  // reference cycles per unhalted core cycle
-    // Fractions of slots per TMA leaf: light ops, heavy ops, branch mispredicts, machine clears,
-    // fetch latency, fetch bandwidth, memory bound, core bound. Normalised to sum 1.
-    std::array<double, 8> slot_mix{0.35, 0.05, 0.05, 0.01, 0.12, 0.08, 0.22, 0.12};
-    double kernel_share = 0.0;
-    double halted_share = 0.0;
-    uint64_t period = 1000;  // cycles of one halted/kernel/user pattern
+// The deterministic `steady` workload: one phase forever, with optional kernel-mode and halted
+// shares laid out periodically (halted first, then ring 0, then ring 3, in each period).
+using SteadyParams = PhaseParams;
+
+// The run containing `cycle` of a segment that starts at `seg_begin` with `seg_len` cycles
+// (kForever: unbounded) and repeats the halted/kernel/user pattern of `p` every p.period cycles.
+// Active-cycle counts restart at the segment start.
+struct SegmentLayout {
+    uint64_t period = 1, halted = 0, kernel = 0;
 };
+SegmentLayout segment_layout(const PhaseParams& p);
+Run segment_run(const SegmentLayout& l, const Phase* phase, uint64_t seg_begin, uint64_t seg_len, uint64_t cycle);
+// Active (unhalted) cycles in the first n cycles of a segment.
+uint64_t segment_active_cycles(const SegmentLayout& l, uint64_t n);
 
 class SteadyWorkload : public Workload {
 public:
@@ -112,7 +111,7 @@ public:
 private:
     SteadyParams p_;
     Phase phase_;
-    uint64_t halted_ = 0, kernel_ = 0;  // cycles per period
+    SegmentLayout layout_;
 };
 
 // Rate given as a double -> exact numerator over kRateDen (rounded to 9 decimals).
@@ -123,9 +122,9 @@ uint64_t rate_numerator(double rate);
 namespace pmusim {
 // Ground truth: events of `mask` in cycles [a, b) whose CPL matches (kernel: CPL 0, user: CPL > 0).
 uint64_t count_events(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t a, uint64_t b);
-// Sets one named parameter of a steady workload (names as in SteadyParams and the slot-mix
-// leaves light_ops, heavy_ops, br_mispredict, machine_clears, fetch_latency, fetch_bandwidth,
-// memory_bound, core_bound). Throws std::invalid_argument naming an unknown parameter.
-void set_steady_param(SteadyParams& p, const std::string& name, double value);
-const std::vector<std::string>& steady_param_names();
+// Every base event in cycles [a, b), both rings.
+EventVector count_all_events(const Workload& w, uint64_t a, uint64_t b);
+// Steady workload parameters by name: the phase parameters of phase_model.h.
+inline void set_steady_param(SteadyParams& p, const std::string& name, double value) { set_phase_param(p, name, value); }
+inline const std::vector<std::string>& steady_param_names() { return phase_param_names(); }
 }  // namespace pmusim

@@ -5,6 +5,15 @@
 
 namespace pmusim {
 
+const char* tma_family_name(TmaFamily f) {
+    switch (f) {
+        case TmaFamily::Skylake: return "skylake";
+        case TmaFamily::IceLake: return "icelake";
+        case TmaFamily::SapphireRapids: return "sapphirerapids";
+    }
+    return "?";
+}
+
 uint64_t CpuConfig::counter_bits() const {
     uint64_t bits = 0;
     for (unsigned i = 0; i < num_gp; ++i) bits |= 1ull << i;
@@ -52,16 +61,19 @@ CpuConfig preset(const std::string& name) {
         c.version = 5; c.num_gp = 8; c.gp_width = 48; c.ebx_length = 8;
         c.num_fixed = 4; c.fixed_bitmap = 0xf; c.fixed_width = 48; c.anythread_deprecated = true;
         c.perf_capabilities = kIcelakeCaps; c.slots_per_cycle = 5; c.l2_metrics = false; c.topdown_events = true;
+        c.tma_family = TmaFamily::IceLake;
     } else if (name == "sapphirerapids") {
         c.version = 5; c.num_gp = 8; c.gp_width = 48; c.ebx_length = 8;
         c.num_fixed = 4; c.fixed_bitmap = 0xf; c.fixed_width = 48; c.anythread_deprecated = true;
         c.perf_capabilities = kSprCaps; c.slots_per_cycle = 6; c.l2_metrics = true; c.topdown_events = true;
+        c.tma_family = TmaFamily::SapphireRapids;
     } else if (name == "lunarlake") {
         // Hardware enumerates perfmon v6; the v6-only features (UMASK2, EQ, CPUID 0x23) are not
         // modelled, so the preset reports v5 (docs/registers.md).
         c.version = 5; c.num_gp = 8; c.gp_width = 48; c.ebx_length = 13;
         c.num_fixed = 4; c.fixed_bitmap = 0xf; c.fixed_width = 48; c.anythread_deprecated = true;
         c.perf_capabilities = kLnlCaps; c.slots_per_cycle = 8; c.l2_metrics = true; c.topdown_events = true;
+        c.tma_family = TmaFamily::SapphireRapids;
     } else {
         std::ostringstream os;
         os << "unknown CPU preset '" << name << "' (known:";
@@ -102,6 +114,7 @@ const std::vector<std::pair<std::string, std::string>>& cpu_override_fields() {
         {"slots_per_cycle", "pipeline width: TOPDOWN.SLOTS per unhalted cycle (1..16)"},
         {"l2_metrics", "PERF_METRICS level-2 bytes implemented (0/1)"},
         {"topdown_events", "TOPDOWN.*_SLOTS GP event encodings count (0/1)"},
+        {"tma_family", "TMA formulas and model-specific encodings: 0 skylake, 1 icelake, 2 sapphirerapids"},
     };
     return f;
 }
@@ -142,6 +155,10 @@ CpuConfig make_cpu_config(const std::string& name, const Overrides& ov) {
     if (has("slots_per_cycle")) c.slots_per_cycle = static_cast<unsigned>(std::min<uint64_t>(get("slots_per_cycle"), 256));
     if (has("l2_metrics")) c.l2_metrics = as_bool("l2_metrics");
     if (has("topdown_events")) c.topdown_events = as_bool("topdown_events");
+    if (has("tma_family")) {
+        require(get("tma_family") <= 2, "tma_family", "must be 0 (skylake), 1 (icelake) or 2 (sapphirerapids)");
+        c.tma_family = static_cast<TmaFamily>(get("tma_family"));
+    }
 
     // A lower version takes away what it cannot enumerate, unless the caller asked for it explicitly.
     if (c.version < 2 && !has("num_fixed")) { c.num_fixed = 0; }

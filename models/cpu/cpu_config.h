@@ -34,6 +34,11 @@ constexpr unsigned kMaxGpCounters = 8;     // IA32_PMC0..7 / PERFEVTSEL0..7 addr
 constexpr unsigned kMaxFixedCounters = 4;  // IA32_FIXED_CTR0..3
 constexpr unsigned kNumArchEvents = 13;    // CPUID.0AH:EBX bits 0..12
 
+// Which family's TMA formulas and model-specific event encodings apply (docs/tma.md). Lunar Lake
+// uses the Sapphire Rapids (Golden Cove) forms.
+enum class TmaFamily : uint8_t { Skylake = 0, IceLake = 1, SapphireRapids = 2 };
+const char* tma_family_name(TmaFamily f);
+
 struct CpuConfig {
     std::string preset;
     // CPUID.0AH:EAX
@@ -52,6 +57,7 @@ struct CpuConfig {
     unsigned slots_per_cycle = 4;  // TMA Pipeline_Width
     bool l2_metrics = false;       // PERF_METRICS bytes 4..7 implemented
     bool topdown_events = false;   // TOPDOWN.*_SLOTS GP encodings exist (icelake and later)
+    TmaFamily tma_family = TmaFamily::Skylake;
 
     bool has_global_ctrl() const { return version >= 2; }
     bool has_status_set() const { return version >= 4; }

@@ -32,13 +32,16 @@ Pmu::CounterPlan Pmu::gp_plan(unsigned i) const {
     if (!(sel & evtsel::kEn) || !global) return p;
     if (sel & evtsel::kOs) p.ring_mask |= kRing0;
     if (sel & evtsel::kUsr) p.ring_mask |= kRing3;
-    const EventEncoding* enc = find_encoding(sel & 0xff, (sel >> 8) & 0xff);
-    // Unknown encodings count nothing; TOPDOWN.* encodings only where the core has them.
-    if (enc && (!enc->needs_topdown || cpu_.topdown_events)) p.events = enc->counts;
     p.cmask = static_cast<uint8_t>(sel >> 24);
     p.inv = (sel & evtsel::kInv) && p.cmask != 0;  // INV is ignored with CMASK = 0 (SDM Fig.18-1)
     p.edge = (sel & evtsel::kEdge) != 0;
-    p.conditional = p.cmask != 0 || p.edge;
+    // Unknown encodings count nothing; TOPDOWN.* and model-specific encodings only where the core
+    // has them. An entry for this exact CMASK/E is a cycle event of its own (event_table.h).
+    const EventEncoding* enc = find_encoding(cpu_, sel & 0xff, (sel >> 8) & 0xff, p.inv ? 0 : p.cmask, p.edge);
+    if (!enc) return p;
+    p.events = enc->counts;
+    const bool exact = enc->cmask != 0 || enc->edge;
+    p.conditional = !exact && (p.cmask != 0 || p.edge);
     return p;
 }
 
@@ -46,11 +49,7 @@ Pmu::CounterPlan Pmu::gp_plan(unsigned i) const {
 // (INV: < c); E counts only the cycle where that condition becomes true. E with CMASK = 0 uses a
 // threshold of 1 (assumption, docs/semantics.md).
 uint64_t Pmu::conditional_increment(const CounterPlan& p, const EventVector& ev, const EventVector& prev) const {
-    auto sum = [&](const EventVector& v) {
-        uint64_t s = 0;
-        for (EventMask m = p.events; m; m &= m - 1) s += v[__builtin_ctz(m)];
-        return s;
-    };
+    auto sum = [&](const EventVector& v) { return masked_sum(v, p.events); };
     const uint64_t threshold = p.cmask ? p.cmask : 1;
     auto cond = [&](const EventVector& v) {
         const uint64_t x = sum(v);

@@ -20,6 +20,7 @@ const std::vector<std::pair<std::string, std::string>>& semantics_fields() {
         {"metrics_overflow_on_fc3_wrap", "GLOBAL_STATUS[48] is set when FIXED_CTR3 wraps while metrics count (default 1)"},
         {"status_set_raises_pmi", "a STATUS_SET write of a PMI-enabled counter bit raises a PMI (default 0)"},
         {"cr4_pce", "CR4.PCE: RDPMC allowed at CPL > 0 (default 1)"},
+        {"metrics_field_bits", "what-if: bits per PERF_METRICS field, 1..16 (hardware and default 8)"},
     };
     return f;
 }
@@ -36,6 +37,10 @@ void apply_semantics_override(Semantics& s, const std::string& name, uint64_t v)
     else if (name == "metrics_overflow_on_fc3_wrap") flag(s.metrics_overflow_on_fc3_wrap);
     else if (name == "status_set_raises_pmi") flag(s.status_set_raises_pmi);
     else if (name == "cr4_pce") flag(s.cr4_pce);
+    else if (name == "metrics_field_bits") {
+        if (v < 1 || v > 16) throw ConfigError(name, "must be within 1..16 bits, got " + std::to_string(v));
+        s.metrics_field_bits = static_cast<unsigned>(v);
+    }
     else throw ConfigError(name, "unknown semantics field");
 }
 

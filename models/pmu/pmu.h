@@ -31,6 +31,10 @@ struct Semantics {
     bool metrics_overflow_on_fc3_wrap = true;// GLOBAL_STATUS[48] set when FC3 wraps while metrics count
     bool status_set_raises_pmi = false;      // STATUS_SET of a PMI-enabled counter bit raises a PMI
     bool cr4_pce = true;                     // RDPMC allowed at CPL > 0
+    // What-if: bits per PERF_METRICS field (hardware: 8). Field k occupies bits [k*b, k*b+b) and
+    // reads round((2^b - 1) * slots_k / FC3); only the fields that fit in 64 bits exist.
+    unsigned metrics_field_bits = 8;
+    uint64_t metrics_field_max() const { return (1ull << metrics_field_bits) - 1; }
 };
 const std::vector<std::pair<std::string, std::string>>& semantics_fields();
 // Applies name -> value overrides; unknown names throw ConfigError.
@@ -79,6 +83,8 @@ public:
 
     // PERF_METRICS value as RDMSR would return it.
     uint64_t perf_metrics_value() const;
+    // Fields PERF_METRICS holds on this CPU at the configured resolution (4 or 8 at 8 bits).
+    unsigned perf_metrics_fields() const;
 
     // Value of counter slot (0..7 GP, 8..11 fixed).
     uint64_t counter(unsigned slot) const { return st_.counter[slot]; }

@@ -33,8 +33,7 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
                 if (!(p.ring_mask & ring)) continue;
                 uint64_t inc = 0;
                 if (p.conditional) inc = conditional_increment(p, ev, prev_ev_);
-                else
-                    for (EventMask m = p.events; m; m &= m - 1) inc += ev[__builtin_ctz(m)];
+                else inc = masked_sum(ev, p.events);
                 if (add_to_counter(s, inc)) ovf |= 1ull << status_bit_of_slot(s);
             }
             if (metrics_ring_ & ring) {

@@ -1,6 +1,7 @@
-// The pmusim command line: `pmusim info` and `pmusim stat` (docs/user-guide.md).
+// The pmusim command line: `pmusim info`, `pmusim stat` and `pmusim topdown` (docs/user-guide.md).
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,9 @@
 #include "sim/machine.h"
 #include "sim/perf_stat.h"
 #include "sim/platform.h"
+#include "sim/topdown.h"
+#include "sim/topdown_format.h"
+#include "sim/workload_file.h"
 #include "sim/workload_spec.h"
 
 using namespace pmusim;
@@ -45,7 +49,7 @@ Overrides parse_overrides(const std::vector<std::string>& sets) {
 
 int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
              uint64_t cycles, std::vector<std::string> events, const std::string& mode, uint64_t quantum,
-             const std::string& format) {
+             const std::string& format, uint64_t mux_interval) {
     MachineOptions o;
     o.cpu = cpu;
     o.overrides = parse_overrides(sets);
@@ -54,10 +58,12 @@ int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const
     Machine m(o);
     m.set_workload(parse_workload_spec(workload));
     if (events.empty()) events = default_stat_events(m.cpu());
-    PerfStat stat(m, events);
+    AgentOptions ao;
+    ao.mux_interval = mux_interval;
+    PerfStat stat(m, events, ao);
     stat.start();
     const auto t0 = std::chrono::steady_clock::now();
-    m.run(cycles);
+    stat.run(cycles);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto counts = stat.read();
 
@@ -68,37 +74,81 @@ int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const
         j["cycles"] = cycles;
         j["mode"] = mode;
         j["wall_seconds"] = wall;
+        j["multiplexed"] = stat.multiplexed();
         for (auto& c : counts)
-            j["events"].push_back({{"event", c.name}, {"counter", c.counter}, {"count", c.count}, {"truth", c.truth}});
+            j["events"].push_back({{"event", c.name}, {"counter", c.counter}, {"count", std::llround(c.scaled)},
+                                   {"raw", c.raw}, {"enabled", c.enabled}, {"running", c.running},
+                                   {"truth", c.truth_known ? nlohmann::json(c.truth) : nlohmann::json(nullptr)}});
         std::cout << j.dump(2) << "\n";
         return 0;
     }
     std::printf("\n Performance counter stats for '%s' on %s (%s cycles, %s mode):\n\n",
                 m.pmu().workload().describe().c_str(), cpu.c_str(), group_digits(cycles).c_str(), mode.c_str());
-    uint64_t insns = 0, cyc = 0, branches = 0;
+    double insns = 0, cyc = 0, branches = 0;
     for (auto& c : counts) {
-        if (c.name == "instructions") insns = c.count;
-        if (c.name == "cycles") cyc = c.count;
-        if (c.name == "branches") branches = c.count;
+        if (c.name == "instructions") insns = c.scaled;
+        if (c.name == "cycles") cyc = c.scaled;
+        if (c.name == "branches") branches = c.scaled;
     }
     bool all_exact = true;
     for (auto& c : counts) {
         std::string note;
         char buf[64];
+        const uint64_t shown = static_cast<uint64_t>(std::llround(c.scaled));
         if (c.name == "instructions" && cyc) {
-            std::snprintf(buf, sizeof buf, "#  %5.2f  insn per cycle", double(insns) / double(cyc));
+            std::snprintf(buf, sizeof buf, "#  %5.2f  insn per cycle", insns / cyc);
             note = buf;
         } else if (c.name == "branch-misses" && branches) {
-            std::snprintf(buf, sizeof buf, "#  %5.2f%% of all branches", 100.0 * double(c.count) / double(branches));
+            std::snprintf(buf, sizeof buf, "#  %5.2f%% of all branches", 100.0 * c.scaled / branches);
             note = buf;
         }
-        all_exact = all_exact && c.count == c.truth;
-        std::printf("  %18s      %-22s %-11s %-30s %s\n", group_digits(c.count).c_str(), c.name.c_str(),
-                    c.counter.c_str(), note.c_str(), c.count == c.truth ? "" : ("(truth " + group_digits(c.truth) + ")").c_str());
+        if (c.running < c.enabled) {
+            std::snprintf(buf, sizeof buf, "  (%.2f%%)", 100.0 * double(c.running) / double(c.enabled));
+            note += buf;
+        }
+        const bool exact = !c.truth_known || shown == c.truth;
+        all_exact = all_exact && exact;
+        std::printf("  %18s      %-22s %-11s %-30s %s\n", group_digits(shown).c_str(), c.name.c_str(),
+                    c.counter.c_str(), note.c_str(), exact ? "" : ("(truth " + group_digits(c.truth) + ")").c_str());
     }
     std::printf("\n  %18.9f seconds simulated (1 GHz core clock), %.3f s wall\n", double(cycles) * 1e-9, wall);
     std::printf("  %s\n\n", all_exact ? "every count equals the workload's exact event count (ground truth)"
-                                      : "some counts differ from the ground truth (see 'truth')");
+                                      : stat.multiplexed() ? "multiplexed: scaled counts are estimates (see 'truth')"
+                                                           : "some counts differ from the ground truth (see 'truth')");
+    return 0;
+}
+
+int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
+                    uint64_t cycles, uint64_t interval, unsigned level, const std::string& method, const std::string& mode,
+                    const std::string& format, uint64_t mux_interval) {
+    MachineOptions o;
+    o.cpu = cpu;
+    o.overrides = parse_overrides(sets);
+    o.mode = mode == "per-cycle" ? TimeMode::PerCycle : TimeMode::Fast;
+    Machine m(o);
+    auto w = parse_workload_spec(workload);
+    if (cycles == 0) {
+        // One pass over a phased workload; steady workloads run 100 M cycles.
+        auto* p = dynamic_cast<PhasedWorkload*>(w.get());
+        cycles = p ? p->length() : 100'000'000;
+    }
+    m.set_workload(std::move(w));
+    TopdownOptions t;
+    t.level = level;
+    t.method = method;
+    t.cycles = cycles;
+    t.interval = interval;
+    t.mux_interval = mux_interval;
+    const auto t0 = std::chrono::steady_clock::now();
+    const TopdownReport r = run_topdown(m, t);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (format == "json") std::cout << topdown_json(r, wall);
+    else if (format == "csv") std::cout << topdown_csv(r);
+    else {
+        std::cout << topdown_table(r);
+        std::printf("  %s cycles simulated in %.3f s wall (%.3g cycles/s)\n\n", group_digits(cycles).c_str(), wall,
+                    wall > 0 ? double(cycles) / wall : 0.0);
+    }
     return 0;
 }
 
@@ -123,13 +173,36 @@ int sc_main(int argc, char** argv) {
     auto* stat = app.add_subcommand("stat", "count events on a workload the way `perf stat` programs the PMU");
     stat->add_option("--cpu", cpu, "CPU preset");
     stat->add_option("--set", sets, "override a CPU or semantics field, e.g. --set gp_width=32");
-    stat->add_option("--workload,-w", workload, "workload: steady or steady:key=value,... (e.g. steady:instructions=2)");
+    stat->add_option("--workload,-w", workload, "workload: steady[:key=value,...], a library name or a YAML file");
     stat->add_option("--cycles,-n", cycles, "cycles to run")->check(CLI::PositiveNumber);
-    stat->add_option("-e,--events", events, "events, comma separated (perf names, :u/:k modifiers, rUUEE raw)")
+    stat->add_option("-e,--events", events, "events, comma separated (perf or Intel names, :u/:k modifiers, raw rCCUUEE)")
         ->delimiter(',');
     stat->add_option("--mode", mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
     stat->add_option("--quantum", quantum, "cycles per quantum in fast mode")->check(CLI::PositiveNumber);
     stat->add_option("--format", format, "output format")->check(CLI::IsMember({"table", "json"}));
+    uint64_t mux_interval = 4'000'000;
+    stat->add_option("--mux-interval", mux_interval, "cycles between multiplexing rotations (perf: 4 ms)")
+        ->check(CLI::PositiveNumber);
+
+    std::string td_workload = "mixed_app", td_format = "table", td_mode = "fast", method = "auto";
+    uint64_t td_cycles = 0, interval = 0;
+    unsigned level = 2;
+    auto* td = app.add_subcommand("topdown", "topdown (TMA) breakdown as perf/toplev compute it, against the ground truth");
+    td->add_option("--cpu", cpu, "CPU preset");
+    td->add_option("--set", sets, "override a CPU or semantics field, e.g. --set slots_per_cycle=8");
+    td->add_option("--workload,-w", td_workload, "workload: a library name (see --list), a YAML file, or steady:k=v,...");
+    td->add_option("--cycles,-n", td_cycles, "cycles to run (default: one pass of the workload)");
+    td->add_option("--interval,-I", interval, "read and reset every N cycles (perf stat -I); 0: once at the end");
+    td->add_option("--level,-l", level, "TMA level")->check(CLI::Range(1, 3));
+    td->add_option("--method", method, "auto (PERF_METRICS where present), perf_metrics, gp_events")
+        ->check(CLI::IsMember({"auto", "perf_metrics", "gp_events"}));
+    td->add_option("--mode", td_mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
+    uint64_t td_mux = 0;
+    td->add_option("--mux-interval", td_mux, "cycles between multiplexing rotations (default: auto, at most 4e6)");
+    td->add_option("--format", td_format, "table (toplev-like tree), csv (perf stat -x, -I), json")
+        ->check(CLI::IsMember({"table", "csv", "json"}));
+    bool list = false;
+    td->add_flag("--list", list, "list the workload library and exit");
 
     try {
         app.parse(argc, argv);
@@ -143,7 +216,15 @@ int sc_main(int argc, char** argv) {
             else std::cout << cpu_info_text(c);
             return 0;
         }
-        if (*stat) return run_stat(cpu, sets, workload, cycles, events, mode, quantum, format);
+        if (*stat) return run_stat(cpu, sets, workload, cycles, events, mode, quantum, format, mux_interval);
+        if (*td) {
+            if (list) {
+                for (auto& n : workload_library()) std::cout << n << "\n";
+                return 0;
+            }
+            return run_topdown_cmd(cpu, sets, td_workload, td_cycles, interval, level, method, td_mode, td_format,
+                                   td_mux);
+        }
     } catch (const ConfigError& e) {
         std::cerr << "pmusim: invalid configuration: " << e.what() << "\n";
         return 2;

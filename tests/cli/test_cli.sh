@@ -30,8 +30,28 @@ check bad-cpu 1 "cpu: unknown CPU preset 'k6'" -- "$PMUSIM" info --cpu k6
 check bad-override 1 "num_gp: at most 8" -- "$PMUSIM" info --set num_gp=9
 check bad-override-value 1 "gp_width: not an unsigned integer" -- "$PMUSIM" stat --set gp_width=wide
 check bad-event 1 "event 'bogus-event': unknown event" -- "$PMUSIM" stat -e bogus-event
-check bad-workload 1 "workload 'steady:ipc=3': ipc: unknown steady workload parameter" -- "$PMUSIM" stat -w steady:ipc=3
-check too-many-events 1 "more GP events than the 4 GP counters" -- "$PMUSIM" stat --cpu skylake -e branches,branches,branches,branches,branch-misses
+check bad-workload 1 "workload 'steady:ipc=3': ipc: unknown phase parameter" -- "$PMUSIM" stat -w steady:ipc=3
+check stat-multiplexed 0 "branch-misses +PMC\\* +# +[0-9.]+% of all branches +\\(60.00%\\)" -- "$PMUSIM" stat --cpu skylake \
+    -e branches,branches,branches,branches,branch-misses
+check stat-intel-name 0 "INT_MISC.UOP_DROPPING +PMC0" -- "$PMUSIM" stat --cpu sapphirerapids -e INT_MISC.UOP_DROPPING -n 100000
+
+# topdown: every archetype on every preset prints a tree with its bottleneck and error against truth.
+DATA=$(dirname "$0")/../data
+for w in $("$PMUSIM" topdown --list); do
+    for c in skylake icelake sapphirerapids lunarlake; do
+        check "topdown-$w-$c" 0 "bottleneck: [A-Z][A-Za-z_]+" -- "$PMUSIM" topdown --cpu $c -w $w -n 4000000
+    done
+done
+check topdown-library 0 "pointer_chase" -- "$PMUSIM" topdown --list
+check topdown-level3 0 "DRAM_Bound +[0-9.]+% +[0-9.]+% +[-+][0-9.]+ +<== bottleneck" -- "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase -l 3
+check topdown-intervals 0 "0\\.020000000 " -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 10000000
+check topdown-csv 0 "^ +0\\.010000000,[0-9]+,,topdown-fe-bound,10000000,100\\.00,[0-9.]+,%$" -- "$PMUSIM" topdown --cpu sapphirerapids \
+    -w interpreter -I 10000000 --format csv
+check topdown-json 0 "\"truth_bottleneck\": \"Branch_Mispredicts\"" -- "$PMUSIM" topdown --cpu lunarlake -w interpreter --format json
+check topdown-gp 0 "gp_events" -- "$PMUSIM" topdown --cpu sapphirerapids --method gp_events -w vector_kernel
+check topdown-skl-metrics 1 "Skylake has no PERF_METRICS|skylake has no PERF_METRICS" -- "$PMUSIM" topdown --cpu skylake --method perf_metrics
+check topdown-bad-file 1 "bad_leaf.yaml:8: phases.b.slot_mix.frontend_bound: unknown TMA leaf" -- "$PMUSIM" topdown -w "$DATA/bad_leaf.yaml"
+check topdown-bad-name 1 "workload 'nosuch': not a file" -- "$PMUSIM" topdown -w nosuch
 check bad-subcommand 1 "" -- "$PMUSIM" frobnicate
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

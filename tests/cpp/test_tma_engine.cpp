@@ -86,9 +86,14 @@ TEST(TmaEndToEnd, SimulatedPerfMetricsMatchTheWorkloadMixWithin2Lsb) {
     SteadyParams wl;
     wl.slot_mix = {0.30, 0.06, 0.07, 0.02, 0.14, 0.06, 0.25, 0.10};
     auto m = make_machine("sapphirerapids", {}, TimeMode::Fast, wl);
+    // INT_MISC.UOP_DROPPING (0xAD/0x10) on PMC0: the front-end byte includes dropped uops.
+    m->wrmsr(msr::kPerfEvtSel0, 0xad | (0x10 << 8) | (3ull << 16) | (1ull << 22));
     start_slots_group(*m);
+    m->wrmsr(msr::kGlobalCtrl, (1ull << 35) | (1ull << 48) | 1);
     m->run(1'000'000);
     PerfMetricsReading r;
+    r.uop_dropping = m->rdpmc(0);
+    EXPECT_GT(r.uop_dropping, 0u);
     r.slots = m->rdpmc(RDPMC_FIXED | 3);
     const uint64_t pm = m->rdpmc(RDPMC_METRICS);
     for (unsigned k = 0; k < 8; ++k) r.fields[k] = (pm >> (8 * k)) & 0xff;

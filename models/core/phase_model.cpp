@@ -1,0 +1,237 @@
+#include "models/core/phase_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "models/core/workload.h"
+#include "models/cpu/cpu_config.h"
+
+namespace pmusim {
+
+const std::array<const char*, kNumLeaves> kLeafNames = {"light_ops",     "heavy_ops",       "br_mispredict",
+                                                        "machine_clears", "fetch_latency", "fetch_bandwidth",
+                                                        "memory_bound",  "core_bound"};
+
+namespace {
+
+[[noreturn]] void fail(const std::string& field, const std::string& msg) {
+    throw std::invalid_argument(field + ": " + msg);
+}
+
+void check_range(double v, const char* field, double lo, double hi) {
+    if (!(v >= lo && v <= hi)) {
+        std::ostringstream os;
+        os << "must be within " << lo << ".." << hi << ", got " << v;
+        fail(field, os.str());
+    }
+}
+
+const char* const kMemLevelNames[4] = {"mem_l1", "mem_l2", "mem_l3", "mem_dram"};
+
+struct ScalarParam {
+    const char* name;
+    double PhaseParams::*field;
+    double lo, hi;
+};
+const ScalarParam kScalars[] = {
+    {"instructions", &PhaseParams::instructions, 0, 64},
+    {"branches", &PhaseParams::branches, 0, 64},
+    {"branch_misses", &PhaseParams::branch_misses, 0, 64},
+    {"llc_references", &PhaseParams::llc_references, 0, 64},
+    {"llc_misses", &PhaseParams::llc_misses, 0, 64},
+    {"ref_cycles", &PhaseParams::ref_cycles, 0, 64},
+    {"kernel_share", &PhaseParams::kernel_share, 0, 1},
+    {"halted_share", &PhaseParams::halted_share, 0, 1},
+    {"uop_dropping", &PhaseParams::uop_dropping, 0, 1},
+    {"recovery_share", &PhaseParams::recovery_share, 0, 1},
+    {"ms_share", &PhaseParams::ms_share, 0, 1},
+    {"store_share", &PhaseParams::store_share, 0, 1},
+};
+
+uint64_t num(double per_cycle) { return per_cycle <= 0 ? 0 : rate_numerator(per_cycle); }
+
+}  // namespace
+
+void validate(const PhaseParams& p) {
+    for (auto& s : kScalars) check_range(p.*(s.field), s.name, s.lo, s.hi);
+    if (p.branch_misses > p.branches) fail("branch_misses", "cannot exceed branches");
+    if (p.llc_misses > p.llc_references) fail("llc_misses", "cannot exceed llc_references");
+    double sum = 0;
+    for (unsigned k = 0; k < kNumLeaves; ++k) {
+        if (!(p.slot_mix[k] >= 0.0 && std::isfinite(p.slot_mix[k])))
+            fail(std::string("slot_mix.") + kLeafNames[k], "fractions must be finite and >= 0");
+        sum += p.slot_mix[k];
+    }
+    if (!(sum > 0.0)) fail("slot_mix", "fractions must not all be 0");
+    double ml = 0;
+    for (unsigned k = 0; k < 4; ++k) {
+        check_range(p.mem_levels[k], kMemLevelNames[k], 0, 1);
+        ml += p.mem_levels[k];
+    }
+    if (!(ml > 0.0)) fail("mem_levels", "the L1/L2/L3/DRAM shares must not all be 0");
+    if (p.kernel_share + p.halted_share > 1.0 + 1e-12)
+        fail("kernel_share", "kernel_share + halted_share must not exceed 1");
+    if (p.period == 0) fail("period", "must be at least 1 cycle");
+    if (p.halted_share >= 1.0) fail("halted_share", "a fully halted phase has no cycles to count");
+}
+
+void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
+    out = Phase{};
+    auto& r = out.rate;
+    auto set = [&](Event e, uint64_t v) { r[idx(e)] = v; };
+    const unsigned W = cpu.slots_per_cycle;
+    const uint64_t S = static_cast<uint64_t>(W) * kRateDen;
+    set(Event::CoreCycles, kRateDen);
+    set(Event::RefCycles, num(p.ref_cycles));
+    set(Event::Instructions, num(p.instructions));
+    set(Event::Branches, num(p.branches));
+    set(Event::BranchMisses, num(p.branch_misses));
+    set(Event::LlcReferences, num(p.llc_references));
+    set(Event::LlcMisses, num(p.llc_misses));
+    set(Event::Slots, S);
+
+    // Leaves: S * mix, the rounding remainder given to the largest leaf so they add up to S.
+    double sum = 0;
+    for (double f : p.slot_mix) sum += f;
+    std::array<uint64_t, kNumLeaves> leaf{};
+    uint64_t given = 0;
+    unsigned largest = 0;
+    for (unsigned k = 0; k < kNumLeaves; ++k) {
+        leaf[k] = static_cast<uint64_t>(std::llround(static_cast<double>(S) * p.slot_mix[k] / sum));
+        given += leaf[k];
+        if (p.slot_mix[k] > p.slot_mix[largest]) largest = k;
+    }
+    leaf[largest] = leaf[largest] + S - given;
+    for (unsigned k = 0; k < kNumLeaves; ++k) r[idx(Event::SlotsLightOps) + k] = leaf[k];
+    const uint64_t L = leaf[0], H = leaf[1], B = leaf[2], C = leaf[3], FL = leaf[4], FB = leaf[5], M = leaf[6],
+                   K = leaf[7];
+    const uint64_t ret = L + H, bs = B + C;
+
+    // Clears: mispredicts are the workload's rate; machine clears are sized so that the
+    // BR_MISP / (BR_MISP + MACHINE_CLEARS.COUNT) split of Bad Speculation gives the mix.
+    const uint64_t bm = r[idx(Event::BranchMisses)];
+    uint64_t mcc = 0;
+    if (B > 0 && bm > 0) mcc = static_cast<uint64_t>(static_cast<unsigned __int128>(bm) * C / B);
+    else if (C > 0) mcc = C / (25ull * W);  // no mispredicts to scale by: 25 cycles per clear
+    set(Event::MachineClears, mcc);
+    set(Event::ClearsCount, bm + mcc);
+
+    // Hardware attribution. Ice Lake and later report the slots of dropped uops as front-end
+    // bubbles (the formulas subtract INT_MISC.UOP_DROPPING); Ice Lake also reports W slots per
+    // clear as Bad Speculation instead of Backend Bound (the formulas add W * CLEARS_COUNT).
+    const TmaFamily fam = cpu.tma_family;
+    const uint64_t d = fam >= TmaFamily::IceLake ? static_cast<uint64_t>(std::llround(p.uop_dropping * double(C))) : 0;
+    const uint64_t x = fam == TmaFamily::IceLake ? std::min<uint64_t>(uint64_t(W) * (bm + mcc), M + K) : 0;
+    set(Event::UopDropping, d);
+    set(Event::HwBadSpec, bs - d + x);
+    set(Event::HwFrontend, FL + FB + d);
+    set(Event::HwBackend, M + K - x);
+    set(Event::HwFetchLatency, FL + d);
+    set(Event::HwMemoryBound, std::min<uint64_t>(M, M + K - x));
+
+    const double Wd = W, Sd = double(S), rf = double(ret) / Sd;
+    // Bad speculation: recovery_share of its slots are recovery cycles (all W slots lost), the rest
+    // are uops issued and never retired, so (ISSUED - RETIRED + W * RECOVERY) / SLOTS = bs.
+    const double rec = p.recovery_share * double(bs) / Wd;
+    const uint64_t recn = static_cast<uint64_t>(std::llround(rec));
+    set(Event::RecoveryCycles, recn);
+    set(Event::UopsIssued, ret + (bs - std::min<uint64_t>(bs, recn * W)));
+    // Cycles with no uop delivered: W * CYCLES_0_UOPS / SLOTS = reported fetch latency.
+    set(Event::FetchBubbleCycles, (FL + d) / W);
+    // Skylake Heavy = (RETIRE_SLOTS + MACRO_FUSED - INST) / SLOTS: exact while instructions >= light slots.
+    const uint64_t inst = r[idx(Event::Instructions)];
+    set(Event::MacroFused, inst > L ? inst - L : 0);
+    // Heavy operations: ms_share from the microcode sequencer, the rest few-uop instructions
+    // (Ice Lake: Retiring * (DEC0 - DEC0:c1) / MITE_UOPS).
+    const double issued = double(r[idx(Event::UopsIssued)]);
+    const double ms_ret = p.ms_share * double(H);
+    set(Event::MsUopsRetired, num(ms_ret / kRateDen));
+    set(Event::MsUopsIssued, ret > 0 ? num(ms_ret * issued / double(ret) / kRateDen) : 0);
+    const double mite = 0.4 * issued, dec0c = 0.1 * mite;
+    set(Event::MiteUops, num(mite / kRateDen));
+    set(Event::Dec0Cycles, num(dec0c / kRateDen));
+    set(Event::Dec0Uops, num((dec0c + (ret > 0 ? mite * (1 - p.ms_share) * double(H) / double(ret) : 0)) / kRateDen));
+
+    // Backend cycles (slots / W): loads and stores stall for the memory-bound share; the core-bound
+    // cycles R split 0.5 stalls / 0.3 one port / 0.2 two ports so that the SKL/ICL Memory_Bound
+    // ratio (STALLS_MEM_ANY + BOUND_ON_STORES) / (STALLS_TOTAL + 1P + Ret * 2P + BOUND_ON_STORES)
+    // is exactly M / (M + K).
+    const double mem_c = double(M) / Wd, R = double(K) / Wd;
+    const double sma = (1 - p.store_share) * mem_c, bos = p.store_share * mem_c;
+    double ml = 0;
+    for (double v : p.mem_levels) ml += v;
+    const double l2p = (p.mem_levels[1] + p.mem_levels[2] + p.mem_levels[3]) / ml;
+    const double l3p = (p.mem_levels[2] + p.mem_levels[3]) / ml, drp = p.mem_levels[3] / ml;
+    set(Event::StallsMemAny, num(sma / kRateDen));
+    set(Event::BoundOnStores, num(bos / kRateDen));
+    set(Event::BoundOnLoads, num(sma / kRateDen));
+    set(Event::StallsL1dMiss, num(l2p * sma / kRateDen));
+    set(Event::StallsL2Miss, num(l3p * sma / kRateDen));
+    set(Event::StallsL3Miss, num(drp * sma / kRateDen));
+    set(Event::StallsTotal, num((sma + 0.5 * R) / kRateDen));
+    if (rf > 0) {
+        set(Event::Ports1Util, num(0.3 * R / kRateDen));
+        set(Event::Ports2Util, num(0.2 * R / rf / kRateDen));
+    } else {
+        set(Event::Ports1Util, num(0.5 * R / kRateDen));
+    }
+}
+
+const std::vector<std::string>& phase_param_names() {
+    static const std::vector<std::string> n = [] {
+        std::vector<std::string> v;
+        for (auto& s : kScalars) v.push_back(s.name);
+        v.push_back("period");
+        for (auto m : kLeafNames) v.push_back(m);
+        for (auto m : kMemLevelNames) v.push_back(m);
+        return v;
+    }();
+    return n;
+}
+
+bool is_phase_param(const std::string& name) {
+    for (auto& n : phase_param_names())
+        if (n == name) return true;
+    return false;
+}
+
+void set_phase_param(PhaseParams& p, const std::string& name, double v) {
+    for (auto& s : kScalars)
+        if (name == s.name) {
+            p.*(s.field) = v;
+            return;
+        }
+    if (name == "period") {
+        if (!(v >= 1.0) || v != std::floor(v) || v > 1e15) fail("period", "must be a whole number of cycles >= 1");
+        p.period = static_cast<uint64_t>(v);
+        return;
+    }
+    for (unsigned k = 0; k < kNumLeaves; ++k)
+        if (name == kLeafNames[k]) {
+            p.slot_mix[k] = v;
+            return;
+        }
+    for (unsigned k = 0; k < 4; ++k)
+        if (name == kMemLevelNames[k]) {
+            p.mem_levels[k] = v;
+            return;
+        }
+    std::string known;
+    for (auto& n : phase_param_names()) known += " " + n;
+    fail(name, "unknown phase parameter (known:" + known + ")");
+}
+
+double get_phase_param(const PhaseParams& p, const std::string& name) {
+    for (auto& s : kScalars)
+        if (name == s.name) return p.*(s.field);
+    if (name == "period") return double(p.period);
+    for (unsigned k = 0; k < kNumLeaves; ++k)
+        if (name == kLeafNames[k]) return p.slot_mix[k];
+    for (unsigned k = 0; k < 4; ++k)
+        if (name == kMemLevelNames[k]) return p.mem_levels[k];
+    fail(name, "unknown phase parameter");
+}
+
+}  // namespace pmusim

@@ -1,0 +1,60 @@
+// A phase's behaviour as the user describes it (slot mix over the eight TMA leaves, rates, shares)
+// and its derivation into per-cycle rates of every base event, for one CPU. The derivation makes
+// the auxiliary events consistent with the mix, so that each family's TMA formulas recover the mix
+// exactly up to counter rounding; where the hardware mis-attributes slots (uop dropping on Ice
+// Lake and later, clears on Ice Lake) the Hw* events carry the bias and the aux events carry the
+// correction. Every rule is listed in docs/workloads.md.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/core/events.h"
+
+namespace pmusim {
+
+struct CpuConfig;
+struct Phase;
+
+constexpr unsigned kNumLeaves = 8;
+// Leaf names in slot-mix order (SlotsLightOps .. SlotsCoreBound).
+extern const std::array<const char*, kNumLeaves> kLeafNames;
+
+struct PhaseParams {
+    // Retired-event rates per unhalted cycle.
+    double instructions = 1.5;
+    double branches = 0.25;
+    double branch_misses = 0.005;
+    double llc_references = 0.02;
+    double llc_misses = 0.004;
+    double ref_cycles = 1.0;  // reference cycles per unhalted core cycle
+    // Fractions of slots per TMA leaf: light ops, heavy ops, branch mispredicts, machine clears,
+    // fetch latency, fetch bandwidth, memory bound, core bound. Normalised to sum 1.
+    std::array<double, kNumLeaves> slot_mix{0.35, 0.05, 0.05, 0.01, 0.12, 0.08, 0.22, 0.12};
+    double kernel_share = 0.0;
+    double halted_share = 0.0;
+    uint64_t period = 1000;  // cycles of one halted/kernel/user pattern
+    // Auxiliary-event shape (docs/workloads.md "Derived events").
+    double uop_dropping = 0.5;     // share of machine-clear slots the front end reports as bubbles (ICL+)
+    double recovery_share = 0.4;   // share of bad-speculation slots lost as recovery cycles
+    double ms_share = 0.5;         // share of heavy-op slots delivered by the microcode sequencer
+    double store_share = 0.15;     // share of memory-bound slots that are store-bound
+    std::array<double, 4> mem_levels{0.3, 0.15, 0.15, 0.4};  // load stalls served by L1, L2, L3, DRAM
+};
+
+// Throws std::invalid_argument whose message starts with the offending field.
+void validate(const PhaseParams& p);  // instructions is reported as "instructions" (ipc in files)
+
+// Per-cycle rates (numerators over kRateDen) of every base event for `cpu`.
+void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out);
+
+// Named access for the CLI ("steady:k=v"), Python and workload files.
+const std::vector<std::string>& phase_param_names();
+bool is_phase_param(const std::string& name);
+// Sets a scalar parameter; slot-mix leaves by name; mem levels as mem_l1 .. mem_dram. Throws
+// std::invalid_argument naming an unknown parameter or a value of the wrong kind.
+void set_phase_param(PhaseParams& p, const std::string& name, double value);
+double get_phase_param(const PhaseParams& p, const std::string& name);
+
+}  // namespace pmusim

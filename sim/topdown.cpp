@@ -1,0 +1,175 @@
+#include "sim/topdown.h"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace pmusim {
+
+using tma::Ev;
+using tma::Node;
+
+tma::Model topdown_model(const Machine& m, unsigned level, const std::string& method) {
+    const CpuConfig& cpu = m.cpu();
+    tma::Model md;
+    md.family = static_cast<tma::Family>(cpu.tma_family);
+    md.slots_per_cycle = cpu.slots_per_cycle;
+    md.level = level;
+    md.pm_fields = cpu.perf_metrics() ? m.pmu().perf_metrics_fields() : 0;
+    if (method == "auto") {
+        md.method = cpu.perf_metrics() && md.family != tma::Family::Skylake ? tma::Method::PerfMetrics
+                                                                            : tma::Method::GpEvents;
+    } else if (method == "perf_metrics") {
+        if (!cpu.perf_metrics()) throw std::invalid_argument("method: " + cpu.preset + " has no PERF_METRICS");
+        md.method = tma::Method::PerfMetrics;
+    } else if (method == "gp_events") {
+        md.method = tma::Method::GpEvents;
+    } else {
+        throw std::invalid_argument("method: expected auto, perf_metrics or gp_events, got '" + method + "'");
+    }
+    if (md.method == tma::Method::GpEvents && md.family != tma::Family::Skylake && !cpu.has_fixed(3))
+        throw std::invalid_argument("method: the " + std::string(tma::family_name(md.family)) +
+                                    " formulas need TOPDOWN.SLOTS on fixed counter 3");
+    tma::check_model(md);
+    return md;
+}
+
+tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
+    tma::Breakdown b = tma::Breakdown::Constant(std::numeric_limits<double>::quiet_NaN());
+    const double slots = double(v[idx(Event::Slots)]);
+    if (!(slots > 0)) return b;
+    auto leaf = [&](Event e) { return double(v[idx(e)]) / slots; };
+    auto set = [&](Node n, double x) { b[tma::ni(n)] = x; };
+    set(Node::LightOperations, leaf(Event::SlotsLightOps));
+    set(Node::HeavyOperations, leaf(Event::SlotsHeavyOps));
+    set(Node::BranchMispredicts, leaf(Event::SlotsBrMispredict));
+    set(Node::MachineClears, leaf(Event::SlotsMachineClears));
+    set(Node::FetchLatency, leaf(Event::SlotsFetchLatency));
+    set(Node::FetchBandwidth, leaf(Event::SlotsFetchBandwidth));
+    set(Node::MemoryBound, leaf(Event::SlotsMemoryBound));
+    set(Node::CoreBound, leaf(Event::SlotsCoreBound));
+    for (Node p : {Node::FrontendBound, Node::BadSpeculation, Node::BackendBound, Node::Retiring}) {
+        double s = 0;
+        for (Node c : tma::children(p))
+            if (tma::level(c) == 2) s += b[tma::ni(c)];
+        set(p, s);
+    }
+    if (level >= 3) {
+        const double clks = double(v[idx(Event::CoreCycles)]);
+        auto cyc = [&](Event e) { return clks > 0 ? double(v[idx(e)]) / clks : 0.0; };
+        set(Node::L1Bound, std::max(0.0, cyc(Event::BoundOnLoads) - cyc(Event::StallsL1dMiss)));
+        set(Node::L2Bound, std::max(0.0, cyc(Event::StallsL1dMiss) - cyc(Event::StallsL2Miss)));
+        set(Node::L3Bound, std::max(0.0, cyc(Event::StallsL2Miss) - cyc(Event::StallsL3Miss)));
+        set(Node::DramBound, cyc(Event::StallsL3Miss));
+        set(Node::StoreBound, cyc(Event::BoundOnStores));
+        set(Node::MicrocodeSequencer, double(v[idx(Event::MsUopsRetired)]) / slots);
+        set(Node::FewUopsInstructions,
+            std::max(0.0, b[tma::ni(Node::HeavyOperations)] - b[tma::ni(Node::MicrocodeSequencer)]));
+    }
+    for (unsigned k = 0; k < tma::kNumNodes; ++k)
+        if (tma::level(static_cast<Node>(k)) > level) b[k] = std::numeric_limits<double>::quiet_NaN();
+    return b;
+}
+
+namespace {
+
+tma::Inputs inputs_from(const tma::Model& md, const std::vector<Ev>& evs, const std::vector<double>& counts,
+                        const std::array<double, 8>& pm) {
+    tma::Inputs in;
+    for (size_t i = 0; i < evs.size(); ++i) in.set(evs[i], counts[i]);
+    if (md.method == tma::Method::PerfMetrics) {
+        in.pm = pm;
+        in.pm_fields = md.pm_fields;
+    }
+    return in;
+}
+
+void evaluate(const tma::Model& md, TopdownInterval& iv, const std::vector<Ev>& evs, const std::vector<double>& counts,
+              const std::array<double, 8>& pm, const EventVector& truth_sums) {
+    iv.truth = truth_breakdown(truth_sums, md.level);
+    iv.truth_bottleneck = tma::bottleneck(iv.truth);
+    try {
+        iv.reported = tma::compute(md, inputs_from(md, evs, counts, pm));
+        iv.bottleneck = tma::bottleneck(iv.reported);
+    } catch (const std::invalid_argument&) {
+        // An interval without slots (fully halted) has nothing to break down.
+        iv.reported = tma::Breakdown::Constant(std::numeric_limits<double>::quiet_NaN());
+        iv.bottleneck = iv.truth_bottleneck;
+    }
+}
+
+}  // namespace
+
+TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
+    if (o.cycles == 0) throw std::invalid_argument("cycles: must be at least 1");
+    TopdownReport rep;
+    rep.model = topdown_model(m, o.level, o.method);
+    rep.cpu = m.cpu().preset;
+    rep.workload = m.pmu().workload().describe();
+    const std::vector<Ev> evs = tma::required_events(rep.model);
+    for (Ev e : evs) rep.events.push_back(tma::event_name(e, rep.model.family));
+    AgentOptions ao;
+    ao.topdown_group = rep.model.method == tma::Method::PerfMetrics;
+    const uint64_t step = o.interval ? o.interval : o.cycles;
+    ao.mux_interval = o.mux_interval ? o.mux_interval : 4'000'000;
+    if (o.mux_interval == 0) {
+        // Auto: perf's 4 ms tick (4e6 cycles at 1 GHz), shortened so that each interval sees every
+        // event on a counter for several ticks (the window slides by one event per tick).
+        const PerfAgent probe(m, rep.events, ao);  // parses only; no register access
+        if (probe.multiplexed()) {
+            size_t flex = 0;
+            for (auto& e : probe.events()) flex += e.fixed ? 0 : 1;
+            ao.mux_interval = std::min<uint64_t>(4'000'000, std::max<uint64_t>(1000, step / (4 * flex)));
+        }
+    }
+    PerfAgent agent(m, rep.events, ao);
+    rep.mux_interval = ao.mux_interval;
+    rep.multiplexed = agent.multiplexed();
+    // The agent drops "slots" when the topdown group leads with it: map events to readings by name.
+    agent.start();
+    const uint64_t start = m.cycle(), end = start + o.cycles;
+    std::vector<double> total(evs.size(), 0.0);
+    std::array<double, 8> pm_total{};
+    double slots_total = 0;
+    EventVector truth_total = EventVector::Zero();
+    for (uint64_t a = start; a < end;) {
+        const uint64_t b = std::min(end, a + step);
+        agent.run_until(b);
+        TopdownInterval iv;
+        iv.reading = agent.read();
+        iv.begin = iv.reading.begin;
+        iv.end = iv.reading.end;
+        std::vector<double> counts(evs.size(), 0.0);
+        std::array<double, 8> pm{};
+        for (size_t i = 0; i < evs.size(); ++i) {
+            if (evs[i] == Ev::Slots && iv.reading.topdown) {
+                counts[i] = double(iv.reading.topdown->slots);
+                continue;
+            }
+            for (auto& c : iv.reading.counts)
+                if (c.name == rep.events[i]) counts[i] = c.scaled;
+            total[i] += counts[i];
+        }
+        if (iv.reading.topdown) {
+            const auto& t = *iv.reading.topdown;
+            for (unsigned k = 0; k < 8; ++k) {
+                pm[k] = t.field[k];
+                pm_total[k] += t.field_slots[k];
+            }
+            slots_total += double(t.slots);
+        }
+        for (size_t i = 0; i < evs.size(); ++i)
+            if (evs[i] == Ev::Slots && iv.reading.topdown) total[i] = slots_total;
+        const EventVector sums = count_all_events(m.pmu().workload(), iv.begin, iv.end);
+        truth_total += sums;
+        evaluate(rep.model, iv, evs, counts, pm, sums);
+        rep.intervals.push_back(std::move(iv));
+        a = b;
+    }
+    rep.summary.begin = start;
+    rep.summary.end = end;
+    evaluate(rep.model, rep.summary, evs, total, pm_total, truth_total);
+    return rep;
+}
+
+}  // namespace pmusim

@@ -1,0 +1,48 @@
+// Topdown measurement: the perf agent programs what the TMA model of this CPU needs (the slots
+// group with PERF_METRICS, or GP events only), reads it every interval, and the TMA engine turns
+// each reading into a breakdown; the workload's exact slot attribution over the same cycles is
+// the ground truth each node is compared with (docs/tma.md).
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/machine.h"
+#include "sim/perf_stat.h"
+#include "tma/tma_engine.h"
+
+namespace pmusim {
+
+struct TopdownOptions {
+    unsigned level = 2;               // 1..3
+    std::string method = "auto";      // auto | perf_metrics | gp_events
+    uint64_t cycles = 0;              // run length
+    uint64_t interval = 0;            // cycles per read-and-reset; 0: a single interval
+    uint64_t mux_interval = 0;        // 0: auto (perf's 4e6, shortened for short intervals)
+};
+
+struct TopdownInterval {
+    uint64_t begin = 0, end = 0;
+    tma::Breakdown reported, truth;
+    tma::Node bottleneck = tma::Node::FrontendBound, truth_bottleneck = tma::Node::FrontendBound;
+    IntervalReading reading;
+};
+
+struct TopdownReport {
+    tma::Model model;
+    std::string cpu, workload;
+    bool multiplexed = false;
+    uint64_t mux_interval = 0;        // rotation period used
+    std::vector<std::string> events;  // what the agent programmed (besides the metrics group)
+    std::vector<TopdownInterval> intervals;
+    TopdownInterval summary;          // over the whole run: summed counts and summed truth
+};
+
+// The TMA model for a machine's CPU (method "auto": PERF_METRICS where the CPU has it).
+tma::Model topdown_model(const Machine& m, unsigned level, const std::string& method);
+// Exact per-node fractions over [a, b) of the workload (both rings), from the slot leaves (Level
+// 1/2) and the auxiliary events that define the Level-3 splits.
+tma::Breakdown truth_breakdown(const EventVector& sums, unsigned level);
+TopdownReport run_topdown(Machine& m, const TopdownOptions& o);
+
+}  // namespace pmusim

@@ -1,0 +1,185 @@
+#include "sim/topdown_format.h"
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace pmusim {
+
+using tma::Node;
+
+namespace {
+
+const char* area(Node n) {
+    switch (tma::ni(n) < tma::ni(Node::L1Bound) ? static_cast<Node>(tma::ni(n) / 3 * 3) : tma::parent(tma::parent(n))) {
+        case Node::FrontendBound: return "FE";
+        case Node::BadSpeculation: return "BAD";
+        case Node::BackendBound: return "BE";
+        default: return "RET";
+    }
+}
+
+std::string pct(double v) {
+    if (std::isnan(v)) return "      -";
+    char b[32];
+    std::snprintf(b, sizeof b, "%6.1f%%", 100.0 * v);
+    return b;
+}
+
+std::string seconds(uint64_t cycles) {  // 1 cycle = 1 ns (docs/architecture.md "Time")
+    char b[32];
+    std::snprintf(b, sizeof b, "%14.9f", double(cycles) * 1e-9);
+    return b;
+}
+
+// The nodes whose parents are flagged (toplev prints a child only below a flagged parent, plus
+// everything at Level 1), and the whole tree when verbose.
+void tree(std::ostringstream& os, const TopdownInterval& iv, unsigned level) {
+    const auto flag = tma::flagged(iv.reported);
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-3s %-27s %8s %8s %8s   %s\n", "", "node", "reported", "truth", "error", "");
+    os << line;
+    for (Node n : tma::nodes_up_to(level)) {
+        const double rep = iv.reported[tma::ni(n)], tru = iv.truth[tma::ni(n)];
+        std::string name = std::string(2 * (tma::level(n) - 1), ' ') + tma::node_name(n);
+        std::string err = "      -";
+        if (!std::isnan(rep) && !std::isnan(tru)) {
+            char b[32];
+            std::snprintf(b, sizeof b, "%+7.2f", 100.0 * (rep - tru));
+            err = b;
+        }
+        std::string mark;
+        if (n == iv.bottleneck) mark = "<== bottleneck";
+        else if (!flag[tma::ni(n)]) mark = "<";  // below threshold (toplev -v)
+        if (n == iv.truth_bottleneck && n != iv.bottleneck) mark += (mark.empty() ? "" : " ") + std::string("(true bottleneck)");
+        std::snprintf(line, sizeof line, "  %-3s %-27s %8s %8s %8s   %s\n", area(n), name.c_str(), pct(rep).c_str(),
+                      pct(tru).c_str(), err.c_str(), mark.c_str());
+        os << line;
+    }
+}
+
+}  // namespace
+
+std::string topdown_table(const TopdownReport& r) {
+    std::ostringstream os;
+    const auto& m = r.model;
+    os << "\n pmusim topdown: " << r.workload << "\n   on " << r.cpu << " (" << tma::family_name(m.family) << " formulas, "
+       << tma::method_name(m.method) << ", level " << m.level << ", " << m.slots_per_cycle << " slots/cycle)";
+    if (r.multiplexed) os << ", multiplexed every " << r.mux_interval << " cycles";
+    os << "\n   " << r.intervals.size() << " interval" << (r.intervals.size() == 1 ? "" : "s") << " over "
+       << (r.summary.end - r.summary.begin) << " cycles; error = reported - truth, in % of slots\n";
+    if (r.intervals.size() > 1) {
+        os << "\n            time    FE%   BAD%  BE%   RET%  | truth FE   BAD   BE    RET  | max|err| bottleneck\n";
+        for (auto& iv : r.intervals) {
+            double maxerr = 0;
+            for (Node n : tma::nodes_up_to(m.level)) {
+                const double e = iv.reported[tma::ni(n)] - iv.truth[tma::ni(n)];
+                if (!std::isnan(e)) maxerr = std::max(maxerr, std::fabs(e));
+            }
+            auto v = [&](const tma::Breakdown& b, Node n) { return 100.0 * b[tma::ni(n)]; };
+            char line[256];
+            std::snprintf(line, sizeof line,
+                          "  %s %5.1f %5.1f %5.1f %5.1f | %5.1f %5.1f %5.1f %5.1f | %6.2f   %s%s\n",
+                          seconds(iv.end).c_str(), v(iv.reported, Node::FrontendBound),
+                          v(iv.reported, Node::BadSpeculation), v(iv.reported, Node::BackendBound),
+                          v(iv.reported, Node::Retiring), v(iv.truth, Node::FrontendBound),
+                          v(iv.truth, Node::BadSpeculation), v(iv.truth, Node::BackendBound),
+                          v(iv.truth, Node::Retiring), 100.0 * maxerr, tma::node_name(iv.bottleneck),
+                          iv.bottleneck == iv.truth_bottleneck ? "" : " (truth differs)");
+            os << line;
+        }
+        os << "\n  summary (counts summed over the intervals):\n";
+    } else {
+        os << "\n";
+    }
+    tree(os, r.summary, m.level);
+    os << "\n  bottleneck: " << tma::node_name(r.summary.bottleneck);
+    if (r.summary.bottleneck != r.summary.truth_bottleneck)
+        os << "   (the truth says " << tma::node_name(r.summary.truth_bottleneck) << ")";
+    os << "\n\n";
+    return os.str();
+}
+
+std::string topdown_csv(const TopdownReport& r) {
+    // perf stat -x, -I: time,count,unit,event,run_time,pct_running,metric_value,metric_unit
+    std::ostringstream os;
+    for (auto& iv : r.intervals) {
+        const std::string t = seconds(iv.end);
+        for (auto& c : iv.reading.counts) {
+            char b[64];
+            std::snprintf(b, sizeof b, "%.2f", c.enabled ? 100.0 * double(c.running) / double(c.enabled) : 0.0);
+            os << t << ',' << std::llround(c.scaled) << ",," << c.name << ',' << c.running << ',' << b << ",,\n";
+        }
+        if (iv.reading.topdown) {
+            const auto& td = *iv.reading.topdown;
+            const uint64_t en = iv.end - iv.begin;
+            os << t << ',' << td.slots << ",,slots," << en << ",100.00,,\n";
+            static const char* names[8] = {"topdown-retiring", "topdown-bad-spec", "topdown-fe-bound", "topdown-be-bound",
+                                           "topdown-heavy-ops", "topdown-br-mispredict", "topdown-fetch-lat",
+                                           "topdown-mem-bound"};
+            for (unsigned k = 0; k < td.fields; ++k) {
+                char b[64];
+                std::snprintf(b, sizeof b, "%.1f", td.slots ? 100.0 * td.field_slots[k] / double(td.slots) : 0.0);
+                os << t << ',' << std::llround(td.field_slots[k]) << ",," << names[k] << ',' << en << ",100.00," << b
+                   << ",%\n";
+            }
+        }
+    }
+    return os.str();
+}
+
+std::string topdown_json(const TopdownReport& r, double wall) {
+    using nlohmann::json;
+    auto nodes = [&](const TopdownInterval& iv) {
+        json j = json::object();
+        for (Node n : tma::nodes_up_to(r.model.level)) {
+            const double rep = iv.reported[tma::ni(n)], tru = iv.truth[tma::ni(n)];
+            json o;
+            o["reported"] = std::isnan(rep) ? json(nullptr) : json(rep);
+            o["truth"] = std::isnan(tru) ? json(nullptr) : json(tru);
+            o["error"] = std::isnan(rep) || std::isnan(tru) ? json(nullptr) : json(rep - tru);
+            o["level"] = tma::level(n);
+            o["flagged"] = tma::flagged(iv.reported)[tma::ni(n)];
+            j[tma::node_name(n)] = o;
+        }
+        return j;
+    };
+    auto interval = [&](const TopdownInterval& iv, bool raw) {
+        json j;
+        j["begin"] = iv.begin;
+        j["end"] = iv.end;
+        j["nodes"] = nodes(iv);
+        j["bottleneck"] = tma::node_name(iv.bottleneck);
+        j["truth_bottleneck"] = tma::node_name(iv.truth_bottleneck);
+        if (raw) {
+            for (auto& c : iv.reading.counts)
+                j["counts"].push_back({{"event", c.name}, {"raw", c.raw}, {"scaled", c.scaled}, {"enabled", c.enabled},
+                                       {"running", c.running}, {"truth", c.truth_known ? json(c.truth) : json(nullptr)}});
+            if (iv.reading.topdown) {
+                const auto& td = *iv.reading.topdown;
+                j["slots"] = td.slots;
+                j["perf_metrics"] = td.metrics;
+                j["fields"] = std::vector<double>(td.field.begin(), td.field.begin() + td.fields);
+            }
+        }
+        return j;
+    };
+    json j;
+    j["cpu"] = r.cpu;
+    j["workload"] = r.workload;
+    j["family"] = tma::family_name(r.model.family);
+    j["method"] = tma::method_name(r.model.method);
+    j["level"] = r.model.level;
+    j["slots_per_cycle"] = r.model.slots_per_cycle;
+    j["multiplexed"] = r.multiplexed;
+    j["mux_interval"] = r.multiplexed ? json(r.mux_interval) : json(nullptr);
+    j["events"] = r.events;
+    j["wall_seconds"] = wall;
+    j["summary"] = interval(r.summary, false);
+    j["intervals"] = json::array();
+    for (auto& iv : r.intervals) j["intervals"].push_back(interval(iv, true));
+    return j.dump(2) + "\n";
+}
+
+}  // namespace pmusim

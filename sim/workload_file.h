@@ -1,0 +1,22 @@
+// Workload files (YAML, docs/workloads.md): phases with a slot mix and rates, a schedule of
+// sequences, repeats and Markov chains, optional seeded or sine variation. Errors name the file,
+// the line and the field.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/core/phased_workload.h"
+
+namespace pmusim {
+
+// Parses YAML text; `origin` names it in errors ("file.yaml:12: phases.chase.ipc: ...").
+std::unique_ptr<PhasedWorkload> parse_workload_yaml(const std::string& text, const std::string& origin);
+std::unique_ptr<PhasedWorkload> load_workload_file(const std::string& path);
+
+// Directory of the built-in workload library (PMUSIM_WORKLOADS, else the source tree's workloads/).
+std::string workload_library_dir();
+// Names of the library's workloads (file stems), sorted.
+std::vector<std::string> workload_library();
+
+}  // namespace pmusim

@@ -1,0 +1,166 @@
+// Each family's formulas against hand-computed values, and against exact (unquantised) counts
+// of derived workloads: with no 8-bit rounding and no multiplexing, every family's reported
+// Level-1/2/3 equals the workload's mix, which shows the auxiliary events are derived consistently
+// and every correction term (UOP_DROPPING, CLEARS_COUNT) is applied the way the formulas expect.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "models/core/workload.h"
+#include "models/cpu/cpu_config.h"
+#include "sim/topdown.h"
+#include "tma/tma_engine.h"
+
+using namespace pmusim;
+using namespace pmusim::tma;
+
+TEST(TmaSkylake, GpFormulasByHand) {
+    // 1000 cycles x 4 = 4000 slots.
+    Model m{Family::Skylake, Method::GpEvents, 4, 2, 0};
+    Inputs in;
+    in.set(Ev::Clks, 1000);
+    in.set(Ev::IdqNotDelivered, 800);      // FE 0.20
+    in.set(Ev::UopsIssued, 1700);
+    in.set(Ev::UopsRetiredSlots, 1600);    // Ret 0.40
+    in.set(Ev::RecoveryCycles, 50);        // BS (1700-1600+200)/4000 = 0.075
+    in.set(Ev::Instructions, 1500);
+    in.set(Ev::MacroFused, 100);           // Heavy (1600+100-1500)/4000 = 0.05
+    in.set(Ev::FetchBubbleCycles, 120);    // FL 480/4000 = 0.12
+    in.set(Ev::BrMispRetired, 30);
+    in.set(Ev::MachineClearsCount, 10);    // BrM 0.75 x BS
+    in.set(Ev::StallsMemAny, 200);
+    in.set(Ev::BoundOnStores, 50);
+    in.set(Ev::StallsTotal, 300);
+    in.set(Ev::Ports1Util, 100);
+    in.set(Ev::Ports2Util, 125);           // denominator 300 + 100 + 0.4*125 + 50 = 500
+    const Breakdown b = compute(m, in);
+    EXPECT_DOUBLE_EQ(b[ni(Node::FrontendBound)], 0.20);
+    EXPECT_DOUBLE_EQ(b[ni(Node::BadSpeculation)], 0.075);
+    EXPECT_DOUBLE_EQ(b[ni(Node::Retiring)], 0.40);
+    EXPECT_NEAR(b[ni(Node::BackendBound)], 0.325, 1e-12);
+    EXPECT_DOUBLE_EQ(b[ni(Node::FetchLatency)], 0.12);
+    EXPECT_NEAR(b[ni(Node::FetchBandwidth)], 0.08, 1e-12);
+    EXPECT_DOUBLE_EQ(b[ni(Node::BranchMispredicts)], 0.75 * 0.075);
+    EXPECT_NEAR(b[ni(Node::MemoryBound)], 0.5 * 0.325, 1e-12);
+    EXPECT_DOUBLE_EQ(b[ni(Node::HeavyOperations)], 0.05);
+    EXPECT_NEAR(b[ni(Node::LightOperations)], 0.35, 1e-12);
+    EXPECT_TRUE(std::isnan(b[ni(Node::L1Bound)]));  // level 2 asked for
+}
+
+TEST(TmaIcelake, CorrectionsAndResidualBadSpeculation) {
+    // PM bytes 100/25/60/70 (sum 255), 10000 slots, UOP_DROPPING 200, CLEARS_COUNT 20 (x5 = 100).
+    Model m{Family::IceLake, Method::PerfMetrics, 5, 1, 4};
+    Inputs in;
+    in.set(Ev::Clks, 2000);
+    in.set(Ev::Slots, 10000);
+    in.set(Ev::UopDropping, 200);
+    in.set(Ev::ClearsCount, 20);
+    in.pm = {100, 25, 60, 70, 0, 0, 0, 0};
+    in.pm_fields = 4;
+    const Breakdown b = compute(m, in);
+    EXPECT_DOUBLE_EQ(b[ni(Node::FrontendBound)], 60.0 / 255 - 0.02);
+    EXPECT_DOUBLE_EQ(b[ni(Node::BackendBound)], 70.0 / 255 + 0.01);
+    EXPECT_DOUBLE_EQ(b[ni(Node::Retiring)], 100.0 / 255);
+    EXPECT_NEAR(b[ni(Node::BadSpeculation)], 25.0 / 255 + 0.01, 1e-12);  // residual, not the byte
+    // The GP fallback needs the TOPDOWN.* events instead of the bytes.
+    m.method = Method::GpEvents;
+    const auto req = required_events(m);
+    EXPECT_NE(std::find(req.begin(), req.end(), Ev::BackendBoundSlots), req.end());
+    EXPECT_THROW(compute(m, in), std::invalid_argument);  // TOPDOWN.BACKEND_BOUND_SLOTS missing
+}
+
+TEST(TmaEngine, SkylakeHasNoPerfMetricsMethod) {
+    EXPECT_THROW(check_model({Family::Skylake, Method::PerfMetrics, 4, 1, 0}), std::invalid_argument);
+    EXPECT_THROW(check_model({Family::SapphireRapids, Method::PerfMetrics, 6, 4, 8}), std::invalid_argument);
+}
+
+TEST(TmaEngine, BottleneckWalksToLevel3) {
+    Breakdown b = Breakdown::Constant(0.0);
+    b[ni(Node::BackendBound)] = 0.7;
+    b[ni(Node::MemoryBound)] = 0.6;
+    b[ni(Node::CoreBound)] = 0.1;
+    b[ni(Node::DramBound)] = 0.4;
+    b[ni(Node::L3Bound)] = 0.12;
+    b[ni(Node::Retiring)] = 0.3;
+    EXPECT_EQ(bottleneck(b), Node::DramBound);
+    b[ni(Node::L1Bound)] = 0.38;  // within 0.05 of DRAM: ambiguous, stop at Memory_Bound
+    EXPECT_EQ(bottleneck(b), Node::MemoryBound);
+}
+
+namespace {
+struct FamilyCase { const char* cpu; Method method; };
+class ExactCounts : public ::testing::TestWithParam<FamilyCase> {};
+}  // namespace
+
+TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
+    const auto [cpu_name, method] = GetParam();
+    const CpuConfig cpu = make_cpu_config(cpu_name);
+    uint64_t seed = 99;
+    auto next = [&] { return double((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 40) / double(1 << 24); };
+    int checked = 0;
+    for (int i = 0; i < 25; ++i) {
+        SteadyParams p;
+        for (auto& f : p.slot_mix) f = 0.02 + next();
+        p.branch_misses = 0.001 + 0.02 * next();
+        p.branches = 0.3;
+        p.instructions = 6.0;  // >= light slots on every width (Skylake's Heavy formula)
+        p.kernel_share = 0.3 * next();
+        p.ms_share = next();
+        p.store_share = 0.3 * next();
+        SteadyWorkload w(p);
+        w.bind(cpu);
+        const EventVector v = count_all_events(w, 0, 20'000'000);
+        // Ice Lake moves W slots per clear from Backend to Bad Speculation; where a mix has more
+        // clear slots than backend slots the model clamps (docs/workloads.md) and the formula's
+        // correction overshoots: outside this test's claim.
+        if (cpu.tma_family == TmaFamily::IceLake &&
+            double(cpu.slots_per_cycle) * v[idx(Event::ClearsCount)] > double(v[idx(Event::SlotsMemoryBound)] + v[idx(Event::SlotsCoreBound)]))
+            continue;
+        Model m{static_cast<Family>(cpu.tma_family), method, cpu.slots_per_cycle, 3, cpu.l2_metrics ? 8u : 4u};
+        Inputs in;
+        auto sum = [&](std::initializer_list<Event> es) {
+            double s = 0;
+            for (Event e : es) s += double(v[idx(e)]);
+            return s;
+        };
+        const std::pair<Ev, double> map[] = {
+            {Ev::Clks, sum({Event::CoreCycles})}, {Ev::Slots, sum({Event::Slots})}, {Ev::Instructions, sum({Event::Instructions})},
+            {Ev::IdqNotDelivered, sum({Event::HwFrontend})}, {Ev::FetchBubbleCycles, sum({Event::FetchBubbleCycles})},
+            {Ev::UopDropping, sum({Event::UopDropping})}, {Ev::ClearsCount, sum({Event::ClearsCount})},
+            {Ev::RecoveryCycles, sum({Event::RecoveryCycles})}, {Ev::UopsIssued, sum({Event::UopsIssued})},
+            {Ev::UopsRetiredSlots, sum({Event::SlotsLightOps, Event::SlotsHeavyOps})},
+            {Ev::UopsRetiredHeavy, sum({Event::SlotsHeavyOps})}, {Ev::MacroFused, sum({Event::MacroFused})},
+            {Ev::IdqMsUops, sum({Event::MsUopsIssued})}, {Ev::UopsRetiredMs, sum({Event::MsUopsRetired})},
+            {Ev::MiteUops, sum({Event::MiteUops})}, {Ev::Dec0, sum({Event::Dec0Uops})}, {Ev::Dec0C1, sum({Event::Dec0Cycles})},
+            {Ev::BrMispRetired, sum({Event::BranchMisses})}, {Ev::MachineClearsCount, sum({Event::MachineClears})},
+            {Ev::BackendBoundSlots, sum({Event::HwBackend})}, {Ev::BrMispredictSlots, sum({Event::SlotsBrMispredict})},
+            {Ev::MemoryBoundSlots, sum({Event::HwMemoryBound})}, {Ev::StallsTotal, sum({Event::StallsTotal})},
+            {Ev::StallsMemAny, sum({Event::StallsMemAny})}, {Ev::BoundOnLoads, sum({Event::BoundOnLoads})},
+            {Ev::BoundOnStores, sum({Event::BoundOnStores})}, {Ev::Ports1Util, sum({Event::Ports1Util})},
+            {Ev::Ports2Util, sum({Event::Ports2Util})}, {Ev::StallsL1dMiss, sum({Event::StallsL1dMiss})},
+            {Ev::StallsL2Miss, sum({Event::StallsL2Miss})}, {Ev::StallsL3Miss, sum({Event::StallsL3Miss})}};
+        for (auto [e, x] : map) in.set(e, x);
+        // Unquantised PERF_METRICS: the hardware-attributed slot counts themselves.
+        in.pm = {sum({Event::SlotsLightOps, Event::SlotsHeavyOps}), sum({Event::HwBadSpec}), sum({Event::HwFrontend}),
+                 sum({Event::HwBackend}), sum({Event::SlotsHeavyOps}), sum({Event::SlotsBrMispredict}),
+                 sum({Event::HwFetchLatency}), sum({Event::HwMemoryBound})};
+        in.pm_fields = m.pm_fields;
+        ++checked;
+        const Breakdown rep = compute(m, in), tru = truth_breakdown(v, 3);
+        for (unsigned k = 0; k < kNumNodes; ++k)
+            EXPECT_NEAR(rep[k], tru[k], 1e-6) << cpu_name << " " << method_name(method) << " case " << i << " "
+                                              << node_name(static_cast<Node>(k));
+    }
+    EXPECT_GE(checked, 15);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, ExactCounts,
+                         ::testing::Values(FamilyCase{"skylake", Method::GpEvents},
+                                           FamilyCase{"icelake", Method::PerfMetrics},
+                                           FamilyCase{"icelake", Method::GpEvents},
+                                           FamilyCase{"sapphirerapids", Method::PerfMetrics},
+                                           FamilyCase{"sapphirerapids", Method::GpEvents},
+                                           FamilyCase{"lunarlake", Method::PerfMetrics}),
+                         [](const auto& i) {
+                             return std::string(i.param.cpu) + "_" + method_name(i.param.method);
+                         });
