@@ -105,7 +105,7 @@ TEST(WorkloadFile, ErrorsNameFileLineAndField) {
     EXPECT_EQ(error_of("phases:\n  a: {cycles: 10}\nschedule:\n  - markov: {start: a, steps: 2, transitions: {a: {a: 0.5}}}\n"),
               "bad.yaml:4: schedule[0].markov.transitions.a: probabilities must sum to 1, got 0.500000");
     EXPECT_EQ(error_of("phases:\n  a:\n    ipc: 1\n"), "bad.yaml:3: phases.a.cycles: missing: a phase needs a length (cycles or instructions)");
-    EXPECT_EQ(error_of("phases: [1, 2\n").substr(0, 22), "bad.yaml:2: YAML syntax");  // unterminated list
+    EXPECT_EQ(error_of("phases: [1, 2\n").substr(0, 23), "bad.yaml:2: YAML syntax");  // unterminated list
     EXPECT_EQ(error_of("phases:\n  a:\n    cycles: 10\n    branches: 0.1\n    branch_misses: 0.2\n"),
               "bad.yaml:5: phases.a.branch_misses: cannot exceed branches");
     EXPECT_EQ(error_of("phases:\n  a:\n    cycles: 10\n    variation: {kind: wobbly}\n"),
