@@ -6,4 +6,5 @@ namespace pmusim::py_bindings {
 void init_cpu(pybind11::module_& m);
 void init_workloads(pybind11::module_& m);
 void init_machine(pybind11::module_& m);
+void init_topdown(pybind11::module_& m);  // after init_machine and init_workloads
 }  // namespace pmusim::py_bindings

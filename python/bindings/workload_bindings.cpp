@@ -18,15 +18,9 @@ void init_workloads(py::module_& m) {
         .def_property_readonly("params", [](const SteadyWorkload& w) {
             py::dict d;
             const SteadyParams& p = w.params();
-            d["instructions"] = p.instructions;
-            d["branches"] = p.branches;
-            d["branch_misses"] = p.branch_misses;
-            d["llc_references"] = p.llc_references;
-            d["llc_misses"] = p.llc_misses;
-            d["ref_cycles"] = p.ref_cycles;
-            d["kernel_share"] = p.kernel_share;
-            d["halted_share"] = p.halted_share;
-            d["period"] = p.period;
+            for (auto& n : phase_param_names())
+                if (n == "period") d["period"] = p.period;
+                else d[py::str(n)] = get_phase_param(p, n);
             d["slot_mix"] = p.slot_mix;
             return d;
         });
@@ -62,7 +56,9 @@ void init_workloads(py::module_& m) {
         "count of every event is exactly floor(n * rate). Parameters: instructions, branches, branch_misses, "
         "llc_references, llc_misses, ref_cycles (per cycle), kernel_share, halted_share, period, and either the "
         "slot-mix leaves (light_ops, heavy_ops, br_mispredict, machine_clears, fetch_latency, fetch_bandwidth, "
-        "memory_bound, core_bound) or slot_mix={leaf: fraction}. Unknown or invalid parameters raise ValueError.");
+        "memory_bound, core_bound) or slot_mix={leaf: fraction}, and the derived-event shape (uop_dropping, "
+        "recovery_share, ms_share, store_share, mem_l1..mem_dram; docs/workloads.md). Unknown or invalid "
+        "parameters raise ValueError.");
 }
 
 }  // namespace pmusim::py_bindings

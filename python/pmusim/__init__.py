@@ -14,14 +14,18 @@ See docs/user-guide.md.
 from ._pmusim import (  # noqa: F401
     GeneralProtection,
     Machine,
+    PhasedWorkload,
     RunResult,
     Workload,
     cpu_config,
     cpu_info,
+    load_workload,
     msr,
     override_fields,
     presets,
     registers,
+    workload_library,
+    workload_library_dir,
 )
 from . import workloads  # noqa: F401
 
@@ -31,4 +35,5 @@ RDPMC_METRICS = 1 << 29
 __all__ = [
     "GeneralProtection", "Machine", "RunResult", "Workload", "cpu_config", "cpu_info", "msr",
     "override_fields", "presets", "registers", "workloads", "RDPMC_FIXED", "RDPMC_METRICS",
+    "PhasedWorkload", "load_workload", "workload_library", "workload_library_dir",
 ]

@@ -1,0 +1,134 @@
+// Topdown from Python: pmusim.load_workload(...) and Machine.topdown(...), results as NumPy
+// arrays (intervals x nodes) that the caller owns; the GIL is released while the run goes on.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+
+#include "bindings.h"
+#include "models/core/phased_workload.h"
+#include "sim/machine.h"
+#include "sim/topdown.h"
+#include "sim/workload_file.h"
+#include "sim/workload_spec.h"
+
+namespace py = pybind11;
+
+namespace pmusim::py_bindings {
+
+namespace {
+
+// A (rows x nodes) float64 array owned by a capsule: no copy on the way to Python.
+py::array_t<double> matrix(std::vector<double>&& data, size_t rows, size_t cols) {
+    auto* heap = new std::vector<double>(std::move(data));
+    py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<double>*>(p); });
+    return py::array_t<double>({rows, cols}, {cols * sizeof(double), sizeof(double)}, heap->data(), owner);
+}
+
+py::dict report_dict(const TopdownReport& r) {
+    const auto nodes = tma::nodes_up_to(r.model.level);
+    const size_t n = r.intervals.size(), k = nodes.size();
+    std::vector<double> rep(n * k), tru(n * k);
+    std::vector<uint64_t> begin(n), end(n);
+    py::list bn, tbn;
+    for (size_t i = 0; i < n; ++i) {
+        const auto& iv = r.intervals[i];
+        for (size_t j = 0; j < k; ++j) {
+            rep[i * k + j] = iv.reported[tma::ni(nodes[j])];
+            tru[i * k + j] = iv.truth[tma::ni(nodes[j])];
+        }
+        begin[i] = iv.begin;
+        end[i] = iv.end;
+        bn.append(tma::node_name(iv.bottleneck));
+        tbn.append(tma::node_name(iv.truth_bottleneck));
+    }
+    py::list names;
+    for (auto nd : nodes) names.append(tma::node_name(nd));
+    py::dict d;
+    d["cpu"] = r.cpu;
+    d["workload"] = r.workload;
+    d["family"] = tma::family_name(r.model.family);
+    d["method"] = tma::method_name(r.model.method);
+    d["level"] = r.model.level;
+    d["multiplexed"] = r.multiplexed;
+    d["events"] = r.events;
+    d["nodes"] = names;
+    d["begin"] = py::array_t<uint64_t>(n, begin.data());
+    d["end"] = py::array_t<uint64_t>(n, end.data());
+    d["reported"] = matrix(std::move(rep), n, k);
+    d["truth"] = matrix(std::move(tru), n, k);
+    d["bottleneck"] = bn;
+    d["truth_bottleneck"] = tbn;
+    py::dict s;
+    for (size_t j = 0; j < k; ++j) {
+        const double a = r.summary.reported[tma::ni(nodes[j])], b = r.summary.truth[tma::ni(nodes[j])];
+        s[tma::node_name(nodes[j])] = py::make_tuple(a, b, a - b);
+    }
+    d["summary"] = s;
+    d["summary_bottleneck"] = tma::node_name(r.summary.bottleneck);
+    d["summary_truth_bottleneck"] = tma::node_name(r.summary.truth_bottleneck);
+    return d;
+}
+
+}  // namespace
+
+void init_topdown(py::module_& m) {
+    py::class_<PhasedWorkload, Workload, std::shared_ptr<PhasedWorkload>>(
+        m, "PhasedWorkload", "A workload file's phases on a timeline (docs/workloads.md).")
+        .def_property_readonly("length", &PhasedWorkload::length, "cycles of one pass over the schedule")
+        .def_property_readonly("name", &PhasedWorkload::name)
+        .def_property_readonly("seed", &PhasedWorkload::seed)
+        .def_property_readonly("loops", &PhasedWorkload::loops)
+        .def_property_readonly("phases", [](const PhasedWorkload& w) {
+            std::vector<std::string> v;
+            for (auto& p : w.phases()) v.push_back(p.name);
+            return v;
+        });
+    m.def(
+        "load_workload",
+        [](const std::string& spec) -> std::shared_ptr<Workload> {
+            std::unique_ptr<Workload> w = parse_workload_spec(spec);
+            if (auto* p = dynamic_cast<PhasedWorkload*>(w.get())) {
+                w.release();
+                return std::shared_ptr<PhasedWorkload>(p);
+            }
+            return std::shared_ptr<Workload>(std::move(w));
+        },
+        py::arg("spec"),
+        "load_workload(spec): a YAML workload file, a library name (pmusim.workload_library()) or "
+        "'steady:k=v,...'. A malformed file raises ValueError naming the file, line and field.");
+    m.def("workload_library", &workload_library, "Names of the built-in workload archetypes (workloads/*.yaml).");
+    m.def("workload_library_dir", &workload_library_dir, "Directory of the built-in workloads.");
+
+    auto machine = py::reinterpret_borrow<py::object>(m.attr("Machine"));
+    py::cast<py::class_<Machine>>(machine).def(
+        "topdown",
+        [](Machine& self, unsigned level, uint64_t interval, std::optional<uint64_t> cycles, const std::string& method,
+           uint64_t mux_interval) {
+            TopdownOptions o;
+            o.level = level;
+            o.interval = interval;
+            o.method = method;
+            o.mux_interval = mux_interval;
+            if (cycles) o.cycles = *cycles;
+            else if (auto* p = dynamic_cast<const PhasedWorkload*>(&self.pmu().workload())) o.cycles = p->length();
+            else o.cycles = 100'000'000;
+            TopdownReport r;
+            {
+                py::gil_scoped_release unlocked;
+                r = run_topdown(self, o);
+            }
+            return report_dict(r);
+        },
+        py::arg("level") = 2, py::arg("interval") = 0, py::arg("cycles") = py::none(), py::arg("method") = "auto",
+        py::arg("mux_interval") = 0,
+        "topdown(level=2, interval=0, cycles=None, method='auto', mux_interval=0) -> dict\n\n"
+        "Programs the PMU the way perf does (the slots group with PERF_METRICS where the CPU has it, GP "
+        "events otherwise, multiplexed when they outnumber the counters), reads and resets it every "
+        "`interval` cycles (0: once), and applies the TMA formulas of the CPU's family. Returns the "
+        "node names, `reported` and `truth` as (intervals x nodes) float arrays, the interval bounds, "
+        "each interval's bottleneck and the summary {node: (reported, truth, error)}. cycles defaults to "
+        "one pass of a phased workload. Bad arguments raise ValueError.");
+}
+
+}  // namespace pmusim::py_bindings
