@@ -9,5 +9,10 @@ build/pmusim info --cpu sapphirerapids | sed -n '1,30p'
 echo; echo "== pmusim stat: perf-stat-style counting on the steady workload, per-cycle and fast mode"
 build/pmusim stat --cpu sapphirerapids --cycles 2000000 --mode per-cycle
 build/pmusim stat --cpu sapphirerapids --cycles 1000000000 -w steady:kernel_share=0.3 -e instructions:u,cycles:k,branches,branch-misses,slots
+echo; echo "== pmusim topdown: the TMA breakdown as perf/toplev compute it, against the ground truth"
+build/pmusim topdown --cpu sapphirerapids -w mixed_app --interval 5000000
+build/pmusim topdown --cpu skylake -w pointer_chase --level 3
 echo "== Python: overflow, status bit and PMI (python/examples/quickstart.py)"
 PYTHONPATH=python /usr/bin/python3 python/examples/quickstart.py
+echo "== Python: topdown per interval (python/examples/topdown_intervals.py)"
+PYTHONPATH=python /usr/bin/python3 python/examples/topdown_intervals.py

@@ -148,7 +148,7 @@ TEST(TopdownEndToEnd, PerCycleAndFastModeReportTheSame) {
 }
 
 TEST(TopdownEndToEnd, SkylakeLevel2FromMultiplexedGpEventsStaysClose) {
-    // Skylake reads 14 GP events on 4 counters: multiplexing error, bounded on a steady archetype.
+    // Skylake reads 13 GP events on 4 counters: multiplexing error, bounded on a steady archetype.
     const TopdownReport r = run_archetype("skylake", "vector_kernel", 2, 0);
     EXPECT_TRUE(r.multiplexed);
     for (tma::Node n : tma::nodes_up_to(2))

@@ -18,3 +18,10 @@ def test_quickstart():
     assert "run stopped on PMI: True after 500,000 cycles" in out.stdout
     assert "PMC0 = 1," in out.stdout
     assert "#GP as expected" in out.stdout
+
+
+def test_topdown_intervals():
+    out = run_example("topdown_intervals.py")
+    assert out.returncode == 0, out.stderr
+    assert "17 intervals, 12 nodes" in out.stdout
+    assert "bottleneck Fetch_Latency" in out.stdout
