@@ -100,6 +100,11 @@ PerfAgent::PerfAgent(Machine& m, const std::vector<std::string>& events, AgentOp
     metrics_clear_ = opts_.topdown_group && opts_.use_metrics_clear && cpu.metrics_clear();
 }
 
+void PerfAgent::set_mux_interval(uint64_t cycles) {
+    if (cycles == 0) throw std::invalid_argument("mux_interval: must be at least 1 cycle");
+    opts_.mux_interval = cycles;
+}
+
 uint64_t PerfAgent::global_ctrl() const {
     uint64_t g = fixed_global_;
     for (size_t i : flex_)
@@ -217,7 +222,7 @@ IntervalReading PerfAgent::read() {
         else c.counter = "PMC" + std::to_string(s.counter);
         c.raw = s.acc;
         c.enabled = r.end - r.begin;
-        c.running = sp.fixed || !multiplexed() ? c.enabled : s.running;
+        c.running = s.running;
         c.scaled = c.running ? double(c.raw) * double(c.enabled) / double(c.running) : 0.0;
         c.truth_known = sp.truth_known;
         if (sp.truth_known) c.truth = count_events(w, sp.truth, sp.user, sp.kernel, r.begin, r.end);

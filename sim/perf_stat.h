@@ -73,6 +73,8 @@ public:
     IntervalReading read();                // everything since the last read(); resets the topdown group
     const std::vector<StatEventSpec>& events() const { return specs_; }
     bool multiplexed() const { return flex_.size() > gp_free_; }
+    size_t flexible_events() const { return flex_.size(); }  // the GP events
+    void set_mux_interval(uint64_t cycles);                   // before start()
     const AgentOptions& options() const { return opts_; }
 
 private:

@@ -9,6 +9,11 @@ namespace pmusim {
 using tma::Ev;
 using tma::Node;
 
+// The engine has its own family enum (it does not depend on models/); the values correspond.
+static_assert(static_cast<int>(tma::Family::Skylake) == static_cast<int>(TmaFamily::Skylake) &&
+              static_cast<int>(tma::Family::IceLake) == static_cast<int>(TmaFamily::IceLake) &&
+              static_cast<int>(tma::Family::SapphireRapids) == static_cast<int>(TmaFamily::SapphireRapids));
+
 tma::Model topdown_model(const Machine& m, unsigned level, const std::string& method) {
     const CpuConfig& cpu = m.cpu();
     tma::Model md;
@@ -111,26 +116,19 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     AgentOptions ao;
     ao.topdown_group = rep.model.method == tma::Method::PerfMetrics;
     const uint64_t step = o.interval ? o.interval : o.cycles;
-    ao.mux_interval = o.mux_interval ? o.mux_interval : 4'000'000;
-    if (o.mux_interval == 0) {
+    if (o.mux_interval) ao.mux_interval = o.mux_interval;
+    PerfAgent agent(m, rep.events, ao);
+    if (o.mux_interval == 0 && agent.multiplexed())
         // Auto: perf's 4 ms tick (4e6 cycles at 1 GHz), shortened so that each interval sees every
         // event on a counter for several ticks (the window slides by one event per tick).
-        const PerfAgent probe(m, rep.events, ao);  // parses only; no register access
-        if (probe.multiplexed()) {
-            size_t flex = 0;
-            for (auto& e : probe.events()) flex += e.fixed ? 0 : 1;
-            ao.mux_interval = std::min<uint64_t>(4'000'000, std::max<uint64_t>(1000, step / (4 * flex)));
-        }
-    }
-    PerfAgent agent(m, rep.events, ao);
-    rep.mux_interval = ao.mux_interval;
+        agent.set_mux_interval(std::min<uint64_t>(
+            ao.mux_interval, std::max<uint64_t>(1000, step / (4 * agent.flexible_events()))));
+    rep.mux_interval = agent.options().mux_interval;
     rep.multiplexed = agent.multiplexed();
-    // The agent drops "slots" when the topdown group leads with it: map events to readings by name.
     agent.start();
     const uint64_t start = m.cycle(), end = start + o.cycles;
     std::vector<double> total(evs.size(), 0.0);
     std::array<double, 8> pm_total{};
-    double slots_total = 0;
     EventVector truth_total = EventVector::Zero();
     for (uint64_t a = start; a < end;) {
         const uint64_t b = std::min(end, a + step);
@@ -139,27 +137,21 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
         iv.reading = agent.read();
         iv.begin = iv.reading.begin;
         iv.end = iv.reading.end;
+        // Readings by event name; "slots" leads the topdown group when there is one.
         std::vector<double> counts(evs.size(), 0.0);
-        std::array<double, 8> pm{};
         for (size_t i = 0; i < evs.size(); ++i) {
-            if (evs[i] == Ev::Slots && iv.reading.topdown) {
-                counts[i] = double(iv.reading.topdown->slots);
-                continue;
-            }
-            for (auto& c : iv.reading.counts)
-                if (c.name == rep.events[i]) counts[i] = c.scaled;
+            if (evs[i] == Ev::Slots && iv.reading.topdown) counts[i] = double(iv.reading.topdown->slots);
+            else
+                for (auto& c : iv.reading.counts)
+                    if (c.name == rep.events[i]) counts[i] = c.scaled;
             total[i] += counts[i];
         }
-        if (iv.reading.topdown) {
-            const auto& t = *iv.reading.topdown;
+        std::array<double, 8> pm{};
+        if (iv.reading.topdown)
             for (unsigned k = 0; k < 8; ++k) {
-                pm[k] = t.field[k];
-                pm_total[k] += t.field_slots[k];
+                pm[k] = iv.reading.topdown->field[k];
+                pm_total[k] += iv.reading.topdown->field_slots[k];
             }
-            slots_total += double(t.slots);
-        }
-        for (size_t i = 0; i < evs.size(); ++i)
-            if (evs[i] == Ev::Slots && iv.reading.topdown) total[i] = slots_total;
         const EventVector sums = count_all_events(m.pmu().workload(), iv.begin, iv.end);
         truth_total += sums;
         evaluate(rep.model, iv, evs, counts, pm, sums);

@@ -12,7 +12,8 @@ using tma::Node;
 namespace {
 
 const char* area(Node n) {
-    switch (tma::ni(n) < tma::ni(Node::L1Bound) ? static_cast<Node>(tma::ni(n) / 3 * 3) : tma::parent(tma::parent(n))) {
+    while (tma::level(n) > 1) n = tma::parent(n);
+    switch (n) {
         case Node::FrontendBound: return "FE";
         case Node::BadSpeculation: return "BAD";
         case Node::BackendBound: return "BE";

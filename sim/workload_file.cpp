@@ -83,9 +83,8 @@ public:
                 d.params.slot_mix.fill(0.0);
                 for (auto leaf : kv.second) {
                     const std::string ln = text(leaf.first, path);
-                    unsigned k = 0;
-                    while (k < kNumLeaves && ln != kLeafNames[k]) ++k;
-                    if (k == kNumLeaves) {
+                    const int k = leaf_index(ln);
+                    if (k < 0) {
                         std::string known;
                         for (auto l : kLeafNames) known += std::string(" ") + l;
                         fail(leaf.first, path + "." + ln, "unknown TMA leaf (known:" + known + ")");
@@ -106,7 +105,7 @@ public:
                 }
             } else if (key == "variation") {
                 d.variation = variation(kv.second, path);
-            } else if (is_phase_param(key) && key.rfind("mem_", 0) != 0 && !is_leaf(key) && key != "instructions") {
+            } else if (is_phase_param(key) && key.rfind("mem_", 0) != 0 && leaf_index(key) < 0 && key != "instructions") {
                 try {
                     set_phase_param(d.params, key, number(kv.second, path));
                 } catch (const std::invalid_argument& e) {
@@ -251,11 +250,6 @@ public:
     }
 
 private:
-    static bool is_leaf(const std::string& k) {
-        for (auto l : kLeafNames)
-            if (k == l) return true;
-        return false;
-    }
     unsigned lookup(const std::map<std::string, unsigned>& names, const YAML::Node& n, const std::string& path) const {
         const std::string s = text(n, path);
         auto it = names.find(s);

@@ -11,9 +11,8 @@ namespace pmusim {
 std::unique_ptr<Workload> parse_workload_spec(const std::string& spec) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    if (spec.size() > 5 && (spec.rfind(".yaml") == spec.size() - 5 || spec.rfind(".yml") == spec.size() - 4 ||
-                            fs::is_regular_file(spec, ec)))
-        return load_workload_file(spec);
+    const std::string ext = fs::path(spec).extension().string();
+    if (ext == ".yaml" || ext == ".yml" || fs::is_regular_file(spec, ec)) return load_workload_file(spec);
     const auto colon = spec.find(':');
     const std::string kind = spec.substr(0, colon);
     if (kind != "steady") {

@@ -69,6 +69,7 @@ using EventVector = Eigen::Array<uint64_t, kNumEvents, 1>;
 using EventMask = uint64_t;
 static_assert(kNumEvents <= 64, "EventMask holds one bit per base event");
 constexpr EventMask bit(Event e) { return 1ull << idx(e); }
+constexpr EventMask kAllEvents = kNumEvents == 64 ? ~0ull : (1ull << kNumEvents) - 1;
 
 // Sum of the events of `m` in `v`.
 inline uint64_t masked_sum(const EventVector& v, EventMask m) {

@@ -197,40 +197,43 @@ bool is_phase_param(const std::string& name) {
     return false;
 }
 
-void set_phase_param(PhaseParams& p, const std::string& name, double v) {
+int leaf_index(const std::string& name) {
+    for (unsigned k = 0; k < kNumLeaves; ++k)
+        if (name == kLeafNames[k]) return static_cast<int>(k);
+    return -1;
+}
+
+namespace {
+// The double-valued parameter called `name` (every parameter but period), or nullptr.
+template <class P>
+auto param_slot(P& p, const std::string& name) -> decltype(&p.instructions) {
     for (auto& s : kScalars)
-        if (name == s.name) {
-            p.*(s.field) = v;
-            return;
-        }
+        if (name == s.name) return &(p.*(s.field));
+    if (const int k = leaf_index(name); k >= 0) return &p.slot_mix[k];
+    for (unsigned k = 0; k < 4; ++k)
+        if (name == kMemLevelNames[k]) return &p.mem_levels[k];
+    return nullptr;
+}
+}  // namespace
+
+void set_phase_param(PhaseParams& p, const std::string& name, double v) {
     if (name == "period") {
         if (!(v >= 1.0) || v != std::floor(v) || v > 1e15) fail("period", "must be a whole number of cycles >= 1");
         p.period = static_cast<uint64_t>(v);
         return;
     }
-    for (unsigned k = 0; k < kNumLeaves; ++k)
-        if (name == kLeafNames[k]) {
-            p.slot_mix[k] = v;
-            return;
-        }
-    for (unsigned k = 0; k < 4; ++k)
-        if (name == kMemLevelNames[k]) {
-            p.mem_levels[k] = v;
-            return;
-        }
+    if (double* slot = param_slot(p, name)) {
+        *slot = v;
+        return;
+    }
     std::string known;
     for (auto& n : phase_param_names()) known += " " + n;
     fail(name, "unknown phase parameter (known:" + known + ")");
 }
 
 double get_phase_param(const PhaseParams& p, const std::string& name) {
-    for (auto& s : kScalars)
-        if (name == s.name) return p.*(s.field);
     if (name == "period") return double(p.period);
-    for (unsigned k = 0; k < kNumLeaves; ++k)
-        if (name == kLeafNames[k]) return p.slot_mix[k];
-    for (unsigned k = 0; k < 4; ++k)
-        if (name == kMemLevelNames[k]) return p.mem_levels[k];
+    if (const double* slot = param_slot(p, name)) return *slot;
     fail(name, "unknown phase parameter");
 }
 

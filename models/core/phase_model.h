@@ -52,6 +52,8 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out);
 // Named access for the CLI ("steady:k=v"), Python and workload files.
 const std::vector<std::string>& phase_param_names();
 bool is_phase_param(const std::string& name);
+// Index of a slot-mix leaf by name (kLeafNames), or -1.
+int leaf_index(const std::string& name);
 // Sets a scalar parameter; slot-mix leaves by name; mem levels as mem_l1 .. mem_dram. Throws
 // std::invalid_argument naming an unknown parameter or a value of the wrong kind.
 void set_phase_param(PhaseParams& p, const std::string& name, double value);

@@ -10,11 +10,14 @@ namespace pmusim {
 
 uint64_t rate_numerator(double rate) { return static_cast<uint64_t>(std::llround(rate * 1e9)); }
 
-EventVector events_at(const Workload& w, uint64_t cycle) {
-    const Run r = w.run_at(cycle);
-    EventVector v;
-    for (unsigned e = 0; e < kNumEvents; ++e) v[e] = run_count(r, e, cycle, cycle + 1);
-    return v;
+EventVector events_at(const Workload& w, uint64_t cycle) { return count_all_events(w, cycle, cycle + 1); }
+
+bool RunCursor::set_mask(EventMask m) {
+    if (m == mask_) return false;
+    mask_ = m;
+    ev_.setZero();
+    valid_ = false;
+    return true;
 }
 
 void RunCursor::seek(const Workload& w, uint64_t cycle) {
@@ -22,7 +25,8 @@ void RunCursor::seek(const Workload& w, uint64_t cycle) {
     cycle_ = cycle;
     k_ = run_.active_begin + (cycle - run_.begin);
     if (!run_.halted)
-        for (unsigned e = 0; e < kNumEvents; ++e) {
+        for (EventMask m = mask_; m; m &= m - 1) {
+            const unsigned e = __builtin_ctzll(m);
             const uint64_t rate = run_.phase->rate[e];
             whole_[e] = rate / kRateDen;
             frac_[e] = rate % kRateDen;
@@ -37,7 +41,8 @@ const EventVector& RunCursor::next(const Workload& w) {
         ev_.setZero();
     } else {
         // floor((k+1) r) - floor(k r) = whole + carry of the fractional remainder: no division.
-        for (unsigned e = 0; e < kNumEvents; ++e) {
+        for (EventMask m = mask_; m; m &= m - 1) {
+            const unsigned e = __builtin_ctzll(m);
             const uint64_t s = rem_[e] + frac_[e];
             const uint64_t carry = s >= kRateDen;
             ev_[e] = whole_[e] + carry;
@@ -111,25 +116,32 @@ std::string SteadyWorkload::describe() const {
 
 namespace pmusim {
 
-uint64_t count_events(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t a, uint64_t b) {
-    uint64_t total = 0;
+namespace {
+// Calls f(run, from, to) for each run piece covering [a, b).
+template <class F>
+void for_each_run(const Workload& w, uint64_t a, uint64_t b, F&& f) {
     while (a < b) {
         const Run r = w.run_at(a);
         const uint64_t e = std::min(r.end, b);
-        if (r.cpl == 0 ? kernel : user) total += run_count_mask(r, mask, a, e);
+        f(r, a, e);
         a = e;
     }
+}
+}  // namespace
+
+uint64_t count_events(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t a, uint64_t b) {
+    uint64_t total = 0;
+    for_each_run(w, a, b, [&](const Run& r, uint64_t x, uint64_t y) {
+        if (r.cpl == 0 ? kernel : user) total += run_count_mask(r, mask, x, y);
+    });
     return total;
 }
 
 EventVector count_all_events(const Workload& w, uint64_t a, uint64_t b) {
     EventVector v = EventVector::Zero();
-    while (a < b) {
-        const Run r = w.run_at(a);
-        const uint64_t e = std::min(r.end, b);
-        for (unsigned k = 0; k < kNumEvents; ++k) v[k] += run_count(r, k, a, e);
-        a = e;
-    }
+    for_each_run(w, a, b, [&](const Run& r, uint64_t x, uint64_t y) {
+        for (unsigned k = 0; k < kNumEvents; ++k) v[k] += run_count(r, k, x, y);
+    });
     return v;
 }
 

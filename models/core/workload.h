@@ -64,10 +64,15 @@ public:
 // Events of one cycle.
 EventVector events_at(const Workload& w, uint64_t cycle);
 
-// Walks a workload cycle by cycle with Bresenham remainders (no division per cycle).
+// Walks a workload cycle by cycle with Bresenham remainders (no division per cycle). Only the
+// events of the mask are produced (the others read 0), so the per-cycle loop pays only for what
+// the programmed counters read.
 class RunCursor {
 public:
     void seek(const Workload& w, uint64_t cycle);
+    // Changing the mask re-seeks at the next cycle, so newly included events start exact.
+    // Returns whether the mask changed.
+    bool set_mask(EventMask m);
     // Events of the current cycle; advances to the next one.
     const EventVector& next(const Workload& w);
     uint8_t cpl() const { return run_.cpl; }
@@ -80,6 +85,7 @@ private:
     // rate = whole * kRateDen + frac: each cycle adds `whole` plus a carry of the fraction.
     std::array<uint64_t, kNumEvents> rem_{}, whole_{}, frac_{};
     EventVector ev_ = EventVector::Zero();
+    EventMask mask_ = kAllEvents;
     bool valid_ = false;
 };
 

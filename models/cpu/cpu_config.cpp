@@ -5,15 +5,6 @@
 
 namespace pmusim {
 
-const char* tma_family_name(TmaFamily f) {
-    switch (f) {
-        case TmaFamily::Skylake: return "skylake";
-        case TmaFamily::IceLake: return "icelake";
-        case TmaFamily::SapphireRapids: return "sapphirerapids";
-    }
-    return "?";
-}
-
 uint64_t CpuConfig::counter_bits() const {
     uint64_t bits = 0;
     for (unsigned i = 0; i < num_gp; ++i) bits |= 1ull << i;

@@ -37,7 +37,6 @@ constexpr unsigned kNumArchEvents = 13;    // CPUID.0AH:EBX bits 0..12
 // Which family's TMA formulas and model-specific event encodings apply (docs/tma.md). Lunar Lake
 // uses the Sapphire Rapids (Golden Cove) forms.
 enum class TmaFamily : uint8_t { Skylake = 0, IceLake = 1, SapphireRapids = 2 };
-const char* tma_family_name(TmaFamily f);
 
 struct CpuConfig {
     std::string preset;

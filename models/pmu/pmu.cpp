@@ -145,6 +145,13 @@ void Pmu::replan() {
         const bool bit48 = (st_.global_ctrl >> status_bit::kPerfMetrics) & 1u;
         if (bit48 || !sem_.metrics_need_global_bit48) metrics_ring_ = plan_[fixed_slot(3)].ring_mask;
     }
+    // The per-cycle cursor produces only what the counters and the metric bytes read.
+    EventMask needed = 0;
+    for (uint8_t s : active_) needed |= plan_[s].events;
+    if (metrics_ring_)
+        for (EventMask m : kMetricFieldEvents) needed |= m;
+    // A new mask also needs the previous cycle's events (edge detect) in full: re-seek.
+    if (cursor_.set_mask(needed)) cursor_cycle_ = kForever;
 }
 
 }  // namespace pmusim

@@ -76,16 +76,16 @@ TEST(PerfMetricsCounting, Level1FieldsSumTo255WithinRoundingForAnyMix) {
 
 TEST(PerfMetricsCounting, FieldResolutionIsAWhatIfParameter) {
     // 16-bit fields: four level-1 fields fill the 64-bit register; 4-bit fields: all eight fit.
-    auto wide = make_machine("sapphirerapids", {{"metrics_field_bits", 16}});
-    start_slots_group(*wide);
-    wide->run(10'000);
-    const uint64_t w = wide->rdpmc(RDPMC_METRICS);
+    auto metrics_after_10k_cycles = [](uint64_t bits) {
+        auto m = make_machine("sapphirerapids", {{"metrics_field_bits", bits}});
+        start_slots_group(*m);
+        m->run(10'000);
+        return m->rdpmc(RDPMC_METRICS);
+    };
+    const uint64_t w = metrics_after_10k_cycles(16);
     EXPECT_GE(l1_sum(w, 16), 0xfffcu);
     EXPECT_LE(l1_sum(w, 16), 0x10002u);
-    auto narrow = make_machine("sapphirerapids", {{"metrics_field_bits", 4}});
-    start_slots_group(*narrow);
-    narrow->run(10'000);
-    const uint64_t n = narrow->rdpmc(RDPMC_METRICS);
+    const uint64_t n = metrics_after_10k_cycles(4);
     EXPECT_GE(l1_sum(n, 4), 13u);
     EXPECT_LE(l1_sum(n, 4), 17u);
     EXPECT_NE(n >> 16, 0u);  // level-2 nibbles present
