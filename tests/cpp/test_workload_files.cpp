@@ -3,6 +3,8 @@
 // events being consistent with the slot mix.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "models/core/phased_workload.h"
 #include "models/cpu/cpu_config.h"
 #include "sim/workload_file.h"
@@ -141,4 +143,22 @@ TEST(PhaseModel, LeavesAddUpToSlotsAndHardwareAttributionConservesThem) {
         EXPECT_EQ(r(Event::HwFrontend) - r(Event::SlotsFetchLatency) - r(Event::SlotsFetchBandwidth), r(Event::UopDropping)) << cpu;
         EXPECT_EQ(r(Event::UopDropping) == 0, std::string(cpu) == "skylake") << cpu;
     }
+}
+
+TEST(WorkloadFile, SineVariationShiftsTheMixDeterministically) {
+    const char* text = R"(
+phases:
+  s:
+    cycles: 4000000
+    slot_mix: {light_ops: 0.5, memory_bound: 0.5}
+    variation: {kind: sine, amplitude: 0.5, chunk: 500000, period: 4000000}
+)";
+    auto a = bound(text), b = bound(text);
+    auto mem_share = [&](const PhasedWorkload& w, uint64_t from) {
+        const EventVector v = count_all_events(w, from, from + 500'000);
+        return double(v[idx(Event::SlotsMemoryBound)]) / double(v[idx(Event::Slots)]);
+    };
+    // Different chunks of one phase have different mixes; the same chunk is the same everywhere.
+    EXPECT_GT(std::fabs(mem_share(*a, 0) - mem_share(*a, 2'000'000)), 0.05);
+    for (uint64_t c = 0; c < 4'000'000; c += 500'000) EXPECT_EQ(mem_share(*a, c), mem_share(*b, c));
 }
