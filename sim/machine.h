@@ -40,6 +40,8 @@ public:
     void set_quantum(uint64_t q);
     void set_workload(std::unique_ptr<Workload> w) { pmu_->set_workload(std::move(w)); activate(true); }
     void reset() { pmu_->reset(); }
+    // See Pmu::workload_changed.
+    void workload_changed() { pmu_->workload_changed(); }
 
     // Through the TLM sockets; #GP -> GeneralProtection.
     uint64_t rdmsr(uint32_t msr);

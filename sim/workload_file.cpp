@@ -1,5 +1,7 @@
 #include "sim/workload_file.h"
 
+#include "sim/yaml_reader.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -15,54 +17,9 @@ namespace pmusim {
 
 namespace {
 
-class Reader {
+class Reader : public YamlReader {
 public:
-    explicit Reader(std::string origin) : origin_(std::move(origin)) {}
-
-    [[noreturn]] void fail(const YAML::Node& at, const std::string& path, const std::string& msg) const {
-        std::ostringstream os;
-        os << origin_;
-        if (at.IsDefined() && at.Mark().line >= 0) os << ':' << at.Mark().line + 1;
-        os << ": " << path << ": " << msg;
-        throw std::invalid_argument(os.str());
-    }
-
-    double number(const YAML::Node& n, const std::string& path) const {
-        if (!n.IsScalar()) fail(n, path, "expected a number");
-        const std::string s = n.Scalar();
-        try {
-            size_t used = 0;
-            const double v = std::stod(s, &used);
-            if (used != s.size() || !std::isfinite(v)) throw std::invalid_argument(s);
-            return v;
-        } catch (const std::exception&) {
-            fail(n, path, "expected a number, got '" + s + "'");
-        }
-    }
-
-    uint64_t count(const YAML::Node& n, const std::string& path, uint64_t min = 1) const {
-        const double v = number(n, path);
-        if (!(v >= double(min)) || v != std::floor(v) || v > 1.8e19)
-            fail(n, path, "expected a whole number >= " + std::to_string(min) + ", got " + n.Scalar());
-        return static_cast<uint64_t>(v);
-    }
-
-    bool boolean(const YAML::Node& n, const std::string& path) const {
-        if (!n.IsScalar()) fail(n, path, "expected true or false");
-        const std::string s = n.Scalar();
-        if (s == "true" || s == "yes" || s == "on") return true;
-        if (s == "false" || s == "no" || s == "off") return false;
-        fail(n, path, "expected true or false, got '" + s + "'");
-    }
-
-    std::string text(const YAML::Node& n, const std::string& path) const {
-        if (!n.IsScalar()) fail(n, path, "expected a string");
-        return n.Scalar();
-    }
-
-    void require_map(const YAML::Node& n, const std::string& path) const {
-        if (!n.IsMap()) fail(n, path, "expected a mapping");
-    }
+    using YamlReader::YamlReader;
 
     PhaseDef phase(const std::string& name, const YAML::Node& n) const {
         const std::string at = "phases." + name;
@@ -260,7 +217,6 @@ private:
         }
         return it->second;
     }
-    std::string origin_;
 };
 
 }  // namespace
@@ -321,11 +277,7 @@ std::unique_ptr<PhasedWorkload> parse_workload_yaml(const std::string& src, cons
 }
 
 std::unique_ptr<PhasedWorkload> load_workload_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw std::invalid_argument(path + ": cannot open workload file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_workload_yaml(ss.str(), path);
+    return parse_workload_yaml(read_text_file(path, "workload"), path);
 }
 
 std::string workload_library_dir() {
@@ -337,13 +289,6 @@ std::string workload_library_dir() {
 #endif
 }
 
-std::vector<std::string> workload_library() {
-    std::vector<std::string> v;
-    std::error_code ec;
-    for (auto& e : std::filesystem::directory_iterator(workload_library_dir(), ec))
-        if (e.path().extension() == ".yaml") v.push_back(e.path().stem().string());
-    std::sort(v.begin(), v.end());
-    return v;
-}
+std::vector<std::string> workload_library() { return yaml_stems(workload_library_dir()); }
 
 }  // namespace pmusim

@@ -63,6 +63,8 @@ public:
     const Workload& workload() const { return *workload_; }
     void set_workload(std::unique_ptr<Workload> w);
     void set_semantics(const Semantics& s) { sem_ = s; replan(); }
+    // The workload's future runs changed (a context schedule was extended or cut): re-seek.
+    void workload_changed() { cursor_cycle_ = kForever; }
 
     // Power-on reset: every register to its reset value, the PMI log kept.
     void reset();

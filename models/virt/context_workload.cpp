@@ -1,0 +1,90 @@
+#include "models/virt/context_workload.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace pmusim {
+
+unsigned ContextWorkload::add_source(std::unique_ptr<Workload> w, std::string name) {
+    sources_.push_back({std::move(w), std::move(name), 0});
+    return static_cast<unsigned>(sources_.size() - 1);
+}
+
+void ContextWorkload::append(unsigned source, uint64_t cycles, int owner, int tag) {
+    if (source >= sources_.size()) throw std::out_of_range("ContextWorkload::append: no such source");
+    if (cycles == 0) return;
+    Source& s = sources_[source];
+    const uint64_t b = end();
+    // Merge with the previous segment when it is the same source and label (keeps the table short).
+    if (!segments_.empty()) {
+        Segment& last = segments_.back();
+        if (last.source == source && last.owner == owner && last.tag == tag &&
+            last.local_begin + (last.end - last.begin) == s.local) {
+            last.end += cycles;
+            s.local += cycles;
+            return;
+        }
+    }
+    segments_.push_back({b, b + cycles, source, s.local, owner, tag});
+    s.local += cycles;
+}
+
+void ContextWorkload::truncate(uint64_t at) {
+    if (segments_.empty()) return;
+    Segment& last = segments_.back();
+    if (at < last.begin || at > last.end) throw std::out_of_range("ContextWorkload::truncate outside the last segment");
+    sources_[last.source].local -= last.end - at;
+    last.end = at;
+    if (last.end == last.begin) segments_.pop_back();
+}
+
+const ContextWorkload::Segment& ContextWorkload::segment_at(uint64_t cycle) const {
+    auto it = std::upper_bound(segments_.begin(), segments_.end(), cycle,
+                               [](uint64_t c, const Segment& s) { return c < s.end; });
+    if (it == segments_.end() || cycle < it->begin)
+        throw std::out_of_range("ContextWorkload: cycle " + std::to_string(cycle) + " is not scheduled");
+    return *it;
+}
+
+void ContextWorkload::bind(const CpuConfig& cpu) {
+    for (auto& s : sources_) s.w->bind(cpu);
+}
+
+Run ContextWorkload::run_at(uint64_t cycle) const {
+    if (cycle >= end()) {
+        // Past the schedule: an idle core (the hypervisor always appends before it runs).
+        Run r;
+        r.begin = end();
+        r.end = kForever;
+        r.halted = true;
+        r.cpl = 0;
+        return r;
+    }
+    const Segment& s = segment_at(cycle);
+    const uint64_t local = s.local_begin + (cycle - s.begin);
+    Run lr = sources_[s.source].w->run_at(local);
+    // Map the local run into physical cycles, clipped to the segment.
+    const uint64_t lb = std::max(lr.begin, s.local_begin);
+    const uint64_t seg_local_end = s.local_begin + (s.end - s.begin);
+    const uint64_t le = lr.end == kForever ? seg_local_end : std::min(lr.end, seg_local_end);
+    Run r = lr;
+    r.begin = s.begin + (lb - s.local_begin);
+    r.end = s.begin + (le - s.local_begin);
+    if (!lr.halted) r.active_begin = lr.active_begin + (lb - lr.begin);
+    return r;
+}
+
+std::string ContextWorkload::describe() const {
+    std::string d = "contexts:";
+    for (auto& s : sources_) d += " " + s.name;
+    return d;
+}
+
+std::unique_ptr<Workload> ContextWorkload::clone() const {
+    auto c = std::make_unique<ContextWorkload>();
+    for (auto& s : sources_) c->sources_.push_back({s.w->clone(), s.name, s.local});
+    c->segments_ = segments_;
+    return c;
+}
+
+}  // namespace pmusim

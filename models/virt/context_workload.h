@@ -1,0 +1,55 @@
+// The core's cycles shared by several software contexts (docs/virtualization.md "Timeline").
+// Each context runs its own workload in its own local time: a guest's workload advances only in
+// the guest's cycles, so the events a guest generates do not depend on how often it is
+// interrupted. The hypervisor appends a segment before it runs the cycles of that segment; a
+// segment cut short (a PMI stopped the run) is truncated before anything else is appended.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/core/workload.h"
+
+namespace pmusim {
+
+class ContextWorkload : public Workload {
+public:
+    struct Segment {
+        uint64_t begin = 0, end = 0;  // physical cycles [begin, end)
+        unsigned source = 0;          // index of the source workload
+        uint64_t local_begin = 0;     // the source's local cycle at `begin`
+        int owner = 0;                // context that owns these cycles (docs: "ledger")
+        int tag = 0;                  // caller's label (what ran: context run, protocol step, ...)
+    };
+
+    // Adds a source workload (bound at bind()); returns its index.
+    unsigned add_source(std::unique_ptr<Workload> w, std::string name);
+    const Workload& source(unsigned i) const { return *sources_[i].w; }
+    const std::string& source_name(unsigned i) const { return sources_[i].name; }
+    unsigned sources() const { return static_cast<unsigned>(sources_.size()); }
+    uint64_t local_time(unsigned i) const { return sources_[i].local; }
+
+    // Appends [end(), end() + cycles) for `source`; its local clock advances by `cycles`.
+    void append(unsigned source, uint64_t cycles, int owner, int tag);
+    // Cuts the last segment at physical cycle `at` (>= its begin), giving back the local time.
+    void truncate(uint64_t at);
+    uint64_t end() const { return segments_.empty() ? 0 : segments_.back().end; }
+    const std::vector<Segment>& segments() const { return segments_; }
+    const Segment& segment_at(uint64_t cycle) const;
+
+    void bind(const CpuConfig& cpu) override;
+    Run run_at(uint64_t cycle) const override;
+    std::string describe() const override;
+    std::unique_ptr<Workload> clone() const override;
+
+private:
+    struct Source {
+        std::unique_ptr<Workload> w;
+        std::string name;
+        uint64_t local = 0;
+    };
+    std::vector<Source> sources_;
+    std::vector<Segment> segments_;
+};
+
+}  // namespace pmusim

@@ -1,0 +1,76 @@
+// A vCPU's virtual PMU as KVM keeps it (reference §4.2): the configuration userspace gives it,
+// the software copy of every register the mediated switch saves and restores (each value with
+// its provenance), the VMCS PMU controls (§4.6) and the MSR-bitmap / RDPMC-exiting rules (§4.7).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "models/cpu/cpu_config.h"
+#include "models/pmu/pmu_state.h"
+
+namespace pmusim {
+
+// Provenance: bit c set = context c's events or values flowed into the value (0 = host, 1.. =
+// guests). A constant (e.g. a zero written by KVM) carries no context.
+using Taint = uint32_t;
+constexpr Taint taint_of(int ctx) { return ctx < 0 ? 0u : (1u << ctx); }
+
+struct VpmuConfig {
+    unsigned version = 5;
+    unsigned num_gp = 8;
+    unsigned num_fixed = 4;
+    bool fw_write = true;      // PERF_CAPABILITIES[13]
+    bool perf_metrics = true;  // PERF_CAPABILITIES[15] (the PM-3 patch exposes it only when mediated)
+};
+
+// The CPU a guest sees: the host preset with the vPMU's counters and capabilities. Throws
+// ConfigError when the vPMU asks for more than the host has.
+CpuConfig guest_cpu_config(const CpuConfig& host, const VpmuConfig& v);
+
+// KVM's software copy of a mediated vCPU's PMU (kvm_pmu fields), each value with its taint.
+struct KvmPmuState {
+    std::array<uint64_t, kMaxGpCounters> gp{};
+    std::array<uint64_t, kMaxGpCounters> eventsel{};     // as the guest wrote it
+    std::array<uint64_t, kMaxGpCounters> eventsel_hw{};  // loaded into hardware (after the filter)
+    std::array<uint64_t, kMaxFixedCounters> fixed{};
+    uint64_t fixed_ctr_ctrl = 0, fixed_ctr_ctrl_hw = 0;
+    uint64_t global_ctrl = 0;
+    uint64_t global_status = 0;
+    uint64_t perf_metrics = 0;
+    std::array<Taint, kMaxGpCounters> gp_t{};
+    std::array<Taint, kMaxFixedCounters> fixed_t{};
+    Taint global_status_t = 0, perf_metrics_t = 0;
+};
+
+// VMCS PMU controls (reference §4.6): VM-entry "load IA32_PERF_GLOBAL_CTRL" (bit 13), VM-exit
+// "load IA32_PERF_GLOBAL_CTRL" (bit 12) and "save IA32_PERF_GLOBAL_CTRL" (bit 30, Sapphire
+// Rapids and later); without the save control the VM-exit MSR-store list keeps the guest value.
+enum class GlobalCtrlSave { Vmcs, MsrStoreList, None };
+const char* global_ctrl_save_name(GlobalCtrlSave s);
+
+struct VmcsPmu {
+    bool entry_load_global_ctrl = true;
+    bool exit_load_global_ctrl = true;
+    GlobalCtrlSave save = GlobalCtrlSave::Vmcs;
+    uint64_t guest_global_ctrl = 0;  // GUEST_IA32_PERF_GLOBAL_CTRL
+    Taint guest_global_ctrl_t = 0;
+    uint64_t host_global_ctrl = 0;   // HOST_IA32_PERF_GLOBAL_CTRL: a constant 0 for mediated vCPUs
+};
+
+// Which guest accesses exit (reference §4.7, V6-22 vmx_recalc_pmu_msr_intercepts, PM-3).
+struct MsrIntercepts {
+    bool global_regs_passthrough = false;  // GLOBAL_CTRL, GLOBAL_STATUS, GLOBAL_OVF_CTRL
+    bool rdpmc_exiting = true;
+    VpmuConfig vpmu;
+    bool mediated = true;
+
+    static MsrIntercepts compute(const CpuConfig& host, const VpmuConfig& v, bool mediated);
+    // Whether a guest RDMSR/WRMSR of `msr` exits to KVM.
+    bool intercepted(uint32_t msr) const;
+};
+
+// Status bits a guest with this vPMU can see: its counters, and bit 48 with PERF_METRICS.
+uint64_t guest_status_bits(const VpmuConfig& v);
+
+}  // namespace pmusim

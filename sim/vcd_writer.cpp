@@ -1,0 +1,74 @@
+#include "sim/vcd_writer.h"
+
+#include <stdexcept>
+
+namespace pmusim {
+
+VcdWriter::VcdWriter(const std::string& path, std::string comment) : out_(path), path_(path), comment_(std::move(comment)) {
+    if (!out_) throw std::runtime_error(path + ": cannot open for writing");
+}
+
+VcdWriter::~VcdWriter() {
+    try {
+        close();
+    } catch (...) {
+    }
+}
+
+size_t VcdWriter::add(const std::string& name, unsigned width) {
+    if (begun_) throw std::logic_error("VcdWriter::add after begin");
+    // Identifiers: base-94 over the printable characters '!'..'~'.
+    size_t n = sigs_.size();
+    std::string id;
+    do {
+        id += char('!' + n % 94);
+        n /= 94;
+    } while (n);
+    sigs_.push_back({name, id, width, 0, false});
+    return sigs_.size() - 1;
+}
+
+void VcdWriter::begin() {
+    out_ << "$date pmusim $end\n$version pmusim " << "0.1" << " $end\n";
+    if (!comment_.empty()) out_ << "$comment\n" << comment_ << "\n$end\n";
+    out_ << "$timescale 1ns $end\n$scope module pmusim $end\n";
+    for (auto& s : sigs_) out_ << "$var wire " << s.width << ' ' << s.id << ' ' << s.name << " $end\n";
+    out_ << "$upscope $end\n$enddefinitions $end\n";
+    begun_ = true;
+}
+
+void VcdWriter::time(uint64_t t) {
+    if (t < now_) t = now_;
+    if (!stamped_ || t != now_) {
+        out_ << '#' << t << '\n';
+        now_ = t;
+        stamped_ = true;
+    }
+}
+
+void VcdWriter::set(size_t sig, uint64_t value, uint64_t t) {
+    Sig& s = sigs_.at(sig);
+    if (s.width < 64) value &= (1ull << s.width) - 1;
+    if (s.known && s.value == value) return;
+    time(t);
+    s.value = value;
+    s.known = true;
+    if (s.width == 1) {
+        out_ << (value ? '1' : '0') << s.id << '\n';
+        return;
+    }
+    std::string bits;
+    if (value == 0) bits = "0";
+    for (uint64_t v = value; v; v >>= 1) bits.insert(bits.begin(), char('0' + (v & 1)));
+    out_ << 'b' << bits << ' ' << s.id << '\n';
+}
+
+void VcdWriter::close() {
+    if (out_.is_open()) {
+        out_.flush();
+        if (!out_) throw std::runtime_error(path_ + ": write failed");
+        out_.close();
+    }
+}
+
+}  // namespace pmusim

@@ -1,0 +1,39 @@
+// A Value Change Dump writer (IEEE 1364 §18) for regression waveforms: integer signals of fixed
+// width, a 1 ns timescale (one core cycle at 1 GHz), values written only when they change.
+// GTKWave opens the files; `vcd2fst` converts them.
+#pragma once
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace pmusim {
+
+class VcdWriter {
+public:
+    // Throws std::runtime_error naming the path if it cannot be written.
+    explicit VcdWriter(const std::string& path, std::string comment = {});
+    // Declare before begin(); returns the signal's handle.
+    size_t add(const std::string& name, unsigned width);
+    void begin();
+    // Sets a signal at time t (t must not go backwards; an earlier t is written at the last time).
+    void set(size_t sig, uint64_t value, uint64_t t);
+    void close();
+    ~VcdWriter();
+
+private:
+    struct Sig {
+        std::string name, id;
+        unsigned width;
+        uint64_t value;
+        bool known;
+    };
+    void time(uint64_t t);
+    std::ofstream out_;
+    std::string path_, comment_;
+    std::vector<Sig> sigs_;
+    uint64_t now_ = 0;
+    bool begun_ = false, stamped_ = false;
+};
+
+}  // namespace pmusim

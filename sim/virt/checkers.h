@@ -1,0 +1,49 @@
+// Violations found by the cycle-exact checkers (docs/virtualization.md "Checkers"):
+//  clobber  a value a context reads differs from its ground truth (guests: the reference PMU that
+//           runs the guest alone; the host: its events over the cycles its counters were enabled);
+//  flow     a context reads, or is handed (VM-entry for pass-through registers, perf_put_guest_context
+//           for everything), a value whose provenance includes another context;
+//  bleed    a counter enabled by one context's programming counts in another context's cycles;
+//  pmi      a PMI is delivered to a context other than the one whose counter requested it.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pmusim {
+
+enum class ViolationKind { Clobber = 0, Flow = 1, Bleed = 2, PmiMisroute = 3 };
+constexpr unsigned kNumViolationKinds = 4;
+const char* violation_kind_name(ViolationKind k);
+
+struct Violation {
+    uint64_t cycle = 0;
+    ViolationKind kind = ViolationKind::Clobber;
+    std::string reg;      // register (or PMI source bits)
+    std::string reader;   // context that read / whose counter / that got the PMI
+    std::string source;   // context the value or the counted cycles came from
+    uint64_t expected = 0, actual = 0;
+    std::string step;     // what was running: a protocol step, "guest vm0", "host", "exit handling"
+    std::string detail;
+};
+
+class ViolationLog {
+public:
+    explicit ViolationLog(size_t keep = 2000) : keep_(keep) {}
+    void add(Violation v);
+    const std::vector<Violation>& recorded() const { return list_; }
+    uint64_t count(ViolationKind k) const { return counts_[static_cast<unsigned>(k)]; }
+    uint64_t total() const;
+    // First cycle of a kind (UINT64_MAX when none).
+    uint64_t first_cycle(ViolationKind k) const { return first_[static_cast<unsigned>(k)]; }
+    std::string kinds_fired() const;  // e.g. "clobber,flow" or "-"
+
+private:
+    size_t keep_;
+    std::vector<Violation> list_;
+    std::array<uint64_t, kNumViolationKinds> counts_{};
+    std::array<uint64_t, kNumViolationKinds> first_{~0ull, ~0ull, ~0ull, ~0ull};
+};
+
+}  // namespace pmusim

@@ -1,0 +1,80 @@
+#include "sim/virt/mutate.h"
+
+#include <iomanip>
+#include <sstream>
+
+namespace pmusim {
+
+std::vector<Mutant> protocol_mutants(const Protocol& p) {
+    std::vector<Mutant> out;
+    for (Path path : {Path::Load, Path::Exit})
+        for (auto& s : p.steps(path)) {
+            ProtocolEdit e;
+            e.kind = ProtocolEdit::Kind::Remove;
+            e.a = s;
+            out.push_back({e.describe(), e});
+        }
+    for (Path path : {Path::Load, Path::Exit})
+        for (auto& [a, b] : p.order_sensitive_pairs(path)) {
+            ProtocolEdit e;
+            e.kind = ProtocolEdit::Kind::Swap;
+            e.a = a;
+            e.b = b;
+            out.push_back({e.describe(), e});
+        }
+    return out;
+}
+
+MutantResult run_mutant(const Scenario& s, const Protocol& p, const std::string& name) {
+    const RunReport rep = run_scenario(s, p);
+    MutantResult r;
+    r.name = name;
+    for (unsigned k = 0; k < kNumViolationKinds; ++k) {
+        r.count[k] = rep.violations.count(static_cast<ViolationKind>(k));
+        r.first[k] = rep.violations.first_cycle(static_cast<ViolationKind>(k));
+        r.first_cycle = std::min(r.first_cycle, r.first[k]);
+    }
+    r.kinds = rep.violations.kinds_fired();
+    return r;
+}
+
+std::vector<MutantResult> mutate_scenario(const Scenario& s, const std::function<void(size_t, size_t)>& progress) {
+    const Protocol base = s.make_protocol();
+    const auto ms = protocol_mutants(base);
+    std::vector<MutantResult> out;
+    const size_t total = ms.size() + 1;
+    out.push_back(run_mutant(s, base, "baseline"));
+    if (progress) progress(1, total);
+    for (auto& m : ms) {
+        Protocol p = base;
+        p.apply(m.edit);
+        out.push_back(run_mutant(s, p, m.name));
+        if (progress) progress(out.size(), total);
+    }
+    return out;
+}
+
+std::string mutation_table(const std::vector<MutantResult>& rs, bool md) {
+    std::ostringstream os;
+    auto first = [](uint64_t c) { return c == ~0ull ? std::string("-") : std::to_string(c); };
+    if (md) {
+        os << "| mutant | checks fired | clobber | flow | bleed | pmi | first cycle |\n";
+        os << "|---|---|---:|---:|---:|---:|---:|\n";
+        for (auto& r : rs)
+            os << "| `" << r.name << "` | " << (r.clean() ? "clean" : r.kinds) << " | " << r.count[0] << " | " << r.count[1]
+               << " | " << r.count[2] << " | " << r.count[3] << " | " << first(r.first_cycle) << " |\n";
+        return os.str();
+    }
+    size_t w = 6;
+    for (auto& r : rs) w = std::max(w, r.name.size());
+    os << std::left << std::setw(int(w)) << "mutant" << "  " << std::setw(26) << "checks fired" << std::right
+       << std::setw(9) << "clobber" << std::setw(9) << "flow" << std::setw(9) << "bleed" << std::setw(7) << "pmi"
+       << std::setw(13) << "first cycle" << "\n";
+    for (auto& r : rs)
+        os << std::left << std::setw(int(w)) << r.name << "  " << std::setw(26) << (r.clean() ? "clean" : r.kinds)
+           << std::right << std::setw(9) << r.count[0] << std::setw(9) << r.count[1] << std::setw(9) << r.count[2]
+           << std::setw(7) << r.count[3] << std::setw(13) << first(r.first_cycle) << "\n";
+    return os.str();
+}
+
+}  // namespace pmusim

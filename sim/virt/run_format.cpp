@@ -1,0 +1,137 @@
+#include "sim/virt/run_format.h"
+
+#include <cmath>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace pmusim {
+
+namespace {
+std::string hex(uint64_t v) {
+    std::ostringstream os;
+    os << "0x" << std::hex << v;
+    return os.str();
+}
+std::string pct(double x) {
+    if (std::isnan(x)) return "-";
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(1) << 100.0 * x << "%";
+    return os.str();
+}
+}  // namespace
+
+std::string format_run(const RunReport& r, size_t first_n) {
+    std::ostringstream os;
+    os << "scenario " << r.scenario << " on " << r.cpu << ", protocol " << r.protocol << ", " << r.cycles << " cycles\n\n";
+    os << std::left << std::setw(12) << "context" << std::right << std::setw(12) << "cycles" << std::setw(12) << "counted"
+       << std::setw(9) << "entries" << std::setw(9) << "samples" << std::setw(7) << "pmis" << "  exits\n";
+    for (auto& c : r.contexts) {
+        os << std::left << std::setw(12) << c.name << std::right << std::setw(12) << c.cycles << std::setw(12)
+           << c.counted_cycles << std::setw(9) << c.entries << std::setw(9) << c.samples << std::setw(7) << c.pmis << "  ";
+        bool any = false;
+        for (auto& [k, n] : c.exits) os << (any ? " " : "") << k << '=' << n, any = true;
+        os << (any ? "" : "-") << "\n";
+    }
+    os << "\ncounts (reported / truth)\n";
+    for (auto& c : r.contexts)
+        for (auto& [name, v] : c.counts)
+            os << "  " << std::left << std::setw(10) << c.name << std::setw(22) << name << std::right << std::setw(14)
+               << v.first << std::setw(14) << v.second << (v.first == v.second ? "" : "  differs") << "\n";
+    os << "\ntopdown (reported / truth)\n";
+    for (auto& c : r.contexts) {
+        if (!c.has_topdown) {
+            os << "  " << c.name << ": " << (c.topdown_method.empty() ? "not measured" : "no reading") << "\n";
+            continue;
+        }
+        os << "  " << c.name << " (" << c.topdown_method << "):";
+        for (unsigned k = 0; k < tma::kNumNodes; ++k) {
+            const auto n = static_cast<tma::Node>(k);
+            if (std::isnan(c.reported[k]) || tma::level(n) > 2) continue;
+            os << (tma::level(n) == 1 ? "\n    " : "  ") << tma::node_name(n) << ' ' << pct(c.reported[k]) << '/'
+               << pct(c.truth_breakdown[k]);
+        }
+        os << "\n";
+    }
+    os << "\ntransitions: " << r.transition_cycles << " cycles (" << pct(r.cycles ? double(r.transition_cycles) / double(r.cycles) : 0)
+       << " of the run)\n";
+    for (auto& [k, n] : r.step_cycles) os << "  " << std::left << std::setw(30) << k << std::right << std::setw(12) << n << "\n";
+    const auto& v = r.violations;
+    os << "\nviolations: " << v.total();
+    if (v.total())
+        os << " (clobber " << v.count(ViolationKind::Clobber) << ", flow " << v.count(ViolationKind::Flow) << ", bleed "
+           << v.count(ViolationKind::Bleed) << ", pmi " << v.count(ViolationKind::PmiMisroute) << ")";
+    os << "\n";
+    size_t shown = 0;
+    // The first of each kind, then the earliest others, up to first_n.
+    std::vector<const Violation*> pick;
+    for (unsigned k = 0; k < kNumViolationKinds; ++k)
+        for (auto& x : v.recorded())
+            if (static_cast<unsigned>(x.kind) == k) {
+                pick.push_back(&x);
+                break;
+            }
+    for (auto& x : v.recorded()) {
+        if (pick.size() >= first_n) break;
+        if (std::find(pick.begin(), pick.end(), &x) == pick.end()) pick.push_back(&x);
+    }
+    std::sort(pick.begin(), pick.end(), [](const Violation* a, const Violation* b) { return a->cycle < b->cycle; });
+    for (auto* x : pick) {
+        if (shown++ >= first_n) break;
+        os << "  cycle " << x->cycle << "  " << violation_kind_name(x->kind) << "  " << x->reg << "  reader " << x->reader
+           << "  source " << x->source << "  step " << x->step << "\n      expected " << hex(x->expected) << "  actual "
+           << hex(x->actual) << "  " << x->detail << "\n";
+    }
+    return os.str();
+}
+
+std::string run_json(const RunReport& r) {
+    nlohmann::json j;
+    j["scenario"] = r.scenario;
+    j["cpu"] = r.cpu;
+    j["protocol"] = r.protocol;
+    j["cycles"] = r.cycles;
+    j["transition_cycles"] = r.transition_cycles;
+    j["step_cycles"] = r.step_cycles;
+    for (auto& c : r.contexts) {
+        nlohmann::json x;
+        x["name"] = c.name;
+        x["guest"] = c.guest;
+        x["cycles"] = c.cycles;
+        x["counted_cycles"] = c.counted_cycles;
+        x["entries"] = c.entries;
+        x["exits"] = c.exits;
+        x["samples"] = c.samples;
+        x["pmis"] = c.pmis;
+        for (auto& [n, v] : c.counts) x["counts"][n] = {{"reported", v.first}, {"truth", v.second}};
+        if (c.has_topdown) {
+            x["topdown"]["method"] = c.topdown_method;
+            for (unsigned k = 0; k < tma::kNumNodes; ++k)
+                if (!std::isnan(c.reported[k]))
+                    x["topdown"]["nodes"][tma::node_name(static_cast<tma::Node>(k))] = {
+                        {"reported", c.reported[k]},
+                        {"truth", std::isnan(c.truth_breakdown[k]) ? 0.0 : c.truth_breakdown[k]}};
+        }
+        j["contexts"].push_back(x);
+    }
+    auto& v = r.violations;
+    j["violations"]["total"] = v.total();
+    for (unsigned k = 0; k < kNumViolationKinds; ++k) {
+        const auto kind = static_cast<ViolationKind>(k);
+        j["violations"]["counts"][violation_kind_name(kind)] = v.count(kind);
+    }
+    j["violations"]["recorded"] = nlohmann::json::array();
+    for (auto& x : v.recorded())
+        j["violations"]["recorded"].push_back({{"cycle", x.cycle},
+                                               {"kind", violation_kind_name(x.kind)},
+                                               {"register", x.reg},
+                                               {"reader", x.reader},
+                                               {"source", x.source},
+                                               {"expected", x.expected},
+                                               {"actual", x.actual},
+                                               {"step", x.step},
+                                               {"detail", x.detail}});
+    return j.dump(2);
+}
+
+}  // namespace pmusim

@@ -1,0 +1,278 @@
+#include "sim/virt/scenario.h"
+
+#include <cstdlib>
+#include <set>
+
+#include "sim/yaml_reader.h"
+
+namespace pmusim {
+
+uint64_t Dist::draw(std::mt19937_64& rng) const {
+    switch (kind) {
+        case Kind::Fixed: return a;
+        case Kind::Uniform: return std::uniform_int_distribution<uint64_t>(a, b)(rng);
+        case Kind::Exponential: {
+            const double x = std::exponential_distribution<double>(1.0 / double(a))(rng);
+            return std::max<uint64_t>(1, uint64_t(x));
+        }
+    }
+    return a;
+}
+
+std::string Dist::describe() const {
+    switch (kind) {
+        case Kind::Fixed: return std::to_string(a);
+        case Kind::Uniform: return "uniform(" + std::to_string(a) + ".." + std::to_string(b) + ")";
+        case Kind::Exponential: return "exponential(mean " + std::to_string(a) + ")";
+    }
+    return "?";
+}
+
+Protocol Scenario::make_protocol() const {
+    Protocol p = Protocol::builtin(protocol);
+    for (auto& s : custom_steps) p.add_custom_step(s);
+    for (auto& e : edits) p.apply(e);
+    return p;
+}
+
+namespace {
+
+class ScenarioReader : public YamlReader {
+public:
+    using YamlReader::YamlReader;
+
+    // Rejects keys outside `known` (a misspelt key would otherwise be silently ignored).
+    void keys(const YAML::Node& n, const std::string& path, const std::set<std::string>& known) const {
+        require_map(n, path);
+        for (auto kv : n) {
+            const std::string k = text(kv.first, path);
+            if (!known.count(k)) {
+                std::string list;
+                for (auto& x : known) list += (list.empty() ? "" : ", ") + x;
+                fail(kv.first, path + "." + k, "unknown key (known: " + list + ")");
+            }
+        }
+    }
+
+    Dist dist(const YAML::Node& n, const std::string& path) const {
+        if (n.IsScalar()) return Dist::fixed(count(n, path));
+        keys(n, path, {"dist", "min", "max", "mean", "value"});
+        const std::string d = n["dist"] ? text(n["dist"], path + ".dist") : "uniform";
+        if (d == "fixed") return Dist::fixed(count(n["value"], path + ".value"));
+        if (d == "uniform") {
+            const uint64_t lo = count(n["min"], path + ".min"), hi = count(n["max"], path + ".max");
+            if (hi < lo) fail(n["max"], path + ".max", "must be >= min");
+            return Dist::uniform(lo, hi);
+        }
+        if (d == "exponential") return {Dist::Kind::Exponential, count(n["mean"], path + ".mean"), 0};
+        fail(n["dist"], path + ".dist", "expected fixed, uniform or exponential, got '" + d + "'");
+    }
+
+    AgentConfig agent(const YAML::Node& n, const std::string& path) const {
+        keys(n, path, {"events", "topdown", "interval", "sample"});
+        AgentConfig a;
+        if (auto e = n["events"]) {
+            if (!e.IsSequence()) fail(e, path + ".events", "expected a list of event names");
+            for (auto x : e) a.events.push_back(text(x, path + ".events"));
+        }
+        if (n["topdown"]) a.topdown = boolean(n["topdown"], path + ".topdown");
+        if (n["interval"]) a.interval = count(n["interval"], path + ".interval");
+        if (auto s = n["sample"]) {
+            keys(s, path + ".sample", {"event", "period"});
+            a.sample_event = text(s["event"], path + ".sample.event");
+            a.sample_period = count(s["period"], path + ".sample.period");
+        }
+        return a;
+    }
+
+    VpmuConfig vpmu(const YAML::Node& n, const std::string& path) const {
+        keys(n, path, {"version", "gp", "fixed", "fw_write", "perf_metrics"});
+        VpmuConfig v;
+        if (n["version"]) v.version = unsigned(count(n["version"], path + ".version", 0));
+        if (n["gp"]) v.num_gp = unsigned(count(n["gp"], path + ".gp", 0));
+        if (n["fixed"]) v.num_fixed = unsigned(count(n["fixed"], path + ".fixed", 0));
+        if (n["fw_write"]) v.fw_write = boolean(n["fw_write"], path + ".fw_write");
+        if (n["perf_metrics"]) v.perf_metrics = boolean(n["perf_metrics"], path + ".perf_metrics");
+        return v;
+    }
+
+    Scenario scenario(const YAML::Node& root) const {
+        Scenario s;
+        keys(root, "scenario", {"name", "description", "cpu", "overrides", "mode", "cycles", "seed", "protocol", "steps",
+                                "costs", "vmcs", "host", "guests", "kvm_workload", "checks"});
+        if (root["name"]) s.name = text(root["name"], "name");
+        if (root["description"]) s.description = text(root["description"], "description");
+        if (root["cpu"]) s.cpu = text(root["cpu"], "cpu");
+        if (auto o = root["overrides"]) {
+            require_map(o, "overrides");
+            for (auto kv : o) s.overrides[text(kv.first, "overrides")] = count(kv.second, "overrides." + kv.first.Scalar(), 0);
+        }
+        if (root["mode"]) {
+            const std::string m = text(root["mode"], "mode");
+            if (m == "fast") s.mode = TimeMode::Fast;
+            else if (m == "per_cycle") s.mode = TimeMode::PerCycle;
+            else fail(root["mode"], "mode", "expected fast or per_cycle, got '" + m + "'");
+        }
+        if (root["cycles"]) s.cycles = count(root["cycles"], "cycles");
+        if (root["seed"]) s.seed = count(root["seed"], "seed", 0);
+        if (root["kvm_workload"]) s.kvm_workload = text(root["kvm_workload"], "kvm_workload");
+        if (auto p = root["protocol"]) {
+            if (p.IsScalar()) s.protocol = text(p, "protocol");
+            else {
+                keys(p, "protocol", {"base", "edits"});
+                if (p["base"]) s.protocol = text(p["base"], "protocol.base");
+                if (auto e = p["edits"]) {
+                    if (!e.IsSequence()) fail(e, "protocol.edits", "expected a list of edits");
+                    for (auto x : e) {
+                        try {
+                            s.edits.push_back(parse_protocol_edit(text(x, "protocol.edits")));
+                        } catch (const std::invalid_argument& err) {
+                            fail(x, "protocol.edits", err.what());
+                        }
+                    }
+                }
+            }
+        }
+        if (auto st = root["steps"]) {
+            require_map(st, "steps");
+            for (auto kv : st) {
+                const std::string name = text(kv.first, "steps");
+                const std::string at = "steps." + name;
+                keys(kv.second, at, {"path", "ops", "what"});
+                StepInfo info;
+                info.name = name;
+                const std::string path = kv.second["path"] ? text(kv.second["path"], at + ".path") : "exit";
+                if (path != "load" && path != "exit") fail(kv.second["path"], at + ".path", "expected load or exit");
+                info.path = path == "load" ? Path::Load : Path::Exit;
+                info.what = kv.second["what"] ? text(kv.second["what"], at + ".what") : "custom step";
+                info.source = "scenario file";
+                auto ops = kv.second["ops"];
+                if (!ops || !ops.IsSequence()) fail(kv.second, at + ".ops", "expected a list of operations");
+                for (auto op : ops) {
+                    keys(op, at + ".ops", {"rdmsr", "wrmsr", "rdpmc", "value"});
+                    RawOp r;
+                    if (op["wrmsr"]) {
+                        r.kind = RawOp::Kind::Wrmsr;
+                        r.index = uint32_t(count(op["wrmsr"], at + ".ops.wrmsr", 0));
+                        r.value = op["value"] ? count(op["value"], at + ".ops.value", 0) : 0;
+                        info.writes.push_back("MSR");
+                    } else if (op["rdmsr"]) {
+                        r.kind = RawOp::Kind::Rdmsr;
+                        r.index = uint32_t(count(op["rdmsr"], at + ".ops.rdmsr", 0));
+                    } else if (op["rdpmc"]) {
+                        r.kind = RawOp::Kind::Rdpmc;
+                        r.index = uint32_t(count(op["rdpmc"], at + ".ops.rdpmc", 0));
+                    } else {
+                        fail(op, at + ".ops", "expected one of rdmsr, wrmsr, rdpmc");
+                    }
+                    info.ops.push_back(r);
+                }
+                s.custom_steps.push_back(info);
+            }
+        }
+        if (auto c = root["costs"]) {
+            keys(c, "costs", {"vmentry", "vmexit", "msr_read", "msr_write", "rdpmc", "apic", "msr_store_list", "step", "exit_handling"});
+            auto get = [&](const char* k, uint64_t& v) {
+                if (c[k]) v = count(c[k], std::string("costs.") + k, 0);
+            };
+            get("vmentry", s.costs.vmentry);
+            get("vmexit", s.costs.vmexit);
+            get("msr_read", s.costs.msr_read);
+            get("msr_write", s.costs.msr_write);
+            get("rdpmc", s.costs.rdpmc);
+            get("apic", s.costs.apic);
+            get("msr_store_list", s.costs.msr_store_list);
+            get("step", s.costs.step);
+            if (c["exit_handling"]) s.costs.exit_handling = dist(c["exit_handling"], "costs.exit_handling");
+        }
+        if (auto v = root["vmcs"]) {
+            keys(v, "vmcs", {"entry_load_global_ctrl", "exit_load_global_ctrl", "save"});
+            if (v["entry_load_global_ctrl"]) s.vmcs.entry_load_global_ctrl = boolean(v["entry_load_global_ctrl"], "vmcs.entry_load_global_ctrl");
+            if (v["exit_load_global_ctrl"]) s.vmcs.exit_load_global_ctrl = boolean(v["exit_load_global_ctrl"], "vmcs.exit_load_global_ctrl");
+            if (v["save"]) s.vmcs.save = text(v["save"], "vmcs.save");
+        }
+        if (auto h = root["host"]) {
+            keys(h, "host", {"workload", "perf", "slice"});
+            if (h["workload"]) s.host.workload = text(h["workload"], "host.workload");
+            if (h["perf"]) s.host.perf = agent(h["perf"], "host.perf");
+            if (h["slice"]) s.host.slice = dist(h["slice"], "host.slice");
+        }
+        if (auto gs = root["guests"]) {
+            if (!gs.IsSequence()) fail(gs, "guests", "expected a list of guests");
+            std::set<std::string> names;
+            for (auto g : gs) {
+                GuestSpec spec;
+                spec.name = g["name"] ? text(g["name"], "guests.name") : "vm" + std::to_string(s.guests.size());
+                const std::string at = "guests." + spec.name;
+                if (!names.insert(spec.name).second) fail(g, at, "duplicate guest name");
+                if (spec.name == "host" || spec.name == "kvm") fail(g, at, "reserved name");
+                keys(g, at, {"name", "workload", "vpmu", "perf", "run", "exits"});
+                if (g["workload"]) spec.workload = text(g["workload"], at + ".workload");
+                if (g["vpmu"]) spec.vpmu = vpmu(g["vpmu"], at + ".vpmu");
+                if (g["perf"]) spec.perf = agent(g["perf"], at + ".perf");
+                if (g["run"]) spec.run = dist(g["run"], at + ".run");
+                if (auto e = g["exits"]) {
+                    keys(e, at + ".exits", {"timer", "external", "hlt"});
+                    if (e["timer"]) spec.w_timer = number(e["timer"], at + ".exits.timer");
+                    if (e["external"]) spec.w_external = number(e["external"], at + ".exits.external");
+                    if (e["hlt"]) spec.w_hlt = number(e["hlt"], at + ".exits.hlt");
+                    if (spec.w_timer < 0 || spec.w_external < 0 || spec.w_hlt < 0) fail(e, at + ".exits", "weights must be >= 0");
+                }
+                s.guests.push_back(spec);
+            }
+            if (s.guests.size() > 30) fail(gs, "guests", "at most 30 guests");
+        }
+        if (auto c = root["checks"]) {
+            keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded"});
+            if (c["perf_metrics_tolerance_lsb"]) s.checks.perf_metrics_tolerance_lsb = number(c["perf_metrics_tolerance_lsb"], "checks.perf_metrics_tolerance_lsb");
+            if (c["max_recorded"]) s.checks.max_recorded = count(c["max_recorded"], "checks.max_recorded");
+        }
+        // The protocol and its edits must make sense now, not at run time.
+        try {
+            (void)s.make_protocol();
+        } catch (const std::invalid_argument& e) {
+            fail(root["protocol"] ? root["protocol"] : root, "protocol", e.what());
+        }
+        return s;
+    }
+};
+
+}  // namespace
+
+Scenario parse_scenario_yaml(const std::string& text, const std::string& origin) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        throw std::invalid_argument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    Scenario s = ScenarioReader(origin).scenario(root);
+    s.file = origin;
+    return s;
+}
+
+Scenario load_scenario_file(const std::string& path) { return parse_scenario_yaml(read_text_file(path, "scenario"), path); }
+
+std::string scenario_library_dir() {
+    if (const char* e = std::getenv("PMUSIM_SCENARIOS")) return e;
+#ifdef PMUSIM_SOURCE_DIR
+    return std::string(PMUSIM_SOURCE_DIR) + "/scenarios";
+#else
+    return "scenarios";
+#endif
+}
+
+std::vector<std::string> scenario_library() { return yaml_stems(scenario_library_dir()); }
+
+Scenario load_scenario(const std::string& spec) {
+    if (spec.find('/') == std::string::npos && spec.find(".yaml") == std::string::npos) {
+        for (auto& n : scenario_library())
+            if (n == spec) return load_scenario_file(scenario_library_dir() + "/" + n + ".yaml");
+        std::string list;
+        for (auto& n : scenario_library()) list += " " + n;
+        throw std::invalid_argument("scenario '" + spec + "': no such file or built-in scenario (built-in:" + list + ")");
+    }
+    return load_scenario_file(spec);
+}
+
+}  // namespace pmusim

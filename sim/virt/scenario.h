@@ -1,0 +1,101 @@
+// A virtualization scenario (docs/virtualization.md "Scenario files"): the CPU, the host and its
+// perf, the guests with their vPMUs, workloads and perf, the timeline's distributions, the
+// transition costs, the VMCS controls and the protocol with its edits.
+#pragma once
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "models/cpu/cpu_config.h"
+#include "models/pmu/pmu_module.h"
+#include "models/virt/protocol.h"
+#include "models/virt/vpmu.h"
+
+namespace pmusim {
+
+// A duration: fixed, uniform in [min, max], or exponential with a mean (at least 1 cycle).
+struct Dist {
+    enum class Kind { Fixed, Uniform, Exponential } kind = Kind::Fixed;
+    uint64_t a = 0, b = 0;  // fixed: a; uniform: [a, b]; exponential: mean a
+    uint64_t draw(std::mt19937_64& rng) const;
+    std::string describe() const;
+    static Dist fixed(uint64_t v) { return {Kind::Fixed, v, v}; }
+    static Dist uniform(uint64_t lo, uint64_t hi) { return {Kind::Uniform, lo, hi}; }
+};
+
+// What a perf session in a context does.
+struct AgentConfig {
+    std::vector<std::string> events;  // counting events (perf names; fixed ones go to fixed counters)
+    bool topdown = false;             // the topdown group; a context without PERF_METRICS counts the
+                                      // Level-1 GP events on GP counters instead
+    uint64_t interval = 0;            // read-and-reset period in the context's own cycles (0: end only)
+    std::string sample_event;         // sampled on a GP counter with PMIs (empty: no sampling)
+    uint64_t sample_period = 0;
+};
+
+struct GuestSpec {
+    std::string name;
+    std::string workload = "steady";
+    VpmuConfig vpmu;
+    AgentConfig perf;
+    Dist run = Dist::uniform(10'000, 100'000);  // guest cycles between asynchronous exits
+    double w_timer = 1, w_external = 1, w_hlt = 0;  // exit reasons
+};
+
+struct HostSpec {
+    std::string workload = "steady";
+    AgentConfig perf;
+    Dist slice = Dist::fixed(20'000);  // host cycles between guest runs
+};
+
+// Cycle cost of every transition and operation (docs/virtualization.md "Costs"; assumptions).
+struct Costs {
+    uint64_t vmentry = 300, vmexit = 300;
+    uint64_t msr_read = 40, msr_write = 60, rdpmc = 30, apic = 20;
+    uint64_t msr_store_list = 40;  // extra VM-exit cost when the store list saves GLOBAL_CTRL
+    uint64_t step = 10;            // bookkeeping of every protocol step
+    Dist exit_handling = Dist::fixed(2'000);
+};
+
+struct VmcsOptions {
+    bool entry_load_global_ctrl = true;
+    bool exit_load_global_ctrl = true;
+    std::string save = "auto";  // auto (VMCS control where the CPU has it) | vmcs | msr_store_list | none
+};
+
+struct CheckOptions {
+    double perf_metrics_tolerance_lsb = 1.0;  // clobber tolerance per PERF_METRICS field
+    size_t max_recorded = 2000;              // violations kept in full (all are counted)
+};
+
+struct Scenario {
+    std::string name = "scenario", description, file;
+    std::string cpu = "sapphirerapids";
+    Overrides overrides;
+    TimeMode mode = TimeMode::Fast;
+    uint64_t cycles = 2'000'000;
+    uint64_t seed = 1;
+    std::string protocol = "mediated";
+    std::vector<ProtocolEdit> edits;
+    std::vector<StepInfo> custom_steps;
+    Costs costs;
+    VmcsOptions vmcs;
+    HostSpec host;
+    std::vector<GuestSpec> guests;
+    std::string kvm_workload = "steady:kernel_share=1,instructions=1.2";
+    CheckOptions checks;
+
+    // The protocol with the custom steps and edits applied (throws naming the edit).
+    Protocol make_protocol() const;
+};
+
+// YAML scenario files; errors are "file:line: path: problem".
+Scenario parse_scenario_yaml(const std::string& text, const std::string& origin);
+Scenario load_scenario_file(const std::string& path);
+// A path, or the name of a built-in scenario in scenarios/.
+Scenario load_scenario(const std::string& spec);
+std::string scenario_library_dir();
+std::vector<std::string> scenario_library();
+
+}  // namespace pmusim
