@@ -198,7 +198,7 @@ Taint Hypervisor::read_taint(SoftOp::Kind k, uint32_t idx, uint64_t value) const
     return 0;
 }
 
-void Hypervisor::write_taint(uint32_t a, uint64_t old, uint64_t v, Taint t, bool merge) {
+void Hypervisor::write_taint(uint32_t a, uint64_t old, uint64_t v, Taint t, uint64_t keep) {
     unsigned slot;
     if (is_counter_msr(a, slot)) {
         prov_.counter[slot] = v ? t : 0;
@@ -208,7 +208,7 @@ void Hypervisor::write_taint(uint32_t a, uint64_t old, uint64_t v, Taint t, bool
         for (unsigned f = 0; f < kMaxFixedCounters; ++f) {
             const uint64_t nf = (v >> (4 * f)) & 0xf, of = (old >> (4 * f)) & 0xf;
             if (nf == 0) prov_.fixed_field[f] = 0;
-            else if (!(merge && nf == of)) prov_.fixed_field[f] = t;  // a read-modify-write keeps untouched fields
+            else if (!(((keep >> (4 * f)) & 0xf) == 0xf && nf == of)) prov_.fixed_field[f] = t;  // RMW: fields left as found keep their owner
         }
     } else if (a == msr::kGlobalCtrl) {
         prov_.global_ctrl = v ? t : 0;
@@ -226,7 +226,8 @@ void Hypervisor::write_taint(uint32_t a, uint64_t old, uint64_t v, Taint t, bool
     }
 }
 
-Hypervisor::OpResult Hypervisor::hw(int actor, bool trusted, SoftOp::Kind k, uint32_t idx, uint64_t v, Taint t, bool charge) {
+Hypervisor::OpResult Hypervisor::hw(int actor, bool trusted, SoftOp::Kind k, uint32_t idx, uint64_t v, Taint t, bool charge,
+                                   uint64_t keep) {
     OpResult r;
     AccessResult a;
     uint64_t cost = 0;
@@ -239,7 +240,7 @@ Hypervisor::OpResult Hypervisor::hw(int actor, bool trusted, SoftOp::Kind k, uin
             uint64_t old = 0;
             if (idx == msr::kFixedCtrCtrl) old = m_->pmu().state().fixed_ctr_ctrl;
             a = m_->try_wrmsr(idx, v);
-            if (a.ok) write_taint(idx, old, v, t, actor == 0 && idx == msr::kFixedCtrCtrl);
+            if (a.ok) write_taint(idx, old, v, t, keep);
             if (a.ok && actor == 0 && idx == msr::kGlobalCtrl) {
                 if (v == 0) host_window(false);
                 else if (host_enabling_) host_window(true);
@@ -425,7 +426,7 @@ void Hypervisor::drain_host(OpQueue& q) {
         OpResult r;
         const uint64_t at = m_->cycle();  // the access happens here; its cost follows
         if (op.kind != SoftOp::Kind::Marker) {
-            r = hw(0, false, op.kind, op.index, op.value, taint_of(0));
+            r = hw(0, false, op.kind, op.index, op.value, taint_of(0), true, op.keep);
             if (!r.ok)
                 add_violation(ViolationKind::Clobber, reg_name(op.kind, op.index), 0, 0, 0, op.value,
                               "host perf access #GP (" + op.what + ")");
@@ -497,6 +498,8 @@ void Hypervisor::check_host_reading(const AgentReading& r) {
     for (size_t i = 0; i < evs.size(); ++i) {
         if (!evs[i].truth_known) continue;
         const uint64_t truth = windows_count(evs[i].truth, evs[i].user, evs[i].kernel, r.from[i], r.to[i]);
+        host_event_truth_.resize(evs.size(), 0);
+        host_event_truth_[i] += truth;
         if (truth != r.deltas[i])
             add_violation(ViolationKind::Clobber, evs[i].name, 0, prov_.counter[0] & ~taint_of(0), truth, r.deltas[i],
                           "host perf count differs from the host's events while its counters were enabled");
@@ -1001,7 +1004,7 @@ void Hypervisor::summarize(RunReport& rep) {
     host_sum_.truth = host_truth_;
     for (size_t i = 0; i < host_perf_->events().size(); ++i) {
         const auto& e = host_perf_->events()[i];
-        host_sum_.counts.push_back({e.name, {host_perf_->totals[i], e.truth_known ? masked_sum(host_truth_, e.truth) : 0}});
+        host_sum_.counts.push_back({e.name, {host_perf_->totals[i], i < host_event_truth_.size() ? host_event_truth_[i] : 0}});
     }
     topdown(host_sum_, *host_perf_, m_->cpu());
     host_sum_.samples = host_perf_->samples;

@@ -112,9 +112,9 @@ private:
     void trace();
 
     // physical accesses by KVM / host perf (trusted = KVM: no flow check)
-    OpResult hw(int actor, bool trusted, SoftOp::Kind k, uint32_t idx, uint64_t v, Taint t, bool charge = true);
+    OpResult hw(int actor, bool trusted, SoftOp::Kind k, uint32_t idx, uint64_t v, Taint t, bool charge = true, uint64_t keep = 0);
     Taint read_taint(SoftOp::Kind k, uint32_t idx, uint64_t value) const;
-    void write_taint(uint32_t msr, uint64_t old, uint64_t v, Taint t, bool merge);
+    void write_taint(uint32_t msr, uint64_t old, uint64_t v, Taint t, uint64_t keep);
     void kvm_wr(uint32_t msr, uint64_t v, Taint t) { hw(-1, true, SoftOp::Kind::Wrmsr, msr, v, t); }
     OpResult kvm_rd(uint32_t msr) { return hw(-1, true, SoftOp::Kind::Rdmsr, msr, 0, 0); }
     OpResult kvm_rdpmc(uint32_t ecx) { return hw(-1, true, SoftOp::Kind::Rdpmc, ecx, 0, 0); }
@@ -185,6 +185,7 @@ private:
     uint64_t host_open_ = kForever;
     EventVector host_truth_ = EventVector::Zero();  // all windows since start
     uint64_t host_counted_ = 0;
+    std::vector<uint64_t> host_event_truth_;  // per host perf event, summed over its readings
     ContextSummary host_sum_;
     std::map<std::string, uint64_t> step_cycles_;
 

@@ -156,7 +156,9 @@ void PerfSoftware::program(OpQueue& q, bool enable) {
     if (fm) {
         const uint64_t want = fixed_fields(enable);
         q.push_back(rd(msr::kFixedCtrCtrl, [this, &q, fm, want](uint64_t cur, uint64_t) {
-            q.push_front(wr(msr::kFixedCtrCtrl, (cur & ~fm) | want, "fixed fields (read-modify-write)"));
+            SoftOp w = wr(msr::kFixedCtrCtrl, (cur & ~fm) | want, "fixed fields (read-modify-write)");
+            w.keep = ~fm;
+            q.push_front(w);
         }, "FIXED_CTR_CTRL for read-modify-write"));
     }
 }

@@ -31,6 +31,7 @@ struct SoftOp {
     uint64_t value = 0;
     std::function<void(uint64_t value, uint64_t cycle)> done;  // reads: the value read
     std::string what;  // for reports
+    uint64_t keep = 0;  // WRMSR FIXED_CTR_CTRL: fields this read-modify-write leaves as found
 };
 using OpQueue = std::deque<SoftOp>;
 

@@ -133,9 +133,8 @@ void Hypervisor::legacy_assign(Vcpu& v) {
     const CpuConfig& host = m_->cpu();
     uint64_t used = host_perf_->gp_bits();
     for (auto& o : vcpus_)
-        if (o.get() != &v)
-            for (int b : o->backing)
-                if (b >= 0) used |= 1ull << b;
+        for (int b : o->backing)
+            if (b >= 0) used |= 1ull << b;
     auto want = [&](unsigned slot) -> uint64_t {
         if (slot < kMaxGpCounters) return (s.eventsel[slot] & kEn) ? s.eventsel[slot] : 0;
         const unsigned f = slot - kMaxGpCounters;

@@ -1,0 +1,349 @@
+// The virtualization layer: host and guests on one PMU under the mediated-vPMU rules
+// (reference §4), the checkers and the mutation analysis (docs/virtualization.md).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "models/pmu/register_table.h"
+#include "models/virt/context_workload.h"
+#include "models/virt/protocol.h"
+#include "models/virt/vpmu.h"
+#include "sim/virt/hypervisor.h"
+#include "sim/virt/mutate.h"
+#include "sim/virt/scenario.h"
+
+using namespace pmusim;
+
+namespace {
+
+Scenario scenario(const std::string& name, uint64_t cycles = 0) {
+    Scenario s = load_scenario(name);
+    if (cycles) s.cycles = cycles;
+    return s;
+}
+
+RunReport run_with(Scenario s, const std::vector<std::string>& edits) {
+    for (auto& e : edits) s.edits.push_back(parse_protocol_edit(e));
+    return run_scenario(s);
+}
+
+const Violation* first_of(const RunReport& r, ViolationKind k) {
+    for (auto& v : r.violations.recorded())
+        if (v.kind == k) return &v;
+    return nullptr;
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------------------------
+// Building blocks.
+
+TEST(ContextWorkload, EachSourceAdvancesOnlyInItsOwnCycles) {
+    // Given a guest workload interleaved with host cycles, when the schedule is walked, then the
+    // guest's events over its segments equal the guest workload run alone over its local time.
+    ContextWorkload cw;
+    SteadyParams hp;
+    hp.instructions = 3.0;
+    SteadyParams gp;
+    gp.instructions = 0.7;
+    gp.kernel_share = 0.3;
+    const unsigned h = cw.add_source(std::make_unique<SteadyWorkload>(hp), "host");
+    const unsigned g = cw.add_source(std::make_unique<SteadyWorkload>(gp), "guest");
+    cw.bind(make_cpu_config("sapphirerapids"));
+    cw.append(h, 1000, 0, 0);
+    cw.append(g, 3333, 1, 1);
+    cw.append(h, 500, 0, 0);
+    cw.append(g, 6667, 1, 1);
+    EXPECT_EQ(cw.local_time(g), 10000u);
+    EXPECT_EQ(cw.end(), 11500u);
+    uint64_t guest_instr = 0;
+    for (auto& s : cw.segments())
+        if (s.owner == 1) guest_instr += count_events(cw, bit(Event::Instructions), true, true, s.begin, s.end);
+    EXPECT_EQ(guest_instr, count_events(cw.source(g), bit(Event::Instructions), true, true, 0, 10000));
+    // A segment cut short gives its local time back.
+    cw.truncate(11000);
+    EXPECT_EQ(cw.local_time(g), 9500u);
+    EXPECT_THROW(cw.truncate(100), std::out_of_range);
+}
+
+TEST(Protocol, MediatedStepsInTheReferenceOrder) {
+    const Protocol p = Protocol::builtin("mediated");
+    EXPECT_EQ(p.steps(Path::Load),
+              (std::vector<std::string>{"perf_load_guest_context", "zero_global_ctrl", "load_guest_lvtpc", "load_guest_pmcs",
+                                        "load_perf_metrics", "load_global_status", "load_fixed_ctr_ctrl", "vmentry"}));
+    EXPECT_EQ(p.steps(Path::Exit),
+              (std::vector<std::string>{"vmexit", "put_global_status", "put_fixed_ctr_ctrl", "put_perf_metrics",
+                                        "put_guest_pmcs", "put_guest_lvtpc", "perf_put_guest_context"}));
+    // FIXED_CTR3 before PERF_METRICS is an order-sensitive pair; the LVTPC and the status are not.
+    const auto pairs = p.order_sensitive_pairs(Path::Load);
+    auto has = [&](const char* a, const char* b) {
+        return std::find(pairs.begin(), pairs.end(), std::make_pair(std::string(a), std::string(b))) != pairs.end();
+    };
+    EXPECT_TRUE(has("load_guest_pmcs", "load_perf_metrics"));
+    EXPECT_TRUE(has("zero_global_ctrl", "load_guest_pmcs"));
+    EXPECT_TRUE(has("load_guest_lvtpc", "load_guest_pmcs"));  // a PMI could fire between them
+    EXPECT_FALSE(has("load_guest_lvtpc", "load_global_status"));
+}
+
+TEST(Protocol, EditsRemoveSwapMoveReplaceInsert) {
+    Protocol p = Protocol::builtin("mediated");
+    p.apply(parse_protocol_edit("swap:load_guest_pmcs,load_perf_metrics"));
+    p.apply(parse_protocol_edit("remove:load_guest_lvtpc"));
+    p.apply(parse_protocol_edit("replace:put_perf_metrics=put_perf_metrics_save_only"));
+    p.apply(parse_protocol_edit("move:put_global_status,after=put_guest_pmcs"));
+    EXPECT_EQ(p.steps(Path::Load)[2], "load_perf_metrics");
+    EXPECT_EQ(p.steps(Path::Load)[3], "load_guest_pmcs");
+    EXPECT_EQ(std::count(p.steps(Path::Load).begin(), p.steps(Path::Load).end(), "load_guest_lvtpc"), 0);
+    EXPECT_EQ(p.steps(Path::Exit),
+              (std::vector<std::string>{"vmexit", "put_fixed_ctr_ctrl", "put_perf_metrics_save_only", "put_guest_pmcs",
+                                        "put_global_status", "put_guest_lvtpc", "perf_put_guest_context"}));
+    EXPECT_NE(p.describe().find("swap:load_guest_pmcs,load_perf_metrics"), std::string::npos);
+    // Bad edits name the edit and the step.
+    try {
+        p.apply(parse_protocol_edit("remove:no_such_step"));
+        FAIL();
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("'no_such_step' is not in the mediated protocol"), std::string::npos);
+    }
+    EXPECT_THROW(p.apply(parse_protocol_edit("swap:vmentry,vmexit")), std::invalid_argument);  // different paths
+    EXPECT_THROW(parse_protocol_edit("delete:vmexit"), std::invalid_argument);
+    EXPECT_THROW(Protocol::builtin("paravirt"), std::invalid_argument);
+}
+
+TEST(MsrIntercepts, MediatedRulesOfReference47) {
+    const CpuConfig host = make_cpu_config("sapphirerapids");
+    VpmuConfig full;  // 8 GP, 4 fixed, FW_WRITE, PERF_METRICS: identical counter sets
+    const auto a = MsrIntercepts::compute(host, full, true);
+    EXPECT_FALSE(a.intercepted(msr::kPmc0 + 7));
+    EXPECT_FALSE(a.intercepted(msr::kAPmc0));
+    EXPECT_FALSE(a.intercepted(msr::kFixedCtr0 + 3));
+    EXPECT_FALSE(a.intercepted(msr::kGlobalCtrl));
+    EXPECT_FALSE(a.intercepted(msr::kGlobalStatus));
+    EXPECT_FALSE(a.intercepted(msr::kPerfMetrics));
+    EXPECT_TRUE(a.intercepted(msr::kPerfEvtSel0));   // event filter
+    EXPECT_TRUE(a.intercepted(msr::kFixedCtrCtrl));  // event filter
+    EXPECT_TRUE(a.intercepted(msr::kGlobalStatusSet));
+    EXPECT_FALSE(a.rdpmc_exiting);
+    VpmuConfig small;
+    small.num_gp = 4;
+    small.num_fixed = 3;
+    small.perf_metrics = false;
+    small.fw_write = false;
+    const auto b = MsrIntercepts::compute(host, small, true);
+    EXPECT_TRUE(b.intercepted(msr::kPmc0 + 4));       // beyond the guest's counters
+    EXPECT_TRUE(b.intercepted(msr::kAPmc0));          // no FW_WRITE
+    EXPECT_TRUE(b.intercepted(msr::kGlobalCtrl));     // counter sets differ
+    EXPECT_TRUE(b.intercepted(msr::kPerfMetrics));    // no capability
+    EXPECT_TRUE(b.rdpmc_exiting);
+    EXPECT_TRUE(MsrIntercepts::compute(host, full, false).intercepted(msr::kPmc0));  // legacy: everything
+}
+
+TEST(VpmuConfig, GuestCannotExceedTheHost) {
+    const CpuConfig skl = make_cpu_config("skylake");
+    VpmuConfig v;
+    v.version = 4;
+    v.num_gp = 4;
+    v.num_fixed = 3;
+    v.perf_metrics = true;
+    EXPECT_THROW(guest_cpu_config(skl, v), ConfigError);
+    v.perf_metrics = false;
+    v.num_gp = 9;
+    EXPECT_THROW(guest_cpu_config(skl, v), ConfigError);
+    v.num_gp = 2;
+    const CpuConfig g = guest_cpu_config(skl, v);
+    EXPECT_EQ(g.num_gp, 2u);
+    EXPECT_FALSE(g.perf_metrics());
+}
+
+TEST(ScenarioFile, ErrorsNameTheLineAndField) {
+    try {
+        parse_scenario_yaml("name: x\nguests:\n  - name: vm0\n    vpmu: {gp: 8, fixd: 4}\n", "bad.yaml");
+        FAIL();
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.yaml:4: guests.vm0.vpmu.fixd: unknown key"), std::string::npos) << e.what();
+    }
+    try {
+        parse_scenario_yaml("protocol:\n  base: mediated\n  edits: [remove:nope]\n", "p.yaml");
+        FAIL();
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("p.yaml:2: protocol:"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos);
+    }
+    EXPECT_THROW(parse_scenario_yaml("host:\n  slice: {dist: uniform, min: 10, max: 5}\n", "d.yaml"), std::invalid_argument);
+    EXPECT_THROW(load_scenario("no_such_scenario"), std::invalid_argument);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Given the built-in scenarios under the mediated protocol, then no check fires.
+
+TEST(MediatedProtocol, EveryBuiltInScenarioRunsClean) {
+    for (auto& name : scenario_library()) {
+        const RunReport r = run_scenario(scenario(name));
+        EXPECT_TRUE(r.clean()) << name << ": " << r.violations.total() << " violations, first: "
+                               << (r.violations.recorded().empty() ? "" : r.violations.recorded()[0].detail);
+        EXPECT_GT(r.cycles, 1'000'000u) << name;
+        ASSERT_GE(r.contexts.size(), 2u);
+        // Guest counts equal the guest's own events exactly.
+        for (size_t i = 1; i < r.contexts.size(); ++i)
+            for (auto& [ev, v] : r.contexts[i].counts) EXPECT_EQ(v.first, v.second) << name << " " << r.contexts[i].name << " " << ev;
+    }
+}
+
+TEST(MediatedProtocol, TopdownInsideTheGuestMatchesItsTruth) {
+    const RunReport r = run_scenario(scenario("perf_metrics_patch"));
+    const ContextSummary& g = r.contexts.at(1);
+    ASSERT_TRUE(g.has_topdown);
+    EXPECT_EQ(g.topdown_method, "perf_metrics");
+    for (auto n : {tma::Node::FrontendBound, tma::Node::BackendBound, tma::Node::Retiring, tma::Node::MemoryBound})
+        EXPECT_NEAR(g.reported[tma::ni(n)], g.truth_breakdown[tma::ni(n)], 0.01) << tma::node_name(n);
+    EXPECT_GT(g.exits.at("external") + g.exits.at("timer"), 20u);  // exits every 10k-100k cycles
+}
+
+TEST(MediatedProtocol, SameSeedSameRunInBothTimeModes) {
+    Scenario s = scenario("pmi_sampling", 600'000);
+    const RunReport a = run_scenario(s);
+    const RunReport b = run_scenario(s);
+    s.mode = TimeMode::PerCycle;
+    const RunReport c = run_scenario(s);
+    for (const RunReport* x : {&b, &c}) {
+        EXPECT_EQ(x->cycles, a.cycles);
+        ASSERT_EQ(x->contexts.size(), a.contexts.size());
+        for (size_t i = 0; i < a.contexts.size(); ++i) {
+            EXPECT_EQ(x->contexts[i].counts, a.contexts[i].counts);
+            EXPECT_EQ(x->contexts[i].samples, a.contexts[i].samples);
+        }
+    }
+    EXPECT_GT(a.contexts[1].samples, 10u);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Given a mutant of the mediated protocol, then the checker of the right kind fires.
+
+TEST(Mutants, NoPutPerfMetricsLeaksGuestMetricsToHost) {
+    // Without zeroing at put, the guest's PERF_METRICS accumulators are in hardware when perf
+    // gets the PMU back (the PM-3 invariant "guest state is not leaked into the host").
+    const RunReport r = run_with(scenario("perf_metrics_patch", 400'000), {"remove:put_perf_metrics"});
+    const Violation* f = first_of(r, ViolationKind::Flow);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->reg, "PERF_METRICS");
+    EXPECT_EQ(f->reader, "host");
+    EXPECT_EQ(f->source, "vm0");
+    EXPECT_EQ(f->step, "perf_put_guest_context");
+    // Saving without zeroing is the same leak and nothing else.
+    const RunReport s = run_with(scenario("perf_metrics_patch", 400'000), {"replace:put_perf_metrics=put_perf_metrics_save_only"});
+    EXPECT_GT(s.violations.count(ViolationKind::Flow), 0u);
+    EXPECT_EQ(s.violations.count(ViolationKind::Clobber), 0u);
+}
+
+TEST(Mutants, NoLoadPerfMetricsClobbersTheGuest) {
+    const RunReport r = run_with(scenario("perf_metrics_patch", 1'200'000), {"remove:load_perf_metrics"});
+    const Violation* c = first_of(r, ViolationKind::Clobber);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->reg, "PERF_METRICS (RDPMC)");
+    EXPECT_EQ(c->reader, "vm0");
+}
+
+TEST(Mutants, PerfMetricsBeforeFixedCtr3ClobbersWithNonZeroState) {
+    // Host perf leaves its slots in FIXED_CTR3 (saved without reset), so PERF_METRICS written
+    // before the guest's FIXED_CTR3 is re-seeded against the host's count.
+    const RunReport r = run_with(scenario("perf_metrics_patch", 1'200'000), {"swap:load_guest_pmcs,load_perf_metrics"});
+    const Violation* c = first_of(r, ViolationKind::Clobber);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->reg, "PERF_METRICS (RDPMC)");
+    EXPECT_NE(c->detail.find("LSB"), std::string::npos);
+}
+
+TEST(Mutants, HostGlobalCtrlNotZeroedAtVmExitBleeds) {
+    const RunReport r = run_with(scenario("perf_metrics_patch", 400'000), {"replace:vmexit=vmexit_no_host_load"});
+    const Violation* b = first_of(r, ViolationKind::Bleed);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(b->reader, "vm0");
+    EXPECT_EQ(b->source, "host");
+    EXPECT_EQ(b->step, "vmexit_no_host_load");
+    // The same through the VMCS control.
+    Scenario s = scenario("perf_metrics_patch", 400'000);
+    s.vmcs.exit_load_global_ctrl = false;
+    EXPECT_GT(run_scenario(s).violations.count(ViolationKind::Bleed), 0u);
+}
+
+TEST(Mutants, FixedCtrCtrlNotClearedAtPutBleeds) {
+    // The guest's ref-cycles field (FIXED_CTR2) stays armed; host perf enables every counter in
+    // GLOBAL_CTRL (x86_pmu.intel_ctrl), so FIXED_CTR2 counts host cycles under guest control.
+    const RunReport r = run_with(scenario("perf_metrics_patch", 400'000), {"remove:put_fixed_ctr_ctrl"});
+    const Violation* b = first_of(r, ViolationKind::Bleed);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(b->reg, "FIXED_CTR2");
+    EXPECT_EQ(b->reader, "vm0");
+    EXPECT_EQ(b->source, "host");
+}
+
+TEST(Mutants, GuestStatusNotRestoredLosesTheOverflowBit) {
+    const RunReport r = run_with(scenario("pmi_sampling", 600'000), {"remove:load_global_status"});
+    const Violation* c = first_of(r, ViolationKind::Clobber);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->reg, "IA32_PERF_GLOBAL_STATUS");
+    EXPECT_EQ(c->detail, "guest overflow bit lost");
+    EXPECT_NE(c->expected & ~c->actual, 0u);
+}
+
+TEST(Mutants, LvtpcNotSwitchedMisroutesPmis) {
+    const RunReport a = run_with(scenario("pmi_sampling", 600'000), {"remove:load_guest_lvtpc"});
+    const Violation* p = first_of(a, ViolationKind::PmiMisroute);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->reader, "host");
+    EXPECT_EQ(p->source, "vm0");
+    const RunReport b = run_with(scenario("pmi_sampling", 1'000'000), {"remove:put_guest_lvtpc"});
+    const Violation* q = first_of(b, ViolationKind::PmiMisroute);
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(q->reader, "vm0");
+    EXPECT_EQ(q->source, "host");
+}
+
+TEST(Mutation, TableHasBaselineRemovalsAndSwaps) {
+    Scenario s = scenario("perf_metrics_patch", 300'000);
+    const auto rs = mutate_scenario(s);
+    const Protocol p = s.make_protocol();
+    ASSERT_EQ(rs.size(), protocol_mutants(p).size() + 1);
+    EXPECT_EQ(rs[0].name, "baseline");
+    EXPECT_TRUE(rs[0].clean());
+    auto find = [&](const std::string& n) -> const MutantResult& {
+        for (auto& r : rs)
+            if (r.name == n) return r;
+        throw std::runtime_error("no mutant " + n);
+    };
+    EXPECT_FALSE(find("remove:zero_global_ctrl").clean());
+    EXPECT_FALSE(find("swap:load_guest_pmcs,load_perf_metrics").clean());
+    // Saving PERF_METRICS after FIXED_CTR3 was zeroed reads the last written value, not the
+    // guest's fractions: the put order matters for the save, not only for the zeroing.
+    EXPECT_GT(find("swap:put_perf_metrics,put_guest_pmcs").count[0], 0u);
+    // Clearing FIXED_CTR_CTRL before or after saving PERF_METRICS makes no difference.
+    EXPECT_TRUE(find("swap:put_fixed_ctr_ctrl,put_perf_metrics").clean());
+    const std::string md = mutation_table(rs, true);
+    EXPECT_NE(md.find("| `remove:put_perf_metrics` |"), std::string::npos);
+}
+
+TEST(LegacyVpmu, RunsCleanAndExposesNoPerfMetrics) {
+    const RunReport r = run_scenario(scenario("legacy_vpmu", 1'000'000));
+    EXPECT_TRUE(r.clean());
+    EXPECT_FALSE(r.contexts[1].has_topdown);
+    EXPECT_GT(r.contexts[1].exits.at("msr"), 10u);  // every guest PMU access exits
+    Scenario bad = scenario("legacy_vpmu");
+    bad.guests[0].vpmu.perf_metrics = true;
+    bad.guests[0].vpmu.num_fixed = 4;
+    EXPECT_THROW(run_scenario(bad), ConfigError);
+}
+
+TEST(Waveform, VcdHasTheSignalsAndChanges) {
+    const std::string path = ::testing::TempDir() + "pmusim_virt.vcd";
+    (void)run_scenario(scenario("perf_metrics_patch", 200'000), path, 10'000);
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string v = ss.str();
+    for (const char* sig : {" ctx $end", " GLOBAL_CTRL $end", " GLOBAL_STATUS $end", " FIXED_CTR3 $end", " PMC7 $end",
+                            " PERF_METRICS.retiring $end", " pmi $end", "$timescale 1ns $end"})
+        EXPECT_NE(v.find(sig), std::string::npos) << sig;
+    EXPECT_NE(v.find("\n#"), std::string::npos);
+    EXPECT_GT(std::count(v.begin(), v.end(), '#'), 50);
+}
