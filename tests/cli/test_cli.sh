@@ -52,6 +52,29 @@ check topdown-gp 0 "gp_events" -- "$PMUSIM" topdown --cpu sapphirerapids --metho
 check topdown-skl-metrics 1 "Skylake has no PERF_METRICS|skylake has no PERF_METRICS" -- "$PMUSIM" topdown --cpu skylake --method perf_metrics
 check topdown-bad-file 1 "bad_leaf.yaml:8: phases.b.slot_mix.frontend_bound: unknown TMA leaf" -- "$PMUSIM" topdown -w "$DATA/bad_leaf.yaml"
 check topdown-bad-name 1 "workload 'nosuch': not a file" -- "$PMUSIM" topdown -w nosuch
+# run / mutate: every built-in scenario runs clean under its protocol, and its mutation table
+# starts with a clean baseline; a mutant exits 1 and prints the violation in full.
+TMPD=$(mktemp -d)
+trap 'rm -rf "$TMPD"' EXIT
+for s in $("$PMUSIM" run --list); do
+    check "run-$s" 0 "violations: 0" -- "$PMUSIM" run "$s"
+    check "mutate-$s" 0 "^baseline +clean" -- "$PMUSIM" mutate "$s"
+done
+check run-mutant 1 "flow  PERF_METRICS  reader host  source vm0  step perf_put_guest_context" -- "$PMUSIM" run perf_metrics_patch \
+    -n 400000 -E remove:put_perf_metrics
+check run-vmcs-mutant 1 "bleed .* reader vm0  source host  step vmexit_no_host_load" -- "$PMUSIM" run perf_metrics_patch -n 400000 \
+    -E replace:vmexit=vmexit_no_host_load
+check run-vcd 0 "waveform: .*run.vcd" -- "$PMUSIM" run perf_metrics_patch -n 200000 --vcd "$TMPD/run.vcd"
+check run-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$TMPD/run.vcd"
+check run-json 0 '"violations": [{]' -- "$PMUSIM" run two_guests -n 300000 --format json
+check run-per-cycle 0 "violations: 0" -- "$PMUSIM" run pmi_sampling -n 300000 --mode per-cycle
+check mutate-markdown 0 '^[|] `swap:load_guest_pmcs,load_perf_metrics` [|] clobber,flow [|]' -- "$PMUSIM" mutate perf_metrics_patch \
+    --format markdown
+check run-bad-edit 1 "protocol edit 'remove:nope': step 'nope' is not in the mediated protocol" -- "$PMUSIM" run perf_metrics_patch \
+    -E remove:nope
+check run-bad-file 1 "bad_scenario.yaml:5: guests.vm0.run.max: must be >= min" -- "$PMUSIM" run "$DATA/bad_scenario.yaml"
+check run-no-such 1 "scenario 'nosuch': no such file or built-in scenario" -- "$PMUSIM" run nosuch
+check run-missing 1 "scenario: name a built-in scenario" -- "$PMUSIM" run
 check bad-subcommand 1 "" -- "$PMUSIM" frobnicate
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]
