@@ -12,6 +12,12 @@ build/pmusim stat --cpu sapphirerapids --cycles 1000000000 -w steady:kernel_shar
 echo; echo "== pmusim topdown: the TMA breakdown as perf/toplev compute it, against the ground truth"
 build/pmusim topdown --cpu sapphirerapids -w mixed_app --interval 5000000
 build/pmusim topdown --cpu skylake -w pointer_chase --level 3
+echo; echo "== pmusim run: host and guest both using topdown under KVM's mediated vPMU (PERF_METRICS patch)"
+build/pmusim run perf_metrics_patch
+echo; echo "== the same without put_perf_metrics: the guest's PERF_METRICS reaches the host"
+build/pmusim run perf_metrics_patch -n 400000 -E remove:put_perf_metrics --first 3 | sed -n '/^violations/,$p' || true
+echo; echo "== pmusim mutate: every step removed, every order-sensitive pair swapped"
+build/pmusim mutate perf_metrics_patch | head -25
 echo "== Python: overflow, status bit and PMI (python/examples/quickstart.py)"
 PYTHONPATH=python /usr/bin/python3 python/examples/quickstart.py
 echo "== Python: topdown per interval (python/examples/topdown_intervals.py)"

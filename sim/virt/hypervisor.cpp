@@ -594,10 +594,9 @@ void Hypervisor::handover_to_host(Vcpu& v) {
     // Everything is within host perf's reach once KVM gives the PMU back.
     handed_over_ = true;
     const Taint host = taint_of(0);
-    auto check = [&](const std::string& reg, Taint t, uint64_t value) {
-        if (t & ~host)
-            add_violation(ViolationKind::Flow, reg, 0, t & ~host, 0, value,
-                          "left in hardware when the PMU is handed back to host perf");
+    auto check = [&](const std::string& reg, Taint t, uint64_t value,
+                     const std::string& detail = "left in hardware when the PMU is handed back to host perf") {
+        if (t & ~host) add_violation(ViolationKind::Flow, reg, 0, t & ~host, 0, value, detail);
     };
     const PmuState& st = m_->pmu().state();
     const CpuConfig& c = m_->cpu();
@@ -615,7 +614,9 @@ void Hypervisor::handover_to_host(Vcpu& v) {
         // soon as it writes FIXED_CTR3 (it restores FIXED_CTR3 before PERF_METRICS).
         Taint t = 0;
         for (auto m : prov_.metrics) t |= m;
-        check("PERF_METRICS", t, m_->pmu().perf_metrics_value());
+        check("PERF_METRICS", t, m_->pmu().perf_metrics_value(),
+              "slot accumulators of " + taint_names(t & ~host) +
+                  " left in hardware (they read back once FIXED_CTR3 is written)");
     }
     (void)v;
 }
