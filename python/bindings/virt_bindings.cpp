@@ -1,0 +1,207 @@
+// Virtualization from Python: scenarios, protocols and their variants, runs with the checkers,
+// mutation analysis (docs/virtualization.md). Runs release the GIL.
+#include <pybind11/stl.h>
+
+#include <cmath>
+
+#include "bindings.h"
+#include "sim/virt/mutate.h"
+#include "sim/virt/run_format.h"
+#include "sim/virt/scenario.h"
+
+namespace py = pybind11;
+
+namespace pmusim::py_bindings {
+
+namespace {
+
+Path path_of(const std::string& p) {
+    if (p == "load") return Path::Load;
+    if (p == "exit") return Path::Exit;
+    throw std::invalid_argument("path: expected 'load' or 'exit', got '" + p + "'");
+}
+
+py::dict violation_dict(const Violation& v) {
+    py::dict d;
+    d["cycle"] = v.cycle;
+    d["kind"] = violation_kind_name(v.kind);
+    d["register"] = v.reg;
+    d["reader"] = v.reader;
+    d["source"] = v.source;
+    d["expected"] = v.expected;
+    d["actual"] = v.actual;
+    d["step"] = v.step;
+    d["detail"] = v.detail;
+    return d;
+}
+
+py::dict report_dict(const RunReport& r) {
+    py::dict d;
+    d["scenario"] = r.scenario;
+    d["cpu"] = r.cpu;
+    d["protocol"] = r.protocol;
+    d["cycles"] = r.cycles;
+    d["clean"] = r.clean();
+    d["transition_cycles"] = r.transition_cycles;
+    d["step_cycles"] = r.step_cycles;
+    py::dict counts;
+    for (unsigned k = 0; k < kNumViolationKinds; ++k)
+        counts[violation_kind_name(static_cast<ViolationKind>(k))] = r.violations.count(static_cast<ViolationKind>(k));
+    d["violation_counts"] = counts;
+    py::list vs;
+    for (auto& v : r.violations.recorded()) vs.append(violation_dict(v));
+    d["violations"] = vs;
+    py::list ctxs;
+    for (auto& c : r.contexts) {
+        py::dict x;
+        x["name"] = c.name;
+        x["guest"] = c.guest;
+        x["cycles"] = c.cycles;
+        x["counted_cycles"] = c.counted_cycles;
+        x["entries"] = c.entries;
+        x["exits"] = c.exits;
+        x["samples"] = c.samples;
+        x["pmis"] = c.pmis;
+        py::dict cnt;
+        for (auto& [n, v] : c.counts) cnt[py::str(n)] = py::make_tuple(v.first, v.second);
+        x["counts"] = cnt;
+        py::dict td;
+        if (c.has_topdown)
+            for (unsigned k = 0; k < tma::kNumNodes; ++k)
+                if (!std::isnan(c.reported[k]))
+                    td[tma::node_name(static_cast<tma::Node>(k))] = py::make_tuple(c.reported[k], c.truth_breakdown[k]);
+        x["topdown"] = td;
+        x["topdown_method"] = c.topdown_method;
+        ctxs.append(x);
+    }
+    d["contexts"] = ctxs;
+    return d;
+}
+
+}  // namespace
+
+void init_virt(py::module_& m) {
+    py::class_<Protocol>(m, "Protocol",
+                         "A guest/host PMU context-switch protocol: named steps on the load and exit paths.\n"
+                         "Protocol('mediated') or Protocol('legacy'); edit it with remove/swap/move/replace/insert.")
+        .def(py::init(&Protocol::builtin), py::arg("name") = "mediated")
+        .def_property_readonly("name", &Protocol::name)
+        .def_property_readonly("mediated", &Protocol::mediated)
+        .def("steps", [](const Protocol& p, const std::string& path) { return p.steps(path_of(path)); }, py::arg("path"),
+             "The ordered step names of 'load' or 'exit'.")
+        .def("apply", [](Protocol& p, const std::string& e) { p.apply(parse_protocol_edit(e)); return &p; },
+             py::arg("edit"), py::return_value_policy::reference_internal,
+             "Apply an edit written as on the command line ('remove:X', 'swap:X,Y', ...); returns self.")
+        .def("remove", [](Protocol& p, const std::string& s) { p.apply(parse_protocol_edit("remove:" + s)); return &p; },
+             py::arg("step"), py::return_value_policy::reference_internal, "Remove a step; returns self.")
+        .def("swap", [](Protocol& p, const std::string& a, const std::string& b) {
+                 p.apply(parse_protocol_edit("swap:" + a + "," + b));
+                 return &p;
+             }, py::arg("a"), py::arg("b"), py::return_value_policy::reference_internal, "Swap two steps of one path.")
+        .def("move", [](Protocol& p, const std::string& s, std::optional<std::string> before, std::optional<std::string> after) {
+                 if (bool(before) == bool(after)) throw std::invalid_argument("move: give exactly one of before= or after=");
+                 p.apply(parse_protocol_edit("move:" + s + (before ? ",before=" + *before : ",after=" + *after)));
+                 return &p;
+             }, py::arg("step"), py::arg("before") = py::none(), py::arg("after") = py::none(),
+             py::return_value_policy::reference_internal, "Move a step before or after another.")
+        .def("replace", [](Protocol& p, const std::string& a, const std::string& b) {
+                 p.apply(parse_protocol_edit("replace:" + a + "=" + b));
+                 return &p;
+             }, py::arg("step"), py::arg("with_step"), py::return_value_policy::reference_internal,
+             "Replace a step with another from the step library.")
+        .def("insert", [](Protocol& p, const std::string& a, const std::string& before) {
+                 p.apply(parse_protocol_edit("insert:" + a + ",before=" + before));
+                 return &p;
+             }, py::arg("step"), py::arg("before"), py::return_value_policy::reference_internal,
+             "Insert a library step before another.")
+        .def("order_sensitive_pairs",
+             [](const Protocol& p, const std::string& path) { return p.order_sensitive_pairs(path_of(path)); },
+             py::arg("path"), "Pairs of steps whose footprints conflict.")
+        .def("mutants", [](const Protocol& p) {
+                 std::vector<std::string> out;
+                 for (auto& mu : protocol_mutants(p)) out.push_back(mu.name);
+                 return out;
+             }, "The mutants `pmusim mutate` runs: each step removed, each order-sensitive pair swapped.")
+        .def("describe", &Protocol::describe)
+        .def("__repr__", [](const Protocol& p) { return "<pmusim.Protocol " + p.describe() + ">"; });
+
+    m.def("protocol_steps", [] {
+        py::list out;
+        for (auto& s : step_library()) {
+            py::dict d;
+            d["name"] = s.name;
+            d["path"] = path_name(s.path);
+            d["mediated"] = s.mediated;
+            d["reads"] = s.reads;
+            d["writes"] = s.writes;
+            d["what"] = s.what;
+            d["source"] = s.source;
+            out.append(d);
+        }
+        return out;
+    }, "Every built-in protocol step: name, path, footprint, what it does and its source.");
+
+    py::class_<Scenario>(m, "Scenario", "A virtualization scenario (docs/virtualization.md); see load_scenario().")
+        .def_readonly("name", &Scenario::name)
+        .def_readonly("description", &Scenario::description)
+        .def_readonly("cpu", &Scenario::cpu)
+        .def_readwrite("cycles", &Scenario::cycles)
+        .def_readwrite("seed", &Scenario::seed)
+        .def_property("mode", [](const Scenario& s) { return s.mode == TimeMode::Fast ? "fast" : "per_cycle"; },
+                      [](Scenario& s, const std::string& v) {
+                          if (v == "fast") s.mode = TimeMode::Fast;
+                          else if (v == "per_cycle") s.mode = TimeMode::PerCycle;
+                          else throw std::invalid_argument("mode: expected 'fast' or 'per_cycle', got '" + v + "'");
+                      })
+        .def_property_readonly("guests", [](const Scenario& s) {
+            std::vector<std::string> n;
+            for (auto& g : s.guests) n.push_back(g.name);
+            return n;
+        })
+        .def("protocol", &Scenario::make_protocol, "The scenario's protocol with its edits.")
+        .def("__repr__", [](const Scenario& s) { return "<pmusim.Scenario " + s.name + " on " + s.cpu + ">"; });
+
+    m.def("load_scenario", &load_scenario, py::arg("spec"),
+          "A built-in scenario by name (see scenario_library()) or a scenario YAML file. Errors raise ValueError "
+          "naming the file, line and field.");
+    m.def("parse_scenario", &parse_scenario_yaml, py::arg("text"), py::arg("origin") = "<string>",
+          "A scenario from YAML text.");
+    m.def("scenario_library", &scenario_library, "Names of the built-in scenarios.");
+    m.def("run_scenario",
+          [](const Scenario& s, std::optional<Protocol> p, const std::string& vcd, uint64_t vcd_sample) {
+              const Protocol proto = p ? *p : s.make_protocol();
+              RunReport r;
+              {
+                  py::gil_scoped_release nogil;
+                  r = run_scenario(s, proto, vcd, vcd_sample);
+              }
+              return report_dict(r);
+          },
+          py::arg("scenario"), py::arg("protocol") = py::none(), py::arg("vcd") = "", py::arg("vcd_sample") = 0,
+          "Run a scenario (with its own protocol, or `protocol`). Returns a dict: contexts (counts and topdown, "
+          "reported and truth), violations (each with cycle, kind, register, reader, source, expected, actual, "
+          "step, detail), violation_counts, step_cycles and clean.");
+    m.def("mutate_scenario",
+          [](const Scenario& s) {
+              std::vector<MutantResult> rs;
+              {
+                  py::gil_scoped_release nogil;
+                  rs = mutate_scenario(s);
+              }
+              py::list out;
+              for (auto& r : rs) {
+                  py::dict d;
+                  d["mutant"] = r.name;
+                  d["clean"] = r.clean();
+                  d["kinds"] = r.kinds;
+                  for (unsigned k = 0; k < kNumViolationKinds; ++k)
+                      d[violation_kind_name(static_cast<ViolationKind>(k))] = r.count[k];
+                  d["first_cycle"] = r.first_cycle == ~0ull ? py::object(py::none()) : py::object(py::int_(r.first_cycle));
+                  out.append(d);
+              }
+              return out;
+          },
+          py::arg("scenario"), "The baseline and every mutant of the scenario's protocol, with the checks each fires.");
+}
+
+}  // namespace pmusim::py_bindings
