@@ -106,9 +106,6 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p)
     m_->set_workload(std::move(cw));
     host_perf_ = std::make_unique<PerfSoftware>("host", host, s.host.perf, true, proto_.mediated());
     host_perf_->on_reading = [this](const AgentReading& r) { check_host_reading(r); };
-    for (auto& v : vcpus_) {
-        if (!proto_.mediated() && (v->perf->gp_bits() & host_perf_->gp_bits()) == 0) continue;
-    }
     host_sum_.name = "host";
     end_ = s.cycles;
 }
