@@ -15,8 +15,33 @@ VcdWriter::~VcdWriter() {
     }
 }
 
+namespace {
+bool matches(const std::string& pat, const std::string& name) {
+    if (!pat.empty() && pat.back() == '*') return name.compare(0, pat.size() - 1, pat, 0, pat.size() - 1) == 0;
+    return pat == name;
+}
+}  // namespace
+
+void VcdWriter::check_selection() const {
+    for (auto& p : select_) {
+        bool any = false;
+        for (auto& n : declared_) any = any || matches(p, n);
+        if (!any) {
+            std::string known;
+            for (auto& n : declared_) known += " " + n;
+            throw std::invalid_argument("vcd signal '" + p + "': matches no signal (signals:" + known + ")");
+        }
+    }
+}
+
 size_t VcdWriter::add(const std::string& name, unsigned width) {
     if (begun_) throw std::logic_error("VcdWriter::add after begin");
+    declared_.push_back(name);
+    if (!select_.empty()) {
+        bool any = false;
+        for (auto& p : select_) any = any || matches(p, name);
+        if (!any) return kNone;
+    }
     // Identifiers: base-94 over the printable characters '!'..'~'.
     size_t n = sigs_.size();
     std::string id;
@@ -47,6 +72,7 @@ void VcdWriter::time(uint64_t t) {
 }
 
 void VcdWriter::set(size_t sig, uint64_t value, uint64_t t) {
+    if (sig == kNone) return;
     Sig& s = sigs_.at(sig);
     if (s.width < 64) value &= (1ull << s.width) - 1;
     if (s.known && s.value == value) return;

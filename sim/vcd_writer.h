@@ -13,8 +13,15 @@ class VcdWriter {
 public:
     // Throws std::runtime_error naming the path if it cannot be written.
     explicit VcdWriter(const std::string& path, std::string comment = {});
-    // Declare before begin(); returns the signal's handle.
+    static constexpr size_t kNone = ~size_t(0);
+    // Only signals matching one of these are written: a name, or a prefix ending in '*'.
+    // Empty: every signal.
+    void select(std::vector<std::string> patterns) { select_ = std::move(patterns); }
+    // Declare before begin(); returns the signal's handle (kNone when not selected; set() then
+    // ignores it).
     size_t add(const std::string& name, unsigned width);
+    // Throws std::invalid_argument naming a selection pattern that matched no signal.
+    void check_selection() const;
     void begin();
     // Sets a signal at time t (t must not go backwards; an earlier t is written at the last time).
     void set(size_t sig, uint64_t value, uint64_t t);
@@ -32,6 +39,7 @@ private:
     std::ofstream out_;
     std::string path_, comment_;
     std::vector<Sig> sigs_;
+    std::vector<std::string> select_, declared_;
     uint64_t now_ = 0;
     bool begun_ = false, stamped_ = false;
 };

@@ -17,6 +17,7 @@
 #include "sim/topdown_format.h"
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
+#include "sim/vcd_diff.h"
 #include "sim/virt/mutate.h"
 #include "sim/virt/run_format.h"
 
@@ -183,10 +184,10 @@ void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
     c->add_option("--mode", a.mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
 }
 
-int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, uint64_t vcd_sample, const std::string& format,
-                     size_t first) {
+int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, uint64_t vcd_sample,
+                     const std::vector<std::string>& signals, const std::string& format, size_t first) {
     const Scenario s = scenario_from(a);
-    const RunReport r = run_scenario(s, vcd, vcd_sample);
+    const RunReport r = run_scenario(s, vcd, vcd_sample, signals);
     if (format == "json") std::cout << run_json(r) << "\n";
     else std::cout << format_run(r, first);
     if (!vcd.empty() && format != "json") std::cout << "\nwaveform: " << vcd << "\n";
@@ -271,6 +272,9 @@ int sc_main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "run a virtualization scenario with its checkers (exit 1 when any check fires)");
     add_scenario_options(run, run_args);
     run->add_option("--vcd", vcd, "write a waveform (VCD) of the context, the global registers, counters, PERF_METRICS and PMI");
+    std::vector<std::string> vcd_signals;
+    run->add_option("--vcd-signals", vcd_signals, "signals to write, comma separated (names, or prefixes ending in *)")
+        ->delimiter(',');
     run->add_option("--vcd-sample", vcd_sample, "also sample every N cycles inside long runs (default: at changes only)");
     run->add_option("--format", run_format, "text or json")->check(CLI::IsMember({"text", "json"}));
     run->add_option("--first", first, "violations shown in full");
@@ -280,6 +284,15 @@ int sc_main(int argc, char** argv) {
     auto* mutate = app.add_subcommand("mutate", "remove each protocol step and swap each order-sensitive pair; tabulate the checks");
     add_scenario_options(mutate, mut_args);
     mutate->add_option("--format", mut_format, "text or markdown")->check(CLI::IsMember({"text", "markdown"}));
+
+    auto* wave = app.add_subcommand("wave", "regression waveforms");
+    std::string wave_a, wave_b;
+    std::vector<std::string> wave_signals;
+    auto* wdiff = wave->add_subcommand("diff", "compare two VCD files by signal and time (exit 1 when they differ)");
+    wdiff->add_option("a", wave_a, "first VCD (e.g. the golden one)")->required();
+    wdiff->add_option("b", wave_b, "second VCD")->required();
+    wdiff->add_option("--signals", wave_signals, "compare only these signals, comma separated")->delimiter(',');
+    wave->require_subcommand(1);
 
     try {
         app.parse(argc, argv);
@@ -302,6 +315,12 @@ int sc_main(int argc, char** argv) {
             return run_topdown_cmd(cpu, sets, td_workload, td_cycles, interval, level, method, td_mode, td_format,
                                    td_mux);
         }
+        if (*wave) {
+            const VcdFile fa = read_vcd(wave_a), fb = read_vcd(wave_b);
+            const auto d = diff_vcd(fa, fb, wave_signals);
+            std::cout << format_diff(fa, fb, d);
+            return d.empty() ? 0 : 1;
+        }
         if (*run || *mutate) {
             if (run_list && *run) {
                 for (auto& n : scenario_library()) std::cout << n << "\n";
@@ -309,7 +328,7 @@ int sc_main(int argc, char** argv) {
             }
             ScenarioArgs& a = *run ? run_args : mut_args;
             if (a.scenario.empty()) throw std::invalid_argument("scenario: name a built-in scenario (pmusim run --list) or a file");
-            if (*run) return run_scenario_cmd(a, vcd, vcd_sample, run_format, first);
+            if (*run) return run_scenario_cmd(a, vcd, vcd_sample, vcd_signals, run_format, first);
             return mutate_cmd(a, mut_format);
         }
     } catch (const ConfigError& e) {

@@ -60,7 +60,9 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p)
     };
     host_src_ = cw->add_source(spec("host", s.host.workload), "host");
     kvm_src_ = cw->add_source(spec("kvm_workload", s.kvm_workload), "kvm");
-    tags_ = {"host", "exit handling"};
+    // Waveform step numbers are stable across protocol variants: every library step has its own.
+    tags_ = {"host", "exit handling", "host PMI handler"};
+    for (auto& st : step_library()) tags_.push_back(st.name);
     for (size_t i = 0; i < s.guests.size(); ++i) {
         const GuestSpec& g = s.guests[i];
         auto v = std::make_unique<Vcpu>();
@@ -887,6 +889,7 @@ RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
         for (size_t i = 0; i < tags_.size(); ++i) legend << ' ' << i << '=' << tags_[i] << (i + 1 < tags_.size() ? "," : "");
         legend << "\nlvtpc: 0 NMI (host perf), n: vCPU n's mediated PMI vector";
         vcd = std::make_unique<VcdWriter>(vcd_path, legend.str());
+        vcd->select(vcd_select_);
         const CpuConfig& c = m_->cpu();
         vcd_sig_.push_back(vcd->add("ctx", 8));
         vcd_sig_.push_back(vcd->add("step", 16));
@@ -901,6 +904,7 @@ RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
             for (unsigned k = 0; k < m_->pmu().perf_metrics_fields(); ++k)
                 vcd_sig_.push_back(vcd->add(std::string("PERF_METRICS.") + kMetricFieldNames[k], 8));
         vcd_sig_.push_back(vcd->add("pmi", 1));
+        vcd->check_selection();
         vcd->begin();
         vcd_ = vcd.get();
         vcd_sample_ = vcd_sample;
@@ -1028,12 +1032,15 @@ void Hypervisor::summarize(RunReport& rep) {
     }
 }
 
-RunReport run_scenario(const Scenario& s, const std::string& vcd, uint64_t vcd_sample) {
-    return run_scenario(s, s.make_protocol(), vcd, vcd_sample);
+RunReport run_scenario(const Scenario& s, const std::string& vcd, uint64_t vcd_sample,
+                       const std::vector<std::string>& signals) {
+    return run_scenario(s, s.make_protocol(), vcd, vcd_sample, signals);
 }
 
-RunReport run_scenario(const Scenario& s, const Protocol& p, const std::string& vcd, uint64_t vcd_sample) {
+RunReport run_scenario(const Scenario& s, const Protocol& p, const std::string& vcd, uint64_t vcd_sample,
+                       const std::vector<std::string>& signals) {
     Hypervisor h(s, p);
+    h.select_signals(signals);
     return h.run(vcd, vcd_sample);
 }
 

@@ -70,6 +70,8 @@ public:
     // Runs the scenario to its end. `vcd`: write a waveform there (empty: none); `vcd_sample`:
     // also sample every that many cycles inside long runs (0: only at changes of context/step).
     RunReport run(const std::string& vcd = {}, uint64_t vcd_sample = 0);
+    // Signals written to the waveform (names or prefixes ending in '*'; empty: all).
+    void select_signals(std::vector<std::string> s) { vcd_select_ = std::move(s); }
 
     Machine& machine() { return *m_; }
 
@@ -179,6 +181,7 @@ private:
     bool entered_ = false;         // this load path reached VM-entry
     uint64_t host_next_tick_ = kForever;
     std::vector<size_t> vcd_sig_;
+    std::vector<std::string> vcd_select_;
 
     // host ground truth: windows where host perf counted, since its last reading
     std::vector<std::pair<uint64_t, uint64_t>> host_windows_;
@@ -194,7 +197,9 @@ private:
 };
 
 // Runs a scenario with its protocol (or `p` when given). Convenience for the CLI and tests.
-RunReport run_scenario(const Scenario& s, const std::string& vcd = {}, uint64_t vcd_sample = 0);
-RunReport run_scenario(const Scenario& s, const Protocol& p, const std::string& vcd = {}, uint64_t vcd_sample = 0);
+RunReport run_scenario(const Scenario& s, const std::string& vcd = {}, uint64_t vcd_sample = 0,
+                       const std::vector<std::string>& signals = {});
+RunReport run_scenario(const Scenario& s, const Protocol& p, const std::string& vcd = {}, uint64_t vcd_sample = 0,
+                       const std::vector<std::string>& signals = {});
 
 }  // namespace pmusim

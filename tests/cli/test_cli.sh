@@ -75,6 +75,25 @@ check run-bad-edit 1 "protocol edit 'remove:nope': step 'nope' is not in the med
 check run-bad-file 1 "bad_scenario.yaml:5: guests.vm0.run.max: must be >= min" -- "$PMUSIM" run "$DATA/bad_scenario.yaml"
 check run-no-such 1 "scenario 'nosuch': no such file or built-in scenario" -- "$PMUSIM" run nosuch
 check run-missing 1 "scenario: name a built-in scenario" -- "$PMUSIM" run
+# wave diff: by signal and time; a VCD survives vcd2fst/fst2vcd (GTKWave's tools) unchanged.
+GOLD=$(dirname "$0")/../golden
+check wave-same 0 "^identical: 27 signals" -- "$PMUSIM" wave diff "$GOLD/perf_metrics_patch.vcd" "$GOLD/perf_metrics_patch.vcd"
+"$PMUSIM" run perf_metrics_patch -n 300000 -E swap:load_guest_pmcs,load_perf_metrics --vcd "$TMPD/swap.vcd" >/dev/null || true
+check wave-differs 1 "PERF_METRICS.retiring: first differs at 24990: 0x3b vs 0x0" -- "$PMUSIM" wave diff \
+    "$GOLD/perf_metrics_patch.vcd" "$TMPD/swap.vcd"
+check wave-signals 0 "^identical" -- "$PMUSIM" wave diff "$GOLD/perf_metrics_patch.vcd" "$TMPD/swap.vcd" --signals pmusim.ctx
+check run-vcd-select 0 "waveform" -- "$PMUSIM" run perf_metrics_patch -n 100000 --vcd "$TMPD/sel.vcd" --vcd-signals 'ctx,PMC*'
+check wave-selected 0 "PERF_METRICS.retiring: only in" -- bash -c "'$PMUSIM' wave diff '$GOLD/perf_metrics_patch.vcd' '$TMPD/sel.vcd'; true"
+check run-vcd-bad-signal 1 "vcd signal 'bogus': matches no signal" -- "$PMUSIM" run perf_metrics_patch -n 1000 --vcd "$TMPD/x.vcd" \
+    --vcd-signals bogus
+check wave-not-vcd 1 "no .enddefinitions" -- "$PMUSIM" wave diff "$DATA/bad_scenario.yaml" "$GOLD/perf_metrics_patch.vcd"
+if command -v vcd2fst >/dev/null && command -v fst2vcd >/dev/null; then
+    check vcd2fst 0 "" -- vcd2fst "$GOLD/two_guests.vcd" "$TMPD/two.fst"
+    fst2vcd "$TMPD/two.fst" -o "$TMPD/two.vcd" >/dev/null 2>&1
+    check wave-fst-roundtrip 0 "^identical: 27 signals" -- "$PMUSIM" wave diff "$GOLD/two_guests.vcd" "$TMPD/two.vcd"
+else
+    echo "skip vcd2fst checks: gtkwave's vcd2fst/fst2vcd not installed"
+fi
 check bad-subcommand 1 "" -- "$PMUSIM" frobnicate
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]
