@@ -8,6 +8,7 @@
 #include "bindings.h"
 #include "models/core/phased_workload.h"
 #include "sim/machine.h"
+#include "sim/perf_stat.h"
 #include "sim/topdown.h"
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
@@ -129,6 +130,42 @@ void init_topdown(py::module_& m) {
         "node names, `reported` and `truth` as (intervals x nodes) float arrays, the interval bounds, "
         "each interval's bottleneck and the summary {node: (reported, truth, error)}. cycles defaults to "
         "one pass of a phased workload. Bad arguments raise ValueError.");
+    py::cast<py::class_<Machine>>(machine).def(
+        "stat",
+        [](Machine& self, const std::vector<std::string>& events, uint64_t cycles, uint64_t mux_interval) {
+            if (cycles == 0) throw std::invalid_argument("cycles: must be at least 1");
+            AgentOptions o;
+            o.mux_interval = mux_interval;
+            std::vector<CountReading> rs;
+            bool mux = false;
+            {
+                py::gil_scoped_release unlocked;
+                PerfStat st(self, events, o);
+                mux = st.multiplexed();
+                st.start();
+                st.run(cycles);
+                rs = st.read();
+            }
+            py::list out;
+            for (auto& c : rs) {
+                py::dict d;
+                d["event"] = c.name;
+                d["counter"] = c.counter;
+                d["raw"] = c.raw;
+                d["enabled"] = c.enabled;
+                d["running"] = c.running;
+                d["scaled"] = c.scaled;
+                d["truth"] = c.truth_known ? py::object(py::int_(c.truth)) : py::object(py::none());
+                d["multiplexed"] = mux;
+                out.append(d);
+            }
+            return out;
+        },
+        py::arg("events"), py::arg("cycles"), py::arg("mux_interval") = 4'000'000,
+        "stat(events, cycles, mux_interval=4_000_000) -> list of dict\n\n"
+        "Counts `events` (perf or Intel names, :u/:k, raw rCCUUEE) the way `perf stat` programs the PMU, "
+        "multiplexing GP events by rotation when they outnumber the counters. Each entry: event, counter, raw, "
+        "enabled, running, scaled (raw x enabled / running) and the exact truth. The GIL is released.");
 }
 
 }  // namespace pmusim::py_bindings

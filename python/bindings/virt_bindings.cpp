@@ -75,6 +75,18 @@ py::dict report_dict(const RunReport& r) {
         ctxs.append(x);
     }
     d["contexts"] = ctxs;
+    std::vector<uint64_t> tb, te;
+    std::vector<int> tc;
+    for (auto& sp : r.timeline) {
+        tb.push_back(sp.begin);
+        te.push_back(sp.end);
+        tc.push_back(sp.ctx);
+    }
+    py::dict tl;
+    tl["begin"] = tb;
+    tl["end"] = te;
+    tl["context"] = tc;
+    d["timeline"] = tl;
     return d;
 }
 
@@ -167,6 +179,7 @@ void init_virt(py::module_& m) {
     m.def("parse_scenario", &parse_scenario_yaml, py::arg("text"), py::arg("origin") = "<string>",
           "A scenario from YAML text.");
     m.def("scenario_library", &scenario_library, "Names of the built-in scenarios.");
+    m.def("scenario_library_dir", &scenario_library_dir, "Directory of the built-in scenarios (PMUSIM_SCENARIOS overrides).");
     m.def("run_scenario",
           [](const Scenario& s, std::optional<Protocol> p, const std::string& vcd, uint64_t vcd_sample) {
               const Protocol proto = p ? *p : s.make_protocol();

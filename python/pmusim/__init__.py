@@ -9,7 +9,11 @@
     m.rdpmc((1 << 30) | 1)        # fixed counter 1: unhalted core cycles
 
 A #GP raises pmusim.GeneralProtection; invalid presets and overrides raise ValueError.
-See docs/user-guide.md.
+
+Also here: topdown (Machine.topdown), perf-stat counting (Machine.stat), virtualization scenarios
+(load_scenario, Protocol, run_scenario, mutate_scenario), pandas frames (topdown_frame, ...),
+what-if scenario dicts (scenario_dict, set_param, scenario_from_dict), sweeps on a local pool or
+Dask (sweep), and plots (pmusim.plots). See docs/python.md.
 """
 from ._pmusim import (  # noqa: F401
     GeneralProtection,
@@ -35,7 +39,13 @@ from ._pmusim import (  # noqa: F401
     workload_library,
     workload_library_dir,
 )
+from ._pmusim import scenario_library_dir  # noqa: F401
 from . import workloads  # noqa: F401
+from .frames import (  # noqa: F401
+    contexts_frame, mutations_frame, scenario_topdown_frame, stat_frame, topdown_frame, violations_frame,
+)
+from .scenarios import get_param, scenario_dict, scenario_from_dict, set_param  # noqa: F401
+from .sweep import load_results, point_key, sweep  # noqa: F401
 
 RDPMC_FIXED = 1 << 30
 RDPMC_METRICS = 1 << 29
@@ -45,5 +55,8 @@ __all__ = [
     "override_fields", "presets", "registers", "workloads", "RDPMC_FIXED", "RDPMC_METRICS",
     "PhasedWorkload", "load_workload", "workload_library", "workload_library_dir",
     "Protocol", "Scenario", "load_scenario", "parse_scenario", "scenario_library", "run_scenario",
-    "mutate_scenario", "protocol_steps",
+    "mutate_scenario", "protocol_steps", "scenario_library_dir",
+    "topdown_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
+    "mutations_frame", "scenario_dict", "scenario_from_dict", "set_param", "get_param", "sweep",
+    "load_results", "point_key",
 ]

@@ -24,6 +24,11 @@ std::string hex(uint64_t v) {
     os << "0x" << std::hex << v;
     return os.str();
 }
+// PERF_METRICS field k at the configured resolution (semantics metrics_field_bits).
+uint64_t pm_field(const Semantics& s, uint64_t v, unsigned k) {
+    const unsigned b = s.metrics_field_bits;
+    return b * k >= 64 ? 0 : (v >> (b * k)) & s.metrics_field_max();
+}
 }  // namespace
 
 const char* Hypervisor::exit_name(Exit e) {
@@ -107,6 +112,8 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p)
     cw_ = cw.get();
     m_->set_workload(std::move(cw));
     host_perf_ = std::make_unique<PerfSoftware>("host", host, s.host.perf, true, proto_.mediated());
+    host_perf_->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
+    for (auto& v : vcpus_) v->perf->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
     host_perf_->on_reading = [this](const AgentReading& r) { check_host_reading(r); };
     host_sum_.name = "host";
     end_ = s.cycles;
@@ -168,7 +175,7 @@ Taint Hypervisor::read_taint(SoftOp::Kind k, uint32_t idx, uint64_t value) const
     auto metrics_taint = [&](uint64_t v) {
         Taint t = 0;
         for (unsigned f = 0; f < 8; ++f)
-            if ((v >> (8 * f)) & 0xff) t |= prov_.metrics[f];
+            if (pm_field(m_->pmu().semantics(), v, f)) t |= prov_.metrics[f];
         if (v && st.counter[fixed_slot(3)]) t |= prov_.counter[fixed_slot(3)];
         return t;
     };
@@ -221,7 +228,7 @@ void Hypervisor::write_taint(uint32_t a, uint64_t old, uint64_t v, Taint t, uint
         // The fields are re-seeded relative to the FIXED_CTR3 in hardware (semantics.md).
         const uint64_t fc3 = m_->pmu().state().counter[fixed_slot(3)];
         for (unsigned f = 0; f < 8; ++f)
-            prov_.metrics[f] = ((v >> (8 * f)) & 0xff) ? (t | (fc3 ? prov_.counter[fixed_slot(3)] : 0)) : 0;
+            prov_.metrics[f] = pm_field(m_->pmu().semantics(), v, f) ? (t | (fc3 ? prov_.counter[fixed_slot(3)] : 0)) : 0;
     }
 }
 
@@ -409,7 +416,7 @@ void Hypervisor::trace() {
         if (c.has_fixed(f)) vcd_->set(vcd_sig_[i++], st.counter[fixed_slot(f)], t);
     if (c.perf_metrics()) {
         const uint64_t pm = m_->pmu().perf_metrics_value();
-        for (unsigned k = 0; k < m_->pmu().perf_metrics_fields(); ++k) vcd_->set(vcd_sig_[i++], (pm >> (8 * k)) & 0xff, t);
+        for (unsigned k = 0; k < m_->pmu().perf_metrics_fields(); ++k) vcd_->set(vcd_sig_[i++], pm_field(m_->pmu().semantics(), pm, k), t);
     }
 }
 
@@ -513,7 +520,7 @@ void Hypervisor::check_host_reading(const AgentReading& r) {
             for (unsigned k = 0; k < m_->pmu().perf_metrics_fields(); ++k) {
                 const uint64_t part = windows_count(kMetricFieldEvents[k], true, true, r.td_from, r.td_to);
                 const double want = fmax * double(part) / double(slots);
-                const uint64_t got = (r.metrics >> (8 * k)) & 0xff;
+                const uint64_t got = pm_field(m_->pmu().semantics(), r.metrics, k);
                 // Host perf's own save/restore rounds the fields at each schedule-in (0.5 LSB each,
                 // weighted by the slots saved); the check allows that and the tolerance.
                 const double allowed = sc_.checks.perf_metrics_tolerance_lsb + 0.5 * double(r.td_restored_slots) / double(slots);
@@ -717,7 +724,7 @@ void Hypervisor::compare_guest_read(Vcpu& v, const SoftOp& op, uint64_t actual, 
         const uint64_t fc3 = v.ref->counter(fixed_slot(3));
         const double allowed = sc_.checks.perf_metrics_tolerance_lsb + (fc3 ? 0.5 * double(v.pm_restored) / double(fc3) : 0.0);
         for (unsigned k = 0; k < v.ref->perf_metrics_fields(); ++k) {
-            const double d = std::fabs(double((got >> (8 * k)) & 0xff) - double((want >> (8 * k)) & 0xff));
+            const double d = std::fabs(double(pm_field(v.ref->semantics(), got, k)) - double(pm_field(v.ref->semantics(), want, k)));
             if (d > allowed) {
                 bad = true;
                 detail += std::string(detail.empty() ? "" : ", ") + kMetricFieldNames[k] + " off by " +
@@ -970,22 +977,29 @@ void Hypervisor::summarize(RunReport& rep) {
     rep.step_cycles = step_cycles_;
     for (auto& [k, c] : step_cycles_) rep.transition_cycles += c;
     rep.violations = log_;
+    for (auto& seg : cw_->segments()) {
+        if (!rep.timeline.empty() && rep.timeline.back().ctx == seg.owner && rep.timeline.back().end == seg.begin)
+            rep.timeline.back().end = seg.end;
+        else
+            rep.timeline.push_back({seg.begin, seg.end, seg.owner});
+    }
     auto topdown = [&](ContextSummary& cs, const PerfSoftware& p, const CpuConfig& cpu) {
         if (!p.config().topdown) return;
-        cs.truth_breakdown = truth_breakdown(cs.truth, p.uses_perf_metrics() && cpu.l2_metrics ? 2 : 1);
         tma::Model md;
         md.family = static_cast<tma::Family>(cpu.tma_family);
         md.slots_per_cycle = cpu.slots_per_cycle;
         md.level = p.uses_perf_metrics() && cpu.l2_metrics ? 2 : 1;
         md.method = p.uses_perf_metrics() ? tma::Method::PerfMetrics : tma::Method::GpEvents;
-        md.pm_fields = p.uses_perf_metrics() ? (cpu.l2_metrics ? 8 : 4) : 0;
+        md.pm_fields = p.uses_perf_metrics() ? std::min(cpu.l2_metrics ? 8u : 4u, m_->pmu().perf_metrics_fields()) : 0;
+        if (p.uses_perf_metrics() && md.pm_fields < 8) md.level = 1;
+        cs.truth_breakdown = truth_breakdown(cs.truth, md.level);
         cs.topdown_method = p.uses_perf_metrics() ? "perf_metrics" : "gp_events";
         tma::Inputs in;
         if (p.uses_perf_metrics()) {
             // Summed topdown-* counts over the run, as perf stat reports them.
             const double slots = double(p.td_slots);
             in.pm_fields = md.pm_fields;
-            for (unsigned k = 0; k < 8; ++k) in.pm[k] = slots > 0 ? 255.0 * p.td_field_slots[k] / slots : 0;
+            for (unsigned k = 0; k < 8; ++k) in.pm[k] = slots > 0 ? 255.0 * p.td_field_slots[k] / slots : 0;  // as 8-bit
             for (tma::Ev e : tma::required_events(md)) in.set(e, e == tma::Ev::Slots ? slots : 0);
         } else {
             const auto evs = tma::required_events(md);

@@ -58,6 +58,11 @@ struct RunReport {
     std::vector<ContextSummary> contexts;
     std::map<std::string, uint64_t> step_cycles;  // cycles spent in each step
     uint64_t transition_cycles = 0;               // all protocol steps and exit handling
+    struct Span {
+        uint64_t begin, end;
+        int ctx;  // index into contexts
+    };
+    std::vector<Span> timeline;                   // who owned the cycles, consecutive spans merged
     ViolationLog violations;
     // For each violation kind, the first violation (full record).
     bool clean() const { return violations.total() == 0; }

@@ -243,8 +243,9 @@ void PerfSoftware::tick(OpQueue& q) {
         saved_slots_ = saved_metric_ = 0;
         if (pm_) {
             td_slots += pending_.slots;
-            for (unsigned k = 0; k < 8; ++k)
-                td_field_slots[k] += double((pending_.metrics >> (8 * k)) & 0xff) * double(pending_.slots) / 255.0;
+            const uint64_t fmax = (1ull << metrics_bits_) - 1;
+            for (unsigned k = 0; k < 8 && metrics_bits_ * k < 64; ++k)
+                td_field_slots[k] += double((pending_.metrics >> (metrics_bits_ * k)) & fmax) * double(pending_.slots) / double(fmax);
         }
         readings.push_back(pending_);
         if (on_reading) on_reading(readings.back());

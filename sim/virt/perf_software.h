@@ -68,6 +68,8 @@ public:
     void sched_out(OpQueue& q);   // host: perf_load_guest_context
     void sched_in(OpQueue& q);    // host: perf_put_guest_context
     bool scheduled_in() const { return in_; }
+    // PERF_METRICS field width (the semantics what-if; 8 on hardware).
+    void set_metrics_bits(unsigned b) { metrics_bits_ = b; }
 
     // Totals since start.
     std::vector<uint64_t> totals;           // per counting event (events() order)
@@ -112,6 +114,7 @@ private:
     std::vector<uint64_t> last_at_, tick_base_;
     uint64_t td_reset_at_ = 0, td_reset_at_prev_ = 0;
     uint64_t restored_slots_ = 0;
+    unsigned metrics_bits_ = 8;
 };
 
 }  // namespace pmusim

@@ -1,0 +1,76 @@
+"""Results as pandas DataFrames (docs/python.md).
+
+topdown_frame(result)     Machine.topdown(...) -> one row per (interval, node): reported, truth, error
+stat_frame(rows)          Machine.stat(...) -> one row per event, with the error against the truth
+contexts_frame(report)    run_scenario(...) -> one row per (context, event): reported, truth
+scenario_topdown_frame(report)  run_scenario(...) -> one row per (context, node)
+violations_frame(report)  run_scenario(...) -> one row per recorded violation
+mutations_frame(rows)     mutate_scenario(...) -> one row per mutant
+"""
+import numpy as np
+import pandas as pd
+
+__all__ = ["topdown_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
+           "mutations_frame"]
+
+
+def topdown_frame(result):
+    """Long-form topdown per interval: columns begin, end, node, level, reported, truth, error.
+
+    `result` is the dict of Machine.topdown(). error = reported - truth, as a fraction of slots.
+    The NumPy arrays of the result are used as they are (no copy until pandas builds its columns).
+    """
+    reported, truth = result["reported"], result["truth"]
+    nodes = list(result["nodes"])
+    n, k = reported.shape
+    frame = pd.DataFrame({
+        "begin": np.repeat(result["begin"], k),
+        "end": np.repeat(result["end"], k),
+        "node": np.tile(np.array(nodes, dtype=object), n),
+        "reported": reported.reshape(-1),
+        "truth": truth.reshape(-1),
+    })
+    frame["error"] = frame["reported"] - frame["truth"]
+    return frame
+
+
+def stat_frame(rows):
+    """Machine.stat() rows as a DataFrame with `error` = scaled - truth and `relative_error`."""
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        truth = frame["truth"].astype(float)
+        frame["error"] = frame["scaled"] - truth
+        frame["relative_error"] = frame["error"] / truth.where(truth != 0)
+    return frame
+
+
+def contexts_frame(report):
+    """Per-context counts of a run_scenario() report: context, event, reported, truth, error."""
+    rows = []
+    for ctx in report["contexts"]:
+        for event, (reported, truth) in ctx["counts"].items():
+            rows.append({"context": ctx["name"], "event": event, "reported": reported, "truth": truth,
+                         "error": reported - truth})
+    return pd.DataFrame(rows, columns=["context", "event", "reported", "truth", "error"])
+
+
+def scenario_topdown_frame(report):
+    """Per-context topdown of a run_scenario() report: context, method, node, reported, truth, error."""
+    rows = []
+    for ctx in report["contexts"]:
+        for node, (reported, truth) in ctx["topdown"].items():
+            rows.append({"context": ctx["name"], "method": ctx["topdown_method"], "node": node,
+                         "reported": reported, "truth": truth, "error": reported - truth})
+    return pd.DataFrame(rows, columns=["context", "method", "node", "reported", "truth", "error"])
+
+
+def violations_frame(report):
+    """The recorded violations of a run_scenario() report, one row each, in cycle order."""
+    cols = ["cycle", "kind", "register", "reader", "source", "expected", "actual", "step", "detail"]
+    frame = pd.DataFrame(report["violations"], columns=cols)
+    return frame.sort_values("cycle", kind="stable").reset_index(drop=True)
+
+
+def mutations_frame(rows):
+    """mutate_scenario() rows: mutant, clean, kinds, clobber, flow, bleed, pmi, first_cycle."""
+    return pd.DataFrame(rows, columns=["mutant", "clean", "kinds", "clobber", "flow", "bleed", "pmi", "first_cycle"])
