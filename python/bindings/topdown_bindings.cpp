@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <cmath>
+#include <limits>
 
 #include "bindings.h"
 #include "models/core/phased_workload.h"
@@ -58,6 +59,31 @@ py::dict report_dict(const TopdownReport& r) {
     d["end"] = py::array_t<uint64_t>(n, end.data());
     d["reported"] = matrix(std::move(rep), n, k);
     d["truth"] = matrix(std::move(tru), n, k);
+    // Per-interval counters: every counted event (perf's scaled estimate, and the exact truth),
+    // with the slots of the topdown group first when there is one.
+    std::vector<std::string> cnames;
+    if (n && r.intervals[0].reading.topdown) cnames.push_back("slots (topdown group)");
+    if (n)
+        for (auto& c : r.intervals[0].reading.counts) cnames.push_back(c.name);
+    const size_t e = cnames.size();
+    std::vector<double> cval(n * e, 0.0), ctru(n * e, std::numeric_limits<double>::quiet_NaN());
+    for (size_t i = 0; i < n; ++i) {
+        const auto& rd = r.intervals[i].reading;
+        size_t j = 0;
+        if (rd.topdown) {
+            cval[i * e] = double(rd.topdown->slots);
+            ++j;
+        }
+        for (auto& c : rd.counts) {
+            if (j >= e) break;
+            cval[i * e + j] = c.scaled;
+            if (c.truth_known) ctru[i * e + j] = double(c.truth);
+            ++j;
+        }
+    }
+    d["counters"] = cnames;
+    d["counts"] = matrix(std::move(cval), n, e);
+    d["counts_truth"] = matrix(std::move(ctru), n, e);
     d["bottleneck"] = bn;
     d["truth_bottleneck"] = tbn;
     py::dict s;

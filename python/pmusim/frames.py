@@ -1,6 +1,7 @@
 """Results as pandas DataFrames (docs/python.md).
 
 topdown_frame(result)     Machine.topdown(...) -> one row per (interval, node): reported, truth, error
+counts_frame(result)      Machine.topdown(...) -> one row per (interval, counter): count, truth
 stat_frame(rows)          Machine.stat(...) -> one row per event, with the error against the truth
 contexts_frame(report)    run_scenario(...) -> one row per (context, event): reported, truth
 scenario_topdown_frame(report)  run_scenario(...) -> one row per (context, node)
@@ -10,7 +11,7 @@ mutations_frame(rows)     mutate_scenario(...) -> one row per mutant
 import numpy as np
 import pandas as pd
 
-__all__ = ["topdown_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
+__all__ = ["topdown_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
            "mutations_frame"]
 
 
@@ -32,6 +33,21 @@ def topdown_frame(result):
     })
     frame["error"] = frame["reported"] - frame["truth"]
     return frame
+
+
+def counts_frame(result):
+    """Per-interval counters of Machine.topdown(): begin, end, counter, count (perf's estimate,
+    scaled when multiplexed), truth (the exact count; NaN where the event has no single truth)."""
+    counts, truth = result["counts"], result["counts_truth"]
+    names = list(result["counters"])
+    n, k = counts.shape
+    return pd.DataFrame({
+        "begin": np.repeat(result["begin"], k),
+        "end": np.repeat(result["end"], k),
+        "counter": np.tile(np.array(names, dtype=object), n),
+        "count": counts.reshape(-1),
+        "truth": truth.reshape(-1),
+    })
 
 
 def stat_frame(rows):

@@ -118,6 +118,10 @@ def test_frames():
     t = pmusim.topdown_frame(m.topdown(level=1, interval=10_000_000, cycles=30_000_000))
     assert list(t.columns) == ["begin", "end", "node", "reported", "truth", "error"]
     assert len(t) == 3 * 4 and (t.error.abs() < 2.5 / 255).all()
+    c = pmusim.counts_frame(m.topdown(level=1, interval=10_000_000, cycles=20_000_000))
+    assert c.counter.iloc[0] == "slots (topdown group)" and len(c) == 2 * c.counter.nunique()
+    exact = c.dropna()
+    assert len(exact) > 0 and (exact["count"] == exact["truth"]).all()   # no multiplexing on SPR
     s = pmusim.stat_frame(m.stat(["instructions", "branches"], 1_000_000))
     assert (s.error == 0).all()
     s2 = pmusim.load_scenario("pmi_sampling")
