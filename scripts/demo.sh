@@ -17,7 +17,7 @@ build/pmusim run perf_metrics_patch
 echo; echo "== the same without put_perf_metrics: the guest's PERF_METRICS reaches the host"
 build/pmusim run perf_metrics_patch -n 400000 -E remove:put_perf_metrics --first 3 | sed -n '/^violations/,$p' || true
 echo; echo "== pmusim mutate: every step removed, every order-sensitive pair swapped"
-build/pmusim mutate perf_metrics_patch | head -25
+build/pmusim mutate perf_metrics_patch | sed -n "1,25p"
 echo "== Python: overflow, status bit and PMI (python/examples/quickstart.py)"
 PYTHONPATH=python /usr/bin/python3 python/examples/quickstart.py
 echo "== Python: topdown per interval (python/examples/topdown_intervals.py)"
