@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "sim/topdown.h"
-#include "sim/vcd_writer.h"
+#include "sim/pmu_trace.h"
 #include "sim/workload_spec.h"
 
 namespace pmusim {
@@ -392,32 +392,17 @@ void Hypervisor::route_pmis() {
                 if (in_guest_ && owner_ == v.ctx) guest_pmi_stop_ = true;
             }
         }
-        if (vcd_ && vcd_sig_.size()) {
-            vcd_->set(vcd_sig_.back(), 1, p.cycle);
-            vcd_->set(vcd_sig_.back(), 0, p.cycle + 1);
-        }
     }
 }
 
 void Hypervisor::trace() {
     if (!vcd_) return;
-    const PmuState& st = m_->pmu().state();
     const uint64_t t = m_->cycle();
-    size_t i = 0;
-    vcd_->set(vcd_sig_[i++], uint64_t(owner_), t);
-    vcd_->set(vcd_sig_[i++], uint64_t(tag_), t);
-    vcd_->set(vcd_sig_[i++], uint64_t(lvtpc_guest_ + 1), t);
-    vcd_->set(vcd_sig_[i++], st.global_ctrl, t);
-    vcd_->set(vcd_sig_[i++], st.global_status, t);
-    vcd_->set(vcd_sig_[i++], st.fixed_ctr_ctrl, t);
-    const CpuConfig& c = m_->cpu();
-    for (unsigned g = 0; g < c.num_gp; ++g) vcd_->set(vcd_sig_[i++], st.counter[g], t);
-    for (unsigned f = 0; f < kMaxFixedCounters; ++f)
-        if (c.has_fixed(f)) vcd_->set(vcd_sig_[i++], st.counter[fixed_slot(f)], t);
-    if (c.perf_metrics()) {
-        const uint64_t pm = m_->pmu().perf_metrics_value();
-        for (unsigned k = 0; k < m_->pmu().perf_metrics_fields(); ++k) vcd_->set(vcd_sig_[i++], pm_field(m_->pmu().semantics(), pm, k), t);
-    }
+    vcd_->set_extra(vcd_sig_[0], uint64_t(owner_), t);
+    vcd_->set_extra(vcd_sig_[1], uint64_t(tag_), t);
+    vcd_->set_extra(vcd_sig_[2], uint64_t(lvtpc_guest_ + 1), t);
+    vcd_->pmis(m_->pmu());
+    vcd_->sample(m_->pmu());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -887,7 +872,7 @@ void Hypervisor::exit_to_host(Vcpu& v, Exit why) {
 // ---------------------------------------------------------------------------------------------
 
 RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
-    std::unique_ptr<VcdWriter> vcd;
+    std::unique_ptr<PmuTrace> vcd;
     if (!vcd_path.empty()) {
         std::ostringstream legend;
         legend << "ctx: 0 host";
@@ -895,27 +880,11 @@ RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
         legend << "\nstep:";
         for (size_t i = 0; i < tags_.size(); ++i) legend << ' ' << i << '=' << tags_[i] << (i + 1 < tags_.size() ? "," : "");
         legend << "\nlvtpc: 0 NMI (host perf), n: vCPU n's mediated PMI vector";
-        vcd = std::make_unique<VcdWriter>(vcd_path, legend.str());
-        vcd->select(vcd_select_);
-        const CpuConfig& c = m_->cpu();
-        vcd_sig_.push_back(vcd->add("ctx", 8));
-        vcd_sig_.push_back(vcd->add("step", 16));
-        vcd_sig_.push_back(vcd->add("lvtpc", 8));
-        vcd_sig_.push_back(vcd->add("GLOBAL_CTRL", 64));
-        vcd_sig_.push_back(vcd->add("GLOBAL_STATUS", 64));
-        vcd_sig_.push_back(vcd->add("FIXED_CTR_CTRL", 64));
-        for (unsigned g = 0; g < c.num_gp; ++g) vcd_sig_.push_back(vcd->add("PMC" + std::to_string(g), c.gp_width));
-        for (unsigned f = 0; f < kMaxFixedCounters; ++f)
-            if (c.has_fixed(f)) vcd_sig_.push_back(vcd->add("FIXED_CTR" + std::to_string(f), c.fixed_width));
-        if (c.perf_metrics())
-            for (unsigned k = 0; k < m_->pmu().perf_metrics_fields(); ++k)
-                vcd_sig_.push_back(vcd->add(std::string("PERF_METRICS.") + kMetricFieldNames[k], 8));
-        vcd_sig_.push_back(vcd->add("pmi", 1));
-        vcd->check_selection();
+        vcd = std::make_unique<PmuTrace>(vcd_path, m_->pmu(), vcd_select_, legend.str());
+        vcd_sig_ = {vcd->add_extra("ctx", 8), vcd->add_extra("step", 16), vcd->add_extra("lvtpc", 8)};
         vcd->begin();
         vcd_ = vcd.get();
         vcd_sample_ = vcd_sample;
-        vcd_->set(vcd_sig_.back(), 0, 0);
         trace();
     }
     // Host perf starts at cycle 0.

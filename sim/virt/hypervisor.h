@@ -25,7 +25,7 @@
 
 namespace pmusim {
 
-class VcdWriter;
+class PmuTrace;
 
 // Provenance of the physical PMU registers (docs/virtualization.md "Provenance").
 struct Provenance {
@@ -197,7 +197,7 @@ private:
     ContextSummary host_sum_;
     std::map<std::string, uint64_t> step_cycles_;
 
-    VcdWriter* vcd_ = nullptr;
+    PmuTrace* vcd_ = nullptr;
     uint64_t vcd_sample_ = 0;
 };
 
