@@ -1,6 +1,7 @@
 #include "sim/machine.h"
 
 #include "sim/platform.h"
+#include "sim/pmu_trace.h"
 
 namespace pmusim {
 
@@ -15,6 +16,25 @@ Machine::Machine(const MachineOptions& opts) : mode_(opts.mode) {
     }
     pmu_ = std::make_unique<Pmu>(make_cpu_config(opts.cpu, cpu_ov), sem, nullptr);
     set_quantum(opts.quantum);
+}
+
+void Machine::trace(const std::string& path, const std::vector<std::string>& signals, uint64_t sample) {
+    auto t = std::make_unique<PmuTrace>(path, *pmu_, signals, "pmusim machine " + pmu_->cpu().preset);
+    t->begin();
+    trace_ = std::move(t);
+    trace_sample_ = sample;
+    traced();
+}
+
+void Machine::end_trace() {
+    if (trace_) trace_->close();
+    trace_.reset();
+}
+
+void Machine::traced() {
+    if (!trace_) return;
+    trace_->pmis(*pmu_);
+    trace_->sample(*pmu_);
 }
 
 Machine::~Machine() {
@@ -43,13 +63,49 @@ MsrPort& Machine::activate(bool force) {
 }
 
 uint64_t Machine::rdmsr(uint32_t msr) { return activate().rdmsr(msr); }
-void Machine::wrmsr(uint32_t msr, uint64_t v) { activate().wrmsr(msr, v); }
-uint64_t Machine::rdpmc(uint32_t ecx, unsigned cpl) { return activate().rdpmc(ecx, cpl); }
+void Machine::wrmsr(uint32_t msr, uint64_t v) {
+    activate().wrmsr(msr, v);
+    traced();
+}
+uint64_t Machine::rdpmc(uint32_t ecx, unsigned cpl) {
+    const uint64_t v = activate().rdpmc(ecx, cpl);
+    traced();  // a metrics-clear RDPMC changes state
+    return v;
+}
 AccessResult Machine::try_rdmsr(uint32_t msr) { return activate().try_rdmsr(msr); }
-AccessResult Machine::try_wrmsr(uint32_t msr, uint64_t v) { return activate().try_wrmsr(msr, v); }
-AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) { return activate().try_rdpmc(ecx, cpl); }
+AccessResult Machine::try_wrmsr(uint32_t msr, uint64_t v) {
+    const AccessResult r = activate().try_wrmsr(msr, v);
+    traced();
+    return r;
+}
+AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) {
+    const AccessResult r = activate().try_rdpmc(ecx, cpl);
+    traced();
+    return r;
+}
 
 RunResult Machine::run(uint64_t cycles, bool stop_on_pmi) {
+    if (trace_ && trace_sample_ && cycles > trace_sample_) {
+        // Sampled: run in chunks, writing the waveform after each.
+        RunResult total;
+        while (total.cycles < cycles) {
+            const RunResult r = run_chunk(std::min(trace_sample_, cycles - total.cycles), stop_on_pmi);
+            total.cycles += r.cycles;
+            traced();
+            if (r.stopped_on_pmi) {
+                total.stopped_on_pmi = true;
+                break;
+            }
+            if (r.cycles == 0) break;
+        }
+        return total;
+    }
+    const RunResult r = run_chunk(cycles, stop_on_pmi);
+    traced();
+    return r;
+}
+
+RunResult Machine::run_chunk(uint64_t cycles, bool stop_on_pmi) {
     activate();
     Platform& p = Platform::get();
     const uint64_t start = cycle();

@@ -24,6 +24,8 @@ struct RunResult {
     bool stopped_on_pmi = false; // the run ended early because a PMI was raised
 };
 
+class PmuTrace;
+
 class Machine {
 public:
     explicit Machine(const MachineOptions& opts = {});
@@ -52,11 +54,22 @@ public:
     AccessResult try_rdpmc(uint32_t ecx, unsigned cpl = 0);
 
     RunResult run(uint64_t cycles, bool stop_on_pmi = false);
+
+    // Waveform of this machine's PMU (docs/waveforms.md): written after every access and every
+    // run, and every `sample` cycles inside runs (0: at the end of each run only). `signals`:
+    // names or prefixes ending in '*' (empty: all). end_trace() closes the file.
+    void trace(const std::string& path, const std::vector<std::string>& signals = {}, uint64_t sample = 0);
+    void end_trace();
+    bool tracing() const { return trace_ != nullptr; }
     const std::vector<PmiRecord>& pmis() const { return pmu_->pmis(); }
 
 private:
     MsrPort& activate(bool force = false);
+    void traced();
+    RunResult run_chunk(uint64_t cycles, bool stop_on_pmi);
     std::unique_ptr<Pmu> pmu_;
+    std::unique_ptr<PmuTrace> trace_;
+    uint64_t trace_sample_ = 0;
     TimeMode mode_;
     uint64_t quantum_;
 };

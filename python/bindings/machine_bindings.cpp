@@ -117,6 +117,12 @@ void init_machine(py::module_& m) {
                  return d;
              },
              "architectural register state without going through MSR accesses (counters: 8 GP then 4 fixed)")
+        .def("trace", &Machine::trace, py::arg("path"), py::arg("signals") = std::vector<std::string>{},
+             py::arg("sample") = 0,
+             "Write a waveform (VCD, 1 ns = 1 cycle) of this PMU to `path`: written after every access and run, and "
+             "every `sample` cycles inside runs. `signals`: names or prefixes ending in '*' (default: all). "
+             "end_trace() closes the file. See docs/waveforms.md.")
+        .def("end_trace", &Machine::end_trace, "Close the waveform file.")
         .def("reset", &Machine::reset, "power-on reset of every PMU register (the cycle count and PMI log stay)");
 }
 

@@ -51,6 +51,23 @@ Overrides parse_overrides(const std::vector<std::string>& sets) {
     return ov;
 }
 
+// --vcd for any machine run (stat, topdown): docs/waveforms.md.
+struct TraceArgs {
+    std::string path;
+    std::vector<std::string> signals;
+    uint64_t sample = 0;
+    void attach(Machine& m) const {
+        if (!path.empty()) m.trace(path, signals, sample);
+    }
+    void add_to(CLI::App* c) {
+        c->add_option("--vcd", path, "write a waveform (VCD) of the PMU: global registers, counters, PERF_METRICS, PMI");
+        c->add_option("--vcd-signals", signals, "signals to write, comma separated (names, or prefixes ending in *)")
+            ->delimiter(',');
+        c->add_option("--vcd-sample", sample, "also sample every N cycles inside runs");
+    }
+};
+TraceArgs g_trace;
+
 int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
              uint64_t cycles, std::vector<std::string> events, const std::string& mode, uint64_t quantum,
              const std::string& format, uint64_t mux_interval) {
@@ -60,6 +77,7 @@ int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const
     o.mode = mode == "per-cycle" ? TimeMode::PerCycle : TimeMode::Fast;
     o.quantum = quantum;
     Machine m(o);
+    g_trace.attach(m);
     m.set_workload(parse_workload_spec(workload));
     if (events.empty()) events = default_stat_events(m.cpu());
     AgentOptions ao;
@@ -130,6 +148,7 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
     o.overrides = parse_overrides(sets);
     o.mode = mode == "per-cycle" ? TimeMode::PerCycle : TimeMode::Fast;
     Machine m(o);
+    g_trace.attach(m);
     auto w = parse_workload_spec(workload);
     if (cycles == 0) {
         // One pass over a phased workload; steady workloads run 100 M cycles.
@@ -241,6 +260,7 @@ int sc_main(int argc, char** argv) {
     stat->add_option("--quantum", quantum, "cycles per quantum in fast mode")->check(CLI::PositiveNumber);
     stat->add_option("--format", format, "output format")->check(CLI::IsMember({"table", "json"}));
     uint64_t mux_interval = 4'000'000;
+    g_trace.add_to(stat);
     stat->add_option("--mux-interval", mux_interval, "cycles between multiplexing rotations (perf: 4 ms)")
         ->check(CLI::PositiveNumber);
 
@@ -258,6 +278,7 @@ int sc_main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "perf_metrics", "gp_events"}));
     td->add_option("--mode", td_mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
     uint64_t td_mux = 0;
+    g_trace.add_to(td);
     td->add_option("--mux-interval", td_mux, "cycles between multiplexing rotations (default: auto, at most 4e6)");
     td->add_option("--format", td_format, "table (toplev-like tree), csv (perf stat -x, -I), json")
         ->check(CLI::IsMember({"table", "csv", "json"}));

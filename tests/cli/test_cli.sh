@@ -94,6 +94,10 @@ if command -v vcd2fst >/dev/null && command -v fst2vcd >/dev/null; then
 else
     echo "skip vcd2fst checks: gtkwave's vcd2fst/fst2vcd not installed"
 fi
+check topdown-vcd 0 "bottleneck" -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 5000000 --vcd "$TMPD/td.vcd" --vcd-sample 1000000
+check topdown-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$TMPD/td.vcd"
+check stat-vcd-select 0 "instructions" -- "$PMUSIM" stat -n 100000 --vcd "$TMPD/stat.vcd" --vcd-signals 'FIXED_CTR*'
+check stat-vcd-only-selected 0 "^identical: 5 signals" -- "$PMUSIM" wave diff "$TMPD/stat.vcd" "$TMPD/stat.vcd"
 check bad-subcommand 1 "" -- "$PMUSIM" frobnicate
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

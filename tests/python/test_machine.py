@@ -191,3 +191,32 @@ def test_docstrings_on_public_names():
         obj = getattr(pmusim, name)
         if callable(obj):
             assert obj.__doc__, name
+
+
+def test_machine_waveform_marks_the_pmi_at_its_cycle(tmp_path):
+    # Given FIXED_CTR0 5,000 instructions from overflow at 2 IPC with its PMI bit set, when the
+    # machine runs traced, then the waveform's pmi line pulses at the overflow cycle.
+    path = str(tmp_path / "m.vcd")
+    m = pmusim.Machine(cpu="sapphirerapids")
+    m.workload = pmusim.workloads.steady(instructions=2.0)
+    m.trace(path, signals=["FIXED_CTR0", "GLOBAL_STATUS", "pmi"], sample=1000)
+    m.wrmsr(pmusim.msr.IA32_FIXED_CTR0, (1 << 48) - 5000)
+    m.wrmsr(pmusim.msr.IA32_FIXED_CTR_CTRL, 0xB)
+    m.wrmsr(pmusim.msr.IA32_PERF_GLOBAL_CTRL, 1 << 32)
+    r = m.run(cycles=10_000, stop_on_pmi=True)
+    m.end_trace()
+    pmi_cycle = int(m.pmis["cycle"][0])
+    text = open(path).read()
+    assert "$var wire 1 " in text and " pmi $end" in text and "FIXED_CTR1" not in text
+    ident = [ln.split()[3] for ln in text.splitlines() if ln.endswith(" pmi $end")][0]
+    body = text.split("$enddefinitions $end")[1]
+    t, rises = 0, []
+    for line in body.split():
+        if line.startswith("#"):
+            t = int(line[1:])
+        elif line == "1" + ident:
+            rises.append(t)
+    assert rises == [pmi_cycle]
+    assert r.stopped_on_pmi
+    with pytest.raises(ValueError, match="vcd signal 'nope'"):
+        m.trace(str(tmp_path / "x.vcd"), signals=["nope"])
