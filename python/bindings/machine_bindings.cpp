@@ -101,7 +101,7 @@ void init_machine(py::module_& m) {
                 return a;
             },
             "every PMI raised so far, as a NumPy structured array (cycle, sources, status); a snapshot")
-        .def_property_readonly("pmi_count", [](const Machine& self) { return self.pmis().size(); })
+        .def_property_readonly("pmi_count", [](const Machine& self) { return self.pmis().size(); }, "number of PMIs raised so far")
         .def("state",
              [](const Machine& self) {
                  const PmuState& s = self.pmu().state();

@@ -103,14 +103,14 @@ void init_topdown(py::module_& m) {
     py::class_<PhasedWorkload, Workload, std::shared_ptr<PhasedWorkload>>(
         m, "PhasedWorkload", "A workload file's phases on a timeline (docs/workloads.md).")
         .def_property_readonly("length", &PhasedWorkload::length, "cycles of one pass over the schedule")
-        .def_property_readonly("name", &PhasedWorkload::name)
-        .def_property_readonly("seed", &PhasedWorkload::seed)
-        .def_property_readonly("loops", &PhasedWorkload::loops)
+        .def_property_readonly("name", &PhasedWorkload::name, "the workload's name (from its file)")
+        .def_property_readonly("seed", &PhasedWorkload::seed, "seed of its variation and Markov schedules")
+        .def_property_readonly("loops", &PhasedWorkload::loops, "whether the timeline repeats after its end (else the core idles)")
         .def_property_readonly("phases", [](const PhasedWorkload& w) {
             std::vector<std::string> v;
             for (auto& p : w.phases()) v.push_back(p.name);
             return v;
-        });
+        }, "names of its phases");
     m.def(
         "load_workload",
         [](const std::string& spec) -> std::shared_ptr<Workload> {

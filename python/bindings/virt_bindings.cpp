@@ -97,8 +97,8 @@ void init_virt(py::module_& m) {
                          "A guest/host PMU context-switch protocol: named steps on the load and exit paths.\n"
                          "Protocol('mediated') or Protocol('legacy'); edit it with remove/swap/move/replace/insert.")
         .def(py::init(&Protocol::builtin), py::arg("name") = "mediated")
-        .def_property_readonly("name", &Protocol::name)
-        .def_property_readonly("mediated", &Protocol::mediated)
+        .def_property_readonly("name", &Protocol::name, "the base protocol: mediated or legacy")
+        .def_property_readonly("mediated", &Protocol::mediated, "True for the mediated vPMU, False for the legacy one")
         .def("steps", [](const Protocol& p, const std::string& path) { return p.steps(path_of(path)); }, py::arg("path"),
              "The ordered step names of 'load' or 'exit'.")
         .def("apply", [](Protocol& p, const std::string& e) { p.apply(parse_protocol_edit(e)); return &p; },
@@ -154,22 +154,22 @@ void init_virt(py::module_& m) {
     }, "Every built-in protocol step: name, path, footprint, what it does and its source.");
 
     py::class_<Scenario>(m, "Scenario", "A virtualization scenario (docs/virtualization.md); see load_scenario().")
-        .def_readonly("name", &Scenario::name)
-        .def_readonly("description", &Scenario::description)
-        .def_readonly("cpu", &Scenario::cpu)
-        .def_readwrite("cycles", &Scenario::cycles)
-        .def_readwrite("seed", &Scenario::seed)
+        .def_readonly("name", &Scenario::name, "the scenario's name")
+        .def_readonly("description", &Scenario::description, "one line on what it exercises")
+        .def_readonly("cpu", &Scenario::cpu, "CPU preset")
+        .def_readwrite("cycles", &Scenario::cycles, "length of the run in cycles")
+        .def_readwrite("seed", &Scenario::seed, "seed of every duration drawn in the timeline")
         .def_property("mode", [](const Scenario& s) { return s.mode == TimeMode::Fast ? "fast" : "per_cycle"; },
                       [](Scenario& s, const std::string& v) {
                           if (v == "fast") s.mode = TimeMode::Fast;
                           else if (v == "per_cycle") s.mode = TimeMode::PerCycle;
                           else throw std::invalid_argument("mode: expected 'fast' or 'per_cycle', got '" + v + "'");
-                      })
+                      }, "time mode: 'fast' or 'per_cycle' (identical results)")
         .def_property_readonly("guests", [](const Scenario& s) {
             std::vector<std::string> n;
             for (auto& g : s.guests) n.push_back(g.name);
             return n;
-        })
+        }, "names of the guests")
         .def("protocol", &Scenario::make_protocol, "The scenario's protocol with its edits.")
         .def("__repr__", [](const Scenario& s) { return "<pmusim.Scenario " + s.name + " on " + s.cpu + ">"; });
 

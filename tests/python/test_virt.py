@@ -66,3 +66,22 @@ def test_mutation_table_from_python():
     assert by["remove:load_guest_lvtpc"]["pmi"] > 0
     assert by["remove:load_global_status"]["clobber"] > 0
     assert len(rows) == len(pmusim.load_scenario("pmi_sampling").protocol().mutants()) + 1
+
+
+def test_every_public_name_has_a_docstring():
+    import inspect
+    missing = []
+    for name in pmusim.__all__:
+        obj = getattr(pmusim, name)
+        if not (obj.__doc__ or "").strip():
+            missing.append(name)
+        if inspect.isclass(obj):
+            for attr, value in vars(obj).items():
+                if not attr.startswith("_") and not (getattr(value, "__doc__", None) or "").strip():
+                    missing.append(f"{name}.{attr}")
+    for module in ("frames", "plots", "sweep", "scenarios"):
+        mod = getattr(pmusim, module, None) or __import__(f"pmusim.{module}", fromlist=["_"])
+        for attr in getattr(mod, "__all__", []):
+            if not (getattr(mod, attr).__doc__ or "").strip():
+                missing.append(f"{module}.{attr}")
+    assert missing == []
