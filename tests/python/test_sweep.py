@@ -57,9 +57,7 @@ def test_sweep_resumes_after_being_killed_without_losing_or_repeating_points(tmp
     proc.wait()
     finished_before = {n for n in os.listdir(out) if n.endswith(".json") and not n.startswith(".")}
     assert 2 <= len(finished_before) < 8
-    df = pmusim.sweep("sweep_helpers:square", grid={"x": list(range(8))}, fixed={"delay": 0.0}, out=out,
-                      progress=False)
-    # The delay is a parameter, so the rerun with delay 0 is a different sweep: use the same one.
+    # The same sweep again (same parameters, same directory) picks up where the killed one stopped.
     df = pmusim.sweep("sweep_helpers:square", grid={"x": list(range(8))}, fixed={"delay": 0.6}, out=out,
                       workers=4, progress=False)
     assert sorted(df["x"]) == list(range(8))
