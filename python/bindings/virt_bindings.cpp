@@ -21,74 +21,8 @@ Path path_of(const std::string& p) {
     throw std::invalid_argument("path: expected 'load' or 'exit', got '" + p + "'");
 }
 
-py::dict violation_dict(const Violation& v) {
-    py::dict d;
-    d["cycle"] = v.cycle;
-    d["kind"] = violation_kind_name(v.kind);
-    d["register"] = v.reg;
-    d["reader"] = v.reader;
-    d["source"] = v.source;
-    d["expected"] = v.expected;
-    d["actual"] = v.actual;
-    d["step"] = v.step;
-    d["detail"] = v.detail;
-    return d;
-}
-
-py::dict report_dict(const RunReport& r) {
-    py::dict d;
-    d["scenario"] = r.scenario;
-    d["cpu"] = r.cpu;
-    d["protocol"] = r.protocol;
-    d["cycles"] = r.cycles;
-    d["clean"] = r.clean();
-    d["transition_cycles"] = r.transition_cycles;
-    d["step_cycles"] = r.step_cycles;
-    py::dict counts;
-    for (unsigned k = 0; k < kNumViolationKinds; ++k)
-        counts[violation_kind_name(static_cast<ViolationKind>(k))] = r.violations.count(static_cast<ViolationKind>(k));
-    d["violation_counts"] = counts;
-    py::list vs;
-    for (auto& v : r.violations.recorded()) vs.append(violation_dict(v));
-    d["violations"] = vs;
-    py::list ctxs;
-    for (auto& c : r.contexts) {
-        py::dict x;
-        x["name"] = c.name;
-        x["guest"] = c.guest;
-        x["cycles"] = c.cycles;
-        x["counted_cycles"] = c.counted_cycles;
-        x["entries"] = c.entries;
-        x["exits"] = c.exits;
-        x["samples"] = c.samples;
-        x["pmis"] = c.pmis;
-        py::dict cnt;
-        for (auto& [n, v] : c.counts) cnt[py::str(n)] = py::make_tuple(v.first, v.second);
-        x["counts"] = cnt;
-        py::dict td;
-        if (c.has_topdown)
-            for (unsigned k = 0; k < tma::kNumNodes; ++k)
-                if (!std::isnan(c.reported[k]))
-                    td[tma::node_name(static_cast<tma::Node>(k))] = py::make_tuple(c.reported[k], c.truth_breakdown[k]);
-        x["topdown"] = td;
-        x["topdown_method"] = c.topdown_method;
-        ctxs.append(x);
-    }
-    d["contexts"] = ctxs;
-    std::vector<uint64_t> tb, te;
-    std::vector<int> tc;
-    for (auto& sp : r.timeline) {
-        tb.push_back(sp.begin);
-        te.push_back(sp.end);
-        tc.push_back(sp.ctx);
-    }
-    py::dict tl;
-    tl["begin"] = tb;
-    tl["end"] = te;
-    tl["context"] = tc;
-    d["timeline"] = tl;
-    return d;
-}
+// The report as the CLI's JSON describes it (sim/virt/run_format.cpp): one structure for both.
+py::object report_dict(const RunReport& r) { return py::module_::import("json").attr("loads")(run_json(r)); }
 
 }  // namespace
 

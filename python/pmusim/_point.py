@@ -90,7 +90,7 @@ def task_scenario(params):
     for ctx in r["contexts"]:
         errs = []
         for node, (rep, truth) in ctx["topdown"].items():
-            if not (math.isnan(rep) or math.isnan(truth)):
+            if rep is not None and truth is not None and not (math.isnan(rep) or math.isnan(truth)):
                 out[f"{ctx['name']}.{node}_error"] = rep - truth
                 errs.append(abs(rep - truth))
         if errs:

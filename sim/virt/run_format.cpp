@@ -86,13 +86,17 @@ std::string format_run(const RunReport& r, size_t first_n) {
 }
 
 std::string run_json(const RunReport& r) {
+    // The structure Python's pmusim.run_scenario returns (python/bindings/virt_bindings.cpp).
     nlohmann::json j;
     j["scenario"] = r.scenario;
     j["cpu"] = r.cpu;
     j["protocol"] = r.protocol;
     j["cycles"] = r.cycles;
+    j["clean"] = r.clean();
     j["transition_cycles"] = r.transition_cycles;
     j["step_cycles"] = r.step_cycles;
+    auto num = [](double x) { return std::isnan(x) ? nlohmann::json() : nlohmann::json(x); };
+    j["contexts"] = nlohmann::json::array();
     for (auto& c : r.contexts) {
         nlohmann::json x;
         x["name"] = c.name;
@@ -103,34 +107,42 @@ std::string run_json(const RunReport& r) {
         x["exits"] = c.exits;
         x["samples"] = c.samples;
         x["pmis"] = c.pmis;
-        for (auto& [n, v] : c.counts) x["counts"][n] = {{"reported", v.first}, {"truth", v.second}};
-        if (c.has_topdown) {
-            x["topdown"]["method"] = c.topdown_method;
+        x["counts"] = nlohmann::json::object();
+        for (auto& [n, v] : c.counts) x["counts"][n] = {v.first, v.second};
+        x["topdown_method"] = c.topdown_method;
+        x["topdown"] = nlohmann::json::object();
+        if (c.has_topdown)
             for (unsigned k = 0; k < tma::kNumNodes; ++k)
                 if (!std::isnan(c.reported[k]))
-                    x["topdown"]["nodes"][tma::node_name(static_cast<tma::Node>(k))] = {
-                        {"reported", c.reported[k]},
-                        {"truth", std::isnan(c.truth_breakdown[k]) ? 0.0 : c.truth_breakdown[k]}};
-        }
+                    x["topdown"][tma::node_name(static_cast<tma::Node>(k))] = {num(c.reported[k]), num(c.truth_breakdown[k])};
         j["contexts"].push_back(x);
     }
     auto& v = r.violations;
-    j["violations"]["total"] = v.total();
     for (unsigned k = 0; k < kNumViolationKinds; ++k) {
         const auto kind = static_cast<ViolationKind>(k);
-        j["violations"]["counts"][violation_kind_name(kind)] = v.count(kind);
+        j["violation_counts"][violation_kind_name(kind)] = v.count(kind);
     }
-    j["violations"]["recorded"] = nlohmann::json::array();
+    j["violations"] = nlohmann::json::array();
     for (auto& x : v.recorded())
-        j["violations"]["recorded"].push_back({{"cycle", x.cycle},
-                                               {"kind", violation_kind_name(x.kind)},
-                                               {"register", x.reg},
-                                               {"reader", x.reader},
-                                               {"source", x.source},
-                                               {"expected", x.expected},
-                                               {"actual", x.actual},
-                                               {"step", x.step},
-                                               {"detail", x.detail}});
+        j["violations"].push_back({{"cycle", x.cycle},
+                                   {"kind", violation_kind_name(x.kind)},
+                                   {"register", x.reg},
+                                   {"reader", x.reader},
+                                   {"source", x.source},
+                                   {"expected", x.expected},
+                                   {"actual", x.actual},
+                                   {"step", x.step},
+                                   {"detail", x.detail}});
+    nlohmann::json tl;
+    tl["begin"] = nlohmann::json::array();
+    tl["end"] = nlohmann::json::array();
+    tl["context"] = nlohmann::json::array();
+    for (auto& sp : r.timeline) {
+        tl["begin"].push_back(sp.begin);
+        tl["end"].push_back(sp.end);
+        tl["context"].push_back(sp.ctx);
+    }
+    j["timeline"] = tl;
     return j.dump(2);
 }
 

@@ -66,7 +66,7 @@ check run-vmcs-mutant 1 "bleed .* reader vm0  source host  step vmexit_no_host_l
     -E replace:vmexit=vmexit_no_host_load
 check run-vcd 0 "waveform: .*run.vcd" -- "$PMUSIM" run perf_metrics_patch -n 200000 --vcd "$TMPD/run.vcd"
 check run-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$TMPD/run.vcd"
-check run-json 0 '"violations": [{]' -- "$PMUSIM" run two_guests -n 300000 --format json
+check run-json 0 '"violation_counts": [{]' -- "$PMUSIM" run two_guests -n 300000 --format json
 check run-per-cycle 0 "violations: 0" -- "$PMUSIM" run pmi_sampling -n 300000 --mode per-cycle
 check mutate-markdown 0 '^[|] `swap:load_guest_pmcs,load_perf_metrics` [|] clobber,flow [|]' -- "$PMUSIM" mutate perf_metrics_patch \
     --format markdown
