@@ -280,14 +280,7 @@ std::unique_ptr<PhasedWorkload> load_workload_file(const std::string& path) {
     return parse_workload_yaml(read_text_file(path, "workload"), path);
 }
 
-std::string workload_library_dir() {
-    if (const char* e = std::getenv("PMUSIM_WORKLOADS")) return e;
-#ifdef PMUSIM_SOURCE_DIR
-    return std::string(PMUSIM_SOURCE_DIR) + "/workloads";
-#else
-    return "workloads";
-#endif
-}
+std::string workload_library_dir() { return library_dir("PMUSIM_WORKLOADS", "workloads"); }
 
 std::vector<std::string> workload_library() { return yaml_stems(workload_library_dir()); }
 

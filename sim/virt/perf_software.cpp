@@ -177,23 +177,18 @@ void PerfSoftware::start(OpQueue& q) {
     q.push_back(marker([this](uint64_t, uint64_t) { in_ = true; }));
 }
 
-void PerfSoftware::read_counters(OpQueue& q, std::vector<uint64_t>* deltas, std::vector<uint64_t>* tma_deltas) {
-    for (size_t i = 0; i < counters_.size(); ++i)
-        q.push_back(pmc(rdpmc_index(counters_[i]), [this, i, deltas](uint64_t v, uint64_t) {
-            Counter& c = counters_[i];
-            const uint64_t d = (v - c.last) & mask(c);
-            c.last = v;
-            totals[i] += d;
-            if (deltas) (*deltas)[i] += d;
-        }, "read " + events_[i].name));
-    for (size_t i = 0; i < tma_counters_.size(); ++i)
-        q.push_back(pmc(rdpmc_index(tma_counters_[i]), [this, i, tma_deltas](uint64_t v, uint64_t) {
-            Counter& c = tma_counters_[i];
-            const uint64_t d = (v - c.last) & mask(c);
-            c.last = v;
-            tma_totals[i] += d;
-            if (tma_deltas) (*tma_deltas)[i] += d;
-        }, "read " + tma_names_[i]));
+// One RDPMC per counter; each adds the change since the previous read to its total.
+void PerfSoftware::read_counters(OpQueue& q) {
+    auto read_all = [&](std::vector<Counter>& cs, std::vector<uint64_t>& tot, auto name_of) {
+        for (size_t i = 0; i < cs.size(); ++i)
+            q.push_back(pmc(rdpmc_index(cs[i]), [this, &cs, &tot, i](uint64_t v, uint64_t) {
+                Counter& c = cs[i];
+                tot[i] += (v - c.last) & mask(c);
+                c.last = v;
+            }, "read " + name_of(i)));
+    };
+    read_all(counters_, totals, [&](size_t i) { return events_[i].name; });
+    read_all(tma_counters_, tma_totals, [&](size_t i) { return tma_names_[i]; });
 }
 
 void PerfSoftware::tick(OpQueue& q) {
@@ -205,7 +200,7 @@ void PerfSoftware::tick(OpQueue& q) {
     pending_.deltas.assign(events_.size(), 0);
     pending_.from = last_at_;
     pending_.to.assign(events_.size(), 0);
-    read_counters(q, nullptr, nullptr);
+    read_counters(q);
     for (size_t i = 0; i < events_.size(); ++i) {
         // read_counters queued one RDPMC per event in order: note when each happened.
         auto& op = q[q.size() - events_.size() - tma_counters_.size() + i];
@@ -274,7 +269,7 @@ void PerfSoftware::pmi(OpQueue& q) {
 void PerfSoftware::sched_out(OpQueue& q) {
     if (!in_) return;
     q.push_back(wr(msr::kGlobalCtrl, 0, "perf_ctx_disable"));
-    read_counters(q, nullptr, nullptr);
+    read_counters(q);
     if (pm_) {
         // Saved without reset (intel_update_topdown_event on schedule-out).
         q.push_back(pmc((1u << 30) | 3, [this](uint64_t v, uint64_t) { saved_slots_ = v; }, "save slots"));

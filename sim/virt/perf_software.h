@@ -88,7 +88,7 @@ private:
         uint64_t config = 0;  // PERFEVTSEL value with EN (GP), or the 4-bit field (fixed)
         uint64_t last = 0;    // value at the previous read / schedule-in
     };
-    void read_counters(OpQueue& q, std::vector<uint64_t>* deltas, std::vector<uint64_t>* tma_deltas);
+    void read_counters(OpQueue& q);
     void program(OpQueue& q, bool enable);
     uint32_t rdpmc_index(const Counter& c) const { return c.fixed ? (1u << 30) | c.index : c.index; }
     uint64_t mask(const Counter& c) const { return c.fixed ? cpu_.fixed_mask() : cpu_.gp_mask(); }

@@ -253,14 +253,7 @@ Scenario parse_scenario_yaml(const std::string& text, const std::string& origin)
 
 Scenario load_scenario_file(const std::string& path) { return parse_scenario_yaml(read_text_file(path, "scenario"), path); }
 
-std::string scenario_library_dir() {
-    if (const char* e = std::getenv("PMUSIM_SCENARIOS")) return e;
-#ifdef PMUSIM_SOURCE_DIR
-    return std::string(PMUSIM_SOURCE_DIR) + "/scenarios";
-#else
-    return "scenarios";
-#endif
-}
+std::string scenario_library_dir() { return library_dir("PMUSIM_SCENARIOS", "scenarios"); }
 
 std::vector<std::string> scenario_library() { return yaml_stems(scenario_library_dir()); }
 
