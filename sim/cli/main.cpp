@@ -300,6 +300,8 @@ int sc_main(int argc, char** argv) {
     run->add_option("--format", run_format, "text or json")->check(CLI::IsMember({"text", "json"}));
     run->add_option("--first", first, "violations shown in full");
     run->add_flag("--list", run_list, "list the built-in scenarios and exit");
+    bool run_steps = false;
+    run->add_flag("--steps", run_steps, "list every protocol step (for -E replace/insert) and exit");
     ScenarioArgs mut_args;
     std::string mut_format = "text";
     auto* mutate = app.add_subcommand("mutate", "remove each protocol step and swap each order-sensitive pair; tabulate the checks");
@@ -345,6 +347,12 @@ int sc_main(int argc, char** argv) {
         if (*run || *mutate) {
             if (run_list && *run) {
                 for (auto& n : scenario_library()) std::cout << n << "\n";
+                return 0;
+            }
+            if (run_steps && *run) {
+                for (auto& st : step_library())
+                    std::cout << st.name << "  [" << (st.mediated ? "mediated " : "legacy ") << path_name(st.path) << "]  "
+                              << st.what << "  (" << st.source << ")\n";
                 return 0;
             }
             ScenarioArgs& a = *run ? run_args : mut_args;

@@ -74,6 +74,7 @@ check run-bad-edit 1 "protocol edit 'remove:nope': step 'nope' is not in the med
     -E remove:nope
 check run-bad-file 1 "bad_scenario.yaml:5: guests.vm0.run.max: must be >= min" -- "$PMUSIM" run "$DATA/bad_scenario.yaml"
 check run-no-such 1 "scenario 'nosuch': no such file or built-in scenario" -- "$PMUSIM" run nosuch
+check run-steps 0 "^put_perf_metrics_save_only  \\[mediated exit\\]" -- "$PMUSIM" run --steps
 check run-missing 1 "scenario: name a built-in scenario" -- "$PMUSIM" run
 # wave diff: by signal and time; a VCD survives vcd2fst/fst2vcd (GTKWave's tools) unchanged.
 GOLD=$(dirname "$0")/../golden
