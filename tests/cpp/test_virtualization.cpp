@@ -347,3 +347,23 @@ TEST(Waveform, VcdHasTheSignalsAndChanges) {
     EXPECT_NE(v.find("\n#"), std::string::npos);
     EXPECT_GT(std::count(v.begin(), v.end(), '#'), 50);
 }
+
+TEST(VmxMechanics, IcelakeSavesGlobalCtrlThroughTheMsrStoreList) {
+    // Given an Ice Lake host (no VM-exit "save GLOBAL_CTRL" control), the MSR-store list keeps the
+    // guest's GLOBAL_CTRL: the run is clean and each VM-exit costs the store-list cycles more.
+    Scenario s = scenario("perf_metrics_patch", 600'000);
+    s.cpu = "icelake";
+    const RunReport r = run_scenario(s);
+    EXPECT_TRUE(r.clean());
+    uint64_t exits = 0;
+    for (auto& [k, n] : r.contexts[1].exits) exits += n;
+    EXPECT_EQ(r.step_cycles.at("vmexit"), exits * (s.costs.vmexit + s.costs.msr_store_list));
+    // Without any save, the guest's own GLOBAL_CTRL writes are lost at the next entry.
+    s.vmcs.save = "none";
+    const RunReport bad = run_scenario(s);
+    ASSERT_NE(first_of(bad, ViolationKind::Clobber), nullptr);
+    EXPECT_EQ(first_of(bad, ViolationKind::Clobber)->reader, "vm0");
+    // And the VMCS control cannot be asked of a CPU that lacks it.
+    s.vmcs.save = "vmcs";
+    EXPECT_THROW(run_scenario(s), ConfigError);
+}
