@@ -115,7 +115,6 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p)
     host_perf_->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
     for (auto& v : vcpus_) v->perf->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
     host_perf_->on_reading = [this](const AgentReading& r) { check_host_reading(r); };
-    host_sum_.name = "host";
     end_ = s.cycles;
 }
 
@@ -389,7 +388,7 @@ void Hypervisor::route_pmis() {
                         }
                 }
                 v.pending_pmi = true;  // KVM_REQ_PMI
-                if (in_guest_ && owner_ == v.ctx) guest_pmi_stop_ = true;
+                if (owner_ == v.ctx) guest_pmi_stop_ = true;  // the vCPU is running: it exits
             }
         }
     }
@@ -538,7 +537,6 @@ void Hypervisor::enter(Vcpu& v) {
     for (const auto& name : proto_.steps(Path::Load)) run_step(v, name);
     if (!entered_) {
         // The protocol has no VM-entry step: the guest runs anyway, with whatever GLOBAL_CTRL holds.
-        loaded_ = v.ctx - 1;
         handover_to_guest(v);
     }
     ++v.sum.entries;
@@ -567,8 +565,10 @@ void Hypervisor::handover_to_guest(Vcpu& v) {
                           "handed to the guest at VM-entry (readable without an exit)");
     };
     const PmuState& st = m_->pmu().state();
-    for (unsigned i = 0; i < v.spec.vpmu.num_gp; ++i)
-        if (!v.icpt.intercepted(msr::kPmc0 + i) || !v.icpt.rdpmc_exiting) check("PMC" + std::to_string(i), prov_.counter[i], st.counter[i]);
+    for (unsigned i = 0; i < v.spec.vpmu.num_gp; ++i) {
+        const bool readable = !v.icpt.intercepted(msr::kPmc0 + i) || !v.icpt.rdpmc_exiting;  // RDMSR or RDPMC
+        if (readable) check("PMC" + std::to_string(i), prov_.counter[i], st.counter[i]);
+    }
     for (unsigned i = 0; i < v.spec.vpmu.num_fixed; ++i)
         check("FIXED_CTR" + std::to_string(i), prov_.counter[fixed_slot(i)], st.counter[fixed_slot(i)]);
     if (v.icpt.global_regs_passthrough) {
@@ -615,7 +615,6 @@ void Hypervisor::handover_to_host(Vcpu& v) {
 Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
     owner_ = v.ctx;
     tag_ = tag_of("guest " + v.spec.name);
-    in_guest_ = true;
     guest_pmi_stop_ = false;
     if (v.pending_pmi) {
         // Injected through the guest's virtual LVTPC (kvm_pmu_deliver_pmi).
@@ -847,12 +846,10 @@ void Hypervisor::emulate(Vcpu& v, SoftOp& front) {
 }
 
 void Hypervisor::exit_to_host(Vcpu& v, Exit why) {
-    in_guest_ = false;
     owner_ = 0;
     handed_over_ = false;
     for (const auto& name : proto_.steps(Path::Exit)) run_step(v, name);
     if (!handed_over_ && proto_.mediated()) handover_to_host(v);
-    loaded_ = -1;
     ++v.sum.exits[exit_name(why)];
     tag_ = tag_of("exit handling");
     owner_ = 0;
@@ -982,20 +979,21 @@ void Hypervisor::summarize(RunReport& rep) {
         }
     };
     // Host: its events over the cycles its perf counted.
-    host_sum_.cycles = 0;
+    ContextSummary host_sum;
+    host_sum.name = "host";
     for (auto& s : cw_->segments())
-        if (s.owner == 0) host_sum_.cycles += s.end - s.begin;
-    host_sum_.counted_cycles = host_counted_;
-    host_sum_.truth = host_truth_;
+        if (s.owner == 0) host_sum.cycles += s.end - s.begin;
+    host_sum.counted_cycles = host_counted_;
+    host_sum.truth = host_truth_;
     for (size_t i = 0; i < host_perf_->events().size(); ++i) {
         const auto& e = host_perf_->events()[i];
-        host_sum_.counts.push_back({e.name, {host_perf_->totals[i], i < host_event_truth_.size() ? host_event_truth_[i] : 0}});
+        host_sum.counts.push_back({e.name, {host_perf_->totals[i], i < host_event_truth_.size() ? host_event_truth_[i] : 0}});
     }
-    topdown(host_sum_, *host_perf_, m_->cpu());
-    host_sum_.samples = host_perf_->samples;
-    host_sum_.pmis = host_perf_->pmis;
-    host_sum_.spurious_pmis = host_perf_->spurious_pmis;
-    rep.contexts.push_back(host_sum_);
+    topdown(host_sum, *host_perf_, m_->cpu());
+    host_sum.samples = host_perf_->samples;
+    host_sum.pmis = host_perf_->pmis;
+    host_sum.spurious_pmis = host_perf_->spurious_pmis;
+    rep.contexts.push_back(host_sum);
     for (auto& vp : vcpus_) {
         Vcpu& v = *vp;
         ContextSummary cs = v.sum;

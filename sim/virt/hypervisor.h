@@ -172,14 +172,12 @@ private:
     std::mt19937_64 rng_;
     uint64_t end_ = 0;
 
-    int loaded_ = -1;          // vCPU index whose context is loaded (between load and put)
     int lvtpc_guest_ = -1;     // vCPU index the LVTPC targets (-1: NMI, host perf)
     int owner_ = 0;            // context owning the cycles being run
     int tag_ = 0;              // what is running (index into tags_)
     std::vector<std::string> tags_;
     bool host_pmi_pending_ = false;
     size_t pmis_seen_ = 0;
-    bool in_guest_ = false;
     bool guest_pmi_stop_ = false;
     bool host_enabling_ = false;   // the host perf ops being run enable its events
     bool handed_over_ = false;     // this exit path handed the PMU back to host perf
@@ -194,7 +192,6 @@ private:
     EventVector host_truth_ = EventVector::Zero();  // all windows since start
     uint64_t host_counted_ = 0;
     std::vector<uint64_t> host_event_truth_;  // per host perf event, summed over its readings
-    ContextSummary host_sum_;
     std::map<std::string, uint64_t> step_cycles_;
 
     PmuTrace* vcd_ = nullptr;

@@ -168,7 +168,7 @@ void PerfSoftware::start(OpQueue& q) {
     program(q, true);
     if (pm_) {
         SoftOp z = wr(msr::kFixedCtr0 + 3, 0, "zero slots");
-        z.done = [this](uint64_t, uint64_t c) { td_reset_at_ = td_reset_at_prev_ = c; };
+        z.done = [this](uint64_t, uint64_t c) { td_reset_at_ = c; };
         q.push_back(z);
         q.push_back(wr(msr::kPerfMetrics, 0, "zero metrics"));
     }
@@ -177,18 +177,20 @@ void PerfSoftware::start(OpQueue& q) {
     q.push_back(marker([this](uint64_t, uint64_t) { in_ = true; }));
 }
 
-// One RDPMC per counter; each adds the change since the previous read to its total.
-void PerfSoftware::read_counters(OpQueue& q) {
-    auto read_all = [&](std::vector<Counter>& cs, std::vector<uint64_t>& tot, auto name_of) {
+// One RDPMC per counter; each adds the change since the previous read to its total. `at`, when
+// given, receives the cycle each counting event was read.
+void PerfSoftware::read_counters(OpQueue& q, std::vector<uint64_t>* at) {
+    auto read_all = [&](std::vector<Counter>& cs, std::vector<uint64_t>& tot, std::vector<uint64_t>* when, auto name_of) {
         for (size_t i = 0; i < cs.size(); ++i)
-            q.push_back(pmc(rdpmc_index(cs[i]), [this, &cs, &tot, i](uint64_t v, uint64_t) {
+            q.push_back(pmc(rdpmc_index(cs[i]), [this, &cs, &tot, when, i](uint64_t v, uint64_t cycle) {
                 Counter& c = cs[i];
                 tot[i] += (v - c.last) & mask(c);
                 c.last = v;
+                if (when) (*when)[i] = cycle;
             }, "read " + name_of(i)));
     };
-    read_all(counters_, totals, [&](size_t i) { return events_[i].name; });
-    read_all(tma_counters_, tma_totals, [&](size_t i) { return tma_names_[i]; });
+    read_all(counters_, totals, at, [&](size_t i) { return events_[i].name; });
+    read_all(tma_counters_, tma_totals, nullptr, [&](size_t i) { return tma_names_[i]; });
 }
 
 void PerfSoftware::tick(OpQueue& q) {
@@ -200,16 +202,9 @@ void PerfSoftware::tick(OpQueue& q) {
     pending_.deltas.assign(events_.size(), 0);
     pending_.from = last_at_;
     pending_.to.assign(events_.size(), 0);
-    read_counters(q);
-    for (size_t i = 0; i < events_.size(); ++i) {
-        // read_counters queued one RDPMC per event in order: note when each happened.
-        auto& op = q[q.size() - events_.size() - tma_counters_.size() + i];
-        auto inner = op.done;
-        op.done = [this, i, inner](uint64_t v, uint64_t cycle) {
-            inner(v, cycle);
-            pending_.to[i] = cycle;
-        };
-    }
+    // Every earlier operation has run when a reading is queued: the last reset is known.
+    pending_.td_from = td_reset_at_;
+    read_counters(q, &pending_.to);
     if (pm_) {
         // perf disables the PMU around the topdown read-and-reset (intel_pmu_read_topdown_event),
         // so FIXED_CTR3 and PERF_METRICS are read and zeroed at one instant.
@@ -224,10 +219,8 @@ void PerfSoftware::tick(OpQueue& q) {
         q.push_back(wr(msr::kGlobalCtrl, enabled_global(), "perf_pmu_enable"));
     }
     q.push_back(marker([this](uint64_t, uint64_t cycle) {
-        pending_.td_from = td_reset_at_prev_;
         pending_.td_restored_slots = restored_slots_;
         restored_slots_ = 0;
-        td_reset_at_prev_ = td_reset_at_;
         for (size_t i = 0; i < events_.size(); ++i) {
             pending_.deltas[i] = totals[i] - tick_base_[i];
             tick_base_[i] = totals[i];

@@ -88,7 +88,7 @@ private:
         uint64_t config = 0;  // PERFEVTSEL value with EN (GP), or the 4-bit field (fixed)
         uint64_t last = 0;    // value at the previous read / schedule-in
     };
-    void read_counters(OpQueue& q);
+    void read_counters(OpQueue& q, std::vector<uint64_t>* at = nullptr);
     void program(OpQueue& q, bool enable);
     uint32_t rdpmc_index(const Counter& c) const { return c.fixed ? (1u << 30) | c.index : c.index; }
     uint64_t mask(const Counter& c) const { return c.fixed ? cpu_.fixed_mask() : cpu_.gp_mask(); }
@@ -112,7 +112,7 @@ private:
     uint64_t saved_slots_ = 0, saved_metric_ = 0;
     AgentReading pending_;
     std::vector<uint64_t> last_at_, tick_base_;
-    uint64_t td_reset_at_ = 0, td_reset_at_prev_ = 0;
+    uint64_t td_reset_at_ = 0;  // cycle of the last FIXED_CTR3 reset
     uint64_t restored_slots_ = 0;
     unsigned metrics_bits_ = 8;
 };

@@ -65,7 +65,6 @@ void Hypervisor::step_mediated(Vcpu& v, const std::string& n) {
         // VM-entry loads GUEST_IA32_PERF_GLOBAL_CTRL atomically with the switch to the guest.
         if (v.vmcs.entry_load_global_ctrl)
             hw(-1, true, SoftOp::Kind::Wrmsr, msr::kGlobalCtrl, v.vmcs.guest_global_ctrl, v.vmcs.guest_global_ctrl_t, false);
-        loaded_ = v.ctx - 1;
         entered_ = true;
         handover_to_guest(v);
     } else if (n == "vmexit" || n == "vmexit_no_host_load" || n == "vmexit_no_save") {
@@ -192,7 +191,6 @@ void Hypervisor::step_legacy(Vcpu& v, const std::string& n) {
         host_window(false);
         hw(-1, true, SoftOp::Kind::Wrmsr, msr::kGlobalCtrl, v.vmcs.guest_global_ctrl, v.vmcs.guest_global_ctrl_t, false);
         lvtpc_guest_ = -1;  // the legacy vPMU never retargets the LVTPC
-        loaded_ = v.ctx - 1;
         entered_ = true;
     } else if (n == "legacy_vmexit") {
         hw(-1, true, SoftOp::Kind::Wrmsr, msr::kGlobalCtrl, v.vmcs.host_global_ctrl, v.vmcs.host_global_ctrl ? taint_of(0) : 0, false);
