@@ -570,7 +570,8 @@ void Hypervisor::handover_to_guest(Vcpu& v) {
         if (readable) check("PMC" + std::to_string(i), prov_.counter[i], st.counter[i]);
     }
     for (unsigned i = 0; i < v.spec.vpmu.num_fixed; ++i)
-        check("FIXED_CTR" + std::to_string(i), prov_.counter[fixed_slot(i)], st.counter[fixed_slot(i)]);
+        if (!v.icpt.intercepted(msr::kFixedCtr0 + i) || !v.icpt.rdpmc_exiting)
+            check("FIXED_CTR" + std::to_string(i), prov_.counter[fixed_slot(i)], st.counter[fixed_slot(i)]);
     if (v.icpt.global_regs_passthrough) {
         check("GLOBAL_CTRL", prov_.global_ctrl, st.global_ctrl);
         check("GLOBAL_STATUS", read_taint(SoftOp::Kind::Rdmsr, msr::kGlobalStatus, st.global_status), st.global_status);
