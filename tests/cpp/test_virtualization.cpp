@@ -190,6 +190,17 @@ TEST(MediatedProtocol, EveryBuiltInScenarioRunsClean) {
     }
 }
 
+TEST(MediatedProtocol, EveryExitReasonOccurs) {
+    // Timer, external interrupt, HLT and intercepted MSR exits in two_guests (vm1's counter set
+    // differs from the host's, so its RDPMC and GLOBAL_* accesses exit); PMI exits in pmi_sampling,
+    // where host perf samples too.
+    const RunReport two = run_scenario(scenario("two_guests"));
+    for (const char* why : {"timer", "external", "hlt", "msr"}) EXPECT_GT(two.contexts.at(2).exits.count(why), 0u) << why;
+    const RunReport pmi = run_scenario(scenario("pmi_sampling"));
+    EXPECT_GT(pmi.contexts.at(1).exits.at("pmi"), 10u);
+    EXPECT_GT(pmi.contexts.at(0).samples, 0u);  // host perf's own sampling PMIs reach host perf
+}
+
 TEST(MediatedProtocol, TopdownInsideTheGuestMatchesItsTruth) {
     const RunReport r = run_scenario(scenario("perf_metrics_patch"));
     const ContextSummary& g = r.contexts.at(1);

@@ -96,7 +96,9 @@ def test_what_if_scenario_dicts():
     d = pmusim.scenario_dict("perf_metrics_patch")
     pmusim.set_param(d, "guests.vm0.run", 4000)
     pmusim.set_param(d, "costs.vmexit", 900)
-    pmusim.set_param(d, "overrides.metrics_field_bits", 16)
+    pmusim.set_param(d, "overrides.metrics_field_bits", 16)           # PERF_METRICS resolution
+    pmusim.set_param(d, "overrides.slots_per_cycle", 8)                 # pipeline width
+    pmusim.set_param(d, "overrides.gp_width", 40)                       # counter width
     pmusim.set_param(d, "cycles", 300_000)
     assert pmusim.get_param(d, "guests.vm0.vpmu.perf_metrics") is True
     s = pmusim.scenario_from_dict(d)
@@ -153,6 +155,18 @@ def test_plots_write_png(tmp_path):
                           str(tmp_path / "cli.png")], capture_output=True, text=True, env=env())
     assert out.returncode == 0, out.stderr
     assert os.path.getsize(tmp_path / "cli.png") > 1000
+    out = subprocess.run([sys.executable, "-m", "pmusim", "plot", "topdown", "--cpu", "lunarlake", "-n", "10000000",
+                          "--set", "slots_per_cycle=6", "-o", str(tmp_path / "td_cli.png")], capture_output=True,
+                         text=True, env=env())
+    assert out.returncode == 0, out.stderr
+    sweep_dir = tmp_path / "sw"
+    pmusim.sweep("sweep_helpers:square", grid={"x": [1, 2], "seed": [0, 1]}, out=str(sweep_dir), progress=False)
+    out = subprocess.run([sys.executable, "-m", "pmusim", "plot", "sweep", str(sweep_dir), "--x", "x", "--y", "seed",
+                          "--value", "y", "-o", str(tmp_path / "heat_cli.png")], capture_output=True, text=True, env=env())
+    assert out.returncode == 0, out.stderr
+    for name in ("td_cli.png", "heat_cli.png"):
+        with open(tmp_path / name, "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     bad = subprocess.run([sys.executable, "-m", "pmusim", "plot", "run", "nosuch", "-o", str(tmp_path / "x.png")],
                          capture_output=True, text=True, env=env())
     assert bad.returncode == 2 and "scenario 'nosuch'" in bad.stderr
