@@ -5,11 +5,6 @@
 
 namespace pmusim {
 
-namespace evtsel {
-constexpr uint64_t kUsr = 1ull << 16, kOs = 1ull << 17, kEdge = 1ull << 18, kInt = 1ull << 20, kEn = 1ull << 22,
-                   kInv = 1ull << 23;
-}  // namespace evtsel
-
 // Legacy alias: the low 32 bits, sign-extended from bit 31 to the counter width (SDM 18.9.3).
 void Pmu::write_pmc_legacy(unsigned i, uint64_t v) {
     const uint64_t sext = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(v & 0xffffffffull)));

@@ -115,6 +115,48 @@ RegisterTable::RegisterTable(const CpuConfig& cpu) {
             "PERF_CAPABILITIES[15]; linux msr-index.h; DESIGN.md semantic default 1");
 }
 
+unsigned MsrRef::slot() const { return kind == RegKind::FixedCtr ? fixed_slot(index) : index; }
+
+bool decode_msr(uint32_t a, MsrRef& out) {
+    struct Range { uint32_t base; unsigned count; RegKind kind; };
+    static constexpr Range kRanges[] = {
+        {msr::kPmc0, kMaxGpCounters, RegKind::Pmc},
+        {msr::kAPmc0, kMaxGpCounters, RegKind::APmc},
+        {msr::kPerfEvtSel0, kMaxGpCounters, RegKind::PerfEvtSel},
+        {msr::kFixedCtr0, kMaxFixedCounters, RegKind::FixedCtr},
+        {msr::kFixedCtrCtrl, 1, RegKind::FixedCtrCtrl},
+        {msr::kGlobalStatus, 1, RegKind::GlobalStatus},
+        {msr::kGlobalCtrl, 1, RegKind::GlobalCtrl},
+        {msr::kGlobalStatusReset, 1, RegKind::GlobalStatusReset},
+        {msr::kGlobalStatusSet, 1, RegKind::GlobalStatusSet},
+        {msr::kGlobalInuse, 1, RegKind::GlobalInuse},
+        {msr::kPerfCapabilities, 1, RegKind::PerfCapabilities},
+        {msr::kDebugCtl, 1, RegKind::DebugCtl},
+        {msr::kPerfMetrics, 1, RegKind::PerfMetrics},
+    };
+    for (const Range& r : kRanges)
+        if (a >= r.base && a < r.base + r.count) {
+            out = {r.kind, a - r.base};
+            return true;
+        }
+    return false;
+}
+
+unsigned RdpmcRef::slot() const { return type == Type::Fixed ? fixed_slot(index) : index; }
+
+RdpmcRef decode_rdpmc(uint32_t ecx) {
+    RdpmcRef r;
+    r.fast = (ecx & rdpmc_ecx::kFast) != 0;
+    r.index = ecx & 0xffff;
+    switch ((ecx & ~rdpmc_ecx::kFast) >> 16) {
+        case 0x0000: r.type = RdpmcRef::Type::Gp; break;
+        case 0x4000: r.type = RdpmcRef::Type::Fixed; break;
+        case 0x2000: r.type = RdpmcRef::Type::Metrics; break;
+        default: r.type = RdpmcRef::Type::Invalid; break;
+    }
+    return r;
+}
+
 const RegisterDesc* RegisterTable::find(uint32_t address) const {
     auto it = by_address_.find(address);
     return it == by_address_.end() ? nullptr : &regs_[it->second];

@@ -80,6 +80,46 @@ constexpr uint32_t kGlobalInuse = 0x392;
 constexpr uint32_t kAPmc0 = 0x4c1;
 }  // namespace msr
 
+// IA32_PERFEVTSELx bits (SDM 18.2.1 Figure 18-1).
+namespace evtsel {
+constexpr uint64_t kUsr = 1ull << 16, kOs = 1ull << 17, kEdge = 1ull << 18, kInt = 1ull << 20, kEn = 1ull << 22,
+                   kInv = 1ull << 23;
+}  // namespace evtsel
+
+// IA32_FIXED_CTR_CTRL: one 4-bit field per fixed counter (SDM 18.2.2 Figure 18-2).
+namespace fixed_field {
+constexpr uint64_t kOs = 1, kUsr = 2, kAnyOrMetricsClear = 4, kPmi = 8;
+constexpr uint64_t of(uint64_t ctrl, unsigned i) { return (ctrl >> (4 * i)) & 0xf; }
+}  // namespace fixed_field
+
+// The one decoder of PMU MSR addresses: which register kind and counter index an address names,
+// whatever the CPU enumerates (RegisterTable::find says whether this CPU has it). Counter MSRs
+// also give their counter slot (0..7 GP, 8..11 fixed).
+struct MsrRef {
+    RegKind kind;
+    unsigned index = 0;
+    bool is_counter() const { return kind == RegKind::Pmc || kind == RegKind::APmc || kind == RegKind::FixedCtr; }
+    unsigned slot() const;  // counters only
+};
+// false when the address is no PMU MSR of this model.
+bool decode_msr(uint32_t address, MsrRef& out);
+
+// RDPMC ECX (SDM RDPMC; KVM intel_rdpmc_ecx_to_pmc): ECX[31:16] the type, ECX[15:0] the index,
+// bit 31 the fast-read flag.
+namespace rdpmc_ecx {
+constexpr uint32_t kFixed = 1u << 30, kMetrics = 1u << 29, kFast = 1u << 31;
+constexpr uint32_t gp(unsigned i) { return i; }
+constexpr uint32_t fixed(unsigned i) { return kFixed | i; }
+constexpr uint32_t metrics() { return kMetrics; }
+}  // namespace rdpmc_ecx
+struct RdpmcRef {
+    enum class Type { Gp, Fixed, Metrics, Invalid } type = Type::Invalid;
+    unsigned index = 0;
+    bool fast = false;
+    unsigned slot() const;  // Gp and Fixed only
+};
+RdpmcRef decode_rdpmc(uint32_t ecx);
+
 // Writable GLOBAL_STATUS bits through STATUS_RESET / STATUS_SET for this CPU.
 uint64_t status_reset_writable(const CpuConfig& cpu);
 uint64_t status_set_writable(const CpuConfig& cpu);

@@ -1,5 +1,7 @@
 #include "models/virt/protocol.h"
 
+#include "models/virt/step_context.h"
+
 #include <algorithm>
 #include <set>
 #include <sstream>
@@ -16,8 +18,10 @@ namespace {
 const std::set<std::string> kEnables = {"GLOBAL_CTRL", "PERFEVTSEL", "FIXED_CTR_CTRL"};
 const std::set<std::string> kCounting = {"PMC", "FIXED_CTR", "FIXED_CTR3", "PERF_METRICS", "GLOBAL_STATUS"};
 
-StepInfo S(std::string n, Path p, bool med, std::vector<std::string> r, std::vector<std::string> w, std::string what,
-           std::string src) {
+}  // namespace
+
+StepInfo step(std::string n, Path p, bool med, std::vector<std::string> r, std::vector<std::string> w, std::string what,
+              std::string src, void (&behaviour)(StepContext&)) {
     StepInfo s;
     s.name = std::move(n);
     s.path = p;
@@ -26,77 +30,16 @@ StepInfo S(std::string n, Path p, bool med, std::vector<std::string> r, std::vec
     s.writes = std::move(w);
     s.what = std::move(what);
     s.source = std::move(src);
+    s.behaviour = behaviour;
     return s;
 }
 
-}  // namespace
-
 const std::vector<StepInfo>& step_library() {
-    using P = Path;
-    static const std::vector<StepInfo> lib = {
-        // Mediated load path, reference §4.4.
-        S("perf_load_guest_context", P::Load, true, {"PMC", "FIXED_CTR", "FIXED_CTR3", "PERF_METRICS"},
-          {"GLOBAL_CTRL", "PERFEVTSEL", "FIXED_CTR_CTRL"},
-          "host perf schedules out its exclude_guest events (saves counts, FIXED_CTR3/PERF_METRICS without reset)",
-          "§4.4 step 1; perf 'Add APIs to load/put guest mediated PMU context'"),
-        S("zero_global_ctrl", P::Load, true, {}, {"GLOBAL_CTRL"}, "WRMSR GLOBAL_CTRL = 0 before loading guest state",
-          "§4.4 step 2; kvm_mediated_pmu_load comment"),
-        S("load_guest_lvtpc", P::Load, true, {}, {"LVTPC"}, "LVTPC := mediated PMI vector, mask from the guest LVTPC",
-          "§4.4 step 3; perf_load_guest_lvtpc"),
-        S("load_guest_pmcs", P::Load, true, {"PMC", "FIXED_CTR", "FIXED_CTR3"}, {"PMC", "PERFEVTSEL", "FIXED_CTR", "FIXED_CTR3"},
-          "per exposed counter: RDPMC, WRMSR the saved value if it differs; WRMSR eventsel_hw",
-          "§4.4 step 4; kvm_pmu_load_guest_pmcs (v6 34/44 elides matching values)"),
-        S("load_perf_metrics", P::Load, true, {"FIXED_CTR3"}, {"PERF_METRICS"},
-          "WRMSR PERF_METRICS = saved value, right after FIXED_CTR3 (guests with PERF_METRICS)",
-          "§4.4 step 5a; PM-3 intel_mediated_pmu_load"),
-        S("load_global_status", P::Load, true, {"GLOBAL_STATUS"}, {"GLOBAL_STATUS"},
-          "restore GLOBAL_STATUS by toggling: STATUS_RESET = H & (G^H), STATUS_SET = G & (G^H)",
-          "§4.4 step 5b; intel_mediated_pmu_load"),
-        S("load_fixed_ctr_ctrl", P::Load, true, {}, {"FIXED_CTR_CTRL"}, "WRMSR FIXED_CTR_CTRL = fixed_ctr_ctrl_hw",
-          "§4.4 step 5c"),
-        S("vmentry", P::Load, true, {}, {"GLOBAL_CTRL"},
-          "VM-entry: load GUEST_IA32_PERF_GLOBAL_CTRL (VM-entry control bit 13)", "§4.4 step 6; §4.6"),
-        // Mediated exit path, reference §4.5.
-        S("vmexit", P::Exit, true, {"GLOBAL_CTRL"}, {"GLOBAL_CTRL"},
-          "VM-exit: save the guest GLOBAL_CTRL (VMCS or MSR-store list), load the host value 0",
-          "§4.5 step 0; V6-21 vmx_set_constant_host_state"),
-        S("put_global_status", P::Exit, true, {"GLOBAL_STATUS"}, {"GLOBAL_STATUS"},
-          "RDMSR GLOBAL_STATUS into the vCPU; STATUS_RESET it if non-zero", "§4.5 step 1a; intel_mediated_pmu_put"),
-        S("put_fixed_ctr_ctrl", P::Exit, true, {}, {"FIXED_CTR_CTRL"}, "WRMSR FIXED_CTR_CTRL = 0 if the guest's is non-zero",
-          "§4.5 step 1b; intel_mediated_pmu_put"),
-        S("put_perf_metrics", P::Exit, true, {"PERF_METRICS", "FIXED_CTR3"}, {"PERF_METRICS"},
-          "RDPMC PERF_METRICS into the vCPU; WRMSR PERF_METRICS = 0 if non-zero", "§4.5 step 1c; PM-3"),
-        S("put_guest_pmcs", P::Exit, true, {"PMC", "FIXED_CTR", "FIXED_CTR3"}, {"PMC", "PERFEVTSEL", "FIXED_CTR", "FIXED_CTR3"},
-          "per exposed counter: RDPMC into the vCPU, zero the counter and the selector", "§4.5 step 2; kvm_pmu_put_guest_pmcs"),
-        S("put_guest_lvtpc", P::Exit, true, {}, {"LVTPC"}, "LVTPC back to NMI", "§4.5 step 3; perf_put_guest_lvtpc"),
-        S("perf_put_guest_context", P::Exit, true, {}, {"GLOBAL_CTRL", "PERFEVTSEL", "FIXED_CTR_CTRL", "PMC", "FIXED_CTR", "FIXED_CTR3", "PERF_METRICS"},
-          "host perf schedules its events back in (restores FIXED_CTR3 then PERF_METRICS if it saved slots)",
-          "§4.5 step 4; icl_set_topdown_event_period"),
-        // Variant steps (to replace the ones above).
-        S("load_guest_pmcs_no_elide", P::Load, true, {}, {"PMC", "PERFEVTSEL", "FIXED_CTR", "FIXED_CTR3"},
-          "load_guest_pmcs without the RDPMC check: always WRMSR", "variant of §4.4 step 4 (pre-v6 behaviour)"),
-        S("load_global_status_set_only", P::Load, true, {}, {"GLOBAL_STATUS"},
-          "STATUS_SET = G only, stale bits left set", "variant of §4.4 step 5b"),
-        S("put_perf_metrics_save_only", P::Exit, true, {"PERF_METRICS", "FIXED_CTR3"}, {},
-          "save PERF_METRICS but leave it in hardware", "variant of §4.5 step 1c"),
-        S("put_guest_pmcs_keep_selectors", P::Exit, true, {"PMC", "FIXED_CTR", "FIXED_CTR3"}, {"PMC", "FIXED_CTR", "FIXED_CTR3"},
-          "save and zero the counters, leave the selectors", "variant of §4.5 step 2"),
-        S("vmexit_no_host_load", P::Exit, true, {"GLOBAL_CTRL"}, {},
-          "VM-exit saves the guest GLOBAL_CTRL but does not load the host's 0 (exit control bit 12 clear)",
-          "variant of §4.5 step 0"),
-        S("vmexit_no_save", P::Exit, true, {}, {"GLOBAL_CTRL"},
-          "VM-exit loads the host's 0 but keeps no copy of the guest GLOBAL_CTRL", "variant of §4.5 step 0"),
-        // Legacy (perf-event-backed) vPMU, reference §4.11 and §4.6.
-        S("legacy_reprogram", P::Load, false, {}, {"PERFEVTSEL", "FIXED_CTR_CTRL", "PMC"},
-          "create/update the host perf events that back the guest counters (pmc_reprogram_counter)",
-          "§4.11; KVM-PMU pmc_reprogram_counter"),
-        S("atomic_switch_perf_msrs", P::Load, false, {}, {"GLOBAL_CTRL"},
-          "VMCS guest/host GLOBAL_CTRL from perf_guest_get_msrs: guest = backing counters, host = host counters",
-          "§4.6; atomic_switch_perf_msrs"),
-        S("legacy_vmentry", P::Load, false, {}, {"GLOBAL_CTRL"}, "VM-entry loads the guest GLOBAL_CTRL computed by perf",
-          "§4.6"),
-        S("legacy_vmexit", P::Exit, false, {}, {"GLOBAL_CTRL"}, "VM-exit loads the host GLOBAL_CTRL computed by perf", "§4.6"),
-    };
+    static const std::vector<StepInfo> lib = [] {
+        std::vector<StepInfo> v = mediated_steps();
+        for (auto& s : legacy_steps()) v.push_back(s);
+        return v;
+    }();
     return lib;
 }
 
@@ -186,6 +129,16 @@ const StepInfo* Protocol::step(const std::string& name) const {
 void Protocol::add_custom_step(StepInfo s) {
     if (find_step(s.name)) throw std::invalid_argument("steps." + s.name + ": a built-in step has this name");
     s.custom = true;
+    // A custom step issues its raw operations as KVM, with constant values (no context's state).
+    s.behaviour = [ops = s.ops](StepContext& c) {
+        for (const RawOp& op : ops) {
+            switch (op.kind) {
+                case RawOp::Kind::Rdmsr: c.rdmsr(op.index); break;
+                case RawOp::Kind::Wrmsr: c.wrmsr(op.index, op.value, 0); break;
+                case RawOp::Kind::Rdpmc: c.rdpmc(op.index); break;
+            }
+        }
+    };
     custom_.push_back(std::move(s));
 }
 

@@ -1,15 +1,17 @@
 // A guest/host PMU context-switch protocol as data: two ordered lists of named steps, one run on
-// the way into the guest (load) and one on the way out (exit). The behaviour of each named step
-// (the MSR/RDPMC operations it issues, each with a cycle cost) lives in sim/virt/protocol_steps.cpp;
-// this file knows names, paths, register footprints and the edits that make variants.
-// Reference: pmu-architecture.md §4.4 (load order), §4.5 (exit order), §4.10 (PM-3).
+// the way into the guest (load) and one on the way out (exit). Each step is declared once, with
+// its footprint, description and source beside its behaviour (models/virt/steps_mediated.cpp,
+// steps_legacy.cpp); this file knows the library, the protocols and the edits that make variants.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace pmusim {
+
+class StepContext;
 
 enum class Path { Load, Exit };
 const char* path_name(Path p);
@@ -31,10 +33,18 @@ struct StepInfo {
     std::string source;                // where the rule comes from
     std::vector<RawOp> ops;            // custom steps only
     bool custom = false;
+    std::function<void(StepContext&)> behaviour;  // the operations it issues (StepContext)
 };
 
-// Every built-in step: the mediated steps named in the issue, the legacy ones, and variant steps
-// that can replace them.
+// Declares a built-in step. The behaviour is a function, never empty: a step without one does not
+// compile.
+StepInfo step(std::string name, Path path, bool mediated, std::vector<std::string> reads,
+              std::vector<std::string> writes, std::string what, std::string source, void (&behaviour)(StepContext&));
+
+// The declarations, one list per file (steps_mediated.cpp, steps_legacy.cpp).
+const std::vector<StepInfo>& mediated_steps();
+const std::vector<StepInfo>& legacy_steps();
+// Every built-in step: the mediated steps, their variants, and the legacy ones.
 const std::vector<StepInfo>& step_library();
 const StepInfo* find_step(const std::string& name);  // built-in only
 

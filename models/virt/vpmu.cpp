@@ -76,3 +76,125 @@ uint64_t guest_status_bits(const VpmuConfig& v) {
 }
 
 }  // namespace pmusim
+
+namespace pmusim {
+
+KvmVpmu::KvmVpmu(int c, const CpuConfig& host, const VpmuConfig& v, bool med)
+    : ctx(c), config(v), cpu(guest_cpu_config(host, v)), icpt(MsrIntercepts::compute(host, v, med)), mediated(med),
+      regs_(std::make_unique<RegisterTable>(cpu)), host_fw_write_(host.fw_write()) {
+    backing.fill(-1);
+    // KVM resets the vCPU like the hardware: GLOBAL_CTRL enables the GP counters (SDM reset value).
+    if (const RegisterDesc* d = regs_->find(msr::kGlobalCtrl)) st.global_ctrl = d->reset;
+    vmcs.guest_global_ctrl = st.global_ctrl;
+}
+
+bool KvmVpmu::exits(AccessKind k, uint32_t index) const {
+    return k == AccessKind::Rdpmc ? icpt.rdpmc_exiting : icpt.intercepted(index);
+}
+
+KvmVpmu::Emulated KvmVpmu::counter_read(unsigned slot, uint64_t sw, Taint swt, KvmHw& hw) {
+    if (!mediated && backing[slot] >= 0) {
+        const KvmHw::Result r = hw.rdpmc(rdpmc_ecx::gp(unsigned(backing[slot])));
+        return {r.value, r.taint, false};
+    }
+    return {sw, swt, false};
+}
+
+void KvmVpmu::counter_write(unsigned slot, uint64_t value, KvmHw& hw) {
+    if (!mediated && backing[slot] >= 0)
+        hw.wrmsr((host_fw_write_ ? msr::kAPmc0 : msr::kPmc0) + uint32_t(backing[slot]), value, taint_of(ctx));
+}
+
+KvmVpmu::Emulated KvmVpmu::emulate_rdpmc(uint32_t ecx, KvmHw& hw) {
+    const RdpmcRef r = decode_rdpmc(ecx);
+    if (r.fast) return {0, 0, true};  // bit 31 is not an architectural counter type (kvm_pmu_rdpmc)
+    switch (r.type) {
+        case RdpmcRef::Type::Metrics:
+            if (config.perf_metrics && r.index == 0) return {st.perf_metrics, st.perf_metrics_t, false};
+            break;
+        case RdpmcRef::Type::Fixed:
+            if (r.index < config.num_fixed) return counter_read(r.slot(), st.fixed[r.index], st.fixed_t[r.index], hw);
+            break;
+        case RdpmcRef::Type::Gp:
+            if (r.index < config.num_gp) return counter_read(r.slot(), st.gp[r.index], st.gp_t[r.index], hw);
+            break;
+        case RdpmcRef::Type::Invalid: break;
+    }
+    return {0, 0, true};
+}
+
+KvmVpmu::Emulated KvmVpmu::emulate_read(const RegisterDesc& d, KvmHw& hw) {
+    const Taint g = taint_of(ctx);
+    switch (d.kind) {
+        case RegKind::Pmc:
+        case RegKind::APmc: return counter_read(d.index, st.gp[d.index], st.gp_t[d.index], hw);
+        case RegKind::FixedCtr: return counter_read(fixed_slot(d.index), st.fixed[d.index], st.fixed_t[d.index], hw);
+        case RegKind::PerfEvtSel: return {st.eventsel[d.index], g, false};
+        case RegKind::FixedCtrCtrl: return {st.fixed_ctr_ctrl, g, false};
+        case RegKind::GlobalCtrl: return {st.global_ctrl, g, false};
+        case RegKind::GlobalStatus: return {st.global_status, st.global_status_t, false};
+        case RegKind::PerfMetrics: return {st.perf_metrics, st.perf_metrics_t, false};
+        case RegKind::PerfCapabilities: return {cpu.perf_capabilities, g, false};
+        default: return {0, g, false};
+    }
+}
+
+void KvmVpmu::emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw) {
+    const Taint g = taint_of(ctx);
+    switch (d.kind) {
+        case RegKind::Pmc: {
+            uint64_t w = x & 0xffffffffull;
+            if (w & 0x80000000ull) w |= ~0xffffffffull;  // SDM 18.2.6: the legacy alias sign-extends bit 31
+            st.gp[d.index] = w & cpu.gp_mask();
+            st.gp_t[d.index] = st.gp[d.index] ? g : 0;
+            counter_write(d.index, st.gp[d.index], hw);
+            break;
+        }
+        case RegKind::APmc:
+            st.gp[d.index] = x & cpu.gp_mask();
+            st.gp_t[d.index] = st.gp[d.index] ? g : 0;
+            counter_write(d.index, st.gp[d.index], hw);
+            break;
+        case RegKind::FixedCtr:
+            st.fixed[d.index] = x & cpu.fixed_mask();
+            st.fixed_t[d.index] = st.fixed[d.index] ? g : 0;
+            counter_write(fixed_slot(d.index), st.fixed[d.index], hw);
+            break;
+        case RegKind::PerfEvtSel:
+            st.eventsel[d.index] = st.eventsel_hw[d.index] = x;  // no event filter configured
+            legacy_dirty = true;
+            break;
+        case RegKind::FixedCtrCtrl:
+            st.fixed_ctr_ctrl = st.fixed_ctr_ctrl_hw = x;
+            legacy_dirty = true;
+            break;
+        case RegKind::GlobalCtrl:
+            st.global_ctrl = x;
+            vmcs.guest_global_ctrl = x;  // propagated to the VMCS (V6-21)
+            vmcs.guest_global_ctrl_t = x ? g : 0;
+            break;
+        case RegKind::GlobalStatusReset: st.global_status &= ~x; break;
+        case RegKind::GlobalStatusSet:
+            st.global_status |= x & guest_status_bits(config);
+            st.global_status_t |= g;
+            break;
+        case RegKind::PerfMetrics:
+            st.perf_metrics = x;
+            st.perf_metrics_t = x ? g : 0;
+            break;
+        default: break;
+    }
+}
+
+KvmVpmu::Emulated KvmVpmu::emulate(AccessKind k, uint32_t index, uint64_t value, KvmHw& hw) {
+    if (k == AccessKind::Rdpmc) return emulate_rdpmc(index, hw);
+    // The guest's own register rules: a missing MSR, a read-only one or a reserved bit is a #GP.
+    const RegisterDesc* d = regs_->find(index);
+    if (!d) return {0, 0, true};
+    if (k == AccessKind::Rdmsr) return emulate_read(*d, hw);
+    if (d->access == Access::ReadOnly || (value & d->reserved)) return {0, 0, true};
+    emulate_write(*d, value, hw);
+    return {0, taint_of(ctx), false};
+}
+
+}  // namespace pmusim

@@ -4,10 +4,13 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "models/cpu/cpu_config.h"
+#include "models/pmu/pmu.h"
 #include "models/pmu/pmu_state.h"
+#include "models/pmu/register_table.h"
 
 namespace pmusim {
 
@@ -72,5 +75,63 @@ struct MsrIntercepts {
 
 // Status bits a guest with this vPMU can see: its counters, and bit 48 with PERF_METRICS.
 uint64_t guest_status_bits(const VpmuConfig& v);
+
+// The physical PMU as KVM reaches it. The engine executes each access (its cycle cost, the
+// provenance of the value); a bare Machine can stand in for it in tests.
+class KvmHw {
+public:
+    struct Result {
+        bool ok = true;
+        uint64_t value = 0;
+        Taint taint = 0;
+    };
+    virtual ~KvmHw() = default;
+    virtual Result rdmsr(uint32_t msr) = 0;
+    virtual Result rdpmc(uint32_t ecx) = 0;
+    virtual void wrmsr(uint32_t msr, uint64_t value, Taint taint) = 0;
+};
+
+// One vCPU's vPMU as KVM keeps it: the configuration, the CPU the guest sees, the intercepts, the
+// software copy, the VMCS controls, the legacy backing, and the emulation of intercepted
+// accesses. It checks nothing: what a guest reads is judged by the engine's checkers.
+class KvmVpmu {
+public:
+    KvmVpmu(int ctx, const CpuConfig& host, const VpmuConfig& v, bool mediated);
+
+    // Whether this guest access exits to KVM: RDPMC by RDPMC exiting, RDMSR/WRMSR by the bitmap.
+    bool exits(AccessKind k, uint32_t index) const;
+
+    struct Emulated {
+        uint64_t value = 0;
+        Taint taint = 0;
+        bool gp = false;  // KVM injects #GP
+    };
+    // An intercepted guest access, emulated on the software copy (kvm_pmu_{get,set}_msr,
+    // kvm_pmu_rdpmc); the legacy vPMU reads and writes the backing counter through `hw`.
+    Emulated emulate(AccessKind k, uint32_t index, uint64_t value, KvmHw& hw);
+
+    const int ctx;  // context id (1..)
+    const VpmuConfig config;
+    const CpuConfig cpu;  // the CPU as the guest sees it
+    const MsrIntercepts icpt;
+    const bool mediated;
+    KvmPmuState st;
+    VmcsPmu vmcs;
+    // Legacy vPMU: hardware GP counter backing each guest counter slot (-1: none).
+    std::array<int, kNumCounterSlots> backing{};
+    bool legacy_dirty = true;
+    // FIXED_CTR3 at each PERF_METRICS restore since the guest last wrote PERF_METRICS: each
+    // restore rounds the fractions to the field width (the bound of the clobber tolerance).
+    uint64_t pm_restored = 0;
+
+private:
+    Emulated emulate_rdpmc(uint32_t ecx, KvmHw& hw);
+    Emulated emulate_read(const RegisterDesc& d, KvmHw& hw);
+    void emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw);
+    Emulated counter_read(unsigned slot, uint64_t sw, Taint swt, KvmHw& hw);
+    void counter_write(unsigned slot, uint64_t value, KvmHw& hw);
+    std::unique_ptr<RegisterTable> regs_;  // the guest's register rules (KVM's validity checks)
+    bool host_fw_write_ = false;
+};
 
 }  // namespace pmusim

@@ -9,20 +9,11 @@
 
 #include "models/cpu/cpu_config.h"
 #include "models/pmu/pmu_module.h"
+#include "models/virt/costs.h"
 #include "models/virt/protocol.h"
 #include "models/virt/vpmu.h"
 
 namespace pmusim {
-
-// A duration: fixed, uniform in [min, max], or exponential with a mean (at least 1 cycle).
-struct Dist {
-    enum class Kind { Fixed, Uniform, Exponential } kind = Kind::Fixed;
-    uint64_t a = 0, b = 0;  // fixed: a; uniform: [a, b]; exponential: mean a
-    uint64_t draw(std::mt19937_64& rng) const;
-    std::string describe() const;
-    static Dist fixed(uint64_t v) { return {Kind::Fixed, v, v}; }
-    static Dist uniform(uint64_t lo, uint64_t hi) { return {Kind::Uniform, lo, hi}; }
-};
 
 // What a perf session in a context does.
 struct AgentConfig {
@@ -47,15 +38,6 @@ struct HostSpec {
     std::string workload = "steady";
     AgentConfig perf;
     Dist slice = Dist::fixed(20'000);  // host cycles between guest runs
-};
-
-// Cycle cost of every transition and operation (docs/virtualization.md "Costs"; assumptions).
-struct Costs {
-    uint64_t vmentry = 300, vmexit = 300;
-    uint64_t msr_read = 40, msr_write = 60, rdpmc = 30, apic = 20;
-    uint64_t msr_store_list = 40;  // extra VM-exit cost when the store list saves GLOBAL_CTRL
-    uint64_t step = 10;            // bookkeeping of every protocol step
-    Dist exit_handling = Dist::fixed(2'000);
 };
 
 struct VmcsOptions {

@@ -1,0 +1,54 @@
+// The checkers' seam (docs/virtualization.md "Checkers"). Each checker is one class in one file
+// under sim/virt/checkers/, observing the engine's events and reporting violations of the kinds
+// it declares; checker_registry() lists them once, in the order they are called. Adding a checker
+// is one file and one registry line.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "sim/virt/engine.h"
+
+namespace pmusim {
+
+// What the host's events really were over one host perf reading (from the ledger).
+struct HostReadingTruth {
+    std::vector<uint64_t> events;  // per host perf event (0 when its truth is unknown)
+    uint64_t slots = 0;            // topdown: slots over the topdown window
+    std::array<uint64_t, kNumMetricFields> parts{};  // slots of each PERF_METRICS category
+};
+
+class Checker {
+public:
+    explicit Checker(Engine& e) : e_(e) {}
+    virtual ~Checker() = default;
+    virtual void on_access(const AccessEvent&) {}
+    virtual void on_chunk(const ChunkEvent&) {}
+    virtual void on_pmi(const PmiRoute&) {}
+    virtual void on_handover(Handover, Vcpu&) {}
+    virtual void on_guest_access(const GuestAccess&) {}
+    virtual void on_host_reading(const AgentReading&, const HostReadingTruth&) {}
+    virtual void on_host_slice() {}
+    virtual void on_end() {}
+
+protected:
+    Engine& e_;
+};
+
+struct CheckerDef {
+    const char* name;                  // e.g. "exposure"
+    std::vector<ViolationKind> kinds;  // what it reports
+    const char* checks;                // one line for docs and `pmusim run --checkers`
+    std::unique_ptr<Checker> (*make)(Engine&);
+};
+const std::vector<CheckerDef>& checker_registry();
+
+// One factory per checker file (sim/virt/checkers/*.cpp).
+std::unique_ptr<Checker> make_flow_checker(Engine&);
+std::unique_ptr<Checker> make_exposure_checker(Engine&);
+std::unique_ptr<Checker> make_bleed_checker(Engine&);
+std::unique_ptr<Checker> make_pmi_routing_checker(Engine&);
+std::unique_ptr<Checker> make_guest_reference_checker(Engine&);
+std::unique_ptr<Checker> make_host_counts_checker(Engine&);
+std::unique_ptr<Checker> make_host_scheduled_checker(Engine&);
+
+}  // namespace pmusim

@@ -1,0 +1,76 @@
+#include "sim/virt/engine.h"
+
+#include <sstream>
+
+namespace pmusim {
+
+Vcpu::Vcpu(int ctx, const GuestSpec& s, const CpuConfig& host, bool mediated)
+    : spec(s), kvm(ctx, host, s.vpmu, mediated) {
+    sum.name = s.name;
+    sum.guest = true;
+}
+
+Engine::Engine(const Scenario& s, Machine& machine)
+    : sc(s), m(machine), prov(machine.pmu()), log(s.checks.max_recorded) {}
+
+int Engine::tag_of(const std::string& what) {
+    for (size_t i = 0; i < tags.size(); ++i)
+        if (tags[i] == what) return int(i);
+    tags.push_back(what);
+    return int(tags.size() - 1);
+}
+
+std::string Engine::ctx_name(int c) const {
+    if (c == 0) return "host";
+    if (c > 0 && size_t(c) <= vcpus.size()) return vcpus[size_t(c) - 1]->spec.name;
+    return "kvm";
+}
+
+std::string Engine::taint_names(Taint t) const {
+    std::string s;
+    for (int c = 0; c < 32; ++c)
+        if ((t >> c) & 1u) s += (s.empty() ? "" : "+") + ctx_name(c);
+    return s.empty() ? "-" : s;
+}
+
+std::string Engine::reg_name(AccessKind k, uint32_t idx) const {
+    if (k == AccessKind::Rdpmc) {
+        const RdpmcRef r = decode_rdpmc(idx);
+        switch (r.type) {
+            case RdpmcRef::Type::Metrics: return "PERF_METRICS (RDPMC)";
+            case RdpmcRef::Type::Fixed: return "FIXED_CTR" + std::to_string(r.index) + " (RDPMC)";
+            case RdpmcRef::Type::Gp: return "PMC" + std::to_string(r.index) + " (RDPMC)";
+            case RdpmcRef::Type::Invalid: break;
+        }
+        std::ostringstream os;
+        os << "RDPMC 0x" << std::hex << idx;
+        return os.str();
+    }
+    if (auto* d = m.pmu().registers().find(idx)) return d->name;
+    std::ostringstream os;
+    os << "0x" << std::hex << idx;
+    return os.str();
+}
+
+void Engine::report(ViolationKind k, const std::string& reg, int reader, Taint source, uint64_t expected, uint64_t actual,
+                    const std::string& detail) {
+    Violation v;
+    v.cycle = m.cycle();
+    v.kind = k;
+    v.reg = reg;
+    v.reader = ctx_name(reader);
+    v.source = taint_names(source);
+    v.expected = expected;
+    v.actual = actual;
+    v.step = tag_name(tag);
+    v.detail = detail;
+    log.add(std::move(v));
+}
+
+uint64_t Engine::pm_field(uint64_t v, unsigned k) const {
+    const Semantics& s = m.pmu().semantics();
+    const unsigned b = s.metrics_field_bits;
+    return b * k >= 64 ? 0 : (v >> (b * k)) & s.metrics_field_max();
+}
+
+}  // namespace pmusim

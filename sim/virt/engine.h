@@ -1,0 +1,132 @@
+// What the virtualization engine's observers see (docs/virtualization.md "The engine"): the
+// physical machine, the provenance of its registers, the vCPUs, the host's ledger and perf, the
+// violation log and the names used in reports. The Hypervisor (hypervisor.h) drives the time
+// line and executes accesses; after each access, run chunk, PMI, handover, guest access and host
+// reading it calls every checker (checker.h) in registry order, so violation order is stable.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/virt/context_workload.h"
+#include "models/virt/vpmu.h"
+#include "sim/machine.h"
+#include "sim/virt/checkers.h"
+#include "sim/virt/ledger.h"
+#include "sim/virt/perf_software.h"
+#include "sim/virt/provenance.h"
+#include "sim/virt/scenario.h"
+#include "tma/tma_engine.h"
+
+namespace pmusim {
+
+struct ContextSummary {
+    std::string name;
+    bool guest = false;
+    uint64_t cycles = 0;            // cycles the context owned (host: including exit handling)
+    uint64_t counted_cycles = 0;    // cycles its perf was enabled (host) / guest cycles
+    EventVector truth = EventVector::Zero();  // events over the counted cycles
+    std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> counts;  // event: (reported, truth)
+    bool has_topdown = false;
+    std::string topdown_method;     // perf_metrics | gp_events
+    tma::Breakdown reported, truth_breakdown;
+    uint64_t samples = 0, pmis = 0, spurious_pmis = 0;
+    uint64_t entries = 0;
+    std::map<std::string, uint64_t> exits;  // reason -> count
+};
+
+// One guest vCPU as the engine runs it: KVM's vPMU, the guest's software, the reference PMU that
+// runs the guest alone (what the guest would read on bare metal), and its place in time.
+struct Vcpu {
+    Vcpu(int ctx, const GuestSpec& spec, const CpuConfig& host, bool mediated);
+    int ctx() const { return kvm.ctx; }
+    GuestSpec spec;
+    KvmVpmu kvm;
+    std::unique_ptr<PerfSoftware> perf;
+    std::unique_ptr<Pmu> ref;
+    unsigned source = 0;            // ContextWorkload source
+    OpQueue ops;
+    uint64_t next_tick = kForever;  // guest-local cycle of the next perf interval
+    bool pending_pmi = false;       // KVM_REQ_PMI: injected at the next VM-entry
+    bool started = false;
+    ContextSummary sum;
+};
+
+// An access executed on the physical PMU. actor: -1 KVM (trusted: no flow check), 0 host, n guest.
+struct AccessEvent {
+    int actor = -1;
+    bool trusted = true;
+    AccessKind kind = AccessKind::Rdmsr;
+    uint32_t index = 0;
+    uint64_t value = 0;  // written, or read
+    bool ok = true;
+    Taint taint = 0;     // reads: the provenance of the value read
+    std::string what;    // the software's label (host perf ops)
+};
+
+// A guest instruction, executed as the guest's CPU would: passed through to hardware or exited
+// to KVM's emulation. `ref` is the same access on the guest's reference PMU.
+struct GuestAccess {
+    Vcpu& v;
+    AccessKind kind;
+    uint32_t index;
+    uint64_t value;     // written value
+    bool exited;        // emulated by KVM
+    bool ok;            // false: #GP (pass-through) or #GP injected by KVM
+    uint64_t result;    // value read
+    Taint taint;        // its provenance
+    AccessResult ref;
+};
+
+// A run chunk: the machine ran [begin, end) for `owner`; the state before and after.
+struct ChunkEvent {
+    uint64_t begin;
+    int owner;
+    int tag;
+    const PmuState& before;
+    const PmuState& after;
+};
+
+// A PMI request routed by the LVTPC (or forwarded by the legacy vPMU).
+struct PmiRoute {
+    const PmiRecord& pmi;
+    unsigned bit;       // the GLOBAL_STATUS bit that requested it
+    Taint controller;   // who programmed that counter's interrupt
+    int target;         // context it reaches
+    bool guest_vector;  // the LVTPC pointed at a vCPU's mediated vector
+};
+
+enum class Handover { ToGuest, ToHost };
+
+class Engine {
+public:
+    Engine(const Scenario& s, Machine& m);
+    const Scenario& sc;
+    Machine& m;
+    Provenance prov;
+    ViolationLog log;
+    HostLedger ledger;
+    ContextWorkload* cw = nullptr;
+    std::vector<std::unique_ptr<Vcpu>> vcpus;
+    std::unique_ptr<PerfSoftware> host_perf;
+    bool mediated = true;
+    int owner = 0;        // context owning the cycles being run
+    int tag = 0;          // what is running (index into tags)
+    int lvtpc_guest = -1; // vCPU index the LVTPC targets (-1: NMI, host perf)
+    std::vector<std::string> tags;
+
+    uint64_t cycle() const { return m.cycle(); }
+    std::string ctx_name(int c) const;
+    std::string taint_names(Taint t) const;
+    std::string reg_name(AccessKind k, uint32_t idx) const;
+    const std::string& tag_name(int t) const { return tags.at(size_t(t)); }
+    int tag_of(const std::string& what);
+    Vcpu* vcpu_of(int ctx) { return ctx > 0 && size_t(ctx) <= vcpus.size() ? vcpus[size_t(ctx) - 1].get() : nullptr; }
+    // A violation at the current cycle and step.
+    void report(ViolationKind k, const std::string& reg, int reader, Taint source, uint64_t expected, uint64_t actual,
+                const std::string& detail);
+    // PERF_METRICS field k at the configured resolution (semantics metrics_field_bits).
+    uint64_t pm_field(uint64_t v, unsigned k) const;
+};
+
+}  // namespace pmusim

@@ -1,0 +1,204 @@
+// Executing accesses: KVM's and host perf's on the physical PMU, guest instructions passed
+// through or exited to KVM's emulation (each repeated on the guest's reference PMU), and the
+// StepContext that the protocol steps run against. Every access is observed by provenance and
+// then by the checkers, in registry order.
+#include <algorithm>
+
+#include "sim/pmu_trace.h"
+#include "sim/virt/hypervisor.h"
+
+namespace pmusim {
+
+namespace {
+AccessKind access_kind(SoftOp::Kind k) {
+    switch (k) {
+        case SoftOp::Kind::Rdmsr: return AccessKind::Rdmsr;
+        case SoftOp::Kind::Wrmsr: return AccessKind::Wrmsr;
+        default: return AccessKind::Rdpmc;
+    }
+}
+}  // namespace
+
+KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx, uint64_t v, Taint t, bool charge,
+                            uint64_t keep, const std::string& what) {
+    AccessResult a;
+    uint64_t cost = 0;
+    switch (k) {
+        case AccessKind::Rdmsr:
+            a = m_->try_rdmsr(idx);
+            cost = sc_.costs.msr_read;
+            break;
+        case AccessKind::Wrmsr: {
+            const uint64_t old = m_->pmu().state().fixed_ctr_ctrl;
+            a = m_->try_wrmsr(idx, v);
+            if (a.ok) e_->prov.on_write(idx, old, v, t, keep);
+            // The host ledger: host perf's counting windows open and close with its GLOBAL_CTRL.
+            if (a.ok && actor == 0 && idx == msr::kGlobalCtrl) {
+                if (v == 0) e_->ledger.close(m_->cycle(), *e_->cw);
+                else if (host_enabling_) e_->ledger.open(m_->cycle());
+            }
+            cost = sc_.costs.msr_write;
+            break;
+        }
+        case AccessKind::Rdpmc:
+            a = m_->try_rdpmc(idx, 0);
+            cost = sc_.costs.rdpmc;
+            break;
+    }
+    Result r{a.ok, a.value, 0};
+    if (a.ok && k != AccessKind::Wrmsr) r.taint = e_->prov.of_read(k, idx, a.value);
+    AccessEvent ev;
+    ev.actor = actor;
+    ev.trusted = trusted;
+    ev.kind = k;
+    ev.index = idx;
+    ev.value = k == AccessKind::Wrmsr ? v : a.value;
+    ev.ok = a.ok;
+    ev.taint = r.taint;
+    ev.what = what;
+    each_checker([&](Checker& c) { c.on_access(ev); });
+    trace();
+    if (charge) elapse(cost);
+    return r;
+}
+
+void Hypervisor::drain_host(OpQueue& q) {
+    const int saved_owner = e_->owner;
+    e_->owner = 0;
+    while (!q.empty()) {
+        SoftOp op = std::move(q.front());
+        q.pop_front();
+        Result r;
+        const uint64_t at = m_->cycle();  // the access happens here; its cost follows
+        if (op.kind != SoftOp::Kind::Marker)
+            r = hw(0, false, access_kind(op.kind), op.index, op.value, taint_of(0), true, op.keep, op.what);
+        if (op.done) op.done(r.value, at);
+    }
+    e_->owner = saved_owner;
+}
+
+// The same access on the guest's reference PMU, at the same guest cycle.
+AccessResult Hypervisor::mirror_on_reference(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value) {
+    v.ref->advance_fast(e_->cw->local_time(v.source));
+    switch (k) {
+        case AccessKind::Rdmsr: return v.ref->rdmsr(idx);
+        case AccessKind::Wrmsr: return v.ref->wrmsr(idx, value);
+        case AccessKind::Rdpmc: return v.ref->rdpmc(idx, 0);
+    }
+    return {};
+}
+
+bool Hypervisor::guest_op(Vcpu& v) {
+    SoftOp& front = v.ops.front();
+    if (front.kind == SoftOp::Kind::Marker) {
+        SoftOp op = std::move(front);
+        v.ops.pop_front();
+        if (op.done) op.done(0, m_->cycle());
+        return true;
+    }
+    const AccessKind k = access_kind(front.kind);
+    if (v.kvm.exits(k, front.index)) return false;
+    SoftOp op = std::move(front);
+    v.ops.pop_front();
+    const AccessResult ref = mirror_on_reference(v, k, op.index, op.value);
+    const Result r = hw(v.ctx(), false, k, op.index, op.value, taint_of(v.ctx()), false);
+    if (k == AccessKind::Wrmsr && op.index == msr::kPerfMetrics) v.kvm.pm_restored = 0;
+    const GuestAccess g{v, k, op.index, op.value, false, r.ok, r.value, r.taint, ref};
+    each_checker([&](Checker& c) { c.on_guest_access(g); });
+    if (op.done) op.done(r.value, m_->cycle());
+    return true;
+}
+
+// An intercepted access, after the exit path has put the state (KVM emulates on its copy).
+void Hypervisor::emulate_front(Vcpu& v) {
+    SoftOp op = std::move(v.ops.front());
+    v.ops.pop_front();
+    const AccessKind k = access_kind(op.kind);
+    const AccessResult ref = mirror_on_reference(v, k, op.index, op.value);
+    const KvmVpmu::Emulated em = v.kvm.emulate(k, op.index, op.value, *this);
+    if (k == AccessKind::Wrmsr && !em.gp && op.index == msr::kPerfMetrics) v.kvm.pm_restored = 0;
+    const GuestAccess g{v, k, op.index, op.value, true, !em.gp, em.value, em.taint, ref};
+    each_checker([&](Checker& c) { c.on_guest_access(g); });
+    if (op.done) op.done(em.value, m_->cycle());
+}
+
+// A host perf reading: the host's events over its ledger windows, then the checkers.
+void Hypervisor::host_reading(const AgentReading& r) {
+    const auto& evs = e_->host_perf->events();
+    HostLedger& L = e_->ledger;
+    const Workload& w = *e_->cw;
+    const uint64_t now = m_->cycle();
+    HostReadingTruth t;
+    t.events.assign(evs.size(), 0);
+    for (size_t i = 0; i < evs.size(); ++i) {
+        if (!evs[i].truth_known) continue;
+        t.events[i] = L.count(w, evs[i].truth, evs[i].user, evs[i].kernel, r.from[i], r.to[i], now);
+        L.event_truth.resize(evs.size(), 0);
+        L.event_truth[i] += t.events[i];
+    }
+    if (r.topdown) {
+        t.slots = L.count(w, bit(Event::Slots), true, true, r.td_from, r.td_to, now);
+        if (t.slots)
+            for (unsigned k = 0; k < m_->pmu().perf_metrics_fields(); ++k)
+                t.parts[k] = L.count(w, kMetricFieldEvents[k], true, true, r.td_from, r.td_to, now);
+    }
+    each_checker([&](Checker& c) { c.on_host_reading(r, t); });
+    uint64_t keep_from = r.td_to;
+    for (auto c : r.to) keep_from = std::min(keep_from, c);
+    L.forget_before(keep_from);
+}
+
+// ---------------------------------------------------------------------------------------------
+// StepContext.
+
+void Hypervisor::vmx_load_global_ctrl(uint64_t value, Taint taint) {
+    hw(-1, true, AccessKind::Wrmsr, msr::kGlobalCtrl, value, taint, false);
+}
+
+KvmHw::Result Hypervisor::hw_global_ctrl() const {
+    return {true, m_->pmu().state().global_ctrl, e_->prov.global_ctrl()};
+}
+
+void Hypervisor::set_lvtpc_guest(bool guest, bool charge) {
+    e_->lvtpc_guest = guest ? cur_->ctx() - 1 : -1;
+    if (!charge) return;
+    trace();
+    elapse(sc_.costs.apic);
+}
+
+void Hypervisor::host_perf_sched_out() {
+    host_enabling_ = false;
+    e_->host_perf->sched_out(host_ops_);
+    drain_host(host_ops_);
+}
+
+void Hypervisor::host_perf_sched_in() {
+    host_enabling_ = true;
+    e_->host_perf->sched_in(host_ops_);
+    drain_host(host_ops_);
+}
+
+uint64_t Hypervisor::gp_counters_in_use() const {
+    uint64_t used = e_->host_perf->gp_bits();
+    for (auto& v : e_->vcpus)
+        for (int b : v->kvm.backing)
+            if (b >= 0) used |= 1ull << b;
+    return used;
+}
+
+void Hypervisor::host_counting(bool on) {
+    if (on) e_->ledger.open(m_->cycle());
+    else e_->ledger.close(m_->cycle(), *e_->cw);
+}
+
+void Hypervisor::enter_guest() {
+    entered_ = true;
+    each_checker([&](Checker& c) { c.on_handover(Handover::ToGuest, *cur_); });
+}
+
+void Hypervisor::pmu_to_host(bool exposure_check) {
+    handed_over_ = true;
+    if (exposure_check) each_checker([&](Checker& c) { c.on_handover(Handover::ToHost, *cur_); });
+}
+
+}  // namespace pmusim
