@@ -42,7 +42,7 @@ const char* global_ctrl_save_name(GlobalCtrlSave s) {
     return "?";
 }
 
-MsrIntercepts MsrIntercepts::compute(const CpuConfig& host, const VpmuConfig& v, bool mediated) {
+MsrIntercepts MsrIntercepts::compute(const CpuConfig& host, const VpmuConfig& v, bool mediated, bool perf_metrics_rule) {
     MsrIntercepts m;
     m.vpmu = v;
     m.mediated = mediated;
@@ -53,6 +53,10 @@ MsrIntercepts MsrIntercepts::compute(const CpuConfig& host, const VpmuConfig& v,
     m.global_regs_passthrough = mediated && same_sets && v.version >= 2;
     // kvm_need_rdpmc_intercept(): identical sets and widths (the guest widths are the host's here).
     m.rdpmc_exiting = !(mediated && same_sets);
+    if (perf_metrics_rule && host.perf_metrics() && !v.perf_metrics) {
+        m.rdpmc_exiting = true;
+        m.global_regs_passthrough = false;
+    }
     return m;
 }
 
@@ -79,8 +83,9 @@ uint64_t guest_status_bits(const VpmuConfig& v) {
 
 namespace pmusim {
 
-KvmVpmu::KvmVpmu(int c, const CpuConfig& host, const VpmuConfig& v, bool med)
-    : ctx(c), config(v), cpu(guest_cpu_config(host, v)), icpt(MsrIntercepts::compute(host, v, med)), mediated(med),
+KvmVpmu::KvmVpmu(int c, const CpuConfig& host, const VpmuConfig& v, bool med, bool perf_metrics_rule)
+    : ctx(c), config(v), cpu(guest_cpu_config(host, v)), icpt(MsrIntercepts::compute(host, v, med, perf_metrics_rule)),
+      mediated(med),
       regs_(std::make_unique<RegisterTable>(cpu)), host_fw_write_(host.fw_write()) {
     backing.fill(-1);
     // KVM resets the vCPU like the hardware: GLOBAL_CTRL enables the GP counters (SDM reset value).

@@ -68,7 +68,11 @@ struct MsrIntercepts {
     VpmuConfig vpmu;
     bool mediated = true;
 
-    static MsrIntercepts compute(const CpuConfig& host, const VpmuConfig& v, bool mediated);
+    // `perf_metrics_rule`: kvm_need_perf_metrics_intercept (a later development tree of the
+    // PERF_METRICS series): a guest without PERF_METRICS on a host that has it gets RDPMC exiting
+    // and intercepted GLOBAL_CTRL/STATUS/OVF_CTRL, so it can neither RDPMC the host's PERF_METRICS
+    // nor see or set bit 48. Off: the seed patch's rules.
+    static MsrIntercepts compute(const CpuConfig& host, const VpmuConfig& v, bool mediated, bool perf_metrics_rule = false);
     // Whether a guest RDMSR/WRMSR of `msr` exits to KVM.
     bool intercepted(uint32_t msr) const;
 };
@@ -96,7 +100,7 @@ public:
 // accesses. It checks nothing: what a guest reads is judged by the engine's checkers.
 class KvmVpmu {
 public:
-    KvmVpmu(int ctx, const CpuConfig& host, const VpmuConfig& v, bool mediated);
+    KvmVpmu(int ctx, const CpuConfig& host, const VpmuConfig& v, bool mediated, bool perf_metrics_rule = false);
 
     // Whether this guest access exits to KVM: RDPMC by RDPMC exiting, RDMSR/WRMSR by the bitmap.
     bool exits(AccessKind k, uint32_t index) const;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "bindings.h"
+#include "sim/virt/checker.h"
 #include "sim/virt/mutate.h"
 #include "sim/virt/run_format.h"
 #include "sim/virt/scenario.h"
@@ -71,6 +72,29 @@ void init_virt(py::module_& m) {
         .def("describe", &Protocol::describe)
         .def("__repr__", [](const Protocol& p) { return "<pmusim.Protocol " + p.describe() + ">"; });
 
+    m.def("violation_kinds", [] {
+        py::list out;
+        for (auto& k : violation_kinds()) {
+            py::dict d;
+            d["name"] = k.name;
+            d["fires_when"] = k.fires_when;
+            out.append(d);
+        }
+        return out;
+    }, "Every violation kind the checkers report, in column order, with when it fires.");
+    m.def("checkers", [] {
+        py::list out;
+        for (auto& c : checker_registry()) {
+            py::dict d;
+            d["name"] = c.name;
+            py::list kinds;
+            for (auto k : c.kinds) kinds.append(violation_kind_name(k));
+            d["kinds"] = kinds;
+            d["checks"] = c.checks;
+            out.append(d);
+        }
+        return out;
+    }, "Every checker of the virtualization engine, in the order it is called: name, kinds, what it checks.");
     m.def("protocol_steps", [] {
         py::list out;
         for (auto& s : step_library()) {
@@ -141,8 +165,7 @@ void init_virt(py::module_& m) {
                   d["mutant"] = r.name;
                   d["clean"] = r.clean();
                   d["kinds"] = r.kinds;
-                  for (unsigned k = 0; k < kNumViolationKinds; ++k)
-                      d[violation_kind_name(static_cast<ViolationKind>(k))] = r.count[k];
+                  for (auto& k : violation_kinds()) d[k.name] = r.count[size_t(k.kind)];
                   d["first_cycle"] = r.first_cycle == ~0ull ? py::object(py::none()) : py::object(py::int_(r.first_cycle));
                   out.append(d);
               }

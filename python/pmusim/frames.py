@@ -88,5 +88,8 @@ def violations_frame(report):
 
 
 def mutations_frame(rows):
-    """mutate_scenario() rows: mutant, clean, kinds, clobber, flow, bleed, pmi, first_cycle."""
-    return pd.DataFrame(rows, columns=["mutant", "clean", "kinds", "clobber", "flow", "bleed", "pmi", "first_cycle"])
+    """mutate_scenario() rows: mutant, clean, kinds, one column per violation kind (in the engine's
+    order, pmusim.violation_kinds()), first_cycle."""
+    from . import _pmusim
+    kinds = [k["name"] for k in _pmusim.violation_kinds()]
+    return pd.DataFrame(rows, columns=["mutant", "clean", "kinds", *kinds, "first_cycle"])

@@ -17,7 +17,9 @@ LEVEL1 = ["Retiring", "Bad_Speculation", "Frontend_Bound", "Backend_Bound"]
 COLOURS = {"Retiring": "#4caf50", "Bad_Speculation": "#f44336", "Frontend_Bound": "#2196f3",
            "Backend_Bound": "#ff9800"}
 KIND_MARKERS = {"clobber": ("x", "#d32f2f"), "flow": ("o", "#7b1fa2"), "bleed": ("s", "#f57c00"),
-                "pmi": ("^", "#1976d2")}
+                "pmi_misrouted": ("^", "#1976d2"), "pmi_lost": ("v", "#0097a7"), "pmi_duplicated": ("D", "#5d4037"),
+                "pmi_spurious": ("P", "#616161")}
+OTHER_MARKER = ("*", "#000000")  # a kind a newer engine reports that this table does not know
 
 
 def plot_topdown(result, nodes=None, ax=None, title=None):
@@ -60,7 +62,9 @@ def plot_violations(report, ax=None, title=None):
     for row, _ in enumerate(names):
         spans = [(b, e - b) for b, e, c in zip(tl["begin"], tl["end"], tl["context"]) if c == row]
         ax.broken_barh(spans, (row - 0.35, 0.7), color="#90a4ae" if row == 0 else "#26a69a")
-    for kind, (marker, colour) in KIND_MARKERS.items():
+    kinds = [k["name"] for k in report.get("violation_kinds", [])] or list(KIND_MARKERS)
+    for kind in kinds:
+        marker, colour = KIND_MARKERS.get(kind, OTHER_MARKER)
         vs = [v for v in report["violations"] if v["kind"] == kind]
         if vs:
             ys = [names.index(v["reader"]) if v["reader"] in names else 0 for v in vs]

@@ -27,8 +27,10 @@ public:
     virtual void on_handover(Handover, Vcpu&) {}
     virtual void on_guest_access(const GuestAccess&) {}
     virtual void on_host_reading(const AgentReading&, const HostReadingTruth&) {}
-    virtual void on_host_slice() {}
-    virtual void on_end() {}
+    virtual void on_pmi_delivered(int /*ctx*/) {}  // a guest's injection or host perf's handler
+    virtual void on_exit(Vcpu&) {}                 // the instant of a VM-exit, before the exit path
+    virtual void on_exit_handled() {}              // the end of an exit-handling window
+    virtual void on_end() {}                       // after the guests' final readings, before the host's
 
 protected:
     Engine& e_;
@@ -46,7 +48,8 @@ const std::vector<CheckerDef>& checker_registry();
 std::unique_ptr<Checker> make_flow_checker(Engine&);
 std::unique_ptr<Checker> make_exposure_checker(Engine&);
 std::unique_ptr<Checker> make_bleed_checker(Engine&);
-std::unique_ptr<Checker> make_pmi_routing_checker(Engine&);
+std::unique_ptr<Checker> make_pmi_accounting_checker(Engine&);
+std::unique_ptr<Checker> make_guest_state_checker(Engine&);
 std::unique_ptr<Checker> make_guest_reference_checker(Engine&);
 std::unique_ptr<Checker> make_host_counts_checker(Engine&);
 std::unique_ptr<Checker> make_host_scheduled_checker(Engine&);

@@ -4,15 +4,21 @@
 
 namespace pmusim {
 
-const char* violation_kind_name(ViolationKind k) {
-    switch (k) {
-        case ViolationKind::Clobber: return "clobber";
-        case ViolationKind::Flow: return "flow";
-        case ViolationKind::Bleed: return "bleed";
-        case ViolationKind::PmiMisroute: return "pmi";
-    }
-    return "?";
+const std::vector<KindInfo>& violation_kinds() {
+    using K = ViolationKind;
+    static const std::vector<KindInfo> k = {
+        {K::Clobber, "clobber", "a value a context reads, or its guest-visible state, differs from its ground truth"},
+        {K::Flow, "flow", "a context reads, or is handed, a value whose provenance includes another context"},
+        {K::Bleed, "bleed", "a counter programmed by one context counts another context's cycles"},
+        {K::PmiMisroute, "pmi_misrouted", "a PMI reaches a context other than the one that programmed its interrupt"},
+        {K::PmiLost, "pmi_lost", "a PMI the context's reference raised is not delivered within the allowed delay"},
+        {K::PmiDuplicated, "pmi_duplicated", "a PMI is delivered again after its delivery"},
+        {K::PmiSpurious, "pmi_spurious", "a PMI is delivered to a context whose reference raised none"},
+    };
+    return k;
 }
+
+const char* violation_kind_name(ViolationKind k) { return violation_kinds().at(static_cast<size_t>(k)).name; }
 
 void ViolationLog::add(Violation v) {
     const unsigned k = static_cast<unsigned>(v.kind);

@@ -1,10 +1,6 @@
-// Violations found by the cycle-exact checkers (docs/virtualization.md "Checkers"):
-//  clobber  a value a context reads differs from its ground truth (guests: the reference PMU that
-//           runs the guest alone; the host: its events over the cycles its counters were enabled);
-//  flow     a context reads, or is handed (VM-entry for pass-through registers, perf_put_guest_context
-//           for everything), a value whose provenance includes another context;
-//  bleed    a counter enabled by one context's programming counts in another context's cycles;
-//  pmi      a PMI is delivered to a context other than the one whose counter requested it.
+// Violations found by the cycle-exact checkers (docs/virtualization.md "Checkers"). The kinds
+// are declared once in violation_kinds(); reports, tables, frames and plots take their columns
+// from it.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -13,8 +9,16 @@
 
 namespace pmusim {
 
-enum class ViolationKind { Clobber = 0, Flow = 1, Bleed = 2, PmiMisroute = 3 };
-constexpr unsigned kNumViolationKinds = 4;
+enum class ViolationKind { Clobber, Flow, Bleed, PmiMisroute, PmiLost, PmiDuplicated, PmiSpurious };
+constexpr unsigned kNumViolationKinds = 7;
+
+struct KindInfo {
+    ViolationKind kind;
+    const char* name;        // as reports and Python show it
+    const char* fires_when;  // one line for docs
+};
+// Every kind, in column order.
+const std::vector<KindInfo>& violation_kinds();
 const char* violation_kind_name(ViolationKind k);
 
 struct Violation {
@@ -43,7 +47,11 @@ private:
     size_t keep_;
     std::vector<Violation> list_;
     std::array<uint64_t, kNumViolationKinds> counts_{};
-    std::array<uint64_t, kNumViolationKinds> first_{~0ull, ~0ull, ~0ull, ~0ull};
+    std::array<uint64_t, kNumViolationKinds> first_ = [] {
+        std::array<uint64_t, kNumViolationKinds> a{};
+        a.fill(~0ull);
+        return a;
+    }();
 };
 
 }  // namespace pmusim

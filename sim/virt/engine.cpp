@@ -4,14 +4,22 @@
 
 namespace pmusim {
 
-Vcpu::Vcpu(int ctx, const GuestSpec& s, const CpuConfig& host, bool mediated)
-    : spec(s), kvm(ctx, host, s.vpmu, mediated) {
+Vcpu::Vcpu(int ctx, const GuestSpec& s, const CpuConfig& host, bool mediated, bool perf_metrics_rule)
+    : spec(s), kvm(ctx, host, s.vpmu, mediated, perf_metrics_rule) {
     sum.name = s.name;
     sum.guest = true;
 }
 
 Engine::Engine(const Scenario& s, Machine& machine)
     : sc(s), m(machine), prov(machine.pmu()), log(s.checks.max_recorded) {}
+
+uint32_t Engine::register_key(uint32_t a) {
+    MsrRef m;
+    if (!decode_msr(a, m)) return a;
+    if (m.is_counter()) return counter_key(m.slot());
+    if (m.kind == RegKind::GlobalStatusReset || m.kind == RegKind::GlobalStatusSet) return msr::kGlobalStatus;
+    return a;
+}
 
 int Engine::tag_of(const std::string& what) {
     for (size_t i = 0; i < tags.size(); ++i)

@@ -6,6 +6,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/virt/context_workload.h"
@@ -38,7 +39,7 @@ struct ContextSummary {
 // One guest vCPU as the engine runs it: KVM's vPMU, the guest's software, the reference PMU that
 // runs the guest alone (what the guest would read on bare metal), and its place in time.
 struct Vcpu {
-    Vcpu(int ctx, const GuestSpec& spec, const CpuConfig& host, bool mediated);
+    Vcpu(int ctx, const GuestSpec& spec, const CpuConfig& host, bool mediated, bool perf_metrics_rule);
     int ctx() const { return kvm.ctx; }
     GuestSpec spec;
     KvmVpmu kvm;
@@ -49,6 +50,7 @@ struct Vcpu {
     uint64_t next_tick = kForever;  // guest-local cycle of the next perf interval
     bool pending_pmi = false;       // KVM_REQ_PMI: injected at the next VM-entry
     bool started = false;
+    uint64_t load_started = 0;      // cycle its current load path began
     ContextSummary sum;
 };
 
@@ -114,6 +116,11 @@ public:
     int tag = 0;          // what is running (index into tags)
     int lvtpc_guest = -1; // vCPU index the LVTPC targets (-1: NMI, host perf)
     std::vector<std::string> tags;
+    // The last successful write of each register: (cycle, step tag). Keys: MSR address, counters
+    // by slot (counter_key), GLOBAL_STATUS for STATUS_RESET/SET.
+    std::unordered_map<uint32_t, std::pair<uint64_t, int>> last_write;
+    static uint32_t counter_key(unsigned slot) { return 0x10000u + slot; }
+    static uint32_t register_key(uint32_t msr);
 
     uint64_t cycle() const { return m.cycle(); }
     std::string ctx_name(int c) const;

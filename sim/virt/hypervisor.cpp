@@ -74,7 +74,7 @@ void Hypervisor::make_vcpus() {
             throw ConfigError(where + ".vpmu", "the legacy vPMU exposes no FIXED_CTR3 or PERF_METRICS (fixed <= 3, perf_metrics: false)");
         std::unique_ptr<Vcpu> v;
         try {
-            v = std::make_unique<Vcpu>(int(i) + 1, g, host, proto_.mediated());
+            v = std::make_unique<Vcpu>(int(i) + 1, g, host, proto_.mediated(), sc_.intercepts.need_perf_metrics_intercept);
         } catch (const ConfigError& e) {
             throw ConfigError(where + "." + e.field(), std::string(e.what()).substr(e.field().size() + 2));
         }
@@ -189,6 +189,7 @@ void Hypervisor::host_pmi_if_pending() {
     host_pmi_pending_ = false;
     const int t = e_->tag;
     e_->tag = e_->tag_of("host PMI handler");
+    each_checker([&](Checker& c) { c.on_pmi_delivered(0); });
     e_->host_perf->pmi(host_ops_);
     drain_host(host_ops_);
     e_->tag = t;
@@ -205,7 +206,6 @@ void Hypervisor::host_slice(uint64_t n) {
     const uint64_t until = std::min(end_, m_->cycle() + n);
     e_->owner = 0;
     e_->tag = e_->tag_of("host");
-    each_checker([&](Checker& c) { c.on_host_slice(); });
     while (m_->cycle() < until) {
         const uint64_t next = std::min(until, std::max(host_next_tick_, m_->cycle() + 1));
         run_cycles(host_src_, 0, e_->tag_of("host"), next - m_->cycle(), true);
@@ -226,6 +226,7 @@ void Hypervisor::enter(Vcpu& v) {
     e_->owner = 0;
     entered_ = false;
     cur_ = &v;
+    v.load_started = m_->cycle();
     if (!v.started) {
         v.started = true;
         v.perf->start(v.ops);
@@ -266,6 +267,7 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
         // Injected through the guest's virtual LVTPC (kvm_pmu_deliver_pmi). The handler interrupts
         // whatever the guest's perf was doing: its ops go first (follow-ups are queued by the reads).
         v.pending_pmi = false;
+        each_checker([&](Checker& c) { c.on_pmi_delivered(v.ctx()); });
         OpQueue rest;
         rest.swap(v.ops);
         v.perf->pmi(v.ops);
@@ -298,6 +300,7 @@ void Hypervisor::exit_to_host(Vcpu& v, Exit why) {
     e_->owner = 0;
     handed_over_ = false;
     cur_ = &v;
+    each_checker([&](Checker& c) { c.on_exit(v); });  // the instant of the exit, as the guest left it
     for (const auto& name : proto_.steps(Path::Exit)) run_step(v, name);
     if (!handed_over_ && proto_.mediated()) pmu_to_host(true);
     ++v.sum.exits[exit_name(why)];
@@ -310,6 +313,7 @@ void Hypervisor::exit_to_host(Vcpu& v, Exit why) {
     e_->tag = e_->tag_of("exit handling");
     if (e_->host_perf->scheduled_in()) host_tick_if_due();
     step_cycles_["exit handling"] += m_->cycle() - before;
+    each_checker([&](Checker& c) { c.on_exit_handled(); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,12 +382,13 @@ void Hypervisor::final_readings() {
     e_->owner = 0;
     e_->tag = e_->tag_of("host");
     host_pmi_if_pending();
-    if (e_->host_perf->scheduled_in()) {
-        e_->host_perf->tick(host_ops_);
-        drain_host(host_ops_);
-    }
-    e_->ledger.close(m_->cycle(), *e_->cw);
     each_checker([&](Checker& c) { c.on_end(); });
+    // A final host reading is always taken: a session left scheduled out is scheduled in for it
+    // (the checkers have reported that it was left out).
+    if (!e_->host_perf->scheduled_in()) host_perf_sched_in();
+    e_->host_perf->tick(host_ops_);
+    drain_host(host_ops_);
+    e_->ledger.close(m_->cycle(), *e_->cw);
 }
 
 RunReport run_scenario(const Scenario& s, const std::string& vcd, uint64_t vcd_sample, const std::vector<std::string>& signals) {

@@ -31,7 +31,10 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
         case AccessKind::Wrmsr: {
             const uint64_t old = m_->pmu().state().fixed_ctr_ctrl;
             a = m_->try_wrmsr(idx, v);
-            if (a.ok) e_->prov.on_write(idx, old, v, t, keep);
+            if (a.ok) {
+                e_->prov.on_write(idx, old, v, t, keep);
+                e_->last_write[Engine::register_key(idx)] = {m_->cycle(), e_->tag};
+            }
             // The host ledger: host perf's counting windows open and close with its GLOBAL_CTRL.
             if (a.ok && actor == 0 && idx == msr::kGlobalCtrl) {
                 if (v == 0) e_->ledger.close(m_->cycle(), *e_->cw);

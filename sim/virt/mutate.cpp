@@ -57,23 +57,30 @@ std::vector<MutantResult> mutate_scenario(const Scenario& s, const std::function
 std::string mutation_table(const std::vector<MutantResult>& rs, bool md) {
     std::ostringstream os;
     auto first = [](uint64_t c) { return c == ~0ull ? std::string("-") : std::to_string(c); };
+    const auto& kinds = violation_kinds();
     if (md) {
-        os << "| mutant | checks fired | clobber | flow | bleed | pmi | first cycle |\n";
-        os << "|---|---|---:|---:|---:|---:|---:|\n";
-        for (auto& r : rs)
-            os << "| `" << r.name << "` | " << (r.clean() ? "clean" : r.kinds) << " | " << r.count[0] << " | " << r.count[1]
-               << " | " << r.count[2] << " | " << r.count[3] << " | " << first(r.first_cycle) << " |\n";
+        os << "| mutant | checks fired |";
+        for (auto& k : kinds) os << ' ' << k.name << " |";
+        os << " first cycle |\n|---|---|";
+        for (size_t i = 0; i < kinds.size(); ++i) os << "---:|";
+        os << "---:|\n";
+        for (auto& r : rs) {
+            os << "| `" << r.name << "` | " << (r.clean() ? "clean" : r.kinds) << " |";
+            for (auto& k : kinds) os << ' ' << r.count[size_t(k.kind)] << " |";
+            os << ' ' << first(r.first_cycle) << " |\n";
+        }
         return os.str();
     }
     size_t w = 6;
     for (auto& r : rs) w = std::max(w, r.name.size());
-    os << std::left << std::setw(int(w)) << "mutant" << "  " << std::setw(26) << "checks fired" << std::right
-       << std::setw(9) << "clobber" << std::setw(9) << "flow" << std::setw(9) << "bleed" << std::setw(7) << "pmi"
-       << std::setw(13) << "first cycle" << "\n";
-    for (auto& r : rs)
-        os << std::left << std::setw(int(w)) << r.name << "  " << std::setw(26) << (r.clean() ? "clean" : r.kinds)
-           << std::right << std::setw(9) << r.count[0] << std::setw(9) << r.count[1] << std::setw(9) << r.count[2]
-           << std::setw(7) << r.count[3] << std::setw(13) << first(r.first_cycle) << "\n";
+    os << std::left << std::setw(int(w)) << "mutant" << "  " << std::setw(26) << "checks fired" << std::right;
+    for (auto& k : kinds) os << std::setw(int(std::string(k.name).size()) + 2) << k.name;
+    os << std::setw(13) << "first cycle" << "\n";
+    for (auto& r : rs) {
+        os << std::left << std::setw(int(w)) << r.name << "  " << std::setw(26) << (r.clean() ? "clean" : r.kinds) << std::right;
+        for (auto& k : kinds) os << std::setw(int(std::string(k.name).size()) + 2) << r.count[size_t(k.kind)];
+        os << std::setw(13) << first(r.first_cycle) << "\n";
+    }
     return os.str();
 }
 

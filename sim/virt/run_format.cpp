@@ -58,9 +58,12 @@ std::string format_run(const RunReport& r, size_t first_n) {
     for (auto& [k, n] : r.step_cycles) os << "  " << std::left << std::setw(30) << k << std::right << std::setw(12) << n << "\n";
     const auto& v = r.violations;
     os << "\nviolations: " << v.total();
-    if (v.total())
-        os << " (clobber " << v.count(ViolationKind::Clobber) << ", flow " << v.count(ViolationKind::Flow) << ", bleed "
-           << v.count(ViolationKind::Bleed) << ", pmi " << v.count(ViolationKind::PmiMisroute) << ")";
+    if (v.total()) {
+        std::string parts;
+        for (auto& k : violation_kinds())
+            if (v.count(k.kind)) parts += (parts.empty() ? "" : ", ") + std::string(k.name) + " " + std::to_string(v.count(k.kind));
+        os << " (" << parts << ")";
+    }
     os << "\n";
     size_t shown = 0;
     // The first of each kind, then the earliest others, up to first_n.
@@ -118,9 +121,10 @@ std::string run_json(const RunReport& r) {
         j["contexts"].push_back(x);
     }
     auto& v = r.violations;
-    for (unsigned k = 0; k < kNumViolationKinds; ++k) {
-        const auto kind = static_cast<ViolationKind>(k);
-        j["violation_counts"][violation_kind_name(kind)] = v.count(kind);
+    j["violation_kinds"] = nlohmann::json::array();
+    for (auto& k : violation_kinds()) {
+        j["violation_counts"][k.name] = v.count(k.kind);
+        j["violation_kinds"].push_back({{"name", k.name}, {"fires_when", k.fires_when}});
     }
     j["violations"] = nlohmann::json::array();
     for (auto& x : v.recorded())

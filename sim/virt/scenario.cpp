@@ -78,7 +78,7 @@ public:
     Scenario scenario(const YAML::Node& root) const {
         Scenario s;
         keys(root, "scenario", {"name", "description", "cpu", "overrides", "mode", "cycles", "seed", "protocol", "steps",
-                                "costs", "vmcs", "host", "guests", "kvm_workload", "checks"});
+                                "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks"});
         if (root["name"]) s.name = text(root["name"], "name");
         if (root["description"]) s.description = text(root["description"], "description");
         if (root["cpu"]) s.cpu = text(root["cpu"], "cpu");
@@ -164,6 +164,12 @@ public:
             get("step", s.costs.step);
             if (c["exit_handling"]) s.costs.exit_handling = dist(c["exit_handling"], "costs.exit_handling");
         }
+        if (auto v = root["intercepts"]) {
+            keys(v, "intercepts", {"need_perf_metrics_intercept"});
+            if (v["need_perf_metrics_intercept"])
+                s.intercepts.need_perf_metrics_intercept =
+                    boolean(v["need_perf_metrics_intercept"], "intercepts.need_perf_metrics_intercept");
+        }
         if (auto v = root["vmcs"]) {
             keys(v, "vmcs", {"entry_load_global_ctrl", "exit_load_global_ctrl", "save"});
             if (v["entry_load_global_ctrl"]) s.vmcs.entry_load_global_ctrl = boolean(v["entry_load_global_ctrl"], "vmcs.entry_load_global_ctrl");
@@ -202,7 +208,9 @@ public:
             if (s.guests.size() > 30) fail(gs, "guests", "at most 30 guests");
         }
         if (auto c = root["checks"]) {
-            keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded"});
+            keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded", "guest_pmi_delay", "host_pmi_delay"});
+            if (c["guest_pmi_delay"]) s.checks.guest_pmi_delay = count(c["guest_pmi_delay"], "checks.guest_pmi_delay");
+            if (c["host_pmi_delay"]) s.checks.host_pmi_delay = count(c["host_pmi_delay"], "checks.host_pmi_delay");
             if (c["perf_metrics_tolerance_lsb"]) s.checks.perf_metrics_tolerance_lsb = number(c["perf_metrics_tolerance_lsb"], "checks.perf_metrics_tolerance_lsb");
             if (c["max_recorded"]) s.checks.max_recorded = count(c["max_recorded"], "checks.max_recorded");
         }

@@ -46,9 +46,16 @@ struct VmcsOptions {
     std::string save = "auto";  // auto (VMCS control where the CPU has it) | vmcs | msr_store_list | none
 };
 
+// KVM's intercept rules beyond the seed patch (docs/virtualization.md "MSR bitmap").
+struct InterceptOptions {
+    bool need_perf_metrics_intercept = false;  // kvm_need_perf_metrics_intercept (see MsrIntercepts::compute)
+};
+
 struct CheckOptions {
     double perf_metrics_tolerance_lsb = 1.0;  // clobber tolerance per PERF_METRICS field
     size_t max_recorded = 2000;              // violations kept in full (all are counted)
+    uint64_t guest_pmi_delay = 0;            // guest cycles a PMI may wait beyond the next one (injection)
+    uint64_t host_pmi_delay = 20'000;        // cycles host perf's NMI may wait (an exit path and its handling)
 };
 
 struct Scenario {
@@ -63,6 +70,7 @@ struct Scenario {
     std::vector<StepInfo> custom_steps;
     Costs costs;
     VmcsOptions vmcs;
+    InterceptOptions intercepts;
     HostSpec host;
     std::vector<GuestSpec> guests;
     std::string kvm_workload = "steady:kernel_share=1,instructions=1.2";

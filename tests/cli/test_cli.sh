@@ -57,9 +57,13 @@ check topdown-bad-name 1 "workload 'nosuch': not a file" -- "$PMUSIM" topdown -w
 TMPD=$(mktemp -d)
 trap 'rm -rf "$TMPD"' EXIT
 for s in $("$PMUSIM" run --list); do
+    [ "$s" = guest_without_perf_metrics ] && continue  # its documented finding, below
     check "run-$s" 0 "violations: 0" -- "$PMUSIM" run "$s"
     check "mutate-$s" 0 "^baseline +clean" -- "$PMUSIM" mutate "$s"
 done
+# The finding: under the seed patch's rules the guest can RDPMC the host's PERF_METRICS.
+check run-finding 1 "flow  PERF_METRICS [(]RDPMC[)]  reader vm0  source host  step vmentry" -- "$PMUSIM" run guest_without_perf_metrics
+check mutate-finding 1 "^baseline +flow" -- "$PMUSIM" mutate guest_without_perf_metrics
 check run-mutant 1 "flow  PERF_METRICS  reader host  source vm0  step perf_put_guest_context" -- "$PMUSIM" run perf_metrics_patch \
     -n 400000 -E remove:put_perf_metrics
 check run-vmcs-mutant 1 "bleed .* reader vm0  source host  step vmexit_no_host_load" -- "$PMUSIM" run perf_metrics_patch -n 400000 \

@@ -9,6 +9,7 @@
 #include "models/virt/context_workload.h"
 #include "models/virt/protocol.h"
 #include "models/virt/vpmu.h"
+#include "sim/virt/checker.h"
 #include "sim/virt/hypervisor.h"
 #include "sim/virt/mutate.h"
 #include "sim/virt/scenario.h"
@@ -177,11 +178,24 @@ TEST(ScenarioFile, ErrorsNameTheLineAndField) {
 // ----------------------------------------------------------------------------------------------
 // Given the built-in scenarios under the mediated protocol, then no check fires.
 
-TEST(MediatedProtocol, EveryBuiltInScenarioRunsClean) {
+TEST(MediatedProtocol, EveryBuiltInScenarioRunsCleanOrWithItsFinding) {
     for (auto& name : scenario_library()) {
         const RunReport r = run_scenario(scenario(name));
-        EXPECT_TRUE(r.clean()) << name << ": " << r.violations.total() << " violations, first: "
-                               << (r.violations.recorded().empty() ? "" : r.violations.recorded()[0].detail);
+        if (name == "guest_without_perf_metrics") {
+            // The finding (docs/virtualization.md): without RDPMC exiting, the guest can RDPMC the
+            // host's PERF_METRICS at VM-entry. Nothing else fires.
+            EXPECT_EQ(r.violations.total(), r.violations.count(ViolationKind::Flow)) << name;
+            ASSERT_FALSE(r.violations.recorded().empty());
+            for (auto& v : r.violations.recorded()) {
+                EXPECT_EQ(v.reg, "PERF_METRICS (RDPMC)");
+                EXPECT_EQ(v.reader, "vm0");
+                EXPECT_EQ(v.source, "host");
+                EXPECT_EQ(v.step, "vmentry");
+            }
+        } else {
+            EXPECT_TRUE(r.clean()) << name << ": " << r.violations.total() << " violations, first: "
+                                   << (r.violations.recorded().empty() ? "" : r.violations.recorded()[0].detail);
+        }
         EXPECT_GT(r.cycles, 1'000'000u) << name;
         ASSERT_GE(r.contexts.size(), 2u);
         // Guest counts equal the guest's own events exactly.
@@ -247,22 +261,46 @@ TEST(Mutants, NoPutPerfMetricsLeaksGuestMetricsToHost) {
     EXPECT_EQ(s.violations.count(ViolationKind::Clobber), 0u);
 }
 
-TEST(Mutants, NoLoadPerfMetricsClobbersTheGuest) {
-    const RunReport r = run_with(scenario("perf_metrics_patch", 1'200'000), {"remove:load_perf_metrics"});
-    const Violation* c = first_of(r, ViolationKind::Clobber);
-    ASSERT_NE(c, nullptr);
-    EXPECT_EQ(c->reg, "PERF_METRICS (RDPMC)");
-    EXPECT_EQ(c->reader, "vm0");
+const Violation* first_where(const RunReport& r, ViolationKind k, const std::string& detail_part) {
+    for (auto& v : r.violations.recorded())
+        if (v.kind == k && v.detail.find(detail_part) != std::string::npos) return &v;
+    return nullptr;
 }
 
-TEST(Mutants, PerfMetricsBeforeFixedCtr3ClobbersWithNonZeroState) {
+TEST(Mutants, NoLoadPerfMetricsClobbersTheGuest) {
+    const RunReport r = run_with(scenario("perf_metrics_patch", 1'200'000), {"remove:load_perf_metrics"});
+    // At the first VM-entry after the guest had fractions: the register is not what the guest left.
+    const Violation* c = first_of(r, ViolationKind::Clobber);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->reg, "PERF_METRICS");
+    EXPECT_EQ(c->reader, "vm0");
+    EXPECT_EQ(c->step, "vmentry");
+    EXPECT_NE(c->detail.find("at VM-entry"), std::string::npos);
+    // And when the guest reads it, later.
+    const Violation* read = first_where(r, ViolationKind::Clobber, "LSB");
+    ASSERT_NE(read, nullptr);
+    const Violation* at_read = nullptr;
+    for (auto& v : r.violations.recorded())
+        if (v.kind == ViolationKind::Clobber && v.reg == "PERF_METRICS (RDPMC)") at_read = at_read ? at_read : &v;
+    ASSERT_NE(at_read, nullptr);
+    EXPECT_LT(c->cycle, at_read->cycle);
+}
+
+TEST(Mutants, PerfMetricsBeforeFixedCtr3IsReportedAtTheStepThatWroteIt) {
     // Host perf leaves its slots in FIXED_CTR3 (saved without reset), so PERF_METRICS written
-    // before the guest's FIXED_CTR3 is re-seeded against the host's count.
+    // before the guest's FIXED_CTR3 is re-seeded against the host's count. The earliest-cycle
+    // check names the load step that wrote it, at that write's cycle.
     const RunReport r = run_with(scenario("perf_metrics_patch", 1'200'000), {"swap:load_guest_pmcs,load_perf_metrics"});
     const Violation* c = first_of(r, ViolationKind::Clobber);
     ASSERT_NE(c, nullptr);
-    EXPECT_EQ(c->reg, "PERF_METRICS (RDPMC)");
+    EXPECT_EQ(c->reg, "PERF_METRICS");
+    EXPECT_EQ(c->step, "load_perf_metrics");
     EXPECT_NE(c->detail.find("LSB"), std::string::npos);
+    const Violation* at_read = nullptr;
+    for (auto& v : r.violations.recorded())
+        if (v.kind == ViolationKind::Clobber && v.reg == "PERF_METRICS (RDPMC)" && !at_read) at_read = &v;
+    ASSERT_NE(at_read, nullptr);  // the read-time record stays
+    EXPECT_LT(c->cycle, at_read->cycle);
 }
 
 TEST(Mutants, HostGlobalCtrlNotZeroedAtVmExitBleeds) {
@@ -291,24 +329,141 @@ TEST(Mutants, FixedCtrCtrlNotClearedAtPutBleeds) {
 
 TEST(Mutants, GuestStatusNotRestoredLosesTheOverflowBit) {
     const RunReport r = run_with(scenario("pmi_sampling", 600'000), {"remove:load_global_status"});
-    const Violation* c = first_of(r, ViolationKind::Clobber);
-    ASSERT_NE(c, nullptr);
+    const Violation* e = first_of(r, ViolationKind::Clobber);
+    ASSERT_NE(e, nullptr);  // at the VM-entry that did not restore it
+    EXPECT_EQ(e->reg, "GLOBAL_STATUS");
+    EXPECT_NE(e->expected & ~e->actual, 0u);
+    const Violation* c = first_where(r, ViolationKind::Clobber, "guest overflow bit lost");
+    ASSERT_NE(c, nullptr);  // and when the guest's PMI handler reads it
     EXPECT_EQ(c->reg, "IA32_PERF_GLOBAL_STATUS");
-    EXPECT_EQ(c->detail, "guest overflow bit lost");
-    EXPECT_NE(c->expected & ~c->actual, 0u);
+    EXPECT_LE(e->cycle, c->cycle);
 }
 
 TEST(Mutants, LvtpcNotSwitchedMisroutesPmis) {
+    // The guest's sampling PMI goes to host perf by NMI: misrouted; the guest never gets it (lost);
+    // host perf is handed a PMI it was never owed (spurious).
     const RunReport a = run_with(scenario("pmi_sampling", 600'000), {"remove:load_guest_lvtpc"});
     const Violation* p = first_of(a, ViolationKind::PmiMisroute);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->reader, "host");
     EXPECT_EQ(p->source, "vm0");
+    const Violation* lost = first_of(a, ViolationKind::PmiLost);
+    ASSERT_NE(lost, nullptr);
+    EXPECT_EQ(lost->reader, "vm0");
+    EXPECT_EQ(lost->reg, "PMC0 overflow");
+    const Violation* spurious = first_of(a, ViolationKind::PmiSpurious);
+    ASSERT_NE(spurious, nullptr);
+    EXPECT_EQ(spurious->reader, "host");
+    // The host's sampling PMI goes to the guest's vector: misrouted; host perf loses it; the guest,
+    // whose own PMIs were all delivered, gets one again (duplicated).
     const RunReport b = run_with(scenario("pmi_sampling", 1'000'000), {"remove:put_guest_lvtpc"});
     const Violation* q = first_of(b, ViolationKind::PmiMisroute);
     ASSERT_NE(q, nullptr);
     EXPECT_EQ(q->reader, "vm0");
     EXPECT_EQ(q->source, "host");
+    ASSERT_NE(first_of(b, ViolationKind::PmiLost), nullptr);
+    EXPECT_EQ(first_of(b, ViolationKind::PmiLost)->reader, "host");
+    ASSERT_NE(first_of(b, ViolationKind::PmiDuplicated), nullptr);
+    EXPECT_EQ(first_of(b, ViolationKind::PmiDuplicated)->reader, "vm0");
+}
+
+// The PMI accounting checker on its own: an Engine with one guest whose reference PMU is
+// programmed directly, and deliveries announced by hand.
+struct PmiBench {
+    Scenario sc = scenario("pmi_sampling");
+    Machine m{MachineOptions{}};
+    Engine e{sc, m};
+    ContextWorkload cw;
+    unsigned src = 0;
+    explicit PmiBench(uint64_t delay) {
+        sc.checks.guest_pmi_delay = delay;
+        cw.add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "host");
+        src = cw.add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "vm0");
+        cw.bind(m.cpu());
+        e.cw = &cw;
+        e.tags = {"test"};
+        auto v = std::make_unique<Vcpu>(1, sc.guests[0], m.cpu(), true, false);
+        v->source = src;
+        v->ref = std::make_unique<Pmu>(v->kvm.cpu, Semantics{}, std::make_unique<SteadyWorkload>(SteadyParams{}));
+        // Given FIXED_CTR1 (cycles) with its PMI enabled, 10 cycles from overflow.
+        v->ref->wrmsr(msr::kFixedCtrCtrl, 0xbull << 4);
+        v->ref->wrmsr(msr::kFixedCtr0 + 1, v->ref->cpu().fixed_mask() - 9);
+        v->ref->wrmsr(msr::kGlobalCtrl, 1ull << 33);
+        e.vcpus.push_back(std::move(v));
+    }
+    void guest_runs(uint64_t n) { cw.append(src, n, 1, 0); }
+};
+
+TEST(PmiAccounting, LostSpuriousDuplicatedOnTime) {
+    {
+        // When the guest is owed nothing and gets a PMI: spurious.
+        PmiBench b(0);
+        auto c = make_pmi_accounting_checker(b.e);
+        c->on_pmi_delivered(1);
+        EXPECT_EQ(b.e.log.count(ViolationKind::PmiSpurious), 1u);
+    }
+    {
+        // When its reference overflows and the injection comes 10,000 guest cycles later with no
+        // slack allowed: lost. With the delay allowed it is on time, and a second one duplicated.
+        PmiBench strict(0);
+        auto c = make_pmi_accounting_checker(strict.e);
+        strict.guest_runs(10'000);
+        c->on_pmi_delivered(1);
+        EXPECT_EQ(strict.e.log.count(ViolationKind::PmiLost), 1u);
+        PmiBench loose(1'000'000);
+        auto d = make_pmi_accounting_checker(loose.e);
+        loose.guest_runs(10'000);
+        d->on_pmi_delivered(1);
+        EXPECT_EQ(loose.e.log.total(), 0u);
+        d->on_pmi_delivered(1);
+        EXPECT_EQ(loose.e.log.count(ViolationKind::PmiDuplicated), 1u);
+    }
+    {
+        // When the run ends with the PMI never delivered: lost.
+        PmiBench b(1'000'000);
+        auto c = make_pmi_accounting_checker(b.e);
+        b.guest_runs(100);
+        c->on_end();
+        EXPECT_EQ(b.e.log.count(ViolationKind::PmiLost), 1u);
+    }
+}
+
+TEST(Checkers, HostPerfNotScheduledBackInIsReportedAtTheEndOfExitHandling) {
+    // Given a guest that never exits except for its own sampling PMIs and its perf's accesses, the
+    // host gets no slice after the first; without perf_put_guest_context host perf would stay
+    // scheduled out for the whole run. The check fires at the end of every exit-handling window,
+    // and a final host reading is still taken.
+    Scenario s = scenario("pmi_sampling", 1'000'000);
+    s.guests[0].run = Dist::fixed(1'000'000'000);
+    const RunReport r = run_with(s, {"remove:perf_put_guest_context"});
+    const Violation* c = first_where(r, ViolationKind::Clobber, "at the end of exit handling");
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->reg, "host perf events");
+    EXPECT_EQ(c->step, "exit handling");
+    EXPECT_NE(first_where(r, ViolationKind::Clobber, "at the end of the run"), nullptr);
+    EXPECT_GT(r.contexts[0].counts.at(0).second.second, 0u);  // the final reading was compared with the truth
+    EXPECT_TRUE(run_scenario(s).clean());               // the unmutated protocol under the same timeline
+}
+
+TEST(Checkers, ExposureSeesRdpmcOfPerfMetricsWithoutRdpmcExiting) {
+    // Given a guest without PERF_METRICS whose counter sets equal the host's (RDPMC exiting off),
+    // the host's PERF_METRICS is readable by RDPMC 0x20000000 at VM-entry: a flow host -> guest.
+    const RunReport seed = run_scenario(scenario("guest_without_perf_metrics", 600'000));
+    const Violation* f = first_of(seed, ViolationKind::Flow);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->reg, "PERF_METRICS (RDPMC)");
+    EXPECT_EQ(f->reader, "vm0");
+    EXPECT_EQ(f->source, "host");
+    EXPECT_EQ(f->step, "vmentry");
+    // With kvm_need_perf_metrics_intercept, RDPMC exits (and KVM injects #GP): clean.
+    Scenario s = scenario("guest_without_perf_metrics", 600'000);
+    s.intercepts.need_perf_metrics_intercept = true;
+    EXPECT_TRUE(run_scenario(s).clean());
+    const auto icpt = MsrIntercepts::compute(make_cpu_config("sapphirerapids"), s.guests[0].vpmu, true, true);
+    EXPECT_TRUE(icpt.rdpmc_exiting);
+    EXPECT_TRUE(icpt.intercepted(msr::kGlobalCtrl));
+    EXPECT_TRUE(icpt.intercepted(msr::kGlobalStatus));
+    EXPECT_TRUE(icpt.intercepted(msr::kGlobalStatusReset));
 }
 
 TEST(Mutation, TableHasBaselineRemovalsAndSwaps) {

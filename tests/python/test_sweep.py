@@ -128,7 +128,7 @@ def test_frames():
     s2.cycles = 300_000
     bad = pmusim.run_scenario(s2, protocol=s2.protocol().remove("load_guest_lvtpc"))
     v = pmusim.violations_frame(bad)
-    assert "pmi" in set(v.kind) and v.cycle.is_monotonic_increasing
+    assert "pmi_misrouted" in set(v.kind) and v.cycle.is_monotonic_increasing
     c = pmusim.contexts_frame(bad)
     assert set(c.context) == {"host", "vm0"}
 

@@ -63,7 +63,7 @@ def test_mutation_table_from_python():
     rows = pmusim.mutate_scenario(short("pmi_sampling", 600_000))
     assert rows[0]["mutant"] == "baseline" and rows[0]["clean"]
     by = {r["mutant"]: r for r in rows}
-    assert by["remove:load_guest_lvtpc"]["pmi"] > 0
+    assert by["remove:load_guest_lvtpc"]["pmi_misrouted"] > 0
     assert by["remove:load_global_status"]["clobber"] > 0
     assert len(rows) == len(pmusim.load_scenario("pmi_sampling").protocol().mutants()) + 1
 

@@ -34,9 +34,28 @@ private:
             check("GLOBAL_CTRL", e_.prov.global_ctrl(), st.global_ctrl);
             check("GLOBAL_STATUS", e_.prov.of_read(AccessKind::Rdmsr, msr::kGlobalStatus, st.global_status), st.global_status);
         }
-        if (!icpt.intercepted(msr::kPerfMetrics)) {
+        const uint64_t pm = e_.m.pmu().perf_metrics_value();
+        if (!icpt.intercepted(msr::kPerfMetrics)) check("PERF_METRICS", e_.prov.of_read(AccessKind::Rdmsr, msr::kPerfMetrics, pm), pm);
+        if (!icpt.rdpmc_exiting) rdpmc_answers(v, check);
+    }
+
+    // Without RDPMC exiting the guest reads, without an exit, every counter the hardware answers:
+    // the host's counters beyond the guest's, and PERF_METRICS (RDPMC 0x20000000) whenever the
+    // host CPU has it, whatever the guest's PERF_CAPABILITIES say (SDM RDPMC; PERF_METRICS patch).
+    template <class Check> void rdpmc_answers(Vcpu& v, Check& check) {
+        const CpuConfig& host = e_.m.cpu();
+        const PmuState& st = e_.m.pmu().state();
+        for (unsigned i = v.kvm.config.num_gp; i < host.num_gp; ++i)
+            check("PMC" + std::to_string(i) + " (RDPMC)", e_.prov.counter(i), st.counter[i]);
+        for (unsigned i = v.kvm.config.num_fixed; i < kMaxFixedCounters; ++i)
+            if (host.has_fixed(i))
+                check("FIXED_CTR" + std::to_string(i) + " (RDPMC)", e_.prov.counter(fixed_slot(i)), st.counter[fixed_slot(i)]);
+        if (host.perf_metrics() && v.kvm.icpt.intercepted(msr::kPerfMetrics)) {
             const uint64_t pm = e_.m.pmu().perf_metrics_value();
-            check("PERF_METRICS", e_.prov.of_read(AccessKind::Rdmsr, msr::kPerfMetrics, pm), pm);
+            Taint t = e_.prov.of_read(AccessKind::Rdpmc, rdpmc_ecx::metrics(), pm);
+            // A guest that writes FIXED_CTR3 without an exit re-reads the hidden accumulators too.
+            if (!v.kvm.icpt.intercepted(msr::kFixedCtr0 + 3)) t |= e_.prov.metrics_all();
+            check("PERF_METRICS (RDPMC)", t, pm);
         }
     }
 

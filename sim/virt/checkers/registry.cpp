@@ -11,15 +11,21 @@ const std::vector<CheckerDef>& checker_registry() {
          "at VM-entry, what the guest can read without an exit; at the handover to host perf, every PMU register",
          make_exposure_checker},
         {"bleed", {K::Bleed}, "a counter programmed by one context counts another context's cycles", make_bleed_checker},
-        {"pmi_routing", {K::PmiMisroute}, "a PMI reaches a context other than the one that programmed its interrupt",
-         make_pmi_routing_checker},
+        {"pmi_accounting", {K::PmiMisroute, K::PmiLost, K::PmiDuplicated, K::PmiSpurious},
+         "every PMI a context's reference raises (the host: of the counters it programmed) reaches that context exactly "
+         "once within the allowed delay",
+         make_pmi_accounting_checker},
         {"guest_reference", {K::Clobber},
          "a guest access gives another result than on the guest's reference PMU (the guest alone on bare metal)",
          make_guest_reference_checker},
+        {"guest_state", {K::Clobber},
+         "right after every VM-entry and at every VM-exit, the guest-visible hardware state equals the guest's reference; "
+         "a difference is reported at the load step that wrote it",
+         make_guest_state_checker},
         {"host_counts", {K::Clobber},
          "a host perf reading differs from the host's events while its counters were enabled; a host perf access #GPs",
          make_host_counts_checker},
-        {"host_scheduled", {K::Clobber}, "host perf's events are still scheduled out while the host runs",
+        {"host_scheduled", {K::Clobber}, "host perf's events are scheduled in again by the end of every exit-handling window and of the run",
          make_host_scheduled_checker},
     };
     return r;

@@ -1,0 +1,92 @@
+// clobber at the earliest cycle: right after every VM-entry and at every VM-exit, the hardware
+// state the guest can observe is compared with the guest's reference PMU (the guest alone), so a
+// clobber is reported at the entry or exit where it is first visible, not when the guest next
+// reads it. When this load path wrote the differing register, the violation carries that
+// write's cycle and step: the step that made it. Mediated vPMU only (the legacy vPMU keeps the
+// guest's state in host perf events, not in the guest's registers).
+#include <cmath>
+
+#include "sim/virt/checker.h"
+
+namespace pmusim {
+
+namespace {
+class GuestStateChecker : public Checker {
+public:
+    using Checker::Checker;
+    void on_handover(Handover h, Vcpu& v) override {
+        if (h != Handover::ToGuest || !e_.mediated) return;
+        compare(v, "at VM-entry", true);
+    }
+    void on_exit(Vcpu& v) override {
+        if (e_.mediated) compare(v, "at VM-exit", false);
+    }
+
+private:
+    void compare(Vcpu& v, const char* when, bool entry) {
+        v.ref->advance_fast(e_.cw->local_time(v.source));
+        const PmuState& hw = e_.m.pmu().state();
+        const PmuState& ref = v.ref->state();
+        const VpmuConfig& c = v.kvm.config;
+        for (unsigned i = 0; i < c.num_gp; ++i) {
+            check(v, "PMC" + std::to_string(i), Engine::counter_key(i), ref.counter[i], hw.counter[i], when, entry);
+            check(v, "PERFEVTSEL" + std::to_string(i), msr::kPerfEvtSel0 + i, ref.evtsel[i], hw.evtsel[i], when, entry);
+        }
+        for (unsigned i = 0; i < c.num_fixed; ++i)
+            check(v, "FIXED_CTR" + std::to_string(i), Engine::counter_key(fixed_slot(i)), ref.counter[fixed_slot(i)],
+                  hw.counter[fixed_slot(i)], when, entry);
+        const uint64_t fields = c.num_fixed ? (1ull << (4 * c.num_fixed)) - 1 : 0;
+        check(v, "FIXED_CTR_CTRL", msr::kFixedCtrCtrl, ref.fixed_ctr_ctrl & fields, hw.fixed_ctr_ctrl & fields, when, entry);
+        const uint64_t bits = guest_status_bits(c);
+        if (c.version >= 2) {
+            check(v, "GLOBAL_CTRL", msr::kGlobalCtrl, ref.global_ctrl & bits, hw.global_ctrl & bits, when, entry);
+            check(v, "GLOBAL_STATUS", msr::kGlobalStatus, ref.global_status & bits, hw.global_status & bits, when, entry);
+        }
+        if (c.perf_metrics) metrics(v, when, entry);
+    }
+
+    void check(Vcpu& v, const std::string& reg, uint32_t key, uint64_t want, uint64_t got, const char* when, bool entry,
+               const std::string& what = "differs from the guest running alone") {
+        if (want == got) return;
+        Violation x;
+        x.cycle = e_.cycle();
+        x.step = e_.tag_name(e_.tag);
+        std::string by;
+        const auto w = e_.last_write.find(key);
+        if (w != e_.last_write.end()) {
+            // Written on this load path: that write made the difference.
+            if (entry && w->second.first >= load_start(v)) x.cycle = w->second.first, x.step = e_.tag_name(w->second.second);
+            else by = "; last written by " + e_.tag_name(w->second.second) + " at cycle " + std::to_string(w->second.first);
+        }
+        x.kind = ViolationKind::Clobber;
+        x.reg = reg;
+        x.reader = v.spec.name;
+        const Taint t = (key == msr::kPerfMetrics ? e_.prov.metrics_all() : 0) | e_.prov.of_read(AccessKind::Rdmsr, key, got);
+        x.source = e_.taint_names(t & ~taint_of(v.ctx()));
+        x.expected = want;
+        x.actual = got;
+        x.detail = std::string("guest-visible state ") + when + " " + what + by;
+        e_.log.add(std::move(x));
+    }
+
+    void metrics(Vcpu& v, const char* when, bool entry) {
+        const uint64_t want = v.ref->perf_metrics_value(), got = e_.m.pmu().perf_metrics_value();
+        const uint64_t fc3 = v.ref->counter(fixed_slot(3));
+        const double allowed =
+            e_.sc.checks.perf_metrics_tolerance_lsb + (fc3 ? 0.5 * double(v.kvm.pm_restored) / double(fc3) : 0.0);
+        std::string detail;
+        for (unsigned k = 0; k < v.ref->perf_metrics_fields(); ++k) {
+            const double d = std::fabs(double(e_.pm_field(got, k)) - double(e_.pm_field(want, k)));
+            if (d > allowed)
+                detail += std::string(detail.empty() ? "" : ", ") + kMetricFieldNames[k] + " off by " + std::to_string(int(d)) + " LSB";
+        }
+        if (!detail.empty()) check(v, "PERF_METRICS", msr::kPerfMetrics, want, got, when, entry, "differs: " + detail);
+    }
+
+    static uint64_t load_start(const Vcpu& v) { return v.load_started; }
+};
+}  // namespace
+
+std::unique_ptr<Checker> make_guest_state_checker(Engine& e) { return std::make_unique<GuestStateChecker>(e); }
+
+}  // namespace pmusim
