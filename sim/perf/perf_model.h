@@ -75,7 +75,8 @@ public:
     std::vector<uint64_t> totals;           // per counting event (events() order)
     std::vector<uint64_t> tma_totals;       // per GP topdown event
     uint64_t td_slots = 0;                  // summed FIXED_CTR3 readings
-    std::array<double, 8> td_field_slots{}; // summed field x slots / max (not rounded)
+    std::array<double, 8> td_field_slots{}; // summed field x slots / max, not rounded (the virtualization
+                                            // report; perf's own counts are topdown_field_slots)
     std::vector<AgentReading> readings;
     uint64_t samples = 0, pmis = 0, spurious_pmis = 0;
     // Called after every reading (the engine checks it against the truth).
