@@ -1,38 +1,25 @@
-// The perf agent: software that programs and reads the PMU the way Linux perf does on Intel
-// (arch/x86/events/intel/core.c, kernel/events/core.c; docs/tma.md "The perf agent"):
+// The perf agent of `pmusim stat` and `pmusim topdown`: a driver of the one model of Linux perf
+// (PerfModel, sim/perf/perf_model.h; docs/tma.md "The perf model"), which says which MSR/RDPMC
+// accesses perf issues. The agent performs each of them at once on the Machine (run_ops), runs
+// the machine between them, rotates multiplexed events every mux_interval cycles and turns the
+// model's counts into perf stat's numbers:
 //  - instructions, cycles, ref-cycles and slots on their fixed counters (pinned);
 //  - the topdown group {slots, topdown-*}: FIXED_CTR3 + PERF_METRICS with GLOBAL_CTRL[48], read
-//    with RDPMC, fields converted as field * slots / 0xFF, then FIXED_CTR3 and PERF_METRICS reset
-//    in that order (or, with the Lunar Lake metrics-clear mode, cleared by the RDPMC itself);
-//  - every other event a flexible group of one on a GP counter; when there are more of them than
-//    counters they are time-sliced: every mux_interval cycles the PMU is disabled, the running
-//    events are read and unscheduled, the list is rotated by one and the first events that fit
-//    are scheduled; counts are scaled by time_enabled / time_running like perf stat.
+//    and reset with the PMU disabled every interval (or cleared by the RDPMC with the Lunar Lake
+//    metrics-clear mode), fields converted as field * slots / 0xFF;
+//  - every other event a flexible group of one on a GP counter, time-sliced when they outnumber
+//    the counters; counts are scaled by time_enabled / time_running like perf stat.
 #pragma once
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/machine.h"
+#include "sim/perf/perf_events.h"
 
 namespace pmusim {
-
-struct StatEventSpec {
-    std::string name;       // as given, e.g. "branches:u"
-    std::string base;       // without modifiers
-    bool user = true, kernel = true;
-    bool fixed = false;
-    unsigned fixed_index = 0;
-    uint64_t config = 0;    // PERFEVTSEL bits 31:0 without USR/OS/EN (event, umask, E, INV, CMASK)
-    EventMask truth = 0;    // base events the count should equal
-    bool truth_known = false;
-};
-
-// Parses perf-style names ("instructions", "branch-misses:u", "INT_MISC.UOP_DROPPING",
-// "r01c2", raw "rCCUUEE") for this CPU. Throws std::invalid_argument naming the event.
-StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu);
-std::vector<std::string> default_stat_events(const CpuConfig& cpu);
 
 struct AgentOptions {
     bool topdown_group = false;      // program {slots, topdown-*} on FIXED_CTR3 + PERF_METRICS
@@ -65,40 +52,27 @@ struct IntervalReading {
     std::optional<TopdownReading> topdown;
 };
 
+class PerfModel;
+
 class PerfAgent {
 public:
     PerfAgent(Machine& m, const std::vector<std::string>& events, AgentOptions opts = {});
+    ~PerfAgent();
     void start();                          // program and enable, counters from 0
     void run_until(uint64_t cycle);        // advance the machine, rotating multiplexed events
     IntervalReading read();                // everything since the last read(); resets the topdown group
-    const std::vector<StatEventSpec>& events() const { return specs_; }
-    bool multiplexed() const { return flex_.size() > gp_free_; }
-    size_t flexible_events() const { return flex_.size(); }  // the GP events
-    void set_mux_interval(uint64_t cycles);                   // before start()
+    const std::vector<StatEventSpec>& events() const;
+    bool multiplexed() const;
+    size_t flexible_events() const;        // the GP events
+    void set_mux_interval(uint64_t cycles);  // before start()
     const AgentOptions& options() const { return opts_; }
 
 private:
-    struct Slot {
-        int counter = -1;        // GP counter while scheduled, or -1
-        uint64_t base = 0;       // counter value at the last read / schedule-in
-        uint64_t acc = 0;        // counted this interval
-        uint64_t running = 0;    // cycles scheduled this interval
-        uint64_t since = 0;      // cycle of schedule-in or last read
-    };
-    void schedule_in();
-    void schedule_out();
-    void collect(size_t i);      // fold a scheduled event's counter into its interval totals
-    uint64_t global_ctrl() const;
-
     Machine& m_;
     AgentOptions opts_;
-    std::vector<StatEventSpec> specs_;
-    std::vector<Slot> slots_;
-    std::vector<size_t> flex_;   // GP events in rotation order
-    unsigned gp_free_ = 0;
-    uint64_t fixed_ctrl_ = 0, fixed_global_ = 0;
+    std::unique_ptr<PerfModel> model_;
+    std::vector<uint64_t> running_base_;   // each event's time on a counter at the last read
     uint64_t interval_begin_ = 0, next_rotation_ = 0;
-    bool metrics_clear_ = false;
 };
 
 // One-shot counting for `pmusim stat`: start, run, read.

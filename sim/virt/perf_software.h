@@ -2,15 +2,14 @@
 // operations; the hypervisor engine executes them on the physical PMU (pass-through), emulates
 // them (intercepted guest accesses) or mirrors them on the guest's reference PMU.
 //
-// Host perf follows Linux (arch/x86/events/intel/core.c, kernel/events/core.c):
-//  - GLOBAL_CTRL enables every counter (x86_pmu.intel_ctrl) on a mediated host; a counter counts
-//    when its own selector / FIXED_CTR_CTRL field enables it;
-//  - fixed-counter fields are changed by read-modify-write of FIXED_CTR_CTRL;
-//  - scheduled out at perf_load_guest_context: GLOBAL_CTRL = 0, counts read, FIXED_CTR3 and
-//    PERF_METRICS saved without reset, selectors disabled, then GLOBAL_CTRL re-enabled;
-//  - scheduled in at perf_put_guest_context: selectors re-enabled, FIXED_CTR3 then PERF_METRICS
-//    restored if slots were saved (icl_set_topdown_event_period), GLOBAL_CTRL enabled;
-//  - the topdown group is read with RDPMC and reset (FIXED_CTR3, then PERF_METRICS) every interval.
+// The operations are those of the one model of Linux perf, PerfModel (sim/perf/perf_model.h),
+// which `pmusim stat` and `pmusim topdown` run too; PerfSoftware sets a session up from a
+// scenario's AgentConfig:
+//  - host perf on a mediated host enables every counter in GLOBAL_CTRL (x86_pmu.intel_ctrl);
+//    a counter counts when its own selector / FIXED_CTR_CTRL field enables it;
+//  - it is scheduled out at perf_load_guest_context and in at perf_put_guest_context;
+//  - the topdown group is read with RDPMC and reset (FIXED_CTR3, then PERF_METRICS) every interval;
+//  - a context without PERF_METRICS that asks for topdown counts the Level-1 GP events.
 // Guest perf does the same inside the guest, without the schedule-out/in.
 #pragma once
 #include <array>
@@ -47,74 +46,23 @@ struct AgentReading {
     uint64_t slots = 0, metrics = 0;       // FIXED_CTR3 and PERF_METRICS as read (PERF_METRICS group)
 };
 
-class PerfSoftware {
+}  // namespace pmusim
+
+// The model of Linux perf (after the operation types it emits).
+#include "sim/perf/perf_model.h"
+
+namespace pmusim {
+
+class PerfSoftware : public PerfModel {
 public:
     // `cpu` is the CPU as this context sees it (a guest's vPMU). `host`: a host session.
     // `global_all`: enable every counter in GLOBAL_CTRL (Linux on a mediated host).
-    // `first_gp`: GP counters from this index are used.
     PerfSoftware(std::string context, const CpuConfig& cpu, const AgentConfig& cfg, bool host, bool global_all);
 
-    const std::string& context() const { return context_; }
     const AgentConfig& config() const { return cfg_; }
-    const std::vector<StatEventSpec>& events() const { return events_; }
-    const std::vector<std::string>& tma_events() const { return tma_names_; }  // GP topdown events
-    bool uses_perf_metrics() const { return pm_; }
-    uint64_t gp_bits() const;      // GP counters in use (bit i)
-    uint64_t counter_bits() const; // GLOBAL_CTRL bits of the counters in use (and 48 with PERF_METRICS)
-
-    void start(OpQueue& q);
-    void tick(OpQueue& q);        // interval read-and-reset
-    void pmi(OpQueue& q);         // PMI handler
-    void sched_out(OpQueue& q);   // host: perf_load_guest_context
-    void sched_in(OpQueue& q);    // host: perf_put_guest_context
-    bool scheduled_in() const { return in_; }
-    // PERF_METRICS field width (the semantics what-if; 8 on hardware).
-    void set_metrics_bits(unsigned b) { metrics_bits_ = b; }
-
-    // Totals since start.
-    std::vector<uint64_t> totals;           // per counting event (events() order)
-    std::vector<uint64_t> tma_totals;       // per GP topdown event
-    uint64_t td_slots = 0;                  // summed FIXED_CTR3 readings
-    std::array<double, 8> td_field_slots{}; // summed field x slots / max
-    std::vector<AgentReading> readings;
-    uint64_t samples = 0, pmis = 0, spurious_pmis = 0;
-    // Called after every reading (the engine checks it against the truth).
-    std::function<void(const AgentReading&)> on_reading;
 
 private:
-    struct Counter {
-        bool fixed = false;
-        unsigned index = 0;   // GP or fixed counter number
-        uint64_t config = 0;  // PERFEVTSEL value with EN (GP), or the 4-bit field (fixed)
-        uint64_t last = 0;    // value at the previous read / schedule-in
-    };
-    void read_counters(OpQueue& q, std::vector<uint64_t>* at = nullptr);
-    void program(OpQueue& q, bool enable);
-    uint32_t rdpmc_index(const Counter& c) const { return c.fixed ? (1u << 30) | c.index : c.index; }
-    uint64_t mask(const Counter& c) const { return c.fixed ? cpu_.fixed_mask() : cpu_.gp_mask(); }
-    uint64_t fixed_fields(bool enable) const;
-    uint64_t enabled_global() const;  // GLOBAL_CTRL while the session counts
-    uint64_t fixed_field_mask() const;
-
-    std::string context_;
-    CpuConfig cpu_;
     AgentConfig cfg_;
-    bool host_, global_all_;
-    bool pm_ = false;
-    std::vector<StatEventSpec> events_;
-    std::vector<Counter> counters_;        // counting events
-    std::vector<std::string> tma_names_;
-    std::vector<Counter> tma_counters_;
-    int sample_ = -1;                      // GP counter used for sampling
-    uint64_t sample_config_ = 0;
-    uint64_t sample_left_ = 0;  // sample counter saved at schedule-out (0: start a fresh period)
-    bool in_ = false;
-    uint64_t saved_slots_ = 0, saved_metric_ = 0;
-    AgentReading pending_;
-    std::vector<uint64_t> last_at_, tick_base_;
-    uint64_t td_reset_at_ = 0;  // cycle of the last FIXED_CTR3 reset
-    uint64_t restored_slots_ = 0;
-    unsigned metrics_bits_ = 8;
 };
 
 }  // namespace pmusim

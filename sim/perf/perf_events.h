@@ -1,0 +1,29 @@
+// perf's event names and where perf places them (arch/x86/events/intel/core.c fixed event
+// constraints; tools/perf/util/parse-events.c for the names and :u/:k modifiers). Shared by
+// the one perf model (sim/perf/perf_model.h) and both of its drivers.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "models/core/events.h"
+#include "models/cpu/cpu_config.h"
+
+namespace pmusim {
+
+struct StatEventSpec {
+    std::string name;       // as given, e.g. "branches:u"
+    std::string base;       // without modifiers
+    bool user = true, kernel = true;
+    bool fixed = false;
+    unsigned fixed_index = 0;
+    uint64_t config = 0;    // PERFEVTSEL bits 31:0 without USR/OS/EN (event, umask, E, INV, CMASK)
+    EventMask truth = 0;    // base events the count should equal
+    bool truth_known = false;
+};
+
+// Parses perf-style names ("instructions", "branch-misses:u", "INT_MISC.UOP_DROPPING",
+// "r01c2", raw "rCCUUEE") for this CPU. Throws std::invalid_argument naming the event.
+StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu);
+std::vector<std::string> default_stat_events(const CpuConfig& cpu);
+
+}  // namespace pmusim

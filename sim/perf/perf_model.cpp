@@ -1,0 +1,361 @@
+#include "sim/perf/perf_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "models/pmu/pmu_state.h"
+#include "models/pmu/register_table.h"
+
+namespace pmusim {
+
+namespace {
+constexpr uint64_t kUsr = 1ull << 16, kOs = 1ull << 17, kInt = 1ull << 20, kEn = 1ull << 22;
+// FIXED_CTR_CTRL field bits; bit 2 of field 3 (bit 14) is the Lunar Lake RDPMC metrics-clear.
+constexpr uint64_t kFixedOs = 1, kFixedUsr = 2, kFixedMetricsClear = 4;
+constexpr uint32_t kRdpmcSlots = (1u << 30) | 3, kRdpmcMetrics = 1u << 29;
+
+SoftOp rd(uint32_t m, std::function<void(uint64_t, uint64_t)> f, std::string what) {
+    return {SoftOp::Kind::Rdmsr, m, 0, std::move(f), std::move(what)};
+}
+SoftOp wr(uint32_t m, uint64_t v, std::string what) { return {SoftOp::Kind::Wrmsr, m, v, nullptr, std::move(what)}; }
+SoftOp pmc(uint32_t ecx, std::function<void(uint64_t, uint64_t)> f, std::string what) {
+    return {SoftOp::Kind::Rdpmc, ecx, 0, std::move(f), std::move(what)};
+}
+SoftOp marker(std::function<void(uint64_t, uint64_t)> f) { return {SoftOp::Kind::Marker, 0, 0, std::move(f), "marker"}; }
+}  // namespace
+
+double topdown_field_slots(uint64_t slots, double field, double field_max) {
+    return std::floor(double(slots) * field / field_max);
+}
+
+PerfModel::PerfModel(std::string context, const CpuConfig& cpu, PerfSession s)
+    : context_(std::move(context)), cpu_(cpu), s_(std::move(s)) {
+    place_all();
+    totals.assign(s_.events.size(), 0);
+    last_at_.assign(s_.events.size(), 0);
+    tick_base_.assign(s_.events.size(), 0);
+    tma_totals.assign(s_.tma_events.size(), 0);
+}
+
+// Fixed events are pinned to their counters; GP counting events form perf's flexible list and
+// take GP counters from 0, then the GP topdown events, then the sampled event. Multiplexed
+// sessions share what the others leave among the flexible events (perf_rotate_context).
+void PerfModel::place_all() {
+    unsigned next_gp = 0;
+    uint32_t fixed_used = s_.topdown_group ? 1u << 3 : 0;
+    for (size_t i = 0; i < s_.events.size(); ++i) {
+        counters_.push_back(place(s_.events[i], "events", true, next_gp, fixed_used));
+        if (!s_.events[i].fixed) flex_.push_back(i);
+    }
+    flex_room_ = unsigned(flex_.size());
+    if (s_.multiplex) {
+        unsigned reserved = s_.sampling ? 1 : 0;
+        for (auto& e : s_.tma_events) reserved += e.fixed ? 0 : 1;
+        flex_room_ = std::min<unsigned>(flex_room_, cpu_.num_gp - std::min(cpu_.num_gp, reserved));
+        for (unsigned k = 0; k < flex_room_; ++k) counters_[flex_[k]].index = int(k);
+        next_gp = flex_room_;
+    }
+    for (auto& e : s_.tma_events) tma_counters_.push_back(place(e, "topdown", false, next_gp, fixed_used));
+    if (s_.sampling) {
+        StatEventSpec& e = s_.sample;
+        if (e.fixed) e.config = e.fixed_index == 0 ? 0xc0 : e.fixed_index == 1 ? 0x3c : 0x13c;  // architectural encodings
+        if (next_gp >= cpu_.num_gp)
+            throw std::invalid_argument(s_.where + ".sample: no GP counter left for '" + e.name + "'");
+        sample_ = int(next_gp++);
+        sample_config_ = e.config | (e.user ? kUsr : 0) | (e.kernel ? kOs : 0) | kInt | kEn;
+    }
+}
+
+PerfModel::Counter PerfModel::place(const StatEventSpec& s, const char* list, bool flexible, unsigned& next_gp,
+                                    uint32_t& fixed_used) const {
+    Counter c;
+    if (s.fixed) {
+        if (fixed_used & (1u << s.fixed_index))
+            throw std::invalid_argument(s_.where + "." + list + ": '" + s.name + "' needs fixed counter " +
+                                        std::to_string(s.fixed_index) + ", already in use");
+        fixed_used |= 1u << s.fixed_index;
+        c.fixed = true;
+        c.index = int(s.fixed_index);
+        c.config = (s.kernel ? kFixedOs : 0) | (s.user ? kFixedUsr : 0);
+        return c;
+    }
+    c.config = s.config | (s.user ? kUsr : 0) | (s.kernel ? kOs : 0) | kEn;
+    if (flexible && s_.multiplex) return c;  // counters are handed out by place_all and rotate
+    if (next_gp >= cpu_.num_gp)
+        throw std::invalid_argument(s_.where + "." + list + ": '" + s.name + "' does not fit: " + context_ + " has " +
+                                    std::to_string(cpu_.num_gp) + " GP counters");
+    c.index = int(next_gp++);
+    return c;
+}
+
+uint64_t PerfModel::gp_bits() const {
+    uint64_t b = 0;
+    for (auto* v : {&counters_, &tma_counters_})
+        for (auto& c : *v)
+            if (!c.fixed && c.index >= 0) b |= 1ull << c.index;
+    if (sample_ >= 0) b |= 1ull << sample_;
+    return b;
+}
+
+uint64_t PerfModel::counter_bits() const {
+    uint64_t b = gp_bits();
+    for (auto* v : {&counters_, &tma_counters_})
+        for (auto& c : *v)
+            if (c.fixed) b |= 1ull << (32 + c.index);
+    if (s_.topdown_group) b |= (1ull << 35) | (1ull << status_bit::kPerfMetrics);
+    return b;
+}
+
+uint64_t PerfModel::enabled_global() const {
+    return s_.global_all ? cpu_.counter_bits() | (cpu_.perf_metrics() ? 1ull << status_bit::kPerfMetrics : 0)
+                         : counter_bits();
+}
+
+uint64_t PerfModel::fixed_fields(bool enable) const {
+    uint64_t f = 0;
+    if (!enable) return 0;
+    for (auto* v : {&counters_, &tma_counters_})
+        for (auto& c : *v)
+            if (c.fixed) f |= c.config << (4 * c.index);
+    if (s_.topdown_group) f |= (kFixedOs | kFixedUsr | (s_.metrics_clear ? kFixedMetricsClear : 0)) << 12;
+    return f;
+}
+
+uint64_t PerfModel::fixed_field_mask() const {
+    uint64_t m = 0;
+    for (auto* v : {&counters_, &tma_counters_})
+        for (auto& c : *v)
+            if (c.fixed) m |= 0xfull << (4 * c.index);
+    if (s_.topdown_group) m |= 0xfull << 12;
+    return m;
+}
+
+// perf_pmu_disable / perf_pmu_enable: GLOBAL_CTRL, where the PMU has it (version 2 and later;
+// a version-1 PMU is enabled by its selectors alone).
+void PerfModel::global_ctrl(OpQueue& q, uint64_t v, const char* what) const {
+    if (cpu_.has_global_ctrl()) q.push_back(wr(msr::kGlobalCtrl, v, what));
+}
+
+// Counting starts from 0 when this write has run (reads queued before it still see the old value).
+SoftOp PerfModel::zero_counter(uint32_t m, Counter& c) {
+    SoftOp z = wr(m, 0, "zero counter");
+    z.done = [&c](uint64_t, uint64_t cycle) {
+        c.last = 0;
+        c.since = cycle;
+    };
+    return z;
+}
+
+// A GP counter on: value 0, then its selector with EN; off: the selector without EN
+// (x86_pmu_enable_event / x86_pmu_disable_event).
+void PerfModel::program_gp(OpQueue& q, Counter& c, bool enable) {
+    if (enable) {
+        q.push_back(zero_counter(msr::kPmc0 + c.index, c));
+    }
+    q.push_back(wr(msr::kPerfEvtSel0 + c.index, enable ? c.config : c.config & ~kEn, "selector"));
+}
+
+// Programs the counters (values to 0, selectors and fixed fields on or off). GLOBAL_CTRL is
+// written by the caller. Fixed fields: read-modify-write, so other fields are left as found
+// (the older intel_pmu_disable_fixed / intel_pmu_enable_fixed form).
+void PerfModel::program(OpQueue& q, bool enable) {
+    for (auto* v : {&counters_, &tma_counters_})
+        for (auto& c : *v) {
+            if (c.index < 0) continue;  // a multiplexed event off the PMU
+            if (!c.fixed) {
+                program_gp(q, c, enable);
+            } else if (enable) {
+                q.push_back(zero_counter(msr::kFixedCtr0 + c.index, c));
+            }
+        }
+    if (sample_ >= 0) {
+        if (enable) {
+            // A fresh period at start, the remaining one after a schedule-out (period_left).
+            const uint64_t start = sample_left_ ? sample_left_ : (0 - s_.sample_period) & cpu_.gp_mask();
+            // Full-width alias when the CPU has it (a legacy PMC write sign-extends bit 31).
+            q.push_back(wr(cpu_.fw_write() ? msr::kAPmc0 + sample_ : msr::kPmc0 + sample_, start, "sample period"));
+        }
+        q.push_back(wr(msr::kPerfEvtSel0 + sample_, enable ? sample_config_ : sample_config_ & ~kEn, "sample selector"));
+    }
+    const uint64_t fm = fixed_field_mask();
+    if (fm) {
+        const uint64_t want = fixed_fields(enable);
+        q.push_back(rd(msr::kFixedCtrCtrl, [&q, fm, want](uint64_t cur, uint64_t) {
+            SoftOp w = wr(msr::kFixedCtrCtrl, (cur & ~fm) | want, "fixed fields (read-modify-write)");
+            w.keep = ~fm;
+            q.push_front(w);
+        }, "FIXED_CTR_CTRL for read-modify-write"));
+    }
+}
+
+// The slots leader starts from 0 and is written before PERF_METRICS (icl_update_topdown_event).
+void PerfModel::start(OpQueue& q) {
+    global_ctrl(q, 0, "disable all");
+    program(q, true);
+    if (s_.topdown_group) {
+        SoftOp z = wr(msr::kFixedCtr0 + 3, 0, "zero slots");
+        z.done = [this](uint64_t, uint64_t c) { td_reset_at_ = c; };
+        q.push_back(z);
+        q.push_back(wr(msr::kPerfMetrics, 0, "zero metrics"));
+    }
+    saved_slots_ = saved_metric_ = 0;
+    global_ctrl(q, enabled_global(), "enable all");
+    q.push_back(marker([this](uint64_t, uint64_t) { in_ = true; }));
+}
+
+// One RDPMC of event i: adds the change since the previous read to its total (deltas modulo the
+// counter width, as x86_perf_event_update) and its time on the PMU.
+SoftOp PerfModel::read_op(std::vector<Counter>& cs, std::vector<uint64_t>& tot, size_t i, std::vector<uint64_t>* when,
+                          const std::string& name) {
+    const Counter& c = cs[i];
+    return pmc(c.fixed ? (1u << 30) | uint32_t(c.index) : uint32_t(c.index),
+               [this, &cs, &tot, when, i](uint64_t v, uint64_t cycle) {
+                   Counter& c = cs[i];
+                   tot[i] += (v - c.last) & mask(c);
+                   c.last = v;
+                   c.running += cycle > c.since ? cycle - c.since : 0;
+                   c.since = cycle;
+                   if (when) (*when)[i] = cycle;
+               },
+               "read " + name);
+}
+
+// One RDPMC per counter on the PMU. `at`, when given, receives the cycle each event was read.
+void PerfModel::read_counters(OpQueue& q, std::vector<uint64_t>* at) {
+    for (size_t i = 0; i < counters_.size(); ++i)
+        if (counters_[i].index >= 0) q.push_back(read_op(counters_, totals, i, at, s_.events[i].name));
+    for (size_t i = 0; i < tma_counters_.size(); ++i)
+        q.push_back(read_op(tma_counters_, tma_totals, i, nullptr, s_.tma_names[i]));
+}
+
+void PerfModel::tick(OpQueue& q) {
+    if (!in_) {
+        // A host session scheduled out has nothing in hardware to read.
+        return;
+    }
+    pending_ = AgentReading{};
+    pending_.deltas.assign(s_.events.size(), 0);
+    pending_.from = last_at_;
+    pending_.to.assign(s_.events.size(), 0);
+    // Every earlier operation has run when a reading is queued: the last reset is known.
+    pending_.td_from = td_reset_at_;
+    read_counters(q, &pending_.to);
+    if (s_.topdown_group) read_topdown(q);
+    q.push_back(marker([this](uint64_t, uint64_t cycle) { finish_reading(cycle); }));
+}
+
+// perf disables the PMU around the topdown read-and-reset (intel_pmu_read_topdown_event), so
+// FIXED_CTR3 and PERF_METRICS are read and zeroed at one instant. The reset writes FIXED_CTR3
+// first: PERF_METRICS is relative to it (intel_update_topdown_event; reference §2.3). With the
+// metrics-clear mode the metrics RDPMC zeroes both and no write follows.
+void PerfModel::read_topdown(OpQueue& q) {
+    global_ctrl(q, 0, "perf_pmu_disable");
+    q.push_back(pmc(kRdpmcSlots, [this](uint64_t v, uint64_t c) { pending_.slots = v; pending_.td_to = c; }, "read slots"));
+    q.push_back(pmc(kRdpmcMetrics, [this](uint64_t v, uint64_t c) {
+        pending_.metrics = v;
+        if (s_.metrics_clear) td_reset_at_ = c;
+    }, "read PERF_METRICS"));
+    if (!s_.metrics_clear) {
+        SoftOp r = wr(msr::kFixedCtr0 + 3, 0, "reset slots");
+        r.done = [this](uint64_t, uint64_t c) { td_reset_at_ = c; };
+        q.push_back(r);
+        q.push_back(wr(msr::kPerfMetrics, 0, "reset PERF_METRICS"));
+    }
+    global_ctrl(q, enabled_global(), "perf_pmu_enable");
+}
+
+void PerfModel::finish_reading(uint64_t cycle) {
+    pending_.td_restored_slots = restored_slots_;
+    restored_slots_ = 0;
+    for (size_t i = 0; i < s_.events.size(); ++i) {
+        pending_.deltas[i] = totals[i] - tick_base_[i];
+        tick_base_[i] = totals[i];
+        if (counters_[i].index < 0) pending_.to[i] = cycle;  // off the PMU: nothing to read
+    }
+    last_at_ = pending_.to;
+    pending_.cycle = cycle;
+    pending_.topdown = s_.topdown_group;
+    saved_slots_ = saved_metric_ = 0;
+    if (s_.topdown_group) {
+        td_slots += pending_.slots;
+        const uint64_t fmax = (1ull << metrics_bits_) - 1;
+        for (unsigned k = 0; k < 8 && metrics_bits_ * k < 64; ++k)
+            td_field_slots[k] += double((pending_.metrics >> (metrics_bits_ * k)) & fmax) * double(pending_.slots) / double(fmax);
+    }
+    readings.push_back(pending_);
+    if (on_reading) on_reading(readings.back());
+}
+
+void PerfModel::pmi(OpQueue& q) {
+    ++pmis;
+    // intel_pmu_handle_irq: read the status, handle own overflows, acknowledge everything read.
+    q.push_back(rd(msr::kGlobalStatus, [this, &q](uint64_t status, uint64_t) {
+        std::vector<SoftOp> follow;
+        bool own = false;
+        if (sample_ >= 0 && ((status >> sample_) & 1)) {
+            ++samples;
+            own = true;
+            const uint64_t start = (0 - s_.sample_period) & cpu_.gp_mask();
+            follow.push_back(wr(cpu_.fw_write() ? msr::kAPmc0 + sample_ : msr::kPmc0 + sample_, start, "reload sample period"));
+        }
+        if (status & counter_bits()) own = true;
+        if (!own) ++spurious_pmis;
+        if (status) follow.push_back(wr(msr::kGlobalStatusReset, status, "acknowledge"));
+        for (auto it = follow.rbegin(); it != follow.rend(); ++it) q.push_front(*it);
+    }, "PMI: read GLOBAL_STATUS"));
+}
+
+void PerfModel::sched_out(OpQueue& q) {
+    if (!in_) return;
+    global_ctrl(q, 0, "perf_ctx_disable");
+    read_counters(q);
+    if (s_.topdown_group) {
+        // Saved without reset (intel_update_topdown_event on schedule-out).
+        q.push_back(pmc(kRdpmcSlots, [this](uint64_t v, uint64_t) { saved_slots_ = v; }, "save slots"));
+        q.push_back(pmc(kRdpmcMetrics, [this](uint64_t v, uint64_t) { saved_metric_ = v; }, "save PERF_METRICS"));
+    }
+    if (sample_ >= 0)
+        q.push_back(pmc(uint32_t(sample_), [this](uint64_t v, uint64_t) { sample_left_ = v; }, "save sample counter"));
+    program(q, false);
+    global_ctrl(q, s_.global_all ? enabled_global() : 0, "perf_ctx_enable");
+    q.push_back(marker([this](uint64_t, uint64_t) { in_ = false; }));
+}
+
+void PerfModel::sched_in(OpQueue& q) {
+    if (in_) return;
+    global_ctrl(q, 0, "perf_ctx_disable");
+    program(q, true);
+    if (s_.topdown_group && saved_slots_) {
+        // icl_set_topdown_event_period: FIXED_CTR3, then PERF_METRICS.
+        if (saved_metric_) restored_slots_ += saved_slots_;
+        q.push_back(wr(msr::kFixedCtr0 + 3, saved_slots_, "restore slots"));
+        q.push_back(wr(msr::kPerfMetrics, saved_metric_, "restore PERF_METRICS"));
+    }
+    global_ctrl(q, enabled_global(), "perf_ctx_enable");
+    q.push_back(marker([this](uint64_t, uint64_t) { in_ = true; }));
+}
+
+// perf_rotate_context: with the PMU disabled, the flexible events on counters are read and taken
+// off (ctx_sched_out), the list is rotated by one (rotate_ctx), and the first that fit are put on
+// counters from 0 (ctx_sched_in). Pinned events (the fixed counters, the topdown group) stay.
+void PerfModel::rotate(OpQueue& q) {
+    if (!in_ || !multiplexed()) return;
+    global_ctrl(q, 0, "perf_pmu_disable");
+    for (size_t i : flex_) {
+        Counter& c = counters_[i];
+        if (c.index < 0) continue;
+        q.push_back(read_op(counters_, totals, i, nullptr, s_.events[i].name));
+        program_gp(q, c, false);
+        c.index = -1;
+    }
+    std::rotate(flex_.begin(), flex_.begin() + 1, flex_.end());
+    for (unsigned k = 0; k < flex_room_; ++k) {
+        Counter& c = counters_[flex_[k]];
+        c.index = int(k);
+        program_gp(q, c, true);
+    }
+    global_ctrl(q, enabled_global(), "perf_pmu_enable");
+}
+
+}  // namespace pmusim
