@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Regenerates the mutation tables at the end of docs/virtualization.md by running
-# `pmusim mutate --format markdown` on every built-in scenario.
+# Regenerates the end of docs/virtualization.md: the checker and violation-kind tables
+# (`pmusim run --checkers`, from the checker registry) and the mutation tables
+# (`pmusim mutate --format markdown` on every built-in scenario).
 # Usage: scripts/gen-virt-doc.sh [path/to/pmusim] [--check]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PMUSIM=${1:-build/pmusim}
 doc=docs/virtualization.md
 head=$(sed '/<!-- generated below by scripts\/gen-virt-doc.sh -->/q' "$doc")
-gen=$( for s in $("$PMUSIM" run --list); do
+gen=$( echo; echo "### Checkers and violation kinds"; echo; "$PMUSIM" run --checkers
+       for s in $("$PMUSIM" run --list); do
          echo; echo "### $s"; echo; "$PMUSIM" mutate "$s" --format markdown; done )
 if [ "${2:-}" = "--check" ]; then
     if [ "$(printf '%s\n%s\n' "$head" "$gen")" != "$(cat "$doc")" ]; then

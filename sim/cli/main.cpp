@@ -18,6 +18,7 @@
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
 #include "sim/vcd_diff.h"
+#include "sim/virt/checker.h"
 #include "sim/virt/mutate.h"
 #include "sim/virt/run_format.h"
 
@@ -302,6 +303,8 @@ int sc_main(int argc, char** argv) {
     run->add_flag("--list", run_list, "list the built-in scenarios and exit");
     bool run_steps = false;
     run->add_flag("--steps", run_steps, "list every protocol step (for -E replace/insert) and exit");
+    bool run_checkers = false;
+    run->add_flag("--checkers", run_checkers, "list the checkers and the violation kinds (Markdown) and exit");
     ScenarioArgs mut_args;
     std::string mut_format = "text";
     auto* mutate = app.add_subcommand("mutate", "remove each protocol step and swap each order-sensitive pair; tabulate the checks");
@@ -353,6 +356,10 @@ int sc_main(int argc, char** argv) {
                 for (auto& st : step_library())
                     std::cout << st.name << "  [" << (st.mediated ? "mediated " : "legacy ") << path_name(st.path) << "]  "
                               << st.what << "  (" << st.source << ")\n";
+                return 0;
+            }
+            if (run_checkers && *run) {
+                std::cout << checkers_markdown();
                 return 0;
             }
             ScenarioArgs& a = *run ? run_args : mut_args;

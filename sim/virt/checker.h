@@ -43,6 +43,9 @@ struct CheckerDef {
     std::unique_ptr<Checker> (*make)(Engine&);
 };
 const std::vector<CheckerDef>& checker_registry();
+// The checkers and the violation kinds as Markdown tables (docs/virtualization.md is generated
+// from them).
+std::string checkers_markdown();
 
 // One factory per checker file (sim/virt/checkers/*.cpp).
 std::unique_ptr<Checker> make_flow_checker(Engine&);

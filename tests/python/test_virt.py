@@ -85,3 +85,20 @@ def test_every_public_name_has_a_docstring():
             if not (getattr(mod, attr).__doc__ or "").strip():
                 missing.append(f"{module}.{attr}")
     assert missing == []
+
+
+def test_checkers_and_kinds_come_from_one_registry():
+    kinds = [k["name"] for k in pmusim.violation_kinds()]
+    assert kinds[:3] == ["clobber", "flow", "bleed"] and "pmi_lost" in kinds
+    names = [c["name"] for c in pmusim.checkers()]
+    assert {"exposure", "pmi_accounting", "guest_state", "host_scheduled"} <= set(names)
+    assert all(k in kinds for c in pmusim.checkers() for k in c["kinds"])
+    # Reports and the mutation frame carry one count per kind, in registry order.
+    r = pmusim.run_scenario(short("guest_without_perf_metrics", 600_000))
+    assert set(r["violation_counts"]) == set(kinds)
+    assert [k["name"] for k in r["violation_kinds"]] == kinds
+    assert r["violation_counts"]["flow"] > 0 and not r["clean"]   # the finding: RDPMC of the host's PERF_METRICS
+    frame = pmusim.violations_frame(r)
+    assert set(frame.register) == {"PERF_METRICS (RDPMC)"} and set(frame.step) == {"vmentry"}
+    rows = pmusim.mutations_frame([{"mutant": "x", "clean": True, "kinds": "-", **{k: 0 for k in kinds}, "first_cycle": None}])
+    assert list(rows.columns) == ["mutant", "clean", "kinds", *kinds, "first_cycle"]

@@ -31,4 +31,16 @@ const std::vector<CheckerDef>& checker_registry() {
     return r;
 }
 
+std::string checkers_markdown() {
+    std::string s = "| checker | kinds | checks |\n|---|---|---|\n";
+    for (auto& c : checker_registry()) {
+        std::string kinds;
+        for (auto k : c.kinds) kinds += (kinds.empty() ? "" : ", ") + std::string(violation_kind_name(k));
+        s += std::string("| `") + c.name + "` | " + kinds + " | " + c.checks + " |\n";
+    }
+    s += "\n| kind | fires when |\n|---|---|\n";
+    for (auto& k : violation_kinds()) s += std::string("| **") + k.name + "** | " + k.fires_when + " |\n";
+    return s;
+}
+
 }  // namespace pmusim
