@@ -1,5 +1,6 @@
 #include "sim/virt/engine.h"
 
+#include <cmath>
 #include <sstream>
 
 namespace pmusim {
@@ -79,6 +80,18 @@ uint64_t Engine::pm_field(uint64_t v, unsigned k) const {
     const Semantics& s = m.pmu().semantics();
     const unsigned b = s.metrics_field_bits;
     return b * k >= 64 ? 0 : (v >> (b * k)) & s.metrics_field_max();
+}
+
+std::string Engine::metrics_difference(const Vcpu& v, uint64_t want, uint64_t got) const {
+    const uint64_t fc3 = v.ref->counter(fixed_slot(3));
+    const double allowed = sc.checks.perf_metrics_tolerance_lsb + (fc3 ? 0.5 * double(v.kvm.pm_restored) / double(fc3) : 0.0);
+    std::string detail;
+    for (unsigned k = 0; k < v.ref->perf_metrics_fields(); ++k) {
+        const double d = std::fabs(double(pm_field(got, k)) - double(pm_field(want, k)));
+        if (d > allowed)
+            detail += std::string(detail.empty() ? "" : ", ") + kMetricFieldNames[k] + " off by " + std::to_string(int(d)) + " LSB";
+    }
+    return detail;
 }
 
 }  // namespace pmusim

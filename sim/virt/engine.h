@@ -134,6 +134,11 @@ public:
                 const std::string& detail);
     // PERF_METRICS field k at the configured resolution (semantics metrics_field_bits).
     uint64_t pm_field(uint64_t v, unsigned k) const;
+    // The fields of `got` that differ from the guest's reference value `want` by more than the
+    // tolerance plus the rounding of every restore since the guest last wrote PERF_METRICS (0.5 LSB
+    // each, weighted by the slots it covered: the architectural limit of any save/restore);
+    // empty when none does.
+    std::string metrics_difference(const Vcpu& v, uint64_t want, uint64_t got) const;
 };
 
 }  // namespace pmusim

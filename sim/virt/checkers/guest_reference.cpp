@@ -2,8 +2,6 @@
 // the guest alone in its own time; a read that differs from it (exactly for counters, selectors,
 // GLOBAL_CTRL and the guest's GLOBAL_STATUS bits; within the tolerance for each PERF_METRICS
 // field) or a #GP where bare metal has none is a clobber.
-#include <cmath>
-
 #include "sim/virt/checker.h"
 
 namespace pmusim {
@@ -48,7 +46,7 @@ private:
             got &= guest_status_bits(v.kvm.config);
         }
         std::string detail;
-        if (pm) detail = metrics_difference(v, want, got);
+        if (pm) detail = e_.metrics_difference(v, want, got);
         else if (want != got)
             detail = status ? ((want & ~got) ? "guest overflow bit lost" : "spurious status bit")
                             : "guest value differs from the guest running alone";
@@ -56,22 +54,6 @@ private:
         const Taint others = (g.taint | e_.prov.counter(fixed_slot(3))) & ~taint_of(v.ctx());
         e_.report(ViolationKind::Clobber, e_.reg_name(g.kind, g.index), v.ctx(), others, want, got,
                   detail + (g.exited ? " (emulated read)" : ""));
-    }
-
-    // The tolerance, plus the rounding of every save/restore since the guest's last write (0.5 LSB
-    // each, weighted by the slots it covered): the architectural limit of any protocol.
-    std::string metrics_difference(Vcpu& v, uint64_t want, uint64_t got) const {
-        const uint64_t fc3 = v.ref->counter(fixed_slot(3));
-        const double allowed =
-            e_.sc.checks.perf_metrics_tolerance_lsb + (fc3 ? 0.5 * double(v.kvm.pm_restored) / double(fc3) : 0.0);
-        std::string detail;
-        for (unsigned k = 0; k < v.ref->perf_metrics_fields(); ++k) {
-            const double d = std::fabs(double(e_.pm_field(got, k)) - double(e_.pm_field(want, k)));
-            if (d > allowed)
-                detail += std::string(detail.empty() ? "" : ", ") + kMetricFieldNames[k] + " off by " + std::to_string(int(d)) +
-                          " LSB";
-        }
-        return detail;
     }
 };
 }  // namespace

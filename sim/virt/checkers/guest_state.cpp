@@ -4,8 +4,6 @@
 // reads it. When this load path wrote the differing register, the violation carries that
 // write's cycle and step: the step that made it. Mediated vPMU only (the legacy vPMU keeps the
 // guest's state in host perf events, not in the guest's registers).
-#include <cmath>
-
 #include "sim/virt/checker.h"
 
 namespace pmusim {
@@ -71,15 +69,7 @@ private:
 
     void metrics(Vcpu& v, const char* when, bool entry) {
         const uint64_t want = v.ref->perf_metrics_value(), got = e_.m.pmu().perf_metrics_value();
-        const uint64_t fc3 = v.ref->counter(fixed_slot(3));
-        const double allowed =
-            e_.sc.checks.perf_metrics_tolerance_lsb + (fc3 ? 0.5 * double(v.kvm.pm_restored) / double(fc3) : 0.0);
-        std::string detail;
-        for (unsigned k = 0; k < v.ref->perf_metrics_fields(); ++k) {
-            const double d = std::fabs(double(e_.pm_field(got, k)) - double(e_.pm_field(want, k)));
-            if (d > allowed)
-                detail += std::string(detail.empty() ? "" : ", ") + kMetricFieldNames[k] + " off by " + std::to_string(int(d)) + " LSB";
-        }
+        const std::string detail = e_.metrics_difference(v, want, got);
         if (!detail.empty()) check(v, "PERF_METRICS", msr::kPerfMetrics, want, got, when, entry, "differs: " + detail);
     }
 
