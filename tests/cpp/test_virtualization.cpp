@@ -267,6 +267,12 @@ const Violation* first_where(const RunReport& r, ViolationKind k, const std::str
     return nullptr;
 }
 
+const Violation* first_on(const RunReport& r, ViolationKind k, const std::string& reg) {
+    for (auto& v : r.violations.recorded())
+        if (v.kind == k && v.reg == reg) return &v;
+    return nullptr;
+}
+
 TEST(Mutants, NoLoadPerfMetricsClobbersTheGuest) {
     const RunReport r = run_with(scenario("perf_metrics_patch", 1'200'000), {"remove:load_perf_metrics"});
     // At the first VM-entry after the guest had fractions: the register is not what the guest left.
@@ -279,9 +285,7 @@ TEST(Mutants, NoLoadPerfMetricsClobbersTheGuest) {
     // And when the guest reads it, later.
     const Violation* read = first_where(r, ViolationKind::Clobber, "LSB");
     ASSERT_NE(read, nullptr);
-    const Violation* at_read = nullptr;
-    for (auto& v : r.violations.recorded())
-        if (v.kind == ViolationKind::Clobber && v.reg == "PERF_METRICS (RDPMC)") at_read = at_read ? at_read : &v;
+    const Violation* at_read = first_on(r, ViolationKind::Clobber, "PERF_METRICS (RDPMC)");
     ASSERT_NE(at_read, nullptr);
     EXPECT_LT(c->cycle, at_read->cycle);
 }
@@ -296,9 +300,7 @@ TEST(Mutants, PerfMetricsBeforeFixedCtr3IsReportedAtTheStepThatWroteIt) {
     EXPECT_EQ(c->reg, "PERF_METRICS");
     EXPECT_EQ(c->step, "load_perf_metrics");
     EXPECT_NE(c->detail.find("LSB"), std::string::npos);
-    const Violation* at_read = nullptr;
-    for (auto& v : r.violations.recorded())
-        if (v.kind == ViolationKind::Clobber && v.reg == "PERF_METRICS (RDPMC)" && !at_read) at_read = &v;
+    const Violation* at_read = first_on(r, ViolationKind::Clobber, "PERF_METRICS (RDPMC)");
     ASSERT_NE(at_read, nullptr);  // the read-time record stays
     EXPECT_LT(c->cycle, at_read->cycle);
 }
