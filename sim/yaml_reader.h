@@ -60,6 +60,12 @@ public:
         return n.Scalar();
     }
 
+    // "origin:line" of a node (for messages raised after reading).
+    std::string place(const YAML::Node& n) const {
+        if (n.IsDefined() && n.Mark().line >= 0) return origin_ + ":" + std::to_string(n.Mark().line + 1);
+        return origin_;
+    }
+
     void require_map(const YAML::Node& n, const std::string& path) const {
         if (!n.IsMap()) fail(n, path, "expected a mapping");
     }

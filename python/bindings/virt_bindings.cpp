@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "bindings.h"
+#include "program_bindings.h"
 #include "sim/virt/checker.h"
 #include "sim/virt/mutate.h"
 #include "sim/virt/run_format.h"
@@ -139,19 +140,29 @@ void init_virt(py::module_& m) {
     m.def("scenario_library", &scenario_library, "Names of the built-in scenarios.");
     m.def("scenario_library_dir", &scenario_library_dir, "Directory of the built-in scenarios (PMUSIM_SCENARIOS overrides).");
     m.def("run_scenario",
-          [](const Scenario& s, std::optional<Protocol> p, const std::string& vcd, uint64_t vcd_sample) {
-              const Protocol proto = p ? *p : s.make_protocol();
+          [](const Scenario& s0, std::optional<Protocol> p, const std::string& vcd, uint64_t vcd_sample,
+             std::optional<py::dict> programs) {
+              const Protocol proto = p ? *p : s0.make_protocol();
+              Scenario s = s0;
+              ProgramSources src;
+              if (programs) src.attach(s, *programs);
               RunReport r;
-              {
+              try {
                   py::gil_scoped_release nogil;
                   r = run_scenario(s, proto, vcd, vcd_sample);
+              } catch (const ProgramRaised&) {
+                  src.raise_if_failed();
+                  throw;
               }
               return report_dict(r);
           },
           py::arg("scenario"), py::arg("protocol") = py::none(), py::arg("vcd") = "", py::arg("vcd_sample") = 0,
-          "Run a scenario (with its own protocol, or `protocol`). Returns a dict: contexts (counts and topdown, "
-          "reported and truth), violations (each with cycle, kind, register, reader, source, expected, actual, "
-          "step, detail), violation_counts, step_cycles and clean.");
+          py::arg("programs") = py::none(),
+          "Run a scenario (with its own protocol, or `protocol`). `programs`: {guest name: generator function or "
+          "iterable of pmusim.guest actions}, replacing the scenario's program of that guest. Returns a dict: "
+          "contexts (counts and topdown, reported and truth), violations (each with cycle, kind, register, reader, "
+          "source, expected, actual, step, detail), violation_counts, step_cycles, clean, programs (every guest "
+          "program access, column-wise; see pmusim.accesses_frame) and passed (clean and every expectation met).");
     m.def("mutate_scenario",
           [](const Scenario& s) {
               std::vector<MutantResult> rs;

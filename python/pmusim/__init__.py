@@ -42,9 +42,9 @@ from ._pmusim import (  # noqa: F401
     workload_library_dir,
 )
 from ._pmusim import scenario_library_dir  # noqa: F401
-from . import workloads  # noqa: F401
+from . import guest, workloads  # noqa: F401
 from .frames import (  # noqa: F401
-    contexts_frame, counts_frame, mutations_frame, scenario_topdown_frame, stat_frame, topdown_frame, violations_frame,
+    accesses_frame, contexts_frame, counts_frame, mutations_frame, scenario_topdown_frame, stat_frame, topdown_frame, violations_frame,
 )
 from .scenarios import get_param, scenario_dict, scenario_from_dict, set_param  # noqa: F401
 from .sweep import load_results, point_key, sweep  # noqa: F401
@@ -59,6 +59,6 @@ __all__ = [
     "Protocol", "Scenario", "load_scenario", "parse_scenario", "scenario_library", "run_scenario",
     "mutate_scenario", "protocol_steps", "scenario_library_dir", "violation_kinds", "checkers",
     "topdown_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
-    "mutations_frame", "scenario_dict", "scenario_from_dict", "set_param", "get_param", "sweep",
+    "mutations_frame", "accesses_frame", "guest", "scenario_dict", "scenario_from_dict", "set_param", "get_param", "sweep",
     "load_results", "point_key",
 ]

@@ -87,6 +87,15 @@ def violations_frame(report):
     return frame.sort_values("cycle", kind="stable").reset_index(drop=True)
 
 
+def accesses_frame(report):
+    """Every recorded guest program access of a run_scenario() report, one row each: guest, cycle,
+    guest_cycle, op, index, register, written, value, gp, exited, bare_value, bare_gp (the same
+    access on bare metal: the guest's reference PMU), label, where, expect, failure (empty: met)."""
+    cols = ["guest", "cycle", "guest_cycle", "op", "index", "register", "written", "value", "gp", "exited",
+            "bare_value", "bare_gp", "label", "where", "expect", "failure"]
+    return pd.DataFrame(report["programs"]["records"], columns=cols)
+
+
 def mutations_frame(rows):
     """mutate_scenario() rows: mutant, clean, kinds, one column per violation kind (in the engine's
     order, pmusim.violation_kinds()), first_cycle."""

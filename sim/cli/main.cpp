@@ -211,7 +211,7 @@ int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, uint64_t vcd
     if (format == "json") std::cout << run_json(r) << "\n";
     else std::cout << format_run(r, first);
     if (!vcd.empty() && format != "json") std::cout << "\nwaveform: " << vcd << "\n";
-    return r.clean() ? 0 : 1;
+    return r.passed() ? 0 : 1;
 }
 
 int mutate_cmd(const ScenarioArgs& a, const std::string& format) {

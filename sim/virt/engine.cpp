@@ -12,7 +12,17 @@ Vcpu::Vcpu(int ctx, const GuestSpec& s, const CpuConfig& host, bool mediated, bo
 }
 
 Engine::Engine(const Scenario& s, Machine& machine)
-    : sc(s), m(machine), prov(machine.pmu()), log(s.checks.max_recorded) {}
+    : sc(s), m(machine), prov(machine.pmu()), log(s.checks.max_recorded),
+      programs(s.checks.max_program_records) {}
+
+void ProgramLog::add(ProgramRecord r, bool checked_one) {
+    ++accesses;
+    checked += checked_one;
+    const bool fail = !r.failure.empty();
+    failed += fail;
+    // Failures are kept beyond the cap, up to the cap again (memory stays bounded).
+    if (records.size() < cap || (fail && records.size() < 2 * cap)) records.push_back(std::move(r));
+}
 
 uint32_t Engine::register_key(uint32_t a) {
     MsrRef m;

@@ -52,6 +52,35 @@ struct Vcpu {
     bool started = false;
     uint64_t load_started = 0;      // cycle its current load path began
     ContextSummary sum;
+    // Its program (guest_programs.cpp): the current action, and the guest cycle until which the
+    // program is busy (a run, or the cost of its last access).
+    std::unique_ptr<GuestProgramRunner> program;
+    GuestAction action;
+    bool access_pending = false;    // `action` is an access not yet executed
+    uint64_t busy_until = 0;
+};
+
+// One access of a guest program, as the guest saw it, beside bare metal (the reference PMU).
+struct ProgramRecord {
+    int guest = 0;                  // context
+    std::string guest_name, reg;    // for reports
+    uint64_t cycle = 0, local = 0;  // physical and guest cycle
+    AccessKind kind = AccessKind::Rdmsr;
+    uint32_t index = 0;
+    uint64_t written = 0;
+    GuestOutcome seen;
+    bool ref_gp = false;
+    uint64_t ref_value = 0;
+    std::string label, where, expect;
+    std::string failure;            // the expectation that failed (empty: met, or none)
+};
+
+struct ProgramLog {
+    explicit ProgramLog(size_t cap = 0) : cap(cap) {}
+    size_t cap;
+    std::vector<ProgramRecord> records;  // the first `cap`, and every failed expectation beyond them
+    uint64_t accesses = 0, checked = 0, failed = 0;
+    void add(ProgramRecord r, bool checked_one);
 };
 
 // An access executed on the physical PMU. actor: -1 KVM (trusted: no flow check), 0 host, n guest.
@@ -108,6 +137,7 @@ public:
     Provenance prov;
     ViolationLog log;
     HostLedger ledger;
+    ProgramLog programs;
     ContextWorkload* cw = nullptr;
     std::vector<std::unique_ptr<Vcpu>> vcpus;
     std::unique_ptr<PerfSoftware> host_perf;

@@ -231,6 +231,7 @@ void Hypervisor::enter(Vcpu& v) {
         v.started = true;
         v.perf->start(v.ops);
         v.next_tick = v.spec.perf.interval ? v.spec.perf.interval : kForever;
+        start_program(v);
     }
     for (const auto& name : proto_.steps(Path::Load)) run_step(v, name);
     // A protocol without a VM-entry step: the guest runs anyway, with whatever GLOBAL_CTRL holds.
@@ -278,8 +279,10 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
         while (!v.ops.empty())
             if (!guest_op(v)) return Exit::Msr;
         if (final_read || m_->cycle() >= end_) return Exit::End;
+        if (!program_ready(v)) return Exit::Msr;
         const uint64_t L = e_->cw->local_time(v.source);
-        const uint64_t target = std::min({exit_at, v.next_tick, L + (end_ - m_->cycle())});
+        const uint64_t busy = v.program ? v.busy_until : kForever;
+        const uint64_t target = std::min({exit_at, v.next_tick, busy, L + (end_ - m_->cycle())});
         if (target > L) {
             run_cycles(v.source, v.ctx(), e_->tag, target - L, true);
             if (guest_pmi_stop_) return Exit::Pmi;
@@ -293,6 +296,7 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
         }
         if (now >= exit_at) return draw_async_exit(v);
         if (m_->cycle() >= end_) return Exit::End;
+        // else: the program's run or access cost ended; it goes on.
     }
 }
 

@@ -31,7 +31,9 @@ struct RunReport {
     };
     std::vector<Span> timeline;                   // who owned the cycles, consecutive spans merged
     ViolationLog violations;
+    ProgramLog programs;                          // guest programs' accesses and expectations
     bool clean() const { return violations.total() == 0; }
+    bool passed() const { return clean() && programs.failed == 0; }  // and every program expectation met
 };
 
 class Hypervisor : private StepContext {
@@ -61,7 +63,14 @@ private:
                      uint64_t keep = 0, const std::string& what = {});
     void drain_host(OpQueue& q);
     bool guest_op(Vcpu& v);  // false: the op at the front exits
+    GuestAccess pass_through(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
+    GuestAccess emulated(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
     void emulate_front(Vcpu& v);
+
+    // guest programs (guest_programs.cpp)
+    void start_program(Vcpu& v);
+    bool program_ready(Vcpu& v);  // false: the program's next access exits
+    void program_access_done(Vcpu& v, const GuestAccess& g);
     AccessResult mirror_on_reference(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
     void host_reading(const AgentReading& r);
 

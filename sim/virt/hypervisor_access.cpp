@@ -103,26 +103,40 @@ bool Hypervisor::guest_op(Vcpu& v) {
     if (v.kvm.exits(k, front.index)) return false;
     SoftOp op = std::move(front);
     v.ops.pop_front();
-    const AccessResult ref = mirror_on_reference(v, k, op.index, op.value);
-    const Result r = hw(v.ctx(), false, k, op.index, op.value, taint_of(v.ctx()), false);
-    if (k == AccessKind::Wrmsr && op.index == msr::kPerfMetrics) v.kvm.pm_restored = 0;
-    const GuestAccess g{v, k, op.index, op.value, false, r.ok, r.value, r.taint, ref};
-    each_checker([&](Checker& c) { c.on_guest_access(g); });
-    if (op.done) op.done(r.value, m_->cycle());
+    const GuestAccess g = pass_through(v, k, op.index, op.value);
+    if (op.done) op.done(g.result, m_->cycle());
     return true;
 }
 
+GuestAccess Hypervisor::pass_through(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value) {
+    const AccessResult ref = mirror_on_reference(v, k, idx, value);
+    const Result r = hw(v.ctx(), false, k, idx, value, taint_of(v.ctx()), false);
+    if (k == AccessKind::Wrmsr && r.ok && idx == msr::kPerfMetrics) v.kvm.pm_restored = 0;
+    const GuestAccess g{v, k, idx, value, false, r.ok, r.value, r.taint, ref};
+    each_checker([&](Checker& c) { c.on_guest_access(g); });
+    return g;
+}
+
 // An intercepted access, after the exit path has put the state (KVM emulates on its copy).
+GuestAccess Hypervisor::emulated(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value) {
+    const AccessResult ref = mirror_on_reference(v, k, idx, value);
+    const KvmVpmu::Emulated em = v.kvm.emulate(k, idx, value, *this);
+    if (k == AccessKind::Wrmsr && !em.gp && idx == msr::kPerfMetrics) v.kvm.pm_restored = 0;
+    const GuestAccess g{v, k, idx, value, true, !em.gp, em.value, em.taint, ref};
+    each_checker([&](Checker& c) { c.on_guest_access(g); });
+    return g;
+}
+
+// The access that exited: perf's queued op, else the program's (perf's ops run first).
 void Hypervisor::emulate_front(Vcpu& v) {
+    if (v.ops.empty()) {
+        program_access_done(v, emulated(v, v.action.access, v.action.index, v.action.value));
+        return;
+    }
     SoftOp op = std::move(v.ops.front());
     v.ops.pop_front();
-    const AccessKind k = access_kind(op.kind);
-    const AccessResult ref = mirror_on_reference(v, k, op.index, op.value);
-    const KvmVpmu::Emulated em = v.kvm.emulate(k, op.index, op.value, *this);
-    if (k == AccessKind::Wrmsr && !em.gp && op.index == msr::kPerfMetrics) v.kvm.pm_restored = 0;
-    const GuestAccess g{v, k, op.index, op.value, true, !em.gp, em.value, em.taint, ref};
-    each_checker([&](Checker& c) { c.on_guest_access(g); });
-    if (op.done) op.done(em.value, m_->cycle());
+    const GuestAccess g = emulated(v, access_kind(op.kind), op.index, op.value);
+    if (op.done) op.done(g.result, m_->cycle());
 }
 
 // A host perf reading: the host's events over its ledger windows, then the checkers.

@@ -85,7 +85,65 @@ std::string format_run(const RunReport& r, size_t first_n) {
            << "  source " << x->source << "  step " << x->step << "\n      expected " << hex(x->expected) << "  actual "
            << hex(x->actual) << "  " << x->detail << "\n";
     }
+    os << format_programs(r.programs, first_n);
     return os.str();
+}
+
+std::string access_text(const ProgramRecord& x) {
+    std::ostringstream os;
+    os << access_kind_name(x.kind) << ' ' << x.reg;
+    if (x.kind == AccessKind::Wrmsr) os << " <- " << hex(x.written);
+    if (x.seen.gp) os << ": #GP";
+    else if (x.kind != AccessKind::Wrmsr) os << ": " << hex(x.seen.value);
+    os << (x.seen.exited ? " (exited)" : " (passed through)");
+    return os.str();
+}
+
+std::string format_programs(const ProgramLog& p, size_t first_n) {
+    if (!p.accesses) return {};
+    std::ostringstream os;
+    os << "\nguest programs: " << p.accesses << " accesses, " << p.checked << " expectations, " << p.failed << " failed\n";
+    size_t shown = 0;
+    for (auto& x : p.records) {
+        if (x.failure.empty()) continue;
+        if (shown++ >= first_n) break;
+        os << "  " << x.guest_name << " cycle " << x.cycle << " (guest " << x.seen.local << ") " << x.where
+           << (x.label.empty() ? "" : " [" + x.label + "]") << "\n      " << access_text(x) << "; " << x.failure << "\n";
+    }
+    return os.str();
+}
+
+// Column-oriented, so that Python makes a frame of it without a row loop.
+nlohmann::json programs_json(const ProgramLog& p) {
+    static const char* kinds[] = {"rdmsr", "wrmsr", "rdpmc"};
+    nlohmann::json j;
+    j["accesses"] = p.accesses;
+    j["checked"] = p.checked;
+    j["failed"] = p.failed;
+    nlohmann::json c;
+    for (const char* k : {"guest", "cycle", "guest_cycle", "op", "index", "register", "written", "value", "gp", "exited",
+                          "bare_value", "bare_gp", "label", "where", "expect", "failure"})
+        c[k] = nlohmann::json::array();
+    for (auto& x : p.records) {
+        c["guest"].push_back(x.guest_name);
+        c["cycle"].push_back(x.cycle);
+        c["guest_cycle"].push_back(x.seen.local);
+        c["op"].push_back(kinds[int(x.kind)]);
+        c["index"].push_back(x.index);
+        c["register"].push_back(x.reg);
+        c["written"].push_back(x.written);
+        c["value"].push_back(x.seen.value);
+        c["gp"].push_back(x.seen.gp);
+        c["exited"].push_back(x.seen.exited);
+        c["bare_value"].push_back(x.ref_value);
+        c["bare_gp"].push_back(x.ref_gp);
+        c["label"].push_back(x.label);
+        c["where"].push_back(x.where);
+        c["expect"].push_back(x.expect);
+        c["failure"].push_back(x.failure);
+    }
+    j["records"] = c;
+    return j;
 }
 
 std::string run_json(const RunReport& r) {
@@ -147,6 +205,8 @@ std::string run_json(const RunReport& r) {
         tl["context"].push_back(sp.ctx);
     }
     j["timeline"] = tl;
+    j["programs"] = programs_json(r.programs);
+    j["passed"] = r.passed();
     return j.dump(2);
 }
 

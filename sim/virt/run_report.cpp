@@ -55,6 +55,7 @@ RunReport summarize_run(Hypervisor& h) {
     rep.step_cycles = h.step_cycles_;
     for (auto& [k, c] : h.step_cycles_) rep.transition_cycles += c;
     rep.violations = e.log;
+    rep.programs = e.programs;
     for (auto& seg : cw.segments()) {
         if (!rep.timeline.empty() && rep.timeline.back().ctx == seg.owner && rep.timeline.back().end == seg.begin)
             rep.timeline.back().end = seg.end;

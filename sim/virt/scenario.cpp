@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "sim/virt/program_reader.h"
 #include "sim/yaml_reader.h"
 
 namespace pmusim {
@@ -191,11 +192,12 @@ public:
                 const std::string at = "guests." + spec.name;
                 if (!names.insert(spec.name).second) fail(g, at, "duplicate guest name");
                 if (spec.name == "host" || spec.name == "kvm") fail(g, at, "reserved name");
-                keys(g, at, {"name", "workload", "vpmu", "perf", "run", "exits"});
+                keys(g, at, {"name", "workload", "vpmu", "perf", "run", "exits", "program"});
                 if (g["workload"]) spec.workload = text(g["workload"], at + ".workload");
                 if (g["vpmu"]) spec.vpmu = vpmu(g["vpmu"], at + ".vpmu");
                 if (g["perf"]) spec.perf = agent(g["perf"], at + ".perf");
                 if (g["run"]) spec.run = dist(g["run"], at + ".run");
+                if (g["program"]) spec.program = read_guest_program(*this, g["program"], at + ".program");
                 if (auto e = g["exits"]) {
                     keys(e, at + ".exits", {"timer", "external", "hlt"});
                     if (e["timer"]) spec.w_timer = number(e["timer"], at + ".exits.timer");
@@ -208,7 +210,9 @@ public:
             if (s.guests.size() > 30) fail(gs, "guests", "at most 30 guests");
         }
         if (auto c = root["checks"]) {
-            keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded", "guest_pmi_delay", "host_pmi_delay"});
+            keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded", "guest_pmi_delay", "host_pmi_delay",
+                               "max_program_records"});
+            if (c["max_program_records"]) s.checks.max_program_records = count(c["max_program_records"], "checks.max_program_records");
             if (c["guest_pmi_delay"]) s.checks.guest_pmi_delay = count(c["guest_pmi_delay"], "checks.guest_pmi_delay");
             if (c["host_pmi_delay"]) s.checks.host_pmi_delay = count(c["host_pmi_delay"], "checks.host_pmi_delay");
             if (c["perf_metrics_tolerance_lsb"]) s.checks.perf_metrics_tolerance_lsb = number(c["perf_metrics_tolerance_lsb"], "checks.perf_metrics_tolerance_lsb");

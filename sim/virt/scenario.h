@@ -10,6 +10,7 @@
 #include "models/cpu/cpu_config.h"
 #include "models/pmu/pmu_module.h"
 #include "models/virt/costs.h"
+#include "models/virt/guest_program.h"
 #include "models/virt/protocol.h"
 #include "models/virt/vpmu.h"
 
@@ -32,6 +33,9 @@ struct GuestSpec {
     AgentConfig perf;
     Dist run = Dist::uniform(10'000, 100'000);  // guest cycles between asynchronous exits
     double w_timer = 1, w_external = 1, w_hlt = 0;  // exit reasons
+    GuestProgram program;       // the guest's own code (empty: none)
+    GuestRunnerFactory runner;  // or a program source set at run time (Python generators)
+    bool has_program() const { return !program.empty() || bool(runner); }
 };
 
 struct HostSpec {
@@ -56,6 +60,7 @@ struct CheckOptions {
     size_t max_recorded = 2000;              // violations kept in full (all are counted)
     uint64_t guest_pmi_delay = 0;            // guest cycles a PMI may wait beyond the next one (injection)
     uint64_t host_pmi_delay = 20'000;        // cycles host perf's NMI may wait (an exit path and its handling)
+    size_t max_program_records = 100'000;    // guest program accesses kept in full (all are counted)
 };
 
 struct Scenario {

@@ -77,6 +77,12 @@ check mutate-markdown 0 '^[|] `swap:load_guest_pmcs,load_perf_metrics` [|] clobb
 check run-bad-edit 1 "protocol edit 'remove:nope': step 'nope' is not in the mediated protocol" -- "$PMUSIM" run perf_metrics_patch \
     -E remove:nope
 check run-bad-file 1 "bad_scenario.yaml:5: guests.vm0.run.max: must be >= min" -- "$PMUSIM" run "$DATA/bad_scenario.yaml"
+check run-program 1 "guest programs: 3 accesses, 2 expectations, 1 failed" -- "$PMUSIM" run "$DATA/program_expectation.yaml"
+check run-program-where 1 "program_expectation.yaml:9: guests.vm0.program\\[2\\] \\[wrong\\]" -- "$PMUSIM" run \
+    "$DATA/program_expectation.yaml"
+check run-program-json 1 '"failed": 1' -- "$PMUSIM" run "$DATA/program_expectation.yaml" --format json
+check run-bad-program 1 "bad_program.yaml:6: guests.vm0.program\\[1\\].value: a wrmsr needs a value" -- "$PMUSIM" run \
+    "$DATA/bad_program.yaml"
 check run-no-such 1 "scenario 'nosuch': no such file or built-in scenario" -- "$PMUSIM" run nosuch
 check run-steps 0 "^put_perf_metrics_save_only  \\[mediated exit\\]" -- "$PMUSIM" run --steps
 check run-missing 1 "scenario: name a built-in scenario" -- "$PMUSIM" run
