@@ -18,8 +18,10 @@ public:
     // pattern that matches no signal (after begin()).
     PmuTrace(const std::string& path, const Pmu& pmu, std::vector<std::string> select, std::string comment = {});
     size_t add_extra(const std::string& name, unsigned width);  // before begin()
+    size_t add_extra_string(const std::string& name) { return vcd_.add_string(name); }  // before begin()
     void begin();
     void set_extra(size_t h, uint64_t v, uint64_t t) { vcd_.set(h, v, t); }
+    void set_extra_string(size_t h, const std::string& v, uint64_t t) { vcd_.set_string(h, v, t); }
     // Writes the PMU's registers as they are at its current cycle.
     void sample(const Pmu& pmu);
     // A one-cycle pulse on `pmi` for each PMI the PMU has raised since the last call.

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/vcd_writer.h"
+
 namespace pmusim {
 
 namespace {
@@ -33,6 +35,21 @@ std::string norm(std::string v) {
     if (v.find_first_not_of("01") != std::string::npos) return v;
     const auto p = v.find('1');
     return p == std::string::npos ? "0" : v.substr(p);
+}
+
+// One value change starting at token `tok`: (value, identifier). Text values are unescaped.
+std::pair<std::string, std::string> value_change(const std::string& tok, std::istream& rest, const std::string& where) {
+    std::string id;
+    if (tok[0] == 's' || tok[0] == 'S') {
+        if (!(rest >> id)) throw std::invalid_argument(where + ": string value without an identifier");
+        return {vcd_unescape(tok.substr(1)), id};
+    }
+    if (tok[0] == 'b' || tok[0] == 'B' || tok[0] == 'r' || tok[0] == 'R') {
+        if (!(rest >> id)) throw std::invalid_argument(where + ": vector value without an identifier");
+        return {norm(tok.substr(1)), id};
+    }
+    if (std::string("01xXzZ").find(tok[0]) != std::string::npos) return {tok.substr(0, 1), tok.substr(1)};
+    throw std::invalid_argument(where + ": unexpected '" + tok + "'");
 }
 
 }  // namespace
@@ -74,6 +91,7 @@ VcdFile read_vcd(const std::string& path) {
             } else if (w[0] == "$var") {
                 if (w.size() < 5) throw std::invalid_argument(where() + ": bad $var");
                 VcdSignal s;
+                s.string = w[1] == "string";
                 try {
                     s.width = unsigned(std::stoul(w[2]));
                 } catch (const std::exception&) {
@@ -101,23 +119,13 @@ VcdFile read_vcd(const std::string& path) {
                 continue;
             }
             if (tok[0] == '$') continue;  // $dumpvars, $end, ...
-            std::string value, id;
-            if (tok[0] == 'b' || tok[0] == 'B' || tok[0] == 'r' || tok[0] == 'R') {
-                value = tok.substr(1);
-                if (!(ls >> id)) throw std::invalid_argument(where() + ": vector value without an identifier");
-            } else if (std::string("01xXzZ").find(tok[0]) != std::string::npos) {
-                value = tok.substr(0, 1);
-                id = tok.substr(1);
-            } else {
-                throw std::invalid_argument(where() + ": unexpected '" + tok + "'");
-            }
+            const auto [value, id] = value_change(tok, ls, where());
             auto it = by_id.find(id);
             if (it == by_id.end()) throw std::invalid_argument(where() + ": unknown identifier '" + id + "'");
             for (auto& n : it->second) {
                 auto& ch = f.signals[n].changes;
-                const std::string v = norm(value);
-                if (!ch.empty() && ch.back().first == now) ch.back().second = v;
-                else if (ch.empty() || ch.back().second != v) ch.emplace_back(now, v);
+                if (!ch.empty() && ch.back().first == now) ch.back().second = value;
+                else if (ch.empty() || ch.back().second != value) ch.emplace_back(now, value);
             }
         }
     }
@@ -145,7 +153,15 @@ std::vector<SignalDiff> diff_vcd(const VcdFile& a, const VcdFile& b, const std::
             out.push_back(d);
             continue;
         }
-        if (ia->second.width != ib->second.width) {
+        if (ia->second.string != ib->second.string) {
+            d.kind = SignalDiff::Kind::Type;
+            d.a = ia->second.string ? "string" : std::to_string(ia->second.width) + "-bit wire";
+            d.b = ib->second.string ? "string" : std::to_string(ib->second.width) + "-bit wire";
+            out.push_back(d);
+            continue;
+        }
+        d.string = ia->second.string;
+        if (!d.string && ia->second.width != ib->second.width) {
             d.kind = SignalDiff::Kind::Width;
             d.a = std::to_string(ia->second.width);
             d.b = std::to_string(ib->second.width);
@@ -197,10 +213,13 @@ std::string format_diff(const VcdFile& a, const VcdFile& b, const std::vector<Si
             case SignalDiff::Kind::OnlyInA: os << "  " << x.name << ": only in " << a.path << "\n"; break;
             case SignalDiff::Kind::OnlyInB: os << "  " << x.name << ": only in " << b.path << "\n"; break;
             case SignalDiff::Kind::Width: os << "  " << x.name << ": width " << x.a << " vs " << x.b << "\n"; break;
-            case SignalDiff::Kind::Differs:
-                os << "  " << x.name << ": first differs at " << x.time_fs / unit << ": " << hexv(x.a) << " vs " << hexv(x.b)
+            case SignalDiff::Kind::Type: os << "  " << x.name << ": " << x.a << " vs " << x.b << "\n"; break;
+            case SignalDiff::Kind::Differs: {
+                auto show = [&](const std::string& v) { return x.string && !v.empty() ? '"' + v + '"' : hexv(v); };
+                os << "  " << x.name << ": first differs at " << x.time_fs / unit << ": " << show(x.a) << " vs " << show(x.b)
                    << "\n";
                 break;
+            }
         }
     }
     return os.str();

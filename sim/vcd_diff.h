@@ -11,7 +11,8 @@ namespace pmusim {
 struct VcdSignal {
     std::string name;  // scope.name, with the scopes of the declaration
     unsigned width = 1;
-    std::vector<std::pair<uint64_t, std::string>> changes;  // (time in timescale units, value bits)
+    bool string = false;  // `$var string`: values are text (unescaped), width is not compared
+    std::vector<std::pair<uint64_t, std::string>> changes;  // (time in timescale units, value bits or text)
 };
 
 struct VcdFile {
@@ -26,9 +27,10 @@ VcdFile read_vcd(const std::string& path);
 
 struct SignalDiff {
     std::string name;
-    enum class Kind { Differs, OnlyInA, OnlyInB, Width } kind = Kind::Differs;
+    enum class Kind { Differs, OnlyInA, OnlyInB, Width, Type } kind = Kind::Differs;
     uint64_t time_fs = 0;   // first divergence
     std::string a, b;       // values there ("" when the signal has none yet)
+    bool string = false;    // a and b are text, not bits
 };
 
 // Signals compared by name; times in femtoseconds so files with different timescales compare.

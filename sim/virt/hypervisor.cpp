@@ -174,9 +174,10 @@ void Hypervisor::route_pmis() {
 void Hypervisor::trace() {
     if (!vcd_) return;
     const uint64_t t = m_->cycle();
-    vcd_->set_extra(vcd_sig_[0], uint64_t(e_->owner), t);
-    vcd_->set_extra(vcd_sig_[1], uint64_t(e_->tag), t);
-    vcd_->set_extra(vcd_sig_[2], uint64_t(e_->lvtpc_guest + 1), t);
+    // Names, not codes: a step added to the library renumbers nothing in anyone's waveform.
+    vcd_->set_extra_string(vcd_sig_[0], e_->ctx_name(e_->owner), t);
+    vcd_->set_extra_string(vcd_sig_[1], e_->tag_name(e_->tag), t);
+    vcd_->set_extra_string(vcd_sig_[2], e_->lvtpc_guest < 0 ? "NMI" : e_->vcpus[size_t(e_->lvtpc_guest)]->spec.name, t);
     vcd_->pmis(m_->pmu());
     vcd_->sample(m_->pmu());
 }
@@ -325,15 +326,13 @@ void Hypervisor::exit_to_host(Vcpu& v, Exit why) {
 RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
     std::unique_ptr<PmuTrace> vcd;
     if (!vcd_path.empty()) {
-        std::ostringstream legend;
-        legend << "ctx: 0 host";
-        for (auto& v : e_->vcpus) legend << ", " << v->ctx() << ' ' << v->spec.name;
-        legend << "\nstep:";
-        const auto& tags = e_->tags;
-        for (size_t i = 0; i < tags.size(); ++i) legend << ' ' << i << '=' << tags[i] << (i + 1 < tags.size() ? "," : "");
-        legend << "\nlvtpc: 0 NMI (host perf), n: vCPU n's mediated PMI vector";
-        vcd = std::make_unique<PmuTrace>(vcd_path, m_->pmu(), vcd_select_, legend.str());
-        vcd_sig_ = {vcd->add_extra("ctx", 8), vcd->add_extra("step", 16), vcd->add_extra("lvtpc", 8)};
+        const std::string legend =
+            "ctx, step and lvtpc are text (a space is written \\040):\n"
+            "ctx: who owns the cycle: host or a guest's name\n"
+            "step: what is running: host, exit handling, host PMI handler, guest NAME or a protocol step's name\n"
+            "lvtpc: where a PMI goes: NMI (host perf) or a guest's name (its vCPU's mediated PMI vector)";
+        vcd = std::make_unique<PmuTrace>(vcd_path, m_->pmu(), vcd_select_, legend);
+        vcd_sig_ = {vcd->add_extra_string("ctx"), vcd->add_extra_string("step"), vcd->add_extra_string("lvtpc")};
         vcd->begin();
         vcd_ = vcd.get();
         vcd_sample_ = vcd_sample;

@@ -70,6 +70,10 @@ check run-vmcs-mutant 1 "bleed .* reader vm0  source host  step vmexit_no_host_l
     -E replace:vmexit=vmexit_no_host_load
 check run-vcd 0 "waveform: .*run.vcd" -- "$PMUSIM" run perf_metrics_patch -n 200000 --vcd "$TMPD/run.vcd"
 check run-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$TMPD/run.vcd"
+# Contexts and steps are named (GTKWave's string variables; a space is written \040), never numbered.
+check run-vcd-step-string 0 '^[$]var string 1 . step [$]end' -- cat "$TMPD/run.vcd"
+check run-vcd-step-names 0 '^sexit\\040handling ' -- cat "$TMPD/run.vcd"
+check run-vcd-ctx-name 0 '^svm0 ' -- cat "$TMPD/run.vcd"
 check run-json 0 '"violation_counts": [{]' -- "$PMUSIM" run two_guests -n 300000 --format json
 check run-per-cycle 0 "violations: 0" -- "$PMUSIM" run pmi_sampling -n 300000 --mode per-cycle
 check mutate-markdown 0 '^[|] `swap:load_guest_pmcs,load_perf_metrics` [|] clobber,flow [|]' -- "$PMUSIM" mutate perf_metrics_patch \
@@ -91,6 +95,8 @@ GOLD=$(dirname "$0")/../golden
 check wave-same 0 "^identical: 27 signals" -- "$PMUSIM" wave diff "$GOLD/perf_metrics_patch.vcd" "$GOLD/perf_metrics_patch.vcd"
 "$PMUSIM" run perf_metrics_patch -n 300000 -E swap:load_guest_pmcs,load_perf_metrics --vcd "$TMPD/swap.vcd" >/dev/null || true
 check wave-differs 1 "PERF_METRICS.retiring: first differs at 24990: 0x3b vs 0x0" -- "$PMUSIM" wave diff \
+    "$GOLD/perf_metrics_patch.vcd" "$TMPD/swap.vcd"
+check wave-differs-step 1 'pmusim.step: first differs at 24990: "load_guest_pmcs" vs "load_perf_metrics"' -- "$PMUSIM" wave diff \
     "$GOLD/perf_metrics_patch.vcd" "$TMPD/swap.vcd"
 check wave-signals 0 "^identical" -- "$PMUSIM" wave diff "$GOLD/perf_metrics_patch.vcd" "$TMPD/swap.vcd" --signals pmusim.ctx
 check run-vcd-select 0 "waveform" -- "$PMUSIM" run perf_metrics_patch -n 100000 --vcd "$TMPD/sel.vcd" --vcd-signals 'ctx,PMC*'
