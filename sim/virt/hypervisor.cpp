@@ -4,7 +4,6 @@
 #include "sim/virt/hypervisor.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "sim/pmu_trace.h"
 #include "sim/workload_spec.h"
@@ -50,7 +49,7 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p) : sc_(s), proto_(p)
     e_->cw = cw.get();
     host_src_ = cw->add_source(workload_of("host", s.host.workload), "host");
     kvm_src_ = cw->add_source(workload_of("kvm_workload", s.kvm_workload), "kvm");
-    // Waveform step numbers are stable across protocol variants: every library step has its own.
+    // Tags name what runs (reports, violations and the waveform's step signal, by name).
     e_->tags = {"host", "exit handling", "host PMI handler"};
     for (auto& st : step_library()) e_->tags.push_back(st.name);
     make_vcpus();
