@@ -20,6 +20,7 @@ std::string Expectation::describe() const {
     if (value == Value::Range) add("in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     if (set) add("bits " + hex(set) + " set");
     if (clear) add("bits " + hex(clear) + " clear");
+    if (sum_bytes) add("sum of " + std::to_string(sum_bytes) + " bytes in [" + hex(sum_lo) + ", " + hex(sum_hi) + "]");
     if (fault == Fault::Gp) add("#GP");
     if (fault == Fault::None && s.empty()) add("no #GP");
     return s;
@@ -28,7 +29,7 @@ std::string Expectation::describe() const {
 std::string Expectation::check(bool gp, uint64_t read) const {
     // A value or bit expectation implies the access completes (no #GP).
     const bool want_gp = fault == Fault::Gp;
-    const bool want_ok = fault == Fault::None || value != Value::Any || set || clear;
+    const bool want_ok = fault == Fault::None || value != Value::Any || set || clear || sum_bytes;
     if (want_gp && !gp) return "expected #GP, got none";
     if (want_ok && gp) return "expected no #GP, got #GP";
     if (gp) return {};
@@ -37,6 +38,13 @@ std::string Expectation::check(bool gp, uint64_t read) const {
         return "expected " + describe() + ", read " + std::to_string(read);
     if ((read & set) != set) return "bits " + hex(set & ~read) + " clear, expected set (read " + hex(read) + ")";
     if (read & clear) return "bits " + hex(read & clear) + " set, expected clear (read " + hex(read) + ")";
+    if (sum_bytes) {
+        uint64_t sum = 0;
+        for (unsigned k = 0; k < sum_bytes && k < 8; ++k) sum += (read >> (8 * k)) & 0xff;
+        if (sum < sum_lo || sum > sum_hi)
+            return "sum of " + std::to_string(sum_bytes) + " bytes " + hex(sum) + ", expected [" + hex(sum_lo) + ", " +
+                   hex(sum_hi) + "] (read " + hex(read) + ")";
+    }
     return {};
 }
 

@@ -24,9 +24,13 @@ struct Expectation {
     enum class Value { Any, Equals, Range } value = Value::Any;
     uint64_t lo = 0, hi = 0;      // Equals: lo; Range: [lo, hi]
     uint64_t set = 0, clear = 0;  // bits that must read 1 / 0
+    // The sum of the lowest `sum_bytes` bytes in [sum_lo, sum_hi] (PERF_METRICS' Level-1 fields
+    // sum to 0xFF within rounding: KVM's PERF_METRICS selftest).
+    unsigned sum_bytes = 0;
+    uint64_t sum_lo = 0, sum_hi = 0;
     enum class Fault { Any, None, Gp } fault = Fault::Any;
 
-    bool any() const { return value == Value::Any && !set && !clear && fault == Fault::Any; }
+    bool any() const { return value == Value::Any && !set && !clear && !sum_bytes && fault == Fault::Any; }
     // Empty when the outcome meets it; else what failed ("expected 0x10, read 0x12").
     std::string check(bool gp, uint64_t read) const;
     std::string describe() const;  // "== 0x10", "in [1, 5]", "#GP", ...

@@ -13,15 +13,18 @@ namespace {
 using P = Path;
 
 // The PERFEVTSEL a guest counter slot asks for (0: disabled). Fixed counters 0-2 use their
-// generic encodings (intel_get_fixed_pmc_eventsel).
+// generic encodings (intel_get_fixed_pmc_eventsel). The backing event is a perf sampling event
+// (its period is the guest counter's distance to overflow), so its hardware selector always has
+// INT: its overflow reaches kvm_perf_overflow, which sets the guest's status bit and injects a
+// PMI only if the guest asked for one (pmc->intr).
 uint64_t wanted_selector(const KvmPmuState& s, unsigned slot) {
-    if (slot < kMaxGpCounters) return (s.eventsel[slot] & evtsel::kEn) ? s.eventsel[slot] : 0;
+    if (slot < kMaxGpCounters) return (s.eventsel[slot] & evtsel::kEn) ? s.eventsel[slot] | evtsel::kInt : 0;
     const unsigned f = slot - kMaxGpCounters;
     const uint64_t field = fixed_field::of(s.fixed_ctr_ctrl, f);
     if (!(field & (fixed_field::kOs | fixed_field::kUsr)) || f >= 3) return 0;
     static const uint64_t arch[3] = {0xc0, 0x3c, 0x13c};
     return arch[f] | ((field & fixed_field::kOs) ? evtsel::kOs : 0) | ((field & fixed_field::kUsr) ? evtsel::kUsr : 0) |
-           ((field & fixed_field::kPmi) ? evtsel::kInt : 0) | evtsel::kEn;
+           evtsel::kInt | evtsel::kEn;
 }
 
 // Releases a backing counter, keeping its count in software.

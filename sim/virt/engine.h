@@ -55,6 +55,7 @@ struct Vcpu {
     // Its program (guest_programs.cpp): the current action, and the guest cycle until which the
     // program is busy (a run, or the cost of its last access).
     std::unique_ptr<GuestProgramRunner> program;
+    GuestProgram builtin;           // a built-in program made for its CPU
     GuestAction action;
     bool access_pending = false;    // `action` is an access not yet executed
     uint64_t busy_until = 0;

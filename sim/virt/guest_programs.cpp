@@ -3,13 +3,17 @@
 // access is the guest's instruction: passed through, or exiting to KVM's emulation when KVM
 // intercepts it. Every access takes its cost (costs.msr_read, msr_write, rdpmc; at least one
 // cycle) in guest time, during which the guest's workload runs: a program cannot spin in place.
+#include "models/virt/register_suite.h"
 #include "sim/virt/hypervisor.h"
 
 namespace pmusim {
 
 void Hypervisor::start_program(Vcpu& v) {
     if (v.spec.runner) v.program = v.spec.runner();
-    else if (!v.spec.program.empty()) v.program = std::make_unique<ProgramCursor>(v.spec.program);
+    else if (!v.spec.builtin.empty()) {
+        v.builtin = builtin_program(v.spec.builtin, v.kvm.cpu);
+        v.program = std::make_unique<ProgramCursor>(v.builtin);
+    } else if (!v.spec.program.empty()) v.program = std::make_unique<ProgramCursor>(v.spec.program);
     v.access_pending = false;
     v.busy_until = 0;
 }

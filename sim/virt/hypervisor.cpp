@@ -157,14 +157,9 @@ void Hypervisor::route_pmis() {
                 continue;
             }
             Vcpu& v = *e_->vcpu_of(target);
-            if (legacy && e_->lvtpc_guest < 0) {
-                for (unsigned s = 0; s < kNumCounterSlots; ++s)
-                    if (v.kvm.backing[s] == int(b)) {
-                        v.kvm.st.global_status |= 1ull << status_bit_of_slot(s);
-                        v.kvm.st.global_status_t |= taint_of(v.ctx());
-                    }
-            }
-            v.pending_pmi = true;                             // KVM_REQ_PMI
+            bool inject = true;
+            if (legacy && e_->lvtpc_guest < 0) inject = legacy_overflow(v, b);
+            if (inject) v.pending_pmi = true;                 // KVM_REQ_PMI
             if (e_->owner == v.ctx()) guest_pmi_stop_ = true;  // the vCPU is running: it exits
         }
     }
@@ -184,7 +179,31 @@ void Hypervisor::trace() {
 // ---------------------------------------------------------------------------------------------
 // Host side.
 
+// kvm_perf_overflow (arch/x86/kvm/pmu.c): the guest's status bit is set; a PMI is injected
+// only when the guest's selector (or fixed field) asks for one. Host perf's NMI handler
+// acknowledges the backing counter's bit (legacy_ack_, at the next host PMI handling).
+bool Hypervisor::legacy_overflow(Vcpu& v, unsigned hw_bit) {
+    bool intr = false;
+    for (unsigned s = 0; s < kNumCounterSlots; ++s) {
+        if (v.kvm.backing[s] != int(hw_bit)) continue;
+        v.kvm.st.global_status |= 1ull << status_bit_of_slot(s);
+        v.kvm.st.global_status_t |= taint_of(v.ctx());
+        intr |= s < kMaxGpCounters ? (v.kvm.st.eventsel[s] & evtsel::kInt) != 0
+                                   : (fixed_field::of(v.kvm.st.fixed_ctr_ctrl, s - kMaxGpCounters) & fixed_field::kPmi) != 0;
+    }
+    legacy_ack_ |= 1ull << hw_bit;
+    return intr;
+}
+
 void Hypervisor::host_pmi_if_pending() {
+    if (legacy_ack_) {
+        const uint64_t bits = legacy_ack_;
+        legacy_ack_ = 0;
+        const int t = e_->tag;
+        e_->tag = e_->tag_of("host PMI handler");
+        hw(-1, true, AccessKind::Wrmsr, msr::kGlobalStatusReset, bits, 0);
+        e_->tag = t;
+    }
     if (!host_pmi_pending_) return;
     host_pmi_pending_ = false;
     const int t = e_->tag;
@@ -229,8 +248,8 @@ void Hypervisor::enter(Vcpu& v) {
     v.load_started = m_->cycle();
     if (!v.started) {
         v.started = true;
-        v.perf->start(v.ops);
-        v.next_tick = v.spec.perf.interval ? v.spec.perf.interval : kForever;
+        if (!v.spec.perf.empty()) v.perf->start(v.ops);
+        v.next_tick = v.spec.perf.interval && !v.spec.perf.empty() ? v.spec.perf.interval : kForever;
         start_program(v);
     }
     for (const auto& name : proto_.steps(Path::Load)) run_step(v, name);
@@ -269,10 +288,13 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
         // whatever the guest's perf was doing: its ops go first (follow-ups are queued by the reads).
         v.pending_pmi = false;
         each_checker([&](Checker& c) { c.on_pmi_delivered(v.ctx()); });
-        OpQueue rest;
-        rest.swap(v.ops);
-        v.perf->pmi(v.ops);
-        for (auto& op : rest) v.ops.push_back(std::move(op));
+        // A guest without perf has no PMI handler: the PMI is delivered and nothing runs.
+        if (!v.spec.perf.empty()) {
+            OpQueue rest;
+            rest.swap(v.ops);
+            v.perf->pmi(v.ops);
+            for (auto& op : rest) v.ops.push_back(std::move(op));
+        }
     }
     const uint64_t exit_at = e_->cw->local_time(v.source) + v.spec.run.draw(rng_);
     for (;;) {
@@ -373,7 +395,7 @@ void Hypervisor::final_readings() {
     for (auto& vp : e_->vcpus) {
         Vcpu& v = *vp;
         if (!v.started) continue;
-        v.perf->tick(v.ops);
+        if (!v.spec.perf.empty()) v.perf->tick(v.ops);
         for (;;) {
             enter(v);
             const Exit why = guest_run(v, true);

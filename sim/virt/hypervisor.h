@@ -56,6 +56,7 @@ private:
     // time
     void run_cycles(unsigned source, int owner, int tag, uint64_t n, bool stop_on_guest_pmi);
     void route_pmis();
+    bool legacy_overflow(Vcpu& v, unsigned hw_bit);  // true: the guest asked for a PMI
     void trace();
 
     // accesses (hypervisor_access.cpp)
@@ -124,6 +125,7 @@ private:
 
     // Progress of the timeline (each set by a StepContext call, read where the path ends).
     bool host_pmi_pending_ = false;
+    uint64_t legacy_ack_ = 0;      // backing counters' status bits host perf's NMI handler acknowledges
     size_t pmis_seen_ = 0;
     bool guest_pmi_stop_ = false;  // a PMI for the running vCPU: it exits
     bool host_enabling_ = false;   // host perf's events count (its GLOBAL_CTRL enables open the ledger)

@@ -55,7 +55,7 @@ public:
     }
 
     Expectation expect(const YAML::Node& n, const std::string& path) const {
-        keys(n, path, {"equals", "range", "bits_set", "bits_clear", "gp"});
+        keys(n, path, {"equals", "range", "bits_set", "bits_clear", "gp", "byte_sum"});
         Expectation e;
         if (n["equals"]) {
             e.value = Expectation::Value::Equals;
@@ -72,9 +72,18 @@ public:
         if (n["bits_set"]) e.set = u64(n["bits_set"], path + ".bits_set");
         if (n["bits_clear"]) e.clear = u64(n["bits_clear"], path + ".bits_clear");
         if (e.set & e.clear) r_.fail(n, path, "a bit cannot be both set and clear");
+        if (auto bs = n["byte_sum"]) {
+            keys(bs, path + ".byte_sum", {"bytes", "range"});
+            e.sum_bytes = unsigned(r_.count(bs["bytes"], path + ".byte_sum.bytes", 1));
+            if (e.sum_bytes > 8) r_.fail(bs["bytes"], path + ".byte_sum.bytes", "at most 8");
+            auto rg = bs["range"];
+            if (!rg || !rg.IsSequence() || rg.size() != 2) r_.fail(bs, path + ".byte_sum.range", "expected [min, max]");
+            e.sum_lo = u64(rg[0], path + ".byte_sum.range");
+            e.sum_hi = u64(rg[1], path + ".byte_sum.range");
+        }
         if (n["gp"]) {
             e.fault = r_.boolean(n["gp"], path + ".gp") ? Expectation::Fault::Gp : Expectation::Fault::None;
-            if (e.fault == Expectation::Fault::Gp && (e.value != Expectation::Value::Any || e.set || e.clear))
+            if (e.fault == Expectation::Fault::Gp && (e.value != Expectation::Value::Any || e.set || e.clear || e.sum_bytes))
                 r_.fail(n["gp"], path + ".gp", "an access that #GPs reads no value to expect");
         }
         return e;
@@ -118,7 +127,7 @@ private:
             in.index = msr(n["wrmsr"], path + ".wrmsr");
             if (!n["value"]) r_.fail(n, path + ".value", "a wrmsr needs a value");
             in.value = u64(n["value"], path + ".value");
-            if (in.expect.value != Expectation::Value::Any || in.expect.set || in.expect.clear)
+            if (in.expect.value != Expectation::Value::Any || in.expect.set || in.expect.clear || in.expect.sum_bytes)
                 r_.fail(n["expect"], path + ".expect", "a wrmsr reads nothing: expect only gp");
         } else if (n["rdpmc"]) {
             in.op = GuestInstr::Op::Rdpmc;

@@ -1,8 +1,10 @@
 #include "sim/virt/scenario.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
+#include "models/virt/register_suite.h"
 #include "sim/virt/program_reader.h"
 #include "sim/yaml_reader.h"
 
@@ -197,7 +199,16 @@ public:
                 if (g["vpmu"]) spec.vpmu = vpmu(g["vpmu"], at + ".vpmu");
                 if (g["perf"]) spec.perf = agent(g["perf"], at + ".perf");
                 if (g["run"]) spec.run = dist(g["run"], at + ".run");
-                if (g["program"]) spec.program = read_guest_program(*this, g["program"], at + ".program");
+                if (auto pr = g["program"]) {
+                    if (pr.IsScalar()) {
+                        spec.builtin = text(pr, at + ".program");
+                        const auto names = builtin_program_names();
+                        if (std::find(names.begin(), names.end(), spec.builtin) == names.end())
+                            fail(pr, at + ".program", "no built-in program '" + spec.builtin + "' (built-in: register_suite)");
+                    } else {
+                        spec.program = read_guest_program(*this, pr, at + ".program");
+                    }
+                }
                 if (auto e = g["exits"]) {
                     keys(e, at + ".exits", {"timer", "external", "hlt"});
                     if (e["timer"]) spec.w_timer = number(e["timer"], at + ".exits.timer");

@@ -24,6 +24,8 @@ struct AgentConfig {
     uint64_t interval = 0;            // read-and-reset period in the context's own cycles (0: end only)
     std::string sample_event;         // sampled on a GP counter with PMIs (empty: no sampling)
     uint64_t sample_period = 0;
+    // No session at all: a guest without one runs no perf (a bare guest, as KVM's selftests are).
+    bool empty() const { return events.empty() && !topdown && sample_event.empty(); }
 };
 
 struct GuestSpec {
@@ -34,8 +36,8 @@ struct GuestSpec {
     Dist run = Dist::uniform(10'000, 100'000);  // guest cycles between asynchronous exits
     double w_timer = 1, w_external = 1, w_hlt = 0;  // exit reasons
     GuestProgram program;       // the guest's own code (empty: none)
+    std::string builtin;        // or a built-in program made for the guest's CPU (register_suite)
     GuestRunnerFactory runner;  // or a program source set at run time (Python generators)
-    bool has_program() const { return !program.empty() || bool(runner); }
 };
 
 struct HostSpec {

@@ -37,7 +37,8 @@ def test_a_generator_branches_on_what_the_guest_saw():
 
     r = pmusim.run_scenario(scenario(), programs={"vm0": probe})
     assert r["passed"] and r["programs"]["failed"] == 0
-    assert seen[0]["value"] == 10_000 + 60 and not seen[0]["gp"] and not seen[0]["exited"]
+    # GLOBAL_CTRL's reset value enables PMC0: it counts from the selector write (two 60-cycle writes)
+    assert seen[0]["value"] == 10_000 + 2 * 60 and not seen[0]["gp"] and not seen[0]["exited"]
     f = pmusim.accesses_frame(r)
     assert list(f["op"]) == ["wrmsr", "wrmsr", "wrmsr", "rdmsr", "wrmsr", "rdmsr"]
     assert list(f.columns[:4]) == ["guest", "cycle", "guest_cycle", "op"]

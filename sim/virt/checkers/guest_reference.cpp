@@ -1,7 +1,7 @@
 // clobber (guest side): every guest access is repeated on the guest's reference PMU, which runs
 // the guest alone in its own time; a read that differs from it (exactly for counters, selectors,
 // GLOBAL_CTRL and the guest's GLOBAL_STATUS bits; within the tolerance for each PERF_METRICS
-// field) or a #GP where bare metal has none is a clobber.
+// field), or a #GP where bare metal has none, is a clobber.
 #include "sim/virt/checker.h"
 
 namespace pmusim {
@@ -20,9 +20,11 @@ public:
             return;
         }
         if (!g.ok) {
-            if (!g.exited) e_.report(ViolationKind::Clobber, e_.reg_name(g.kind, g.index), ctx, 0, 0, 0, "pass-through read #GP");
-            else if (g.kind == AccessKind::Rdpmc && g.ref.ok)
-                e_.report(ViolationKind::Clobber, e_.reg_name(g.kind, g.index), ctx, 0, g.ref.value, 0, "emulated RDPMC #GP");
+            // A #GP is right where the guest's PMU would #GP too (an absent counter, a bad ECX).
+            if (g.ref.ok)
+                e_.report(ViolationKind::Clobber, e_.reg_name(g.kind, g.index), ctx, 0, g.ref.value, 0,
+                          std::string(g.exited ? "emulated " : "pass-through ") + access_kind_name(g.kind) +
+                              " #GP where the guest's PMU would not");
             return;
         }
         compare(g);
