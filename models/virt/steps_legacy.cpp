@@ -67,7 +67,10 @@ void legacy_reprogram(StepContext& c) {
             if (v.backing[slot] >= 0) release(c, v, slot);
             continue;
         }
-        if (v.backing[slot] < 0 && !acquire(c, v, slot, used)) continue;
+        if (v.backing[slot] < 0 && !acquire(c, v, slot, used)) {
+            v.unscheduled |= 1ull << slot;  // a pinned event perf cannot schedule does not count
+            continue;
+        }
         c.wrmsr(msr::kPerfEvtSel0 + uint32_t(v.backing[slot]), sel, taint_of(v.ctx));
     }
 }

@@ -106,6 +106,7 @@ KvmVpmu::Emulated KvmVpmu::counter_read(unsigned slot, uint64_t sw, Taint swt, K
 }
 
 void KvmVpmu::counter_write(unsigned slot, uint64_t value, KvmHw& hw) {
+    if (backing[slot] >= 0) unscheduled &= ~(1ull << slot);  // a fresh count on a counting event
     if (!mediated && backing[slot] >= 0)
         hw.wrmsr((host_fw_write_ ? msr::kAPmc0 : msr::kPmc0) + uint32_t(backing[slot]), value, taint_of(ctx));
 }

@@ -124,6 +124,10 @@ public:
     // Legacy vPMU: hardware GP counter backing each guest counter slot (-1: none).
     std::array<int, kNumCounterSlots> backing{};
     bool legacy_dirty = true;
+    // Legacy: counter slots the guest enabled but host perf could not back with a hardware
+    // counter (KVM's pinned event stays in error: no counts), until the guest writes the counter
+    // while it is backed.
+    uint64_t unscheduled = 0;
     // FIXED_CTR3 at each PERF_METRICS restore since the guest last wrote PERF_METRICS: each
     // restore rounds the fractions to the field width (the bound of the clobber tolerance).
     uint64_t pm_restored = 0;

@@ -41,20 +41,25 @@ uint32_t msr_of(const py::handle& v, const std::string& what) {
     return uint32_t(a);
 }
 
+bool is_pair(const py::handle& h) {
+    return py::isinstance<py::sequence>(h) && !py::isinstance<py::str>(h) && py::len(h) == 2;
+}
+
 Expectation expectation_of(const py::dict& d, const std::string& what) {
     Expectation e;
     for (auto kv : d) {
         const std::string k = py::str(kv.first);
-        if (k != "equals" && k != "range" && k != "bits_set" && k != "bits_clear" && k != "gp")
-            throw std::invalid_argument(what + ".expect: unknown key '" + k + "' (known: equals, range, bits_set, bits_clear, gp)");
+        if (k != "equals" && k != "range" && k != "bits_set" && k != "bits_clear" && k != "gp" && k != "byte_sum")
+            throw std::invalid_argument(what + ".expect: unknown key '" + k +
+                                        "' (known: equals, range, bits_set, bits_clear, byte_sum, gp)");
     }
     if (d.contains("equals") && !d["equals"].is_none()) {
         e.value = Expectation::Value::Equals;
         e.lo = u64_of(d["equals"], what + ".expect.equals");
     }
     if (d.contains("range") && !d["range"].is_none()) {
+        if (!is_pair(d["range"])) throw std::invalid_argument(what + ".expect.range: expected (min, max)");
         auto r = py::reinterpret_borrow<py::sequence>(d["range"]);
-        if (r.size() != 2) throw std::invalid_argument(what + ".expect.range: expected (min, max)");
         e.value = Expectation::Value::Range;
         e.lo = u64_of(r[0], what + ".expect.range");
         e.hi = u64_of(r[1], what + ".expect.range");
@@ -62,6 +67,19 @@ Expectation expectation_of(const py::dict& d, const std::string& what) {
     }
     if (d.contains("bits_set") && !d["bits_set"].is_none()) e.set = u64_of(d["bits_set"], what + ".expect.bits_set");
     if (d.contains("bits_clear") && !d["bits_clear"].is_none()) e.clear = u64_of(d["bits_clear"], what + ".expect.bits_clear");
+    if (d.contains("byte_sum") && !d["byte_sum"].is_none()) {
+        // (bytes, (min, max)): the sum of the lowest bytes, as for PERF_METRICS' fields.
+        const std::string at = what + ".expect.byte_sum";
+        if (!is_pair(d["byte_sum"]) || !is_pair(py::reinterpret_borrow<py::sequence>(d["byte_sum"])[1]))
+            throw std::invalid_argument(at + ": expected (bytes, (min, max))");
+        auto bs = py::reinterpret_borrow<py::sequence>(d["byte_sum"]);
+        const uint64_t n = u64_of(bs[0], at);
+        if (n < 1 || n > 8) throw std::invalid_argument(at + ": bytes must be 1 to 8");
+        e.sum_bytes = unsigned(n);
+        auto rg = py::reinterpret_borrow<py::sequence>(bs[1]);
+        e.sum_lo = u64_of(rg[0], at);
+        e.sum_hi = u64_of(rg[1], at);
+    }
     if (d.contains("gp") && !d["gp"].is_none())
         e.fault = d["gp"].cast<bool>() ? Expectation::Fault::Gp : Expectation::Fault::None;
     return e;

@@ -19,7 +19,8 @@ experiment can branch on what the guest saw::
 
 An outcome is a dict: value, gp, exited, cycle (physical), guest_cycle. A list of actions (with
 loop()) is a program too. MSRs are addresses or their SDM names; negative values are two's
-complement. Expectations: equals=, range=(min, max), bits_set=, bits_clear=, gp=True/False.
+complement. Expectations: equals=, range=(min, max), bits_set=, bits_clear=,
+byte_sum=(bytes, (min, max)) (PERF_METRICS' fields: byte_sum=(4, (0xFC, 0x102))), gp=True/False.
 """
 
 __all__ = ["rdmsr", "wrmsr", "rdpmc", "run", "loop", "program", "RDPMC_FIXED", "RDPMC_METRICS", "RDPMC_FAST"]
@@ -29,9 +30,9 @@ RDPMC_METRICS = 1 << 29
 RDPMC_FAST = 1 << 31
 
 
-def _expect(equals=None, range=None, bits_set=None, bits_clear=None, gp=None):
+def _expect(equals=None, range=None, bits_set=None, bits_clear=None, byte_sum=None, gp=None):
     e = {k: v for k, v in (("equals", equals), ("range", range), ("bits_set", bits_set),
-                           ("bits_clear", bits_clear), ("gp", gp)) if v is not None}
+                           ("bits_clear", bits_clear), ("byte_sum", byte_sum), ("gp", gp)) if v is not None}
     return e or None
 
 

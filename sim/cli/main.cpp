@@ -1,4 +1,5 @@
-// The pmusim command line: `pmusim info`, `stat`, `topdown`, `run` and `mutate` (docs/user-guide.md).
+// The pmusim command line: `pmusim info`, `stat`, `topdown`, `wave`; `run`, `mutate` and `conform`
+// in virt_commands.cpp (docs/user-guide.md).
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
@@ -18,9 +19,7 @@
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
 #include "sim/vcd_diff.h"
-#include "sim/virt/checker.h"
-#include "sim/virt/mutate.h"
-#include "sim/virt/run_format.h"
+#include "sim/cli/virt_commands.h"
 
 using namespace pmusim;
 
@@ -177,61 +176,6 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
 }
 
 // Scenario options shared by `run` and `mutate`.
-struct ScenarioArgs {
-    std::string scenario;
-    std::vector<std::string> edits;
-    uint64_t cycles = 0, seed = 0;
-    bool seed_set = false;
-    std::string mode;
-};
-
-Scenario scenario_from(const ScenarioArgs& a) {
-    Scenario s = load_scenario(a.scenario);
-    if (a.cycles) s.cycles = a.cycles;
-    if (a.seed_set) s.seed = a.seed;
-    if (a.mode == "per-cycle") s.mode = TimeMode::PerCycle;
-    else if (a.mode == "fast") s.mode = TimeMode::Fast;
-    for (auto& e : a.edits) s.edits.push_back(parse_protocol_edit(e));
-    (void)s.make_protocol();
-    return s;
-}
-
-void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
-    c->add_option("scenario", a.scenario, "a built-in scenario (see --list) or a scenario YAML file");
-    c->add_option("--edit,-E", a.edits, "edit the protocol: remove:X, swap:X,Y, move:X,before=Y, replace:X=Y, insert:X,before=Y");
-    c->add_option("--cycles,-n", a.cycles, "override the scenario's length in cycles");
-    c->add_option("--seed", a.seed, "override the scenario's seed")->each([&a](const std::string&) { a.seed_set = true; });
-    c->add_option("--mode", a.mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
-}
-
-int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, uint64_t vcd_sample,
-                     const std::vector<std::string>& signals, const std::string& format, size_t first) {
-    const Scenario s = scenario_from(a);
-    const RunReport r = run_scenario(s, vcd, vcd_sample, signals);
-    if (format == "json") std::cout << run_json(r) << "\n";
-    else std::cout << format_run(r, first);
-    if (!vcd.empty() && format != "json") std::cout << "\nwaveform: " << vcd << "\n";
-    return r.passed() ? 0 : 1;
-}
-
-int mutate_cmd(const ScenarioArgs& a, const std::string& format) {
-    const Scenario s = scenario_from(a);
-    const bool tty = isatty(2);
-    auto rs = mutate_scenario(s, [&](size_t done, size_t total) {
-        if (tty) std::cerr << "\rmutants: " << done << "/" << total << std::flush;
-    });
-    if (tty) std::cerr << "\n";
-    if (format == "markdown") std::cout << mutation_table(rs, true);
-    else {
-        std::cout << "scenario " << s.name << ", protocol " << s.make_protocol().describe() << ", " << s.cycles << " cycles\n\n";
-        std::cout << mutation_table(rs, false);
-        size_t clean = 0;
-        for (size_t i = 1; i < rs.size(); ++i) clean += rs[i].clean();
-        std::cout << "\n" << rs.size() - 1 << " mutants, " << clean << " clean (a step or order redundant under this scenario)\n";
-    }
-    return rs.front().clean() ? 0 : 1;
-}
-
 }  // namespace
 
 int sc_main(int argc, char** argv) {
@@ -286,30 +230,8 @@ int sc_main(int argc, char** argv) {
     bool list = false;
     td->add_flag("--list", list, "list the workload library and exit");
 
-    ScenarioArgs run_args;
-    std::string vcd, run_format = "text";
-    uint64_t vcd_sample = 0;
-    size_t first = 10;
-    bool run_list = false;
-    auto* run = app.add_subcommand("run", "run a virtualization scenario with its checkers (exit 1 when any check fires)");
-    add_scenario_options(run, run_args);
-    run->add_option("--vcd", vcd, "write a waveform (VCD) of the context, the global registers, counters, PERF_METRICS and PMI");
-    std::vector<std::string> vcd_signals;
-    run->add_option("--vcd-signals", vcd_signals, "signals to write, comma separated (names, or prefixes ending in *)")
-        ->delimiter(',');
-    run->add_option("--vcd-sample", vcd_sample, "also sample every N cycles inside long runs (default: at changes only)");
-    run->add_option("--format", run_format, "text or json")->check(CLI::IsMember({"text", "json"}));
-    run->add_option("--first", first, "violations shown in full");
-    run->add_flag("--list", run_list, "list the built-in scenarios and exit");
-    bool run_steps = false;
-    run->add_flag("--steps", run_steps, "list every protocol step (for -E replace/insert) and exit");
-    bool run_checkers = false;
-    run->add_flag("--checkers", run_checkers, "list the checkers and the violation kinds (Markdown) and exit");
-    ScenarioArgs mut_args;
-    std::string mut_format = "text";
-    auto* mutate = app.add_subcommand("mutate", "remove each protocol step and swap each order-sensitive pair; tabulate the checks");
-    add_scenario_options(mutate, mut_args);
-    mutate->add_option("--format", mut_format, "text or markdown")->check(CLI::IsMember({"text", "markdown"}));
+    VirtCommands virt;
+    add_virt_commands(app, virt);
 
     auto* wave = app.add_subcommand("wave", "regression waveforms");
     std::string wave_a, wave_b;
@@ -347,26 +269,7 @@ int sc_main(int argc, char** argv) {
             std::cout << format_diff(fa, fb, d);
             return d.empty() ? 0 : 1;
         }
-        if (*run || *mutate) {
-            if (run_list && *run) {
-                for (auto& n : scenario_library()) std::cout << n << "\n";
-                return 0;
-            }
-            if (run_steps && *run) {
-                for (auto& st : step_library())
-                    std::cout << st.name << "  [" << (st.mediated ? "mediated " : "legacy ") << path_name(st.path) << "]  "
-                              << st.what << "  (" << st.source << ")\n";
-                return 0;
-            }
-            if (run_checkers && *run) {
-                std::cout << checkers_markdown();
-                return 0;
-            }
-            ScenarioArgs& a = *run ? run_args : mut_args;
-            if (a.scenario.empty()) throw std::invalid_argument("scenario: name a built-in scenario (pmusim run --list) or a file");
-            if (*run) return run_scenario_cmd(a, vcd, vcd_sample, vcd_signals, run_format, first);
-            return mutate_cmd(a, mut_format);
-        }
+        if (virt.given()) return run_virt_commands(virt);
     } catch (const ConfigError& e) {
         std::cerr << "pmusim: invalid configuration: " << e.what() << "\n";
         return 2;

@@ -74,6 +74,7 @@ struct ProgramRecord {
     uint64_t ref_value = 0;
     std::string label, where, expect;
     std::string failure;            // the expectation that failed (empty: met, or none)
+    bool unscheduled = false;       // legacy: the counter read (any, for GLOBAL_STATUS) went unbacked
 };
 
 struct ProgramLog {

@@ -8,6 +8,21 @@
 
 namespace pmusim {
 
+namespace {
+// Whether a read shows a legacy counter that host perf left without a hardware counter.
+bool unscheduled_counter_read(const KvmVpmu& k, AccessKind kind, uint32_t index) {
+    if (!k.unscheduled) return false;
+    if (kind == AccessKind::Rdpmc) {
+        const RdpmcRef r = decode_rdpmc(index);
+        return (r.type == RdpmcRef::Type::Gp || r.type == RdpmcRef::Type::Fixed) && ((k.unscheduled >> r.slot()) & 1u);
+    }
+    MsrRef m;
+    if (kind != AccessKind::Rdmsr || !decode_msr(index, m)) return false;
+    if (m.kind == RegKind::GlobalStatus) return true;
+    return m.is_counter() && ((k.unscheduled >> m.slot()) & 1u);
+}
+}  // namespace
+
 void Hypervisor::start_program(Vcpu& v) {
     if (v.spec.runner) v.program = v.spec.runner();
     else if (!v.spec.builtin.empty()) {
@@ -59,6 +74,7 @@ void Hypervisor::program_access_done(Vcpu& v, const GuestAccess& g) {
     r.label = a.label;
     r.where = a.where;
     r.expect = a.expect.describe();
+    r.unscheduled = unscheduled_counter_read(v.kvm, g.kind, g.index);
     if (!a.expect.any()) r.failure = a.expect.check(r.seen.gp, r.seen.value);
     const GuestOutcome seen = r.seen;
     e_->programs.add(std::move(r), !a.expect.any());

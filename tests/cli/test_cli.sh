@@ -87,6 +87,12 @@ check run-program-where 1 "program_expectation.yaml:9: guests.vm0.program\\[2\\]
 check run-program-json 1 '"failed": 1' -- "$PMUSIM" run "$DATA/program_expectation.yaml" --format json
 check run-bad-program 1 "bad_program.yaml:6: guests.vm0.program\\[1\\].value: a wrmsr needs a value" -- "$PMUSIM" run \
     "$DATA/bad_program.yaml"
+check conform-spr 0 "^conforms" -- "$PMUSIM" conform conform_sapphirerapids
+check conform-table 0 "^overflow +107 +107 +0 +0 +0" -- "$PMUSIM" conform conform_icelake
+check conform-explained 0 "^KVM +vm0 cycle [0-9]+  RDMSR IA32_PMC0" -- "$PMUSIM" conform "$DATA/conform_legacy_contended.yaml"
+check conform-markdown 0 "^[|] overflow [|] 100 [|]" -- "$PMUSIM" conform conform_legacy --format markdown
+check conform-fails 1 "DOES NOT CONFORM" -- "$PMUSIM" conform "$DATA/program_expectation.yaml"
+check conform-no-program 1 "no guest runs a program" -- "$PMUSIM" conform perf_metrics_patch -n 100000
 check run-no-such 1 "scenario 'nosuch': no such file or built-in scenario" -- "$PMUSIM" run nosuch
 check run-steps 0 "^put_perf_metrics_save_only  \\[mediated exit\\]" -- "$PMUSIM" run --steps
 check run-missing 1 "scenario: name a built-in scenario" -- "$PMUSIM" run

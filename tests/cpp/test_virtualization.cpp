@@ -195,6 +195,7 @@ TEST(MediatedProtocol, EveryBuiltInScenarioRunsCleanOrWithItsFinding) {
         } else {
             EXPECT_TRUE(r.clean()) << name << ": " << r.violations.total() << " violations, first: "
                                    << (r.violations.recorded().empty() ? "" : r.violations.recorded()[0].detail);
+            EXPECT_TRUE(r.passed()) << name << ": " << r.programs.failed << " guest program expectations failed";
         }
         EXPECT_GT(r.cycles, 1'000'000u) << name;
         ASSERT_GE(r.contexts.size(), 2u);

@@ -80,6 +80,7 @@ def test_a_program_exception_reaches_the_caller_unchanged():
     ({"vm0": lambda: iter([guest.run(0)])}, "a run takes at least 1 cycle"),
     ({"vm0": lambda: iter([guest.loop(2, [guest.run(1)])])}, "pmusim.guest.program"),
     ({"vm0": 5}, "expected a generator function or an iterable"),
+    ({"vm0": [guest.rdmsr(0xC1, range=5)]}, "range: expected"),
 ])
 def test_bad_programs_raise_value_error_naming_the_action(programs, message):
     with pytest.raises(ValueError, match=message):
@@ -97,3 +98,28 @@ def test_scenario_file_programs_and_negative_values():
          ]}]}
     r = pmusim.run_scenario(pmusim.scenario_from_dict(d))
     assert r["passed"], pmusim.accesses_frame(r)[["register", "value", "failure"]]
+
+
+def test_perf_metrics_fields_sum_inside_the_guest():
+    # Given a guest with PERF_METRICS that counts slots and metrics for 100k cycles, then the four
+    # Level-1 fields sum to 0xFF within rounding, read by RDMSR and by RDPMC.
+    def selftest():
+        yield guest.wrmsr("IA32_PERF_GLOBAL_CTRL", 0)
+        yield guest.wrmsr("IA32_FIXED_CTR3", 0)
+        yield guest.wrmsr("IA32_PERF_METRICS", 0)
+        yield guest.wrmsr("IA32_FIXED_CTR_CTRL", 0x3 << 12)
+        yield guest.wrmsr("IA32_PERF_GLOBAL_CTRL", (1 << 35) | (1 << 48))
+        yield guest.run(100_000)
+        yield guest.wrmsr("IA32_PERF_GLOBAL_CTRL", 0)
+        yield guest.rdmsr("IA32_PERF_METRICS", byte_sum=(4, (0xFC, 0x102)))
+        yield guest.rdpmc(guest.RDPMC_METRICS, byte_sum=(4, (0xFC, 0x102)))
+        yield guest.rdpmc(guest.RDPMC_METRICS, byte_sum=(4, (0, 1)), label="must fail")
+
+    d = pmusim.scenario_dict("conform_sapphirerapids")
+    del d["guests"][0]["program"]
+    r = pmusim.run_scenario(pmusim.scenario_from_dict(d), programs={"vm0": selftest})
+    f = pmusim.accesses_frame(r)
+    assert r["programs"]["failed"] == 1
+    assert f.loc[f["label"] == "must fail", "failure"].item().startswith("sum of 4 bytes")
+    with pytest.raises(ValueError, match="byte_sum: expected"):
+        pmusim.run_scenario(pmusim.scenario_from_dict(d), programs={"vm0": [guest.rdmsr(0xC1, byte_sum=4)]})

@@ -1,0 +1,121 @@
+#include "sim/cli/virt_commands.h"
+
+#include <iostream>
+#include <unistd.h>
+
+#include "sim/virt/checker.h"
+#include "sim/virt/conform.h"
+#include "sim/virt/mutate.h"
+#include "sim/virt/run_format.h"
+
+namespace pmusim {
+
+namespace {
+
+Scenario scenario_from(const ScenarioArgs& a) {
+    Scenario s = load_scenario(a.scenario);
+    if (a.cycles) s.cycles = a.cycles;
+    if (a.seed_set) s.seed = a.seed;
+    if (a.mode == "per-cycle") s.mode = TimeMode::PerCycle;
+    else if (a.mode == "fast") s.mode = TimeMode::Fast;
+    for (auto& e : a.edits) s.edits.push_back(parse_protocol_edit(e));
+    (void)s.make_protocol();
+    return s;
+}
+
+void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
+    c->add_option("scenario", a.scenario, "a built-in scenario (see --list) or a scenario YAML file");
+    c->add_option("--edit,-E", a.edits, "edit the protocol: remove:X, swap:X,Y, move:X,before=Y, replace:X=Y, insert:X,before=Y");
+    c->add_option("--cycles,-n", a.cycles, "override the scenario's length in cycles");
+    c->add_option("--seed", a.seed, "override the scenario's seed")->each([&a](const std::string&) { a.seed_set = true; });
+    c->add_option("--mode", a.mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
+}
+
+int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, uint64_t vcd_sample,
+                     const std::vector<std::string>& signals, const std::string& format, size_t first) {
+    const Scenario s = scenario_from(a);
+    const RunReport r = run_scenario(s, vcd, vcd_sample, signals);
+    if (format == "json") std::cout << run_json(r) << "\n";
+    else std::cout << format_run(r, first);
+    if (!vcd.empty() && format != "json") std::cout << "\nwaveform: " << vcd << "\n";
+    return r.passed() ? 0 : 1;
+}
+
+int mutate_cmd(const ScenarioArgs& a, const std::string& format) {
+    const Scenario s = scenario_from(a);
+    const bool tty = isatty(2);
+    auto rs = mutate_scenario(s, [&](size_t done, size_t total) {
+        if (tty) std::cerr << "\rmutants: " << done << "/" << total << std::flush;
+    });
+    if (tty) std::cerr << "\n";
+    if (format == "markdown") std::cout << mutation_table(rs, true);
+    else {
+        std::cout << "scenario " << s.name << ", protocol " << s.make_protocol().describe() << ", " << s.cycles << " cycles\n\n";
+        std::cout << mutation_table(rs, false);
+        size_t clean = 0;
+        for (size_t i = 1; i < rs.size(); ++i) clean += rs[i].clean();
+        std::cout << "\n" << rs.size() - 1 << " mutants, " << clean << " clean (a step or order redundant under this scenario)\n";
+    }
+    return rs.front().clean() ? 0 : 1;
+}
+
+int conform_cmd(const ScenarioArgs& a, const std::string& format, bool all) {
+    const Scenario s = scenario_from(a);
+    const Protocol p = s.make_protocol();
+    const RunReport r = run_scenario(s, p);
+    if (r.programs.accesses == 0)
+        throw std::invalid_argument("scenario '" + s.name + "': no guest runs a program (give a guest `program: register_suite`)");
+    const ConformReport c = conform(r, p.mediated());
+    std::cout << format_conform(c, all, format == "markdown");
+    return c.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_virt_commands(CLI::App& app, VirtCommands& v) {
+    v.run = app.add_subcommand("run", "run a virtualization scenario with its checkers (exit 1 when any check fires)");
+    CLI::App* run = v.run;
+    add_scenario_options(run, v.run_args);
+    run->add_option("--vcd", v.vcd, "write a waveform (VCD) of the context, the global registers, counters, PERF_METRICS and PMI");
+    run->add_option("--vcd-signals", v.vcd_signals, "signals to write, comma separated (names, or prefixes ending in *)")
+        ->delimiter(',');
+    run->add_option("--vcd-sample", v.vcd_sample, "also sample every N cycles inside long runs (default: at changes only)");
+    run->add_option("--format", v.run_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+    run->add_option("--first", v.first, "violations shown in full");
+    run->add_flag("--list", v.list, "list the built-in scenarios and exit");
+    run->add_flag("--steps", v.steps, "list every protocol step (for -E replace/insert) and exit");
+    run->add_flag("--checkers", v.checkers, "list the checkers and the violation kinds (Markdown) and exit");
+    v.mutate = app.add_subcommand("mutate", "remove each protocol step and swap each order-sensitive pair; tabulate the checks");
+    add_scenario_options(v.mutate, v.mut_args);
+    v.mutate->add_option("--format", v.mut_format, "text or markdown")->check(CLI::IsMember({"text", "markdown"}));
+    v.conform = app.add_subcommand(
+        "conform", "run a scenario whose guests run programs (e.g. the register suite) and compare every access with "
+                   "bare metal (exit 1 on an unexplained difference or a failed expectation)");
+    add_scenario_options(v.conform, v.conf_args);
+    v.conform->add_option("--format", v.conf_format, "text or markdown")->check(CLI::IsMember({"text", "markdown"}));
+    v.conform->add_flag("--all", v.conf_all, "list every access, not only the differences");
+}
+
+int run_virt_commands(const VirtCommands& v) {
+    if (*v.run && v.list) {
+        for (auto& n : scenario_library()) std::cout << n << "\n";
+        return 0;
+    }
+    if (*v.run && v.steps) {
+        for (auto& st : step_library())
+            std::cout << st.name << "  [" << (st.mediated ? "mediated " : "legacy ") << path_name(st.path) << "]  " << st.what
+                      << "  (" << st.source << ")\n";
+        return 0;
+    }
+    if (*v.run && v.checkers) {
+        std::cout << checkers_markdown();
+        return 0;
+    }
+    const ScenarioArgs& a = *v.run ? v.run_args : *v.mutate ? v.mut_args : v.conf_args;
+    if (a.scenario.empty()) throw std::invalid_argument("scenario: name a built-in scenario (pmusim run --list) or a file");
+    if (*v.run) return run_scenario_cmd(a, v.vcd, v.vcd_sample, v.vcd_signals, v.run_format, v.first);
+    if (*v.mutate) return mutate_cmd(a, v.mut_format);
+    return conform_cmd(a, v.conf_format, v.conf_all);
+}
+
+}  // namespace pmusim
