@@ -78,13 +78,9 @@ const char* verdict_name(const ConformRow& row) {
     }
     return "?";
 }
-}  // namespace
 
-std::string format_conform(const ConformReport& c, bool all, bool md) {
-    std::ostringstream os;
-    os << (md ? "**" : "") << "conformance of " << c.scenario << " on " << c.cpu << ", protocol " << c.protocol
-       << (md ? "**" : "") << "\n\n";
-    // Per section: accesses, as bare metal, explained, unexplained, failed expectations.
+// Per section: accesses, as bare metal, explained, unexplained, failed expectations.
+void section_table(std::ostream& os, const ConformReport& c, bool md) {
     std::map<std::string, std::array<uint64_t, 5>> by;
     std::vector<std::string> order;
     for (auto& row : c.rows) {
@@ -105,6 +101,14 @@ std::string format_conform(const ConformReport& c, bool all, bool md) {
                 << n[2] << std::setw(13) << n[3] << std::setw(8) << n[4] << "\n";
     }
     os << "\n";
+}
+}  // namespace
+
+std::string format_conform(const ConformReport& c, bool all, bool md) {
+    std::ostringstream os;
+    os << (md ? "**" : "") << "conformance of " << c.scenario << " on " << c.cpu << ", protocol " << c.protocol
+       << (md ? "**" : "") << "\n\n";
+    section_table(os, c, md);
     bool header = false;
     for (auto& row : c.rows) {
         if (!all && row.verdict == ConformRow::Verdict::BareMetal && !row.expectation_failed) continue;
