@@ -68,26 +68,19 @@ void Pmu::reset() {
     replan();
 }
 
-namespace {
-std::string hex(uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-    return b;
-}
-}  // namespace
 
 AccessResult Pmu::rdmsr(uint32_t msr) {
     const RegisterDesc* r = table_.find(msr);
-    if (!r) return AccessResult::gp("MSR " + hex(msr) + " is not enumerated by this CPU (" + cpu_.preset + ")");
+    if (!r) return AccessResult::gp("MSR " + hex_string(msr) + " is not enumerated by this CPU (" + cpu_.preset + ")");
     return read_register(*r);
 }
 
 AccessResult Pmu::wrmsr(uint32_t msr, uint64_t v) {
     const RegisterDesc* r = table_.find(msr);
-    if (!r) return AccessResult::gp("MSR " + hex(msr) + " is not enumerated by this CPU (" + cpu_.preset + ")");
+    if (!r) return AccessResult::gp("MSR " + hex_string(msr) + " is not enumerated by this CPU (" + cpu_.preset + ")");
     if (r->access == Access::ReadOnly) return AccessResult::gp(r->name + " is read-only");
     if (v & r->reserved)
-        return AccessResult::gp(r->name + ": reserved bits " + hex(v & r->reserved) + " set in " + hex(v));
+        return AccessResult::gp(r->name + ": reserved bits " + hex_string(v & r->reserved) + " set in " + hex_string(v));
     return write_register(*r, v);
 }
 

@@ -174,4 +174,10 @@ std::string RegisterTable::markdown() const {
     return os.str();
 }
 
+std::string hex_string(uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+    return b;
+}
+
 }  // namespace pmusim

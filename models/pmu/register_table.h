@@ -62,6 +62,8 @@ private:
 };
 
 const char* access_name(Access a);
+// "0x1f": how messages and reports write register values.
+std::string hex_string(uint64_t v);
 
 // Register addresses (SDM Vol.4 Table 2-2; linux msr-index.h).
 namespace msr {

@@ -1,26 +1,21 @@
 #include "models/virt/guest_program.h"
 
+#include "models/pmu/register_table.h"
+
 #include <cstdio>
 #include <stdexcept>
 
 namespace pmusim {
 
-namespace {
-std::string hex(uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-    return b;
-}
-}  // namespace
 
 std::string Expectation::describe() const {
     std::string s;
     auto add = [&s](const std::string& x) { s += (s.empty() ? "" : ", ") + x; };
-    if (value == Value::Equals) add("== " + hex(lo));
+    if (value == Value::Equals) add("== " + hex_string(lo));
     if (value == Value::Range) add("in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    if (set) add("bits " + hex(set) + " set");
-    if (clear) add("bits " + hex(clear) + " clear");
-    if (sum_bytes) add("sum of " + std::to_string(sum_bytes) + " bytes in [" + hex(sum_lo) + ", " + hex(sum_hi) + "]");
+    if (set) add("bits " + hex_string(set) + " set");
+    if (clear) add("bits " + hex_string(clear) + " clear");
+    if (sum_bytes) add("sum of " + std::to_string(sum_bytes) + " bytes in [" + hex_string(sum_lo) + ", " + hex_string(sum_hi) + "]");
     if (fault == Fault::Gp) add("#GP");
     if (fault == Fault::None && s.empty()) add("no #GP");
     return s;
@@ -33,17 +28,17 @@ std::string Expectation::check(bool gp, uint64_t read) const {
     if (want_gp && !gp) return "expected #GP, got none";
     if (want_ok && gp) return "expected no #GP, got #GP";
     if (gp) return {};
-    if (value == Value::Equals && read != lo) return "expected " + hex(lo) + ", read " + hex(read);
+    if (value == Value::Equals && read != lo) return "expected " + hex_string(lo) + ", read " + hex_string(read);
     if (value == Value::Range && (read < lo || read > hi))
         return "expected " + describe() + ", read " + std::to_string(read);
-    if ((read & set) != set) return "bits " + hex(set & ~read) + " clear, expected set (read " + hex(read) + ")";
-    if (read & clear) return "bits " + hex(read & clear) + " set, expected clear (read " + hex(read) + ")";
+    if ((read & set) != set) return "bits " + hex_string(set & ~read) + " clear, expected set (read " + hex_string(read) + ")";
+    if (read & clear) return "bits " + hex_string(read & clear) + " set, expected clear (read " + hex_string(read) + ")";
     if (sum_bytes) {
         uint64_t sum = 0;
         for (unsigned k = 0; k < sum_bytes && k < 8; ++k) sum += (read >> (8 * k)) & 0xff;
         if (sum < sum_lo || sum > sum_hi)
-            return "sum of " + std::to_string(sum_bytes) + " bytes " + hex(sum) + ", expected [" + hex(sum_lo) + ", " +
-                   hex(sum_hi) + "] (read " + hex(read) + ")";
+            return "sum of " + std::to_string(sum_bytes) + " bytes " + hex_string(sum) + ", expected [" + hex_string(sum_lo) + ", " +
+                   hex_string(sum_hi) + "] (read " + hex_string(read) + ")";
     }
     return {};
 }

@@ -65,9 +65,7 @@ std::string section_of(const ProgramRecord& r) {
 std::string result_text(bool gp, uint64_t v, AccessKind k) {
     if (gp) return "#GP";
     if (k == AccessKind::Wrmsr) return "ok";
-    std::ostringstream os;
-    os << "0x" << std::hex << v;
-    return os.str();
+    return hex_string(v);
 }
 
 const char* verdict_name(const ConformRow& row) {
@@ -118,9 +116,7 @@ std::string format_conform(const ConformReport& c, bool all, bool md) {
         header = true;
         std::string access = std::string(access_kind_name(r.kind)) + " " + r.reg;
         if (r.kind == AccessKind::Wrmsr) {
-            std::ostringstream w;
-            w << " <- 0x" << std::hex << r.written;
-            access += w.str();
+            access += " <- " + hex_string(r.written);
         }
         const std::string note = row.explanation.empty() ? r.failure : row.explanation + (r.failure.empty() ? "" : "; " + r.failure);
         if (md)

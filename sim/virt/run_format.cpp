@@ -8,11 +8,6 @@
 namespace pmusim {
 
 namespace {
-std::string hex(uint64_t v) {
-    std::ostringstream os;
-    os << "0x" << std::hex << v;
-    return os.str();
-}
 std::string pct(double x) {
     if (std::isnan(x)) return "-";
     std::ostringstream os;
@@ -82,8 +77,8 @@ std::string format_run(const RunReport& r, size_t first_n) {
     for (auto* x : pick) {
         if (shown++ >= first_n) break;
         os << "  cycle " << x->cycle << "  " << violation_kind_name(x->kind) << "  " << x->reg << "  reader " << x->reader
-           << "  source " << x->source << "  step " << x->step << "\n      expected " << hex(x->expected) << "  actual "
-           << hex(x->actual) << "  " << x->detail << "\n";
+           << "  source " << x->source << "  step " << x->step << "\n      expected " << hex_string(x->expected) << "  actual "
+           << hex_string(x->actual) << "  " << x->detail << "\n";
     }
     os << format_programs(r.programs, first_n);
     return os.str();
@@ -92,9 +87,9 @@ std::string format_run(const RunReport& r, size_t first_n) {
 std::string access_text(const ProgramRecord& x) {
     std::ostringstream os;
     os << access_kind_name(x.kind) << ' ' << x.reg;
-    if (x.kind == AccessKind::Wrmsr) os << " <- " << hex(x.written);
+    if (x.kind == AccessKind::Wrmsr) os << " <- " << hex_string(x.written);
     if (x.seen.gp) os << ": #GP";
-    else if (x.kind != AccessKind::Wrmsr) os << ": " << hex(x.seen.value);
+    else if (x.kind != AccessKind::Wrmsr) os << ": " << hex_string(x.seen.value);
     os << (x.seen.exited ? " (exited)" : " (passed through)");
     return os.str();
 }
