@@ -72,13 +72,29 @@ TEST(GuestReferenceChecker, PassThroughWrmsrGpWhereTheReferenceAcceptsIsAClobber
     EXPECT_TRUE(ok.clean());
 }
 
+TEST(GuestReferenceChecker, AGpIsAClobberOnlyWhereBareMetalDoesNotGp) {
+    // Given vm0 with every counter passed through, when a fast RDPMC #GPs as it does on the
+    // reference: nothing. When KVM injects #GP for an RDMSR of PMC0, which the reference reads:
+    // a clobber.
+    CheckerBench b("guest_reference");
+    const AccessResult fast = b.vm0().ref->rdpmc(rdpmc_ecx::kFast, 0);
+    ASSERT_FALSE(fast.ok);
+    b.c().on_guest_access(GuestAccess{b.vm0(), AccessKind::Rdpmc, rdpmc_ecx::kFast, 0, false, false, 0, 0, fast});
+    EXPECT_TRUE(b.clean());
+    const AccessResult pmc0 = b.vm0().ref->rdmsr(msr::kPmc0);
+    ASSERT_TRUE(pmc0.ok);
+    b.c().on_guest_access(GuestAccess{b.vm0(), AccessKind::Rdmsr, msr::kPmc0, 0, true, false, 0, 0, pmc0});
+    ASSERT_TRUE(b.reported(K::Clobber, "IA32_PMC0", "vm0", "-"));
+    EXPECT_EQ(b.first().detail, "emulated RDMSR #GP where the guest's PMU would not");
+}
+
 TEST(GuestReferenceChecker, EmulatedRdpmcGpOfACounterTheGuestHasIsAClobber) {
     // Given vm0 with 4 GP counters (RDPMC exits), when KVM injects #GP for RDPMC 2: a clobber;
     // for RDPMC 6, which #GPs on the reference too: nothing.
     CheckerBench b("guest_reference", four_gp());
     b.c().on_guest_access(b.emulated_read(AccessKind::Rdpmc, rdpmc_ecx::gp(2), false, 0, 0));
     ASSERT_TRUE(b.reported(K::Clobber, "PMC2 (RDPMC)", "vm0", "-"));
-    EXPECT_EQ(b.first().detail, "emulated RDPMC #GP");
+    EXPECT_EQ(b.first().detail, "emulated RDPMC #GP where the guest's PMU would not");
     CheckerBench ok("guest_reference", four_gp());
     ok.c().on_guest_access(ok.emulated_read(AccessKind::Rdpmc, rdpmc_ecx::gp(6), false, 0, 0));
     EXPECT_TRUE(ok.clean());
