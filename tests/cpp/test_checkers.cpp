@@ -226,6 +226,27 @@ TEST(HostCountsChecker, ReadingBeyondTheHostsEventsIsAClobber) {
     EXPECT_EQ(b.first().actual, r.deltas[0]);
 }
 
+TEST(HostCountsChecker, AnEventOnAFixedCounterNamesWhoseCountsItCarries) {
+    // Given host perf's instructions on FIXED_CTR0 counting through a vm0 chunk, when host perf
+    // reads more than the host's instructions, then the clobber's source is vm0 (from FIXED_CTR0,
+    // not PMC0).
+    CheckerBench b("host_counts");
+    AgentConfig a;
+    a.events = {"instructions"};
+    b.host_perf(a);
+    ASSERT_EQ(b.e.host_perf->counter_slot(0), int(fixed_slot(0)));
+    b.write(0, msr::kFixedCtrCtrl, 0x3);
+    b.write(0, msr::kGlobalCtrl, 1ull << 32);
+    b.run(1, 1000);
+    AgentReading r;
+    r.deltas = {b.m.pmu().counter(fixed_slot(0))};
+    ASSERT_GT(r.deltas[0], 0u);
+    HostReadingTruth t;
+    t.events = {0};
+    b.c().on_host_reading(r, t);
+    EXPECT_TRUE(b.reported(K::Clobber, "instructions", "host", "vm0"));
+}
+
 TEST(HostCountsChecker, ReadingEqualToTheHostsEventsIsNotAClobber) {
     // Given the ledger's 4321 host branches, when host perf reads 4321: nothing.
     CheckerBench b("host_counts");

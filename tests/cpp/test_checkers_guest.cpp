@@ -160,6 +160,17 @@ TEST(GuestStateChecker, CounterNotLoadedIsAClobberAtVmEntry) {
     EXPECT_TRUE(ok.clean());
 }
 
+TEST(GuestStateChecker, HostCounterValueLeftIsAClobberCarryingTheHost) {
+    // Given the host's value written to PMC0 and vm0's reference at 1000, when the PMU is handed
+    // to vm0: a clobber on PMC0 whose source is the host (counters are keyed by slot).
+    CheckerBench b("guest_state");
+    b.vm0().ref->wrmsr(msr::kPmc0, 1000);
+    b.write(0, msr::kPmc0, 77);
+    b.c().on_handover(Handover::ToGuest, b.vm0());
+    ASSERT_TRUE(b.reported(K::Clobber, "PMC0", "vm0", "host"));
+    EXPECT_EQ(b.first().actual, 77u);
+}
+
 TEST(GuestStateChecker, HostSelectorLeftIsAClobberAtVmExitNamingItsWriter) {
     // Given host perf's PERFEVTSEL0 left in hardware (written in step "host"), when vm0 exits:
     // a clobber carrying the host, at the exit, naming the last write.

@@ -59,7 +59,10 @@ private:
         x.kind = ViolationKind::Clobber;
         x.reg = reg;
         x.reader = v.spec.name;
-        const Taint t = (key == msr::kPerfMetrics ? e_.prov.metrics_all() : 0) | e_.prov.of_read(AccessKind::Rdmsr, key, got);
+        // Counters are keyed by slot (Engine::counter_key), the other registers by their MSR.
+        const Taint t = key >= Engine::counter_key(0)
+                            ? e_.prov.counter(key - Engine::counter_key(0))
+                            : (key == msr::kPerfMetrics ? e_.prov.metrics_all() : 0) | e_.prov.of_read(AccessKind::Rdmsr, key, got);
         x.source = e_.taint_names(t & ~taint_of(v.ctx()));
         x.expected = want;
         x.actual = got;

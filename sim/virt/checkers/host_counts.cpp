@@ -18,10 +18,14 @@ public:
 
     void on_host_reading(const AgentReading& r, const HostReadingTruth& t) override {
         const auto& evs = e_.host_perf->events();
-        for (size_t i = 0; i < evs.size(); ++i)
-            if (evs[i].truth_known && t.events[i] != r.deltas[i])
-                e_.report(ViolationKind::Clobber, evs[i].name, 0, e_.prov.counter(0) & ~taint_of(0), t.events[i], r.deltas[i],
-                          "host perf count differs from the host's events while its counters were enabled");
+        for (size_t i = 0; i < evs.size(); ++i) {
+            if (!evs[i].truth_known || t.events[i] == r.deltas[i]) continue;
+            // The source: whoever else's state is in the counter this event is on.
+            const int slot = e_.host_perf->counter_slot(i);
+            const Taint src = slot >= 0 ? e_.prov.counter(unsigned(slot)) & ~taint_of(0) : 0;
+            e_.report(ViolationKind::Clobber, evs[i].name, 0, src, t.events[i], r.deltas[i],
+                      "host perf count differs from the host's events while its counters were enabled");
+        }
         if (!r.topdown) return;
         if (t.slots != r.slots)
             e_.report(ViolationKind::Clobber, "FIXED_CTR3 (slots)", 0, e_.prov.counter(fixed_slot(3)) & ~taint_of(0), t.slots,
