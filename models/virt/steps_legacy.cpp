@@ -60,7 +60,7 @@ void legacy_reprogram(StepContext& c) {
     v.legacy_dirty = false;
     uint64_t used = c.gp_counters_in_use();
     for (unsigned slot = 0; slot < kNumCounterSlots; ++slot) {
-        const bool exposed = slot < kMaxGpCounters ? slot < v.config.num_gp : (slot - kMaxGpCounters) < v.config.num_fixed;
+        const bool exposed = slot < kMaxGpCounters ? slot < v.config.num_gp : v.config.has_fixed(slot - kMaxGpCounters);
         if (!exposed) continue;
         const uint64_t sel = wanted_selector(v.st, slot);
         if (!sel) {

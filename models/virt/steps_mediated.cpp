@@ -32,7 +32,8 @@ void load_pmcs(StepContext& c, bool elide) {
         else c.wrmsr(pmc_base(c) + i, s.gp[i], s.gp_t[i]);
         c.wrmsr(msr::kPerfEvtSel0 + i, s.eventsel_hw[i], g);
     }
-    for (unsigned i = 0; i < v.config.num_fixed; ++i) {
+    for (unsigned i = 0; i < kMaxFixedCounters; ++i) {
+        if (!v.config.has_fixed(i)) continue;
         if (elide && c.rdpmc(rdpmc_ecx::fixed(i)).value == s.fixed[i]) c.verified_counter(fixed_slot(i), s.fixed_t[i]);
         else c.wrmsr(msr::kFixedCtr0 + i, s.fixed[i], s.fixed_t[i]);
     }
@@ -129,7 +130,8 @@ void put_pmcs(StepContext& c, bool selectors) {
         else c.verified_counter(i, 0);
         if (selectors && s.eventsel_hw[i]) c.wrmsr(msr::kPerfEvtSel0 + i, 0, 0);
     }
-    for (unsigned i = 0; i < v.config.num_fixed; ++i) {
+    for (unsigned i = 0; i < kMaxFixedCounters; ++i) {
+        if (!v.config.has_fixed(i)) continue;
         const KvmHw::Result r = c.rdpmc(rdpmc_ecx::fixed(i));
         s.fixed[i] = r.value;
         s.fixed_t[i] = r.taint;

@@ -16,20 +16,31 @@ CpuConfig guest_cpu_config(const CpuConfig& host, const VpmuConfig& v) {
     if (v.num_fixed > host_fixed)
         throw ConfigError("vpmu.fixed", "guest has " + std::to_string(v.num_fixed) + " fixed counters, the host " +
                                             std::to_string(host_fixed));
+    for (unsigned i = 0; i < 32; ++i)
+        if (((v.fixed_bitmap >> i) & 1u) && !host.has_fixed(i))
+            throw ConfigError("vpmu.fixed_bitmap", "fixed counter " + std::to_string(i) + " is not the host's");
     if (v.perf_metrics && !host.perf_metrics())
         throw ConfigError("vpmu.perf_metrics", "the host (" + host.preset + ") has no PERF_METRICS");
-    if (v.perf_metrics && v.num_fixed < 4)
+    if (v.perf_metrics && !v.has_fixed(3))
         throw ConfigError("vpmu.perf_metrics", "PERF_METRICS needs fixed counter 3 (fixed: 4)");
     if (v.fw_write && !host.fw_write()) throw ConfigError("vpmu.fw_write", "the host has no full-width writes");
+    if (v.gp_width > host.gp_width || v.fixed_width > host.fixed_width)
+        throw ConfigError("vpmu.width", "wider than the host's counters");
     CpuConfig g = host;
     g.version = v.version;
-    g.num_gp = v.num_gp;
-    g.num_fixed = v.num_fixed;
-    g.fixed_bitmap = v.num_fixed ? (1u << v.num_fixed) - 1 : 0;
+    g.num_gp = v.version ? v.num_gp : 0;
+    g.num_fixed = v.version >= 2 ? v.num_fixed : 0;
+    g.fixed_bitmap = v.version >= 5 ? (v.num_fixed ? (1u << v.num_fixed) - 1 : 0) | v.fixed_bitmap : 0;
+    if (v.gp_width) g.gp_width = v.gp_width;
+    if (v.fixed_width) g.fixed_width = v.fixed_width;
+    if (v.mask_length != ~0u) g.ebx_length = std::min(v.mask_length, host.ebx_length);
+    g.ebx_unavailable = host.ebx_unavailable | v.ebx_unavailable;
     uint64_t caps = host.perf_capabilities & ~(perf_cap::kFwWrite | perf_cap::kPerfMetrics | perf_cap::kRdpmcMetricsClear);
     if (v.fw_write) caps |= perf_cap::kFwWrite;
     if (v.perf_metrics) caps |= perf_cap::kPerfMetrics;
-    g.perf_capabilities = caps;
+    g.pdcm = v.pdcm;
+    if (v.perf_capabilities != ~0ull) caps = v.perf_capabilities;
+    g.perf_capabilities = v.pdcm ? caps : 0;
     return g;
 }
 
@@ -46,10 +57,10 @@ MsrIntercepts MsrIntercepts::compute(const CpuConfig& host, const VpmuConfig& v,
     MsrIntercepts m;
     m.vpmu = v;
     m.mediated = mediated;
-    unsigned host_fixed = 0;
-    while (host_fixed < kMaxFixedCounters && host.has_fixed(host_fixed)) ++host_fixed;
+    bool same_fixed = true;
+    for (unsigned i = 0; i < kMaxFixedCounters; ++i) same_fixed &= v.has_fixed(i) == host.has_fixed(i);
     // kvm_need_perf_global_ctrl_intercept(): identical counter sets and version >= 2.
-    const bool same_sets = v.num_gp == host.num_gp && v.num_fixed == host_fixed;
+    const bool same_sets = v.num_gp == host.num_gp && same_fixed;
     m.global_regs_passthrough = mediated && same_sets && v.version >= 2;
     // kvm_need_rdpmc_intercept(): identical sets and widths (the guest widths are the host's here).
     m.rdpmc_exiting = !(mediated && same_sets);
@@ -64,7 +75,7 @@ bool MsrIntercepts::intercepted(uint32_t a) const {
     if (!mediated) return true;  // the legacy vPMU emulates every PMU MSR
     if (a >= msr::kPmc0 && a < msr::kPmc0 + kMaxGpCounters) return a - msr::kPmc0 >= vpmu.num_gp;
     if (a >= msr::kAPmc0 && a < msr::kAPmc0 + kMaxGpCounters) return !vpmu.fw_write || a - msr::kAPmc0 >= vpmu.num_gp;
-    if (a >= msr::kFixedCtr0 && a < msr::kFixedCtr0 + kMaxFixedCounters) return a - msr::kFixedCtr0 >= vpmu.num_fixed;
+    if (a >= msr::kFixedCtr0 && a < msr::kFixedCtr0 + kMaxFixedCounters) return !vpmu.has_fixed(a - msr::kFixedCtr0);
     if (a == msr::kGlobalCtrl || a == msr::kGlobalStatus || a == msr::kGlobalStatusReset) return !global_regs_passthrough;
     if (a == msr::kPerfMetrics) return !vpmu.perf_metrics;
     // PERFEVTSELx and FIXED_CTR_CTRL (event filter), STATUS_SET, INUSE, everything else.
@@ -74,7 +85,8 @@ bool MsrIntercepts::intercepted(uint32_t a) const {
 uint64_t guest_status_bits(const VpmuConfig& v) {
     uint64_t b = 0;
     for (unsigned i = 0; i < v.num_gp; ++i) b |= 1ull << i;
-    for (unsigned i = 0; i < v.num_fixed; ++i) b |= 1ull << (32 + i);
+    for (unsigned i = 0; i < kMaxFixedCounters; ++i)
+        if (v.has_fixed(i)) b |= 1ull << (32 + i);
     if (v.perf_metrics) b |= 1ull << status_bit::kPerfMetrics;
     return b;
 }
@@ -86,11 +98,37 @@ namespace pmusim {
 KvmVpmu::KvmVpmu(int c, const CpuConfig& host, const VpmuConfig& v, bool med, bool perf_metrics_rule)
     : ctx(c), config(v), cpu(guest_cpu_config(host, v)), icpt(MsrIntercepts::compute(host, v, med, perf_metrics_rule)),
       mediated(med),
-      regs_(std::make_unique<RegisterTable>(cpu)), host_fw_write_(host.fw_write()) {
+      regs_(std::make_unique<RegisterTable>(cpu)), host_fw_write_(host.fw_write()), host_(host),
+      perf_metrics_rule_(perf_metrics_rule) {
     backing.fill(-1);
-    // KVM resets the vCPU like the hardware: GLOBAL_CTRL enables the GP counters (SDM reset value).
+    refresh_global_ctrl();
+}
+
+// At refresh KVM sets every GP enable in GLOBAL_CTRL, as the hardware does at RESET
+// (kvm_pmu_refresh), and loads it into the VMCS.
+void KvmVpmu::refresh_global_ctrl() {
     if (const RegisterDesc* d = regs_->find(msr::kGlobalCtrl)) st.global_ctrl = d->reset;
     vmcs.guest_global_ctrl = st.global_ctrl;
+    vmcs.guest_global_ctrl_t = 0;
+}
+
+void KvmVpmu::refresh(const VpmuConfig& v) {
+    CpuConfig g = guest_cpu_config(host_, v);  // throws before anything changes
+    config = v;
+    cpu = std::move(g);
+    icpt = MsrIntercepts::compute(host_, v, mediated, perf_metrics_rule_);
+    regs_ = std::make_unique<RegisterTable>(cpu);
+    reset();
+    refresh_global_ctrl();
+}
+
+void KvmVpmu::reset() {
+    st = KvmPmuState{};
+    vmcs.guest_global_ctrl = 0;
+    vmcs.guest_global_ctrl_t = 0;
+    pm_restored = 0;
+    unscheduled = 0;
+    legacy_dirty = true;  // the legacy backing events are released at the next reprogram
 }
 
 bool KvmVpmu::exits(AccessKind k, uint32_t index) const {
@@ -119,7 +157,7 @@ KvmVpmu::Emulated KvmVpmu::emulate_rdpmc(uint32_t ecx, KvmHw& hw) {
             if (config.perf_metrics && r.index == 0) return {st.perf_metrics, st.perf_metrics_t, false};
             break;
         case RdpmcRef::Type::Fixed:
-            if (r.index < config.num_fixed) return counter_read(r.slot(), st.fixed[r.index], st.fixed_t[r.index], hw);
+            if (config.has_fixed(r.index)) return counter_read(r.slot(), st.fixed[r.index], st.fixed_t[r.index], hw);
             break;
         case RdpmcRef::Type::Gp:
             if (r.index < config.num_gp) return counter_read(r.slot(), st.gp[r.index], st.gp_t[r.index], hw);
@@ -145,12 +183,13 @@ KvmVpmu::Emulated KvmVpmu::emulate_read(const RegisterDesc& d, KvmHw& hw) {
     }
 }
 
-void KvmVpmu::emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw) {
+void KvmVpmu::emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw, bool host_initiated) {
     const Taint g = taint_of(ctx);
     switch (d.kind) {
         case RegKind::Pmc: {
-            uint64_t w = x & 0xffffffffull;
-            if (w & 0x80000000ull) w |= ~0xffffffffull;  // SDM 18.2.6: the legacy alias sign-extends bit 31
+            // SDM 18.2.6: the legacy alias sign-extends bit 31; KVM_SET_MSRS does not (intel_pmu_set_msr).
+            uint64_t w = host_initiated ? x : x & 0xffffffffull;
+            if (!host_initiated && (w & 0x80000000ull)) w |= ~0xffffffffull;
             st.gp[d.index] = w & cpu.gp_mask();
             st.gp_t[d.index] = st.gp[d.index] ? g : 0;
             counter_write(d.index, st.gp[d.index], hw);
@@ -192,15 +231,40 @@ void KvmVpmu::emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw) {
     }
 }
 
-KvmVpmu::Emulated KvmVpmu::emulate(AccessKind k, uint32_t index, uint64_t value, KvmHw& hw) {
+KvmVpmu::Emulated KvmVpmu::emulate(AccessKind k, uint32_t index, uint64_t value, KvmHw& hw, bool host_initiated) {
     if (k == AccessKind::Rdpmc) return emulate_rdpmc(index, hw);
     // The guest's own register rules: a missing MSR, a read-only one or a reserved bit is a #GP.
     const RegisterDesc* d = regs_->find(index);
     if (!d) return {0, 0, true};
     if (k == AccessKind::Rdmsr) return emulate_read(*d, hw);
+    if (host_initiated) return host_write(*d, value, hw);
     if (d->access == Access::ReadOnly || (value & d->reserved)) return {0, 0, true};
-    emulate_write(*d, value, hw);
+    emulate_write(*d, value, hw, false);
     return {0, taint_of(ctx), false};
+}
+
+// KVM_SET_MSRS (kvm_pmu_set_msr, intel_pmu_set_msr with host_initiated): GLOBAL_STATUS is
+// writable; STATUS_RESET checks its reserved bits but clears nothing; a legacy PMC write is not
+// sign-extended; PERF_CAPABILITIES is the userspace interface's (kvm_uapi.cpp).
+KvmVpmu::Emulated KvmVpmu::host_write(const RegisterDesc& d, uint64_t x, KvmHw& hw) {
+    const Taint g = taint_of(ctx);
+    switch (d.kind) {
+        case RegKind::GlobalStatus:
+            if (x & ~guest_status_bits(config)) return {0, 0, true};
+            st.global_status = x;
+            st.global_status_t = x ? g : 0;
+            return {0, g, false};
+        case RegKind::GlobalStatusReset:
+        case RegKind::GlobalStatusSet:
+            if (x & ~guest_status_bits(config)) return {0, 0, true};
+            return {0, g, false};
+        case RegKind::PerfCapabilities:
+        case RegKind::GlobalInuse: return {0, 0, true};
+        default: break;
+    }
+    if (d.access == Access::ReadOnly || (x & d.reserved)) return {0, 0, true};
+    emulate_write(d, x, hw, true);
+    return {0, g, false};
 }
 
 }  // namespace pmusim

@@ -25,6 +25,17 @@ struct VpmuConfig {
     unsigned num_fixed = 4;
     bool fw_write = true;      // PERF_CAPABILITIES[13]
     bool perf_metrics = true;  // PERF_CAPABILITIES[15] (the PM-3 patch exposes it only when mediated)
+    // CPUID shaping by userspace (docs/virtualization.md "Userspace interface"); 0 / empty: as the host.
+    uint32_t fixed_bitmap = 0;      // CPUID.0AH:ECX, fixed counters beyond the first num_fixed (v5+)
+    unsigned gp_width = 0, fixed_width = 0;
+    unsigned mask_length = ~0u;     // CPUID.0AH:EAX[31:24] (~0: the host's)
+    uint32_t ebx_unavailable = 0;   // extra arch events marked unavailable (CPUID.0AH:EBX)
+    bool pdcm = true;               // CPUID.01H:ECX[15]; without it PERF_CAPABILITIES reads 0
+    uint64_t perf_capabilities = ~0ull;  // as userspace set it (~0: the host's, with the two bits above)
+    // Fixed counter i is the guest's (SDM 18.2.5: i < EDX[4:0], or ECX bit i on v5+).
+    bool has_fixed(unsigned i) const {
+        return version >= 2 && i < kMaxFixedCounters && (i < num_fixed || (version >= 5 && ((fixed_bitmap >> i) & 1u)));
+    }
 };
 
 // The CPU a guest sees: the host preset with the vPMU's counters and capabilities. Throws
@@ -102,6 +113,8 @@ class KvmVpmu {
 public:
     KvmVpmu(int ctx, const CpuConfig& host, const VpmuConfig& v, bool mediated, bool perf_metrics_rule = false);
 
+    // Whether the guest's PMU has this MSR (KVM's validity check).
+    bool has_msr(uint32_t index) const { return regs_->find(index) != nullptr; }
     // Whether this guest access exits to KVM: RDPMC by RDPMC exiting, RDMSR/WRMSR by the bitmap.
     bool exits(AccessKind k, uint32_t index) const;
 
@@ -112,13 +125,23 @@ public:
     };
     // An intercepted guest access, emulated on the software copy (kvm_pmu_{get,set}_msr,
     // kvm_pmu_rdpmc); the legacy vPMU reads and writes the backing counter through `hw`.
-    Emulated emulate(AccessKind k, uint32_t index, uint64_t value, KvmHw& hw);
+    // `host_initiated`: KVM_GET_MSRS/KVM_SET_MSRS from userspace (its own rules; gp = the ioctl
+    // stops at this entry).
+    Emulated emulate(AccessKind k, uint32_t index, uint64_t value, KvmHw& hw, bool host_initiated = false);
+
+    // KVM's refresh (kvm_pmu_refresh + intel_pmu_refresh): a new vPMU model from userspace's
+    // CPUID and PERF_CAPABILITIES, which resets the PMU. Only before the vCPU first runs.
+    void refresh(const VpmuConfig& v);
+    // vCPU RESET (kvm_pmu_reset + intel_pmu_reset): counters, selectors, FIXED_CTR_CTRL,
+    // GLOBAL_CTRL, GLOBAL_STATUS and PERF_METRICS to 0.
+    void reset();
 
     const int ctx;  // context id (1..)
-    const VpmuConfig config;
-    const CpuConfig cpu;  // the CPU as the guest sees it
-    const MsrIntercepts icpt;
+    VpmuConfig config;
+    CpuConfig cpu;  // the CPU as the guest sees it
+    MsrIntercepts icpt;
     const bool mediated;
+    bool has_run = false;  // KVM_RUN happened: CPUID and feature MSRs are immutable
     KvmPmuState st;
     VmcsPmu vmcs;
     // Legacy vPMU: hardware GP counter backing each guest counter slot (-1: none).
@@ -135,11 +158,15 @@ public:
 private:
     Emulated emulate_rdpmc(uint32_t ecx, KvmHw& hw);
     Emulated emulate_read(const RegisterDesc& d, KvmHw& hw);
-    void emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw);
+    void emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw, bool host_initiated);
+    Emulated host_write(const RegisterDesc& d, uint64_t x, KvmHw& hw);
+    void refresh_global_ctrl();
     Emulated counter_read(unsigned slot, uint64_t sw, Taint swt, KvmHw& hw);
     void counter_write(unsigned slot, uint64_t value, KvmHw& hw);
     std::unique_ptr<RegisterTable> regs_;  // the guest's register rules (KVM's validity checks)
     bool host_fw_write_ = false;
+    CpuConfig host_;
+    bool perf_metrics_rule_ = false;
 };
 
 }  // namespace pmusim

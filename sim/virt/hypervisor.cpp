@@ -69,7 +69,7 @@ void Hypervisor::make_vcpus() {
     for (size_t i = 0; i < sc_.guests.size(); ++i) {
         const GuestSpec& g = sc_.guests[i];
         const std::string where = "guests." + g.name;
-        if (!proto_.mediated() && (g.vpmu.perf_metrics || g.vpmu.num_fixed > 3))
+        if (!proto_.mediated() && (g.vpmu.perf_metrics || g.vpmu.has_fixed(3)))
             throw ConfigError(where + ".vpmu", "the legacy vPMU exposes no FIXED_CTR3 or PERF_METRICS (fixed <= 3, perf_metrics: false)");
         std::unique_ptr<Vcpu> v;
         try {

@@ -27,8 +27,8 @@ private:
         for (unsigned i = 0; i < v.kvm.config.num_gp; ++i)
             if (!icpt.intercepted(msr::kPmc0 + i) || !icpt.rdpmc_exiting)  // RDMSR or RDPMC
                 check("PMC" + std::to_string(i), e_.prov.counter(i), st.counter[i]);
-        for (unsigned i = 0; i < v.kvm.config.num_fixed; ++i)
-            if (!icpt.intercepted(msr::kFixedCtr0 + i) || !icpt.rdpmc_exiting)
+        for (unsigned i = 0; i < kMaxFixedCounters; ++i)
+            if (v.kvm.config.has_fixed(i) && (!icpt.intercepted(msr::kFixedCtr0 + i) || !icpt.rdpmc_exiting))
                 check("FIXED_CTR" + std::to_string(i), e_.prov.counter(fixed_slot(i)), st.counter[fixed_slot(i)]);
         if (icpt.global_regs_passthrough) {
             check("GLOBAL_CTRL", e_.prov.global_ctrl(), st.global_ctrl);
@@ -47,8 +47,8 @@ private:
         const PmuState& st = e_.m.pmu().state();
         for (unsigned i = v.kvm.config.num_gp; i < host.num_gp; ++i)
             check("PMC" + std::to_string(i) + " (RDPMC)", e_.prov.counter(i), st.counter[i]);
-        for (unsigned i = v.kvm.config.num_fixed; i < kMaxFixedCounters; ++i)
-            if (host.has_fixed(i))
+        for (unsigned i = 0; i < kMaxFixedCounters; ++i)
+            if (host.has_fixed(i) && !v.kvm.config.has_fixed(i))
                 check("FIXED_CTR" + std::to_string(i) + " (RDPMC)", e_.prov.counter(fixed_slot(i)), st.counter[fixed_slot(i)]);
         if (host.perf_metrics() && v.kvm.icpt.intercepted(msr::kPerfMetrics)) {
             const uint64_t pm = e_.m.pmu().perf_metrics_value();

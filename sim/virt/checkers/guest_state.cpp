@@ -30,10 +30,13 @@ private:
             check(v, "PMC" + std::to_string(i), Engine::counter_key(i), ref.counter[i], hw.counter[i], when, entry);
             check(v, "PERFEVTSEL" + std::to_string(i), msr::kPerfEvtSel0 + i, ref.evtsel[i], hw.evtsel[i], when, entry);
         }
-        for (unsigned i = 0; i < c.num_fixed; ++i)
-            check(v, "FIXED_CTR" + std::to_string(i), Engine::counter_key(fixed_slot(i)), ref.counter[fixed_slot(i)],
-                  hw.counter[fixed_slot(i)], when, entry);
-        const uint64_t fields = c.num_fixed ? (1ull << (4 * c.num_fixed)) - 1 : 0;
+        for (unsigned i = 0; i < kMaxFixedCounters; ++i)
+            if (c.has_fixed(i))
+                check(v, "FIXED_CTR" + std::to_string(i), Engine::counter_key(fixed_slot(i)), ref.counter[fixed_slot(i)],
+                      hw.counter[fixed_slot(i)], when, entry);
+        uint64_t fields = 0;
+        for (unsigned i = 0; i < kMaxFixedCounters; ++i)
+            if (c.has_fixed(i)) fields |= 0xfull << (4 * i);
         check(v, "FIXED_CTR_CTRL", msr::kFixedCtrCtrl, ref.fixed_ctr_ctrl & fields, hw.fixed_ctr_ctrl & fields, when, entry);
         const uint64_t bits = guest_status_bits(c);
         if (c.version >= 2) {
