@@ -83,6 +83,10 @@ VpmuConfig refresh_from_cpuid(const CpuConfig& host, bool mediated, const PmuCpu
     return v;
 }
 
+VpmuConfig host_vpmu(const CpuConfig& host, bool mediated) {
+    return refresh_from_cpuid(host, mediated, supported_pmu_cpuid(host), supported_perf_capabilities(host, mediated));
+}
+
 KvmVcpuUapi::KvmVcpuUapi(KvmVpmu& v, const CpuConfig& host) : v_(v), host_(host) {
     cpuid_ = supported_pmu_cpuid(host);
     cpuid_.version = v.config.version;
@@ -91,6 +95,8 @@ KvmVcpuUapi::KvmVcpuUapi(KvmVpmu& v, const CpuConfig& host) : v_(v), host_(host)
     cpuid_.fixed_bitmap = v.config.fixed_bitmap;
     cpuid_.pdcm = v.config.pdcm;
     perf_caps_ = v.cpu.perf_capabilities;
+    cpuid_.gp_width = v.cpu.gp_width;
+    cpuid_.fixed_width = v.cpu.fixed_width;
 }
 
 UapiStatus KvmVcpuUapi::apply(const PmuCpuid& c, uint64_t caps) {

@@ -42,6 +42,9 @@ std::vector<uint32_t> msrs_to_save(const CpuConfig& host, bool mediated);
 // what KVM supports (version 0: no vPMU; version 1: no fixed counters).
 VpmuConfig refresh_from_cpuid(const CpuConfig& host, bool mediated, const PmuCpuid& c, uint64_t perf_caps);
 
+// The vPMU of a VMM that passes KVM's supported CPUID and PERF_CAPABILITIES through ("-cpu host").
+VpmuConfig host_vpmu(const CpuConfig& host, bool mediated);
+
 // An ioctl's outcome: 0, or a negative errno with KVM's reason.
 struct UapiStatus {
     int err = 0;

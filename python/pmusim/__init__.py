@@ -17,6 +17,7 @@ Dask (sweep), and plots (pmusim.plots). See docs/python.md.
 """
 from ._pmusim import (  # noqa: F401
     GeneralProtection,
+    KvmVcpu,
     Machine,
     PhasedWorkload,
     Protocol,
@@ -53,7 +54,7 @@ RDPMC_FIXED = 1 << 30
 RDPMC_METRICS = 1 << 29
 
 __all__ = [
-    "GeneralProtection", "Machine", "RunResult", "Workload", "cpu_config", "cpu_info", "msr",
+    "GeneralProtection", "KvmVcpu", "Machine", "RunResult", "Workload", "cpu_config", "cpu_info", "msr",
     "override_fields", "presets", "registers", "workloads", "RDPMC_FIXED", "RDPMC_METRICS",
     "PhasedWorkload", "load_workload", "workload_library", "workload_library_dir",
     "Protocol", "Scenario", "load_scenario", "parse_scenario", "scenario_library", "run_scenario",

@@ -20,7 +20,7 @@ struct NoHw : KvmHw {
 
 struct Vcpu {
     explicit Vcpu(bool mediated = true, const std::string& cpu = "sapphirerapids")
-        : host(make_cpu_config(cpu)), v(1, host, VpmuConfig{}, mediated), api(v, host) {}
+        : host(make_cpu_config(cpu)), v(1, host, host_vpmu(host, mediated), mediated), api(v, host) {}
     CpuConfig host;
     KvmVpmu v;
     KvmVcpuUapi api;
