@@ -84,6 +84,19 @@ AccessResult Pmu::wrmsr(uint32_t msr, uint64_t v) {
     return write_register(*r, v);
 }
 
+AccessResult Pmu::load_register(uint32_t msr, uint64_t v) {
+    const RegisterDesc* r = table_.find(msr);
+    if (r && r->kind == RegKind::GlobalStatus) {
+        st_.global_status = v;
+        return AccessResult::value_of(0);
+    }
+    if (r && r->kind == RegKind::Pmc) {
+        write_pmc_full(r->index, v);
+        return AccessResult::value_of(0);
+    }
+    return wrmsr(msr, v);
+}
+
 // The one place where behaviour is attached to register kinds.
 AccessResult Pmu::read_register(const RegisterDesc& r) {
     switch (r.kind) {

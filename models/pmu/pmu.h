@@ -73,6 +73,10 @@ public:
     AccessResult rdmsr(uint32_t msr);
     AccessResult wrmsr(uint32_t msr, uint64_t value);
     AccessResult rdpmc(uint32_t ecx, unsigned cpl = 0);
+    // Not an instruction: a hypervisor loading saved state into this PMU (a guest's reference PMU
+    // following a VMM's KVM_SET_MSRS). GLOBAL_STATUS is set directly and the legacy PMC alias
+    // takes the value at full width; everything else is a WRMSR.
+    AccessResult load_register(uint32_t msr, uint64_t value);
 
     // Time. Both advance to cycle `to` (exclusive) and give identical architectural results;
     // with stop_at_pmi they return true as soon as a PMI has been raised (cycle() is then the

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "models/virt/kvm_uapi.h"
 #include "sim/pmu_trace.h"
 #include "sim/workload_spec.h"
 
@@ -64,6 +65,22 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p) : sc_(s), proto_(p)
     end_ = s.cycles;
 }
 
+// The vPMU KVM derives from a VMM's KVM_SET_CPUID2 and PERF_CAPABILITIES, with KVM's errors.
+static VpmuConfig userspace_vpmu(const CpuConfig& host, bool mediated, const GuestSpec& g) {
+    KvmVpmu v(1, host, host_vpmu(host, mediated), mediated);
+    KvmVcpuUapi api(v, host);
+    const UapiStatus s = api.set_cpuid(g.cpuid);
+    if (!s.ok()) throw ConfigError("cpuid", s.why);
+    struct NoHw : KvmHw {
+        Result rdmsr(uint32_t) override { return {}; }
+        Result rdpmc(uint32_t) override { return {}; }
+        void wrmsr(uint32_t, uint64_t, Taint) override {}
+    } hw;
+    std::string why;
+    if (api.set_msrs({{msr::kPerfCapabilities, g.perf_capabilities}}, hw, &why) != 1) throw ConfigError("perf_capabilities", why);
+    return v.config;
+}
+
 void Hypervisor::make_vcpus() {
     const CpuConfig& host = m_->cpu();
     for (size_t i = 0; i < sc_.guests.size(); ++i) {
@@ -73,7 +90,9 @@ void Hypervisor::make_vcpus() {
             throw ConfigError(where + ".vpmu", "the legacy vPMU exposes no FIXED_CTR3 or PERF_METRICS (fixed <= 3, perf_metrics: false)");
         std::unique_ptr<Vcpu> v;
         try {
-            v = std::make_unique<Vcpu>(int(i) + 1, g, host, proto_.mediated(), sc_.intercepts.need_perf_metrics_intercept);
+            GuestSpec spec = g;
+            if (g.userspace) spec.vpmu = userspace_vpmu(host, proto_.mediated(), g);
+            v = std::make_unique<Vcpu>(int(i) + 1, spec, host, proto_.mediated(), sc_.intercepts.need_perf_metrics_intercept);
         } catch (const ConfigError& e) {
             throw ConfigError(where + "." + e.field(), std::string(e.what()).substr(e.field().size() + 2));
         }
@@ -302,6 +321,7 @@ RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
     host_next_tick_ = sc_.host.perf.interval ? m_->cycle() + sc_.host.perf.interval : kForever;
     size_t next = 0;
     while (m_->cycle() < end_) {
+        vmm_due();
         host_slice(std::max<uint64_t>(1, sc_.host.slice.draw(rng_)));
         if (m_->cycle() >= end_ || e_->vcpus.empty()) continue;
         Vcpu& v = *e_->vcpus[next];

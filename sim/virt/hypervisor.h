@@ -68,6 +68,12 @@ private:
     GuestAccess emulated(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
     void emulate_front(Vcpu& v);
 
+    // a VMM's actions (vmm_actions.cpp)
+    void vmm_due();
+    void vmm_run(const VmmAction& a);
+    void vmm_record(Vcpu& v, AccessKind k, uint32_t idx, uint64_t written, bool ok, uint64_t value,
+                    const Expectation& expect, const std::string& label, const std::string& where);
+
     // guest programs (guest_programs.cpp)
     void start_program(Vcpu& v);
     bool program_ready(Vcpu& v);  // false: the program's next access exits
@@ -132,6 +138,7 @@ private:
     bool handed_over_ = false;     // this exit path gave the PMU back to host perf
     bool entered_ = false;         // this load path reached VM-entry
     uint64_t host_next_tick_ = kForever;
+    size_t next_vmm_ = 0;          // the next VMM action to run
     std::map<std::string, uint64_t> step_cycles_;
 
     std::vector<size_t> vcd_sig_;

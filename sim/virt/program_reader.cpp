@@ -24,70 +24,86 @@ bool msr_address_of(const std::string& name, uint32_t& out) {
     return false;
 }
 
+void require_keys(const YamlReader& r, const YAML::Node& n, const std::string& path, const std::set<std::string>& known) {
+    r.require_map(n, path);
+    for (auto kv : n) {
+        const std::string k = r.text(kv.first, path);
+        if (known.count(k)) continue;
+        std::string all;
+        for (auto& x : known) all += (all.empty() ? "" : ", ") + x;
+        r.fail(kv.first, path + "." + k, "unknown key (known: " + all + ")");
+    }
+}
+
+// A 64-bit value: decimal or 0x hex, exactly; a negative number is its two's complement
+// (`value: -1000` presets a counter 1000 below overflow).
+uint64_t read_u64(const YamlReader& r, const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) r.fail(n, path, "expected a whole number");
+    const std::string s = n.Scalar();
+    const bool neg = !s.empty() && s[0] == '-';
+    const char* b = s.c_str() + (neg ? 1 : 0);
+    char* end = nullptr;
+    errno = 0;
+    const bool bin = b[0] == '0' && (b[1] == 'b' || b[1] == 'B');  // 0b1101 (bitmaps)
+    const unsigned long long v = std::strtoull(bin ? b + 2 : b, &end, bin ? 2 : 0);
+    if (s.empty() || *b == '-' || *b == '+' || *end != '\0' || end == (bin ? b + 2 : b) || errno == ERANGE)
+        r.fail(n, path, "expected a 64-bit whole number (decimal, 0x hex or 0b binary), got '" + s + "'");
+    return neg ? uint64_t(0) - uint64_t(v) : uint64_t(v);
+}
+
+uint32_t read_msr(const YamlReader& r, const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) r.fail(n, path, "expected an MSR address or name");
+    uint32_t a = 0;
+    if (msr_address_of(n.Scalar(), a)) return a;
+    const uint64_t v = read_u64(r, n, path);
+    if (v > 0xffffffffu) r.fail(n, path, "an MSR address has 32 bits, got '" + n.Scalar() + "'");
+    return uint32_t(v);
+}
+
+Expectation read_expectation(const YamlReader& r, const YAML::Node& n, const std::string& path) {
+    require_keys(r, n, path, {"equals", "range", "bits_set", "bits_clear", "gp", "byte_sum"});
+    Expectation e;
+    if (n["equals"]) {
+        e.value = Expectation::Value::Equals;
+        e.lo = read_u64(r, n["equals"], path + ".equals");
+    }
+    if (auto rg = n["range"]) {
+        if (n["equals"]) r.fail(rg, path + ".range", "give equals or range, not both");
+        if (!rg.IsSequence() || rg.size() != 2) r.fail(rg, path + ".range", "expected [min, max]");
+        e.value = Expectation::Value::Range;
+        e.lo = read_u64(r, rg[0], path + ".range");
+        e.hi = read_u64(r, rg[1], path + ".range");
+        if (e.hi < e.lo) r.fail(rg, path + ".range", "max is below min");
+    }
+    if (n["bits_set"]) e.set = read_u64(r, n["bits_set"], path + ".bits_set");
+    if (n["bits_clear"]) e.clear = read_u64(r, n["bits_clear"], path + ".bits_clear");
+    if (e.set & e.clear) r.fail(n, path, "a bit cannot be both set and clear");
+    if (auto bs = n["byte_sum"]) {
+        require_keys(r, bs, path + ".byte_sum", {"bytes", "range"});
+        e.sum_bytes = unsigned(r.count(bs["bytes"], path + ".byte_sum.bytes", 1));
+        if (e.sum_bytes > 8) r.fail(bs["bytes"], path + ".byte_sum.bytes", "at most 8");
+        auto rg = bs["range"];
+        if (!rg || !rg.IsSequence() || rg.size() != 2) r.fail(bs, path + ".byte_sum.range", "expected [min, max]");
+        e.sum_lo = read_u64(r, rg[0], path + ".byte_sum.range");
+        e.sum_hi = read_u64(r, rg[1], path + ".byte_sum.range");
+    }
+    if (n["gp"]) {
+        e.fault = r.boolean(n["gp"], path + ".gp") ? Expectation::Fault::Gp : Expectation::Fault::None;
+        if (e.fault == Expectation::Fault::Gp && (e.value != Expectation::Value::Any || e.set || e.clear || e.sum_bytes))
+            r.fail(n["gp"], path + ".gp", "an access that #GPs reads no value to expect");
+    }
+    return e;
+}
+
 namespace {
 
 class ProgramReader {
 public:
     ProgramReader(const YamlReader& r, GuestProgram& p) : r_(r), p_(p) {}
 
-    // A 64-bit value: decimal or 0x hex, exactly; a negative number is its two's complement
-    // (`value: -1000` presets a counter 1000 below overflow).
-    uint64_t u64(const YAML::Node& n, const std::string& path) const {
-        if (!n.IsScalar()) r_.fail(n, path, "expected a whole number");
-        const std::string s = n.Scalar();
-        const bool neg = !s.empty() && s[0] == '-';
-        const char* b = s.c_str() + (neg ? 1 : 0);
-        char* end = nullptr;
-        errno = 0;
-        const unsigned long long v = std::strtoull(b, &end, 0);
-        if (s.empty() || *b == '-' || *b == '+' || *end != '\0' || end == b || errno == ERANGE)
-            r_.fail(n, path, "expected a 64-bit whole number (decimal or 0x hex), got '" + s + "'");
-        return neg ? uint64_t(0) - uint64_t(v) : uint64_t(v);
-    }
-
-    uint32_t msr(const YAML::Node& n, const std::string& path) const {
-        if (!n.IsScalar()) r_.fail(n, path, "expected an MSR address or name");
-        uint32_t a = 0;
-        if (msr_address_of(n.Scalar(), a)) return a;
-        const uint64_t v = u64(n, path);
-        if (v > 0xffffffffu) r_.fail(n, path, "an MSR address has 32 bits, got '" + n.Scalar() + "'");
-        return uint32_t(v);
-    }
-
-    Expectation expect(const YAML::Node& n, const std::string& path) const {
-        keys(n, path, {"equals", "range", "bits_set", "bits_clear", "gp", "byte_sum"});
-        Expectation e;
-        if (n["equals"]) {
-            e.value = Expectation::Value::Equals;
-            e.lo = u64(n["equals"], path + ".equals");
-        }
-        if (auto rg = n["range"]) {
-            if (n["equals"]) r_.fail(rg, path + ".range", "give equals or range, not both");
-            if (!rg.IsSequence() || rg.size() != 2) r_.fail(rg, path + ".range", "expected [min, max]");
-            e.value = Expectation::Value::Range;
-            e.lo = u64(rg[0], path + ".range");
-            e.hi = u64(rg[1], path + ".range");
-            if (e.hi < e.lo) r_.fail(rg, path + ".range", "max is below min");
-        }
-        if (n["bits_set"]) e.set = u64(n["bits_set"], path + ".bits_set");
-        if (n["bits_clear"]) e.clear = u64(n["bits_clear"], path + ".bits_clear");
-        if (e.set & e.clear) r_.fail(n, path, "a bit cannot be both set and clear");
-        if (auto bs = n["byte_sum"]) {
-            keys(bs, path + ".byte_sum", {"bytes", "range"});
-            e.sum_bytes = unsigned(r_.count(bs["bytes"], path + ".byte_sum.bytes", 1));
-            if (e.sum_bytes > 8) r_.fail(bs["bytes"], path + ".byte_sum.bytes", "at most 8");
-            auto rg = bs["range"];
-            if (!rg || !rg.IsSequence() || rg.size() != 2) r_.fail(bs, path + ".byte_sum.range", "expected [min, max]");
-            e.sum_lo = u64(rg[0], path + ".byte_sum.range");
-            e.sum_hi = u64(rg[1], path + ".byte_sum.range");
-        }
-        if (n["gp"]) {
-            e.fault = r_.boolean(n["gp"], path + ".gp") ? Expectation::Fault::Gp : Expectation::Fault::None;
-            if (e.fault == Expectation::Fault::Gp && (e.value != Expectation::Value::Any || e.set || e.clear || e.sum_bytes))
-                r_.fail(n["gp"], path + ".gp", "an access that #GPs reads no value to expect");
-        }
-        return e;
-    }
+    uint64_t u64(const YAML::Node& n, const std::string& path) const { return read_u64(r_, n, path); }
+    uint32_t msr(const YAML::Node& n, const std::string& path) const { return read_msr(r_, n, path); }
+    Expectation expect(const YAML::Node& n, const std::string& path) const { return read_expectation(r_, n, path); }
 
     void list(const YAML::Node& n, const std::string& path) {
         if (!n.IsSequence()) r_.fail(n, path, "expected a list of instructions");
@@ -96,14 +112,7 @@ public:
 
 private:
     void keys(const YAML::Node& n, const std::string& path, const std::set<std::string>& known) const {
-        r_.require_map(n, path);
-        for (auto kv : n) {
-            const std::string k = r_.text(kv.first, path);
-            if (known.count(k)) continue;
-            std::string all;
-            for (auto& x : known) all += (all.empty() ? "" : ", ") + x;
-            r_.fail(kv.first, path + "." + k, "unknown key (known: " + all + ")");
-        }
+        require_keys(r_, n, path, known);
     }
 
     void instr(const YAML::Node& n, const std::string& path) {

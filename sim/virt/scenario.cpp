@@ -6,6 +6,7 @@
 
 #include "models/virt/register_suite.h"
 #include "sim/virt/program_reader.h"
+#include "sim/virt/vmm_reader.h"
 #include "sim/yaml_reader.h"
 
 namespace pmusim {
@@ -78,10 +79,28 @@ public:
         return v;
     }
 
+    // A guest's vPMU as a VMM sets it: CPUID leaf 0xA and PERF_CAPABILITIES, refreshed by KVM.
+    void userspace(const YAML::Node& g, const std::string& at, GuestSpec& spec, const Scenario& s) const {
+        if (!g["cpuid"] && !g["perf_capabilities"]) return;
+        if (g["vpmu"]) fail(g["vpmu"], at + ".vpmu", "give vpmu, or cpuid/perf_capabilities as a VMM sets them, not both");
+        CpuConfig host;
+        try {
+            host = make_cpu_config(s.cpu, s.overrides);
+        } catch (const ConfigError& e) {
+            fail(g, "cpu", e.what());
+        }
+        const bool mediated = s.protocol != "legacy";
+        spec.userspace = true;
+        spec.cpuid = supported_pmu_cpuid(host);
+        spec.perf_capabilities = supported_perf_capabilities(host, mediated);
+        if (g["cpuid"]) spec.cpuid = read_cpuid(*this, g["cpuid"], at + ".cpuid", spec.cpuid);
+        if (g["perf_capabilities"]) spec.perf_capabilities = read_u64(*this, g["perf_capabilities"], at + ".perf_capabilities");
+    }
+
     Scenario scenario(const YAML::Node& root) const {
         Scenario s;
         keys(root, "scenario", {"name", "description", "cpu", "overrides", "mode", "cycles", "seed", "protocol", "steps",
-                                "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks"});
+                                "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks", "vmm"});
         if (root["name"]) s.name = text(root["name"], "name");
         if (root["description"]) s.description = text(root["description"], "description");
         if (root["cpu"]) s.cpu = text(root["cpu"], "cpu");
@@ -194,9 +213,10 @@ public:
                 const std::string at = "guests." + spec.name;
                 if (!names.insert(spec.name).second) fail(g, at, "duplicate guest name");
                 if (spec.name == "host" || spec.name == "kvm") fail(g, at, "reserved name");
-                keys(g, at, {"name", "workload", "vpmu", "perf", "run", "exits", "program"});
+                keys(g, at, {"name", "workload", "vpmu", "perf", "run", "exits", "program", "cpuid", "perf_capabilities"});
                 if (g["workload"]) spec.workload = text(g["workload"], at + ".workload");
                 if (g["vpmu"]) spec.vpmu = vpmu(g["vpmu"], at + ".vpmu");
+                userspace(g, at, spec, s);
                 if (g["perf"]) spec.perf = agent(g["perf"], at + ".perf");
                 if (g["run"]) spec.run = dist(g["run"], at + ".run");
                 if (auto pr = g["program"]) {
@@ -219,6 +239,12 @@ public:
                 s.guests.push_back(spec);
             }
             if (s.guests.size() > 30) fail(gs, "guests", "at most 30 guests");
+        }
+        if (auto v = root["vmm"]) {
+            s.vmm = read_vmm_actions(*this, v, "vmm");
+            for (auto& a : s.vmm)
+                if (std::none_of(s.guests.begin(), s.guests.end(), [&](const GuestSpec& g) { return g.name == a.vcpu; }))
+                    fail(v, "vmm", a.where + ": no guest named '" + a.vcpu + "'");
         }
         if (auto c = root["checks"]) {
             keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded", "guest_pmi_delay", "host_pmi_delay",

@@ -11,6 +11,7 @@
 #include "models/pmu/pmu_module.h"
 #include "models/virt/costs.h"
 #include "models/virt/guest_program.h"
+#include "models/virt/kvm_uapi.h"
 #include "models/virt/protocol.h"
 #include "models/virt/vpmu.h"
 
@@ -28,6 +29,20 @@ struct AgentConfig {
     bool empty() const { return events.empty() && !topdown && sample_event.empty(); }
 };
 
+// What a VMM does to a vCPU at a cycle, through KVM's userspace interface (docs/virtualization.md
+// "Userspace interface"): KVM_SET_MSRS, KVM_GET_MSRS (each value checked against an expectation
+// and against the guest's reference) or vCPU RESET. It runs at the first host slice boundary at
+// or after `at`, when the vCPU is not in guest mode.
+struct VmmAction {
+    uint64_t at = 0;
+    std::string vcpu;
+    enum class Kind { SetMsrs, GetMsrs, Reset } kind = Kind::GetMsrs;
+    std::vector<std::pair<uint32_t, uint64_t>> set;
+    std::vector<uint32_t> get;
+    std::vector<Expectation> expect;  // per get entry
+    std::string where;
+};
+
 struct GuestSpec {
     std::string name;
     std::string workload = "steady";
@@ -38,6 +53,11 @@ struct GuestSpec {
     GuestProgram program;       // the guest's own code (empty: none)
     std::string builtin;        // or a built-in program made for the guest's CPU (register_suite)
     GuestRunnerFactory runner;  // or a program source set at run time (Python generators)
+    // Or the vPMU as a VMM configures it: CPUID leaf 0xA and PERF_CAPABILITIES through KVM's
+    // refresh, which clamps them to what KVM supports (instead of `vpmu`).
+    bool userspace = false;
+    PmuCpuid cpuid;
+    uint64_t perf_capabilities = 0;
 };
 
 struct HostSpec {
@@ -82,6 +102,7 @@ struct Scenario {
     std::vector<GuestSpec> guests;
     std::string kvm_workload = "steady:kernel_share=1,instructions=1.2";
     CheckOptions checks;
+    std::vector<VmmAction> vmm;  // in cycle order
 
     // The protocol with the custom steps and edits applied (throws naming the edit).
     Protocol make_protocol() const;

@@ -93,6 +93,8 @@ check conform-explained 0 "^KVM +vm0 cycle [0-9]+  RDMSR IA32_PMC0" -- "$PMUSIM"
 check conform-markdown 0 "^[|] overflow [|] 100 [|]" -- "$PMUSIM" conform conform_legacy --format markdown
 check conform-fails 1 "DOES NOT CONFORM" -- "$PMUSIM" conform "$DATA/program_expectation.yaml"
 check conform-no-program 1 "no guest runs a program" -- "$PMUSIM" conform perf_metrics_patch -n 100000
+check conform-vmm 0 "^KVM +vm0 cycle [0-9]+  RDMSR IA32_PMC6: 0x0 [(]bare metal #GP, exited[)]" -- "$PMUSIM" conform vmm_userspace
+check run-bad-caps 1 "guests.vm0.perf_capabilities: PERF_CAPABILITIES bits KVM does not support" -- "$PMUSIM" run "$DATA/bad_caps.yaml"
 check run-no-such 1 "scenario 'nosuch': no such file or built-in scenario" -- "$PMUSIM" run nosuch
 check run-steps 0 "^put_perf_metrics_save_only  \\[mediated exit\\]" -- "$PMUSIM" run --steps
 check run-missing 1 "scenario: name a built-in scenario" -- "$PMUSIM" run

@@ -125,7 +125,7 @@ TEST(GuestProgramFile, ErrorsNameFileLineAndField) {
     EXPECT_EQ(error_of(std::string(kHead) + "      - wrmsr: IA32_PMC0\n"),
               "t.yaml:6: guests.vm0.program[0].value: a wrmsr needs a value");
     EXPECT_EQ(error_of(std::string(kHead) + "      - rdmsr: IA32_NOPE\n"),
-              "t.yaml:6: guests.vm0.program[0].rdmsr: expected a 64-bit whole number (decimal or 0x hex), got 'IA32_NOPE'");
+              "t.yaml:6: guests.vm0.program[0].rdmsr: expected a 64-bit whole number (decimal, 0x hex or 0b binary), got 'IA32_NOPE'");
     EXPECT_EQ(error_of(std::string(kHead) + "      - run: 10\n        rdmsr: 1\n"),
               "t.yaml:6: guests.vm0.program[0]: expected exactly one of rdmsr, wrmsr, rdpmc, run, loop");
     EXPECT_EQ(error_of(std::string(kHead) + "      - rdmsr: 0xc1\n        expect: {equal: 1}\n"),
@@ -135,7 +135,7 @@ TEST(GuestProgramFile, ErrorsNameFileLineAndField) {
     EXPECT_EQ(error_of(std::string(kHead) + "      - rdmsr: 0xc1\n        expect: {gp: true, equals: 1}\n"),
               "t.yaml:7: guests.vm0.program[0].expect.gp: an access that #GPs reads no value to expect");
     EXPECT_EQ(error_of(std::string(kHead) + "      - wrmsr: 0xc1\n        value: 0x10000000000000000\n"),
-              "t.yaml:7: guests.vm0.program[0].value: expected a 64-bit whole number (decimal or 0x hex), got "
+              "t.yaml:7: guests.vm0.program[0].value: expected a 64-bit whole number (decimal, 0x hex or 0b binary), got "
               "'0x10000000000000000'");
 }
 

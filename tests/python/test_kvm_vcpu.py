@@ -66,3 +66,20 @@ def test_host_initiated_accesses_and_reset():
     assert set(v.get_msrs(["IA32_PMC0", "IA32_PERF_GLOBAL_STATUS", "IA32_PERF_GLOBAL_CTRL"]).values()) == {0}
     with pytest.raises(ValueError, match="no PMU MSR named 'IA32_NOPE'"):
         v.get_msrs(["IA32_NOPE"])
+
+
+def test_a_vmm_in_a_scenario_from_python():
+    # Given the built-in VMM scenario as a dict, when the VMM's KVM_SET_MSRS writes a counter,
+    # then the KVM_GET_MSRS record shows it beside the guest's bare-metal value.
+    d = pmusim.scenario_dict("vmm_userspace")
+    d["vmm"] = [{"at": 100000, "vcpu": "vm0", "set_msrs": [{"IA32_PMC1": 1234}]},
+                {"at": 100000, "vcpu": "vm0", "get_msrs": ["IA32_PMC1"], "expect": {"IA32_PMC1": {"equals": 1234}}}]
+    d["cycles"] = 300000
+    r = pmusim.run_scenario(pmusim.scenario_from_dict(d))
+    f = pmusim.accesses_frame(r)
+    got = f[(f["label"] == "vmm: get_msrs") & (f["register"] == "IA32_PMC1")]
+    assert got["value"].item() == 1234 and got["bare_value"].item() == 1234
+    assert r["passed"]
+    d["guests"][0]["perf_capabilities"] = 0x1000
+    with pytest.raises(ValueError, match="perf_capabilities: PERF_CAPABILITIES bits KVM does not support"):
+        pmusim.run_scenario(pmusim.scenario_from_dict(d))

@@ -1,0 +1,114 @@
+// A VMM in a scenario (docs/virtualization.md "Userspace interface"): the guest's PMU set up
+// through KVM_SET_CPUID2 and PERF_CAPABILITIES, and timed KVM_GET_MSRS / KVM_SET_MSRS / RESET.
+#include <gtest/gtest.h>
+
+#include "sim/virt/conform.h"
+#include "sim/virt/hypervisor.h"
+#include "sim/virt/scenario.h"
+
+using namespace pmusim;
+
+namespace {
+
+const char* kHead =
+    "cpu: sapphirerapids\ncycles: 400000\nguests:\n  - name: vm0\n    run: {dist: uniform, min: 2000, max: 9000}\n";
+
+Scenario scenario(const std::string& guest_extra, const std::string& vmm = "") {
+    return parse_scenario_yaml(std::string(kHead) + guest_extra + (vmm.empty() ? "" : "vmm:\n" + vmm), "t.yaml");
+}
+
+std::string error_of(const std::string& guest_extra, const std::string& vmm = "") {
+    try {
+        run_scenario(scenario(guest_extra, vmm));
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+std::vector<const ProgramRecord*> vmm_records(const RunReport& r) {
+    std::vector<const ProgramRecord*> out;
+    for (auto& x : r.programs.records)
+        if (x.label.rfind("vmm:", 0) == 0) out.push_back(&x);
+    return out;
+}
+
+}  // namespace
+
+TEST(UserspaceVpmu, CpuidIsClampedToWhatKvmSupports) {
+    // Given a VMM asking for 12 GP counters and version 9 on sapphirerapids, then the guest gets
+    // the host's 8 and version 5, and its first RDMSR of GLOBAL_CTRL shows KVM's refresh value.
+    const Scenario s = scenario("    cpuid: {version: 9, num_gp: 12}\n    program: [{rdmsr: IA32_PERF_GLOBAL_CTRL, expect: {equals: 0xff}}]\n");
+    const RunReport r = run_scenario(s);
+    EXPECT_TRUE(r.passed());
+    EXPECT_EQ(r.programs.checked, 1u);
+}
+
+TEST(UserspaceVpmu, KvmsErrorsNameTheField) {
+    EXPECT_NE(error_of("    perf_capabilities: 0x1000\n").find("perf_capabilities: PERF_CAPABILITIES bits KVM does not support: 0x1000"),
+              std::string::npos);
+    EXPECT_NE(error_of("    cpuid: {pdcm: false}\n    perf_capabilities: 0x2000\n").find("without CPUID PDCM must be 0"),
+              std::string::npos);
+    EXPECT_EQ(error_of("    vpmu: {gp: 4}\n    cpuid: {num_gp: 4}\n").substr(0, 9), "t.yaml:6:");
+}
+
+TEST(VmmActions, SetThenGetAndTheReferenceFollows) {
+    // Given a VMM that sets PMC0 (legacy alias, no sign extension) and GLOBAL_STATUS between
+    // host slices, then KVM_GET_MSRS returns them, the guest's reference holds them (the guest
+    // reads them in its next run as on bare metal) and no checker fires.
+    const Scenario s = scenario(
+        "    program: [{run: 150000}, {rdmsr: IA32_PMC0, expect: {equals: 0x80000000}}, {rdmsr: IA32_PERF_GLOBAL_STATUS, "
+        "expect: {bits_set: 1}}]\n",
+        "  - {at: 50000, vcpu: vm0, set_msrs: [{IA32_PMC0: 0x80000000}, {IA32_PERF_GLOBAL_STATUS: 1}]}\n"
+        "  - {at: 50000, vcpu: vm0, get_msrs: [IA32_PMC0], expect: {IA32_PMC0: {equals: 0x80000000}}}\n");
+    const RunReport r = run_scenario(s);
+    EXPECT_TRUE(r.clean());
+    EXPECT_TRUE(r.passed()) << (r.programs.records.empty() ? "" : r.programs.records.back().failure);
+    const auto v = vmm_records(r);
+    ASSERT_EQ(v.size(), 3u);
+    EXPECT_EQ(v[2]->seen.value, 0x80000000u);
+    EXPECT_EQ(v[2]->ref_value, 0x80000000u);
+}
+
+TEST(VmmActions, SetMsrsStopsAtTheEntryKvmRefuses) {
+    const Scenario s = scenario("", "  - {at: 1000, vcpu: vm0, set_msrs: [{IA32_PMC1: 5}, {IA32_PERF_GLOBAL_STATUS: 0x10000000000}, {IA32_PMC2: 6}]}\n"
+                                    "  - {at: 1000, vcpu: vm0, get_msrs: [IA32_PMC1, IA32_PMC2]}\n");
+    const RunReport r = run_scenario(s);
+    const auto v = vmm_records(r);
+    ASSERT_EQ(v.size(), 4u);  // PMC1 set, STATUS refused (recorded as the failure), then the two reads
+    EXPECT_FALSE(v[0]->seen.gp);
+    EXPECT_TRUE(v[1]->seen.gp);
+    EXPECT_NE(v[1]->where.find("refused"), std::string::npos);
+    EXPECT_EQ(v[2]->seen.value, 5u);
+    EXPECT_EQ(v[3]->seen.value, 0u);  // never written
+}
+
+TEST(VmmActions, ResetZeroesTheVcpuAndTheReferenceFollowsKvm) {
+    const Scenario s = scenario(
+        "    program: [{wrmsr: IA32_PERFEVTSEL0, value: 0x43003c}, {run: 200000}, {rdmsr: IA32_PERF_GLOBAL_CTRL, expect: {equals: 0}}]\n",
+        "  - {at: 100000, vcpu: vm0, reset: true}\n"
+        "  - {at: 100000, vcpu: vm0, get_msrs: [IA32_PMC0, IA32_PERFEVTSEL0], expect: {IA32_PMC0: {equals: 0}, IA32_PERFEVTSEL0: {equals: 0}}}\n");
+    const RunReport r = run_scenario(s);
+    EXPECT_TRUE(r.clean());
+    EXPECT_TRUE(r.passed());
+}
+
+TEST(VmmActions, ABadActionNamesItsPlace) {
+    EXPECT_NE(error_of("", "  - {at: 5, vcpu: vm9, reset: true}\n").find("no guest named 'vm9'"), std::string::npos);
+    EXPECT_NE(error_of("", "  - {at: 5, vcpu: vm0, set_msrs: {IA32_PMC0: 1}}\n").find("t.yaml:7: vmm[0].set_msrs: expected a list"),
+              std::string::npos);
+    EXPECT_NE(error_of("", "  - {at: 5, vcpu: vm0, get_msrs: [IA32_PMC0], expect: {IA32_PMC1: {equals: 0}}}\n")
+                  .find("expects an MSR that get_msrs does not read"),
+              std::string::npos);
+    EXPECT_NE(error_of("", "  - {at: 5, vcpu: vm0, reset: true, get_msrs: [1]}\n").find("exactly one of set_msrs, get_msrs, reset"),
+              std::string::npos);
+}
+
+TEST(VmmActions, ConformExplainsAnAbsentMsrOnlyForTheVmm) {
+    const Scenario s = scenario("    cpuid: {num_gp: 4}\n", "  - {at: 1000, vcpu: vm0, get_msrs: [IA32_PMC6]}\n");
+    const RunReport r = run_scenario(s);
+    const ConformReport c = conform(r, true);
+    ASSERT_EQ(c.rows.size(), 1u);
+    EXPECT_EQ(c.rows[0].verdict, ConformRow::Verdict::Explained);
+    EXPECT_EQ(c.rows[0].explanation, "msrs_to_save_absent");
+}
