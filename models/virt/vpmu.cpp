@@ -1,6 +1,7 @@
 #include "models/virt/vpmu.h"
 
 #include "models/pmu/register_table.h"
+#include "models/virt/kvm_variants.h"
 
 namespace pmusim {
 
@@ -123,7 +124,10 @@ void KvmVpmu::refresh(const VpmuConfig& v) {
 }
 
 void KvmVpmu::reset() {
+    const uint64_t pm = st.perf_metrics;
+    const Taint pm_t = st.perf_metrics_t;
     st = KvmPmuState{};
+    if (has_variant(variants, KvmVariant::ResetKeepsPerfMetrics)) st.perf_metrics = pm, st.perf_metrics_t = pm_t;
     vmcs.guest_global_ctrl = 0;
     vmcs.guest_global_ctrl_t = 0;
     pm_restored = 0;
@@ -188,8 +192,9 @@ void KvmVpmu::emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw, bool h
     switch (d.kind) {
         case RegKind::Pmc: {
             // SDM 18.2.6: the legacy alias sign-extends bit 31; KVM_SET_MSRS does not (intel_pmu_set_msr).
-            uint64_t w = host_initiated ? x : x & 0xffffffffull;
-            if (!host_initiated && (w & 0x80000000ull)) w |= ~0xffffffffull;
+            const bool extend = !host_initiated || has_variant(variants, KvmVariant::HostPmcWriteSignExtends);
+            uint64_t w = extend ? x & 0xffffffffull : x;
+            if (extend && (w & 0x80000000ull)) w |= ~0xffffffffull;
             st.gp[d.index] = w & cpu.gp_mask();
             st.gp_t[d.index] = st.gp[d.index] ? g : 0;
             counter_write(d.index, st.gp[d.index], hw);

@@ -142,6 +142,7 @@ public:
     MsrIntercepts icpt;
     const bool mediated;
     bool has_run = false;  // KVM_RUN happened: CPUID and feature MSRs are immutable
+    uint32_t variants = 0; // KvmVariant bits: deviations from KVM's rules (kvm_variants.h)
     KvmPmuState st;
     VmcsPmu vmcs;
     // Legacy vPMU: hardware GP counter backing each guest counter slot (-1: none).

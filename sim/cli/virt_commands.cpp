@@ -3,6 +3,7 @@
 #include <iostream>
 #include <unistd.h>
 
+#include "models/virt/kvm_variants.h"
 #include "sim/virt/checker.h"
 #include "sim/virt/conform.h"
 #include "sim/virt/mutate.h"
@@ -19,6 +20,7 @@ Scenario scenario_from(const ScenarioArgs& a) {
     if (a.mode == "per-cycle") s.mode = TimeMode::PerCycle;
     else if (a.mode == "fast") s.mode = TimeMode::Fast;
     for (auto& e : a.edits) s.edits.push_back(parse_protocol_edit(e));
+    for (auto& k : a.kvm_variants) s.kvm_variants |= uint32_t(kvm_variant_named(k));
     (void)s.make_protocol();
     return s;
 }
@@ -29,6 +31,8 @@ void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
     c->add_option("--cycles,-n", a.cycles, "override the scenario's length in cycles");
     c->add_option("--seed", a.seed, "override the scenario's seed")->each([&a](const std::string&) { a.seed_set = true; });
     c->add_option("--mode", a.mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
+    c->add_option("--kvm-variant", a.kvm_variants,
+                  "turn on a deviation from KVM's rules: reset_keeps_perf_metrics, host_pmc_write_sign_extends");
 }
 
 int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, uint64_t vcd_sample,

@@ -10,6 +10,7 @@ namespace pmusim {
 struct ScenarioArgs {
     std::string scenario;
     std::vector<std::string> edits;
+    std::vector<std::string> kvm_variants;
     uint64_t cycles = 0, seed = 0;
     bool seed_set = false;
     std::string mode;

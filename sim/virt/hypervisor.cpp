@@ -97,6 +97,7 @@ void Hypervisor::make_vcpus() {
             throw ConfigError(where + "." + e.field(), std::string(e.what()).substr(e.field().size() + 2));
         }
         KvmVpmu& k = v->kvm;
+        k.variants = sc_.kvm_variants;
         k.vmcs.entry_load_global_ctrl = sc_.vmcs.entry_load_global_ctrl;
         k.vmcs.exit_load_global_ctrl = sc_.vmcs.exit_load_global_ctrl;
         const bool has_save = host.tma_family == TmaFamily::SapphireRapids;  // "save" control: SPR and later

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "models/virt/kvm_variants.h"
 #include "models/virt/register_suite.h"
 #include "sim/virt/program_reader.h"
 #include "sim/virt/vmm_reader.h"
@@ -100,7 +101,8 @@ public:
     Scenario scenario(const YAML::Node& root) const {
         Scenario s;
         keys(root, "scenario", {"name", "description", "cpu", "overrides", "mode", "cycles", "seed", "protocol", "steps",
-                                "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks", "vmm"});
+                                "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks", "vmm",
+                                "kvm_variants"});
         if (root["name"]) s.name = text(root["name"], "name");
         if (root["description"]) s.description = text(root["description"], "description");
         if (root["cpu"]) s.cpu = text(root["cpu"], "cpu");
@@ -239,6 +241,16 @@ public:
                 s.guests.push_back(spec);
             }
             if (s.guests.size() > 30) fail(gs, "guests", "at most 30 guests");
+        }
+        if (auto kv = root["kvm_variants"]) {
+            if (!kv.IsSequence()) fail(kv, "kvm_variants", "expected a list of variant names");
+            for (auto x : kv) {
+                try {
+                    s.kvm_variants |= uint32_t(kvm_variant_named(text(x, "kvm_variants")));
+                } catch (const std::invalid_argument& e) {
+                    fail(x, "kvm_variants", e.what());
+                }
+            }
         }
         if (auto v = root["vmm"]) {
             s.vmm = read_vmm_actions(*this, v, "vmm");

@@ -103,6 +103,7 @@ struct Scenario {
     std::string kvm_workload = "steady:kernel_share=1,instructions=1.2";
     CheckOptions checks;
     std::vector<VmmAction> vmm;  // in cycle order
+    uint32_t kvm_variants = 0;   // KvmVariant bits (models/virt/kvm_variants.h)
 
     // The protocol with the custom steps and edits applied (throws naming the edit).
     Protocol make_protocol() const;

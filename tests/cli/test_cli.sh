@@ -95,6 +95,11 @@ check conform-fails 1 "DOES NOT CONFORM" -- "$PMUSIM" conform "$DATA/program_exp
 check conform-no-program 1 "no guest runs a program" -- "$PMUSIM" conform perf_metrics_patch -n 100000
 check conform-vmm 0 "^KVM +vm0 cycle [0-9]+  RDMSR IA32_PMC6: 0x0 [(]bare metal #GP, exited[)]" -- "$PMUSIM" conform vmm_userspace
 check run-bad-caps 1 "guests.vm0.perf_capabilities: PERF_CAPABILITIES bits KVM does not support" -- "$PMUSIM" run "$DATA/bad_caps.yaml"
+check run-variant-reset 1 "clobber  PERF_METRICS  reader vm0  source -  step load_perf_metrics" -- "$PMUSIM" run vmm_userspace \
+    --kvm-variant reset_keeps_perf_metrics
+check run-variant-pmc 1 "expected 0x80000000, read 0xffff80000000" -- "$PMUSIM" run vmm_userspace \
+    --kvm-variant host_pmc_write_sign_extends
+check run-variant-bad 2 "kvm variant 'nope': unknown" -- "$PMUSIM" run vmm_userspace --kvm-variant nope
 check run-no-such 1 "scenario 'nosuch': no such file or built-in scenario" -- "$PMUSIM" run nosuch
 check run-steps 0 "^put_perf_metrics_save_only  \\[mediated exit\\]" -- "$PMUSIM" run --steps
 check run-missing 1 "scenario: name a built-in scenario" -- "$PMUSIM" run

@@ -2,6 +2,7 @@
 // through KVM_SET_CPUID2 and PERF_CAPABILITIES, and timed KVM_GET_MSRS / KVM_SET_MSRS / RESET.
 #include <gtest/gtest.h>
 
+#include "models/virt/kvm_variants.h"
 #include "sim/virt/conform.h"
 #include "sim/virt/hypervisor.h"
 #include "sim/virt/scenario.h"
@@ -111,4 +112,21 @@ TEST(VmmActions, ConformExplainsAnAbsentMsrOnlyForTheVmm) {
     ASSERT_EQ(c.rows.size(), 1u);
     EXPECT_EQ(c.rows[0].verdict, ConformRow::Verdict::Explained);
     EXPECT_EQ(c.rows[0].explanation, "msrs_to_save_absent");
+}
+
+TEST(KvmVariants, EachIsCaughtOnTheVmmScenario) {
+    // Given vmm_userspace (clean as KVM behaves), when KVM keeps PERF_METRICS across a vCPU RESET,
+    // then the guest-state checker reports PERF_METRICS at the load step; when KVM_SET_MSRS
+    // sign-extends a legacy PMC write, then the VMM's expectation on the read-back fails.
+    Scenario s = load_scenario("vmm_userspace");
+    ASSERT_TRUE(run_scenario(s).passed());
+    s.kvm_variants = uint32_t(KvmVariant::ResetKeepsPerfMetrics);
+    const RunReport keep = run_scenario(s);
+    ASSERT_GT(keep.violations.count(ViolationKind::Clobber), 0u);
+    EXPECT_EQ(keep.violations.recorded()[0].reg, "PERF_METRICS");
+    EXPECT_EQ(keep.violations.recorded()[0].step, "load_perf_metrics");
+    s.kvm_variants = uint32_t(KvmVariant::HostPmcWriteSignExtends);
+    const RunReport ext = run_scenario(s);
+    EXPECT_EQ(ext.programs.failed, 1u);
+    EXPECT_THROW(kvm_variant_named("nope"), std::invalid_argument);
 }
