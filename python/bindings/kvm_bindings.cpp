@@ -102,7 +102,8 @@ void init_kvm(py::module_& m) {
         .def_property_readonly("supported_cpuid", [](const PyVcpu& p) { return cpuid_dict(supported_pmu_cpuid(p.host)); },
                                "KVM_GET_SUPPORTED_CPUID leaf 0xA for this host")
         .def_property_readonly("supported_perf_capabilities",
-                               [](const PyVcpu& p) { return supported_perf_capabilities(p.host, p.v.mediated); })
+                               [](const PyVcpu& p) { return supported_perf_capabilities(p.host, p.v.mediated); },
+                               "the PERF_CAPABILITIES bits KVM lets userspace set for this vCPU")
         .def_property_readonly("cpuid", [](const PyVcpu& p) { return cpuid_dict(p.api.cpuid()); }, "CPUID as userspace set it")
         .def("set_cpuid", [](PyVcpu& p, const py::kwargs& kw) {
                  const UapiStatus s = p.api.set_cpuid(cpuid_with(p.api.cpuid(), kw));
