@@ -18,6 +18,7 @@
 namespace pmusim {
 
 class PmuTrace;
+class KvmVcpuUapi;
 
 struct RunReport {
     std::string scenario, cpu, protocol;
@@ -71,6 +72,7 @@ private:
     // a VMM's actions (vmm_actions.cpp)
     void vmm_due();
     void vmm_run(const VmmAction& a);
+    void vmm_migrate(Vcpu& v, const VmmAction& a, KvmVcpuUapi& api);
     void vmm_record(Vcpu& v, AccessKind k, uint32_t idx, uint64_t written, bool ok, uint64_t value,
                     const Expectation& expect, const std::string& label, const std::string& where);
 

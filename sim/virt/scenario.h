@@ -36,9 +36,13 @@ struct AgentConfig {
 struct VmmAction {
     uint64_t at = 0;
     std::string vcpu;
-    enum class Kind { SetMsrs, GetMsrs, Reset } kind = Kind::GetMsrs;
+    // Migrate: save the PMU state with KVM_GET_MSRS (msrs_to_save, or `get` when given), take a
+    // fresh vCPU (RESET) and restore it with KVM_SET_MSRS in that order, leaving out `omit`; the
+    // guest's reference is untouched: the guest must go on as if nothing happened.
+    enum class Kind { SetMsrs, GetMsrs, Reset, Migrate } kind = Kind::GetMsrs;
     std::vector<std::pair<uint32_t, uint64_t>> set;
     std::vector<uint32_t> get;
+    std::vector<uint32_t> omit;
     std::vector<Expectation> expect;  // per get entry
     std::string where;
 };

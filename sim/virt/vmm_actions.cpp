@@ -3,6 +3,8 @@
 // no vCPU is in guest mode. The guest's reference PMU follows what the VMM set (the VMM defines
 // the guest's new state); what KVM_GET_MSRS returns is recorded beside the reference's value,
 // as the guest would read it on bare metal, with the action's expectations.
+#include <algorithm>
+
 #include "models/virt/kvm_uapi.h"
 #include "sim/virt/hypervisor.h"
 
@@ -42,6 +44,28 @@ void Hypervisor::vmm_record(Vcpu& v, AccessKind k, uint32_t idx, uint64_t writte
     e_->programs.add(std::move(r), !expect.any());
 }
 
+// Save through KVM_GET_MSRS, a fresh vCPU, restore through KVM_SET_MSRS (the VMM's side of live
+// migration, on this host). The reference is not touched.
+void Hypervisor::vmm_migrate(Vcpu& v, const VmmAction& a, KvmVcpuUapi& api) {
+    std::vector<uint32_t> list = a.get.empty() ? msrs_to_save(m_->cpu(), proto_.mediated()) : a.get;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](uint32_t m) { return std::find(a.omit.begin(), a.omit.end(), m) != a.omit.end(); }),
+               list.end());
+    std::vector<uint64_t> saved;
+    std::string why;
+    const size_t n = api.get_msrs(list, saved, *this, &why);
+    for (size_t i = 0; i < n; ++i)
+        vmm_record(v, AccessKind::Rdmsr, list[i], 0, true, saved[i], Expectation{}, "vmm: migrate save", a.where);
+    api.reset();
+    std::vector<std::pair<uint32_t, uint64_t>> entries;
+    for (size_t i = 0; i < n; ++i) entries.push_back({list[i], saved[i]});
+    const size_t m = api.set_msrs(entries, *this, &why);
+    for (size_t i = 0; i < entries.size() && i <= m; ++i)
+        vmm_record(v, AccessKind::Wrmsr, entries[i].first, entries[i].second, i < m, 0, Expectation{}, "vmm: migrate restore",
+                   a.where + (i < m ? "" : ": " + why));
+    v.kvm.pm_restored = 0;
+}
+
 void Hypervisor::vmm_run(const VmmAction& a) {
     Vcpu& v = vcpu_named(*e_, a.vcpu);
     const int saved_tag = e_->tag;
@@ -74,6 +98,7 @@ void Hypervisor::vmm_run(const VmmAction& a) {
                            a.where + (i < n ? "" : ": " + why));
             break;
         }
+        case VmmAction::Kind::Migrate: vmm_migrate(v, a, api); break;
         case VmmAction::Kind::Reset:
             api.reset();
             // The reference follows KVM's reset (kvm_pmu_reset), not the hardware's power-on values.

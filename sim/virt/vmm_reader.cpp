@@ -31,15 +31,31 @@ PmuCpuid read_cpuid(const YamlReader& r, const YAML::Node& n, const std::string&
 
 namespace {
 VmmAction read_action(const YamlReader& r, const YAML::Node& a, const std::string& at) {
-    require_keys(r, a, at, {"at", "vcpu", "set_msrs", "get_msrs", "expect", "reset"});
+    require_keys(r, a, at, {"at", "vcpu", "set_msrs", "get_msrs", "expect", "reset", "migrate"});
     VmmAction x;
     x.where = r.place(a) + ": " + at;
     if (!a["at"]) r.fail(a, at + ".at", "the cycle of the action is missing");
     x.at = r.count(a["at"], at + ".at", 0);
     if (!a["vcpu"]) r.fail(a, at + ".vcpu", "the vCPU (guest name) is missing");
     x.vcpu = r.text(a["vcpu"], at + ".vcpu");
-    const int kinds = bool(a["set_msrs"]) + bool(a["get_msrs"]) + bool(a["reset"]);
-    if (kinds != 1) r.fail(a, at, "expected exactly one of set_msrs, get_msrs, reset");
+    const int kinds = bool(a["set_msrs"]) + bool(a["get_msrs"]) + bool(a["reset"]) + bool(a["migrate"]);
+    if (kinds != 1) r.fail(a, at, "expected exactly one of set_msrs, get_msrs, reset, migrate");
+    if (auto m = a["migrate"]) {
+        x.kind = VmmAction::Kind::Migrate;
+        if (m.IsScalar()) {
+            if (!r.boolean(m, at + ".migrate")) r.fail(m, at + ".migrate", "write migrate: true, or leave it out");
+            return x;
+        }
+        require_keys(r, m, at + ".migrate", {"msrs", "omit"});
+        // `msrs`: the VMM's own list and order (default: KVM's msrs_to_save); `omit`: MSRs it does not know.
+        for (const char* k : {"msrs", "omit"})
+            if (auto l = m[k]) {
+                if (!l.IsSequence()) r.fail(l, at + ".migrate." + k, "expected a list of MSRs");
+                for (size_t i = 0; i < l.size(); ++i)
+                    (std::string(k) == "msrs" ? x.get : x.omit).push_back(read_msr(r, l[i], at + ".migrate." + k));
+            }
+        return x;
+    }
     if (a["expect"] && !a["get_msrs"]) r.fail(a["expect"], at + ".expect", "only get_msrs has expectations");
     if (auto s = a["set_msrs"]) {
         x.kind = VmmAction::Kind::SetMsrs;
