@@ -5,6 +5,7 @@
 #include <set>
 
 #include "models/virt/register_suite.h"
+#include "sim/virt/event_filter_reader.h"
 #include "sim/virt/program_reader.h"
 #include "sim/yaml_reader.h"
 
@@ -81,7 +82,7 @@ public:
     Scenario scenario(const YAML::Node& root) const {
         Scenario s;
         keys(root, "scenario", {"name", "description", "cpu", "overrides", "mode", "cycles", "seed", "protocol", "steps",
-                                "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks"});
+                                "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks", "event_filter"});
         if (root["name"]) s.name = text(root["name"], "name");
         if (root["description"]) s.description = text(root["description"], "description");
         if (root["cpu"]) s.cpu = text(root["cpu"], "cpu");
@@ -220,6 +221,7 @@ public:
             }
             if (s.guests.size() > 30) fail(gs, "guests", "at most 30 guests");
         }
+        if (auto f = root["event_filter"]) s.event_filter = read_event_filter(*this, f, "event_filter");
         if (auto c = root["checks"]) {
             keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded", "guest_pmi_delay", "host_pmi_delay",
                                "max_program_records"});
