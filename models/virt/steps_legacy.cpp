@@ -16,8 +16,11 @@ using P = Path;
 // generic encodings (intel_get_fixed_pmc_eventsel). The backing event is a perf sampling event
 // (its period is the guest counter's distance to overflow), so its hardware selector always has
 // INT: its overflow reaches kvm_perf_overflow, which sets the guest's status bit and injects a
-// PMI only if the guest asked for one (pmc->intr).
-uint64_t wanted_selector(const KvmPmuState& s, unsigned slot) {
+// PMI only if the guest asked for one (pmc->intr). A counter the VM's event filter denies gets no
+// running event (reprogram_counter returns before pmc_reprogram_counter).
+uint64_t wanted_selector(const KvmVpmu& v, unsigned slot) {
+    if (!v.event_allowed(slot)) return 0;
+    const KvmPmuState& s = v.st;
     if (slot < kMaxGpCounters) return (s.eventsel[slot] & evtsel::kEn) ? s.eventsel[slot] | evtsel::kInt : 0;
     const unsigned f = slot - kMaxGpCounters;
     const uint64_t field = fixed_field::of(s.fixed_ctr_ctrl, f);
@@ -62,7 +65,7 @@ void legacy_reprogram(StepContext& c) {
     for (unsigned slot = 0; slot < kNumCounterSlots; ++slot) {
         const bool exposed = slot < kMaxGpCounters ? slot < v.config.num_gp : v.config.has_fixed(slot - kMaxGpCounters);
         if (!exposed) continue;
-        const uint64_t sel = wanted_selector(v.st, slot);
+        const uint64_t sel = wanted_selector(v, slot);
         if (!sel) {
             if (v.backing[slot] >= 0) release(c, v, slot);
             continue;

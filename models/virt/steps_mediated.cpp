@@ -22,15 +22,15 @@ void zero_global_ctrl(StepContext& c) { c.wrmsr(msr::kGlobalCtrl, 0, 0); }
 void load_guest_lvtpc(StepContext& c) { c.set_lvtpc_guest(true, true); }
 
 // Per exposed counter: the saved value (elided when RDPMC shows it is already there, v6 34/44),
-// then the selector as KVM filtered it.
-void load_pmcs(StepContext& c, bool elide) {
+// then the selector as KVM filtered it (`filtered` false: as the guest wrote it, a variant).
+void load_pmcs(StepContext& c, bool elide, bool filtered = true) {
     KvmVpmu& v = c.vcpu();
     const KvmPmuState& s = v.st;
     const Taint g = taint_of(v.ctx);
     for (unsigned i = 0; i < v.config.num_gp; ++i) {
         if (elide && c.rdpmc(rdpmc_ecx::gp(i)).value == s.gp[i]) c.verified_counter(i, s.gp_t[i]);
         else c.wrmsr(pmc_base(c) + i, s.gp[i], s.gp_t[i]);
-        c.wrmsr(msr::kPerfEvtSel0 + i, s.eventsel_hw[i], g);
+        c.wrmsr(msr::kPerfEvtSel0 + i, filtered ? s.eventsel_hw[i] : s.eventsel[i], g);
     }
     for (unsigned i = 0; i < kMaxFixedCounters; ++i) {
         if (!v.config.has_fixed(i)) continue;
@@ -40,6 +40,7 @@ void load_pmcs(StepContext& c, bool elide) {
 }
 void load_guest_pmcs(StepContext& c) { load_pmcs(c, true); }
 void load_guest_pmcs_no_elide(StepContext& c) { load_pmcs(c, false); }
+void load_guest_pmcs_unfiltered(StepContext& c) { load_pmcs(c, true, false); }
 
 void load_perf_metrics(StepContext& c) {
     KvmVpmu& v = c.vcpu();
@@ -65,6 +66,9 @@ void load_global_status_set_only(StepContext& c) {
 
 void load_fixed_ctr_ctrl(StepContext& c) {
     c.wrmsr(msr::kFixedCtrCtrl, c.vcpu().st.fixed_ctr_ctrl_hw, taint_of(c.vcpu().ctx));
+}
+void load_fixed_ctr_ctrl_unfiltered(StepContext& c) {
+    c.wrmsr(msr::kFixedCtrCtrl, c.vcpu().st.fixed_ctr_ctrl, taint_of(c.vcpu().ctx));
 }
 
 // VM-entry loads GUEST_IA32_PERF_GLOBAL_CTRL atomically with the switch to the guest.
@@ -202,6 +206,14 @@ const std::vector<StepInfo>& mediated_steps() {
         step("load_guest_pmcs_no_elide", P::Load, true, {}, {"PMC", "PERFEVTSEL", "FIXED_CTR", "FIXED_CTR3"},
              "load_guest_pmcs without the RDPMC check: always WRMSR", "variant of load_guest_pmcs (pre-v6 behaviour)",
              load_guest_pmcs_no_elide),
+        step("load_guest_pmcs_unfiltered", P::Load, true, {"PMC", "FIXED_CTR", "FIXED_CTR3"},
+             {"PMC", "PERFEVTSEL", "FIXED_CTR", "FIXED_CTR3"},
+             "load_guest_pmcs with the selectors as the guest wrote them (eventsel), not eventsel_hw",
+             "variant of load_guest_pmcs (ignores kvm_mediated_pmu_refresh_event_filter)", load_guest_pmcs_unfiltered),
+        step("load_fixed_ctr_ctrl_unfiltered", P::Load, true, {}, {"FIXED_CTR_CTRL"},
+             "WRMSR FIXED_CTR_CTRL = fixed_ctr_ctrl as the guest wrote it, not fixed_ctr_ctrl_hw",
+             "variant of load_fixed_ctr_ctrl (ignores kvm_mediated_pmu_refresh_event_filter)",
+             load_fixed_ctr_ctrl_unfiltered),
         step("load_global_status_set_only", P::Load, true, {}, {"GLOBAL_STATUS"},
              "STATUS_SET = G only, stale bits left set", "variant of load_global_status", load_global_status_set_only),
         step("put_perf_metrics_save_only", P::Exit, true, {"PERF_METRICS", "FIXED_CTR3"}, {},

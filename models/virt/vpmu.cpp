@@ -211,14 +211,29 @@ void KvmVpmu::emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw, bool h
             counter_write(fixed_slot(d.index), st.fixed[d.index], hw);
             break;
         case RegKind::PerfEvtSel:
-            st.eventsel[d.index] = st.eventsel_hw[d.index] = x;  // no event filter configured
+            // intel_pmu_set_msr: a new value goes to both copies and the counter is marked for
+            // reprogram, which applies the event filter before the next VM-entry.
+            if (x != st.eventsel[d.index]) {
+                st.eventsel[d.index] = st.eventsel_hw[d.index] = x;
+                reprogram |= 1ull << d.index;
+            }
             legacy_dirty = true;
             break;
         case RegKind::FixedCtrCtrl:
-            st.fixed_ctr_ctrl = st.fixed_ctr_ctrl_hw = x;
+            // reprogram_fixed_counters: the hardware copy takes the whole value, and only the
+            // fields that changed are marked for reprogram (mediated vPMU series v6).
+            if (x != st.fixed_ctr_ctrl) {
+                for (unsigned i = 0; i < config.num_fixed; ++i)
+                    if (fixed_field::of(x, i) != fixed_field::of(st.fixed_ctr_ctrl, i)) reprogram |= 1ull << fixed_slot(i);
+                st.fixed_ctr_ctrl = st.fixed_ctr_ctrl_hw = x;
+            }
             legacy_dirty = true;
             break;
         case RegKind::GlobalCtrl:
+            // kvm_pmu_set_msr: the counters whose global enable changed are reprogrammed (the
+            // legacy backing events follow GLOBAL_CTRL through atomic_switch_perf_msrs instead).
+            for (unsigned s = 0; mediated && s < kNumCounterSlots; ++s)
+                if (((x ^ st.global_ctrl) >> status_bit_of_slot(s)) & 1u) reprogram |= (1ull << s) & exposed_slots();
             st.global_ctrl = x;
             vmcs.guest_global_ctrl = x;  // propagated to the VMCS (V6-21)
             vmcs.guest_global_ctrl_t = x ? g : 0;
@@ -233,6 +248,48 @@ void KvmVpmu::emulate_write(const RegisterDesc& d, uint64_t x, KvmHw& hw, bool h
             st.perf_metrics_t = x ? g : 0;
             break;
         default: break;
+    }
+}
+
+uint64_t KvmVpmu::exposed_slots() const {
+    uint64_t m = 0;
+    for (unsigned i = 0; i < config.num_gp; ++i) m |= 1ull << i;
+    for (unsigned i = 0; i < kMaxFixedCounters; ++i)
+        if (config.has_fixed(i)) m |= 1ull << fixed_slot(i);
+    return m;
+}
+
+void KvmVpmu::set_filter(std::shared_ptr<const EventFilter> f) {
+    filter = std::move(f);
+    reprogram = exposed_slots();  // __reprogram_pmi = -1 on every vCPU, then KVM_REQ_PMU
+}
+
+bool KvmVpmu::event_allowed(unsigned slot) const {
+    if (!filter) return true;
+    if (slot < kMaxGpCounters) return filter->allowed_gp(st.eventsel[slot]);  // pmc->eventsel
+    return filter->allowed_fixed(slot - kMaxGpCounters);
+}
+
+void KvmVpmu::handle_pmu_event() {
+    const uint64_t slots = reprogram & exposed_slots();
+    reprogram = 0;
+    if (!slots) return;
+    // Legacy: reprogram_counter gives a disallowed counter no running perf event; the backing
+    // events are redone by the next legacy_reprogram.
+    if (!mediated) {
+        legacy_dirty = true;
+        return;
+    }
+    // Mediated: kvm_mediated_pmu_refresh_event_filter on each marked counter.
+    for (unsigned s = 0; s < kNumCounterSlots; ++s) {
+        if (!((slots >> s) & 1u)) continue;
+        const bool allowed = event_allowed(s);
+        if (s < kMaxGpCounters) {
+            st.eventsel_hw[s] = (st.eventsel_hw[s] & ~evtsel::kEn) | (allowed ? st.eventsel[s] & evtsel::kEn : 0);
+        } else {
+            const uint64_t field = 0xfull << (4 * (s - kMaxGpCounters));
+            st.fixed_ctr_ctrl_hw = (st.fixed_ctr_ctrl_hw & ~field) | (allowed ? st.fixed_ctr_ctrl & field : 0);
+        }
     }
 }
 

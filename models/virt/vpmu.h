@@ -11,6 +11,7 @@
 #include "models/pmu/pmu.h"
 #include "models/pmu/pmu_state.h"
 #include "models/pmu/register_table.h"
+#include "models/virt/event_filter.h"
 
 namespace pmusim {
 
@@ -118,6 +119,14 @@ public:
     // Whether this guest access exits to KVM: RDPMC by RDPMC exiting, RDMSR/WRMSR by the bitmap.
     bool exits(AccessKind k, uint32_t index) const;
 
+    // The VM's event filter (docs/virtualization.md "Event filter"). set_filter is the ioctl's
+    // effect on this vCPU: the new filter, every counter marked for reprogram and KVM_REQ_PMU
+    // (kvm_vm_ioctl_set_pmu_event_filter). event_allowed: check_pmu_event_filter for a counter
+    // slot. handle_pmu_event: kvm_pmu_handle_event before a VM-entry.
+    void set_filter(std::shared_ptr<const EventFilter> f);
+    bool event_allowed(unsigned slot) const;
+    void handle_pmu_event();
+
     struct Emulated {
         uint64_t value = 0;
         Taint taint = 0;
@@ -145,6 +154,8 @@ public:
     uint32_t variants = 0; // KvmVariant bits: deviations from KVM's rules (kvm_variants.h)
     KvmPmuState st;
     VmcsPmu vmcs;
+    std::shared_ptr<const EventFilter> filter;  // kvm->arch.pmu_event_filter (null: none)
+    uint64_t reprogram = 0;                     // counter slots to reprogram (pmu->reprogram_pmi)
     // Legacy vPMU: hardware GP counter backing each guest counter slot (-1: none).
     std::array<int, kNumCounterSlots> backing{};
     bool legacy_dirty = true;
@@ -163,6 +174,7 @@ private:
     Emulated host_write(const RegisterDesc& d, uint64_t x, KvmHw& hw);
     void refresh_global_ctrl();
     Emulated counter_read(unsigned slot, uint64_t sw, Taint swt, KvmHw& hw);
+    uint64_t exposed_slots() const;
     void counter_write(unsigned slot, uint64_t value, KvmHw& hw);
     std::unique_ptr<RegisterTable> regs_;  // the guest's register rules (KVM's validity checks)
     bool host_fw_write_ = false;

@@ -9,4 +9,5 @@ void init_machine(pybind11::module_& m);
 void init_topdown(pybind11::module_& m);  // after init_machine and init_workloads
 void init_virt(pybind11::module_& m);
 void init_kvm(pybind11::module_& m);
+void init_event_filter(pybind11::module_& m);
 }  // namespace pmusim::py_bindings

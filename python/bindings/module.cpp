@@ -36,4 +36,5 @@ PYBIND11_MODULE(_pmusim, m) {
     pmusim::py_bindings::init_topdown(m);
     pmusim::py_bindings::init_virt(m);
     pmusim::py_bindings::init_kvm(m);
+    pmusim::py_bindings::init_event_filter(m);
 }

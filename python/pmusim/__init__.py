@@ -11,11 +11,12 @@
 A #GP raises pmusim.GeneralProtection; invalid presets and overrides raise ValueError.
 
 Also here: topdown (Machine.topdown), perf-stat counting (Machine.stat), virtualization scenarios
-(load_scenario, Protocol, run_scenario, mutate_scenario), pandas frames (topdown_frame, ...),
+(load_scenario, Protocol, run_scenario, mutate_scenario, EventFilter), pandas frames (topdown_frame, ...),
 what-if scenario dicts (scenario_dict, set_param, scenario_from_dict), sweeps on a local pool or
 Dask (sweep), and plots (pmusim.plots). See docs/python.md.
 """
 from ._pmusim import (  # noqa: F401
+    EventFilter,
     GeneralProtection,
     KvmVcpu,
     Machine,
@@ -47,7 +48,7 @@ from . import guest, workloads  # noqa: F401
 from .frames import (  # noqa: F401
     accesses_frame, contexts_frame, counts_frame, mutations_frame, scenario_topdown_frame, stat_frame, topdown_frame, violations_frame,
 )
-from .scenarios import get_param, scenario_dict, scenario_from_dict, set_param  # noqa: F401
+from .scenarios import event_filter, get_param, scenario_dict, scenario_from_dict, set_param  # noqa: F401
 from .sweep import load_results, point_key, sweep  # noqa: F401
 
 RDPMC_FIXED = 1 << 30
@@ -61,5 +62,5 @@ __all__ = [
     "mutate_scenario", "protocol_steps", "scenario_library_dir", "violation_kinds", "checkers",
     "topdown_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
     "mutations_frame", "accesses_frame", "guest", "scenario_dict", "scenario_from_dict", "set_param", "get_param", "sweep",
-    "load_results", "point_key",
+    "load_results", "point_key", "EventFilter", "event_filter",
 ]

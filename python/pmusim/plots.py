@@ -18,7 +18,7 @@ COLOURS = {"Retiring": "#4caf50", "Bad_Speculation": "#f44336", "Frontend_Bound"
            "Backend_Bound": "#ff9800"}
 KIND_MARKERS = {"clobber": ("x", "#d32f2f"), "flow": ("o", "#7b1fa2"), "bleed": ("s", "#f57c00"),
                 "pmi_misrouted": ("^", "#1976d2"), "pmi_lost": ("v", "#0097a7"), "pmi_duplicated": ("D", "#5d4037"),
-                "pmi_spurious": ("P", "#616161")}
+                "pmi_spurious": ("P", "#616161"), "filtered": ("X", "#388e3c")}
 OTHER_MARKER = ("*", "#000000")  # a kind a newer engine reports that this table does not know
 
 

@@ -16,7 +16,7 @@ import yaml
 
 from . import _pmusim
 
-__all__ = ["scenario_dict", "scenario_from_dict", "set_param", "get_param"]
+__all__ = ["scenario_dict", "scenario_from_dict", "set_param", "get_param", "event_filter"]
 
 
 def _path(spec):
@@ -41,6 +41,14 @@ def scenario_dict(spec):
 def scenario_from_dict(d, origin="<dict>"):
     """A pmusim.Scenario from a dict; invalid fields raise ValueError naming them."""
     return _pmusim.parse_scenario(yaml.safe_dump(d, sort_keys=False), origin)
+
+
+def event_filter(d, origin="<dict>"):
+    """A pmusim.EventFilter from a dict in the form of a scenario's `event_filter` key
+    ({"action": "deny", "events": [0xc4, {"event": 0xc0, "umask": 0}], "fixed_counter_bitmap": 1}
+    or {"masked": [{"event": 0xa4, "mask": 0xff, "match": 2, "exclude": False}]}), validated as
+    KVM_SET_PMU_EVENT_FILTER does: ValueError names the field and KVM's errno."""
+    return _pmusim.parse_event_filter(yaml.safe_dump(d, sort_keys=False), origin)
 
 
 def _walk(d, path, create):

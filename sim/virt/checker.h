@@ -51,6 +51,7 @@ std::string checkers_markdown();
 std::unique_ptr<Checker> make_flow_checker(Engine&);
 std::unique_ptr<Checker> make_exposure_checker(Engine&);
 std::unique_ptr<Checker> make_bleed_checker(Engine&);
+std::unique_ptr<Checker> make_event_filter_checker(Engine&);
 std::unique_ptr<Checker> make_pmi_accounting_checker(Engine&);
 std::unique_ptr<Checker> make_guest_state_checker(Engine&);
 std::unique_ptr<Checker> make_guest_reference_checker(Engine&);

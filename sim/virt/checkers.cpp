@@ -14,6 +14,7 @@ const std::vector<KindInfo>& violation_kinds() {
         {K::PmiLost, "pmi_lost", "a PMI the context's reference raised is not delivered within the allowed delay"},
         {K::PmiDuplicated, "pmi_duplicated", "a PMI is delivered again after its delivery"},
         {K::PmiSpurious, "pmi_spurious", "a PMI is delivered to a context whose reference raised none"},
+        {K::Filtered, "filtered", "a guest's counter counts an event that the VM's PMU event filter denies"},
     };
     return k;
 }

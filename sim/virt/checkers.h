@@ -9,8 +9,8 @@
 
 namespace pmusim {
 
-enum class ViolationKind { Clobber, Flow, Bleed, PmiMisroute, PmiLost, PmiDuplicated, PmiSpurious };
-constexpr unsigned kNumViolationKinds = 7;
+enum class ViolationKind { Clobber, Flow, Bleed, PmiMisroute, PmiLost, PmiDuplicated, PmiSpurious, Filtered };
+constexpr unsigned kNumViolationKinds = 8;
 
 struct KindInfo {
     ViolationKind kind;

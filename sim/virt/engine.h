@@ -13,6 +13,7 @@
 #include "models/virt/vpmu.h"
 #include "sim/machine.h"
 #include "sim/virt/checkers.h"
+#include "sim/virt/event_filter_engine.h"
 #include "sim/virt/ledger.h"
 #include "sim/virt/perf_software.h"
 #include "sim/virt/provenance.h"
@@ -28,6 +29,7 @@ struct ContextSummary {
     uint64_t counted_cycles = 0;    // cycles its perf was enabled (host) / guest cycles
     EventVector truth = EventVector::Zero();  // events over the counted cycles
     std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> counts;  // event: (reported, truth)
+    std::vector<std::string> denied;  // a guest's events the VM's event filter denies at the end (they read 0)
     bool has_topdown = false;
     std::string topdown_method;     // perf_metrics | gp_events
     tma::Breakdown reported, truth_breakdown;
@@ -45,6 +47,7 @@ struct Vcpu {
     KvmVpmu kvm;
     std::unique_ptr<PerfSoftware> perf;
     std::unique_ptr<Pmu> ref;
+    FilteredReference ref_sel;      // its selectors on `ref`, under the VM's event filter
     unsigned source = 0;            // ContextWorkload source
     OpQueue ops;
     uint64_t next_tick = kForever;  // guest-local cycle of the next perf interval

@@ -54,6 +54,7 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p) : sc_(s), proto_(p)
     e_->tags = {"host", "exit handling", "host PMI handler"};
     for (auto& st : step_library()) e_->tags.push_back(st.name);
     make_vcpus();
+    if (sc_.event_filter) set_event_filter(*sc_.event_filter);
     for (Path path : {Path::Load, Path::Exit})
         for (auto& st : proto_.steps(path)) e_->tag_of(st);
     m_->set_workload(std::move(cw));
@@ -200,6 +201,7 @@ void Hypervisor::enter(Vcpu& v) {
     entered_ = false;
     cur_ = &v;
     v.load_started = m_->cycle();
+    kvm_pmu_handle_event(v);
     if (!v.started) {
         v.started = true;
         if (!v.spec.perf.empty()) v.perf->start(v.ops);

@@ -44,6 +44,12 @@ public:
     // Runs the scenario to its end. `vcd`: write a waveform there (empty: none); `vcd_sample`:
     // also sample every that many cycles inside long runs (0: only at changes of context/step).
     RunReport run(const std::string& vcd = {}, uint64_t vcd_sample = 0);
+    // KVM_SET_PMU_EVENT_FILTER (kvm_vm_ioctl_set_pmu_event_filter): validates `f` (throws
+    // EventFilterError and keeps the filter in force, as KVM returns the error) and installs it
+    // on every vCPU with every counter marked for reprogram, so each vCPU's next VM-entry loads
+    // its selectors under it. KVM also kicks the vCPUs in guest mode; here a vCPU in guest mode
+    // runs on until its next exit (the caller schedules that exit). event_filter_engine.cpp.
+    void set_event_filter(const EventFilter& f);
     // Signals written to the waveform (names or prefixes ending in '*'; empty: all).
     void select_signals(std::vector<std::string> s) { vcd_select_ = std::move(s); }
 
@@ -92,6 +98,7 @@ private:
     Exit draw_async_exit(const Vcpu& v);
     void exit_to_host(Vcpu& v, Exit why);
     void run_step(Vcpu& v, const std::string& name);
+    void kvm_pmu_handle_event(Vcpu& v);  // KVM_REQ_PMU before the load path (event_filter_engine.cpp)
     void final_readings();
 
     // observers

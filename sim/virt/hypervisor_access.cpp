@@ -80,12 +80,13 @@ void Hypervisor::drain_host(OpQueue& q) {
     e_->owner = saved_owner;
 }
 
-// The same access on the guest's reference PMU, at the same guest cycle.
+// The same access on the guest's reference PMU, at the same guest cycle (selectors under the
+// VM's event filter: FilteredReference).
 AccessResult Hypervisor::mirror_on_reference(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value) {
     v.ref->advance_fast(e_->cw->local_time(v.source));
     switch (k) {
-        case AccessKind::Rdmsr: return v.ref->rdmsr(idx);
-        case AccessKind::Wrmsr: return v.ref->wrmsr(idx, value);
+        case AccessKind::Rdmsr: return v.ref_sel.read(*v.ref, idx);
+        case AccessKind::Wrmsr: return v.ref_sel.write(*v.ref, idx, value);
         case AccessKind::Rdpmc: return v.ref->rdpmc(idx, 0);
     }
     return {};

@@ -1,5 +1,6 @@
 #include "sim/virt/run_format.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <nlohmann/json.hpp>
@@ -30,9 +31,12 @@ std::string format_run(const RunReport& r, size_t first_n) {
     }
     os << "\ncounts (reported / truth)\n";
     for (auto& c : r.contexts)
-        for (auto& [name, v] : c.counts)
+        for (auto& [name, v] : c.counts) {
+            const bool denied = std::find(c.denied.begin(), c.denied.end(), name) != c.denied.end();
             os << "  " << std::left << std::setw(10) << c.name << std::setw(22) << name << std::right << std::setw(14)
-               << v.first << std::setw(14) << v.second << (v.first == v.second ? "" : "  differs") << "\n";
+               << v.first << std::setw(14) << v.second
+               << (v.first == v.second ? "" : denied ? "  denied by the VM's event filter" : "  differs") << "\n";
+        }
     os << "\ntopdown (reported / truth)\n";
     for (auto& c : r.contexts) {
         if (!c.has_topdown) {
@@ -165,6 +169,7 @@ std::string run_json(const RunReport& r) {
         x["pmis"] = c.pmis;
         x["counts"] = nlohmann::json::object();
         for (auto& [n, v] : c.counts) x["counts"][n] = {v.first, v.second};
+        if (!c.denied.empty()) x["denied"] = c.denied;
         x["topdown_method"] = c.topdown_method;
         x["topdown"] = nlohmann::json::object();
         if (c.has_topdown)

@@ -85,6 +85,8 @@ RunReport summarize_run(Hypervisor& h) {
             const StatEventSpec& ev = v.perf->events()[i];
             const uint64_t truth = ev.truth_known ? count_events(cw.source(v.source), ev.truth, ev.user, ev.kernel, 0, local) : 0;
             cs.counts.push_back({ev.name, {v.perf->totals[i], truth}});
+            const EventFilter* f = v.kvm.filter.get();
+            if (f && !(ev.fixed ? f->allowed_fixed(ev.fixed_index) : f->allowed_gp(ev.config))) cs.denied.push_back(ev.name);
         }
         topdown_summary(cs, *v.perf, v.kvm.cpu, h.m_->pmu());
         perf_summary(cs, *v.perf);

@@ -6,6 +6,7 @@
 
 #include "models/virt/kvm_variants.h"
 #include "models/virt/register_suite.h"
+#include "sim/virt/event_filter_reader.h"
 #include "sim/virt/program_reader.h"
 #include "sim/virt/vmm_reader.h"
 #include "sim/yaml_reader.h"
@@ -102,7 +103,7 @@ public:
         Scenario s;
         keys(root, "scenario", {"name", "description", "cpu", "overrides", "mode", "cycles", "seed", "protocol", "steps",
                                 "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks", "vmm",
-                                "kvm_variants"});
+                                "kvm_variants", "event_filter"});
         if (root["name"]) s.name = text(root["name"], "name");
         if (root["description"]) s.description = text(root["description"], "description");
         if (root["cpu"]) s.cpu = text(root["cpu"], "cpu");
@@ -258,6 +259,7 @@ public:
                 if (std::none_of(s.guests.begin(), s.guests.end(), [&](const GuestSpec& g) { return g.name == a.vcpu; }))
                     fail(v, "vmm", a.where + ": no guest named '" + a.vcpu + "'");
         }
+        if (auto f = root["event_filter"]) s.event_filter = read_event_filter(*this, f, "event_filter");
         if (auto c = root["checks"]) {
             keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded", "guest_pmi_delay", "host_pmi_delay",
                                "max_program_records"});

@@ -1,8 +1,9 @@
 // A virtualization scenario (docs/virtualization.md "Scenario files"): the CPU, the host and its
 // perf, the guests with their vPMUs, workloads and perf, the timeline's distributions, the
-// transition costs, the VMCS controls and the protocol with its edits.
+// transition costs, the VMCS controls, the VM's PMU event filter and the protocol with its edits.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -104,6 +105,7 @@ struct Scenario {
     InterceptOptions intercepts;
     HostSpec host;
     std::vector<GuestSpec> guests;
+    std::optional<EventFilter> event_filter;  // KVM_SET_PMU_EVENT_FILTER on the VM (every guest)
     std::string kvm_workload = "steady:kernel_share=1,instructions=1.2";
     CheckOptions checks;
     std::vector<VmmAction> vmm;  // in cycle order

@@ -68,6 +68,17 @@ check run-mutant 1 "flow  PERF_METRICS  reader host  source vm0  step perf_put_g
     -n 400000 -E remove:put_perf_metrics
 check run-vmcs-mutant 1 "bleed .* reader vm0  source host  step vmexit_no_host_load" -- "$PMUSIM" run perf_metrics_patch -n 400000 \
     -E replace:vmexit=vmexit_no_host_load
+# KVM's PMU event filter: a load path that ignores it is caught; KVM's v6 fixed-field finding;
+# a filter KVM refuses names the field and the errno.
+check run-filter-counts 0 "vm0 +branches +0 +[0-9]+  denied by the VM's event filter" -- "$PMUSIM" run event_filter -n 400000
+check run-filter-mutant 1 "filtered  PMC0  reader vm0  source vm0  step guest vm0" -- "$PMUSIM" run event_filter -n 400000 \
+    -E replace:load_guest_pmcs=load_guest_pmcs_unfiltered
+check run-filter-fixed-mutant 1 "filtered  FIXED_CTR0  reader vm0  source vm0" -- "$PMUSIM" run event_filter -n 400000 \
+    -E replace:load_fixed_ctr_ctrl=load_fixed_ctr_ctrl_unfiltered
+check run-filter-finding 1 "filtered  FIXED_CTR0  reader vm0  source vm0  step guest vm0" -- "$PMUSIM" run \
+    "$DATA/event_filter_fixed_field.yaml"
+check run-bad-filter 1 "bad_event_filter.yaml:8: event_filter.masked\\[1\\]: KVM refuses the filter: EINVAL" -- "$PMUSIM" run \
+    "$DATA/bad_event_filter.yaml"
 check run-vcd 0 "waveform: .*run.vcd" -- "$PMUSIM" run perf_metrics_patch -n 200000 --vcd "$TMPD/run.vcd"
 check run-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$TMPD/run.vcd"
 # Contexts and steps are named (GTKWave's string variables; a space is written \040), never numbered.

@@ -11,6 +11,9 @@ const std::vector<CheckerDef>& checker_registry() {
          "at VM-entry, what the guest can read without an exit; at the handover to host perf, every PMU register",
          make_exposure_checker},
         {"bleed", {K::Bleed}, "a counter programmed by one context counts another context's cycles", make_bleed_checker},
+        {"event_filter", {K::Filtered},
+         "in a guest's cycles, a counter that guest programmed counts an event the VM's PMU event filter (as in force at "
+         "its VM-entry) denies", make_event_filter_checker},
         {"pmi_accounting", {K::PmiMisroute, K::PmiLost, K::PmiDuplicated, K::PmiSpurious},
          "every PMI a context's reference raises (the host: of the counters it programmed) reaches that context exactly "
          "once within the allowed delay",
