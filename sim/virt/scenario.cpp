@@ -256,7 +256,7 @@ public:
         if (auto v = root["vmm"]) {
             s.vmm = read_vmm_actions(*this, v, "vmm");
             for (auto& a : s.vmm)
-                if (std::none_of(s.guests.begin(), s.guests.end(), [&](const GuestSpec& g) { return g.name == a.vcpu; }))
+                if (a.kind != VmmAction::Kind::EventFilter && std::none_of(s.guests.begin(), s.guests.end(), [&](const GuestSpec& g) { return g.name == a.vcpu; }))
                     fail(v, "vmm", a.where + ": no guest named '" + a.vcpu + "'");
         }
         if (auto f = root["event_filter"]) s.event_filter = read_event_filter(*this, f, "event_filter");

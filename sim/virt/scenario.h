@@ -3,6 +3,7 @@
 // transition costs, the VMCS controls, the VM's PMU event filter and the protocol with its edits.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -40,7 +41,9 @@ struct VmmAction {
     // Migrate: save the PMU state with KVM_GET_MSRS (msrs_to_save, or `get` when given), take a
     // fresh vCPU (RESET) and restore it with KVM_SET_MSRS in that order, leaving out `omit`; the
     // guest's reference is untouched: the guest must go on as if nothing happened.
-    enum class Kind { SetMsrs, GetMsrs, Reset, Migrate } kind = Kind::GetMsrs;
+    // EventFilter: KVM_SET_PMU_EVENT_FILTER on the VM (`vcpu` empty), `filter`.
+    enum class Kind { SetMsrs, GetMsrs, Reset, Migrate, EventFilter } kind = Kind::GetMsrs;
+    std::shared_ptr<const pmusim::EventFilter> filter;
     std::vector<std::pair<uint32_t, uint64_t>> set;
     std::vector<uint32_t> get;
     std::vector<uint32_t> omit;

@@ -67,6 +67,10 @@ void Hypervisor::vmm_migrate(Vcpu& v, const VmmAction& a, KvmVcpuUapi& api) {
 }
 
 void Hypervisor::vmm_run(const VmmAction& a) {
+    if (a.kind == VmmAction::Kind::EventFilter) {
+        set_event_filter(*a.filter);  // validated when read; no vCPU is in guest mode here
+        return;
+    }
     Vcpu& v = vcpu_named(*e_, a.vcpu);
     const int saved_tag = e_->tag;
     e_->owner = 0;
@@ -99,6 +103,7 @@ void Hypervisor::vmm_run(const VmmAction& a) {
             break;
         }
         case VmmAction::Kind::Migrate: vmm_migrate(v, a, api); break;
+        case VmmAction::Kind::EventFilter: break;
         case VmmAction::Kind::Reset:
             api.reset();
             // The reference follows KVM's reset (kvm_pmu_reset), not the hardware's power-on values.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/virt/event_filter_reader.h"
 #include "sim/virt/program_reader.h"
 
 namespace pmusim {
@@ -31,11 +32,18 @@ PmuCpuid read_cpuid(const YamlReader& r, const YAML::Node& n, const std::string&
 
 namespace {
 VmmAction read_action(const YamlReader& r, const YAML::Node& a, const std::string& at) {
-    require_keys(r, a, at, {"at", "vcpu", "set_msrs", "get_msrs", "expect", "reset", "migrate"});
+    require_keys(r, a, at, {"at", "vcpu", "set_msrs", "get_msrs", "expect", "reset", "migrate", "event_filter"});
     VmmAction x;
     x.where = r.place(a) + ": " + at;
     if (!a["at"]) r.fail(a, at + ".at", "the cycle of the action is missing");
     x.at = r.count(a["at"], at + ".at", 0);
+    if (auto f = a["event_filter"]) {
+        // A VM ioctl: no vCPU. Every vCPU reprograms at its next VM-entry.
+        if (a.size() != 2) r.fail(a, at, "event_filter takes only at:");
+        x.kind = VmmAction::Kind::EventFilter;
+        x.filter = std::make_shared<const EventFilter>(read_event_filter(r, f, at + ".event_filter"));
+        return x;
+    }
     if (!a["vcpu"]) r.fail(a, at + ".vcpu", "the vCPU (guest name) is missing");
     x.vcpu = r.text(a["vcpu"], at + ".vcpu");
     const int kinds = bool(a["set_msrs"]) + bool(a["get_msrs"]) + bool(a["reset"]) + bool(a["migrate"]);

@@ -130,3 +130,38 @@ TEST(KvmVariants, EachIsCaughtOnTheVmmScenario) {
     EXPECT_EQ(ext.programs.failed, 1u);
     EXPECT_THROW(kvm_variant_named("nope"), std::invalid_argument);
 }
+
+TEST(VmmActions, AFilterChangeMidRunStopsTheEventOnEveryVcpu) {
+    // Given two guests counting branches, when the VMM denies branches at cycle 300000, then both
+    // count fewer branches than they ran (the filter took effect at their next VM-entry) and
+    // nothing is flagged: the guests' references follow the filter.
+    Scenario s = parse_scenario_yaml(
+        "cpu: sapphirerapids\ncycles: 600000\nguests:\n"
+        "  - {name: vm0, run: {dist: uniform, min: 2000, max: 9000}, perf: {events: [branches], interval: 100000}}\n"
+        "  - {name: vm1, run: {dist: uniform, min: 2000, max: 9000}, perf: {events: [branches], interval: 100000}}\n"
+        "vmm:\n  - {at: 300000, event_filter: {action: deny, events: [0xc4]}}\n",
+        "t.yaml");
+    const RunReport r = run_scenario(s);
+    EXPECT_TRUE(r.clean());
+    for (size_t i = 1; i <= 2; ++i) {
+        const auto& [reported, truth] = r.contexts[i].counts.at(0).second;
+        EXPECT_GT(reported, 0u);
+        EXPECT_LT(reported, truth * 3 / 4) << r.contexts[i].name;
+    }
+    EXPECT_NE(error_of("", "  - {at: 5, event_filter: {action: maybe}}\n").find("event_filter"), std::string::npos);
+}
+
+TEST(VmmActions, MigrationKeepsTheGuestWhole) {
+    // Given a guest using topdown with PERF_METRICS, when the VMM migrates it through KVM's
+    // msrs_to_save, then the guest goes on as on bare metal; when the VMM's list lacks
+    // PERF_METRICS (a VMM that predates it), then the guest's PERF_METRICS is clobbered at the
+    // next VM-entry.
+    const std::string guest = "    perf: {events: [instructions], topdown: true, interval: 100000}\n";
+    const RunReport ok = run_scenario(scenario(guest, "  - {at: 200000, vcpu: vm0, migrate: true}\n"));
+    EXPECT_TRUE(ok.clean());
+    EXPECT_GT(ok.programs.accesses, 20u);  // the save and the restore of every MSR
+    const RunReport lost = run_scenario(scenario(guest, "  - {at: 200000, vcpu: vm0, migrate: {omit: [IA32_PERF_METRICS]}}\n"));
+    ASSERT_GT(lost.violations.count(ViolationKind::Clobber), 0u);
+    EXPECT_EQ(lost.violations.recorded()[0].reg, "PERF_METRICS");
+    EXPECT_EQ(lost.violations.recorded()[0].step, "load_perf_metrics");
+}
