@@ -111,6 +111,8 @@ check run-variant-reset 1 "clobber  PERF_METRICS  reader vm0  source -  step loa
 check run-variant-pmc 1 "expected 0x80000000, read 0xffff80000000" -- "$PMUSIM" run vmm_userspace \
     --kvm-variant host_pmc_write_sign_extends
 check run-variant-bad 2 "kvm variant 'nope': unknown" -- "$PMUSIM" run vmm_userspace --kvm-variant nope
+check run-migrate-omit 1 "clobber  PERF_METRICS  reader vm0  source -  step load_perf_metrics" -- "$PMUSIM" run \
+    "$DATA/vmm_migrate_without_perf_metrics.yaml"
 check run-no-such 1 "scenario 'nosuch': no such file or built-in scenario" -- "$PMUSIM" run nosuch
 check run-steps 0 "^put_perf_metrics_save_only  \\[mediated exit\\]" -- "$PMUSIM" run --steps
 check run-missing 1 "scenario: name a built-in scenario" -- "$PMUSIM" run
