@@ -45,6 +45,14 @@ VpmuConfig refresh_from_cpuid(const CpuConfig& host, bool mediated, const PmuCpu
 // The vPMU of a VMM that passes KVM's supported CPUID and PERF_CAPABILITIES through ("-cpu host").
 VpmuConfig host_vpmu(const CpuConfig& host, bool mediated);
 
+// Hardware for a vCPU whose state is all in KVM's software copy (no legacy backing counters):
+// a standalone vCPU, or one configured before it first runs.
+struct NoKvmHw : KvmHw {
+    Result rdmsr(uint32_t) override { return {}; }
+    Result rdpmc(uint32_t) override { return {}; }
+    void wrmsr(uint32_t, uint64_t, Taint) override {}
+};
+
 // An ioctl's outcome: 0, or a negative errno with KVM's reason.
 struct UapiStatus {
     int err = 0;

@@ -15,12 +15,6 @@ namespace pmusim::py_bindings {
 
 namespace {
 
-struct NoHw : KvmHw {
-    Result rdmsr(uint32_t) override { return {}; }
-    Result rdpmc(uint32_t) override { return {}; }
-    void wrmsr(uint32_t, uint64_t, Taint) override {}
-};
-
 // A standalone vCPU: KVM's vPMU for one guest on a host preset (its state in KVM's software copy),
 // created with the CPUID and PERF_CAPABILITIES KVM supports.
 struct PyVcpu {
@@ -29,7 +23,7 @@ struct PyVcpu {
     CpuConfig host;
     KvmVpmu v;
     KvmVcpuUapi api;
-    NoHw hw;
+    NoKvmHw hw;
 };
 
 uint32_t msr_of(const py::handle& h) {

@@ -72,11 +72,7 @@ static VpmuConfig userspace_vpmu(const CpuConfig& host, bool mediated, const Gue
     KvmVcpuUapi api(v, host);
     const UapiStatus s = api.set_cpuid(g.cpuid);
     if (!s.ok()) throw ConfigError("cpuid", s.why);
-    struct NoHw : KvmHw {
-        Result rdmsr(uint32_t) override { return {}; }
-        Result rdpmc(uint32_t) override { return {}; }
-        void wrmsr(uint32_t, uint64_t, Taint) override {}
-    } hw;
+    NoKvmHw hw;
     std::string why;
     if (api.set_msrs({{msr::kPerfCapabilities, g.perf_capabilities}}, hw, &why) != 1) throw ConfigError("perf_capabilities", why);
     return v.config;

@@ -100,13 +100,7 @@ TEST(EventFilter, MaskedEventsIncludeAndExcludeSelectExactlyASubsetOfUmasks) {
 // ---------------------------------------------------------------------------------------------
 // KVM's vPMU with the filter: the hardware copies at reprogram.
 
-namespace {
-struct NoHw : KvmHw {
-    Result rdmsr(uint32_t) override { return {}; }
-    Result rdpmc(uint32_t) override { return {}; }
-    void wrmsr(uint32_t, uint64_t, Taint) override {}
-};
-}  // namespace
+using NoHw = NoKvmHw;
 
 TEST(EventFilterVpmu, ReprogramClearsTheEnableOfADeniedSelectorAndTheGuestReadsWhatItWrote) {
     const CpuConfig host = make_cpu_config("sapphirerapids");

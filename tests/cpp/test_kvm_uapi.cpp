@@ -11,20 +11,14 @@ using namespace pmusim;
 
 namespace {
 
-// No backing counters in these tests: the vCPU's state is its software copy.
-struct NoHw : KvmHw {
-    Result rdmsr(uint32_t) override { return {}; }
-    Result rdpmc(uint32_t) override { return {}; }
-    void wrmsr(uint32_t, uint64_t, Taint) override {}
-};
-
+// No backing counters in these tests: the vCPU's state is its software copy (NoKvmHw).
 struct Vcpu {
     explicit Vcpu(bool mediated = true, const std::string& cpu = "sapphirerapids")
         : host(make_cpu_config(cpu)), v(1, host, host_vpmu(host, mediated), mediated), api(v, host) {}
     CpuConfig host;
     KvmVpmu v;
     KvmVcpuUapi api;
-    NoHw hw;
+    NoKvmHw hw;
     bool set(uint32_t msr, uint64_t x) { return api.set_msrs({{msr, x}}, hw) == 1; }
     uint64_t get(uint32_t msr) {
         std::vector<uint64_t> out;
