@@ -38,6 +38,7 @@ void Machine::traced() {
 }
 
 Machine::~Machine() {
+    const std::lock_guard<std::recursive_mutex> lock(Platform::mutex());
     Platform& p = Platform::get();
     if (p.active == this) {
         p.pmu.attach(nullptr);
@@ -51,6 +52,7 @@ void Machine::set_quantum(uint64_t q) {
     quantum_ = q;
 }
 
+// Callers hold Platform::mutex() until their access or run ends.
 MsrPort& Machine::activate(bool force) {
     Platform& p = Platform::get();
     if (p.active != this || force) {
@@ -62,29 +64,48 @@ MsrPort& Machine::activate(bool force) {
     return p.cpu;
 }
 
-uint64_t Machine::rdmsr(uint32_t msr) { return activate().rdmsr(msr); }
+using PlatformLock = std::lock_guard<std::recursive_mutex>;
+
+void Machine::set_workload(std::unique_ptr<Workload> w) {
+    const PlatformLock lock(Platform::mutex());
+    pmu_->set_workload(std::move(w));
+    activate(true);
+}
+
+uint64_t Machine::rdmsr(uint32_t msr) {
+    const PlatformLock lock(Platform::mutex());
+    return activate().rdmsr(msr);
+}
 void Machine::wrmsr(uint32_t msr, uint64_t v) {
+    const PlatformLock lock(Platform::mutex());
     activate().wrmsr(msr, v);
     traced();
 }
 uint64_t Machine::rdpmc(uint32_t ecx, unsigned cpl) {
+    const PlatformLock lock(Platform::mutex());
     const uint64_t v = activate().rdpmc(ecx, cpl);
     traced();  // a metrics-clear RDPMC changes state
     return v;
 }
-AccessResult Machine::try_rdmsr(uint32_t msr) { return activate().try_rdmsr(msr); }
+AccessResult Machine::try_rdmsr(uint32_t msr) {
+    const PlatformLock lock(Platform::mutex());
+    return activate().try_rdmsr(msr);
+}
 AccessResult Machine::try_wrmsr(uint32_t msr, uint64_t v) {
+    const PlatformLock lock(Platform::mutex());
     const AccessResult r = activate().try_wrmsr(msr, v);
     traced();
     return r;
 }
 AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) {
+    const PlatformLock lock(Platform::mutex());
     const AccessResult r = activate().try_rdpmc(ecx, cpl);
     traced();
     return r;
 }
 
 RunResult Machine::run(uint64_t cycles, bool stop_on_pmi) {
+    const PlatformLock lock(Platform::mutex());
     if (trace_ && trace_sample_ && cycles > trace_sample_) {
         // Sampled: run in chunks, writing the waveform after each.
         RunResult total;

@@ -40,7 +40,7 @@ public:
     void set_mode(TimeMode m) { mode_ = m; }
     uint64_t quantum() const { return quantum_; }
     void set_quantum(uint64_t q);
-    void set_workload(std::unique_ptr<Workload> w) { pmu_->set_workload(std::move(w)); activate(true); }
+    void set_workload(std::unique_ptr<Workload> w);
     void reset() { pmu_->reset(); }
     // See Pmu::workload_changed.
     void workload_changed() { pmu_->workload_changed(); }

@@ -36,6 +36,11 @@ const sc_time& Platform::cycle_period() {
     return p;
 }
 
+std::recursive_mutex& Platform::mutex() {
+    static std::recursive_mutex m;
+    return m;
+}
+
 Platform& Platform::get() {
     static Platform* p = [] {
         ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
