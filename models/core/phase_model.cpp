@@ -77,22 +77,10 @@ void validate(const PhaseParams& p) {
     if (p.halted_share >= 1.0) fail("halted_share", "a fully halted phase has no cycles to count");
 }
 
-void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
-    out = Phase{};
-    auto& r = out.rate;
-    auto set = [&](Event e, uint64_t v) { r[idx(e)] = v; };
-    const unsigned W = cpu.slots_per_cycle;
-    const uint64_t S = static_cast<uint64_t>(W) * kRateDen;
-    set(Event::CoreCycles, kRateDen);
-    set(Event::RefCycles, num(p.ref_cycles));
-    set(Event::Instructions, num(p.instructions));
-    set(Event::Branches, num(p.branches));
-    set(Event::BranchMisses, num(p.branch_misses));
-    set(Event::LlcReferences, num(p.llc_references));
-    set(Event::LlcMisses, num(p.llc_misses));
-    set(Event::Slots, S);
+namespace {
 
-    // Leaves: S * mix, the rounding remainder given to the largest leaf so they add up to S.
+// Leaves: S * mix, the rounding remainder given to the largest leaf so they add up to S.
+std::array<uint64_t, kNumLeaves> leaf_rates(const PhaseParams& p, uint64_t S) {
     double sum = 0;
     for (double f : p.slot_mix) sum += f;
     std::array<uint64_t, kNumLeaves> leaf{};
@@ -104,61 +92,31 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
         if (p.slot_mix[k] > p.slot_mix[largest]) largest = k;
     }
     leaf[largest] = leaf[largest] + S - given;
-    for (unsigned k = 0; k < kNumLeaves; ++k) r[idx(Event::SlotsLightOps) + k] = leaf[k];
-    const uint64_t L = leaf[0], H = leaf[1], B = leaf[2], C = leaf[3], FL = leaf[4], FB = leaf[5], M = leaf[6],
-                   K = leaf[7];
-    const uint64_t ret = L + H, bs = B + C;
+    return leaf;
+}
 
-    // Clears: mispredicts are the workload's rate; machine clears are sized so that the
-    // BR_MISP / (BR_MISP + MACHINE_CLEARS.COUNT) split of Bad Speculation gives the mix.
-    const uint64_t bm = r[idx(Event::BranchMisses)];
-    uint64_t mcc = 0;
-    if (B > 0 && bm > 0) mcc = static_cast<uint64_t>(static_cast<unsigned __int128>(bm) * C / B);
-    else if (C > 0) mcc = C / (25ull * W);  // no mispredicts to scale by: 25 cycles per clear
-    set(Event::MachineClears, mcc);
-    set(Event::ClearsCount, bm + mcc);
+// The slot atoms (slot_split.h): d of the machine-clear slots go to the front end, x of the
+// backend slots to Bad Speculation, out of Core Bound first (so Memory_Bound = min(M, M + K - x)).
+// Each slot event's rate is the sum of its atoms: the leaves, and the hardware's view (Bad Spec
+// B + C - d + x, Frontend FL + FB + d, Backend M + K - x, ...).
+void split_slots(const std::array<uint64_t, kNumLeaves>& l, uint64_t d, uint64_t x, Phase& out) {
+    const uint64_t xk = std::min(x, l[7]), xm = x - xk;
+    out.slots = make_slot_split({l[0], l[1], l[2], l[3] - d, d, l[4], l[5], xm, l[6] - xm, xk, l[7] - xk});
+    for (EventMask m = kAtomEvents; m; m &= m - 1) {
+        const unsigned e = __builtin_ctzll(m);
+        uint64_t v = 0;
+        for (uint16_t at = atoms_of(e); at; at &= at - 1) v += out.slots.rate[__builtin_ctz(at)];
+        out.rate[e] = v;
+    }
+}
 
-    // Hardware attribution. Ice Lake and later report the slots of dropped uops as front-end
-    // bubbles (the formulas subtract INT_MISC.UOP_DROPPING); Ice Lake also reports W slots per
-    // clear as Bad Speculation instead of Backend Bound (the formulas add W * CLEARS_COUNT).
-    const TmaFamily fam = cpu.tma_family;
-    const uint64_t d = fam >= TmaFamily::IceLake ? static_cast<uint64_t>(std::llround(p.uop_dropping * double(C))) : 0;
-    const uint64_t x = fam == TmaFamily::IceLake ? std::min<uint64_t>(uint64_t(W) * (bm + mcc), M + K) : 0;
-    set(Event::UopDropping, d);
-    set(Event::HwBadSpec, bs - d + x);
-    set(Event::HwFrontend, FL + FB + d);
-    set(Event::HwBackend, M + K - x);
-    set(Event::HwFetchLatency, FL + d);
-    set(Event::HwMemoryBound, std::min<uint64_t>(M, M + K - x));
-
-    const double Wd = W, Sd = double(S), rf = double(ret) / Sd;
-    // Bad speculation: recovery_share of its slots are recovery cycles (all W slots lost), the rest
-    // are uops issued and never retired, so (ISSUED - RETIRED + W * RECOVERY) / SLOTS = bs.
-    const double rec = p.recovery_share * double(bs) / Wd;
-    const uint64_t recn = static_cast<uint64_t>(std::llround(rec));
-    set(Event::RecoveryCycles, recn);
-    set(Event::UopsIssued, ret + (bs - std::min<uint64_t>(bs, recn * W)));
-    // Cycles with no uop delivered: W * CYCLES_0_UOPS / SLOTS = reported fetch latency.
-    set(Event::FetchBubbleCycles, (FL + d) / W);
-    // Skylake Heavy = (RETIRE_SLOTS + MACRO_FUSED - INST) / SLOTS: exact while instructions >= light slots.
-    const uint64_t inst = r[idx(Event::Instructions)];
-    set(Event::MacroFused, inst > L ? inst - L : 0);
-    // Heavy operations: ms_share from the microcode sequencer, the rest few-uop instructions
-    // (Ice Lake: Retiring * (DEC0 - DEC0:c1) / MITE_UOPS).
-    const double issued = double(r[idx(Event::UopsIssued)]);
-    const double ms_ret = p.ms_share * double(H);
-    set(Event::MsUopsRetired, num(ms_ret / kRateDen));
-    set(Event::MsUopsIssued, ret > 0 ? num(ms_ret * issued / double(ret) / kRateDen) : 0);
-    const double mite = 0.4 * issued, dec0c = 0.1 * mite;
-    set(Event::MiteUops, num(mite / kRateDen));
-    set(Event::Dec0Cycles, num(dec0c / kRateDen));
-    set(Event::Dec0Uops, num((dec0c + (ret > 0 ? mite * (1 - p.ms_share) * double(H) / double(ret) : 0)) / kRateDen));
-
-    // Backend cycles (slots / W): loads and stores stall for the memory-bound share; the core-bound
-    // cycles R split 0.5 stalls / 0.3 one port / 0.2 two ports so that the SKL/ICL Memory_Bound
-    // ratio (STALLS_MEM_ANY + BOUND_ON_STORES) / (STALLS_TOTAL + 1P + Ret * 2P + BOUND_ON_STORES)
-    // is exactly M / (M + K).
-    const double mem_c = double(M) / Wd, R = double(K) / Wd;
+// Backend cycles (slots / W): loads and stores stall for the memory-bound share; the core-bound
+// cycles R split 0.5 stalls / 0.3 one port / 0.2 two ports so that the SKL/ICL Memory_Bound
+// ratio (STALLS_MEM_ANY + BOUND_ON_STORES) / (STALLS_TOTAL + 1P + Ret * 2P + BOUND_ON_STORES)
+// is exactly M / (M + K). rf: the retiring share of slots.
+void derive_backend(const PhaseParams& p, uint64_t M, uint64_t K, unsigned W, double rf, Phase& out) {
+    auto set = [&](Event e, uint64_t v) { out.rate[idx(e)] = v; };
+    const double mem_c = double(M) / W, R = double(K) / W;
     const double sma = (1 - p.store_share) * mem_c, bos = p.store_share * mem_c;
     double ml = 0;
     for (double v : p.mem_levels) ml += v;
@@ -177,6 +135,68 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     } else {
         set(Event::Ports1Util, num(0.5 * R / kRateDen));
     }
+}
+
+}  // namespace
+
+void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
+    out = Phase{};
+    auto& r = out.rate;
+    auto set = [&](Event e, uint64_t v) { r[idx(e)] = v; };
+    const unsigned W = cpu.slots_per_cycle;
+    const uint64_t S = static_cast<uint64_t>(W) * kRateDen;
+    set(Event::CoreCycles, kRateDen);
+    set(Event::RefCycles, num(p.ref_cycles));
+    set(Event::Instructions, num(p.instructions));
+    set(Event::Branches, num(p.branches));
+    set(Event::BranchMisses, num(p.branch_misses));
+    set(Event::LlcReferences, num(p.llc_references));
+    set(Event::LlcMisses, num(p.llc_misses));
+    set(Event::Slots, S);
+
+    const std::array<uint64_t, kNumLeaves> leaf = leaf_rates(p, S);
+    const uint64_t L = leaf[0], H = leaf[1], B = leaf[2], C = leaf[3], FL = leaf[4], M = leaf[6], K = leaf[7];
+    const uint64_t ret = L + H, bs = B + C;
+
+    // Clears: mispredicts are the workload's rate; machine clears are sized so that the
+    // BR_MISP / (BR_MISP + MACHINE_CLEARS.COUNT) split of Bad Speculation gives the mix.
+    const uint64_t bm = r[idx(Event::BranchMisses)];
+    uint64_t mcc = 0;
+    if (B > 0 && bm > 0) mcc = static_cast<uint64_t>(static_cast<unsigned __int128>(bm) * C / B);
+    else if (C > 0) mcc = C / (25ull * W);  // no mispredicts to scale by: 25 cycles per clear
+    set(Event::MachineClears, mcc);
+    set(Event::ClearsCount, bm + mcc);
+
+    // Hardware attribution. Ice Lake and later report the slots of dropped uops as front-end
+    // bubbles (the formulas subtract INT_MISC.UOP_DROPPING); Ice Lake also reports W slots per
+    // clear as Bad Speculation instead of Backend Bound (the formulas add W * CLEARS_COUNT).
+    const TmaFamily fam = cpu.tma_family;
+    const uint64_t d = fam >= TmaFamily::IceLake ? static_cast<uint64_t>(std::llround(p.uop_dropping * double(C))) : 0;
+    const uint64_t x = fam == TmaFamily::IceLake ? std::min<uint64_t>(uint64_t(W) * (bm + mcc), M + K) : 0;
+    split_slots(leaf, d, x, out);
+
+    const double Wd = W, rf = double(ret) / double(S);
+    // Bad speculation: recovery_share of its slots are recovery cycles (all W slots lost), the rest
+    // are uops issued and never retired, so (ISSUED - RETIRED + W * RECOVERY) / SLOTS = bs.
+    const uint64_t recn = static_cast<uint64_t>(std::llround(p.recovery_share * double(bs) / Wd));
+    set(Event::RecoveryCycles, recn);
+    set(Event::UopsIssued, ret + (bs - std::min<uint64_t>(bs, recn * W)));
+    // Cycles with no uop delivered: W * CYCLES_0_UOPS / SLOTS = reported fetch latency.
+    set(Event::FetchBubbleCycles, (FL + d) / W);
+    // Skylake Heavy = (RETIRE_SLOTS + MACRO_FUSED - INST) / SLOTS: exact while instructions >= light slots.
+    const uint64_t inst = r[idx(Event::Instructions)];
+    set(Event::MacroFused, inst > L ? inst - L : 0);
+    // Heavy operations: ms_share from the microcode sequencer, the rest few-uop instructions
+    // (Ice Lake: Retiring * (DEC0 - DEC0:c1) / MITE_UOPS).
+    const double issued = double(r[idx(Event::UopsIssued)]);
+    const double ms_ret = p.ms_share * double(H);
+    set(Event::MsUopsRetired, num(ms_ret / kRateDen));
+    set(Event::MsUopsIssued, ret > 0 ? num(ms_ret * issued / double(ret) / kRateDen) : 0);
+    const double mite = 0.4 * issued, dec0c = 0.1 * mite;
+    set(Event::MiteUops, num(mite / kRateDen));
+    set(Event::Dec0Cycles, num(dec0c / kRateDen));
+    set(Event::Dec0Uops, num((dec0c + (ret > 0 ? mite * (1 - p.ms_share) * double(H) / double(ret) : 0)) / kRateDen));
+    derive_backend(p, M, K, W, rf, out);
 }
 
 const std::vector<std::string>& phase_param_names() {

@@ -24,14 +24,16 @@ void RunCursor::seek(const Workload& w, uint64_t cycle) {
     run_ = w.run_at(cycle);
     cycle_ = cycle;
     k_ = run_.active_begin + (cycle - run_.begin);
-    if (!run_.halted)
-        for (EventMask m = mask_; m; m &= m - 1) {
+    if (!run_.halted) {
+        for (EventMask m = mask_ & ~kAtomEvents; m; m &= m - 1) {
             const unsigned e = __builtin_ctzll(m);
             const uint64_t rate = run_.phase->rate[e];
             whole_[e] = rate / kRateDen;
             frac_[e] = rate % kRateDen;
             rem_[e] = static_cast<uint64_t>(static_cast<unsigned __int128>(k_) * frac_[e] % kRateDen);
         }
+        if (mask_ & kAtomEvents) slots_.seek(run_.phase->slots, k_);
+    }
     valid_ = true;
 }
 
@@ -41,12 +43,19 @@ const EventVector& RunCursor::next(const Workload& w) {
         ev_.setZero();
     } else {
         // floor((k+1) r) - floor(k r) = whole + carry of the fractional remainder: no division.
-        for (EventMask m = mask_; m; m &= m - 1) {
+        for (EventMask m = mask_ & ~kAtomEvents; m; m &= m - 1) {
             const unsigned e = __builtin_ctzll(m);
             const uint64_t s = rem_[e] + frac_[e];
             const uint64_t carry = s >= kRateDen;
             ev_[e] = whole_[e] + carry;
             rem_[e] = s - carry * kRateDen;
+        }
+        if (const EventMask sm = mask_ & kAtomEvents) {
+            const AtomCounts& d = slots_.step(run_.phase->slots);
+            for (EventMask m = sm; m; m &= m - 1) {
+                const unsigned e = __builtin_ctzll(m);
+                ev_[e] = atom_sum(d, atoms_of(e));
+            }
         }
         ++k_;
     }
@@ -127,7 +136,34 @@ void for_each_run(const Workload& w, uint64_t a, uint64_t b, F&& f) {
         a = e;
     }
 }
+
+// Calls f(e, count) for each event of `m` over cycles [a, b) of run r.
+template <class F>
+void each_run_count(const Run& r, EventMask m, uint64_t a, uint64_t b, F&& f) {
+    if (r.halted) return;
+    const uint64_t ka = r.active_begin + (a - r.begin), kb = r.active_begin + (b - r.begin);
+    for (EventMask x = m & ~kAtomEvents; x; x &= x - 1) {
+        const unsigned e = __builtin_ctzll(x);
+        f(e, floor_count(r.phase->rate[e], kb) - floor_count(r.phase->rate[e], ka));
+    }
+    if (!(m & kAtomEvents)) return;
+    const AtomCounts ca = atom_counts(r.phase->slots, ka), cb = atom_counts(r.phase->slots, kb);
+    for (EventMask x = m & kAtomEvents; x; x &= x - 1) {
+        const unsigned e = __builtin_ctzll(x);
+        f(e, atom_sum(cb, atoms_of(e)) - atom_sum(ca, atoms_of(e)));
+    }
+}
 }  // namespace
+
+void add_run_counts(const Run& r, EventMask m, uint64_t a, uint64_t b, EventVector& out) {
+    each_run_count(r, m, a, b, [&](unsigned e, uint64_t n) { out[e] += n; });
+}
+
+uint64_t run_count_mask(const Run& r, EventMask m, uint64_t a, uint64_t b) {
+    uint64_t s = 0;
+    each_run_count(r, m, a, b, [&](unsigned, uint64_t n) { s += n; });
+    return s;
+}
 
 uint64_t count_events(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t a, uint64_t b) {
     uint64_t total = 0;
@@ -139,9 +175,7 @@ uint64_t count_events(const Workload& w, EventMask mask, bool user, bool kernel,
 
 EventVector count_all_events(const Workload& w, uint64_t a, uint64_t b) {
     EventVector v = EventVector::Zero();
-    for_each_run(w, a, b, [&](const Run& r, uint64_t x, uint64_t y) {
-        for (unsigned k = 0; k < kNumEvents; ++k) v[k] += run_count(r, k, x, y);
-    });
+    for_each_run(w, a, b, [&](const Run& r, uint64_t x, uint64_t y) { add_run_counts(r, kAllEvents, x, y, v); });
     return v;
 }
 

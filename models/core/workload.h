@@ -2,7 +2,8 @@
 // which the CPL, the halted state and the per-cycle event rates are constant. Inside a run the
 // cumulative count of event e after k active cycles of its phase is floor(k * rate_e), with rates
 // exact rationals over kRateDen, so per-cycle and interval sums agree bit for bit (the basis of
-// the per-cycle/fast-mode equivalence, docs/architecture.md "Time").
+// the per-cycle/fast-mode equivalence, docs/architecture.md "Time"). Slot events are the
+// exception: they are sums of the phase's slot atoms (slot_split.h), so that they add up exactly.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "models/core/events.h"
 #include "models/core/phase_model.h"
+#include "models/core/slot_split.h"
 
 namespace pmusim {
 
@@ -23,6 +25,7 @@ constexpr uint64_t kForever = std::numeric_limits<uint64_t>::max();
 
 struct Phase {
     std::array<uint64_t, kNumEvents> rate{};  // numerator over kRateDen, events per active cycle
+    SlotSplit slots;                          // how kAtomEvents are counted (their rate is the atoms' sum)
 };
 
 struct Run {
@@ -37,17 +40,10 @@ inline uint64_t floor_count(uint64_t rate, uint64_t k) {
     return static_cast<uint64_t>(static_cast<unsigned __int128>(k) * rate / kRateDen);
 }
 
-// Count of event e in cycles [a, b) of run r (a, b inside [r.begin, r.end]).
-inline uint64_t run_count(const Run& r, unsigned e, uint64_t a, uint64_t b) {
-    if (r.halted) return 0;
-    const uint64_t ka = r.active_begin + (a - r.begin), kb = r.active_begin + (b - r.begin);
-    return floor_count(r.phase->rate[e], kb) - floor_count(r.phase->rate[e], ka);
-}
-inline uint64_t run_count_mask(const Run& r, EventMask m, uint64_t a, uint64_t b) {
-    uint64_t s = 0;
-    for (; m; m &= m - 1) s += run_count(r, __builtin_ctzll(m), a, b);
-    return s;
-}
+// Counts of the events of `m` in cycles [a, b) of run r (a, b inside [r.begin, r.end]), added to
+// `out`: floor differences, and for slot events atom-count differences.
+void add_run_counts(const Run& r, EventMask m, uint64_t a, uint64_t b, EventVector& out);
+uint64_t run_count_mask(const Run& r, EventMask m, uint64_t a, uint64_t b);
 
 class Workload {
 public:
@@ -64,9 +60,9 @@ public:
 // Events of one cycle.
 EventVector events_at(const Workload& w, uint64_t cycle);
 
-// Walks a workload cycle by cycle with Bresenham remainders (no division per cycle). Only the
-// events of the mask are produced (the others read 0), so the per-cycle loop pays only for what
-// the programmed counters read.
+// Walks a workload cycle by cycle with Bresenham remainders (no division per cycle; slot events:
+// one small division per slot-tree node). Only the events of the mask are produced (the others
+// read 0), so the per-cycle loop pays only for what the programmed counters read.
 class RunCursor {
 public:
     void seek(const Workload& w, uint64_t cycle);
@@ -84,6 +80,7 @@ private:
     uint64_t cycle_ = 0, k_ = 0;
     // rate = whole * kRateDen + frac: each cycle adds `whole` plus a carry of the fraction.
     std::array<uint64_t, kNumEvents> rem_{}, whole_{}, frac_{};
+    SlotWalker slots_;  // the slot events of the mask
     EventVector ev_ = EventVector::Zero();
     EventMask mask_ = kAllEvents;
     bool valid_ = false;

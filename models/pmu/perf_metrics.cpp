@@ -7,7 +7,9 @@
 namespace pmusim {
 
 // The bytes count slots as the hardware attributes them (Hw* events), which is where the
-// UOP_DROPPING / CLEARS_COUNT corrections of the TMA formulas come from (docs/tma.md).
+// UOP_DROPPING / CLEARS_COUNT corrections of the TMA formulas come from (docs/tma.md). The four
+// Level-1 masks cover every slot atom once, so their slots add up to FC3's in every cycle
+// (docs/workloads.md "Slot accounting").
 const std::array<EventMask, kNumMetricFields> kMetricFieldEvents = {
     bit(Event::SlotsLightOps) | bit(Event::SlotsHeavyOps),  // 7:0   Retiring
     bit(Event::HwBadSpec),                                  // 15:8  Bad Speculation
@@ -70,9 +72,11 @@ void Pmu::accumulate_metrics(const EventVector& ev) {
 }
 
 void Pmu::accumulate_metrics(const Run& r, uint64_t a, uint64_t b) {
-    const uint64_t fmax = sem_.metrics_field_max();
-    for (unsigned k = 0; k < kNumMetricFields; ++k)
-        st_.metric_acc[k] += static_cast<unsigned __int128>(run_count_mask(r, kMetricFieldEvents[k], a, b)) * fmax;
+    EventMask all = 0;
+    for (EventMask m : kMetricFieldEvents) all |= m;
+    EventVector ev = EventVector::Zero();
+    add_run_counts(r, all, a, b, ev);  // the slot tree once for all fields
+    accumulate_metrics(ev);
 }
 
 // Lunar Lake RDPMC metrics-clear mode: FIXED_CTR_CTRL bit 14 with PERF_CAPABILITIES[19] (KAN-CLR).

@@ -53,7 +53,8 @@ void init_workloads(py::module_& m) {
             return std::make_shared<SteadyWorkload>(p);
         },
         "steady(**rates): deterministic workload with constant per-cycle rates. After n active cycles the "
-        "count of every event is exactly floor(n * rate). Parameters: instructions, branches, branch_misses, "
+        "count of every event is exactly floor(n * rate), except the slot events, which share out each cycle's "
+        "slots so that they add up to TOPDOWN.SLOTS exactly. Parameters: instructions, branches, branch_misses, "
         "llc_references, llc_misses, ref_cycles (per cycle), kernel_share, halted_share, period, and either the "
         "slot-mix leaves (light_ops, heavy_ops, br_mispredict, machine_clears, fetch_latency, fetch_bandwidth, "
         "memory_bound, core_bound) or slot_mix={leaf: fraction}, and the derived-event shape (uop_dropping, "

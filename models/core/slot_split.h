@@ -1,0 +1,109 @@
+// Exact slot accounting. A phase's slots are divided into disjoint shares ("atoms"): the eight TMA
+// leaves, with machine clears, memory bound and core bound split further by where the hardware
+// reports them. Every slot event (the leaves, the Hw* events, INT_MISC.UOP_DROPPING) counts a sum
+// of atoms, so whatever the cycle, the Level-1 categories add up to TOPDOWN.SLOTS and each Level-2
+// category to its parent, in the ground truth and in the hardware's view alike.
+//
+// The atoms' cumulative counts come from a fixed binary tree: after k active cycles the root holds
+// floor(k x slots rate) (= k x W), and at each node the first child holds floor(node's count x
+// first child's rate / node's rate), the second child the rest. Each count is a non-decreasing
+// function of k (so every cycle's increments are >= 0), computable at any k (fast mode) or cycle by
+// cycle (per-cycle mode), and stays within the tree depth (4) of k x rate.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+
+#include "models/core/events.h"
+
+namespace pmusim {
+
+enum class Atom : uint8_t {
+    Light,
+    Heavy,
+    BrMispredict,
+    ClearsBadSpec,   // machine-clear slots reported as Bad Speculation
+    ClearsDropped,   // machine-clear slots reported as front-end bubbles (INT_MISC.UOP_DROPPING)
+    FetchLatency,
+    FetchBandwidth,
+    MemoryBadSpec,   // memory-bound slots reported as Bad Speculation (Ice Lake's clears, see x)
+    Memory,
+    CoreBadSpec,     // core-bound slots reported as Bad Speculation (Ice Lake)
+    Core,
+    Count
+};
+constexpr unsigned kNumAtoms = static_cast<unsigned>(Atom::Count);
+constexpr unsigned kNumSlotNodes = 2 * kNumAtoms - 1;  // atoms, then the tree's inner nodes
+using AtomCounts = std::array<uint64_t, kNumAtoms>;
+
+// The base events that count sums of atoms (everything slot-valued but TOPDOWN.SLOTS itself).
+constexpr EventMask kAtomEvents =
+    bit(Event::SlotsLightOps) | bit(Event::SlotsHeavyOps) | bit(Event::SlotsBrMispredict) |
+    bit(Event::SlotsMachineClears) | bit(Event::SlotsFetchLatency) | bit(Event::SlotsFetchBandwidth) |
+    bit(Event::SlotsMemoryBound) | bit(Event::SlotsCoreBound) | bit(Event::HwBadSpec) | bit(Event::HwFrontend) |
+    bit(Event::HwBackend) | bit(Event::HwFetchLatency) | bit(Event::HwMemoryBound) | bit(Event::UopDropping);
+
+namespace detail {
+constexpr uint16_t atom_bit(Atom a) { return static_cast<uint16_t>(1u << static_cast<unsigned>(a)); }
+constexpr std::array<uint16_t, kNumEvents> atoms_table() {
+    using A = Atom;
+    std::array<uint16_t, kNumEvents> t{};
+    auto set = [&t](Event e, std::initializer_list<Atom> atoms) {
+        for (Atom x : atoms) t[idx(e)] |= atom_bit(x);
+    };
+    set(Event::SlotsLightOps, {A::Light});
+    set(Event::SlotsHeavyOps, {A::Heavy});
+    set(Event::SlotsBrMispredict, {A::BrMispredict});
+    set(Event::SlotsMachineClears, {A::ClearsBadSpec, A::ClearsDropped});
+    set(Event::SlotsFetchLatency, {A::FetchLatency});
+    set(Event::SlotsFetchBandwidth, {A::FetchBandwidth});
+    set(Event::SlotsMemoryBound, {A::MemoryBadSpec, A::Memory});
+    set(Event::SlotsCoreBound, {A::CoreBadSpec, A::Core});
+    set(Event::HwBadSpec, {A::BrMispredict, A::ClearsBadSpec, A::MemoryBadSpec, A::CoreBadSpec});
+    set(Event::HwFrontend, {A::ClearsDropped, A::FetchLatency, A::FetchBandwidth});
+    set(Event::HwBackend, {A::Memory, A::Core});
+    set(Event::HwFetchLatency, {A::ClearsDropped, A::FetchLatency});
+    set(Event::HwMemoryBound, {A::Memory});
+    set(Event::UopDropping, {A::ClearsDropped});
+    return t;
+}
+constexpr std::array<uint16_t, kNumEvents> kAtomsOf = atoms_table();
+}  // namespace detail
+
+// The atoms base event `e` counts (bit per Atom; 0 for events outside kAtomEvents).
+inline uint16_t atoms_of(unsigned e) { return detail::kAtomsOf[e]; }
+
+struct SlotSplit {
+    // Rates (numerators over kRateDen per active cycle) of every tree node: atoms, then inner nodes.
+    std::array<uint64_t, kNumSlotNodes> rate{};
+    // Of the inner nodes (0 for an empty one): floor((2^64 - 1) / rate), with which per-cycle mode
+    // divides by multiplying, and first child's rate / rate, with which fast mode estimates.
+    std::array<uint64_t, kNumSlotNodes> recip{};
+    std::array<double, kNumSlotNodes> ratio{};
+    uint64_t id = 0;  // unique per make_slot_split call (copies share it): keys atom_counts' memo
+};
+SlotSplit make_slot_split(const std::array<uint64_t, kNumAtoms>& atom_rates);
+
+// Cumulative atom counts after k active cycles.
+AtomCounts atom_counts(const SlotSplit& s, uint64_t k);
+// Sum of the atoms of `atoms` (bit per Atom).
+inline uint64_t atom_sum(const AtomCounts& c, uint16_t atoms) {
+    uint64_t v = 0;
+    for (; atoms; atoms &= atoms - 1) v += c[__builtin_ctz(atoms)];
+    return v;
+}
+
+// Per-cycle walk of the tree: remainders instead of 128-bit products, and a reciprocal instead of
+// a division per node.
+class SlotWalker {
+public:
+    void seek(const SlotSplit& s, uint64_t k);
+    // The atoms' increments in the next active cycle.
+    const AtomCounts& step(const SlotSplit& s);
+
+private:
+    std::array<uint64_t, kNumSlotNodes> rem_{}, delta_{};
+    AtomCounts out_{};
+};
+
+}  // namespace pmusim
