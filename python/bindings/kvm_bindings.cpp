@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "program_bindings.h"
 #include "models/pmu/msr_port.h"
 #include "models/virt/kvm_uapi.h"
 #include "sim/virt/program_reader.h"
@@ -26,15 +27,7 @@ struct PyVcpu {
     NoKvmHw hw;
 };
 
-uint32_t msr_of(const py::handle& h) {
-    if (py::isinstance<py::str>(h)) {
-        uint32_t a = 0;
-        const std::string n = h.cast<std::string>();
-        if (!msr_address_of(n, a)) throw std::invalid_argument("msr: no PMU MSR named '" + n + "'");
-        return a;
-    }
-    return h.cast<uint32_t>();
-}
+uint32_t msr_of(const py::handle& h) { return msr_index(h, "msr"); }
 
 py::dict cpuid_dict(const PmuCpuid& c) {
     py::dict d;

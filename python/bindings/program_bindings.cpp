@@ -30,7 +30,9 @@ uint64_t u64_of(const py::handle& v, const std::string& what) {
     throw std::invalid_argument(what + ": out of 64-bit range: " + std::string(py::repr(v)));
 }
 
-uint32_t msr_of(const py::handle& v, const std::string& what) {
+}  // namespace
+
+uint32_t msr_index(const py::handle& v, const std::string& what) {
     if (py::isinstance<py::str>(v)) {
         uint32_t a = 0;
         if (!msr_address_of(v.cast<std::string>(), a)) throw std::invalid_argument(what + ": no PMU MSR named " + std::string(py::repr(v)));
@@ -40,6 +42,8 @@ uint32_t msr_of(const py::handle& v, const std::string& what) {
     if (a > 0xffffffffu) throw std::invalid_argument(what + ": an MSR address or ECX has 32 bits");
     return uint32_t(a);
 }
+
+namespace {
 
 bool is_pair(const py::handle& h) {
     return py::isinstance<py::sequence>(h) && !py::isinstance<py::str>(h) && py::len(h) == 2;
@@ -109,7 +113,7 @@ GuestAction action_of(const py::handle& obj, const std::string& what) {
     else if (op == "loop") throw std::invalid_argument(what + ": a loop runs inside pmusim.guest.program([...])");
     else throw std::invalid_argument(what + ".op: expected rdmsr, wrmsr, rdpmc or run, got '" + op + "'");
     if (!d.contains("index")) throw std::invalid_argument(what + ": " + op + " without 'index'");
-    a.index = op == "rdpmc" ? uint32_t(u64_of(d["index"], what + ".index")) : msr_of(d["index"], what + ".index");
+    a.index = op == "rdpmc" ? uint32_t(u64_of(d["index"], what + ".index")) : msr_index(d["index"], what + ".index");
     if (op == "rdpmc" && u64_of(d["index"], what + ".index") > 0xffffffffu)
         throw std::invalid_argument(what + ".index: ECX has 32 bits");
     if (op == "wrmsr") {

@@ -4,10 +4,14 @@
 
 #include <deque>
 #include <stdexcept>
+#include <string>
 
 #include "sim/virt/scenario.h"
 
 namespace pmusim::py_bindings {
+
+// An MSR address from a Python int or an SDM name (ValueError naming `what` otherwise).
+uint32_t msr_index(const pybind11::handle& v, const std::string& what);
 
 // Thrown through the engine when a Python program raised; ProgramSources holds the exception.
 struct ProgramRaised : std::runtime_error {
