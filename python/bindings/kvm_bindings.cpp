@@ -8,7 +8,6 @@
 #include "program_bindings.h"
 #include "models/pmu/msr_port.h"
 #include "models/virt/kvm_uapi.h"
-#include "sim/virt/program_reader.h"
 
 namespace py = pybind11;
 
