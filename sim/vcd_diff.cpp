@@ -20,7 +20,12 @@ uint64_t timescale_fs(const std::string& text, const std::string& where) {
     size_t i = 0;
     while (i < t.size() && isdigit(static_cast<unsigned char>(t[i]))) ++i;
     if (i == 0) throw std::invalid_argument(where + ": bad $timescale '" + text + "'");
-    const uint64_t n = std::stoull(t.substr(0, i));
+    // IEEE 1364 allows 1, 10 or 100 of a unit; anything else (0, or digits beyond 64 bits) would
+    // divide by zero or overflow when times are scaled.
+    const std::string digits = t.substr(0, i);
+    if (digits != "1" && digits != "10" && digits != "100")
+        throw std::invalid_argument(where + ": bad $timescale '" + text + "': the number must be 1, 10 or 100");
+    const uint64_t n = std::stoull(digits);
     const std::string u = t.substr(i);
     static const std::map<std::string, uint64_t> unit = {{"s", 1'000'000'000'000'000ull}, {"ms", 1'000'000'000'000ull},
                                                          {"us", 1'000'000'000ull}, {"ns", 1'000'000ull},
@@ -115,6 +120,9 @@ VcdFile read_vcd(const std::string& path) {
                 } catch (const std::exception&) {
                     throw std::invalid_argument(where() + ": bad time '" + tok + "'");
                 }
+                // Times are compared in femtoseconds: a time that does not fit is an error, not a wrap.
+                if (now > ~0ull / f.timescale_fs)
+                    throw std::invalid_argument(where() + ": time '" + tok + "' overflows 64 bits of femtoseconds at this $timescale");
                 f.end_time = std::max(f.end_time, now);
                 continue;
             }

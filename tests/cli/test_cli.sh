@@ -129,6 +129,9 @@ check run-vcd-select 0 "waveform" -- "$PMUSIM" run perf_metrics_patch -n 100000 
 check wave-selected 0 "PERF_METRICS.retiring: only in" -- bash -c "'$PMUSIM' wave diff '$GOLD/perf_metrics_patch.vcd' '$TMPD/sel.vcd'; true"
 check run-vcd-bad-signal 1 "vcd signal 'bogus': matches no signal" -- "$PMUSIM" run perf_metrics_patch -n 1000 --vcd "$TMPD/x.vcd" \
     --vcd-signals bogus
+printf '$timescale 0 ns $end\n$var wire 1 ! a $end\n$enddefinitions $end\n#0\n0!\n' > "$TMPD/ts0.vcd"
+check wave-timescale-zero 2 "ts0.vcd:1: bad [$]timescale '0ns': the number must be 1, 10 or 100" -- "$PMUSIM" wave diff \
+    "$TMPD/ts0.vcd" "$GOLD/perf_metrics_patch.vcd"
 check wave-not-vcd 1 "no .enddefinitions" -- "$PMUSIM" wave diff "$DATA/bad_scenario.yaml" "$GOLD/perf_metrics_patch.vcd"
 if command -v vcd2fst >/dev/null && command -v fst2vcd >/dev/null; then
     check vcd2fst 0 "" -- vcd2fst "$GOLD/two_guests.vcd" "$TMPD/two.fst"

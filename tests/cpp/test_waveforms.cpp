@@ -139,3 +139,25 @@ TEST(VcdText, DiffComparesStringsAsTextAndReportsTheFirstDifferingCycle) {
     EXPECT_EQ(t[0].kind, SignalDiff::Kind::Type);
     EXPECT_NE(format_diff(a, read_vcd(temp("w.vcd")), t).find("pmusim.step: string vs 16-bit wire"), std::string::npos);
 }
+
+TEST(VcdText, ATimescaleOfZeroOrAnOverflowingTimeIsAnErrorNotACrash) {
+    // Given a VCD with $timescale 0 ns (which divided by zero), or a time that overflows 64 bits
+    // of femtoseconds at 100 s, then reading it fails naming the file, line and the problem.
+    const std::string head = "$var wire 1 ! a $end\n$enddefinitions $end\n#0\n0!\n";
+    const std::string zero = temp("ts0.vcd"), huge = temp("tsbig.vcd"), ok = temp("ts10.vcd");
+    write(zero, "$timescale 0 ns $end\n" + head);
+    write(huge, "$timescale 100 s $end\n" + head + "#18446744073709551\n1!\n");
+    write(ok, "$timescale 10 ps $end\n" + head + "#5\n1!\n");
+    auto error_of = [](const std::string& p) {
+        try {
+            read_vcd(p);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    EXPECT_NE(error_of(zero).find(zero + ":1: bad $timescale '0ns': the number must be 1, 10 or 100"), std::string::npos)
+        << error_of(zero);
+    EXPECT_NE(error_of(huge).find("overflows 64 bits of femtoseconds"), std::string::npos) << error_of(huge);
+    EXPECT_EQ(read_vcd(ok).timescale_fs, 10'000u);
+}
