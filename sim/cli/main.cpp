@@ -19,6 +19,7 @@
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
 #include "sim/vcd_diff.h"
+#include "sim/cli/cli_checks.h"
 #include "sim/cli/virt_commands.h"
 
 using namespace pmusim;
@@ -63,7 +64,7 @@ struct TraceArgs {
         c->add_option("--vcd", path, "write a waveform (VCD) of the PMU: global registers, counters, PERF_METRICS, PMI");
         c->add_option("--vcd-signals", signals, "signals to write, comma separated (names, or prefixes ending in *)")
             ->delimiter(',');
-        c->add_option("--vcd-sample", sample, "also sample every N cycles inside runs");
+        c->add_option("--vcd-sample", sample, "also sample every N cycles inside runs")->check(whole_number(false));
     }
 };
 TraceArgs g_trace;
@@ -198,16 +199,16 @@ int sc_main(int argc, char** argv) {
     stat->add_option("--cpu", cpu, "CPU preset");
     stat->add_option("--set", sets, "override a CPU or semantics field, e.g. --set gp_width=32");
     stat->add_option("--workload,-w", workload, "workload: steady[:key=value,...], a library name or a YAML file");
-    stat->add_option("--cycles,-n", cycles, "cycles to run")->check(CLI::PositiveNumber);
+    stat->add_option("--cycles,-n", cycles, "cycles to run")->check(whole_number(true));
     stat->add_option("-e,--events", events, "events, comma separated (perf or Intel names, :u/:k modifiers, raw rCCUUEE)")
         ->delimiter(',');
     stat->add_option("--mode", mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
-    stat->add_option("--quantum", quantum, "cycles per quantum in fast mode")->check(CLI::PositiveNumber);
+    stat->add_option("--quantum", quantum, "cycles per quantum in fast mode")->check(whole_number(true));
     stat->add_option("--format", format, "output format")->check(CLI::IsMember({"table", "json"}));
     uint64_t mux_interval = 4'000'000;
     g_trace.add_to(stat);
     stat->add_option("--mux-interval", mux_interval, "cycles between multiplexing rotations (perf: 4 ms)")
-        ->check(CLI::PositiveNumber);
+        ->check(whole_number(true));
 
     std::string td_workload = "mixed_app", td_format = "table", td_mode = "fast", method = "auto";
     uint64_t td_cycles = 0, interval = 0;
@@ -216,15 +217,17 @@ int sc_main(int argc, char** argv) {
     td->add_option("--cpu", cpu, "CPU preset");
     td->add_option("--set", sets, "override a CPU or semantics field, e.g. --set slots_per_cycle=8");
     td->add_option("--workload,-w", td_workload, "workload: a library name (see --list), a YAML file, or steady:k=v,...");
-    td->add_option("--cycles,-n", td_cycles, "cycles to run (default: one pass of the workload)");
-    td->add_option("--interval,-I", interval, "read and reset every N cycles (perf stat -I); 0: once at the end");
+    td->add_option("--cycles,-n", td_cycles, "cycles to run (default: one pass of the workload)")->check(whole_number(true));
+    td->add_option("--interval,-I", interval, "read and reset every N cycles (perf stat -I); 0: once at the end")
+        ->check(whole_number(false));
     td->add_option("--level,-l", level, "TMA level")->check(CLI::Range(1, 3));
     td->add_option("--method", method, "auto (PERF_METRICS where present), perf_metrics, gp_events")
         ->check(CLI::IsMember({"auto", "perf_metrics", "gp_events"}));
     td->add_option("--mode", td_mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
     uint64_t td_mux = 0;
     g_trace.add_to(td);
-    td->add_option("--mux-interval", td_mux, "cycles between multiplexing rotations (default: auto, at most 4e6)");
+    td->add_option("--mux-interval", td_mux, "cycles between multiplexing rotations (default: auto, at most 4e6)")
+        ->check(whole_number(true));
     td->add_option("--format", td_format, "table (toplev-like tree), csv (perf stat -x, -I), json")
         ->check(CLI::IsMember({"table", "csv", "json"}));
     bool list = false;

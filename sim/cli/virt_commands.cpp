@@ -1,5 +1,7 @@
 #include "sim/cli/virt_commands.h"
 
+#include "sim/cli/cli_checks.h"
+
 #include <iostream>
 #include <unistd.h>
 
@@ -28,8 +30,10 @@ Scenario scenario_from(const ScenarioArgs& a) {
 void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
     c->add_option("scenario", a.scenario, "a built-in scenario (see --list) or a scenario YAML file");
     c->add_option("--edit,-E", a.edits, "edit the protocol: remove:X, swap:X,Y, move:X,before=Y, replace:X=Y, insert:X,before=Y");
-    c->add_option("--cycles,-n", a.cycles, "override the scenario's length in cycles");
-    c->add_option("--seed", a.seed, "override the scenario's seed")->each([&a](const std::string&) { a.seed_set = true; });
+    c->add_option("--cycles,-n", a.cycles, "override the scenario's length in cycles")->check(whole_number(true));
+    c->add_option("--seed", a.seed, "override the scenario's seed")
+        ->check(whole_number(false))
+        ->each([&a](const std::string&) { a.seed_set = true; });
     c->add_option("--mode", a.mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
     c->add_option("--kvm-variant", a.kvm_variants,
                   "turn on a deviation from KVM's rules: reset_keeps_perf_metrics, host_pmc_write_sign_extends");
@@ -83,9 +87,10 @@ void add_virt_commands(CLI::App& app, VirtCommands& v) {
     run->add_option("--vcd", v.vcd, "write a waveform (VCD) of the context, the global registers, counters, PERF_METRICS and PMI");
     run->add_option("--vcd-signals", v.vcd_signals, "signals to write, comma separated (names, or prefixes ending in *)")
         ->delimiter(',');
-    run->add_option("--vcd-sample", v.vcd_sample, "also sample every N cycles inside long runs (default: at changes only)");
+    run->add_option("--vcd-sample", v.vcd_sample, "also sample every N cycles inside long runs (default: at changes only)")
+        ->check(whole_number(false));
     run->add_option("--format", v.run_format, "text or json")->check(CLI::IsMember({"text", "json"}));
-    run->add_option("--first", v.first, "violations shown in full");
+    run->add_option("--first", v.first, "violations shown in full")->check(whole_number(false));
     run->add_flag("--list", v.list, "list the built-in scenarios and exit");
     run->add_flag("--steps", v.steps, "list every protocol step (for -E replace/insert) and exit");
     run->add_flag("--checkers", v.checkers, "list the checkers and the violation kinds (Markdown) and exit");

@@ -30,6 +30,9 @@ check bad-cpu 1 "cpu: unknown CPU preset 'k6'" -- "$PMUSIM" info --cpu k6
 check bad-override 1 "num_gp: at most 8" -- "$PMUSIM" info --set num_gp=9
 check bad-override-value 1 "gp_width: not an unsigned integer" -- "$PMUSIM" stat --set gp_width=wide
 check bad-event 1 "event 'bogus-event': unknown event" -- "$PMUSIM" stat -e bogus-event
+check bad-negative 1 "--cycles: '-5' is not a whole number >= 1" -- "$PMUSIM" stat -n -5
+check bad-huge 1 "--cycles: '99999999999999999999999' does not fit in 64 bits" -- "$PMUSIM" stat -n 99999999999999999999999
+check bad-run-cycles 1 "--cycles: '-1' is not a whole number >= 1" -- "$PMUSIM" run perf_metrics_patch -n -1
 check bad-workload 1 "workload 'steady:ipc=3': ipc: unknown phase parameter" -- "$PMUSIM" stat -w steady:ipc=3
 check stat-multiplexed 0 "branch-misses +PMC\\* +# +[0-9.]+% of all branches +\\(60.00%\\)" -- "$PMUSIM" stat --cpu skylake \
     -e branches,branches,branches,branches,branch-misses
