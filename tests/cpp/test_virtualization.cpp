@@ -14,29 +14,10 @@
 #include "sim/virt/hypervisor.h"
 #include "sim/virt/mutate.h"
 #include "sim/virt/scenario.h"
+#include "virt_test_util.h"
 
 using namespace pmusim;
-
-namespace {
-
-Scenario scenario(const std::string& name, uint64_t cycles = 0) {
-    Scenario s = load_scenario(name);
-    if (cycles) s.cycles = cycles;
-    return s;
-}
-
-RunReport run_with(Scenario s, const std::vector<std::string>& edits) {
-    for (auto& e : edits) s.edits.push_back(parse_protocol_edit(e));
-    return run_scenario(s);
-}
-
-const Violation* first_of(const RunReport& r, ViolationKind k) {
-    for (auto& v : r.violations.recorded())
-        if (v.kind == k) return &v;
-    return nullptr;
-}
-
-}  // namespace
+using namespace pmusim::test;
 
 // ----------------------------------------------------------------------------------------------
 // Building blocks.
