@@ -11,6 +11,9 @@ const std::vector<KvmVariantInfo>& kvm_variants() {
         {KvmVariant::HostPmcWriteSignExtends, "host_pmc_write_sign_extends",
          "a host-initiated write of the legacy PMC alias is not sign-extended",
          "arch/x86/kvm/vmx/pmu_intel.c intel_pmu_set_msr (host_initiated)"},
+        {KvmVariant::LvtpcNoAutoMask, "lvtpc_no_auto_mask",
+         "injecting a PMI sets the mask bit of the guest's LVTPC (SDM 11.5.1)",
+         "arch/x86/kvm/lapic.c kvm_apic_local_deliver (commit a16eb25b09c0, \"KVM: x86: Mask LVTPC when handling a PMI\")"},
     };
     return table;
 }

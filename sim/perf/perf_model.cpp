@@ -289,8 +289,16 @@ void PerfModel::finish_reading(uint64_t cycle) {
 
 void PerfModel::pmi(OpQueue& q) {
     ++pmis;
-    // intel_pmu_handle_irq: read the status, handle own overflows, acknowledge everything read.
-    q.push_back(rd(msr::kGlobalStatus, [this, &q](uint64_t status, uint64_t) {
+    handle_status(q, true);
+}
+
+// intel_pmu_handle_irq's loop: the status is read again before a late ack, and whatever
+// overflowed while the handler ran is handled in the same interrupt.
+void PerfModel::pmi_recheck(OpQueue& q) { handle_status(q, false); }
+
+// intel_pmu_handle_irq: read the status, handle own overflows, acknowledge everything read.
+void PerfModel::handle_status(OpQueue& q, bool first) {
+    q.push_back(rd(msr::kGlobalStatus, [this, &q, first](uint64_t status, uint64_t) {
         std::vector<SoftOp> follow;
         bool own = false;
         if (sample_ >= 0 && ((status >> sample_) & 1)) {
@@ -300,10 +308,10 @@ void PerfModel::pmi(OpQueue& q) {
             follow.push_back(wr(cpu_.fw_write() ? msr::kAPmc0 + sample_ : msr::kPmc0 + sample_, start, "reload sample period"));
         }
         if (status & counter_bits()) own = true;
-        if (!own) ++spurious_pmis;
+        if (!own && first) ++spurious_pmis;
         if (status) follow.push_back(wr(msr::kGlobalStatusReset, status, "acknowledge"));
         for (auto it = follow.rbegin(); it != follow.rend(); ++it) q.push_front(*it);
-    }, "PMI: read GLOBAL_STATUS"));
+    }, first ? "PMI: read GLOBAL_STATUS" : "PMI: read GLOBAL_STATUS again"));
 }
 
 void PerfModel::sched_out(OpQueue& q) {

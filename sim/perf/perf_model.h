@@ -69,6 +69,7 @@ public:
     void start(OpQueue& q);
     void tick(OpQueue& q);       // interval read-and-reset
     void pmi(OpQueue& q);        // PMI handler
+    void pmi_recheck(OpQueue& q);  // the handler's status re-read before its late ack
     void sched_out(OpQueue& q);  // host: perf_load_guest_context
     void sched_in(OpQueue& q);   // host: perf_put_guest_context
     void rotate(OpQueue& q);     // multiplexing: perf_rotate_context
@@ -88,6 +89,7 @@ public:
     std::function<void(const AgentReading&)> on_reading;
 
 private:
+    void handle_status(OpQueue& q, bool first);
     struct Counter {
         bool fixed = false;
         int index = -1;        // GP or fixed counter number; -1: a multiplexed event off the PMU

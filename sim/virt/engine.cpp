@@ -66,6 +66,7 @@ std::string Engine::reg_name(AccessKind k, uint32_t idx) const {
         return os.str();
     }
     if (auto* d = m.pmu().registers().find(idx)) return d->name;
+    if (is_lvtpc_access(k, idx)) return "X2APIC_LVTPC";
     std::ostringstream os;
     os << "0x" << std::hex << idx;
     return os.str();
@@ -102,6 +103,13 @@ std::string Engine::metrics_difference(const Vcpu& v, uint64_t want, uint64_t go
             detail += std::string(detail.empty() ? "" : ", ") + kMetricFieldNames[k] + " off by " + std::to_string(int(d)) + " LSB";
     }
     return detail;
+}
+
+void Engine::sync_reference_apic(Vcpu& v) {
+    v.ref->advance_fast(cw->local_time(v.source));
+    const auto& pmis = v.ref->pmis();
+    for (; v.ref_pmis_seen < pmis.size(); ++v.ref_pmis_seen)
+        if (v.ref_lvtpc.accept_pmi(true)) v.ref_accepted.push_back(pmis[v.ref_pmis_seen]);
 }
 
 }  // namespace pmusim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/virt/context_workload.h"
+#include "models/virt/lvtpc.h"
 #include "models/virt/vpmu.h"
 #include "sim/machine.h"
 #include "sim/virt/checkers.h"
@@ -34,6 +35,9 @@ struct ContextSummary {
     std::string topdown_method;     // perf_metrics | gp_events
     tma::Breakdown reported, truth_breakdown;
     uint64_t samples = 0, pmis = 0, spurious_pmis = 0;
+    // A guest's PMIs that KVM did not inject because its LVTPC was masked (kvm_apic_local_deliver),
+    // and that the physical LVTPC, loaded with the guest's mask, did not accept.
+    uint64_t pmis_masked = 0, pmis_inhibited = 0;
     uint64_t entries = 0;
     std::map<std::string, uint64_t> exits;  // reason -> count
 };
@@ -52,6 +56,12 @@ struct Vcpu {
     OpQueue ops;
     uint64_t next_tick = kForever;  // guest-local cycle of the next perf interval
     bool pending_pmi = false;       // KVM_REQ_PMI: injected at the next VM-entry
+    // Its local APIC's LVTPC as KVM emulates it, and as its own CPU would hold it (bare metal:
+    // masked by each PMI the reference raises while unmasked). guest_apic.cpp.
+    Lvtpc lvtpc, ref_lvtpc;
+    size_t ref_pmis_seen = 0;
+    std::vector<PmiRecord> ref_accepted;  // the reference's PMIs that bare metal's LVTPC accepted
+    uint64_t unmask_at = kForever;        // guest cycle at which its perf's PMI handler unmasks the LVTPC
     bool started = false;
     uint64_t load_started = 0;      // cycle its current load path began
     ContextSummary sum;
@@ -150,6 +160,7 @@ public:
     int owner = 0;        // context owning the cycles being run
     int tag = 0;          // what is running (index into tags)
     int lvtpc_guest = -1; // vCPU index the LVTPC targets (-1: NMI, host perf)
+    bool lvtpc_masked = false;  // the physical LVTPC's mask while it targets a vCPU (the guest's, or set by a PMI)
     std::vector<std::string> tags;
     // The last successful write of each register: (cycle, step tag). Keys: MSR address, counters
     // by slot (counter_key), GLOBAL_STATUS for STATUS_RESET/SET.
@@ -174,6 +185,17 @@ public:
     // each, weighted by the slots it covered: the architectural limit of any save/restore);
     // empty when none does.
     std::string metrics_difference(const Vcpu& v, uint64_t want, uint64_t got) const;
+    // Brings the guest's reference PMU to its current cycle and its bare-metal LVTPC along: each
+    // PMI raised while unmasked is accepted (ref_accepted) and masks it; the others are not.
+    void sync_reference_apic(Vcpu& v);
 };
+
+// Whether a guest RDMSR/WRMSR reaches its x2APIC LVTPC (an APIC access, not a PMU one). KVM
+// intercepts it (only TPR, EOI and SELF_IPI writes go to hardware with APICv:
+// vmx_update_msr_bitmap_x2apic); reads are taken to exit too.
+inline bool is_lvtpc_access(AccessKind k, uint32_t index) { return k != AccessKind::Rdpmc && index == Lvtpc::kX2apicMsr; }
+inline bool guest_access_exits(const Vcpu& v, AccessKind k, uint32_t index) {
+    return is_lvtpc_access(k, index) || v.kvm.exits(k, index);
+}
 
 }  // namespace pmusim

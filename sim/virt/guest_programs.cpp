@@ -49,7 +49,7 @@ bool Hypervisor::program_ready(Vcpu& v) {
             }
             v.access_pending = true;
         }
-        if (v.kvm.exits(v.action.access, v.action.index)) return false;
+        if (guest_access_exits(v, v.action.access, v.action.index)) return false;
         program_access_done(v, pass_through(v, v.action.access, v.action.index, v.action.value));
     }
     return true;

@@ -197,7 +197,10 @@ void Hypervisor::enter(Vcpu& v) {
     entered_ = false;
     cur_ = &v;
     v.load_started = m_->cycle();
+    // vcpu_enter_guest's requests, in KVM's order: KVM_REQ_PMU, then KVM_REQ_PMI (before the
+    // mediated load, which gives the PMI vector the LVTPC mask the injection set).
     kvm_pmu_handle_event(v);
+    if (v.pending_pmi) deliver_pmi(v);
     if (!v.started) {
         v.started = true;
         if (!v.spec.perf.empty()) v.perf->start(v.ops);
@@ -235,28 +238,16 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
     e_->owner = v.ctx();
     e_->tag = e_->tag_of("guest " + v.spec.name);
     guest_pmi_stop_ = false;
-    if (v.pending_pmi) {
-        // Injected through the guest's virtual LVTPC (kvm_pmu_deliver_pmi). The handler interrupts
-        // whatever the guest's perf was doing: its ops go first (follow-ups are queued by the reads).
-        v.pending_pmi = false;
-        each_checker([&](Checker& c) { c.on_pmi_delivered(v.ctx()); });
-        // A guest without perf has no PMI handler: the PMI is delivered and nothing runs.
-        if (!v.spec.perf.empty()) {
-            OpQueue rest;
-            rest.swap(v.ops);
-            v.perf->pmi(v.ops);
-            for (auto& op : rest) v.ops.push_back(std::move(op));
-        }
-    }
     const uint64_t exit_at = e_->cw->local_time(v.source) + v.spec.run.draw(rng_);
     for (;;) {
         while (!v.ops.empty())
             if (!guest_op(v)) return Exit::Msr;
         if (final_read || m_->cycle() >= end_) return Exit::End;
+        if (lvtpc_unmask_due(v)) continue;
         if (!program_ready(v)) return Exit::Msr;
         const uint64_t L = e_->cw->local_time(v.source);
         const uint64_t busy = v.program ? v.busy_until : kForever;
-        const uint64_t target = std::min({exit_at, v.next_tick, busy, L + (end_ - m_->cycle())});
+        const uint64_t target = std::min({exit_at, v.next_tick, busy, v.unmask_at, L + (end_ - m_->cycle())});
         if (target > L) {
             run_cycles(v.source, v.ctx(), e_->tag, target - L, true);
             if (guest_pmi_stop_) return Exit::Pmi;

@@ -75,6 +75,12 @@ private:
     GuestAccess emulated(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
     void emulate_front(Vcpu& v);
 
+    // the guest's LVTPC (guest_apic.cpp)
+    void deliver_pmi(Vcpu& v);
+    static SoftOp lvtpc_unmask_op();
+    bool lvtpc_unmask_due(Vcpu& v);
+    GuestAccess lvtpc_access(Vcpu& v, AccessKind k, uint64_t value);
+
     // a VMM's actions (vmm_actions.cpp)
     void vmm_due();
     void vmm_run(const VmmAction& a);

@@ -101,7 +101,7 @@ bool Hypervisor::guest_op(Vcpu& v) {
         return true;
     }
     const AccessKind k = access_kind(front.kind);
-    if (v.kvm.exits(k, front.index)) return false;
+    if (guest_access_exits(v, k, front.index)) return false;
     SoftOp op = std::move(front);
     v.ops.pop_front();
     const GuestAccess g = pass_through(v, k, op.index, op.value);
@@ -120,6 +120,7 @@ GuestAccess Hypervisor::pass_through(Vcpu& v, AccessKind k, uint32_t idx, uint64
 
 // An intercepted access, after the exit path has put the state (KVM emulates on its copy).
 GuestAccess Hypervisor::emulated(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value) {
+    if (is_lvtpc_access(k, idx)) return lvtpc_access(v, k, value);  // the local APIC's, not the vPMU's
     const AccessResult ref = mirror_on_reference(v, k, idx, value);
     const KvmVpmu::Emulated em = v.kvm.emulate(k, idx, value, *this);
     if (k == AccessKind::Wrmsr && !em.gp && idx == msr::kPerfMetrics) v.kvm.pm_restored = 0;
@@ -179,6 +180,7 @@ KvmHw::Result Hypervisor::hw_global_ctrl() const {
 
 void Hypervisor::set_lvtpc_guest(bool guest, bool charge) {
     e_->lvtpc_guest = guest ? cur_->ctx() - 1 : -1;
+    e_->lvtpc_masked = guest && cur_->lvtpc.masked();  // the mediated vector takes the guest's mask
     if (!charge) return;
     trace();
     elapse(sc_.costs.apic);

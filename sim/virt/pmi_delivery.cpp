@@ -10,6 +10,12 @@ void Hypervisor::route_pmis() {
     const auto& pmis = m_->pmis();
     for (; pmis_seen_ < pmis.size(); ++pmis_seen_) {
         const PmiRecord& p = pmis[pmis_seen_];
+        // The mediated vector carries the guest's LVTPC mask, and the local APIC masks it as it
+        // accepts a PMI (SDM 11.5.1): a masked LVTPC does not accept the PMI at all.
+        // The checkers still see where it went (a host counter's PMI lost in a guest's vector).
+        const bool to_guest = e_->lvtpc_guest >= 0, inhibited = to_guest && e_->lvtpc_masked;
+        if (inhibited) ++e_->vcpus[size_t(e_->lvtpc_guest)]->sum.pmis_inhibited;
+        if (to_guest) e_->lvtpc_masked = true;
         for (uint64_t bits = p.sources; bits; bits &= bits - 1) {
             const unsigned b = unsigned(__builtin_ctzll(bits));
             Vcpu* legacy = nullptr;
@@ -22,6 +28,7 @@ void Hypervisor::route_pmis() {
             else if (legacy) target = legacy->ctx();
             const PmiRoute route{p, b, e_->prov.pmi_controller(b), target, e_->lvtpc_guest >= 0};
             each_checker([&](Checker& c) { c.on_pmi(route); });
+            if (inhibited) continue;
             if (target == 0) {
                 host_pmi_pending_ = true;
                 continue;

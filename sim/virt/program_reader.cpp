@@ -5,6 +5,7 @@
 #include <set>
 
 #include "models/pmu/register_table.h"
+#include "models/virt/lvtpc.h"
 
 namespace pmusim {
 
@@ -14,6 +15,10 @@ bool msr_address_of(const std::string& name, uint32_t& out) {
     static const RegisterTable table(make_cpu_config("sapphirerapids"));
     if (name == "IA32_PERF_GLOBAL_OVF_CTRL") {
         out = msr::kGlobalStatusReset;
+        return true;
+    }
+    if (name == "X2APIC_LVTPC") {  // the local APIC's, reached by guest programs (SDM 11.12.1.2)
+        out = Lvtpc::kX2apicMsr;
         return true;
     }
     for (auto& r : table.all())

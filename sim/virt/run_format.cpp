@@ -29,6 +29,10 @@ std::string format_run(const RunReport& r, size_t first_n) {
         for (auto& [k, n] : c.exits) os << (any ? " " : "") << k << '=' << n, any = true;
         os << (any ? "" : "-") << "\n";
     }
+    for (auto& c : r.contexts)
+        if (c.pmis_masked || c.pmis_inhibited)
+            os << "  " << c.name << ": PMIs not injected through its masked LVTPC " << c.pmis_masked
+               << ", not accepted by the physical LVTPC under its mask " << c.pmis_inhibited << "\n";
     os << "\ncounts (reported / truth)\n";
     for (auto& c : r.contexts)
         for (auto& [name, v] : c.counts) {
@@ -167,6 +171,8 @@ std::string run_json(const RunReport& r) {
         x["exits"] = c.exits;
         x["samples"] = c.samples;
         x["pmis"] = c.pmis;
+        x["pmis_masked"] = c.pmis_masked;
+        x["pmis_inhibited"] = c.pmis_inhibited;
         x["counts"] = nlohmann::json::object();
         for (auto& [n, v] : c.counts) x["counts"][n] = {v.first, v.second};
         if (!c.denied.empty()) x["denied"] = c.denied;

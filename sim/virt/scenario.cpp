@@ -63,9 +63,15 @@ public:
         if (n["topdown"]) a.topdown = boolean(n["topdown"], path + ".topdown");
         if (n["interval"]) a.interval = count(n["interval"], path + ".interval");
         if (auto s = n["sample"]) {
-            keys(s, path + ".sample", {"event", "period"});
+            keys(s, path + ".sample", {"event", "period", "handler_cycles", "ack"});
             a.sample_event = text(s["event"], path + ".sample.event");
             a.sample_period = count(s["period"], path + ".sample.period");
+            if (s["handler_cycles"]) a.handler_cycles = count(s["handler_cycles"], path + ".sample.handler_cycles", 0);
+            if (auto k = s["ack"]) {
+                const std::string ack = text(k, path + ".sample.ack");
+                if (ack != "late" && ack != "early") fail(k, path + ".sample.ack", "expected late or early, got '" + ack + "'");
+                a.late_ack = ack == "late";
+            }
         }
         return a;
     }

@@ -27,6 +27,11 @@ struct AgentConfig {
     uint64_t interval = 0;            // read-and-reset period in the context's own cycles (0: end only)
     std::string sample_event;         // sampled on a GP counter with PMIs (empty: no sampling)
     uint64_t sample_period = 0;
+    // A guest's PMI handler (intel_pmu_handle_irq): it runs `handler_cycles` of the guest's time,
+    // then clears its LVTPC mask (late_ack, as Linux does on every preset's CPU), or clears it
+    // first (early ack).
+    uint64_t handler_cycles = 0;
+    bool late_ack = true;
     // No session at all: a guest without one runs no perf (a bare guest, as KVM's selftests are).
     bool empty() const { return events.empty() && !topdown && sample_event.empty(); }
 };

@@ -114,6 +114,10 @@ check run-variant-reset 1 "clobber  PERF_METRICS  reader vm0  source -  step loa
 check run-variant-pmc 1 "expected 0x80000000, read 0xffff80000000" -- "$PMUSIM" run vmm_userspace \
     --kvm-variant host_pmc_write_sign_extends
 check run-variant-bad 2 "kvm variant 'nope': unknown" -- "$PMUSIM" run vmm_userspace --kvm-variant nope
+check run-variant-lvtpc 1 "pmi_duplicated  PMI  reader vm0" -- "$PMUSIM" run lvtpc_late_ack -n 400000 \
+    --kvm-variant lvtpc_no_auto_mask
+check run-lvtpc-counts 0 "vm0: PMIs not injected through its masked LVTPC 0, not accepted by the physical LVTPC under its mask [1-9]" \
+    -- "$PMUSIM" run lvtpc_late_ack -n 400000
 check run-migrate-omit 1 "clobber  PERF_METRICS  reader vm0  source -  step load_perf_metrics" -- "$PMUSIM" run \
     "$DATA/vmm_migrate_without_perf_metrics.yaml"
 check run-no-such 1 "scenario 'nosuch': no such file or built-in scenario" -- "$PMUSIM" run nosuch

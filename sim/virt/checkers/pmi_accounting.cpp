@@ -1,7 +1,9 @@
 // PMI accounting: every PMI a context should get is delivered to it exactly once, within the
 // allowed delay. A guest should get the PMIs its reference PMU raises (the guest alone on bare
 // metal); the host those of the counters it programmed. Deliveries: injection through the
-// guest's virtual LVTPC at VM-entry (kvm_pmu_deliver_pmi), host perf's NMI handler.
+// guest's virtual LVTPC at VM-entry (kvm_pmu_deliver_pmi), host perf's NMI handler. A PMI the
+// guest's reference raises while its bare-metal LVTPC is masked (the mask set by the PMI before
+// it, until the guest's handler clears it) is owed to no one: delivering it is a duplicate.
 //   pmi_misrouted  the LVTPC (or the legacy forward) sends a PMI to a context other than the
 //                  one that programmed the counter's interrupt;
 //   pmi_lost       an expected PMI is not delivered within the delay (or by the end of the run);
@@ -75,13 +77,14 @@ private:
     }
     uint64_t allowed(int ctx) const { return ctx == 0 ? e_.sc.checks.host_pmi_delay : e_.sc.checks.guest_pmi_delay; }
 
-    // A guest is owed what its reference PMU raised up to its current cycle.
+    // A guest is owed the PMIs its reference PMU raised up to its current cycle that its LVTPC
+    // accepted on bare metal (none while masked: SDM 11.5.1).
     void collect(int ctx) {
         if (ctx == 0) return;
         Vcpu& v = *e_.vcpus[size_t(ctx) - 1];
-        v.ref->advance_fast(local_now(ctx));
+        e_.sync_reference_apic(v);
         Owed& o = owed_[size_t(ctx)];
-        const auto& pmis = v.ref->pmis();
+        const auto& pmis = v.ref_accepted;
         for (; o.ref_seen < pmis.size(); ++o.ref_seen)
             for (uint64_t b = pmis[o.ref_seen].sources; b; b &= b - 1)
                 o.pending.push_back({pmis[o.ref_seen].cycle, unsigned(__builtin_ctzll(b))});
