@@ -60,16 +60,18 @@ void Pmu::raise_pmi(uint64_t sources) {
     pmis_.push_back({st_.cycle, sources, st_.global_status});
 }
 
+void Pmu::latch_overflow(uint64_t overflow_bits) {
+    if (!overflow_bits) return;
+    st_.global_status |= overflow_bits;
+    const uint64_t sources = overflow_bits & pmi_enabled_bits();
+    if (!sources) return;
+    const uint64_t at = st_.cycle + sem_.pmi_skid;
+    if (!pending_.empty() && pending_.back().cycle == at) pending_.back().sources |= sources;
+    else pending_.push_back({at, sources});
+}
+
 bool Pmu::end_of_cycle(uint64_t overflow_bits) {
-    if (overflow_bits) {
-        st_.global_status |= overflow_bits;
-        const uint64_t sources = overflow_bits & pmi_enabled_bits();
-        if (sources) {
-            const uint64_t at = st_.cycle + sem_.pmi_skid;
-            if (!pending_.empty() && pending_.back().cycle == at) pending_.back().sources |= sources;
-            else pending_.push_back({at, sources});
-        }
-    }
+    latch_overflow(overflow_bits);
     bool raised = false;
     while (!pending_.empty() && pending_.front().cycle == st_.cycle) {
         raise_pmi(pending_.front().sources);

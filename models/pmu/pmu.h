@@ -87,6 +87,12 @@ public:
     const std::vector<PmiRecord>& pmis() const { return pmis_; }
     void clear_pmis() { pmis_.clear(); }
 
+    // An instruction the workload does not model retires at the start of cycle cycle() at `cpl` (a
+    // guest instruction that KVM emulates, on the guest's own CPU): each counting counter without
+    // CMASK/INV/EDGE counts it once per event of `events` it selects; an overflow sets its status
+    // bit and, with the skid at 0, raises its PMI at once (cycle() is where it retired).
+    void retire(EventMask events, unsigned cpl);
+
     // PERF_METRICS value as RDMSR would return it.
     uint64_t perf_metrics_value() const;
     // Fields PERF_METRICS holds on this CPU at the configured resolution (4 or 8 at 8 bits).
@@ -133,6 +139,7 @@ private:
     // End of cycle st_.cycle: latch overflows into GLOBAL_STATUS, schedule and raise PMIs.
     // Returns true if a PMI was raised.
     bool end_of_cycle(uint64_t overflow_bits);
+    void latch_overflow(uint64_t overflow_bits);  // status bits and the PMI schedule of end_of_cycle
     void raise_pmi(uint64_t sources);
     uint64_t first_overflow(unsigned slot, const Run& r, uint64_t a, uint64_t b) const;
     uint64_t increment_over(unsigned slot, const Run& r, uint64_t a, uint64_t b) const;

@@ -15,6 +15,22 @@ bool Pmu::add_to_counter(unsigned s, uint64_t inc) {
     return carry;
 }
 
+void Pmu::retire(EventMask events, unsigned cpl) {
+    if (frozen()) return;
+    const uint8_t ring = cpl == 0 ? kRing0 : kRing3;
+    uint64_t ovf = 0;
+    for (uint8_t s : active_) {
+        const CounterPlan& p = plan_[s];
+        if (!(p.ring_mask & ring) || p.conditional) continue;
+        if (add_to_counter(s, uint64_t(__builtin_popcountll(p.events & events)))) ovf |= 1ull << status_bit_of_slot(s);
+    }
+    // Its PMI comes as it retires (plus the skid): KVM injects one at the very next VM-entry.
+    latch_overflow(ovf);
+    while (!pending_.empty() && pending_.front().cycle <= st_.cycle) {
+        raise_pmi(pending_.front().sources);
+        pending_.pop_front();
+    }
+}
 
 bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
     while (st_.cycle < to) {

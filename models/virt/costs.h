@@ -23,6 +23,7 @@ struct Costs {
     uint64_t msr_read = 40, msr_write = 60, rdpmc = 30, apic = 20;
     uint64_t msr_store_list = 40;  // extra VM-exit cost when the store list saves GLOBAL_CTRL
     uint64_t step = 10;            // bookkeeping of every protocol step
+    uint64_t fastpath = 400;       // KVM's fastpath handling between the VM-exit and the re-entry
     Dist exit_handling = Dist::fixed(2'000);
 };
 

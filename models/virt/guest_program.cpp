@@ -72,6 +72,7 @@ GuestAction ProgramCursor::next() {
             case GuestInstr::Op::Rdmsr: a.kind = GuestAction::Kind::Access; a.access = AccessKind::Rdmsr; break;
             case GuestInstr::Op::Wrmsr: a.kind = GuestAction::Kind::Access; a.access = AccessKind::Wrmsr; break;
             case GuestInstr::Op::Rdpmc: a.kind = GuestAction::Kind::Access; a.access = AccessKind::Rdpmc; break;
+            case GuestInstr::Op::Emulate: a.kind = GuestAction::Kind::Emulate; break;
             default:
                 a.kind = GuestAction::Kind::Run;
                 a.cycles = in.count;

@@ -39,8 +39,8 @@ struct Expectation {
 // One instruction of a program. Loops are flat: Loop jumps past its EndLoop once `count`
 // iterations ran; EndLoop jumps back to the Loop's body.
 struct GuestInstr {
-    enum class Op { Rdmsr, Wrmsr, Rdpmc, Run, Loop, EndLoop } op = Op::Run;
-    uint32_t index = 0;   // MSR address or RDPMC ECX
+    enum class Op { Rdmsr, Wrmsr, Rdpmc, Run, Loop, EndLoop, Emulate } op = Op::Run;
+    uint32_t index = 0;   // MSR address, RDPMC ECX, or Emulate: index into emulated_instructions()
     uint64_t value = 0;   // WRMSR value
     uint64_t count = 0;   // Run: guest cycles; Loop: iterations
     size_t match = 0;     // Loop: its EndLoop; EndLoop: its Loop
@@ -56,7 +56,8 @@ struct GuestProgram {
 
 // What a program does next.
 struct GuestAction {
-    enum class Kind { Access, Run, Done } kind = Kind::Done;
+    // Emulate: an instruction KVM intercepts and emulates (emulated_instr.h), `index` into the table.
+    enum class Kind { Access, Run, Emulate, Done } kind = Kind::Done;
     AccessKind access = AccessKind::Rdmsr;
     uint32_t index = 0;
     uint64_t value = 0;

@@ -14,6 +14,12 @@ const std::vector<KvmVariantInfo>& kvm_variants() {
         {KvmVariant::LvtpcNoAutoMask, "lvtpc_no_auto_mask",
          "injecting a PMI sets the mask bit of the guest's LVTPC (SDM 11.5.1)",
          "arch/x86/kvm/lapic.c kvm_apic_local_deliver (commit a16eb25b09c0, \"KVM: x86: Mask LVTPC when handling a PMI\")"},
+        {KvmVariant::EmulatedNotCounted, "emulated_not_counted",
+         "an instruction KVM emulates counts on the guest's counters of instructions and branches",
+         "arch/x86/kvm/pmu.c kvm_pmu_instruction_retired, kvm_pmu_branch_retired, kvm_pmu_incr_counter"},
+        {KvmVariant::FastpathIgnoresCounting, "fastpath_ignores_counting",
+         "the mediated vPMU refuses the fastpath while a counter of instructions is enabled",
+         "arch/x86/kvm/pmu.h kvm_pmu_is_fastpath_emulation_allowed; arch/x86/kvm/x86.c handle_fastpath_*"},
     };
     return table;
 }

@@ -13,6 +13,8 @@ enum class KvmVariant : uint32_t {
     ResetKeepsPerfMetrics = 1u << 0,   // intel_pmu_reset without the PERF_METRICS patch's zeroing
     HostPmcWriteSignExtends = 1u << 1, // KVM_SET_MSRS sign-extends a legacy PMC write like the guest's
     LvtpcNoAutoMask = 1u << 2,         // kvm_apic_local_deliver before a16eb25b09c0: LVTPC stays unmasked
+    EmulatedNotCounted = 1u << 3,      // no kvm_pmu_instruction_retired: emulated instructions are not counted
+    FastpathIgnoresCounting = 1u << 4, // the fastpath is taken while a counter of instructions is enabled
 };
 
 struct KvmVariantInfo {

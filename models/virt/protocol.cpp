@@ -102,6 +102,11 @@ ProtocolEdit parse_protocol_edit(const std::string& s) {
     return e;
 }
 
+bool is_fastpath_step(const std::string& name) {
+    return name == "vmentry" || name == "legacy_vmentry" || name.rfind("vmexit", 0) == 0 || name == "legacy_vmexit" ||
+           name == "atomic_switch_perf_msrs";
+}
+
 Protocol Protocol::builtin(const std::string& name) {
     Protocol p;
     p.name_ = name;

@@ -57,6 +57,10 @@ struct ProtocolEdit {
 // Throws std::invalid_argument naming the edit.
 ProtocolEdit parse_protocol_edit(const std::string& s);
 
+// The steps vmx_vcpu_run performs on every VM-exit and VM-entry: the transitions, and the legacy
+// vPMU's atomic switch of GLOBAL_CTRL. KVM's fastpath runs only these (no put, no load).
+bool is_fastpath_step(const std::string& name);
+
 class Protocol {
 public:
     // "mediated" (KVM mediated vPMU with the PERF_METRICS patch) or "legacy" (perf-event-backed).

@@ -138,6 +138,15 @@ public:
     // stops at this entry).
     Emulated emulate(AccessKind k, uint32_t index, uint64_t value, KvmHw& hw, bool host_initiated = false);
 
+    // A guest instruction KVM emulated retires at `cpl` (kvm_pmu_instruction_retired and, for a
+    // branch, kvm_pmu_branch_retired; vpmu_emulated.cpp). True: an overflow requests a PMI.
+    bool retire_emulated(bool branch, unsigned cpl, KvmHw& hw);
+    // kvm_pmu_is_fastpath_emulation_allowed: the mediated vPMU refuses the fastpath while a
+    // counter of instructions is enabled in GLOBAL_CTRL (its software copy is stale until put).
+    bool fastpath_emulation_allowed() const;
+    // Counters KVM counts emulated instructions (or branches) on, in GLOBAL_CTRL bit space.
+    uint64_t counting(bool branches) const;
+
     // KVM's refresh (kvm_pmu_refresh + intel_pmu_refresh): a new vPMU model from userspace's
     // CPUID and PERF_CAPABILITIES, which resets the PMU. Only before the vCPU first runs.
     void refresh(const VpmuConfig& v);
@@ -176,6 +185,7 @@ private:
     Emulated counter_read(unsigned slot, uint64_t sw, Taint swt, KvmHw& hw);
     uint64_t exposed_slots() const;
     void counter_write(unsigned slot, uint64_t value, KvmHw& hw);
+    bool increment(unsigned slot, KvmHw& hw);  // kvm_pmu_incr_counter
     std::unique_ptr<RegisterTable> regs_;  // the guest's register rules (KVM's validity checks)
     bool host_fw_write_ = false;
     CpuConfig host_;

@@ -7,6 +7,7 @@
 
 #include <pybind11/stl.h>
 
+#include "models/virt/emulated_instr.h"
 #include "sim/virt/program_reader.h"
 
 namespace py = pybind11;
@@ -106,12 +107,18 @@ GuestAction action_of(const py::handle& obj, const std::string& what) {
         if (a.cycles == 0) throw std::invalid_argument(what + ".cycles: a run takes at least 1 cycle");
         return a;
     }
+    if (op == "emulate") {
+        a.kind = GuestAction::Kind::Emulate;
+        if (!d.contains("instruction")) throw std::invalid_argument(what + ": emulate without 'instruction'");
+        a.index = emulated_instruction_index(py::str(d["instruction"]));
+        return a;
+    }
     a.kind = GuestAction::Kind::Access;
     if (op == "rdmsr") a.access = AccessKind::Rdmsr;
     else if (op == "wrmsr") a.access = AccessKind::Wrmsr;
     else if (op == "rdpmc") a.access = AccessKind::Rdpmc;
     else if (op == "loop") throw std::invalid_argument(what + ": a loop runs inside pmusim.guest.program([...])");
-    else throw std::invalid_argument(what + ".op: expected rdmsr, wrmsr, rdpmc or run, got '" + op + "'");
+    else throw std::invalid_argument(what + ".op: expected rdmsr, wrmsr, rdpmc, run or emulate, got '" + op + "'");
     if (!d.contains("index")) throw std::invalid_argument(what + ": " + op + " without 'index'");
     a.index = op == "rdpmc" ? uint32_t(u64_of(d["index"], what + ".index")) : msr_index(d["index"], what + ".index");
     if (op == "rdpmc" && u64_of(d["index"], what + ".index") > 0xffffffffu)

@@ -23,7 +23,7 @@ complement. Expectations: equals=, range=(min, max), bits_set=, bits_clear=,
 byte_sum=(bytes, (min, max)) (PERF_METRICS' fields: byte_sum=(4, (0xFC, 0x102))), gp=True/False.
 """
 
-__all__ = ["rdmsr", "wrmsr", "rdpmc", "run", "loop", "program", "RDPMC_FIXED", "RDPMC_METRICS", "RDPMC_FAST"]
+__all__ = ["rdmsr", "wrmsr", "rdpmc", "run", "emulate", "loop", "program", "RDPMC_FIXED", "RDPMC_METRICS", "RDPMC_FAST"]
 
 RDPMC_FIXED = 1 << 30
 RDPMC_METRICS = 1 << 29
@@ -54,6 +54,12 @@ def rdpmc(ecx, *, label=None, **expect):
 def run(cycles, *, label=None):
     """Run the guest's workload for `cycles` of its own cycles."""
     return {"op": "run", "cycles": cycles, "label": label}
+
+
+def emulate(instruction, *, label=None):
+    """An instruction KVM intercepts and emulates ("cpuid", "hlt", "invd", "wrmsr_tsc_deadline",
+    "wrmsr_x2apic_icr", "fep_nop", "fep_jmp"): it retires once on bare metal, and KVM counts it."""
+    return {"op": "emulate", "instruction": instruction, "label": label}
 
 
 def loop(count, body):

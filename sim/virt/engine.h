@@ -38,6 +38,7 @@ struct ContextSummary {
     // A guest's PMIs that KVM did not inject because its LVTPC was masked (kvm_apic_local_deliver),
     // and that the physical LVTPC, loaded with the guest's mask, did not accept.
     uint64_t pmis_masked = 0, pmis_inhibited = 0;
+    uint64_t emulated = 0;          // instructions KVM emulated for it (guest programs' `emulate`)
     uint64_t entries = 0;
     std::map<std::string, uint64_t> exits;  // reason -> count
 };
@@ -62,6 +63,8 @@ struct Vcpu {
     size_t ref_pmis_seen = 0;
     std::vector<PmiRecord> ref_accepted;  // the reference's PMIs that bare metal's LVTPC accepted
     uint64_t unmask_at = kForever;        // guest cycle at which its perf's PMI handler unmasks the LVTPC
+    // Instructions KVM emulated for it, as they retire on its own CPU (CPL 0): part of its truth.
+    EventVector emulated_events = EventVector::Zero();
     bool started = false;
     uint64_t load_started = 0;      // cycle its current load path began
     ContextSummary sum;

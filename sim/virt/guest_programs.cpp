@@ -49,6 +49,7 @@ bool Hypervisor::program_ready(Vcpu& v) {
             }
             v.access_pending = true;
         }
+        if (v.action.kind == GuestAction::Kind::Emulate) return false;  // it exits
         if (guest_access_exits(v, v.action.access, v.action.index)) return false;
         program_access_done(v, pass_through(v, v.action.access, v.action.index, v.action.value));
     }

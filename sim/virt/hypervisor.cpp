@@ -3,6 +3,8 @@
 // hypervisor_access.cpp; the report in run_report.cpp.
 #include "sim/virt/hypervisor.h"
 
+#include "models/virt/emulated_instr.h"
+
 #include <algorithm>
 
 #include "models/virt/kvm_uapi.h"
@@ -17,6 +19,7 @@ const char* Hypervisor::exit_name(Exit e) {
         case Exit::External: return "external";
         case Exit::Hlt: return "hlt";
         case Exit::Msr: return "msr";
+        case Exit::Instr: return "instruction";
         case Exit::Pmi: return "pmi";
         case Exit::Nmi: return "nmi";
         case Exit::End: return "end";
@@ -244,7 +247,11 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
             if (!guest_op(v)) return Exit::Msr;
         if (final_read || m_->cycle() >= end_) return Exit::End;
         if (lvtpc_unmask_due(v)) continue;
-        if (!program_ready(v)) return Exit::Msr;
+        if (!program_ready(v)) {
+            if (v.action.kind != GuestAction::Kind::Emulate) return Exit::Msr;
+            if (fastpath(v)) continue;
+            return Exit::Instr;
+        }
         const uint64_t L = e_->cw->local_time(v.source);
         const uint64_t busy = v.program ? v.busy_until : kForever;
         const uint64_t target = std::min({exit_at, v.next_tick, busy, v.unmask_at, L + (end_ - m_->cycle())});
@@ -269,15 +276,20 @@ void Hypervisor::exit_to_host(Vcpu& v, Exit why) {
     e_->owner = 0;
     handed_over_ = false;
     cur_ = &v;
-    each_checker([&](Checker& c) { c.on_exit(v); });  // the instant of the exit, as the guest left it
-    for (const auto& name : proto_.steps(Path::Exit)) run_step(v, name);
+    // The instant of the exit, as the guest left it (after a refused fastpath, its transitions ran).
+    const bool transitions_done = fastpath_exited_;
+    fastpath_exited_ = false;
+    if (!transitions_done) each_checker([&](Checker& c) { c.on_exit(v); });
+    for (const auto& name : proto_.steps(Path::Exit))
+        if (!transitions_done || !is_fastpath_step(name)) run_step(v, name);
     if (!handed_over_ && proto_.mediated()) pmu_to_host(true);
-    ++v.sum.exits[exit_name(why)];
+    ++v.sum.exits[why == Exit::Instr ? emulated_instructions().at(v.action.index).exit : exit_name(why)];
     e_->tag = e_->tag_of("exit handling");
     e_->owner = 0;
     const uint64_t before = m_->cycle();
     elapse(sc_.costs.exit_handling.draw(rng_));
     if (why == Exit::Msr) emulate_front(v);
+    if (why == Exit::Instr) emulate_instruction(v);
     host_pmi_if_pending();
     e_->tag = e_->tag_of("exit handling");
     if (e_->host_perf->scheduled_in()) host_tick_if_due();
@@ -320,7 +332,8 @@ RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
             enter(v);
             const Exit why = guest_run(v, false);
             exit_to_host(v, why);
-            const bool again = why == Exit::Msr || why == Exit::Pmi || why == Exit::Nmi || why == Exit::External;
+            const bool again = why == Exit::Msr || why == Exit::Instr || why == Exit::Pmi || why == Exit::Nmi ||
+                               why == Exit::External;
             if (!again || m_->cycle() >= end_) break;
         }
     }

@@ -56,7 +56,7 @@ public:
     Machine& machine() { return *m_; }
 
 private:
-    enum class Exit { Timer, External, Hlt, Msr, Pmi, Nmi, End };
+    enum class Exit { Timer, External, Hlt, Msr, Instr, Pmi, Nmi, End };
     static const char* exit_name(Exit e);
     void make_vcpus();
 
@@ -74,6 +74,10 @@ private:
     GuestAccess pass_through(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
     GuestAccess emulated(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
     void emulate_front(Vcpu& v);
+
+    // instructions KVM emulates (emulated_exits.cpp)
+    bool fastpath(Vcpu& v);  // true: completed in KVM's fastpath, the guest runs on
+    void emulate_instruction(Vcpu& v);
 
     // the guest's LVTPC (guest_apic.cpp)
     void deliver_pmi(Vcpu& v);
@@ -152,6 +156,7 @@ private:
     bool host_enabling_ = false;   // host perf's events count (its GLOBAL_CTRL enables open the ledger)
     bool handed_over_ = false;     // this exit path gave the PMU back to host perf
     bool entered_ = false;         // this load path reached VM-entry
+    bool fastpath_exited_ = false; // the fastpath ran the exit's transitions, then refused: the full path follows
     uint64_t host_next_tick_ = kForever;
     size_t next_vmm_ = 0;          // the next VMM action to run
     std::map<std::string, uint64_t> step_cycles_;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "models/pmu/register_table.h"
+#include "models/virt/emulated_instr.h"
 #include "models/virt/lvtpc.h"
 
 namespace pmusim {
@@ -121,12 +122,12 @@ private:
     }
 
     void instr(const YAML::Node& n, const std::string& path) {
-        keys(n, path, {"rdmsr", "wrmsr", "rdpmc", "value", "run", "loop", "body", "expect", "label"});
+        keys(n, path, {"rdmsr", "wrmsr", "rdpmc", "value", "run", "loop", "body", "expect", "label", "emulate"});
         GuestInstr in;
         in.where = r_.place(n) + ": " + path;
         int ops = 0;
-        for (const char* k : {"rdmsr", "wrmsr", "rdpmc", "run", "loop"}) ops += bool(n[k]);
-        if (ops != 1) r_.fail(n, path, "expected exactly one of rdmsr, wrmsr, rdpmc, run, loop");
+        for (const char* k : {"rdmsr", "wrmsr", "rdpmc", "run", "loop", "emulate"}) ops += bool(n[k]);
+        if (ops != 1) r_.fail(n, path, "expected exactly one of rdmsr, wrmsr, rdpmc, run, loop, emulate");
         if (n["label"]) in.label = r_.text(n["label"], path + ".label");
         if (n["value"] && !n["wrmsr"]) r_.fail(n["value"], path + ".value", "only a wrmsr has a value");
         if (n["body"] && !n["loop"]) r_.fail(n["body"], path + ".body", "only a loop has a body");
@@ -148,6 +149,13 @@ private:
             const uint64_t ecx = u64(n["rdpmc"], path + ".rdpmc");
             if (ecx > 0xffffffffu) r_.fail(n["rdpmc"], path + ".rdpmc", "ECX has 32 bits");
             in.index = uint32_t(ecx);
+        } else if (n["emulate"]) {
+            in.op = GuestInstr::Op::Emulate;
+            try {
+                in.index = emulated_instruction_index(r_.text(n["emulate"], path + ".emulate"));
+            } catch (const std::invalid_argument& e) {
+                r_.fail(n["emulate"], path + ".emulate", e.what());
+            }
         } else if (n["run"]) {
             in.op = GuestInstr::Op::Run;
             in.count = r_.count(n["run"], path + ".run", 1);

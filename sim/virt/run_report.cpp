@@ -80,10 +80,12 @@ RunReport summarize_run(Hypervisor& h) {
         ContextSummary cs = v.sum;
         const uint64_t local = cw.local_time(v.source);
         cs.cycles = cs.counted_cycles = local;
-        cs.truth = count_all_events(cw.source(v.source), 0, local);
+        // Its workload's events, and the instructions KVM emulated for it (retired at CPL 0).
+        cs.truth = count_all_events(cw.source(v.source), 0, local) + v.emulated_events;
         for (size_t i = 0; i < v.perf->events().size(); ++i) {
             const StatEventSpec& ev = v.perf->events()[i];
-            const uint64_t truth = ev.truth_known ? count_events(cw.source(v.source), ev.truth, ev.user, ev.kernel, 0, local) : 0;
+            uint64_t truth = ev.truth_known ? count_events(cw.source(v.source), ev.truth, ev.user, ev.kernel, 0, local) : 0;
+            if (ev.truth_known && ev.kernel) truth += masked_sum(v.emulated_events, ev.truth);
             cs.counts.push_back({ev.name, {v.perf->totals[i], truth}});
             const EventFilter* f = v.kvm.filter.get();
             if (f && !(ev.fixed ? f->allowed_fixed(ev.fixed_index) : f->allowed_gp(ev.config))) cs.denied.push_back(ev.name);

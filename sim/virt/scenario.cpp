@@ -181,7 +181,8 @@ public:
             }
         }
         if (auto c = root["costs"]) {
-            keys(c, "costs", {"vmentry", "vmexit", "msr_read", "msr_write", "rdpmc", "apic", "msr_store_list", "step", "exit_handling"});
+            keys(c, "costs", {"vmentry", "vmexit", "msr_read", "msr_write", "rdpmc", "apic", "msr_store_list", "step", "fastpath",
+                               "exit_handling"});
             auto get = [&](const char* k, uint64_t& v) {
                 if (c[k]) v = count(c[k], std::string("costs.") + k, 0);
             };
@@ -193,6 +194,7 @@ public:
             get("apic", s.costs.apic);
             get("msr_store_list", s.costs.msr_store_list);
             get("step", s.costs.step);
+            get("fastpath", s.costs.fastpath);
             if (c["exit_handling"]) s.costs.exit_handling = dist(c["exit_handling"], "costs.exit_handling");
         }
         if (auto v = root["intercepts"]) {

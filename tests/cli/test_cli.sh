@@ -116,6 +116,10 @@ check run-variant-pmc 1 "expected 0x80000000, read 0xffff80000000" -- "$PMUSIM" 
 check run-variant-bad 2 "kvm variant 'nope': unknown" -- "$PMUSIM" run vmm_userspace --kvm-variant nope
 check run-variant-lvtpc 1 "pmi_duplicated  PMI  reader vm0" -- "$PMUSIM" run lvtpc_late_ack -n 400000 \
     --kvm-variant lvtpc_no_auto_mask
+check run-emulated 0 "vm1 .* hlt_fastpath=[0-9]+ .*msr_fastpath=[0-9]+" -- "$PMUSIM" run emulated_instructions
+check run-variant-emulated 1 "clobber  IA32_PMC|clobber  FIXED_CTR0|clobber  PMC" -- "$PMUSIM" run emulated_instructions \
+    --kvm-variant emulated_not_counted
+check run-emulate-bad 2 "emulate: emulated instruction 'rdtsc': unknown" -- "$PMUSIM" run "$DATA/emulate_unknown.yaml"
 check run-lvtpc-counts 0 "vm0: PMIs not injected through its masked LVTPC 0, not accepted by the physical LVTPC under its mask [1-9]" \
     -- "$PMUSIM" run lvtpc_late_ack -n 400000
 check run-migrate-omit 1 "clobber  PERF_METRICS  reader vm0  source -  step load_perf_metrics" -- "$PMUSIM" run \

@@ -127,7 +127,7 @@ TEST(GuestProgramFile, ErrorsNameFileLineAndField) {
     EXPECT_EQ(error_of(std::string(kHead) + "      - rdmsr: IA32_NOPE\n"),
               "t.yaml:6: guests.vm0.program[0].rdmsr: expected a 64-bit whole number (decimal, 0x hex or 0b binary), got 'IA32_NOPE'");
     EXPECT_EQ(error_of(std::string(kHead) + "      - run: 10\n        rdmsr: 1\n"),
-              "t.yaml:6: guests.vm0.program[0]: expected exactly one of rdmsr, wrmsr, rdpmc, run, loop");
+              "t.yaml:6: guests.vm0.program[0]: expected exactly one of rdmsr, wrmsr, rdpmc, run, loop, emulate");
     EXPECT_EQ(error_of(std::string(kHead) + "      - rdmsr: 0xc1\n        expect: {equal: 1}\n"),
               "t.yaml:7: guests.vm0.program[0].expect.equal: unknown key (known: bits_clear, bits_set, byte_sum, equals, gp, range)");
     EXPECT_EQ(error_of(std::string(kHead) + "      - loop: 0\n        body: [{run: 1}]\n"),

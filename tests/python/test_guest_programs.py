@@ -74,7 +74,7 @@ def test_a_program_exception_reaches_the_caller_unchanged():
 
 @pytest.mark.parametrize("programs,message", [
     ({"vm9": []}, "no guest named 'vm9'"),
-    ({"vm0": lambda: iter([{"op": "jump"}])}, "action 0.op: expected rdmsr, wrmsr, rdpmc or run"),
+    ({"vm0": lambda: iter([{"op": "jump"}])}, "action 0.op: expected rdmsr, wrmsr, rdpmc, run or emulate"),
     ({"vm0": lambda: iter([guest.rdmsr("IA32_NOPE")])}, "no PMU MSR named 'IA32_NOPE'"),
     ({"vm0": lambda: iter([guest.wrmsr(0xC1, 1 << 64)])}, "out of 64-bit range"),
     ({"vm0": lambda: iter([guest.run(0)])}, "a run takes at least 1 cycle"),
