@@ -114,10 +114,23 @@ constexpr const char* kL2Weight =
 constexpr const char* kDramWeight = "perfmon's form with its weighted L2 term replaced by L2_Bound (above)";
 constexpr const char* kSmtOff = "SMT off: pmusim models one thread per core";
 constexpr const char* kSlotsW = "4 x CLKS in perfmon; W is the preset's width (4 on skylake)";
+
+// A family's rows followed by the Info metrics every family writes alike (source: its perfmon file).
+std::vector<FormulaRow> with_info(const char* src, std::vector<FormulaRow> rows) {
+    rows.insert(rows.end(), {
+        {"IPC", A, "INST_RETIRED.ANY / CLKS", src, ""},
+        {"CPI", A, "1 / IPC", src, ""},
+        {"CoreIPC", A, "INST_RETIRED.ANY / CLKS", src, kSmtOff},
+        {"Instructions", A, "INST_RETIRED.ANY", src, ""},
+        {"IpBranch", A, "INST_RETIRED.ANY / BR_INST_RETIRED.ALL_BRANCHES", src, ""},
+        {"IpMispredict", A, "INST_RETIRED.ANY / BR_MISP_RETIRED.ALL_BRANCHES", src, ""},
+    });
+    return rows;
+}
 }  // namespace
 
 // Skylake server: intel/perfmon SKX/metrics/skylakex_metrics.json (no SMT, so CORE_CLKS = CLKS).
-static const FamilyTable kSkylake = {Family::Skylake, "Skylake (GP events)", {
+static const FamilyTable kSkylake = {Family::Skylake, "Skylake (GP events)", with_info("PERFMON SKX", {
     {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON SKX", ""},
     {"SLOTS", A, "W * CLKS", "PERFMON SKX", kSlotsW},
     {"Frontend_Bound", A, "IDQ_UOPS_NOT_DELIVERED.CORE / SLOTS", "PERFMON SKX", ""},
@@ -141,18 +154,12 @@ static const FamilyTable kSkylake = {Family::Skylake, "Skylake (GP events)", {
     {"Retire_Fraction", A, "UOPS_RETIRED.RETIRE_SLOTS / UOPS_ISSUED.ANY", "RATIOS skl", ""},
     {"Microcode_Sequencer", A, "Retire_Fraction * IDQ.MS_UOPS / SLOTS", "PERFMON SKX", ""},
     {"Few_Uops_Instructions", A, "Heavy_Operations - Microcode_Sequencer", "PERFMON SKX", ""},
-    {"IPC", A, "INST_RETIRED.ANY / CLKS", "PERFMON SKX", ""},
-    {"CPI", A, "1 / IPC", "PERFMON SKX", ""},
     {"UopPI", A, "UOPS_RETIRED.RETIRE_SLOTS / INST_RETIRED.ANY", "PERFMON SKX", ""},
-    {"CoreIPC", A, "INST_RETIRED.ANY / CLKS", "PERFMON SKX", kSmtOff},
-    {"Instructions", A, "INST_RETIRED.ANY", "PERFMON SKX", ""},
-    {"IpBranch", A, "INST_RETIRED.ANY / BR_INST_RETIRED.ALL_BRANCHES", "PERFMON SKX", ""},
-    {"IpMispredict", A, "INST_RETIRED.ANY / BR_MISP_RETIRED.ALL_BRANCHES", "PERFMON SKX", ""},
-}};
+})};
 
 // Ice Lake server: intel/perfmon ICX/metrics/icelakex_metrics.json (PERF_METRICS forms); the
 // GP-event forms of Level 1 are toplev's fallback (pmu-tools icl_client_ratios.py).
-static const FamilyTable kIceLake = {Family::IceLake, "Ice Lake", {
+static const FamilyTable kIceLake = {Family::IceLake, "Ice Lake", with_info("PERFMON ICX", {
     {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON ICX", ""},
     {"SLOTS", A, "TOPDOWN.SLOTS", "PERFMON ICX", ""},
     {"PM_SUM", PM, "PERF_METRICS.FRONTEND_BOUND + PERF_METRICS.BAD_SPECULATION + PERF_METRICS.RETIRING + PERF_METRICS.BACKEND_BOUND", "PERFMON ICX", ""},
@@ -180,19 +187,13 @@ static const FamilyTable kIceLake = {Family::IceLake, "Ice Lake", {
     {"DRAM_Bound", A, "CYCLE_ACTIVITY.STALLS_L3_MISS / CLKS + (CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS - L2_Bound", "PERFMON ICX", kDramWeight},
     {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", "PERFMON ICX", ""},
     {"Few_Uops_Instructions", A, "Heavy_Operations - Microcode_Sequencer", "PERFMON ICX", ""},
-    {"IPC", A, "INST_RETIRED.ANY / CLKS", "PERFMON ICX", ""},
-    {"CPI", A, "1 / IPC", "PERFMON ICX", ""},
     {"UopPI", A, "Retiring * SLOTS / INST_RETIRED.ANY", "PERFMON ICX", ""},
-    {"CoreIPC", A, "INST_RETIRED.ANY / CLKS", "PERFMON ICX", kSmtOff},
-    {"Instructions", A, "INST_RETIRED.ANY", "PERFMON ICX", ""},
-    {"IpBranch", A, "INST_RETIRED.ANY / BR_INST_RETIRED.ALL_BRANCHES", "PERFMON ICX", ""},
-    {"IpMispredict", A, "INST_RETIRED.ANY / BR_MISP_RETIRED.ALL_BRANCHES", "PERFMON ICX", ""},
     {"Spec_Clears_Ratio", A, "INT_MISC.CLEARS_COUNT / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT)", "PERFMON ICX", ""},
-}};
+})};
 
 // Sapphire Rapids: intel/perfmon SPR/metrics/sapphirerapids_metrics.json (PERF_METRICS forms);
 // the GP-event forms are toplev's fallback (pmu-tools spr_server_ratios.py).
-static const FamilyTable kSapphireRapids = {Family::SapphireRapids, "Sapphire Rapids (and the lunarlake preset)", {
+static const FamilyTable kSapphireRapids = {Family::SapphireRapids, "Sapphire Rapids (and the lunarlake preset)", with_info("PERFMON SPR", {
     {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON SPR", ""},
     {"SLOTS", A, "TOPDOWN.SLOTS", "PERFMON SPR", ""},
     {"PM_SUM", PM, "PERF_METRICS.FRONTEND_BOUND + PERF_METRICS.BAD_SPECULATION + PERF_METRICS.RETIRING + PERF_METRICS.BACKEND_BOUND", "PERFMON SPR", ""},
@@ -222,15 +223,9 @@ static const FamilyTable kSapphireRapids = {Family::SapphireRapids, "Sapphire Ra
     {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", "PERFMON SPR", ""},
     {"Microcode_Sequencer", A, "UOPS_RETIRED.MS / SLOTS", "PERFMON SPR", ""},
     {"Few_Uops_Instructions", A, "max(0, Heavy_Operations - Microcode_Sequencer)", "PERFMON SPR", ""},
-    {"IPC", A, "INST_RETIRED.ANY / CLKS", "PERFMON SPR", ""},
-    {"CPI", A, "1 / IPC", "PERFMON SPR", ""},
     {"UopPI", A, "Retiring * SLOTS / INST_RETIRED.ANY", "PERFMON SPR", ""},
-    {"CoreIPC", A, "INST_RETIRED.ANY / CLKS", "PERFMON SPR", kSmtOff},
-    {"Instructions", A, "INST_RETIRED.ANY", "PERFMON SPR", ""},
-    {"IpBranch", A, "INST_RETIRED.ANY / BR_INST_RETIRED.ALL_BRANCHES", "PERFMON SPR", ""},
-    {"IpMispredict", A, "INST_RETIRED.ANY / BR_MISP_RETIRED.ALL_BRANCHES", "PERFMON SPR", ""},
     {"Spec_Clears_Ratio", A, "INT_MISC.CLEARS_COUNT / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT)", "PERFMON SPR", ""},
-}};
+})};
 
 const FamilyTable& family_table(Family f) {
     switch (f) {
