@@ -66,6 +66,11 @@ check topdown-info-json 0 "\"UopPI\": \{" -- "$PMUSIM" topdown --cpu icelake -w 
 check topdown-group-bad 1 "metric group 'Nope' matches no node or Info metric of the skylake formulas" -- \
     "$PMUSIM" topdown --cpu skylake -M Nope
 check topdown-info-skl 1 "Spec_Clears_Ratio" -- "$PMUSIM" topdown --cpu skylake -M Spec_Clears_Ratio
+# An interval without slots (the core idles after the workload's 1M cycles): 0/0 is nan, as perf.
+check topdown-halted-csv 0 "^ +0\\.002000000,0,,topdown-fe-bound,1000000,100\\.00,nan,%$" -- "$PMUSIM" topdown \
+    --cpu sapphirerapids -w "$DATA/halts_after_1m.yaml" -n 2000000 -I 1000000 --format csv
+check topdown-halted-table 0 "^ +0\\.002000000 +nan +nan +nan +nan \\| +nan" -- "$PMUSIM" topdown \
+    --cpu sapphirerapids -w "$DATA/halts_after_1m.yaml" -n 2000000 -I 1000000
 check topdown-formulas-md 0 "^\| Fetch_Bandwidth \| any \| \`Frontend_Bound - Fetch_Latency\` \| PERFMON SKX \|$" -- \
     "$PMUSIM" topdown --formulas-md
 # run / mutate: every built-in scenario runs clean under its protocol, and its mutation table
