@@ -96,11 +96,6 @@ const char* formula_event_name(Ev e, Family f) {
     }
 }
 
-double Inputs::get(Ev e) const {
-    if (!have.test(ei(e))) throw std::invalid_argument(std::string("TMA input missing: ") + event_name(e, Family::SapphireRapids));
-    return ev[ei(e)];
-}
-
 namespace {
 
 // A family's formula table compiled for one method: the row that applies to each target, in

@@ -68,7 +68,6 @@ struct Inputs {
     std::array<double, 8> pm{};       // PERF_METRICS fields as read
     unsigned pm_fields = 0;           // fields read: 0, 4 (Level 1) or 8 (Level 1 and 2)
     void set(Ev e, double v) { ev[ei(e)] = v; have.set(ei(e)); }
-    double get(Ev e) const;           // throws std::invalid_argument naming a missing event
 };
 
 struct Model {
