@@ -119,6 +119,7 @@ void evaluate(const tma::Model& md, const CpuConfig& cpu, TopdownInterval& iv, c
         iv.metrics.assign(md.metrics.size(), nan);
         iv.bottleneck = iv.truth_bottleneck;
     }
+    if (md.metrics.empty()) return;
     try {
         iv.metrics_truth = tma::evaluate(md, exact_inputs(md, cpu, truth_sums), &all).metrics;
     } catch (const std::invalid_argument&) {
