@@ -166,25 +166,32 @@ std::vector<Descriptor> describe(Family family, Method method, unsigned pm_field
     return out;
 }
 
+// A formula or threshold in a table cell: `|` (a threshold's "or") would end the cell.
+static std::string code_cell(const std::string& s) {
+    std::string out = "`";
+    for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+    return out + "`";
+}
+
 std::string formulas_markdown() {
     std::ostringstream os;
     os << "### The tree: levels, thresholds, metric groups\n\n"
        << "| node | level | parent | flagged when | groups (`-M`) | what it counts |\n|---|---|---|---|---|---|\n";
     for (const NodeRow& r : node_table())
-        os << "| " << r.name << " | " << r.level << " | " << (r.level == 1 ? "-" : node_name(r.parent)) << " | `"
-           << r.threshold << "` | " << r.groups << " | " << r.description << " |\n";
+        os << "| " << r.name << " | " << r.level << " | " << (r.level == 1 ? "-" : node_name(r.parent)) << " | "
+           << code_cell(r.threshold) << " | " << r.groups << " | " << r.description << " |\n";
     os << "\n### Info metrics\n\n| metric | perfmon name | flagged when | groups (`-M`) | what it is |\n"
        << "|---|---|---|---|---|\n";
     for (const MetricRow& r : metric_table())
         os << "| " << r.name << " | Info_" << r.area << "_" << r.name << " | "
-           << (*r.threshold ? "`" + std::string(r.threshold) + "`" : std::string("-")) << " | " << r.groups << " | "
+           << (*r.threshold ? code_cell(r.threshold) : std::string("-")) << " | " << r.groups << " | "
            << r.description << " |\n";
     for (Family f : {Family::Skylake, Family::IceLake, Family::SapphireRapids}) {
         const FamilyTable& t = family_table(f);
         os << "\n### " << t.title << " formulas\n\n| name | method | formula | source |\n|---|---|---|---|\n";
         std::string notes;
         for (const FormulaRow& r : t.rows) {
-            os << "| " << r.target << " | " << form_name(r.form) << " | `" << r.formula << "` | " << r.source
+            os << "| " << r.target << " | " << form_name(r.form) << " | " << code_cell(r.formula) << " | " << r.source
                << (*r.note ? " (note)" : "") << " |\n";
             if (*r.note) notes += "- " + std::string(r.target) + ": " + r.note + ".\n";
         }
