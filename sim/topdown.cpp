@@ -4,6 +4,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "sim/perf/perf_events.h"
+
 namespace pmusim {
 
 using tma::Ev;
@@ -76,6 +78,16 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
     return b;
 }
 
+tma::Inputs exact_inputs(const tma::Model& md, const CpuConfig& cpu, const EventVector& sums) {
+    tma::Inputs in;
+    for (Ev e : tma::required_events(md)) {
+        const StatEventSpec s = parse_stat_event(tma::event_name(e, md.family), cpu);
+        in.set(e, s.truth_known ? double(masked_sum(sums, s.truth)) : std::numeric_limits<double>::quiet_NaN());
+    }
+    if (md.method == tma::Method::PerfMetrics) in.pm_fields = md.pm_fields;  // not read: nodes are given
+    return in;
+}
+
 namespace {
 
 tma::Inputs inputs_from(const tma::Model& md, const std::vector<Ev>& evs, const std::vector<double>& counts,
@@ -89,17 +101,29 @@ tma::Inputs inputs_from(const tma::Model& md, const std::vector<Ev>& evs, const 
     return in;
 }
 
-void evaluate(const tma::Model& md, TopdownInterval& iv, const std::vector<Ev>& evs, const std::vector<double>& counts,
-              const std::array<double, 8>& pm, const EventVector& truth_sums) {
-    iv.truth = truth_breakdown(truth_sums, md.level);
+void evaluate(const tma::Model& md, const CpuConfig& cpu, TopdownInterval& iv, const std::vector<Ev>& evs,
+              const std::vector<double>& counts, const std::array<double, 8>& pm, const EventVector& truth_sums) {
+    const tma::Breakdown all = truth_breakdown(truth_sums, 3);
+    iv.truth = tma::Breakdown::Constant(std::numeric_limits<double>::quiet_NaN());
+    for (Node n : tma::selected_nodes(md)) iv.truth[tma::ni(n)] = all[tma::ni(n)];
     iv.truth_bottleneck = tma::bottleneck(iv.truth);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
     try {
-        iv.reported = tma::compute(md, inputs_from(md, evs, counts, pm));
+        const tma::Result r = tma::evaluate(md, inputs_from(md, evs, counts, pm));
+        iv.reported = r.nodes;
+        iv.metrics = r.metrics;
         iv.bottleneck = tma::bottleneck(iv.reported);
     } catch (const std::invalid_argument&) {
         // An interval without slots (fully halted) has nothing to break down.
-        iv.reported = tma::Breakdown::Constant(std::numeric_limits<double>::quiet_NaN());
+        iv.reported = tma::Breakdown::Constant(nan);
+        iv.metrics.assign(md.metrics.size(), nan);
         iv.bottleneck = iv.truth_bottleneck;
+    }
+    if (md.metrics.empty()) return;
+    try {
+        iv.metrics_truth = tma::evaluate(md, exact_inputs(md, cpu, truth_sums), &all).metrics;
+    } catch (const std::invalid_argument&) {
+        iv.metrics_truth.assign(md.metrics.size(), nan);
     }
 }
 
@@ -109,6 +133,9 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     if (o.cycles == 0) throw std::invalid_argument("cycles: must be at least 1");
     TopdownReport rep;
     rep.model = topdown_model(m, o.level, o.method);
+    if (!o.nodes.empty()) rep.model.nodes = tma::parse_nodes(o.nodes);
+    if (!o.groups.empty()) tma::select_groups(rep.model, o.groups);
+    tma::check_model(rep.model);
     rep.cpu = m.cpu().preset;
     rep.workload = m.pmu().workload().describe();
     const std::vector<Ev> evs = tma::required_events(rep.model);
@@ -154,13 +181,13 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
             }
         const EventVector sums = count_all_events(m.pmu().workload(), iv.begin, iv.end);
         truth_total += sums;
-        evaluate(rep.model, iv, evs, counts, pm, sums);
+        evaluate(rep.model, m.cpu(), iv, evs, counts, pm, sums);
         rep.intervals.push_back(std::move(iv));
         a = b;
     }
     rep.summary.begin = start;
     rep.summary.end = end;
-    evaluate(rep.model, rep.summary, evs, total, pm_total, truth_total);
+    evaluate(rep.model, m.cpu(), rep.summary, evs, total, pm_total, truth_total);
     return rep;
 }
 

@@ -19,11 +19,14 @@ struct TopdownOptions {
     uint64_t cycles = 0;              // run length
     uint64_t interval = 0;            // cycles per read-and-reset; 0: a single interval
     uint64_t mux_interval = 0;        // 0: auto (perf's 4e6, shortened for short intervals)
+    std::string nodes;                // --nodes: node names, NAME* for a subtree (empty: every node to `level`)
+    std::string groups;               // -M: metric groups, node or Info metric names
 };
 
 struct TopdownInterval {
     uint64_t begin = 0, end = 0;
     tma::Breakdown reported, truth;
+    std::vector<double> metrics, metrics_truth;  // the model's Info metrics, in Model::metrics order
     tma::Node bottleneck = tma::Node::FrontendBound, truth_bottleneck = tma::Node::FrontendBound;
     IntervalReading reading;
 };
@@ -40,6 +43,9 @@ struct TopdownReport {
 
 // The TMA model for a machine's CPU (method "auto": PERF_METRICS where the CPU has it).
 tma::Model topdown_model(const Machine& m, unsigned level, const std::string& method);
+// Every count a model reads, exact, from an interval's base-event sums (the ground truth of the
+// counters); an event whose truth is not known (a CMASK form) reads NaN.
+tma::Inputs exact_inputs(const tma::Model& md, const CpuConfig& cpu, const EventVector& sums);
 // Exact per-node fractions over [a, b) of the workload (both rings), from the slot leaves (Level
 // 1/2) and the auxiliary events that define the Level-3 splits.
 tma::Breakdown truth_breakdown(const EventVector& sums, unsigned level);

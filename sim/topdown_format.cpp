@@ -22,7 +22,7 @@ const char* area(Node n) {
 }
 
 std::string pct(double v) {
-    if (std::isnan(v)) return "      -";
+    if (std::isnan(v)) return "    nan";  // a division by zero in the formula, as perf computes it
     char b[32];
     std::snprintf(b, sizeof b, "%6.1f%%", 100.0 * v);
     return b;
@@ -36,12 +36,12 @@ std::string seconds(uint64_t cycles) {  // 1 cycle = 1 ns (docs/architecture.md 
 
 // The nodes whose parents are flagged (toplev prints a child only below a flagged parent, plus
 // everything at Level 1), and the whole tree when verbose.
-void tree(std::ostringstream& os, const TopdownInterval& iv, unsigned level) {
+void tree(std::ostringstream& os, const TopdownInterval& iv, const tma::Model& m) {
     const auto flag = tma::flagged(iv.reported);
     char line[256];
     std::snprintf(line, sizeof line, "  %-3s %-27s %8s %8s %8s   %s\n", "", "node", "reported", "truth", "error", "");
     os << line;
-    for (Node n : tma::nodes_up_to(level)) {
+    for (Node n : tma::selected_nodes(m)) {
         const double rep = iv.reported[tma::ni(n)], tru = iv.truth[tma::ni(n)];
         std::string name = std::string(2 * (tma::level(n) - 1), ' ') + tma::node_name(n);
         std::string err = "      -";
@@ -60,13 +60,27 @@ void tree(std::ostringstream& os, const TopdownInterval& iv, unsigned level) {
     }
 }
 
+// Info metrics beside their truth (the same formula on the exact counts).
+void info(std::ostringstream& os, const TopdownInterval& iv, const tma::Model& m) {
+    if (m.metrics.empty()) return;
+    char line[256];
+    std::snprintf(line, sizeof line, "\n  %-31s %12s %12s %12s\n", "Info metric", "reported", "truth", "error");
+    os << line;
+    for (size_t k = 0; k < m.metrics.size(); ++k) {
+        const double rep = iv.metrics[k], tru = iv.metrics_truth[k];
+        std::snprintf(line, sizeof line, "  %-31s %12.6g %12.6g %12.3g\n", m.metrics[k].c_str(), rep, tru, rep - tru);
+        os << line;
+    }
+}
+
 }  // namespace
 
 std::string topdown_table(const TopdownReport& r) {
     std::ostringstream os;
     const auto& m = r.model;
     os << "\n pmusim topdown: " << r.workload << "\n   on " << r.cpu << " (" << tma::family_name(m.family) << " formulas, "
-       << tma::method_name(m.method) << ", level " << m.level << ", " << m.slots_per_cycle << " slots/cycle)";
+       << tma::method_name(m.method) << (m.nodes.empty() ? ", level " + std::to_string(m.level) : ", selected nodes")
+       << ", " << m.slots_per_cycle << " slots/cycle)";
     if (r.multiplexed) os << ", multiplexed every " << r.mux_interval << " cycles";
     os << "\n   " << r.intervals.size() << " interval" << (r.intervals.size() == 1 ? "" : "s") << " over "
        << (r.summary.end - r.summary.begin) << " cycles; error = reported - truth, in % of slots\n";
@@ -74,7 +88,7 @@ std::string topdown_table(const TopdownReport& r) {
         os << "\n            time    FE%   BAD%  BE%   RET%  | truth FE   BAD   BE    RET  | max|err| bottleneck\n";
         for (auto& iv : r.intervals) {
             double maxerr = 0;
-            for (Node n : tma::nodes_up_to(m.level)) {
+            for (Node n : tma::selected_nodes(m)) {
                 const double e = iv.reported[tma::ni(n)] - iv.truth[tma::ni(n)];
                 if (!std::isnan(e)) maxerr = std::max(maxerr, std::fabs(e));
             }
@@ -94,7 +108,8 @@ std::string topdown_table(const TopdownReport& r) {
     } else {
         os << "\n";
     }
-    tree(os, r.summary, m.level);
+    tree(os, r.summary, m);
+    info(os, r.summary, m);
     os << "\n  bottleneck: " << tma::node_name(r.summary.bottleneck);
     if (r.summary.bottleneck != r.summary.truth_bottleneck)
         os << "   (the truth says " << tma::node_name(r.summary.truth_bottleneck) << ")";
@@ -121,7 +136,9 @@ std::string topdown_csv(const TopdownReport& r) {
                                            "topdown-mem-bound"};
             for (unsigned k = 0; k < td.fields; ++k) {
                 char b[64];
-                std::snprintf(b, sizeof b, "%.1f", td.slots ? 100.0 * td.field_slots[k] / double(td.slots) : 0.0);
+                // 0 slots: 0/0, printed as perf computes it (nan).
+                std::snprintf(b, sizeof b, "%.1f",
+                              td.slots ? 100.0 * td.field_slots[k] / double(td.slots) : std::nan(""));
                 os << t << ',' << std::llround(td.field_slots[k]) << ",," << names[k] << ',' << en << ",100.00," << b
                    << ",%\n";
             }
@@ -132,9 +149,10 @@ std::string topdown_csv(const TopdownReport& r) {
 
 std::string topdown_json(const TopdownReport& r, double wall) {
     using nlohmann::json;
+    auto num = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };  // JSON has no NaN
     auto nodes = [&](const TopdownInterval& iv) {
         json j = json::object();
-        for (Node n : tma::nodes_up_to(r.model.level)) {
+        for (Node n : tma::selected_nodes(r.model)) {
             const double rep = iv.reported[tma::ni(n)], tru = iv.truth[tma::ni(n)];
             json o;
             o["reported"] = std::isnan(rep) ? json(nullptr) : json(rep);
@@ -151,6 +169,10 @@ std::string topdown_json(const TopdownReport& r, double wall) {
         j["begin"] = iv.begin;
         j["end"] = iv.end;
         j["nodes"] = nodes(iv);
+        j["metrics"] = json::object();
+        for (size_t k = 0; k < r.model.metrics.size(); ++k)
+            j["metrics"][r.model.metrics[k]] = {{"reported", num(iv.metrics[k])}, {"truth", num(iv.metrics_truth[k])},
+                                                {"error", num(iv.metrics[k] - iv.metrics_truth[k])}};
         j["bottleneck"] = tma::node_name(iv.bottleneck);
         j["truth_bottleneck"] = tma::node_name(iv.truth_bottleneck);
         if (raw) {

@@ -3,7 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
+
+#include "tma/formula.h"
+#include "tma/tma_tables.h"
 
 namespace pmusim::tma {
 
@@ -11,43 +17,22 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }
 
-const char* node_name(Node n) {
-    static const char* names[kNumNodes] = {
-        "Frontend_Bound", "Fetch_Latency",    "Fetch_Bandwidth",  "Bad_Speculation", "Branch_Mispredicts",
-        "Machine_Clears", "Backend_Bound",    "Memory_Bound",     "Core_Bound",      "Retiring",
-        "Light_Operations", "Heavy_Operations", "L1_Bound",       "L2_Bound",        "L3_Bound",
-        "DRAM_Bound",     "Store_Bound",      "Microcode_Sequencer", "Few_Uops_Instructions"};
-    return names[ni(n)];
-}
-
-Node parent(Node n) {
-    if (ni(n) < ni(Node::L1Bound)) return static_cast<Node>(ni(n) / 3 * 3);
-    if (ni(n) <= ni(Node::StoreBound)) return Node::MemoryBound;
-    return Node::HeavyOperations;
-}
-unsigned level(Node n) {
-    if (ni(n) >= ni(Node::L1Bound)) return 3;
-    return ni(n) % 3 == 0 ? 1 : 2;
-}
+const char* node_name(Node n) { return node_row(n).name; }
+Node parent(Node n) { return node_row(n).parent; }
+unsigned level(Node n) { return node_row(n).level; }
 bool is_level1(Node n) { return level(n) == 1; }
 
 std::vector<Node> children(Node n) {
     std::vector<Node> v;
-    for (unsigned k = 0; k < kNumNodes; ++k) {
-        const Node c = static_cast<Node>(k);
-        if (c != n && parent(c) == n) v.push_back(c);
-    }
+    for (const NodeRow& r : node_table())
+        if (r.node != n && r.parent == n) v.push_back(r.node);
     return v;
 }
 
 std::vector<Node> nodes_up_to(unsigned lvl) {
     std::vector<Node> out;
-    auto walk = [&](auto&& self, Node n) -> void {
-        if (level(n) > lvl) return;
-        out.push_back(n);
-        for (Node c : children(n)) self(self, c);
-    };
-    for (Node n : {Node::FrontendBound, Node::BadSpeculation, Node::BackendBound, Node::Retiring}) walk(walk, n);
+    for (const NodeRow& r : node_table())
+        if (r.level <= lvl) out.push_back(r.node);
     return out;
 }
 
@@ -96,14 +81,111 @@ const char* event_name(Ev e, Family f) {
         case Ev::StallsL1dMiss: return spr ? "MEMORY_ACTIVITY.STALLS_L1D_MISS" : "CYCLE_ACTIVITY.STALLS_L1D_MISS";
         case Ev::StallsL2Miss: return spr ? "MEMORY_ACTIVITY.STALLS_L2_MISS" : "CYCLE_ACTIVITY.STALLS_L2_MISS";
         case Ev::StallsL3Miss: return spr ? "MEMORY_ACTIVITY.STALLS_L3_MISS" : "CYCLE_ACTIVITY.STALLS_L3_MISS";
+        case Ev::Branches: return "BR_INST_RETIRED.ALL_BRANCHES";
         case Ev::Count: break;
     }
     return "?";
 }
 
-double Inputs::get(Ev e) const {
-    if (!have.test(ei(e))) throw std::invalid_argument(std::string("TMA input missing: ") + event_name(e, Family::SapphireRapids));
-    return ev[ei(e)];
+const char* formula_event_name(Ev e, Family f) {
+    switch (e) {
+        case Ev::Clks: return "CPU_CLK_UNHALTED.THREAD";
+        case Ev::Slots: return "TOPDOWN.SLOTS";
+        case Ev::Instructions: return "INST_RETIRED.ANY";
+        default: return event_name(e, f);
+    }
+}
+
+namespace {
+
+// A family's formula table compiled for one method: the row that applies to each target, in
+// table order, each reading inputs [events | PERF_METRICS bytes | W | earlier targets].
+constexpr int kPm = kNumEv, kW = kNumEv + 8, kTargets = kNumEv + 9;
+
+struct Program {
+    std::vector<const FormulaRow*> rows;
+    std::vector<Formula> code;
+    std::map<std::string, int> target;  // name -> row
+};
+
+bool applies(Form f, Method m, bool l2) {
+    switch (f) {
+        case Form::PerfMetrics: return m == Method::PerfMetrics;
+        case Form::PerfMetricsL2: return m == Method::PerfMetrics && l2;
+        default: return true;
+    }
+}
+
+std::unique_ptr<Program> build(Family fam, Method m, bool l2) {
+    auto p = std::make_unique<Program>();
+    for (const FormulaRow& r : family_table(fam).rows)
+        if (!p->target.count(r.target) && applies(r.form, m, l2)) {
+            p->target[r.target] = int(p->rows.size());
+            p->rows.push_back(&r);
+        }
+    std::map<std::string, int> known;  // names visible to the row being compiled
+    for (unsigned e = 0; e < kNumEv; ++e) known[formula_event_name(static_cast<Ev>(e), fam)] = int(e);
+    if (m == Method::PerfMetrics)
+        for (unsigned k = 0; k < 8; ++k) known[pm_field_name(k)] = kPm + int(k);
+    known["W"] = kW;
+    for (size_t i = 0; i < p->rows.size(); ++i) {
+        p->code.push_back(Formula::compile(p->rows[i]->formula, [&](const std::string& n) {
+            auto it = known.find(n);
+            return it == known.end() ? -1 : it->second;
+        }));
+        known[p->rows[i]->target] = kTargets + int(i);
+    }
+    return p;
+}
+
+const Program& program(const Model& m) {
+    static std::mutex mu;
+    static std::map<int, std::unique_ptr<Program>> cache;
+    const bool l2 = m.pm_fields >= 8;
+    const int key = int(m.family) * 4 + int(m.method) * 2 + int(l2);
+    std::lock_guard<std::mutex> lock(mu);
+    auto& p = cache[key];
+    if (!p) p = build(m.family, m.method, l2);
+    return *p;
+}
+
+// The rows a model needs, each with the lowest level of a selected target that reads it (Info
+// metrics count as level 4, CLKS and SLOTS as level 0: perf always counts cycles and slots).
+std::vector<unsigned> needed_rows(const Model& m, const Program& p) {
+    std::vector<unsigned> lvl(p.rows.size(), ~0u);
+    auto mark = [&](auto&& self, int row, unsigned l) -> void {
+        if (lvl[row] <= l) return;
+        lvl[row] = l;
+        for (int in : p.code[row].inputs())
+            if (in >= kTargets) self(self, in - kTargets, l);
+    };
+    auto want = [&](const std::string& name, unsigned l) {
+        auto it = p.target.find(name);
+        if (it == p.target.end())
+            throw std::invalid_argument(name + ": not defined for the " + family_name(m.family) + " formulas");
+        mark(mark, it->second, l);
+    };
+    want("CLKS", 0);
+    if (m.family != Family::Skylake) want("SLOTS", 0);
+    for (Node n : selected_nodes(m)) want(node_name(n), level(n));
+    for (const std::string& s : m.metrics) want(s, 4);
+    return lvl;
+}
+
+}  // namespace
+
+std::vector<Node> selected_nodes(const Model& m) {
+    if (m.nodes.empty()) return nodes_up_to(m.level);
+    std::vector<bool> keep(kNumNodes, false);
+    for (Node n : m.nodes)
+        for (Node a = n;; a = parent(a)) {  // a threshold reads the parent: keep the ancestors
+            keep[ni(a)] = true;
+            if (is_level1(a)) break;
+        }
+    std::vector<Node> out;
+    for (const NodeRow& r : node_table())
+        if (keep[ni(r.node)]) out.push_back(r.node);
+    return out;
 }
 
 void check_model(const Model& m) {
@@ -113,169 +195,66 @@ void check_model(const Model& m) {
     if (m.method == Method::PerfMetrics && m.pm_fields < 4)
         throw std::invalid_argument("method: PERF_METRICS holds fewer than the 4 level-1 fields");
     if (m.slots_per_cycle == 0) throw std::invalid_argument("slots_per_cycle: must be at least 1");
+    const auto& fam = family_table(m.family).rows;
+    for (const std::string& s : m.metrics)
+        if (std::none_of(fam.begin(), fam.end(), [&](const FormulaRow& r) { return s == r.target; }) ||
+            std::none_of(metric_table().begin(), metric_table().end(), [&](const MetricRow& r) { return s == r.name; }))
+            throw std::invalid_argument("metrics: '" + s + "' is not an Info metric of the " +
+                                        family_name(m.family) + " formulas");
 }
-
-namespace {
-// Which parts of the tree come from PERF_METRICS.
-bool pm_l1(const Model& m) { return m.method == Method::PerfMetrics; }
-bool pm_l2(const Model& m) {
-    return m.method == Method::PerfMetrics && m.family == Family::SapphireRapids && m.pm_fields >= 8;
-}
-}  // namespace
 
 std::vector<Ev> required_events(const Model& m) {
     check_model(m);
+    const Program& p = program(m);
+    const auto lvl = needed_rows(m, p);
+    std::array<unsigned, kNumEv> ev_lvl;
+    ev_lvl.fill(~0u);
+    for (size_t r = 0; r < p.rows.size(); ++r)
+        if (lvl[r] != ~0u)
+            for (int in : p.code[r].inputs())
+                if (in < kPm) ev_lvl[in] = std::min(ev_lvl[in], lvl[r]);
     std::vector<Ev> v;
-    auto add = [&](std::initializer_list<Ev> es) {
-        for (Ev e : es)
-            if (std::find(v.begin(), v.end(), e) == v.end()) v.push_back(e);
-    };
-    add({Ev::Clks});
-    if (m.family != Family::Skylake) add({Ev::Slots});
-    switch (m.family) {
-        case Family::Skylake:
-            add({Ev::IdqNotDelivered, Ev::UopsIssued, Ev::UopsRetiredSlots, Ev::RecoveryCycles});
-            if (m.level >= 2)
-                add({Ev::Instructions, Ev::FetchBubbleCycles, Ev::BrMispRetired, Ev::MachineClearsCount, Ev::StallsMemAny,
-                     Ev::BoundOnStores, Ev::StallsTotal, Ev::Ports1Util, Ev::Ports2Util, Ev::MacroFused});
-            if (m.level >= 3) add({Ev::IdqMsUops, Ev::StallsL1dMiss, Ev::StallsL2Miss, Ev::StallsL3Miss});
-            break;
-        case Family::IceLake:
-            add({Ev::UopDropping, Ev::ClearsCount});
-            if (!pm_l1(m)) add({Ev::IdqNotDelivered, Ev::BackendBoundSlots, Ev::UopsRetiredSlots});
-            if (m.level >= 2)
-                add({Ev::FetchBubbleCycles, Ev::BrMispRetired, Ev::MachineClearsCount, Ev::StallsMemAny, Ev::BoundOnStores,
-                     Ev::StallsTotal, Ev::Ports1Util, Ev::Ports2Util, Ev::UopsRetiredSlots, Ev::UopsIssued, Ev::IdqMsUops,
-                     Ev::Dec0, Ev::Dec0C1, Ev::MiteUops});
-            if (m.level >= 3) add({Ev::StallsL1dMiss, Ev::StallsL2Miss, Ev::StallsL3Miss});
-            break;
-        case Family::SapphireRapids:
-            add({Ev::UopDropping});
-            if (!pm_l1(m)) add({Ev::IdqNotDelivered, Ev::BackendBoundSlots, Ev::UopsRetiredSlots});
-            if (m.level >= 2 && !pm_l2(m))
-                add({Ev::FetchBubbleCycles, Ev::BrMispredictSlots, Ev::MemoryBoundSlots, Ev::UopsRetiredHeavy});
-            if (m.level >= 3)
-                add({Ev::UopsRetiredMs, Ev::BoundOnLoads, Ev::StallsL1dMiss, Ev::StallsL2Miss, Ev::StallsL3Miss,
-                     Ev::BoundOnStores});
-            break;
-    }
+    for (unsigned l = 0; l <= 4; ++l)
+        for (unsigned e = 0; e < kNumEv; ++e)
+            if (ev_lvl[e] == l) v.push_back(static_cast<Ev>(e));
     return v;
 }
 
-Breakdown compute(const Model& m, const Inputs& in) {
+Result evaluate(const Model& m, const Inputs& in, const Breakdown* given) {
     check_model(m);
-    Breakdown b = Breakdown::Constant(kNaN);
-    auto set = [&](Node n, double v) { b[ni(n)] = v; };
-    auto val = [&](Node n) { return b[ni(n)]; };
-    auto E = [&](Ev e) { return in.get(e); };
-    const double W = m.slots_per_cycle;
-    const double clks = E(Ev::Clks);
-    const double S = m.family == Family::Skylake ? W * clks : E(Ev::Slots);
-    if (!(S > 0)) throw std::invalid_argument("TOPDOWN.SLOTS is 0: nothing to break down");
-    auto ratio = [](double a, double c) { return c > 0 ? a / c : 0.0; };
-    double sum = 0;
-    if (pm_l1(m)) {
+    const Program& p = program(m);
+    const auto lvl = needed_rows(m, p);
+    std::vector<double> x(kTargets + p.rows.size(), kNaN);
+    if (m.method == Method::PerfMetrics) {
         if (in.pm_fields < 4) throw std::invalid_argument("PERF_METRICS fields missing from the reading");
-        sum = in.pm[0] + in.pm[1] + in.pm[2] + in.pm[3];
-        if (!(sum > 0)) throw std::invalid_argument("PERF_METRICS level-1 fields sum to 0");
+        for (unsigned k = 0; k < 8; ++k) x[kPm + k] = in.pm[k];
     }
-    auto pm = [&](unsigned k) { return in.pm[k] / sum; };
-    auto sibling = [&](Node s, Node p, Node c) { set(s, std::max(0.0, val(p) - val(c))); };
-
-    // ---- Level 1
-    switch (m.family) {
-        case Family::Skylake:  // tma-and-peers 1.5(a)
-            set(Node::FrontendBound, E(Ev::IdqNotDelivered) / S);
-            set(Node::BadSpeculation,
-                (E(Ev::UopsIssued) - E(Ev::UopsRetiredSlots) + W * E(Ev::RecoveryCycles)) / S);
-            set(Node::Retiring, E(Ev::UopsRetiredSlots) / S);
-            set(Node::BackendBound,
-                1 - (val(Node::FrontendBound) + val(Node::BadSpeculation) + val(Node::Retiring)));
-            break;
-        case Family::IceLake: {  // 1.5(b): corrections, Bad_Speculation as the residual
-            const double drop = E(Ev::UopDropping) / S, clears = W * E(Ev::ClearsCount) / S;
-            if (pm_l1(m)) {
-                set(Node::FrontendBound, pm(2) - drop);
-                set(Node::BackendBound, pm(3) + clears);
-                set(Node::Retiring, pm(0));
-            } else {
-                set(Node::FrontendBound, (E(Ev::IdqNotDelivered) - E(Ev::UopDropping)) / S);
-                set(Node::BackendBound, (E(Ev::BackendBoundSlots) + W * E(Ev::ClearsCount)) / S);
-                set(Node::Retiring, E(Ev::UopsRetiredSlots) / S);
-            }
-            break;
+    x[kW] = m.slots_per_cycle;
+    for (size_t r = 0; r < p.rows.size(); ++r) {
+        if (lvl[r] == ~0u) continue;
+        for (int i : p.code[r].inputs()) {
+            if (i >= kPm) continue;
+            if (!in.have.test(size_t(i)))
+                throw std::invalid_argument(std::string("TMA input missing: ") + event_name(static_cast<Ev>(i), m.family));
+            x[i] = in.ev[size_t(i)];
         }
-        case Family::SapphireRapids: {  // 1.5(c)
-            const double drop = E(Ev::UopDropping) / S;
-            if (pm_l1(m)) {
-                set(Node::FrontendBound, pm(2) - drop);
-                set(Node::BackendBound, pm(3));
-                set(Node::Retiring, pm(0));
-            } else {
-                set(Node::FrontendBound, (E(Ev::IdqNotDelivered) - E(Ev::UopDropping)) / S);
-                set(Node::BackendBound, E(Ev::BackendBoundSlots) / S);
-                set(Node::Retiring, E(Ev::UopsRetiredSlots) / S);
-            }
-            break;
+        const std::string& name = p.rows[r]->target;
+        double v = p.code[r].eval(x.data());
+        if (given) {
+            for (const NodeRow& n : node_table())
+                if (name == n.name) v = (*given)[ni(n.node)];
         }
+        x[kTargets + r] = v;
+        if (name == "SLOTS" && !(v > 0)) throw std::invalid_argument("TOPDOWN.SLOTS is 0: nothing to break down");
     }
-    if (m.family != Family::Skylake)
-        set(Node::BadSpeculation,
-            std::max(1 - (val(Node::FrontendBound) + val(Node::BackendBound) + val(Node::Retiring)), 0.0));
-    if (m.level < 2) return b;
-
-    // ---- Level 2
-    if (m.family == Family::SapphireRapids) {
-        const double drop = E(Ev::UopDropping) / S;
-        if (pm_l2(m)) {
-            set(Node::FetchLatency, pm(6) - drop);
-            set(Node::BranchMispredicts, pm(5));
-            set(Node::MemoryBound, pm(7));
-            set(Node::HeavyOperations, pm(4));
-        } else {
-            set(Node::FetchLatency, (W * E(Ev::FetchBubbleCycles) - E(Ev::UopDropping)) / S);
-            set(Node::BranchMispredicts, E(Ev::BrMispredictSlots) / S);
-            set(Node::MemoryBound, E(Ev::MemoryBoundSlots) / S);
-            set(Node::HeavyOperations, E(Ev::UopsRetiredHeavy) / S);
-        }
-    } else {
-        const bool icl = m.family == Family::IceLake;
-        const double fl = icl ? (W * E(Ev::FetchBubbleCycles) - E(Ev::UopDropping)) / S : W * E(Ev::FetchBubbleCycles) / S;
-        set(Node::FetchLatency, fl);
-        const double bm = E(Ev::BrMispRetired), mc = E(Ev::MachineClearsCount);
-        set(Node::BranchMispredicts, ratio(bm, bm + mc) * val(Node::BadSpeculation));
-        const double ret = val(Node::Retiring);
-        const double be_cycles = E(Ev::StallsTotal) + E(Ev::Ports1Util) + ret * E(Ev::Ports2Util) + E(Ev::BoundOnStores);
-        set(Node::MemoryBound, ratio(E(Ev::StallsMemAny) + E(Ev::BoundOnStores), be_cycles) * val(Node::BackendBound));
-        if (icl) {
-            const double ms = ratio(E(Ev::UopsRetiredSlots), E(Ev::UopsIssued)) * E(Ev::IdqMsUops) / S;
-            set(Node::HeavyOperations, ms + ret * ratio(E(Ev::Dec0) - E(Ev::Dec0C1), E(Ev::MiteUops)));
-        } else {
-            set(Node::HeavyOperations, (E(Ev::UopsRetiredSlots) + E(Ev::MacroFused) - E(Ev::Instructions)) / S);
-        }
-    }
-    sibling(Node::FetchBandwidth, Node::FrontendBound, Node::FetchLatency);
-    sibling(Node::MachineClears, Node::BadSpeculation, Node::BranchMispredicts);
-    sibling(Node::CoreBound, Node::BackendBound, Node::MemoryBound);
-    sibling(Node::LightOperations, Node::Retiring, Node::HeavyOperations);
-    if (m.level < 3) return b;
-
-    // ---- Level 3: Memory_Bound's children as stall-cycle differences (the SPR form, applied to
-    // every family with its loads-bound event), Heavy_Operations' microcode share.
-    if (!(clks > 0)) throw std::invalid_argument("CPU_CLK_UNHALTED.THREAD is 0");
-    const double loads = m.family == Family::SapphireRapids ? E(Ev::BoundOnLoads) : E(Ev::StallsMemAny);
-    set(Node::L1Bound, std::max((loads - E(Ev::StallsL1dMiss)) / clks, 0.0));
-    set(Node::L2Bound, std::max((E(Ev::StallsL1dMiss) - E(Ev::StallsL2Miss)) / clks, 0.0));
-    set(Node::L3Bound, std::max((E(Ev::StallsL2Miss) - E(Ev::StallsL3Miss)) / clks, 0.0));
-    set(Node::DramBound, E(Ev::StallsL3Miss) / clks);
-    set(Node::StoreBound, E(Ev::BoundOnStores) / clks);
-    double ms;
-    if (m.family == Family::SapphireRapids) ms = E(Ev::UopsRetiredMs) / S;
-    else ms = ratio(E(Ev::UopsRetiredSlots), E(Ev::UopsIssued)) * E(Ev::IdqMsUops) / S;
-    set(Node::MicrocodeSequencer, ms);
-    sibling(Node::FewUopsInstructions, Node::HeavyOperations, Node::MicrocodeSequencer);
-    return b;
+    Result res;
+    res.nodes = Breakdown::Constant(kNaN);
+    for (Node n : selected_nodes(m)) res.nodes[ni(n)] = x[kTargets + p.target.at(node_name(n))];
+    for (const std::string& s : m.metrics) res.metrics.push_back(x[kTargets + p.target.at(s)]);
+    return res;
 }
+
+Breakdown compute(const Model& m, const Inputs& in) { return evaluate(m, in).nodes; }
 
 Breakdown breakdown_spr(const PerfMetricsReading& r) {
     Model m;
@@ -291,28 +270,18 @@ Breakdown breakdown_spr(const PerfMetricsReading& r) {
 }
 
 std::array<bool, kNumNodes> flagged(const Breakdown& b) {
+    static const std::vector<Formula> th = [] {
+        std::vector<Formula> v;
+        for (unsigned k = 0; k < kNumNodes; ++k)
+            v.push_back(Formula::compile(node_row(static_cast<Node>(k)).threshold, [](const std::string& n) {
+                for (const NodeRow& r : node_table())
+                    if (n == r.name) return int(ni(r.node));
+                return -1;
+            }));
+        return v;
+    }();
     std::array<bool, kNumNodes> t{};
-    auto v = [&](Node n) { return b[ni(n)]; };  // NaN compares false: never flagged
-    auto with_parent = [&](Node n, double th) { t[ni(n)] = v(n) > th && t[ni(parent(n))]; };
-    t[ni(Node::FrontendBound)] = v(Node::FrontendBound) > 0.15;
-    with_parent(Node::FetchLatency, 0.10);
-    t[ni(Node::FetchBandwidth)] = v(Node::FetchBandwidth) > 0.20;
-    t[ni(Node::BadSpeculation)] = v(Node::BadSpeculation) > 0.15;
-    with_parent(Node::BranchMispredicts, 0.10);
-    with_parent(Node::MachineClears, 0.10);
-    t[ni(Node::BackendBound)] = v(Node::BackendBound) > 0.20;
-    with_parent(Node::MemoryBound, 0.20);
-    with_parent(Node::CoreBound, 0.10);
-    t[ni(Node::HeavyOperations)] = v(Node::HeavyOperations) > 0.10;
-    t[ni(Node::LightOperations)] = v(Node::LightOperations) > 0.60;
-    t[ni(Node::Retiring)] = v(Node::Retiring) > 0.70 || t[ni(Node::HeavyOperations)];
-    with_parent(Node::L1Bound, 0.10);
-    with_parent(Node::L2Bound, 0.05);
-    with_parent(Node::L3Bound, 0.05);
-    with_parent(Node::DramBound, 0.10);
-    with_parent(Node::StoreBound, 0.20);
-    with_parent(Node::MicrocodeSequencer, 0.05);
-    with_parent(Node::FewUopsInstructions, 0.05);
+    for (unsigned k = 0; k < kNumNodes; ++k) t[k] = !std::isnan(b[k]) && th[k].eval(b.data()) != 0;  // NaN: never
     return t;
 }
 

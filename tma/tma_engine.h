@@ -1,7 +1,7 @@
 // TMA engine (no SystemC inside): turns counter readings into the Level-1/2/3 topdown breakdown
 // the way Linux perf's metric JSON and pmu-tools' toplev compute it, per CPU family and method
 // (PERF_METRICS or GP events only), with per-node thresholds and toplev's bottleneck walk.
-// Every formula and its source: docs/tma.md (shared/reference/tma-and-peers.md 1.5, 1.6).
+// The formulas are data (tma/tma_tables.cpp); each with its source: docs/tma.md.
 #pragma once
 #include <Eigen/Core>
 #include <array>
@@ -44,14 +44,13 @@ const char* method_name(Method m);
 // The counts the formulas read. Names follow the Intel event names of each family
 // (IdqNotDelivered is IDQ_UOPS_NOT_DELIVERED.CORE before Sapphire Rapids, IDQ_BUBBLES.CORE after).
 enum class Ev : uint8_t {
-    Clks, Slots, Instructions,
-    IdqNotDelivered, FetchBubbleCycles, UopDropping, ClearsCount, RecoveryCycles,
-    UopsIssued, UopsRetiredSlots, UopsRetiredHeavy, MacroFused,
-    IdqMsUops, UopsRetiredMs, MiteUops, Dec0, Dec0C1,
-    BrMispRetired, MachineClearsCount,
-    BackendBoundSlots, BrMispredictSlots, MemoryBoundSlots,
-    StallsTotal, StallsMemAny, BoundOnLoads, BoundOnStores, Ports1Util, Ports2Util,
-    StallsL1dMiss, StallsL2Miss, StallsL3Miss,
+    // Ordered so that required_events() lists each level's events in the order the perf agent
+    // has always programmed them (which counter an event lands on is visible in waveforms).
+    Clks, Slots, UopDropping, ClearsCount, IdqNotDelivered, UopsIssued, BackendBoundSlots, UopsRetiredSlots,
+    RecoveryCycles, Instructions, FetchBubbleCycles, BrMispRetired, MachineClearsCount, StallsMemAny, BoundOnStores,
+    StallsTotal, Ports1Util, Ports2Util, MacroFused, IdqMsUops, Dec0, Dec0C1, MiteUops, BrMispredictSlots,
+    MemoryBoundSlots, UopsRetiredHeavy, UopsRetiredMs, BoundOnLoads, StallsL1dMiss, StallsL2Miss, StallsL3Miss,
+    Branches,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);
@@ -59,6 +58,9 @@ constexpr unsigned ei(Ev e) { return static_cast<unsigned>(e); }
 // The event's name on this family (perf/Intel spelling, e.g. "INT_MISC.UOP_DROPPING"; the fixed
 // counters as "cycles", "slots", "instructions").
 const char* event_name(Ev e, Family f);
+// The name formulas use: as event_name(), but the fixed counters by their Intel names
+// (CPU_CLK_UNHALTED.THREAD, TOPDOWN.SLOTS, INST_RETIRED.ANY).
+const char* formula_event_name(Ev e, Family f);
 
 struct Inputs {
     std::array<double, kNumEv> ev{};  // counts (scaled, if multiplexed)
@@ -66,23 +68,40 @@ struct Inputs {
     std::array<double, 8> pm{};       // PERF_METRICS fields as read
     unsigned pm_fields = 0;           // fields read: 0, 4 (Level 1) or 8 (Level 1 and 2)
     void set(Ev e, double v) { ev[ei(e)] = v; have.set(ei(e)); }
-    double get(Ev e) const;           // throws std::invalid_argument naming a missing event
 };
 
 struct Model {
+    Model() = default;
+    Model(Family f, Method m, unsigned width, unsigned lvl, unsigned fields)
+        : family(f), method(m), slots_per_cycle(width), level(lvl), pm_fields(fields) {}
     Family family = Family::SapphireRapids;
     Method method = Method::PerfMetrics;
     unsigned slots_per_cycle = 6;  // Pipeline_Width (SLOTS = W x CLKS on Skylake; W in the corrections)
     unsigned level = 2;            // 1..3
     unsigned pm_fields = 8;        // PERF_METRICS fields the CPU has (PerfMetrics method)
+    std::vector<Node> nodes;       // a selection (with their ancestors); empty: every node up to `level`
+    std::vector<std::string> metrics;  // Info metrics to compute (names of metric_table())
 };
+
+// The nodes a model reports, in tree pre-order.
+std::vector<Node> selected_nodes(const Model& m);
 
 // The GP and fixed events the model needs (besides PERF_METRICS), in a stable order.
 std::vector<Ev> required_events(const Model& m);
 // Throws std::invalid_argument when the model is impossible (PERF_METRICS on Skylake, level out
 // of range) or the reading cannot be evaluated (slots or the L1 field sum is 0, an event missing).
 void check_model(const Model& m);
+// The breakdown by the family's formula table (tma/tma_tables.cpp). A division by zero inside a
+// formula gives NaN, as perf computes it; a reading whose SLOTS is 0 throws (nothing to break down).
 Breakdown compute(const Model& m, const Inputs& in);
+
+struct Result {
+    Breakdown nodes;
+    std::vector<double> metrics;  // in Model::metrics order
+};
+// compute() plus the Info metrics. With `nodes_given`, formulas read those node values instead of
+// computing them (the ground truth of an Info metric: its formula on exact counts and true nodes).
+Result evaluate(const Model& m, const Inputs& in, const Breakdown* nodes_given = nullptr);
 
 // One reading of the slots group on a Sapphire Rapids / Lunar Lake core: TOPDOWN.SLOTS, the eight
 // PERF_METRICS bytes and INT_MISC.UOP_DROPPING (kept for the simple single-reading use).
@@ -99,5 +118,11 @@ std::array<bool, kNumNodes> flagged(const Breakdown& b);
 // toplev's bottleneck: the highest flagged Level-1 node, then down into its flagged children
 // unless the top two are within `sibling_threshold` (ambiguous: stop at the parent).
 Node bottleneck(const Breakdown& b, double sibling_threshold = 0.05);
+
+// Selection as `pmusim topdown --nodes` and `-M` take it (docs/tma.md "Selecting nodes and
+// metrics"): node names, NAME* for a node and everything below it; metric groups or metric names.
+// Unknown names throw std::invalid_argument listing what is valid.
+std::vector<Node> parse_nodes(const std::string& spec);
+void select_groups(Model& m, const std::string& groups);
 
 }  // namespace pmusim::tma

@@ -13,12 +13,38 @@
 #include "sim/topdown.h"
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
+#include "tma/tma_tables.h"
 
 namespace py = pybind11;
 
 namespace pmusim::py_bindings {
 
 namespace {
+
+// A selection given as None, a string or a list of strings: the comma-separated spec.
+std::string selection_spec(const py::object& o, const char* what) {
+    if (o.is_none()) return "";
+    if (py::isinstance<py::str>(o)) return o.cast<std::string>();
+    std::string s;
+    try {
+        for (auto& x : o.cast<std::vector<std::string>>()) s += (s.empty() ? "" : ",") + x;
+    } catch (const py::cast_error&) {
+        throw std::invalid_argument(std::string(what) + ": expected a string or a list of strings");
+    }
+    return s;
+}
+
+tma::Family parse_family(const std::string& f) {
+    for (auto x : {tma::Family::Skylake, tma::Family::IceLake, tma::Family::SapphireRapids})
+        if (f == tma::family_name(x)) return x;
+    throw std::invalid_argument("family: expected skylake, icelake or sapphirerapids, got '" + f + "'");
+}
+
+tma::Method parse_method(const std::string& m) {
+    if (m == "perf_metrics") return tma::Method::PerfMetrics;
+    if (m == "gp_events") return tma::Method::GpEvents;
+    throw std::invalid_argument("method: expected perf_metrics or gp_events, got '" + m + "'");
+}
 
 // A (rows x nodes) float64 array owned by a capsule: no copy on the way to Python.
 py::array_t<double> matrix(std::vector<double>&& data, size_t rows, size_t cols) {
@@ -28,7 +54,7 @@ py::array_t<double> matrix(std::vector<double>&& data, size_t rows, size_t cols)
 }
 
 py::dict report_dict(const TopdownReport& r) {
-    const auto nodes = tma::nodes_up_to(r.model.level);
+    const auto nodes = tma::selected_nodes(r.model);
     const size_t n = r.intervals.size(), k = nodes.size();
     std::vector<double> rep(n * k), tru(n * k);
     std::vector<uint64_t> begin(n), end(n);
@@ -92,6 +118,23 @@ py::dict report_dict(const TopdownReport& r) {
         s[tma::node_name(nodes[j])] = py::make_tuple(a, b, a - b);
     }
     d["summary"] = s;
+    // Info metrics: (intervals x metrics) arrays, reported and truth (the formula on exact counts).
+    const size_t q = r.model.metrics.size();
+    std::vector<double> mrep(n * q), mtru(n * q);
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < q; ++j) {
+            mrep[i * q + j] = r.intervals[i].metrics[j];
+            mtru[i * q + j] = r.intervals[i].metrics_truth[j];
+        }
+    d["metrics"] = r.model.metrics;
+    d["metric_reported"] = matrix(std::move(mrep), n, q);
+    d["metric_truth"] = matrix(std::move(mtru), n, q);
+    py::dict sm;
+    for (size_t j = 0; j < q; ++j) {
+        const double a = r.summary.metrics[j], b = r.summary.metrics_truth[j];
+        sm[py::str(r.model.metrics[j])] = py::make_tuple(a, b, a - b);
+    }
+    d["summary_metrics"] = sm;
     d["summary_bottleneck"] = tma::node_name(r.summary.bottleneck);
     d["summary_truth_bottleneck"] = tma::node_name(r.summary.truth_bottleneck);
     return d;
@@ -131,8 +174,10 @@ void init_topdown(py::module_& m) {
     py::cast<py::class_<Machine>>(machine).def(
         "topdown",
         [](Machine& self, unsigned level, uint64_t interval, std::optional<uint64_t> cycles, const std::string& method,
-           uint64_t mux_interval) {
+           uint64_t mux_interval, const py::object& nodes, const py::object& metrics) {
             TopdownOptions o;
+            o.nodes = selection_spec(nodes, "nodes");
+            o.groups = selection_spec(metrics, "metrics");
             o.level = level;
             o.interval = interval;
             o.method = method;
@@ -148,14 +193,43 @@ void init_topdown(py::module_& m) {
             return report_dict(r);
         },
         py::arg("level") = 2, py::arg("interval") = 0, py::arg("cycles") = py::none(), py::arg("method") = "auto",
-        py::arg("mux_interval") = 0,
-        "topdown(level=2, interval=0, cycles=None, method='auto', mux_interval=0) -> dict\n\n"
+        py::arg("mux_interval") = 0, py::arg("nodes") = py::none(), py::arg("metrics") = py::none(),
+        "topdown(level=2, interval=0, cycles=None, method='auto', mux_interval=0, nodes=None, metrics=None) -> dict\n\n"
         "Programs the PMU the way perf does (the slots group with PERF_METRICS where the CPU has it, GP "
         "events otherwise, multiplexed when they outnumber the counters), reads and resets it every "
         "`interval` cycles (0: once), and applies the TMA formulas of the CPU's family. Returns the "
         "node names, `reported` and `truth` as (intervals x nodes) float arrays, the interval bounds, "
         "each interval's bottleneck and the summary {node: (reported, truth, error)}. cycles defaults to "
-        "one pass of a phased workload. Bad arguments raise ValueError.");
+        "one pass of a phased workload. nodes: node names (a list or a comma-separated string; 'NAME*' "
+        "adds the subtree) to measure only those and their parents; metrics: metric groups or names as "
+        "`pmusim topdown -M` takes them (e.g. ['Summary'], 'IPC,IpBranch', 'Info'), returned as `metrics`, "
+        "`metric_reported`, `metric_truth` and `summary_metrics`. A division by zero in a formula gives NaN. "
+        "Bad arguments raise ValueError.");
+    m.def(
+        "tma_descriptors",
+        [](const std::string& family, const std::string& method, unsigned pm_fields) {
+            py::list out;
+            for (const auto& d : tma::describe(parse_family(family), parse_method(method), pm_fields)) {
+                py::dict x;
+                x["name"] = d.name;
+                x["kind"] = d.kind;
+                x["level"] = d.level;
+                x["parent"] = d.parent;
+                x["groups"] = d.groups;
+                x["threshold"] = d.threshold;
+                x["description"] = d.description;
+                x["formula"] = d.formula;
+                x["source"] = d.source;
+                x["note"] = d.note;
+                out.append(x);
+            }
+            return out;
+        },
+        py::arg("family") = "sapphirerapids", py::arg("method") = "perf_metrics", py::arg("pm_fields") = 8,
+        "tma_descriptors(family='sapphirerapids', method='perf_metrics', pm_fields=8) -> list of dict\n\n"
+        "Every TMA node, Info metric and helper term of a family's formula table (skylake, icelake, "
+        "sapphirerapids; method perf_metrics or gp_events): name, kind, level, parent, groups, threshold, "
+        "description, the formula that applies, its source and any note. Unknown names raise ValueError.");
     py::cast<py::class_<Machine>>(machine).def(
         "stat",
         [](Machine& self, const std::vector<std::string>& events, uint64_t cycles, uint64_t mux_interval) {

@@ -2,8 +2,9 @@
 stdin and prints {"task", "params", "result", "pid", "host"} as one JSON line (pmusim.sweep).
 
 Built-in tasks and their parameters (anything else is a Machine override or a scenario field):
-  topdown   cpu, workload, level, interval, cycles, method, mux_interval
-            -> per node: reported, <node>_truth, <node>_error; max_abs_error; bottleneck
+  topdown   cpu, workload, level, interval, cycles, method, mux_interval, nodes, metrics
+            -> per node and Info metric: reported, <name>_truth, <name>_error; max_abs_error (nodes);
+               bottleneck
   stat      cpu, workload, events, cycles, mux_interval
             -> <event>_scaled, <event>_truth; max_relative_error; multiplexed
   scenario  scenario, cycles, seed, mode, edits, and dotted scenario fields ("guests.vm0.run")
@@ -30,13 +31,14 @@ def _machine(params, used):
 
 
 def task_topdown(params):
-    used = {"cpu", "workload", "level", "interval", "cycles", "method", "mux_interval"}
+    used = {"cpu", "workload", "level", "interval", "cycles", "method", "mux_interval", "nodes", "metrics"}
     m = _machine(params, used)
     r = m.topdown(level=int(params.get("level", 1)), interval=int(params.get("interval", 0)),
                   cycles=params.get("cycles"), method=params.get("method", "auto"),
-                  mux_interval=int(params.get("mux_interval", 0)))
+                  mux_interval=int(params.get("mux_interval", 0)), nodes=params.get("nodes"),
+                  metrics=params.get("metrics"))
     out = {}
-    for node, (rep, truth, err) in r["summary"].items():
+    for node, (rep, truth, err) in list(r["summary"].items()) + list(r["summary_metrics"].items()):
         out[node] = rep
         out[node + "_truth"] = truth
         out[node + "_error"] = err

@@ -1,6 +1,7 @@
 """Results as pandas DataFrames (docs/python.md).
 
 topdown_frame(result)     Machine.topdown(...) -> one row per (interval, node): reported, truth, error
+metrics_frame(result)     Machine.topdown(metrics=...) -> one row per (interval, Info metric): reported, truth, error
 counts_frame(result)      Machine.topdown(...) -> one row per (interval, counter): count, truth
 stat_frame(rows)          Machine.stat(...) -> one row per event, with the error against the truth
 contexts_frame(report)    run_scenario(...) -> one row per (context, event): reported, truth
@@ -11,7 +12,7 @@ mutations_frame(rows)     mutate_scenario(...) -> one row per mutant
 import numpy as np
 import pandas as pd
 
-__all__ = ["topdown_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
+__all__ = ["topdown_frame", "metrics_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
            "mutations_frame"]
 
 
@@ -28,6 +29,25 @@ def topdown_frame(result):
         "begin": np.repeat(result["begin"], k),
         "end": np.repeat(result["end"], k),
         "node": np.tile(np.array(nodes, dtype=object), n),
+        "reported": reported.reshape(-1),
+        "truth": truth.reshape(-1),
+    })
+    frame["error"] = frame["reported"] - frame["truth"]
+    return frame
+
+
+def metrics_frame(result):
+    """Long-form Info metrics per interval: columns begin, end, metric, reported, truth, error.
+
+    `result` is the dict of Machine.topdown(metrics=...). truth is the metric's formula on the exact
+    counts; a division by zero in the formula is NaN in both columns, as perf computes it.
+    """
+    reported, truth = result["metric_reported"], result["metric_truth"]
+    n, k = reported.shape
+    frame = pd.DataFrame({
+        "begin": np.repeat(result["begin"], k),
+        "end": np.repeat(result["end"], k),
+        "metric": np.tile(np.array(list(result["metrics"]), dtype=object), n),
         "reported": reported.reshape(-1),
         "truth": truth.reshape(-1),
     })

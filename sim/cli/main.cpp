@@ -16,6 +16,7 @@
 #include "sim/platform.h"
 #include "sim/topdown.h"
 #include "sim/topdown_format.h"
+#include "tma/tma_tables.h"
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
 #include "sim/vcd_diff.h"
@@ -142,8 +143,7 @@ int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const
 }
 
 int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
-                    uint64_t cycles, uint64_t interval, unsigned level, const std::string& method, const std::string& mode,
-                    const std::string& format, uint64_t mux_interval) {
+                    const std::string& mode, const std::string& format, TopdownOptions t) {
     MachineOptions o;
     o.cpu = cpu;
     o.overrides = parse_overrides(sets);
@@ -151,18 +151,13 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
     Machine m(o);
     g_trace.attach(m);
     auto w = parse_workload_spec(workload);
-    if (cycles == 0) {
+    if (t.cycles == 0) {
         // One pass over a phased workload; steady workloads run 100 M cycles.
         auto* p = dynamic_cast<PhasedWorkload*>(w.get());
-        cycles = p ? p->length() : 100'000'000;
+        t.cycles = p ? p->length() : 100'000'000;
     }
+    const uint64_t cycles = t.cycles;
     m.set_workload(std::move(w));
-    TopdownOptions t;
-    t.level = level;
-    t.method = method;
-    t.cycles = cycles;
-    t.interval = interval;
-    t.mux_interval = mux_interval;
     const auto t0 = std::chrono::steady_clock::now();
     const TopdownReport r = run_topdown(m, t);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -230,8 +225,13 @@ int sc_main(int argc, char** argv) {
         ->check(whole_number(true));
     td->add_option("--format", td_format, "table (toplev-like tree), csv (perf stat -x, -I), json")
         ->check(CLI::IsMember({"table", "csv", "json"}));
-    bool list = false;
+    std::string td_nodes, td_groups;
+    td->add_option("--nodes", td_nodes, "only these nodes (and their parents), comma separated; NAME* adds its subtree");
+    td->add_option("-M,--metrics", td_groups,
+                   "metric groups (TmaL1, TmaL3mem, Summary, Info, ...), node or Info metric names, comma separated");
+    bool list = false, formulas_md = false;
     td->add_flag("--list", list, "list the workload library and exit");
+    td->add_flag("--formulas-md", formulas_md, "print the formula tables of docs/tma.md and exit");
 
     VirtCommands virt;
     add_virt_commands(app, virt);
@@ -263,8 +263,19 @@ int sc_main(int argc, char** argv) {
                 for (auto& n : workload_library()) std::cout << n << "\n";
                 return 0;
             }
-            return run_topdown_cmd(cpu, sets, td_workload, td_cycles, interval, level, method, td_mode, td_format,
-                                   td_mux);
+            if (formulas_md) {
+                std::cout << tma::formulas_markdown();
+                return 0;
+            }
+            TopdownOptions t;
+            t.level = level;
+            t.method = method;
+            t.cycles = td_cycles;
+            t.interval = interval;
+            t.mux_interval = td_mux;
+            t.nodes = td_nodes;
+            t.groups = td_groups;
+            return run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t);
         }
         if (*wave) {
             const VcdFile fa = read_vcd(wave_a), fb = read_vcd(wave_b);

@@ -55,6 +55,24 @@ check topdown-gp 0 "gp_events" -- "$PMUSIM" topdown --cpu sapphirerapids --metho
 check topdown-skl-metrics 1 "Skylake has no PERF_METRICS|skylake has no PERF_METRICS" -- "$PMUSIM" topdown --cpu skylake --method perf_metrics
 check topdown-bad-file 1 "bad_leaf.yaml:8: phases.b.slot_mix.frontend_bound: unknown TMA leaf" -- "$PMUSIM" topdown -w "$DATA/bad_leaf.yaml"
 check topdown-bad-name 1 "workload 'nosuch': not a file" -- "$PMUSIM" topdown -w nosuch
+# Selection: --nodes measures only the named nodes (and their parents); -M adds Info metrics.
+check topdown-nodes 0 "selected nodes" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 --nodes 'Memory_Bound*'
+check topdown-nodes-tree 0 "^  BE +DRAM_Bound .*<== bottleneck" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 \
+    --nodes 'Memory_Bound*'
+check topdown-nodes-bad 1 "nodes: unknown node 'Memory_Bnd' \(nodes: Frontend_Bound, " -- "$PMUSIM" topdown --nodes Memory_Bnd
+check topdown-info 0 "^  IPC +3 +3 +0$" -- "$PMUSIM" topdown --cpu sapphirerapids -w steady:instructions=3 -n 1000000 \
+    -M IPC
+check topdown-info-json 0 "\"UopPI\": \{" -- "$PMUSIM" topdown --cpu icelake -w interpreter -M Summary,UopPI --format json
+check topdown-group-bad 1 "metric group 'Nope' matches no node or Info metric of the skylake formulas" -- \
+    "$PMUSIM" topdown --cpu skylake -M Nope
+check topdown-info-skl 1 "Spec_Clears_Ratio" -- "$PMUSIM" topdown --cpu skylake -M Spec_Clears_Ratio
+# An interval without slots (the core idles after the workload's 1M cycles): 0/0 is nan, as perf.
+check topdown-halted-csv 0 "^ +0\\.002000000,0,,topdown-fe-bound,1000000,100\\.00,nan,%$" -- "$PMUSIM" topdown \
+    --cpu sapphirerapids -w "$DATA/halts_after_1m.yaml" -n 2000000 -I 1000000 --format csv
+check topdown-halted-table 0 "^ +0\\.002000000 +nan +nan +nan +nan \\| +nan" -- "$PMUSIM" topdown \
+    --cpu sapphirerapids -w "$DATA/halts_after_1m.yaml" -n 2000000 -I 1000000
+check topdown-formulas-md 0 "^\| Fetch_Bandwidth \| any \| \`Frontend_Bound - Fetch_Latency\` \| PERFMON SKX \|$" -- \
+    "$PMUSIM" topdown --formulas-md
 # run / mutate: every built-in scenario runs clean under its protocol, and its mutation table
 # starts with a clean baseline; a mutant exits 1 and prints the violation in full.
 TMPD=$(mktemp -d)

@@ -1,6 +1,8 @@
 // TMA engine: the Sapphire Rapids PERF_METRICS formulas against hand-computed values, clamps,
-// thresholds with the parent rule, and toplev's bottleneck walk (tma-and-peers.md 1.5(c), 1.6).
+// thresholds with the parent rule, and toplev's bottleneck walk (docs/tma.md).
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "models/pmu/register_table.h"
 #include "pmu_test_util.h"
@@ -42,13 +44,24 @@ TEST(TmaSpr, UopDroppingMovesSlotsFromFrontendToBadSpeculation) {
     EXPECT_NEAR(b[ni(Node::BadSpeculation)], 25.0 / 255 + 0.05, 1e-12);
 }
 
-TEST(TmaSpr, ClampsNegativeResidualsAndSiblings) {
-    // Fetch latency byte above its parent: the sibling clamps at 0; an L1 sum above 1 after the
-    // correction leaves Bad_Speculation at 0.
+TEST(TmaSpr, ClampsWhereSapphireRapidsFormulasClamp) {
+    // Fetch latency byte above its parent: SPR's Fetch_Bandwidth is max(0, FE - FL), so 0; an L1
+    // sum above 1 after the correction leaves Bad_Speculation at max(..., 0) = 0.
     const Breakdown b = breakdown_spr(reading({100, 0, 60, 95, 0, 0, 80, 0}));
     EXPECT_DOUBLE_EQ(b[ni(Node::FetchBandwidth)], 0.0);
     EXPECT_GE(b[ni(Node::BadSpeculation)], 0.0);
-    EXPECT_THROW(breakdown_spr(reading({0, 0, 0, 0, 0, 0, 0, 0})), std::invalid_argument);
+}
+
+TEST(TmaSpr, ZeroFieldSumGivesNaNAsPerfComputesIt) {
+    // Given slots but four zero Level-1 bytes, every byte divides 0 by PM_SUM = 0: perf's metric
+    // expressions make that NaN (tools/perf/util/expr.y), and max(NaN, 0) is 0 as perf takes it.
+    const Breakdown b = breakdown_spr(reading({0, 0, 0, 0, 0, 0, 0, 0}));
+    EXPECT_TRUE(std::isnan(b[ni(Node::Retiring)]));
+    EXPECT_TRUE(std::isnan(b[ni(Node::FrontendBound)]));
+    EXPECT_TRUE(std::isnan(b[ni(Node::MemoryBound)]));
+    EXPECT_EQ(b[ni(Node::BadSpeculation)], 0.0);  // max(1 - NaN, 0)
+    EXPECT_TRUE(std::isnan(b[ni(Node::MachineClears)]));  // max(0, 0 - NaN)
+    // No slots at all: nothing to break down, refused.
     EXPECT_THROW(breakdown_spr(reading({1, 1, 1, 1, 0, 0, 0, 0}, 0)), std::invalid_argument);
 }
 

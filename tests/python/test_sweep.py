@@ -1,5 +1,6 @@
 """Sweeps: one process per point, local pool and Dask LocalCluster, resume after a kill, the same
 result wherever a point runs; frames and what-if scenario dicts."""
+import math
 import os
 import signal
 import subprocess
@@ -40,6 +41,18 @@ def test_local_pool_runs_each_point_in_its_own_process(tmp_path):
     assert list(again["_pid"]) == list(df["_pid"])
     with open(tmp_path / "_done.log") as f:
         assert len(f.read().split()) == 4
+
+
+def test_topdown_points_take_a_node_selection_and_info_metrics(tmp_path):
+    # Given skylake points measuring only Memory_Bound's subtree with IPC, each row carries those
+    # nodes and the metric beside its truth, and fewer events than the full Level-3 tree.
+    df = pmusim.sweep("topdown", grid={"nodes": ["Memory_Bound*", ""]},
+                      fixed={"cpu": "skylake", "workload": "pointer_chase", "cycles": 4_000_000, "level": 3,
+                             "metrics": "IPC"}, out=str(tmp_path), progress=False)
+    sel, full = df.iloc[0], df.iloc[1]
+    assert sel["IPC"] == sel["IPC_truth"] and sel["IPC_error"] == 0
+    assert math.isnan(sel["Frontend_Bound"]) and not math.isnan(sel["DRAM_Bound"])
+    assert sel["events"] < full["events"]
 
 
 def test_sweep_resumes_after_being_killed_without_losing_or_repeating_points(tmp_path):

@@ -46,3 +46,54 @@ def test_bad_topdown_arguments_raise_value_error():
         m.topdown(level=4)
     w = pmusim.load_workload("vector_kernel")
     assert isinstance(w, pmusim.PhasedWorkload) and w.length == 20_000_000 and w.phases == ["compute"]
+
+
+def test_nodes_and_metrics_select_what_is_measured():
+    # Given skylake and nodes=["Memory_Bound*"], only those nodes (with Backend_Bound) come back,
+    # and the Info metrics sit beside their truth (IPC from fixed counters: exact).
+    m = pmusim.Machine(cpu="skylake")
+    m.workload = pmusim.load_workload("pointer_chase")
+    r = m.topdown(cycles=4_000_000, interval=1_000_000, nodes=["Memory_Bound*"], metrics="IPC,IpBranch")
+    assert r["nodes"] == ["Backend_Bound", "Memory_Bound", "L1_Bound", "L2_Bound", "L3_Bound", "DRAM_Bound",
+                          "Store_Bound"]
+    assert "IDQ.MS_UOPS" not in r["events"]
+    assert r["metrics"] == ["IPC", "IpBranch"]
+    assert r["metric_reported"].shape == r["metric_truth"].shape == (4, 2)
+    assert np.array_equal(r["metric_reported"][:, 0], r["metric_truth"][:, 0])
+    rep, tru, err = r["summary_metrics"]["IpBranch"]
+    assert rep == pytest.approx(tru, rel=0.05) and err == pytest.approx(rep - tru)
+    f = pmusim.metrics_frame(r)
+    assert list(f.columns) == ["begin", "end", "metric", "reported", "truth", "error"] and len(f) == 8
+
+
+def test_division_by_zero_is_nan():
+    m = pmusim.Machine(cpu="sapphirerapids")
+    m.workload = pmusim.workloads.steady(branch_misses=0.0)
+    r = m.topdown(cycles=1_000_000, metrics=["IpMispredict"])
+    rep, tru, err = r["summary_metrics"]["IpMispredict"]
+    assert np.isnan(rep) and np.isnan(tru) and np.isnan(err)
+    assert pmusim.metrics_frame(r)["reported"].isna().all()
+
+
+def test_descriptors_list_every_node_with_formula_and_source():
+    d = {x["name"]: x for x in pmusim.tma_descriptors("skylake", "gp_events")}
+    fb = d["Fetch_Bandwidth"]
+    assert (fb["kind"], fb["level"], fb["parent"]) == ("node", 2, "Frontend_Bound")
+    assert fb["formula"] == "Frontend_Bound - Fetch_Latency" and fb["source"] == "PERFMON SKX"
+    assert fb["threshold"] == "Fetch_Bandwidth > 0.20"
+    assert "MEM_LOAD_RETIRED" in d["L2_Bound"]["note"]
+    assert d["IPC"]["kind"] == "metric" and "Spec_Clears_Ratio" not in d
+    spr = {x["name"]: x for x in pmusim.tma_descriptors("sapphirerapids")}
+    assert spr["Memory_Bound"]["formula"] == "PERF_METRICS.MEMORY_BOUND / PM_SUM"
+
+
+def test_bad_selection_raises_value_error():
+    m = pmusim.Machine(cpu="skylake")
+    with pytest.raises(ValueError, match="nodes: unknown node 'Nope'"):
+        m.topdown(cycles=1000, nodes="Nope")
+    with pytest.raises(ValueError, match="metric group 'Spec_Clears_Ratio' matches no node"):
+        m.topdown(cycles=1000, metrics=["Spec_Clears_Ratio"])
+    with pytest.raises(ValueError, match="metrics: expected a string or a list of strings"):
+        m.topdown(cycles=1000, metrics=[1, 2])
+    with pytest.raises(ValueError, match="family: expected skylake, icelake or sapphirerapids"):
+        pmusim.tma_descriptors("k6")

@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Evaluates Intel's own TMA metric files (intel/perfmon <CPU>/metrics/*_metrics.json) on the raw
+counts of `pmusim topdown` and compares each node and Info metric with what pmusim reports.
+
+    scripts/check-perfmon.py PERFMON_DIR [--pmusim build/pmusim] [--cpu skylake ...] [-w WORKLOAD ...]
+
+PERFMON_DIR is a checkout of https://github.com/intel/perfmon (not shipped with pmusim). A metric
+is compared when every event its formula reads was counted; the others are listed with the
+events pmusim does not model. perf's arithmetic: x / 0 is NaN. SMT is off (pmusim models one
+thread per core), so the *_ANY and DISTRIBUTED forms read the thread's own count. Exit status 1
+when a compared value differs by more than 1e-9. docs/tma.md "Intel's formulas exactly".
+"""
+import argparse
+import ast
+import json
+import math
+import os
+import subprocess
+import sys
+
+FILES = {"skylake": "SKX/metrics/skylakex_metrics.json", "icelake": "ICX/metrics/icelakex_metrics.json",
+         "sapphirerapids": "SPR/metrics/sapphirerapids_metrics.json",
+         "lunarlake": "SPR/metrics/sapphirerapids_metrics.json"}  # the preset uses the SPR formulas
+PM = ["RETIRING", "BAD_SPECULATION", "FRONTEND_BOUND", "BACKEND_BOUND", "HEAVY_OPERATIONS", "BRANCH_MISPREDICTS",
+      "FETCH_LATENCY", "MEMORY_BOUND"]
+NAMES = {"DRAM_Bound": ("DRAM_Bound", "L3_Miss_Bound")}  # perfmon's name on ICX and SPR
+AREAS = ("Thread", "Core", "Inst_Mix", "Bad_Spec")
+
+
+def evaluate(formula, env):
+    """A perfmon formula on `env` (alias -> value): + - * /, unary -, max, min, `x if c else y`."""
+    def ev(n):
+        if isinstance(n, ast.Expression):
+            return ev(n.body)
+        if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)):
+            return float(n.value)
+        if isinstance(n, ast.Name):
+            if n.id not in env:
+                raise KeyError(n.id)
+            return float(env[n.id])
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            return -ev(n.operand)
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            a, b = ev(n.left), ev(n.right)
+            if isinstance(n.op, ast.Add):
+                return a + b
+            if isinstance(n.op, ast.Sub):
+                return a - b
+            if isinstance(n.op, ast.Mult):
+                return a * b
+            return math.nan if b == 0 else a / b  # tools/perf/util/expr.y
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("max", "min") and len(n.args) == 2:
+            a, b = ev(n.args[0]), ev(n.args[1])
+            return (a if a > b else b) if n.func.id == "max" else (a if a < b else b)
+        if isinstance(n, ast.IfExp):
+            return ev(n.body) if ev(n.test) != 0 else ev(n.orelse)
+        raise ValueError(f"unsupported expression {ast.dump(n)[:60]} in '{formula}'")
+    return ev(ast.parse(formula, mode="eval"))
+
+
+def counts_of(interval):
+    """pmusim's JSON interval -> perfmon event name -> count."""
+    v = {c["event"]: c["scaled"] for c in interval["counts"]}
+    v["CPU_CLK_UNHALTED.THREAD"] = v.pop("cycles")
+    v["INST_RETIRED.ANY"] = v.pop("instructions")
+    if "slots" in v:
+        v["TOPDOWN.SLOTS"] = v.pop("slots")
+    if "slots" in interval:
+        v["TOPDOWN.SLOTS:perf_metrics"] = interval["slots"]
+    for k, f in enumerate(interval.get("fields", [])):
+        v["PERF_METRICS." + PM[k]] = f
+    v["CPU_CLK_UNHALTED.THREAD_ANY"] = v["CPU_CLK_UNHALTED.DISTRIBUTED"] = v["CPU_CLK_UNHALTED.THREAD"]
+    if "INT_MISC.RECOVERY_CYCLES" in v:
+        v["INT_MISC.RECOVERY_CYCLES_ANY"] = v["INT_MISC.RECOVERY_CYCLES"]
+    return v
+
+
+def compare(metrics, interval):
+    """-> (compared, worst |difference|, [(name, why not compared)], [(name, pmusim, perfmon)] over 1e-9)."""
+    counts = counts_of(interval)
+    reported = {n: o["reported"] for n, o in interval["nodes"].items()}
+    reported.update({n: o["reported"] for n, o in interval["metrics"].items()})
+    compared, worst, skipped, bad = 0, 0.0, [], []
+    for name, value in reported.items():
+        wanted = set(NAMES.get(name, (name,))) | {f"Info_{a}_{name}" for a in AREAS}
+        spec = next((m for m in metrics if m["MetricName"] in wanted), None)
+        if spec is None:
+            skipped.append((name, "not in the file"))
+            continue
+        missing = [e["Name"] for e in spec["Events"] if e["Name"] not in counts]
+        if missing:
+            skipped.append((name, "needs " + ", ".join(missing)))
+            continue
+        env = {e["Alias"]: counts[e["Name"]] for e in spec["Events"]}
+        env.update({c["Alias"]: 0.0 for c in spec["Constants"]})
+        env["smt_on"] = 0.0
+        x = evaluate(spec["Formula"], env)
+        if not spec["MetricName"].startswith("Info"):
+            x /= 100  # perfmon's nodes are in percent
+        got = math.nan if value is None else value
+        diff = 0.0 if math.isnan(x) and math.isnan(got) else abs(x - got)
+        compared += 1
+        worst = max(worst, diff)
+        if not diff <= 1e-9:
+            bad.append((name, got, x))
+    return compared, worst, skipped, bad
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("perfmon", help="a checkout of intel/perfmon")
+    ap.add_argument("--pmusim", default="build/pmusim")
+    ap.add_argument("--cpu", nargs="+", default=list(FILES))
+    ap.add_argument("-w", "--workload", nargs="+", default=["mixed_app", "pointer_chase", "interpreter"])
+    ap.add_argument("-n", "--cycles", default="20000000")
+    a = ap.parse_args(argv)
+    status = 0
+    for cpu in a.cpu:
+        path = os.path.join(a.perfmon, FILES[cpu])
+        try:
+            with open(path) as f:
+                metrics = json.load(f)["Metrics"]
+        except (OSError, ValueError, KeyError) as e:
+            sys.exit(f"{path}: not a perfmon metrics file ({e})")
+        for method in (["gp_events"] if cpu == "skylake" else ["perf_metrics", "gp_events"]):
+            for w in a.workload:
+                out = subprocess.run([a.pmusim, "topdown", "--cpu", cpu, "-w", w, "-l", "3", "--method", method, "-M",
+                                      "Info", "--format", "json", "-n", a.cycles], capture_output=True, text=True)
+                if out.returncode:
+                    sys.exit(f"pmusim topdown --cpu {cpu} -w {w}: {out.stderr.strip()}")
+                n, worst, skipped, bad = compare(metrics, json.loads(out.stdout)["intervals"][0])
+                print(f"{cpu:15s} {method:13s} {w:14s} compared {n:2d}, max |difference| {worst:.1e}; not compared: "
+                      + (", ".join(s for s, _ in skipped) or "-"))
+                for name, got, want in bad:
+                    print(f"  {name}: pmusim {got!r}, perfmon {want!r}")
+                    status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
