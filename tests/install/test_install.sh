@@ -5,7 +5,8 @@
 # private mount namespace with an empty tmpfs over them, when `unshare` allows it); 3. from another
 # directory, with a clean environment, run the CLI and the Python package; 4. move the prefix and
 # run again (relocatable); 5. remove share/pmusim and expect a clear error (the installed copy never
-# falls back to the checkout); 6. the same checks on the .deb that CPack builds, unpacked.
+# falls back to the checkout); 6. the same checks on the .deb that CPack builds, unpacked; 7. the
+# Python checks on `pip install --no-build-isolation` (offline; the package carries the libraries).
 set -euo pipefail
 BUILD=$(cd "${1:?usage: test_install.sh BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,7 +19,7 @@ help2man_found=$(sed -n 's/^PMUSIM_HELP2MAN:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
 # The checks, as a script outside the checkout (it may be hidden while they run).
 cat > "$tmp/checks.sh" <<'CHECKS'
 set -euo pipefail
-prefix=$1 pydir=$2 src=$3 build=$4 man=$5
+prefix=$1 pydir=$2 src=$3 build=$4 man=$5 mode=$6  # mode: all, or python (a pip install has no CLI)
 fail() { echo "FAIL: $*"; exit 1; }
 if [ "${HIDE:-0}" = 1 ]; then
     mount -t tmpfs none "$src"
@@ -29,16 +30,19 @@ fi
 work=$(mktemp -d)
 cd "$work"
 run() { env -i HOME="$work" PATH="$prefix/bin:/usr/bin:/bin" PYTHONPATH="$prefix/$pydir" "$@"; }
-run pmusim --version | grep -x >/dev/null "pmusim $PMUSIM_VERSION" || fail "pmusim --version"
-run pmusim topdown --list | grep -x >/dev/null mixed_app || fail "topdown --list: no mixed_app"
-out=$(run pmusim run perf_metrics_patch -n 300000) || fail "pmusim run perf_metrics_patch: exit $?"
-grep -q "^violations: 0" <<<"$out" || fail "pmusim run perf_metrics_patch: not clean"
-run pmusim topdown -w pointer_chase -n 1000000 | grep Backend_Bound >/dev/null || fail "topdown on a library workload"
-run pmusim list scenarios | grep "^perf_metrics_patch " >/dev/null || fail "pmusim list scenarios"
-run /usr/bin/python3 - "$prefix" <<'PY' || fail "python package"
+if [ "$mode" = all ]; then
+    run pmusim --version | grep -x >/dev/null "pmusim $PMUSIM_VERSION" || fail "pmusim --version"
+    run pmusim topdown --list | grep -x >/dev/null mixed_app || fail "topdown --list: no mixed_app"
+    out=$(run pmusim run perf_metrics_patch -n 300000) || fail "pmusim run perf_metrics_patch: exit $?"
+    grep -q "^violations: 0" <<<"$out" || fail "pmusim run perf_metrics_patch: not clean"
+    run pmusim topdown -w pointer_chase -n 1000000 | grep Backend_Bound >/dev/null || fail "topdown on a library workload"
+    run pmusim list scenarios | grep "^perf_metrics_patch " >/dev/null || fail "pmusim list scenarios"
+fi
+run /usr/bin/python3 - "$prefix" "$PMUSIM_VERSION" <<'PY' || fail "python package"
 import sys
 import pmusim
-prefix = sys.argv[1]
+prefix, version = sys.argv[1:3]
+assert pmusim.__version__ == version, pmusim.__version__
 assert pmusim.__file__.startswith(prefix), pmusim.__file__
 assert pmusim.scenario_library_dir().startswith(prefix), pmusim.scenario_library_dir()
 assert "mixed_app" in pmusim.workload_library()
@@ -52,11 +56,11 @@ m = pmusim.Machine(cpu="icelake")
 m.workload = pmusim.load_workload("mixed_app")
 print("python: pmusim", pmusim.__version__, "from", pmusim.__file__)
 PY
-if [ "$man" = 1 ]; then
+if [ "$mode" = all ] && [ "$man" = 1 ]; then
     [ -s "$prefix/share/man/man1/pmusim.1" ] || fail "man page pmusim.1 missing"
-    [ -s "$prefix/share/man/man1/pmusim-run.1" ] || fail "man page pmusim-run.1 missing"
+    grep -q '^\.SH EXAMPLES' "$prefix/share/man/man1/pmusim-run.1" || fail "man page pmusim-run.1 without examples"
 fi
-[ -s "$prefix/share/bash-completion/completions/pmusim" ] || fail "bash completion missing"
+[ "$mode" != all ] || [ -s "$prefix/share/bash-completion/completions/pmusim" ] || fail "bash completion missing"
 echo "installed pmusim works from $prefix"
 CHECKS
 
@@ -64,11 +68,11 @@ hide=0
 if unshare -rm true 2>/dev/null && unshare -rm sh -c 'mount -t tmpfs none "$1"' sh "$tmp" 2>/dev/null; then hide=1
 else echo "note: unshare is not permitted here; the checkout stays visible (step 5 still shows it is not used)"; fi
 version=$("$BUILD/pmusim" --version | sed 's/^pmusim //')
-checks() {  # PREFIX PYDIR
+checks() {  # PREFIX PYDIR [MODE]
     if [ $hide = 1 ]; then
-        env HIDE=1 PMUSIM_VERSION="$version" unshare -rm bash "$tmp/checks.sh" "$1" "$2" "$SRC" "$BUILD" "$help2man_found"
+        env HIDE=1 PMUSIM_VERSION="$version" unshare -rm bash "$tmp/checks.sh" "$1" "$2" "$SRC" "$BUILD" "$help2man_found" "${3:-all}"
     else
-        env PMUSIM_VERSION="$version" bash "$tmp/checks.sh" "$1" "$2" "$SRC" "$BUILD" "$help2man_found"
+        env PMUSIM_VERSION="$version" bash "$tmp/checks.sh" "$1" "$2" "$SRC" "$BUILD" "$help2man_found" "${3:-all}"
     fi
 }
 
@@ -95,4 +99,9 @@ deb=$(ls "$tmp"/deb/pmusim_*.deb)
 dpkg-deb -f "$deb" Package Version Depends
 dpkg-deb -x "$deb" "$tmp/root"
 checks "$tmp/root/usr" "$pydir"
+
+echo "== pip install --no-build-isolation (offline, into --target)"
+(cd "$SRC" && /usr/bin/python3 -m pip install --no-build-isolation --no-deps --no-index --quiet --root-user-action=ignore --target "$tmp/pip" .)
+[ -f "$tmp/pip/pmusim/data/scenarios/perf_metrics_patch.yaml" ] || { echo "FAIL: the package has no scenario library"; exit 1; }
+checks "$tmp/pip" . python
 echo "test_install: all checks passed"
