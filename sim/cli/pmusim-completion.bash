@@ -6,13 +6,23 @@ _pmusim_list() {  # SECTION [--cpu CPU]
     "${_pmusim_prog}" list "$@" --names 2>/dev/null
 }
 
+# Bash splits COMP_WORDS at ':' and '=' (COMP_WORDBREAKS); pmusim's values contain both
+# (-E remove:X, --set f=v), so the words are taken from the line, split at blanks only, and each
+# candidate is cut to the part after the last break character of the word, which bash replaces.
 _pmusim() {
-    local cur prev words cword
-    if declare -F _init_completion >/dev/null; then
-        _init_completion -n =: || return
-    else
-        words=("${COMP_WORDS[@]}") cword=$COMP_CWORD cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+    local cur prev words cword line=${COMP_LINE:0:COMP_POINT}
+    read -ra words <<<"$line"
+    [[ -z $line || $line == *[[:blank:]] ]] && words+=("")
+    cword=$((${#words[@]} - 1)) cur=${words[cword]} prev=${words[cword-1]:-}
+    COMPREPLY=()
+    _pmusim_candidates
+    local cut=${cur%"${cur##*[:=]}"} i
+    if [[ -n $cut && $COMP_WORDBREAKS == *"${cut: -1}"* ]]; then
+        for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#"$cut"}; done
     fi
+}
+
+_pmusim_candidates() {
     _pmusim_prog=${words[0]}
     local cmd="" sub="" cpu="" i
     for ((i = 1; i < cword; i++)); do

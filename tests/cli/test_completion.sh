@@ -5,14 +5,10 @@
 set -uo pipefail
 PMUSIM=$(cd "$(dirname "${1:?usage: test_completion.sh PMUSIM}")" && pwd)/$(basename "$1")
 source "$(dirname "$0")/../../sim/cli/pmusim-completion.bash"
-unset -f _init_completion 2>/dev/null  # exercise the plain-bash path: no bash-completion helpers
 fails=0
 complete_words() {  # WORD... (the last one is being completed) -> COMPREPLY, one per line
-    COMP_WORDS=("$PMUSIM" "$@")
-    COMP_CWORD=$#
-    COMP_LINE="${COMP_WORDS[*]}"
+    COMP_LINE="$PMUSIM $*"
     COMP_POINT=${#COMP_LINE}
-    COMPREPLY=()
     _pmusim
     printf '%s\n' "${COMPREPLY[@]}"
 }
@@ -46,10 +42,13 @@ expect "the next event of a list" cycles,branches cycles,branch-misses -- stat -
 expect "no topdown events on skylake" -- stat --cpu skylake -e topdown.sl
 contains "topdown events on sapphirerapids" topdown.slots -- stat --cpu sapphirerapids -e topdown.sl
 expect "an edit verb" remove: -- run perf_metrics_patch -E rem
-contains "a step after remove:" remove:put_perf_metrics -- run perf_metrics_patch -E remove:put_perf
+# Bash replaces only what follows the last ':' or '=' of the word, so that part is the candidate.
+contains "a step after remove:" put_perf_metrics -- run perf_metrics_patch -E remove:put_perf
 expect "a value set from --help" csv -- topdown --format c
 expect "a list section" events -- list ev
 expect "a KVM variant" reset_keeps_perf_metrics -- run x --kvm-variant reset
 expect "an override after --set" num_gp= num_fixed= -- info --set num_
 contains "a command's options" --vcd-sample -- run perf_metrics_patch --vcd
+contains "an event after a modifier: the part after ':'" u,cycles -- stat -e instructions:u,cyc
+contains "a list section after a blank" events -- list ""
 exit $((fails > 0))

@@ -101,7 +101,7 @@ dpkg-deb -x "$deb" "$tmp/root"
 checks "$tmp/root/usr" "$pydir"
 
 echo "== pip install --no-build-isolation (offline, into --target)"
-(cd "$SRC" && /usr/bin/python3 -m pip install --no-build-isolation --no-deps --no-index --quiet --root-user-action=ignore --target "$tmp/pip" .)
+(cd "$SRC" && /usr/bin/python3 -m pip install --no-build-isolation --no-deps --no-index --quiet --root-user-action=ignore --disable-pip-version-check --target "$tmp/pip" .)
 [ -f "$tmp/pip/pmusim/data/scenarios/perf_metrics_patch.yaml" ] || { echo "FAIL: the package has no scenario library"; exit 1; }
 checks "$tmp/pip" . python
 echo "test_install: all checks passed"
