@@ -18,9 +18,13 @@ from setuptools.command.build_py import build_py
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
 
+def read(name):
+    with open(os.path.join(ROOT, name)) as f:
+        return f.read()
+
+
 def version():
-    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
-        return re.search(r"project\(pmusim VERSION ([0-9.]+)", f.read()).group(1)
+    return re.search(r"project\(pmusim VERSION ([0-9.]+)", read("CMakeLists.txt")).group(1)
 
 
 class CMakeBuild(build_ext):
@@ -56,9 +60,8 @@ setup(
     name="pmusim",
     version=version(),
     description="Cycle-approximate simulator of the Intel architectural PMU",
-    long_description=open(os.path.join(ROOT, "README.md")).read(),
+    long_description=read("README.md"),
     long_description_content_type="text/markdown",
-    license="see the repository",
     python_requires=">=3.9",
     install_requires=["numpy"],
     extras_require={"frames": ["pandas"], "plots": ["matplotlib"], "dask": ["distributed"]},

@@ -71,7 +71,9 @@ install(FILES sim/cli/pmusim-completion.bash DESTINATION ${CMAKE_INSTALL_DATADIR
 # The Debian package: `cpack -G DEB` in the build directory (docs/install.md).
 set(CPACK_PACKAGE_NAME pmusim)
 set(CPACK_PACKAGE_VENDOR "pmusim")
-set(CPACK_PACKAGE_CONTACT "pmusim maintainers <pmusim@localhost>")
+if(NOT CPACK_PACKAGE_CONTACT)  # the Maintainer field; set -DCPACK_PACKAGE_CONTACT=... for a published package
+  set(CPACK_PACKAGE_CONTACT "pmusim maintainers <pmusim@localhost>")
+endif()
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "cycle-approximate simulator of the Intel architectural PMU")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
