@@ -32,7 +32,7 @@ class CMakeBuild(build_ext):
 
     def build_extension(self, ext):
         out = os.path.dirname(os.path.abspath(self.get_ext_fullpath(ext.name)))
-        build = os.environ.get("PMUSIM_CMAKE_BUILD_DIR") or os.path.join(os.path.abspath(self.build_temp), "cmake")
+        build = os.path.join(os.path.abspath(self.build_temp), "cmake")
         configure = ["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
                      f"-DPYTHON_EXECUTABLE={sys.executable}", "-DPMUSIM_TESTS=OFF", "-DPMUSIM_BENCH=OFF",
                      f"-DPMUSIM_PYTHON_OUTPUT_DIR={out}"]
