@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/version.h"
+
 namespace pmusim {
 
 using tma::Node;
@@ -189,6 +191,7 @@ std::string topdown_json(const TopdownReport& r, double wall) {
         return j;
     };
     json j;
+    j["pmusim_version"] = version();
     j["cpu"] = r.cpu;
     j["workload"] = r.workload;
     j["family"] = tma::family_name(r.model.family);

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "sim/version.h"
+
 namespace pmusim {
 
 VcdWriter::VcdWriter(const std::string& path, std::string comment) : out_(path), path_(path), comment_(std::move(comment)) {
@@ -95,7 +97,7 @@ size_t VcdWriter::declare(const std::string& name, unsigned width) {
 }
 
 void VcdWriter::begin() {
-    out_ << "$date pmusim $end\n$version pmusim " << "0.1" << " $end\n";
+    out_ << "$date pmusim $end\n$version pmusim " << version() << " $end\n";
     if (!comment_.empty()) out_ << "$comment\n" << comment_ << "\n$end\n";
     out_ << "$timescale 1ns $end\n$scope module pmusim $end\n";
     for (auto& s : sigs_) {

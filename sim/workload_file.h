@@ -14,7 +14,7 @@ namespace pmusim {
 std::unique_ptr<PhasedWorkload> parse_workload_yaml(const std::string& text, const std::string& origin);
 std::unique_ptr<PhasedWorkload> load_workload_file(const std::string& path);
 
-// Directory of the built-in workload library (PMUSIM_WORKLOADS, else the source tree's workloads/).
+// Directory of the built-in workload library (PMUSIM_WORKLOADS, else sim/library_paths.h's search).
 std::string workload_library_dir();
 // Names of the library's workloads (file stems), sorted.
 std::vector<std::string> workload_library();

@@ -3,6 +3,8 @@
 #pragma once
 #include <yaml-cpp/yaml.h>
 
+#include "sim/library_paths.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -81,16 +83,6 @@ inline std::string read_text_file(const std::string& path, const std::string& wh
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
-}
-
-// A library directory: the environment variable when set, else `sub` in the source tree.
-inline std::string library_dir(const char* env, const std::string& sub) {
-    if (const char* e = std::getenv(env)) return e;
-#ifdef PMUSIM_SOURCE_DIR
-    return std::string(PMUSIM_SOURCE_DIR) + "/" + sub;
-#else
-    return sub;
-#endif
 }
 
 // Stems of the .yaml files in a library directory, sorted.

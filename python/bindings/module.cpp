@@ -5,6 +5,7 @@
 
 #include "bindings.h"
 #include "models/pmu/msr_port.h"
+#include "sim/version.h"
 
 namespace py = pybind11;
 
@@ -14,6 +15,7 @@ __attribute__((visibility("default"))) int sc_main(int, char**) { return 1; }
 
 PYBIND11_MODULE(_pmusim, m) {
     m.doc() = "pmusim: cycle-approximate Intel architectural PMU simulator (C++ core)";
+    m.attr("__version__") = pmusim::version();  // the same as `pmusim --version`
     // pmusim.GeneralProtection carries the access kind, the MSR index or RDPMC ECX, the value
     // written and the reason, as attributes.
     static py::exception<pmusim::GeneralProtection> gp(m, "GeneralProtection", PyExc_Exception);

@@ -44,7 +44,7 @@ from ._pmusim import (  # noqa: F401
     workload_library,
     workload_library_dir,
 )
-from ._pmusim import scenario_library_dir  # noqa: F401
+from ._pmusim import __version__, scenario_library_dir  # noqa: F401
 from . import guest, workloads  # noqa: F401
 from .frames import (  # noqa: F401
     accesses_frame, contexts_frame, counts_frame, metrics_frame, mutations_frame, scenario_topdown_frame, stat_frame, topdown_frame, violations_frame,

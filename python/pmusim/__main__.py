@@ -9,7 +9,10 @@ import sys
 
 
 def main(argv=None):
+    from . import __version__  # the package is imported before its __main__ runs
+
     p = argparse.ArgumentParser(prog="python3 -m pmusim", description="pmusim plots as PNG files")
+    p.add_argument("--version", action="version", version=f"pmusim {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
     plot = sub.add_parser("plot", help="draw a plot into a PNG file")
     kinds = plot.add_subparsers(dest="kind", required=True)

@@ -22,6 +22,9 @@
 #include "sim/vcd_diff.h"
 #include "sim/cli/cli_checks.h"
 #include "sim/cli/virt_commands.h"
+#include "sim/cli/help_examples.h"
+#include "sim/cli/list_command.h"
+#include "sim/version.h"
 
 using namespace pmusim;
 
@@ -93,6 +96,7 @@ int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const
 
     if (format == "json") {
         nlohmann::json j;
+        j["pmusim_version"] = version();
         j["cpu"] = cpu;
         j["workload"] = m.pmu().workload().describe();
         j["cycles"] = cycles;
@@ -176,8 +180,10 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
 
 int sc_main(int argc, char** argv) {
     install_report_handler(true);
-    CLI::App app{"pmusim: cycle-approximate Intel architectural PMU simulator"};
+    CLI::App app{"pmusim: cycle-approximate Intel architectural PMU simulator", "pmusim"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("pmusim ") + version());
+    app.option_defaults()->always_capture_default();  // --help shows each option's default
 
     std::string cpu = "sapphirerapids";
     std::vector<std::string> sets;
@@ -244,6 +250,10 @@ int sc_main(int argc, char** argv) {
     wdiff->add_option("b", wave_b, "second VCD")->required();
     wdiff->add_option("--signals", wave_signals, "compare only these signals, comma separated")->delimiter(',');
     wave->require_subcommand(1);
+    ListCommand lst;
+    add_list_command(app, lst);
+    add_help_examples(app);
+    tidy_help_defaults(app);
 
     try {
         app.parse(argc, argv);
@@ -284,6 +294,7 @@ int sc_main(int argc, char** argv) {
             return d.empty() ? 0 : 1;
         }
         if (virt.given()) return run_virt_commands(virt);
+        if (lst.given()) return run_list_command(lst);
     } catch (const ConfigError& e) {
         std::cerr << "pmusim: invalid configuration: " << e.what() << "\n";
         return 2;

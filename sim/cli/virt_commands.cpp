@@ -30,11 +30,11 @@ Scenario scenario_from(const ScenarioArgs& a) {
 void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
     c->add_option("scenario", a.scenario, "a built-in scenario (see --list) or a scenario YAML file");
     c->add_option("--edit,-E", a.edits, "edit the protocol: remove:X, swap:X,Y, move:X,before=Y, replace:X=Y, insert:X,before=Y");
-    c->add_option("--cycles,-n", a.cycles, "override the scenario's length in cycles")->check(whole_number(true));
-    c->add_option("--seed", a.seed, "override the scenario's seed")
+    c->add_option("--cycles,-n", a.cycles, "override the scenario's length in cycles (default: the scenario's)")->check(whole_number(true));
+    c->add_option("--seed", a.seed, "override the scenario's seed (default: the scenario's)")
         ->check(whole_number(false))
         ->each([&a](const std::string&) { a.seed_set = true; });
-    c->add_option("--mode", a.mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
+    c->add_option("--mode", a.mode, "time mode (default: the scenario's)")->check(CLI::IsMember({"fast", "per-cycle"}));
     c->add_option("--kvm-variant", a.kvm_variants,
                   "turn on a deviation from KVM's rules: reset_keeps_perf_metrics, host_pmc_write_sign_extends");
 }

@@ -73,4 +73,11 @@ std::vector<std::string> default_stat_events(const CpuConfig& cpu) {
     return v;
 }
 
+std::vector<std::pair<std::string, unsigned>> fixed_counter_events(const CpuConfig& cpu) {
+    std::vector<std::pair<std::string, unsigned>> v;
+    for (auto& f : kFixed)
+        if (cpu.has_fixed(f.index)) v.emplace_back(f.name, f.index);
+    return v;
+}
+
 }  // namespace pmusim

@@ -3,6 +3,7 @@
 // the one perf model (sim/perf/perf_model.h) and both of its drivers.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/core/events.h"
@@ -25,5 +26,7 @@ struct StatEventSpec {
 // "r01c2", raw "rCCUUEE") for this CPU. Throws std::invalid_argument naming the event.
 StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu);
 std::vector<std::string> default_stat_events(const CpuConfig& cpu);
+// perf's names that this CPU places on a fixed counter, with the counter's index (`pmusim list`).
+std::vector<std::pair<std::string, unsigned>> fixed_counter_events(const CpuConfig& cpu);
 
 }  // namespace pmusim

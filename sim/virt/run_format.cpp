@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/version.h"
+
 namespace pmusim {
 
 namespace {
@@ -152,6 +154,7 @@ nlohmann::json programs_json(const ProgramLog& p) {
 std::string run_json(const RunReport& r) {
     // The structure Python's pmusim.run_scenario returns (python/bindings/virt_bindings.cpp).
     nlohmann::json j;
+    j["pmusim_version"] = version();
     j["scenario"] = r.scenario;
     j["cpu"] = r.cpu;
     j["protocol"] = r.protocol;

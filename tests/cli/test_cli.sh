@@ -173,6 +173,44 @@ check topdown-vcd 0 "bottleneck" -- "$PMUSIM" topdown --cpu icelake -w mixed_app
 check topdown-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$TMPD/td.vcd"
 check stat-vcd-select 0 "instructions" -- "$PMUSIM" stat -n 100000 --vcd "$TMPD/stat.vcd" --vcd-signals 'FIXED_CTR*'
 check stat-vcd-only-selected 0 "^identical: 5 signals" -- "$PMUSIM" wave diff "$TMPD/stat.vcd" "$TMPD/stat.vcd"
+# --version, also in JSON reports and VCD headers; `wave diff` compares signals, not the header.
+VERSION=$("$PMUSIM" --version | sed -n 's/^pmusim \([0-9]*\.[0-9]*\.[0-9]*\)$/\1/p')
+check version 0 "^pmusim [0-9]+\.[0-9]+\.[0-9]+$" -- "$PMUSIM" --version
+check version-stat-json 0 "\"pmusim_version\": \"$VERSION\"" -- "$PMUSIM" stat -n 10000 --format json
+check version-topdown-json 0 "\"pmusim_version\": \"$VERSION\"" -- "$PMUSIM" topdown -w steady -n 100000 --format json
+check version-run-json 0 "\"pmusim_version\": \"$VERSION\"" -- "$PMUSIM" run perf_metrics_patch -n 100000 --format json
+check version-vcd 0 "^\\\$version pmusim $VERSION \\\$end" -- cat "$TMPD/td.vcd"
+sed 's/^\$version pmusim .* \$end$/$version pmusim 9.9.9 $end/' "$GOLD/two_guests.vcd" >"$TMPD/other_version.vcd"
+check version-not-compared 0 "^identical" -- "$PMUSIM" wave diff "$GOLD/two_guests.vcd" "$TMPD/other_version.vcd"
+# pmusim list: each section by name with a description; names only with --names.
+check list-all 0 "^== kvm-variants: " -- "$PMUSIM" list
+check list-presets 0 "^lunarlake +arch PMU v5, 8 GP x 48 bits, 4 fixed, 8 slots/cycle, PERF_METRICS Level 1\+2, RDPMC metrics clear$" \
+    -- "$PMUSIM" list presets
+check list-events-fixed 0 "^slots +fixed counter 3 only$" -- "$PMUSIM" list events --cpu icelake
+check list-events-encoding 0 "^int_misc.clears_count +INT_MISC.CLEARS_COUNT: event=0xad,umask=0x01,cmask=1,edge, model-specific$" \
+    -- "$PMUSIM" list events
+check list-events-width-cmask 0 "IDQ_BUBBLES.CYCLES_0_UOPS_DELIV.CORE: event=0x9c,umask=0x01,cmask=6," -- "$PMUSIM" list events
+check list-events-skylake 0 "^cycles +CPU_CLK_UNHALTED.THREAD_P: .*; perf counts it on fixed counter 1$" -- "$PMUSIM" list events --cpu skylake
+check list-nodes 0 "^Backend_Bound.Memory_Bound.L1_Bound +Level 3, perf metric tma_l1_bound: " -- "$PMUSIM" list nodes
+check list-steps 0 "^put_perf_metrics +\[mediated exit\] " -- "$PMUSIM" list steps
+check list-scenarios 0 "^perf_metrics_patch +host and guest both use the topdown group" -- "$PMUSIM" list scenarios
+check list-workloads 0 "^pointer_chase +[A-Z]" -- "$PMUSIM" list workloads
+check list-checkers 0 "^bleed +" -- "$PMUSIM" list checkers
+check list-kvm-variants 0 "^reset_keeps_perf_metrics +breaks: " -- "$PMUSIM" list kvm-variants
+check list-overrides 0 "^slots_per_cycle +pipeline width" -- "$PMUSIM" list overrides
+if [ "$("$PMUSIM" list scenarios --names)" != "$("$PMUSIM" run --list)" ]; then
+    echo "FAIL list-scenario-names: differ from run --list"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+if [ "$("$PMUSIM" list workloads --names)" != "$("$PMUSIM" topdown --list)" ]; then
+    echo "FAIL list-workload-names: differ from topdown --list"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+check list-bad-preset 1 "cpu: unknown CPU preset 'k6'" -- "$PMUSIM" list events --cpu k6
+check list-bad-section 1 "frobs" -- "$PMUSIM" list frobs
+check list-bad-library 1 "PMUSIM_WORKLOADS=$TMPD/none: not a directory" -- env PMUSIM_WORKLOADS="$TMPD/none" "$PMUSIM" list workloads
+# --help: defaults where they mean something, and examples.
+check help-defaults 0 "^  --cpu TEXT=sapphirerapids " -- "$PMUSIM" topdown --help
+check help-default-level 0 "^  -l,--level UINT:INT in \[1 - 3\]=2" -- "$PMUSIM" topdown --help
+check help-default-in-words 0 "^  -n,--cycles UINT:POSITIVE +cycles to run \(default: one pass of the workload\)" -- "$PMUSIM" topdown --help
+check help-examples 0 "^  pmusim run perf_metrics_patch +host and guest both using topdown: clean" -- "$PMUSIM" run --help
+check help-top-examples 0 "^Examples:" -- "$PMUSIM" --help
 check bad-subcommand 1 "" -- "$PMUSIM" frobnicate
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]
