@@ -16,6 +16,7 @@
 #include "sim/virt/scenario.h"
 #include "sim/workload_file.h"
 #include "tma/tma_engine.h"
+#include "tma/tma_tables.h"
 
 namespace pmusim {
 
@@ -92,46 +93,30 @@ ListRows steps(const std::string&) {
     return r;
 }
 
-// One line per node in our own words; the formulas and their sources are in docs/tma.md.
-const char* node_description(tma::Node n) {
-    using tma::Node;
-    switch (n) {
-        case Node::FrontendBound: return "slots the front end left empty while the back end could accept uops";
-        case Node::FetchLatency: return "front-end slots lost to cycles that delivered no uop at all (i-cache, ITLB, resteers)";
-        case Node::FetchBandwidth: return "front-end slots lost while some, but too few, uops were delivered";
-        case Node::BadSpeculation: return "slots spent on uops that never retired, and on recovering from them";
-        case Node::BranchMispredicts: return "bad-speculation slots caused by mispredicted branches";
-        case Node::MachineClears: return "bad-speculation slots caused by machine clears (memory ordering, SMC, ...)";
-        case Node::BackendBound: return "slots with no uop issued because the back end lacked resources";
-        case Node::MemoryBound: return "back-end slots waiting on the memory hierarchy (loads and stores)";
-        case Node::CoreBound: return "back-end slots limited by execution units, not memory";
-        case Node::Retiring: return "slots that issued a uop which later retired (useful work)";
-        case Node::LightOperations: return "retiring slots of single-uop (non-microcoded) instructions";
-        case Node::HeavyOperations: return "retiring slots of instructions decoding into several uops or microcode";
-        case Node::L1Bound: return "stalls with the load in flight but no L1D miss outstanding";
-        case Node::L2Bound: return "stalls on loads that missed L1D and hit L2";
-        case Node::L3Bound: return "stalls on loads that missed L2 and hit L3";
-        case Node::DramBound: return "stalls on loads that missed L3 (memory)";
-        case Node::StoreBound: return "stalls on the store buffer";
-        case Node::MicrocodeSequencer: return "heavy-operation slots delivered by the microcode sequencer";
-        case Node::FewUopsInstructions: return "heavy-operation slots of instructions with a few (2-4) uops";
-        case Node::Count: break;
-    }
-    return "";
-}
-
-std::string node_path(tma::Node n) {
-    const tma::Node p = tma::parent(n);
-    return p == n ? tma::node_name(n) : node_path(p) + "." + tma::node_name(n);
-}
-
-ListRows nodes(const std::string&) {
+// Every node and Info metric of --cpu's family, as the formula tables declare them (tma_tables.cpp):
+// toplev path, level, perf's metric name, description, and the formula for the CPU's method.
+ListRows nodes(const std::string& cpu_name) {
+    const CpuConfig cpu = make_cpu_config(cpu_name);
+    const auto family = static_cast<tma::Family>(cpu.tma_family);
+    const tma::Method method = cpu.perf_metrics() ? tma::Method::PerfMetrics : tma::Method::GpEvents;
+    std::vector<tma::Descriptor> all = tma::describe(family, method);
+    auto path = [&](const tma::Descriptor& d) {
+        std::string p = d.name;
+        for (std::string up = d.parent; !up.empty();) {
+            p = up + "." + p;
+            auto it = std::find_if(all.begin(), all.end(), [&](const tma::Descriptor& x) { return x.name == up; });
+            up = it == all.end() ? "" : it->parent;
+        }
+        return p;
+    };
     ListRows r;
-    for (tma::Node n : tma::nodes_up_to(3)) {
+    for (auto& d : all) {
+        if (d.kind != "node" && d.kind != "metric") continue;
         std::string metric = "tma_";
-        for (const char* c = tma::node_name(n); *c; ++c) metric += char(std::tolower(static_cast<unsigned char>(*c)));
-        r.push_back({node_path(n), "Level " + std::to_string(tma::level(n)) + ", perf metric " + metric + ": " +
-                                       node_description(n)});
+        for (char c : d.name) metric += char(std::tolower(static_cast<unsigned char>(c)));
+        const std::string where = d.level ? "Level " + std::to_string(d.level) + ", perf metric " + metric : "Info metric";
+        r.push_back({d.level ? path(d) : d.name,
+                     where + ": " + d.description + (d.formula.empty() ? "" : " = " + d.formula)});
     }
     return r;
 }
@@ -164,7 +149,7 @@ const std::vector<Section>& sections() {
         {"scenarios", "the virtualization scenarios (run, mutate, conform)",
          [](const std::string&) { return library(scenario_library_dir()); }},
         {"steps", "protocol steps (run -E replace:X=Y, insert:X,before=Y)", steps},
-        {"nodes", "topdown (TMA) nodes: toplev path, level, perf metric name", nodes},
+        {"nodes", "topdown (TMA) nodes and Info metrics of --cpu: toplev path, level, perf metric name, formula", nodes},
         {"checkers", "the checkers of a scenario run", checkers},
         {"kvm-variants", "deviations from KVM's rules for run --kvm-variant", variants},
     };

@@ -192,6 +192,7 @@ check list-events-encoding 0 "^int_misc.clears_count +INT_MISC.CLEARS_COUNT: eve
 check list-events-width-cmask 0 "IDQ_BUBBLES.CYCLES_0_UOPS_DELIV.CORE: event=0x9c,umask=0x01,cmask=6," -- "$PMUSIM" list events
 check list-events-skylake 0 "^cycles +CPU_CLK_UNHALTED.THREAD_P: .*; perf counts it on fixed counter 1$" -- "$PMUSIM" list events --cpu skylake
 check list-nodes 0 "^Backend_Bound.Memory_Bound.L1_Bound +Level 3, perf metric tma_l1_bound: " -- "$PMUSIM" list nodes
+check list-info 0 "^IpBranch +Info metric: instructions per retired branch = INST_RETIRED.ANY / BR_INST_RETIRED.ALL_BRANCHES" -- "$PMUSIM" list nodes --cpu skylake
 check list-steps 0 "^put_perf_metrics +\[mediated exit\] " -- "$PMUSIM" list steps
 check list-scenarios 0 "^perf_metrics_patch +host and guest both use the topdown group" -- "$PMUSIM" list scenarios
 check list-workloads 0 "^pointer_chase +[A-Z]" -- "$PMUSIM" list workloads
