@@ -22,8 +22,6 @@ import sys
 import tempfile
 import time
 
-import pandas as pd
-
 __all__ = ["sweep", "point_key", "run_point", "load_results"]
 
 
@@ -97,6 +95,8 @@ class _Bar:
 
 def load_results(out):
     """Every finished point of a sweep directory as a DataFrame: parameters, then result fields."""
+    import pandas as pd  # here, not at the top: `import pmusim` stays free of pandas
+
     rows = []
     for name in sorted(os.listdir(out)):
         if name.endswith(".json") and not name.startswith("."):

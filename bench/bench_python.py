@@ -1,0 +1,118 @@
+"""Python-side costs of pmusim (docs/performance.md "Python"):
+
+  import      `import pmusim` in a fresh interpreter, over an empty interpreter, and which heavy
+              modules it loads
+  calls       µs per rdmsr/wrmsr/rdpmc call and per access of Machine.access_batch, against a
+              bare pybind11 method call with the same arguments (Machine._noop_access)
+  sweep       the cost of a sweep point: one point through pmusim.sweep's fresh process against
+              the same work in this process
+
+    PYTHONPATH=python /usr/bin/python3 bench/bench_python.py [--quick] [--pythonpath DIR]
+
+--pythonpath measures the import of another copy of the package (e.g. an older checkout) beside
+this one. Prints figures; asserts no timing.
+"""
+import argparse
+import importlib
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEAVY = ["pandas", "matplotlib", "yaml", "distributed", "dask", "concurrent.futures"]
+
+
+def fresh(code, pythonpath):
+    """Wall and CPU seconds of one fresh interpreter running `code`, and its stdout."""
+    env = dict(os.environ, PYTHONPATH=pythonpath)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, out.stdout
+
+
+def bench_import(label, pythonpath, runs):
+    empty = [fresh("pass", pythonpath) for _ in range(runs)]
+    probe = "import pmusim, sys; print(' '.join(m for m in %r if m in sys.modules))" % (HEAVY,)
+    full = [fresh(probe, pythonpath) for _ in range(runs)]
+    wall = statistics.median(w for w, _, _ in full) - statistics.median(w for w, _, _ in empty)
+    cpu = statistics.median(c for _, c, _ in full) - statistics.median(c for _, c, _ in empty)
+    loaded = full[-1][2].strip() or "none"
+    print(f"import pmusim [{label}]: {wall * 1e3:.0f} ms wall, {cpu * 1e3:.0f} ms CPU over an empty interpreter "
+          f"(median of {runs}); heavy modules loaded: {loaded}")
+
+
+def per_call(stmt, env, number, repeat=5):
+    """Best-of-`repeat` seconds per execution of `stmt`."""
+    return min(timeit.repeat(stmt, globals=env, number=number, repeat=repeat)) / number
+
+
+def bench_calls(n):
+    import numpy as np
+
+    import pmusim
+    from pmusim import msr
+
+    m = pmusim.Machine(cpu="sapphirerapids")
+    m.wrmsr(msr.IA32_FIXED_CTR_CTRL, 0x333)
+    m.wrmsr(msr.IA32_PERF_GLOBAL_CTRL, 0x7 << 32)
+    m.run(10_000)
+    ctrl, fixed1 = msr.IA32_PERF_GLOBAL_CTRL, pmusim.RDPMC_FIXED | 1
+    env = {"m": m, "ctrl": ctrl, "fixed1": fixed1, "v": 0x7 << 32}
+    bare = per_call("m._noop_access(ctrl, v)", env, n)
+    rows = [("bare pybind11 call (_noop_access)", bare),
+            ("rdmsr", per_call("m.rdmsr(ctrl)", env, n)),
+            ("wrmsr", per_call("m.wrmsr(ctrl, v)", env, n)),
+            ("rdpmc", per_call("m.rdpmc(fixed1)", env, n))]
+    # The same three accesses, n of each, in one batch.
+    ops = np.tile(np.array([m.RDMSR, m.WRMSR, m.RDPMC], dtype=np.uint8), n)
+    idx = np.tile(np.array([ctrl, ctrl, fixed1], dtype=np.uint32), n)
+    vals = np.tile(np.array([0, 0x7 << 32, 0], dtype=np.uint64), n)
+    env.update(ops=ops, idx=idx, vals=vals)
+    rows.append(("access_batch, per access (rdmsr, wrmsr, rdpmc mix)", per_call("m.access_batch(ops, idx, vals)", env, 1) / (3 * n)))
+    print(f"Python call costs (best of 5, {n} calls each):")
+    for name, sec in rows:
+        print(f"  {name:52s} {sec * 1e6:8.3f} µs  {sec / bare:6.2f}x bare")
+
+
+def bench_sweep_point(runs):
+    import pmusim._point as point
+    sw = importlib.import_module("pmusim.sweep")  # pmusim.sweep is the function
+
+    params = {"cpu": "sapphirerapids", "workload": "mixed_app", "events": "instructions", "cycles": 100_000}
+    t0 = time.perf_counter()
+    for _ in range(runs):
+        point.run("stat", params)
+    inproc = (time.perf_counter() - t0) / runs
+    walls = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        sw.run_point("stat", params)
+        walls.append(time.perf_counter() - t0)
+    whole = statistics.median(walls)
+    print(f"sweep point (stat, 10^5 cycles): {whole * 1e3:.0f} ms through a fresh process, "
+          f"{inproc * 1e3:.1f} ms of work in-process: {(whole - inproc) * 1e3:.0f} ms overhead per point (median of {runs})")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="tiny sizes: checks that the benchmark runs")
+    p.add_argument("--pythonpath", help="also measure `import pmusim` from this package directory")
+    a = p.parse_args()
+    runs, n = (2, 200) if a.quick else (15, 20_000)
+    bench_import("this tree", os.path.join(ROOT, "python"), runs)
+    if a.pythonpath:
+        bench_import(a.pythonpath, a.pythonpath, runs)
+    bench_calls(n)
+    bench_sweep_point(2 if a.quick else 7)
+
+
+if __name__ == "__main__":
+    main()
