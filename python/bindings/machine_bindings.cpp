@@ -209,8 +209,16 @@ py::tuple access_batch(Machine& m, py::handle ops, py::handle indices, py::handl
 }
 }  // namespace
 
-void init_machine(py::module_& m) {
+// Registered on first use, not at import: registering imports NumPy, which `import pmusim` avoids
+// (docs/performance.md "Python"). Called with the GIL held; registering twice is harmless.
+static void register_pmi_dtype() {
+    static bool registered = false;
+    if (registered) return;
     PYBIND11_NUMPY_DTYPE(PmiRecord, cycle, sources, status);
+    registered = true;
+}
+
+void init_machine(py::module_& m) {
     py::class_<RunResult>(m, "RunResult", "What Machine.run did.")
         .def_readonly("cycles", &RunResult::cycles, "cycles actually run")
         .def_readonly("stopped_on_pmi", &RunResult::stopped_on_pmi, "the run ended early on a PMI")
@@ -218,13 +226,13 @@ void init_machine(py::module_& m) {
             return "RunResult(cycles=" + std::to_string(r.cycles) + ", stopped_on_pmi=" + (r.stopped_on_pmi ? "True" : "False") + ")";
         });
 
-    py::class_<Machine>(m, "Machine", py::dynamic_attr(),
+    py::class_<Machine> machine(m, "Machine", py::dynamic_attr(),
                         "Machine(cpu='sapphirerapids', mode='fast', quantum=1000000, **overrides)\n\n"
                         "One logical processor of a CPU preset with its PMU. Overrides are CPUID/capability fields "
                         "(num_gp=4, gp_width=32, fw_write=False, ...) and semantics switches (pmi_skid=..., ...); "
                         "see pmusim.override_fields(). Invalid values raise ValueError naming the field. All "
-                        "Machines of a process share one elaborated SystemC platform.")
-        .def(py::init([](const std::string& cpu, const std::string& mode, uint64_t quantum, const py::kwargs& kw) {
+                        "Machines of a process share one elaborated SystemC platform.");
+    machine.def(py::init([](const std::string& cpu, const std::string& mode, uint64_t quantum, const py::kwargs& kw) {
                  MachineOptions o;
                  o.cpu = cpu;
                  o.mode = parse_mode(mode);
@@ -273,6 +281,7 @@ void init_machine(py::module_& m) {
         .def_property_readonly(
             "pmis",
             [](const Machine& self) {
+                register_pmi_dtype();
                 const auto& v = self.pmis();
                 py::array_t<PmiRecord> a(static_cast<py::ssize_t>(v.size()));
                 if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(PmiRecord));
@@ -301,13 +310,11 @@ void init_machine(py::module_& m) {
              "every `sample` cycles inside runs. `signals`: names or prefixes ending in '*' (default: all). "
              "end_trace() closes the file. See docs/waveforms.md.")
         .def("end_trace", &Machine::end_trace, "Close the waveform file.")
-        .def("reset", &Machine::reset, "power-on reset of every PMU register (the cycle count and PMI log stay)")
-        .def_property_readonly_static("RDMSR", [](py::object) { return static_cast<int>(AccessKind::Rdmsr); },
-                                      "access_batch op code")
-        .def_property_readonly_static("WRMSR", [](py::object) { return static_cast<int>(AccessKind::Wrmsr); },
-                                      "access_batch op code")
-        .def_property_readonly_static("RDPMC", [](py::object) { return static_cast<int>(AccessKind::Rdpmc); },
-                                      "access_batch op code");
+        .def("reset", &Machine::reset, "power-on reset of every PMU register (the cycle count and PMI log stay)");
+    // access_batch op codes
+    machine.attr("RDMSR") = static_cast<int>(AccessKind::Rdmsr);
+    machine.attr("WRMSR") = static_cast<int>(AccessKind::Wrmsr);
+    machine.attr("RDPMC") = static_cast<int>(AccessKind::Rdpmc);
 }
 
 }  // namespace pmusim::py_bindings

@@ -9,10 +9,8 @@ scenario_topdown_frame(report)  run_scenario(...) -> one row per (context, node)
 violations_frame(report)  run_scenario(...) -> one row per recorded violation
 mutations_frame(rows)     mutate_scenario(...) -> one row per mutant
 """
-import numpy as np
-
-# pandas is imported inside each function, not here: `import pmusim` imports this module, and
-# pandas alone would triple the package's import time (docs/performance.md "Python").
+# pandas and NumPy are imported inside each function, not here: `import pmusim` imports this
+# module, and pandas alone would triple the package's import time (docs/performance.md "Python").
 
 __all__ = ["topdown_frame", "metrics_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
            "mutations_frame"]
@@ -24,6 +22,7 @@ def topdown_frame(result):
     `result` is the dict of Machine.topdown(). error = reported - truth, as a fraction of slots.
     The NumPy arrays of the result are used as they are (no copy until pandas builds its columns).
     """
+    import numpy as np
     import pandas as pd
 
     reported, truth = result["reported"], result["truth"]
@@ -46,6 +45,7 @@ def metrics_frame(result):
     `result` is the dict of Machine.topdown(metrics=...). truth is the metric's formula on the exact
     counts; a division by zero in the formula is NaN in both columns, as perf computes it.
     """
+    import numpy as np
     import pandas as pd
 
     reported, truth = result["metric_reported"], result["metric_truth"]
@@ -64,6 +64,7 @@ def metrics_frame(result):
 def counts_frame(result):
     """Per-interval counters of Machine.topdown(): begin, end, counter, count (perf's estimate,
     scaled when multiplexed), truth (the exact count; NaN where the event has no single truth)."""
+    import numpy as np
     import pandas as pd
 
     counts, truth = result["counts"], result["counts_truth"]

@@ -12,7 +12,6 @@ OUT/<key>.json, where the key is a hash of the task and the point's parameters. 
 exists is not run again. The same parameters (seeds included) give the same result wherever a
 point runs.
 """
-import concurrent.futures
 import hashlib
 import itertools
 import json
@@ -133,6 +132,8 @@ def sweep(task, grid=None, points=None, fixed=None, out=None, scheduler=None, wo
     bar = _Bar(len(set(keys)), len(set(keys)) - len(todo), progress)
     try:
         if scheduler is None:
+            import concurrent.futures  # here: `import pmusim` stays light
+
             with concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
                 futs = {pool.submit(run_point, task, p, timeout): k for k, p in todo}
                 for fut in concurrent.futures.as_completed(futs):

@@ -23,6 +23,18 @@ def test_import_loads_neither_pandas_nor_matplotlib():
     """) == ["False", "False"]
 
 
+def test_import_loads_neither_numpy_nor_yaml_until_used():
+    # NumPy's PMI record type is registered on first use of Machine.pmis, YAML on the first scenario dict.
+    assert run_fresh("""
+        import pmusim, sys
+        print('numpy' in sys.modules, 'yaml' in sys.modules)
+        m = pmusim.Machine()
+        print(m.pmis.dtype.names, 'numpy' in sys.modules)
+        d = pmusim.scenario_dict("perf_metrics_patch")
+        print('yaml' in sys.modules, pmusim.get_param(d, "cpu") is not None)
+    """) == ["False", "False", "('cycle',", "'sources',", "'status')", "True", "True", "True"]
+
+
 def test_every_public_name_resolves_without_pandas():
     # `from pmusim import *` and every name of __all__ still work, and still load neither.
     assert run_fresh("""
