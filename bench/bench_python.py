@@ -4,13 +4,13 @@
               modules it loads
   calls       µs per rdmsr/wrmsr/rdpmc call and per access of Machine.access_batch, against a
               bare pybind11 method call with the same arguments (Machine._noop_access)
-  sweep       the cost of a sweep point: one point through pmusim.sweep's fresh process against
-              the same work in this process
+  sweep       the cost of a sweep point: one point in a fresh process, as pmusim.sweep runs it,
+              against the same work in this process
 
     PYTHONPATH=python /usr/bin/python3 bench/bench_python.py [--quick] [--pythonpath DIR]
 
---pythonpath measures the import of another copy of the package (e.g. an older checkout) beside
-this one. Prints figures; asserts no timing.
+--pythonpath measures the import and the sweep point of another copy of the package (e.g. an
+older checkout) beside this one. Prints figures; asserts no timing.
 """
 import argparse
 import importlib
@@ -84,23 +84,30 @@ def bench_calls(n, repeat=7):
         print(f"  {name:52s} {sec * 1e6:8.3f} µs  {sec / bare:6.2f}x bare")
 
 
-def bench_sweep_point(runs):
+def bench_sweep_point(trees, runs):
+    """A sweep point's process, as pmusim.sweep.run_point starts it, for each package tree in turn."""
+    import json
+
     import pmusim._point as point
-    sw = importlib.import_module("pmusim.sweep")  # pmusim.sweep is the function
 
     params = {"cpu": "sapphirerapids", "workload": "mixed_app", "events": "instructions", "cycles": 100_000}
+    request = json.dumps({"task": "stat", "params": params})
     t0 = time.perf_counter()
     for _ in range(runs):
         point.run("stat", params)
     inproc = (time.perf_counter() - t0) / runs
-    walls = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        sw.run_point("stat", params)
-        walls.append(time.perf_counter() - t0)
-    whole = statistics.median(walls)
-    print(f"sweep point (stat, 10^5 cycles): {whole * 1e3:.0f} ms through a fresh process, "
-          f"{inproc * 1e3:.1f} ms of work in-process: {(whole - inproc) * 1e3:.0f} ms overhead per point (median of {runs})")
+    walls = {label: [] for label, _ in trees}
+    for _ in range(runs):  # alternating, as in bench_calls
+        for label, tree in trees:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "pmusim._point"], input=request, capture_output=True, text=True,
+                           env=dict(os.environ, PYTHONPATH=tree), check=True)
+            walls[label].append(time.perf_counter() - t0)
+    for label, _ in trees:
+        whole = statistics.median(walls[label])
+        print(f"sweep point [{label}] (stat, 10^5 cycles): {whole * 1e3:.0f} ms through a fresh process, "
+              f"{inproc * 1e3:.1f} ms of work in-process: {(whole - inproc) * 1e3:.0f} ms overhead per point "
+              f"(median of {runs})")
 
 
 def main():
@@ -109,11 +116,11 @@ def main():
     p.add_argument("--pythonpath", help="also measure `import pmusim` from this package directory")
     a = p.parse_args()
     runs, n = (2, 200) if a.quick else (15, 20_000)
-    bench_import("this tree", os.path.join(ROOT, "python"), runs)
-    if a.pythonpath:
-        bench_import(a.pythonpath, a.pythonpath, runs)
+    trees = [("this tree", os.path.join(ROOT, "python"))] + ([(a.pythonpath, a.pythonpath)] if a.pythonpath else [])
+    for label, tree in trees:
+        bench_import(label, tree, runs)
     bench_calls(n)
-    bench_sweep_point(2 if a.quick else 7)
+    bench_sweep_point(trees, 2 if a.quick else 7)
 
 
 if __name__ == "__main__":

@@ -15,4 +15,4 @@ def test_quick_benchmark_prints_every_figure():
     assert "import pmusim [this tree]" in text and "heavy modules loaded: none" in text
     for row in ("bare pybind11 call", "rdmsr", "wrmsr", "rdpmc", "access_batch, per access"):
         assert row in text
-    assert "overhead per point" in text
+    assert "sweep point [this tree]" in text and "overhead per point" in text
