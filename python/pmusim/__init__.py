@@ -13,8 +13,9 @@ A #GP raises pmusim.GeneralProtection; invalid presets and overrides raise Value
 Also here: topdown (Machine.topdown), perf-stat counting (Machine.stat), virtualization scenarios
 (load_scenario, Protocol, run_scenario, mutate_scenario, EventFilter), pandas frames (topdown_frame, ...),
 what-if scenario dicts (scenario_dict, set_param, scenario_from_dict), sweeps on a local pool or
-Dask (sweep), and plots (pmusim.plots). pandas and matplotlib are imported only when a frame or a
-plot is made. See docs/python.md.
+Dask (sweep), and plots (pmusim.plots). pandas, matplotlib, NumPy and YAML are imported only when
+first used (a frame, a plot, an array, a scenario dict). Machine.access_batch makes many accesses
+in one call. See docs/python.md.
 """
 from ._pmusim import (  # noqa: F401
     EventFilter,
@@ -52,7 +53,6 @@ from .frames import (  # noqa: F401
 )
 from .scenarios import event_filter, get_param, scenario_dict, scenario_from_dict, set_param  # noqa: F401
 from .sweep import load_results, point_key, sweep  # noqa: F401
-
 
 
 def __getattr__(name):
