@@ -56,6 +56,25 @@ def test_a_frame_after_import_loads_pandas_and_works():
     """) == ["pandas", "1", "True", "False"]
 
 
+def test_machines_work_without_pandas_and_matplotlib_installed():
+    # They are optional (setup.py extras): importing the package and simulating must not need them.
+    assert run_fresh("""
+        import sys
+        sys.modules['pandas'] = sys.modules['matplotlib'] = None   # any import of them now fails
+        import pmusim
+        m = pmusim.Machine()
+        m.wrmsr(pmusim.msr.IA32_FIXED_CTR_CTRL, 0x30)
+        m.wrmsr(pmusim.msr.IA32_PERF_GLOBAL_CTRL, 1 << 33)
+        m.run(1000)
+        results, gp = m.access_batch(["rdpmc"], [pmusim.RDPMC_FIXED | 1])
+        print(int(results[0]), bool(gp[0]))
+        try:
+            pmusim.stat_frame([])
+        except ImportError:
+            print("frames need pandas")
+    """) == ["1000", "False", "frames", "need", "pandas"]
+
+
 def test_plots_load_on_first_attribute_access():
     # pmusim.plots without an explicit import: loaded on first use (PEP 562 module __getattr__).
     assert run_fresh("""
