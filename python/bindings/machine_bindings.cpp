@@ -117,9 +117,12 @@ std::vector<uint64_t> unsigned_elements(py::handle h, const char* name, uint64_t
     return out;
 }
 
+[[noreturn]] void not_an_access(size_t i, const std::string& shown) {
+    throw py::value_error(element("ops", i) + " = " + shown + " is not an access ('rdmsr', 'wrmsr', 'rdpmc' or 0, 1, 2)");
+}
+
 AccessKind op_code(uint64_t code, size_t i) {
-    if (code > 2)
-        throw py::value_error(element("ops", i) + " = " + std::to_string(code) + " is not an access (0 RDMSR, 1 WRMSR, 2 RDPMC)");
+    if (code > 2) not_an_access(i, std::to_string(code));
     return static_cast<AccessKind>(code);
 }
 
@@ -138,11 +141,9 @@ std::vector<AccessKind> op_elements(py::handle h) {
     if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h))
         throw py::type_error("access_batch: ops must be a NumPy array or a sequence of op codes or names");
     for (py::handle e : h) {
-        if (py::isinstance<py::int_>(e) && !py::isinstance<py::bool_>(e)) {
-            const py::int_ v = py::reinterpret_borrow<py::int_>(e);
-            if (v < py::int_(0) || v > py::int_(2))
-                throw py::value_error(element("ops", out.size()) + " = " + std::string(py::repr(v)) +
-                                      " is not an access (0 RDMSR, 1 WRMSR, 2 RDPMC)");
+        if (!py::isinstance<py::bool_>(e) && PyIndex_Check(e.ptr())) {
+            const py::int_ v = as_index(e);
+            if (v < py::int_(0) || v > py::int_(2)) not_an_access(out.size(), py::repr(v));
             out.push_back(static_cast<AccessKind>(v.cast<int>()));
             continue;
         }
@@ -151,9 +152,7 @@ std::vector<AccessKind> op_elements(py::handle h) {
         if (name == "rdmsr") out.push_back(AccessKind::Rdmsr);
         else if (name == "wrmsr") out.push_back(AccessKind::Wrmsr);
         else if (name == "rdpmc") out.push_back(AccessKind::Rdpmc);
-        else
-            throw py::value_error(element("ops", out.size()) + " = " + std::string(py::repr(e)) +
-                                  " is not an access ('rdmsr', 'wrmsr', 'rdpmc' or 0, 1, 2)");
+        else not_an_access(out.size(), py::repr(e));
     }
     return out;
 }

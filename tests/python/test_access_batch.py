@@ -121,6 +121,8 @@ def test_empty_batch():
     ((np.zeros((1, 1), dtype=np.uint8), [0x38F]), ValueError, "ops must be one-dimensional"),
     ((np.array(["rdmsr", "rdtsc"]), [0x38F, 0]), ValueError, "ops[1] = 'rdtsc' is not an access"),
     (("rdmsr", [0x38F]), TypeError, "ops must be a NumPy array or a sequence"),
+    (([np.uint8(0), -1], [0x38F, 0x38F]), ValueError, "ops[1] = -1 is not an access"),
+    (([True], [0x38F]), ValueError, "ops[0] = True is not an access"),
 ])
 def test_malformed_batches_raise_and_change_nothing(args, error, text):
     m = pmusim.Machine()
