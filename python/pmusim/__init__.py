@@ -13,7 +13,9 @@ A #GP raises pmusim.GeneralProtection; invalid presets and overrides raise Value
 Also here: topdown (Machine.topdown), perf-stat counting (Machine.stat), virtualization scenarios
 (load_scenario, Protocol, run_scenario, mutate_scenario, EventFilter), pandas frames (topdown_frame, ...),
 what-if scenario dicts (scenario_dict, set_param, scenario_from_dict), sweeps on a local pool or
-Dask (sweep), and plots (pmusim.plots). See docs/python.md.
+Dask (sweep), and plots (pmusim.plots). pandas, matplotlib, NumPy and YAML are imported only when
+first used (a frame, a plot, an array, a scenario dict). Machine.access_batch makes many accesses
+in one call. See docs/python.md.
 """
 from ._pmusim import (  # noqa: F401
     EventFilter,
@@ -51,6 +53,16 @@ from .frames import (  # noqa: F401
 )
 from .scenarios import event_filter, get_param, scenario_dict, scenario_from_dict, set_param  # noqa: F401
 from .sweep import load_results, point_key, sweep  # noqa: F401
+
+
+def __getattr__(name):
+    # pmusim.plots loads matplotlib, so it is imported on first use, not with the package (PEP 562).
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module 'pmusim' has no attribute '{name}'")
+
 
 RDPMC_FIXED = 1 << 30
 RDPMC_METRICS = 1 << 29

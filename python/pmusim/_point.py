@@ -18,8 +18,6 @@ import os
 import socket
 import sys
 
-import numpy as np
-
 
 def _machine(params, used):
     import pmusim
@@ -31,6 +29,8 @@ def _machine(params, used):
 
 
 def task_topdown(params):
+    import numpy as np  # here: only this task needs it, and it is most of a point process's start-up
+
     used = {"cpu", "workload", "level", "interval", "cycles", "method", "mux_interval", "nodes", "metrics"}
     m = _machine(params, used)
     r = m.topdown(level=int(params.get("level", 1)), interval=int(params.get("interval", 0)),

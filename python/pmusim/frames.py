@@ -9,8 +9,8 @@ scenario_topdown_frame(report)  run_scenario(...) -> one row per (context, node)
 violations_frame(report)  run_scenario(...) -> one row per recorded violation
 mutations_frame(rows)     mutate_scenario(...) -> one row per mutant
 """
-import numpy as np
-import pandas as pd
+# pandas and NumPy are imported inside each function, not here: `import pmusim` imports this
+# module, and pandas alone would triple the package's import time (docs/performance.md "Python").
 
 __all__ = ["topdown_frame", "metrics_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
            "mutations_frame"]
@@ -22,6 +22,9 @@ def topdown_frame(result):
     `result` is the dict of Machine.topdown(). error = reported - truth, as a fraction of slots.
     The NumPy arrays of the result are used as they are (no copy until pandas builds its columns).
     """
+    import numpy as np
+    import pandas as pd
+
     reported, truth = result["reported"], result["truth"]
     nodes = list(result["nodes"])
     n, k = reported.shape
@@ -42,6 +45,9 @@ def metrics_frame(result):
     `result` is the dict of Machine.topdown(metrics=...). truth is the metric's formula on the exact
     counts; a division by zero in the formula is NaN in both columns, as perf computes it.
     """
+    import numpy as np
+    import pandas as pd
+
     reported, truth = result["metric_reported"], result["metric_truth"]
     n, k = reported.shape
     frame = pd.DataFrame({
@@ -58,6 +64,9 @@ def metrics_frame(result):
 def counts_frame(result):
     """Per-interval counters of Machine.topdown(): begin, end, counter, count (perf's estimate,
     scaled when multiplexed), truth (the exact count; NaN where the event has no single truth)."""
+    import numpy as np
+    import pandas as pd
+
     counts, truth = result["counts"], result["counts_truth"]
     names = list(result["counters"])
     n, k = counts.shape
@@ -72,6 +81,8 @@ def counts_frame(result):
 
 def stat_frame(rows):
     """Machine.stat() rows as a DataFrame with `error` = scaled - truth and `relative_error`."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
     if not frame.empty:
         truth = frame["truth"].astype(float)
@@ -82,6 +93,8 @@ def stat_frame(rows):
 
 def contexts_frame(report):
     """Per-context counts of a run_scenario() report: context, event, reported, truth, error."""
+    import pandas as pd
+
     rows = []
     for ctx in report["contexts"]:
         for event, (reported, truth) in ctx["counts"].items():
@@ -92,6 +105,8 @@ def contexts_frame(report):
 
 def scenario_topdown_frame(report):
     """Per-context topdown of a run_scenario() report: context, method, node, reported, truth, error."""
+    import pandas as pd
+
     rows = []
     for ctx in report["contexts"]:
         for node, (reported, truth) in ctx["topdown"].items():
@@ -102,6 +117,8 @@ def scenario_topdown_frame(report):
 
 def violations_frame(report):
     """The recorded violations of a run_scenario() report, one row each, in cycle order."""
+    import pandas as pd
+
     cols = ["cycle", "kind", "register", "reader", "source", "expected", "actual", "step", "detail"]
     frame = pd.DataFrame(report["violations"], columns=cols)
     return frame.sort_values("cycle", kind="stable").reset_index(drop=True)
@@ -111,6 +128,8 @@ def accesses_frame(report):
     """Every recorded guest program access of a run_scenario() report, one row each: guest, cycle,
     guest_cycle, op, index, register, written, value, gp, exited, bare_value, bare_gp (the same
     access on bare metal: the guest's reference PMU), label, where, expect, failure (empty: met)."""
+    import pandas as pd
+
     cols = ["guest", "cycle", "guest_cycle", "op", "index", "register", "written", "value", "gp", "exited",
             "bare_value", "bare_gp", "label", "where", "expect", "failure"]
     return pd.DataFrame(report["programs"]["records"], columns=cols)
@@ -119,6 +138,8 @@ def accesses_frame(report):
 def mutations_frame(rows):
     """mutate_scenario() rows: mutant, clean, kinds, one column per violation kind (in the engine's
     order, pmusim.violation_kinds()), first_cycle."""
+    import pandas as pd
+
     from . import _pmusim
     kinds = [k["name"] for k in _pmusim.violation_kinds()]
     return pd.DataFrame(rows, columns=["mutant", "clean", "kinds", *kinds, "first_cycle"])

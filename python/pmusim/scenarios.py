@@ -12,11 +12,15 @@ Every CPU override and semantic switch of pmusim.override_fields() goes under `o
 """
 import os
 
-import yaml
-
 from . import _pmusim
 
 __all__ = ["scenario_dict", "scenario_from_dict", "set_param", "get_param", "event_filter"]
+
+
+def _yaml():
+    import yaml  # on use: `import pmusim` stays light (docs/performance.md "Python")
+
+    return yaml
 
 
 def _path(spec):
@@ -35,12 +39,12 @@ def _scenario_dir():
 def scenario_dict(spec):
     """The scenario file (a built-in name or a path) as a dict."""
     with open(_path(spec)) as f:
-        return yaml.safe_load(f)
+        return _yaml().safe_load(f)
 
 
 def scenario_from_dict(d, origin="<dict>"):
     """A pmusim.Scenario from a dict; invalid fields raise ValueError naming them."""
-    return _pmusim.parse_scenario(yaml.safe_dump(d, sort_keys=False), origin)
+    return _pmusim.parse_scenario(_yaml().safe_dump(d, sort_keys=False), origin)
 
 
 def event_filter(d, origin="<dict>"):
@@ -48,7 +52,7 @@ def event_filter(d, origin="<dict>"):
     ({"action": "deny", "events": [0xc4, {"event": 0xc0, "umask": 0}], "fixed_counter_bitmap": 1}
     or {"masked": [{"event": 0xa4, "mask": 0xff, "match": 2, "exclude": False}]}), validated as
     KVM_SET_PMU_EVENT_FILTER does: ValueError names the field and KVM's errno."""
-    return _pmusim.parse_event_filter(yaml.safe_dump(d, sort_keys=False), origin)
+    return _pmusim.parse_event_filter(_yaml().safe_dump(d, sort_keys=False), origin)
 
 
 def _walk(d, path, create):

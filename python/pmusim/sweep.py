@@ -12,7 +12,6 @@ OUT/<key>.json, where the key is a hash of the task and the point's parameters. 
 exists is not run again. The same parameters (seeds included) give the same result wherever a
 point runs.
 """
-import concurrent.futures
 import hashlib
 import itertools
 import json
@@ -21,8 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-
-import pandas as pd
 
 __all__ = ["sweep", "point_key", "run_point", "load_results"]
 
@@ -97,6 +94,8 @@ class _Bar:
 
 def load_results(out):
     """Every finished point of a sweep directory as a DataFrame: parameters, then result fields."""
+    import pandas as pd  # here, not at the top: `import pmusim` stays free of pandas
+
     rows = []
     for name in sorted(os.listdir(out)):
         if name.endswith(".json") and not name.startswith("."):
@@ -133,6 +132,8 @@ def sweep(task, grid=None, points=None, fixed=None, out=None, scheduler=None, wo
     bar = _Bar(len(set(keys)), len(set(keys)) - len(todo), progress)
     try:
         if scheduler is None:
+            import concurrent.futures  # here: `import pmusim` stays light
+
             with concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
                 futs = {pool.submit(run_point, task, p, timeout): k for k, p in todo}
                 for fut in concurrent.futures.as_completed(futs):
