@@ -24,37 +24,12 @@
 #include "sim/cli/virt_commands.h"
 #include "sim/cli/help_examples.h"
 #include "sim/cli/list_command.h"
+#include "sim/cli/stat_command.h"
 #include "sim/version.h"
 
 using namespace pmusim;
 
 namespace {
-
-std::string group_digits(uint64_t v) {
-    std::string s = std::to_string(v), out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (i && (s.size() - i) % 3 == 0) out += ',';
-        out += s[i];
-    }
-    return out;
-}
-
-Overrides parse_overrides(const std::vector<std::string>& sets) {
-    Overrides ov;
-    for (auto& s : sets) {
-        const auto eq = s.find('=');
-        if (eq == std::string::npos) throw ConfigError(s, "expected --set field=value");
-        const std::string k = s.substr(0, eq), v = s.substr(eq + 1);
-        try {
-            size_t used = 0;
-            ov[k] = std::stoull(v, &used, 0);
-            if (used != v.size()) throw std::invalid_argument(v);
-        } catch (const std::exception&) {
-            throw ConfigError(k, "not an unsigned integer: '" + v + "'");
-        }
-    }
-    return ov;
-}
 
 // --vcd for any machine run (stat, topdown): docs/waveforms.md.
 struct TraceArgs {
@@ -72,79 +47,6 @@ struct TraceArgs {
     }
 };
 TraceArgs g_trace;
-
-int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
-             uint64_t cycles, std::vector<std::string> events, const std::string& mode, uint64_t quantum,
-             const std::string& format, uint64_t mux_interval) {
-    MachineOptions o;
-    o.cpu = cpu;
-    o.overrides = parse_overrides(sets);
-    o.mode = mode == "per-cycle" ? TimeMode::PerCycle : TimeMode::Fast;
-    o.quantum = quantum;
-    Machine m(o);
-    g_trace.attach(m);
-    m.set_workload(parse_workload_spec(workload));
-    if (events.empty()) events = default_stat_events(m.cpu());
-    AgentOptions ao;
-    ao.mux_interval = mux_interval;
-    PerfStat stat(m, events, ao);
-    stat.start();
-    const auto t0 = std::chrono::steady_clock::now();
-    stat.run(cycles);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const auto counts = stat.read();
-
-    if (format == "json") {
-        nlohmann::json j;
-        j["pmusim_version"] = version();
-        j["cpu"] = cpu;
-        j["workload"] = m.pmu().workload().describe();
-        j["cycles"] = cycles;
-        j["mode"] = mode;
-        j["wall_seconds"] = wall;
-        j["multiplexed"] = stat.multiplexed();
-        for (auto& c : counts)
-            j["events"].push_back({{"event", c.name}, {"counter", c.counter}, {"count", std::llround(c.scaled)},
-                                   {"raw", c.raw}, {"enabled", c.enabled}, {"running", c.running},
-                                   {"truth", c.truth_known ? nlohmann::json(c.truth) : nlohmann::json(nullptr)}});
-        std::cout << j.dump(2) << "\n";
-        return 0;
-    }
-    std::printf("\n Performance counter stats for '%s' on %s (%s cycles, %s mode):\n\n",
-                m.pmu().workload().describe().c_str(), cpu.c_str(), group_digits(cycles).c_str(), mode.c_str());
-    double insns = 0, cyc = 0, branches = 0;
-    for (auto& c : counts) {
-        if (c.name == "instructions") insns = c.scaled;
-        if (c.name == "cycles") cyc = c.scaled;
-        if (c.name == "branches") branches = c.scaled;
-    }
-    bool all_exact = true;
-    for (auto& c : counts) {
-        std::string note;
-        char buf[64];
-        const uint64_t shown = static_cast<uint64_t>(std::llround(c.scaled));
-        if (c.name == "instructions" && cyc) {
-            std::snprintf(buf, sizeof buf, "#  %5.2f  insn per cycle", insns / cyc);
-            note = buf;
-        } else if (c.name == "branch-misses" && branches) {
-            std::snprintf(buf, sizeof buf, "#  %5.2f%% of all branches", 100.0 * c.scaled / branches);
-            note = buf;
-        }
-        if (c.running < c.enabled) {
-            std::snprintf(buf, sizeof buf, "  (%.2f%%)", 100.0 * double(c.running) / double(c.enabled));
-            note += buf;
-        }
-        const bool exact = !c.truth_known || shown == c.truth;
-        all_exact = all_exact && exact;
-        std::printf("  %18s      %-22s %-11s %-30s %s\n", group_digits(shown).c_str(), c.name.c_str(),
-                    c.counter.c_str(), note.c_str(), exact ? "" : ("(truth " + group_digits(c.truth) + ")").c_str());
-    }
-    std::printf("\n  %18.9f seconds simulated (1 GHz core clock), %.3f s wall\n", double(cycles) * 1e-9, wall);
-    std::printf("  %s\n\n", all_exact ? "every count equals the workload's exact event count (ground truth)"
-                                      : stat.multiplexed() ? "multiplexed: scaled counts are estimates (see 'truth')"
-                                                           : "some counts differ from the ground truth (see 'truth')");
-    return 0;
-}
 
 int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
                     const std::string& mode, const std::string& format, TopdownOptions t) {
@@ -193,23 +95,9 @@ int sc_main(int argc, char** argv) {
     info->add_option("--set", sets, "override a CPUID/capability field, e.g. --set num_gp=4");
     info->add_flag("--registers-md", registers_md, "print only the register table as Markdown");
 
-    std::string workload = "steady", mode = "fast", format = "table";
-    uint64_t cycles = 10'000'000, quantum = 1'000'000;
-    std::vector<std::string> events;
-    auto* stat = app.add_subcommand("stat", "count events on a workload the way `perf stat` programs the PMU");
-    stat->add_option("--cpu", cpu, "CPU preset");
-    stat->add_option("--set", sets, "override a CPU or semantics field, e.g. --set gp_width=32");
-    stat->add_option("--workload,-w", workload, "workload: steady[:key=value,...], a library name or a YAML file");
-    stat->add_option("--cycles,-n", cycles, "cycles to run")->check(whole_number(true));
-    stat->add_option("-e,--events", events, "events, comma separated (perf or Intel names, :u/:k modifiers, raw rCCUUEE)")
-        ->delimiter(',');
-    stat->add_option("--mode", mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
-    stat->add_option("--quantum", quantum, "cycles per quantum in fast mode")->check(whole_number(true));
-    stat->add_option("--format", format, "output format")->check(CLI::IsMember({"table", "json"}));
-    uint64_t mux_interval = 4'000'000;
+    StatArgs st;
+    auto* stat = add_stat_command(app, st);
     g_trace.add_to(stat);
-    stat->add_option("--mux-interval", mux_interval, "cycles between multiplexing rotations (perf: 4 ms)")
-        ->check(whole_number(true));
 
     std::string td_workload = "mixed_app", td_format = "table", td_mode = "fast", method = "auto";
     uint64_t td_cycles = 0, interval = 0;
@@ -267,7 +155,7 @@ int sc_main(int argc, char** argv) {
             else std::cout << cpu_info_text(c);
             return 0;
         }
-        if (*stat) return run_stat(cpu, sets, workload, cycles, events, mode, quantum, format, mux_interval);
+        if (*stat) return run_stat_command(st, [](Machine& m) { g_trace.attach(m); });
         if (*td) {
             if (list) {
                 for (auto& n : workload_library()) std::cout << n << "\n";

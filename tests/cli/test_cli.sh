@@ -37,6 +37,37 @@ check bad-workload 1 "workload 'steady:ipc=3': ipc: unknown phase parameter" -- 
 check stat-multiplexed 0 "branch-misses +PMC\\* +# +[0-9.]+% of all branches +\\(60.00%\\)" -- "$PMUSIM" stat --cpu skylake \
     -e branches,branches,branches,branches,branch-misses
 check stat-intel-name 0 "INT_MISC.UOP_DROPPING +PMC0" -- "$PMUSIM" stat --cpu sapphirerapids -e INT_MISC.UOP_DROPPING -n 100000
+# perf's formats (tools/perf/util/stat-display.c): -x CSV, -j JSON Lines, -I in ms at --freq, -o.
+check stat-csv 0 "^1500000,,instructions,1000000,100.00,1.50,insn per cycle$" -- "$PMUSIM" stat --cpu skylake \
+    -n 1000000 -e instructions,cycles -x,
+check stat-csv-no-metric 0 "^1000000,,cycles,1000000,100.00,,$" -- "$PMUSIM" stat --cpu skylake -n 1000000 -e instructions,cycles -x,
+check stat-csv-branch-share 0 "^5000;;branch-misses;1000000;100.00;2.00;of all branches$" -- "$PMUSIM" stat --cpu skylake \
+    -n 1000000 -e branches,branch-misses -x';'
+# five GP events on four counters, run shorter than one rotation: the fifth never runs
+check stat-csv-not-counted 0 "^<not counted>,,r00c5,0,0.00,,$" -- "$PMUSIM" stat --cpu skylake -n 1000000 \
+    -e branches,branch-misses,cache-misses,cache-references,r00c5 -x,
+check stat-csv-interval 0 "^0.002000000,1000000,,cycles,1000000,100.00,,$" -- "$PMUSIM" stat -n 2000000 -e cycles -I 1 -x,
+check stat-csv-freq 0 "^0.001000000,2000000,,cycles,1000000,100.00,,$" -- "$PMUSIM" stat -n 4000000 -e cycles -I 1 --freq 2 -x,
+check stat-interval-cycles 0 "^0.000500000,500000,,cycles,500000,100.00,,$" -- "$PMUSIM" stat -n 1000000 -e cycles -I 500000c -x,
+check stat-interval-table 0 "^ +0.001000000 +1,000,000 +cycles +FIXED_CTR1" -- "$PMUSIM" stat -n 2000000 -e cycles -I 1
+check stat-interval-warning 0 "warning: -I 1000c: an interval of 1000 cycles is 0.001 ms at 1 GHz" -- "$PMUSIM" stat \
+    -n 3000 -e cycles -I 1000c -x,
+if "$PMUSIM" stat -n 2000000 -e cycles -I 1 -x, 2>&1 >/dev/null | grep -q warning; then
+    echo "FAIL stat-interval-quiet: -I 1 (1 ms) warned"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+if [ "$("$PMUSIM" stat -n 2000000 -e cycles -I 1 -x, | wc -l)" != 2 ]; then
+    echo "FAIL stat-interval-rows: not one row per interval"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+check stat-json-lines 0 '^\{"counter-value" : "1500000.000000", "unit" : "", "event" : "instructions", "event-runtime" : 1000000, "pcnt-running" : 100.00, "metric-value" : "1.500000", "metric-unit" : "insn per cycle"\}$' \
+    -- "$PMUSIM" stat --cpu skylake -n 1000000 -e instructions,cycles -j
+check stat-json-lines-interval 0 '^\{"interval" : 0.001000000, "counter-value" : "1000000.000000", "unit" : "", "event" : "cycles", "event-runtime" : 1000000, "pcnt-running" : 100.00\}$' \
+    -- "$PMUSIM" stat -n 1000000 -e cycles -I 1 -j
+check bad-interval 1 "-I 'abc': expected a positive number of milliseconds" -- "$PMUSIM" stat -I abc
+check bad-interval-zero 1 "-I '0': expected a positive number" -- "$PMUSIM" stat -I 0
+check bad-interval-fraction 1 "-I '1.5c': not a whole number of cycles" -- "$PMUSIM" stat -I 1.5c
+check bad-interval-json 1 "-I: --format json is one summary; use -j" -- "$PMUSIM" stat -I 1 --format json
+check bad-csv-empty-sep 1 "an empty separator" -- "$PMUSIM" stat -x ''
+check bad-csv-and-json 1 "excludes" -- "$PMUSIM" stat -x, -j
+check bad-freq 1 "--freq" -- "$PMUSIM" stat --freq 0
+check bad-output 1 "-o '/nonexistent/s.csv': cannot open for writing" -- "$PMUSIM" stat -x, -o /nonexistent/s.csv
 
 # topdown: every archetype on every preset prints a tree with its bottleneck and error against truth.
 DATA=$(dirname "$0")/../data
@@ -171,6 +202,9 @@ else
 fi
 check topdown-vcd 0 "bottleneck" -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 5000000 --vcd "$TMPD/td.vcd" --vcd-sample 1000000
 check topdown-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$TMPD/td.vcd"
+"$PMUSIM" stat --cpu skylake -n 1000000 -e instructions,cycles -x, -o "$TMPD/stat.csv" >"$TMPD/stat.out"
+if ! grep -qx "1000000,,cycles,1000000,100.00,," "$TMPD/stat.csv" || [ -s "$TMPD/stat.out" ]; then
+    echo "FAIL stat-output-file: -o did not get the rows, or stdout did"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
 check stat-vcd-select 0 "instructions" -- "$PMUSIM" stat -n 100000 --vcd "$TMPD/stat.vcd" --vcd-signals 'FIXED_CTR*'
 check stat-vcd-only-selected 0 "^identical: 5 signals" -- "$PMUSIM" wave diff "$TMPD/stat.vcd" "$TMPD/stat.vcd"
 # --version, also in JSON reports and VCD headers; `wave diff` compares signals, not the header.

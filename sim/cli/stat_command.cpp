@@ -1,0 +1,192 @@
+// `pmusim stat`: perf stat's table, or its CSV (-x) and JSON Lines (-j) through
+// sim/perf_stat_format.h, once or every -I; -o writes to a file.
+#include "sim/cli/stat_command.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "sim/cli/cli_checks.h"
+#include "sim/perf_stat_format.h"
+#include "sim/version.h"
+#include "sim/workload_spec.h"
+
+namespace pmusim {
+
+std::string group_digits(uint64_t v) {
+    std::string s = std::to_string(v), out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (i && (s.size() - i) % 3 == 0) out += ',';
+        out += s[i];
+    }
+    return out;
+}
+
+Overrides parse_overrides(const std::vector<std::string>& sets) {
+    Overrides ov;
+    for (auto& s : sets) {
+        const auto eq = s.find('=');
+        if (eq == std::string::npos) throw ConfigError(s, "expected --set field=value");
+        const std::string k = s.substr(0, eq), v = s.substr(eq + 1);
+        try {
+            size_t used = 0;
+            ov[k] = std::stoull(v, &used, 0);
+            if (used != v.size()) throw std::invalid_argument(v);
+        } catch (const std::exception&) {
+            throw ConfigError(k, "not an unsigned integer: '" + v + "'");
+        }
+    }
+    return ov;
+}
+
+CLI::App* add_stat_command(CLI::App& app, StatArgs& a) {
+    auto* stat = app.add_subcommand("stat", "count events on a workload the way `perf stat` programs the PMU");
+    stat->add_option("--cpu", a.cpu, "CPU preset");
+    stat->add_option("--set", a.sets, "override a CPU or semantics field, e.g. --set gp_width=32");
+    stat->add_option("--workload,-w", a.workload, "workload: steady[:key=value,...], a library name or a YAML file");
+    stat->add_option("--cycles,-n", a.cycles, "cycles to run")->check(whole_number(true));
+    stat->add_option("-e,--events", a.events, "events, comma separated (perf or Intel names, :u/:k modifiers, raw rCCUUEE)")
+        ->delimiter(',');
+    stat->add_option("--mode", a.mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
+    stat->add_option("--quantum", a.quantum, "cycles per quantum in fast mode")->check(whole_number(true));
+    auto* fmt = stat->add_option("--format", a.format, "output format")->check(CLI::IsMember({"table", "json"}));
+    stat->add_option("--mux-interval", a.mux_interval, "cycles between multiplexing rotations (perf: 4 ms)")
+        ->check(whole_number(true));
+    auto* x = stat->add_option("-x,--field-separator", a.sep, "perf stat -x: CSV rows with this separator")
+                  ->check(CLI::Validator([](std::string& s) { return s.empty() ? "an empty separator" : ""; }, "SEP"));
+    auto* j = stat->add_flag("-j,--json", a.json_lines, "perf stat -j: JSON Lines, one object per event");
+    x->excludes(j)->excludes(fmt);
+    j->excludes(fmt);
+    stat->add_option("-o,--output", a.output, "write the output to FILE instead of stdout");
+    stat->add_option("-I,--interval-print", a.interval,
+                     "print counts every N milliseconds at --freq (perf stat -I), or every N cycles as Nc");
+    stat->add_option("--freq", a.ghz, "core clock in GHz: converts cycles to perf's times and -I milliseconds")
+        ->check(CLI::PositiveNumber);
+    return stat;
+}
+
+namespace {
+
+// perf stat's table: one line per event with the counter it used and the shadow metric.
+bool table_rows(std::ostream& os, const std::vector<CountReading>& counts, const std::string& prefix) {
+    bool all_exact = true;
+    for (auto& c : counts) {
+        std::string note;
+        char buf[64];
+        const uint64_t shown = static_cast<uint64_t>(std::llround(c.scaled));
+        const StatMetric m = stat_metric(c, counts);
+        if (m.present) {
+            std::snprintf(buf, sizeof buf, c.name == "instructions" ? "#  %5.2f  %s" : "#  %5.2f%% %s", m.value,
+                          m.unit.c_str());
+            note = buf;
+        }
+        if (c.running < c.enabled) {
+            std::snprintf(buf, sizeof buf, "  (%.2f%%)", 100.0 * double(c.running) / double(c.enabled));
+            note += buf;
+        }
+        const bool exact = !c.truth_known || shown == c.truth;
+        all_exact = all_exact && exact;
+        char line[256];
+        std::snprintf(line, sizeof line, "%s  %18s      %-22s %-11s %-30s %s\n", prefix.c_str(), group_digits(shown).c_str(),
+                      c.name.c_str(), c.counter.c_str(), note.c_str(),
+                      exact ? "" : ("(truth " + group_digits(c.truth) + ")").c_str());
+        os << line;
+    }
+    return all_exact;
+}
+
+void json_summary(std::ostream& os, const StatArgs& a, Machine& m, const std::vector<CountReading>& counts,
+                  bool multiplexed, double wall) {
+    nlohmann::json j;
+    j["pmusim_version"] = version();
+    j["cpu"] = a.cpu;
+    j["workload"] = m.pmu().workload().describe();
+    j["cycles"] = a.cycles;
+    j["mode"] = a.mode;
+    j["wall_seconds"] = wall;
+    j["multiplexed"] = multiplexed;
+    for (auto& c : counts)
+        j["events"].push_back({{"event", c.name}, {"counter", c.counter}, {"count", std::llround(c.scaled)},
+                               {"raw", c.raw}, {"enabled", c.enabled}, {"running", c.running},
+                               {"truth", c.truth_known ? nlohmann::json(c.truth) : nlohmann::json(nullptr)}});
+    os << j.dump(2) << "\n";
+}
+
+void table_summary(std::ostream& os, const StatArgs& a, Machine& m, const std::vector<CountReading>& counts,
+                   bool multiplexed, double wall) {
+    char line[512];
+    std::snprintf(line, sizeof line, "\n Performance counter stats for '%s' on %s (%s cycles, %s mode):\n\n",
+                  m.pmu().workload().describe().c_str(), a.cpu.c_str(), group_digits(a.cycles).c_str(), a.mode.c_str());
+    os << line;
+    const bool all_exact = table_rows(os, counts, "");
+    std::snprintf(line, sizeof line, "\n  %18.9f seconds simulated (%g GHz core clock), %.3f s wall\n",
+                  double(a.cycles) / (a.ghz * 1e9), a.ghz, wall);
+    os << line;
+    os << "  "
+       << (all_exact ? "every count equals the workload's exact event count (ground truth)"
+                     : multiplexed ? "multiplexed: scaled counts are estimates (see 'truth')"
+                                   : "some counts differ from the ground truth (see 'truth')")
+       << "\n\n";
+}
+
+}  // namespace
+
+int run_stat_command(const StatArgs& a, const std::function<void(Machine&)>& attach) {
+    MachineOptions o;
+    o.cpu = a.cpu;
+    o.overrides = parse_overrides(a.sets);
+    o.mode = a.mode == "per-cycle" ? TimeMode::PerCycle : TimeMode::Fast;
+    o.quantum = a.quantum;
+    if (!a.interval.empty() && a.format == "json")
+        throw std::invalid_argument("-I: --format json is one summary; use -j (perf's JSON Lines) or -x for intervals");
+    const uint64_t step = a.interval.empty() ? a.cycles : parse_interval(a.interval, a.ghz);
+    if (!a.interval.empty()) {
+        const std::string w = short_interval_warning(step, a.ghz);
+        if (!w.empty()) std::cerr << "pmusim: warning: -I " << a.interval << ": " << w << "\n";
+    }
+    std::ofstream file;
+    if (!a.output.empty()) {
+        file.open(a.output);
+        if (!file) throw std::invalid_argument("-o '" + a.output + "': cannot open for writing: " + std::strerror(errno));
+    }
+    std::ostream& os = a.output.empty() ? std::cout : file;
+    Machine m(o);
+    attach(m);
+    m.set_workload(parse_workload_spec(a.workload));
+    std::vector<std::string> events = a.events.empty() ? default_stat_events(m.cpu()) : a.events;
+    AgentOptions ao;
+    ao.mux_interval = a.mux_interval;
+    PerfStat stat(m, events, ao);
+    PerfOutputOptions po{a.sep, a.json_lines, a.ghz};
+    const bool perf_rows = !a.sep.empty() || a.json_lines;
+    stat.start();
+    const auto t0 = std::chrono::steady_clock::now();
+    const uint64_t start = m.cycle(), end = start + a.cycles;
+    std::vector<CountReading> counts;
+    for (uint64_t at = start; at < end;) {
+        const uint64_t to = std::min(end, at + step);  // the last interval may be shorter
+        stat.run(to - at);
+        counts = stat.read();
+        if (!a.interval.empty()) {
+            if (perf_rows) os << perf_stat_rows(counts, po, to - start);
+            else {
+                char ts[48];
+                std::snprintf(ts, sizeof ts, "%16.9f", double(to - start) / (a.ghz * 1e9));
+                table_rows(os, counts, ts);
+            }
+        }
+        at = to;
+    }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!a.interval.empty()) return 0;
+    if (perf_rows) os << perf_stat_rows(counts, po);
+    else if (a.format == "json") json_summary(os, a, m, counts, stat.multiplexed(), wall);
+    else table_summary(os, a, m, counts, stat.multiplexed(), wall);
+    return 0;
+}
+
+}  // namespace pmusim

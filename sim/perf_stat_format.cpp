@@ -1,0 +1,143 @@
+#include "sim/perf_stat_format.h"
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace pmusim {
+
+namespace {
+
+const CountReading* find(const std::vector<CountReading>& all, const std::string& name) {
+    for (auto& c : all)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+uint64_t to_ns(uint64_t cycles, double ghz) { return static_cast<uint64_t>(std::llround(double(cycles) / ghz)); }
+
+// perf's "%lu.%09lu" of a timespec (prepare_interval).
+std::string timestamp(uint64_t ns) {
+    char b[48];
+    std::snprintf(b, sizeof b, "%llu.%09llu", static_cast<unsigned long long>(ns / 1'000'000'000ull),
+                  static_cast<unsigned long long>(ns % 1'000'000'000ull));
+    return b;
+}
+
+// print_running_csv/_json: the percentage is 100 * run / ena in 64-bit integers, so a multiplexed
+// event shows a whole percentage ("60.00").
+double pcnt_running(uint64_t run, uint64_t ena) { return run == ena ? 100.0 : double(ena ? 100 * run / ena : 0); }
+
+std::string csv_row(const CountReading& c, const StatMetric& m, const PerfOutputOptions& o) {
+    const std::string& s = o.sep;
+    const uint64_t run = to_ns(c.running, o.ghz), ena = to_ns(c.enabled, o.ghz);
+    char b[64];
+    std::string row;
+    if (c.running == 0 || c.enabled == 0) row = "<not counted>";
+    else {
+        std::snprintf(b, sizeof b, "%.0f", c.scaled);
+        row = b;
+    }
+    row += s + /* unit (empty for counts) */ s + c.name;
+    std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(run));
+    row += s + b;
+    std::snprintf(b, sizeof b, "%.2f", pcnt_running(run, ena));
+    row += s + b;
+    if (m.present && c.running) {
+        std::snprintf(b, sizeof b, "%.2f", m.value);
+        row += s + b + s + m.unit;
+    } else {
+        row += s + s;
+    }
+    return row;
+}
+
+std::string json_row(const CountReading& c, const StatMetric& m, const PerfOutputOptions& o) {
+    const uint64_t run = to_ns(c.running, o.ghz), ena = to_ns(c.enabled, o.ghz);
+    char b[64];
+    std::string row;
+    if (c.running == 0 || c.enabled == 0) row = "\"counter-value\" : \"<not counted>\"";
+    else {
+        std::snprintf(b, sizeof b, "\"counter-value\" : \"%f\"", c.scaled);
+        row = b;
+    }
+    row += ", \"unit\" : \"\", \"event\" : " + nlohmann::json(c.name).dump();
+    std::snprintf(b, sizeof b, ", \"event-runtime\" : %llu, \"pcnt-running\" : %.2f",
+                  static_cast<unsigned long long>(run), pcnt_running(run, ena));
+    row += b;
+    if (m.present && c.running) {
+        std::snprintf(b, sizeof b, ", \"metric-value\" : \"%f\"", m.value);
+        row += b + (", \"metric-unit\" : " + nlohmann::json(m.unit).dump());
+    }
+    return row;
+}
+
+}  // namespace
+
+StatMetric stat_metric(const CountReading& c, const std::vector<CountReading>& all) {
+    StatMetric m;
+    const CountReading* base = nullptr;
+    if (c.name == "instructions") {
+        base = find(all, "cycles");
+        m.unit = "insn per cycle";
+        if (base && base->scaled) m.value = c.scaled / base->scaled;
+    } else if (c.name == "branch-misses") {
+        base = find(all, "branches");
+        m.unit = "of all branches";
+        if (base && base->scaled) m.value = 100.0 * c.scaled / base->scaled;
+    }
+    m.present = base && base->scaled;
+    return m;
+}
+
+std::string perf_stat_rows(const std::vector<CountReading>& counts, const PerfOutputOptions& o,
+                           std::optional<uint64_t> interval_end) {
+    std::string out;
+    const std::string ts = interval_end ? timestamp(to_ns(*interval_end, o.ghz)) : "";
+    for (auto& c : counts) {
+        const StatMetric m = stat_metric(c, counts);
+        if (o.json) {
+            out += "{";
+            if (interval_end) out += "\"interval\" : " + ts + ", ";
+            out += json_row(c, m, o) + "}\n";
+        } else {
+            if (interval_end) out += ts + o.sep;
+            out += csv_row(c, m, o) + "\n";
+        }
+    }
+    return out;
+}
+
+uint64_t parse_interval(const std::string& text, double ghz) {
+    const bool cycles = !text.empty() && text.back() == 'c';
+    const std::string num = cycles ? text.substr(0, text.size() - 1) : text;
+    size_t used = 0;
+    double v = -1;
+    try {
+        v = std::stod(num, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (num.empty() || used != num.size() || !(v > 0) || !std::isfinite(v))
+        throw std::invalid_argument("-I '" + text +
+                                    "': expected a positive number of milliseconds (100, 0.5) or of cycles with a 'c' suffix (1000000c)");
+    const double c = cycles ? v : v * 1e6 * ghz;  // 1 ms = 10^6 ns = 10^6 * GHz cycles
+    if (c < 1 || c > 1.8e19 || (cycles && std::floor(v) != v))
+        throw std::invalid_argument("-I '" + text + "': " + (cycles ? "not a whole number of cycles >= 1 that fits 64 bits"
+                                                                     : "shorter than one cycle or too long at this --freq"));
+    return static_cast<uint64_t>(std::llround(c));
+}
+
+std::string short_interval_warning(uint64_t cycles, double ghz) {
+    const double ms = double(cycles) / (ghz * 1e6);
+    if (ms >= 1) return "";  // far below perf's floor: simulated runs are short, so 1-9 ms stays quiet
+    char b[200];
+    std::snprintf(b, sizeof b,
+                  "an interval of %llu cycles is %.6g ms at %g GHz; perf stat -I counts in milliseconds and "
+                  "accepts no less than 10",
+                  static_cast<unsigned long long>(cycles), ms, ghz);
+    return b;
+}
+
+}  // namespace pmusim

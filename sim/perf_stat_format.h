@@ -1,0 +1,43 @@
+// perf stat's machine-readable output for `pmusim stat`: CSV rows (-x SEP) and JSON Lines (-j) in
+// the field order of Linux tools/perf/util/stat-display.c (print_counter_value_csv,
+// print_running_csv, print_metric_csv and their _json twins; prepare_interval for -I), and -I
+// in milliseconds at a stated core frequency (docs/user-guide.md "perf's formats").
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/perf_stat.h"
+
+namespace pmusim {
+
+// The one derived value perf stat prints beside an event (stat-shadow.c): instructions per cycle
+// beside instructions, the share of branches beside branch-misses.
+struct StatMetric {
+    bool present = false;
+    double value = 0;
+    std::string unit;   // "insn per cycle", "of all branches"
+};
+StatMetric stat_metric(const CountReading& c, const std::vector<CountReading>& all);
+
+struct PerfOutputOptions {
+    std::string sep;     // -x SEP: CSV with this separator
+    bool json = false;   // -j: JSON Lines
+    double ghz = 1.0;    // core clock: converts cycles to perf's nanoseconds
+};
+
+// One line per event (each ending in '\n'); interval_end (cycles since the start) adds perf's
+// timestamp field first, as `perf stat -I` does.
+std::string perf_stat_rows(const std::vector<CountReading>& counts, const PerfOutputOptions& o,
+                           std::optional<uint64_t> interval_end = std::nullopt);
+
+// "-I" as given: milliseconds at `ghz` ("100", "0.5"), or cycles with a "c" suffix ("1000000c").
+// Returns cycles (at least 1); throws std::invalid_argument naming the value.
+uint64_t parse_interval(const std::string& text, double ghz);
+
+// Why an interval of `cycles` is far shorter than a perf user means by -I (under 1 ms; perf
+// refuses under 10 ms, builtin-stat.c), or "" when it is not.
+std::string short_interval_warning(uint64_t cycles, double ghz);
+
+}  // namespace pmusim

@@ -1,0 +1,68 @@
+// perf stat's -x and -j rows (Linux tools/perf/util/stat-display.c): given these readings, when
+// printed, then perf's fields in perf's order.
+#include <gtest/gtest.h>
+
+#include "sim/perf_stat_format.h"
+
+using namespace pmusim;
+
+namespace {
+
+CountReading reading(const std::string& name, double scaled, uint64_t running, uint64_t enabled) {
+    CountReading c;
+    c.name = name;
+    c.scaled = scaled;
+    c.raw = static_cast<uint64_t>(scaled);
+    c.running = running;
+    c.enabled = enabled;
+    return c;
+}
+
+}  // namespace
+
+TEST(PerfStatFormat, CsvRowIsCountUnitEventRuntimePercentMetricValueUnit) {
+    const std::vector<CountReading> r = {reading("cycles", 2000, 1000, 1000), reading("instructions", 3000, 1000, 1000)};
+    EXPECT_EQ(perf_stat_rows(r, {",", false, 1.0}), "2000,,cycles,1000,100.00,,\n"
+                                                   "3000,,instructions,1000,100.00,1.50,insn per cycle\n");
+}
+
+TEST(PerfStatFormat, MultiplexedShareIsAWholePercentAsPerfComputesItInIntegers) {
+    // print_running_csv: 100 * run / ena in u64, so 2/3 of the time prints 66.00, not 66.67.
+    const std::vector<CountReading> r = {reading("branches", 1500, 2000, 3000)};
+    EXPECT_EQ(perf_stat_rows(r, {";", false, 1.0}), "1500;;branches;2000;66.00;;\n");
+}
+
+TEST(PerfStatFormat, NeverScheduledIsNotCountedAndHasNoMetric) {
+    const std::vector<CountReading> r = {reading("branches", 0, 0, 3000), reading("branch-misses", 0, 0, 3000)};
+    EXPECT_EQ(perf_stat_rows(r, {",", false, 1.0}), "<not counted>,,branches,0,0.00,,\n<not counted>,,branch-misses,0,0.00,,\n");
+}
+
+TEST(PerfStatFormat, TimesAreNanosecondsAtTheStatedFrequency) {
+    const std::vector<CountReading> r = {reading("cycles", 3000000, 3000000, 3000000)};
+    // 3e6 cycles at 3 GHz: 1 ms running, interval ending at 6e6 cycles = 2 ms
+    EXPECT_EQ(perf_stat_rows(r, {",", false, 3.0}, 6000000), "0.002000000,3000000,,cycles,1000000,100.00,,\n");
+}
+
+TEST(PerfStatFormat, JsonLinesCarryPerfKeysAndDropTheMetricWhenThereIsNone) {
+    const std::vector<CountReading> r = {reading("cycles", 2000, 1000, 1000), reading("instructions", 3000, 1000, 1000)};
+    EXPECT_EQ(perf_stat_rows(r, {"", true, 1.0}, 1000),
+              "{\"interval\" : 0.000001000, \"counter-value\" : \"2000.000000\", \"unit\" : \"\", \"event\" : \"cycles\", "
+              "\"event-runtime\" : 1000, \"pcnt-running\" : 100.00}\n"
+              "{\"interval\" : 0.000001000, \"counter-value\" : \"3000.000000\", \"unit\" : \"\", \"event\" : "
+              "\"instructions\", \"event-runtime\" : 1000, \"pcnt-running\" : 100.00, \"metric-value\" : \"1.500000\", "
+              "\"metric-unit\" : \"insn per cycle\"}\n");
+}
+
+TEST(PerfStatFormat, IntervalIsMillisecondsAtFreqOrCyclesWithSuffix) {
+    EXPECT_EQ(parse_interval("100", 1.0), 100'000'000u);
+    EXPECT_EQ(parse_interval("0.5", 2.4), 1'200'000u);
+    EXPECT_EQ(parse_interval("1000000c", 2.4), 1'000'000u);
+    for (const char* bad : {"", "c", "0", "-3", "abc", "1.5c", "10x", "nan", "1e30c"})
+        EXPECT_THROW(parse_interval(bad, 1.0), std::invalid_argument) << bad;
+}
+
+TEST(PerfStatFormat, WarnsOnlyForIntervalsUnderAMillisecond) {
+    EXPECT_EQ(short_interval_warning(1'000'000, 1.0), "");
+    EXPECT_NE(short_interval_warning(999'999, 1.0), "");
+    EXPECT_NE(short_interval_warning(1'000'000, 2.0).find("0.5 ms at 2 GHz"), std::string::npos);
+}
