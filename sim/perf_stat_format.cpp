@@ -109,6 +109,21 @@ std::string perf_stat_rows(const std::vector<CountReading>& counts, const PerfOu
     return out;
 }
 
+std::string perf_metric_row(double value, const std::string& unit, const PerfOutputOptions& o,
+                            std::optional<uint64_t> interval_end) {
+    const std::string ts = interval_end ? timestamp(to_ns(*interval_end, o.ghz)) : "";
+    char b[64];
+    if (o.json) {
+        std::snprintf(b, sizeof b, "\"metric-value\" : \"%f\"", value);
+        return "{" + (interval_end ? "\"interval\" : " + ts + ", " : std::string()) + b +
+               ", \"metric-unit\" : " + nlohmann::json(unit).dump() + "}\n";
+    }
+    if (std::isnan(value)) b[0] = 0;
+    else std::snprintf(b, sizeof b, "%.1f", value);
+    const std::string& s = o.sep;
+    return (interval_end ? ts + s : "") + s + s + s + s + s + b + s + unit + "\n";
+}
+
 uint64_t parse_interval(const std::string& text, double ghz) {
     const bool cycles = !text.empty() && text.back() == 'c';
     const std::string num = cycles ? text.substr(0, text.size() - 1) : text;

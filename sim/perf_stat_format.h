@@ -32,6 +32,12 @@ struct PerfOutputOptions {
 std::string perf_stat_rows(const std::vector<CountReading>& counts, const PerfOutputOptions& o,
                            std::optional<uint64_t> interval_end = std::nullopt);
 
+// A metric's own line, as perf prints a metric past the first of an event (new_line_csv pads the
+// count, unit, event, run and percentage fields empty; new_line_json starts a new object). A NaN
+// value prints empty in CSV, as perf's trimming of "%8.1f" leaves it.
+std::string perf_metric_row(double value, const std::string& unit, const PerfOutputOptions& o,
+                            std::optional<uint64_t> interval_end = std::nullopt);
+
 // "-I" as given: milliseconds at `ghz` ("100", "0.5"), or cycles with a "c" suffix ("1000000c").
 // Returns cycles (at least 1); throws std::invalid_argument naming the value.
 uint64_t parse_interval(const std::string& text, double ghz);

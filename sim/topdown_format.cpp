@@ -1,5 +1,6 @@
 #include "sim/topdown_format.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,11 @@ const char* area(Node n) {
         default: return "RET";
     }
 }
+
+// perf's names of the PERF_METRICS fields, in field order (SDM Vol. 3B 21.3.9.3).
+const char* const kTopdownEvents[8] = {"topdown-retiring",  "topdown-bad-spec",      "topdown-fe-bound",
+                                       "topdown-be-bound",  "topdown-heavy-ops",     "topdown-br-mispredict",
+                                       "topdown-fetch-lat", "topdown-mem-bound"};
 
 std::string pct(double v) {
     if (std::isnan(v)) return "    nan";  // a division by zero in the formula, as perf computes it
@@ -133,20 +139,46 @@ std::string topdown_csv(const TopdownReport& r) {
             const auto& td = *iv.reading.topdown;
             const uint64_t en = iv.end - iv.begin;
             os << t << ',' << td.slots << ",,slots," << en << ",100.00,,\n";
-            static const char* names[8] = {"topdown-retiring", "topdown-bad-spec", "topdown-fe-bound", "topdown-be-bound",
-                                           "topdown-heavy-ops", "topdown-br-mispredict", "topdown-fetch-lat",
-                                           "topdown-mem-bound"};
             for (unsigned k = 0; k < td.fields; ++k) {
                 char b[64];
                 // 0 slots: 0/0, printed as perf computes it (nan).
                 std::snprintf(b, sizeof b, "%.1f",
                               td.slots ? 100.0 * td.field_slots[k] / double(td.slots) : std::nan(""));
-                os << t << ',' << std::llround(td.field_slots[k]) << ",," << names[k] << ',' << en << ",100.00," << b
+                os << t << ',' << std::llround(td.field_slots[k]) << ",," << kTopdownEvents[k] << ',' << en << ",100.00," << b
                    << ",%\n";
             }
         }
     }
     return os.str();
+}
+
+std::string topdown_perf_rows(const TopdownReport& r, const PerfOutputOptions& o, bool intervals) {
+    std::string out;
+    const uint64_t start = r.summary.begin;
+    for (auto& iv : r.intervals) {
+        const std::optional<uint64_t> at = intervals ? std::optional<uint64_t>(iv.end - start) : std::nullopt;
+        std::vector<CountReading> counts = iv.reading.counts;
+        if (iv.reading.topdown) {  // the slots group: FIXED_CTR3 and the fields as perf's topdown-* counts
+            const TopdownReading& td = *iv.reading.topdown;
+            auto add = [&](const char* name, double v) {
+                CountReading c;
+                c.name = name;
+                c.scaled = v;
+                c.running = c.enabled = iv.end - iv.begin;
+                counts.push_back(c);
+            };
+            add("slots", double(td.slots));
+            for (unsigned k = 0; k < td.fields; ++k) add(kTopdownEvents[k], td.field_slots[k]);
+        }
+        out += perf_stat_rows(counts, o, at);
+        // every node computed, as perf names its TMA metrics ("%  tma_backend_bound")
+        for (Node n : tma::selected_nodes(r.model)) {
+            std::string unit = "%  tma_";
+            for (char c : std::string(tma::node_name(n))) unit += char(std::tolower(static_cast<unsigned char>(c)));
+            out += perf_metric_row(100.0 * iv.reported[tma::ni(n)], unit, o, at);
+        }
+    }
+    return out;
 }
 
 std::string topdown_json(const TopdownReport& r, double wall) {

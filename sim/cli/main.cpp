@@ -49,7 +49,11 @@ struct TraceArgs {
 TraceArgs g_trace;
 
 int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
-                    const std::string& mode, const std::string& format, TopdownOptions t) {
+                    const std::string& mode, const std::string& format, TopdownOptions t, const PerfOutputOptions& perf) {
+    if (t.interval) {  // -I here counts cycles: say so when a perf user's milliseconds were meant
+        const std::string w = short_interval_warning(t.interval, perf.ghz);
+        if (!w.empty()) std::cerr << "pmusim: warning: topdown -I " << t.interval << " (cycles): " << w << "\n";
+    }
     MachineOptions o;
     o.cpu = cpu;
     o.overrides = parse_overrides(sets);
@@ -67,7 +71,8 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
     const auto t0 = std::chrono::steady_clock::now();
     const TopdownReport r = run_topdown(m, t);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (format == "json") std::cout << topdown_json(r, wall);
+    if (!perf.sep.empty() || perf.json) std::cout << topdown_perf_rows(r, perf, t.interval != 0);
+    else if (format == "json") std::cout << topdown_json(r, wall);
     else if (format == "csv") std::cout << topdown_csv(r);
     else {
         std::cout << topdown_table(r);
@@ -117,8 +122,16 @@ int sc_main(int argc, char** argv) {
     g_trace.add_to(td);
     td->add_option("--mux-interval", td_mux, "cycles between multiplexing rotations (default: auto, at most 4e6)")
         ->check(whole_number(true));
-    td->add_option("--format", td_format, "table (toplev-like tree), csv (perf stat -x, -I), json")
-        ->check(CLI::IsMember({"table", "csv", "json"}));
+    auto* td_fmt = td->add_option("--format", td_format, "table (toplev-like tree), csv (raw counts), json")
+                       ->check(CLI::IsMember({"table", "csv", "json"}));
+    PerfOutputOptions td_perf;
+    auto* td_x = td->add_option("-x,--field-separator", td_perf.sep,
+                                "perf stat -x: CSV rows, then a '%  tma_<node>' metric row per node")
+                     ->check(CLI::Validator([](std::string& s) { return s.empty() ? "an empty separator" : ""; }, "SEP"));
+    auto* td_j = td->add_flag("-j,--json", td_perf.json, "perf stat -j: JSON Lines, counts then a metric line per node");
+    td_x->excludes(td_j)->excludes(td_fmt);
+    td_j->excludes(td_fmt);
+    td->add_option("--freq", td_perf.ghz, "core clock in GHz for perf's times in -x/-j rows")->check(CLI::PositiveNumber);
     std::string td_nodes, td_groups;
     td->add_option("--nodes", td_nodes, "only these nodes (and their parents), comma separated; NAME* adds its subtree");
     td->add_option("-M,--metrics", td_groups,
@@ -173,7 +186,7 @@ int sc_main(int argc, char** argv) {
             t.mux_interval = td_mux;
             t.nodes = td_nodes;
             t.groups = td_groups;
-            return run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t);
+            return run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t, td_perf);
         }
         if (*wave) {
             const VcdFile fa = read_vcd(wave_a), fb = read_vcd(wave_b);

@@ -79,6 +79,19 @@ done
 check topdown-library 0 "pointer_chase" -- "$PMUSIM" topdown --list
 check topdown-level3 0 "DRAM_Bound +[0-9.]+% +[0-9.]+% +[-+][0-9.]+ +<== bottleneck" -- "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase -l 3
 check topdown-intervals 0 "0\\.020000000 " -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 10000000
+# topdown -x/-j: perf's rows, then a '%  tma_<node>' metric row per node computed
+check topdown-perf-csv 0 "^,,,,,[0-9]+\.[0-9],%  tma_backend_bound$" -- "$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -x,
+check topdown-perf-csv-slots 0 "^10000000,,slots,2000000,100.00,,$" -- "$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -x,
+check topdown-perf-csv-interval 0 "^0.002000000,,,,,,[0-9]+\.[0-9],%  tma_retiring$" -- "$PMUSIM" topdown --cpu icelake \
+    -w mixed_app -n 2000000 -I 1000000 -x,
+if [ "$("$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -I 1000000 -l 3 -x, | grep -c ',%  tma_')" != \
+     "$(( 2 * $("$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -l 3 | grep -cE '^  (FE|BAD|BE|RET) ') ))" ]; then
+    echo "FAIL topdown-perf-every-node: not one metric row per node per interval"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+check topdown-perf-json 0 '^\{"metric-value" : "[0-9.]+", "metric-unit" : "%  tma_frontend_bound"\}$' -- "$PMUSIM" topdown \
+    --cpu icelake -w mixed_app -n 2000000 -l 1 -j
+check topdown-short-interval-warning 0 "warning: topdown -I 1000 \(cycles\): an interval of 1000 cycles is 0.001 ms" -- \
+    "$PMUSIM" topdown --cpu icelake -w mixed_app -n 10000 -I 1000 -x,
+check bad-topdown-csv-and-format 1 "excludes" -- "$PMUSIM" topdown -x, --format csv
 check topdown-csv 0 "^ +0\\.010000000,[0-9]+,,topdown-fe-bound,10000000,100\\.00,[0-9.]+,%$" -- "$PMUSIM" topdown --cpu sapphirerapids \
     -w interpreter -I 10000000 --format csv
 check topdown-json 0 "\"truth_bottleneck\": \"Branch_Mispredicts\"" -- "$PMUSIM" topdown --cpu lunarlake -w interpreter --format json

@@ -2,6 +2,8 @@
 // printed, then perf's fields in perf's order.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "sim/perf_stat_format.h"
 
 using namespace pmusim;
@@ -65,4 +67,15 @@ TEST(PerfStatFormat, WarnsOnlyForIntervalsUnderAMillisecond) {
     EXPECT_EQ(short_interval_warning(1'000'000, 1.0), "");
     EXPECT_NE(short_interval_warning(999'999, 1.0), "");
     EXPECT_NE(short_interval_warning(1'000'000, 2.0).find("0.5 ms at 2 GHz"), std::string::npos);
+}
+
+TEST(PerfStatFormat, MetricRowPadsTheEventFieldsAndTrimsTheValueAsPerf) {
+    // new_line_csv: the count, unit, event, run and percentage fields empty; "%8.1f" trimmed.
+    EXPECT_EQ(perf_metric_row(35.26, "%  tma_backend_bound", {",", false, 1.0}), ",,,,,35.3,%  tma_backend_bound\n");
+    EXPECT_EQ(perf_metric_row(7.0, "%  tma_retiring", {";", false, 1.0}, 2000000),
+              "0.002000000;;;;;;7.0;%  tma_retiring\n");
+    // 0/0 in a formula: perf's trimming of "     nan" leaves an empty value
+    EXPECT_EQ(perf_metric_row(std::nan(""), "%  tma_retiring", {",", false, 1.0}), ",,,,,,%  tma_retiring\n");
+    EXPECT_EQ(perf_metric_row(7.0, "%  tma_retiring", {"", true, 1.0}),
+              "{\"metric-value\" : \"7.000000\", \"metric-unit\" : \"%  tma_retiring\"}\n");
 }

@@ -42,3 +42,17 @@ def test_csv_and_json_lines_carry_the_same_numbers():
             assert c["metric_value"] == pytest.approx(float(j["metric-value"]), abs=0.005)
         else:
             assert pd.isna(c["metric_value"])
+
+
+def test_topdown_metric_rows_read_as_the_json_node_values():
+    td = [PMUSIM, "topdown", "--cpu", "icelake", "-w", "mixed_app", "-n", "2000000", "-l", "2"]
+    out = subprocess.run([*td, "-x", ","], capture_output=True, text=True, check=True).stdout
+    df = pd.read_csv(io.StringIO(out), header=None, names=COLUMNS[1:])
+    metrics = df[df.event.isna()]
+    nodes = json.loads(subprocess.run([*td, "--format", "json"], capture_output=True, text=True,
+                                      check=True).stdout)["summary"]["nodes"]
+    assert len(metrics) == len(nodes)
+    for _, row in metrics.iterrows():
+        name = row["metric_unit"].split("tma_")[1]
+        node = next(v for k, v in nodes.items() if k.lower() == name)
+        assert row["metric_value"] == pytest.approx(100 * node["reported"], abs=0.05)
