@@ -29,47 +29,32 @@ std::string timestamp(uint64_t ns) {
 // event shows a whole percentage ("60.00").
 double pcnt_running(uint64_t run, uint64_t ena) { return run == ena ? 100.0 : double(ena ? 100 * run / ena : 0); }
 
+std::string fmt(const char* f, double v) {
+    char b[64];
+    std::snprintf(b, sizeof b, f, v);
+    return b;
+}
+
+// The counter value, or perf's "<not counted>" for an event that never reached a counter.
+std::string count_value(const CountReading& c, const char* f) {
+    return c.running && c.enabled ? fmt(f, c.scaled) : "<not counted>";
+}
+
 std::string csv_row(const CountReading& c, const StatMetric& m, const PerfOutputOptions& o) {
     const std::string& s = o.sep;
     const uint64_t run = to_ns(c.running, o.ghz), ena = to_ns(c.enabled, o.ghz);
-    char b[64];
-    std::string row;
-    if (c.running == 0 || c.enabled == 0) row = "<not counted>";
-    else {
-        std::snprintf(b, sizeof b, "%.0f", c.scaled);
-        row = b;
-    }
-    row += s + /* unit (empty for counts) */ s + c.name;
-    std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(run));
-    row += s + b;
-    std::snprintf(b, sizeof b, "%.2f", pcnt_running(run, ena));
-    row += s + b;
-    if (m.present && c.running) {
-        std::snprintf(b, sizeof b, "%.2f", m.value);
-        row += s + b + s + m.unit;
-    } else {
-        row += s + s;
-    }
-    return row;
+    std::string row = count_value(c, "%.0f") + s + /* unit, empty for counts */ s + c.name + s + std::to_string(run) +
+                      s + fmt("%.2f", pcnt_running(run, ena));
+    return row + (m.present && c.running ? s + fmt("%.2f", m.value) + s + m.unit : s + s);
 }
 
 std::string json_row(const CountReading& c, const StatMetric& m, const PerfOutputOptions& o) {
     const uint64_t run = to_ns(c.running, o.ghz), ena = to_ns(c.enabled, o.ghz);
-    char b[64];
-    std::string row;
-    if (c.running == 0 || c.enabled == 0) row = "\"counter-value\" : \"<not counted>\"";
-    else {
-        std::snprintf(b, sizeof b, "\"counter-value\" : \"%f\"", c.scaled);
-        row = b;
-    }
-    row += ", \"unit\" : \"\", \"event\" : " + nlohmann::json(c.name).dump();
-    std::snprintf(b, sizeof b, ", \"event-runtime\" : %llu, \"pcnt-running\" : %.2f",
-                  static_cast<unsigned long long>(run), pcnt_running(run, ena));
-    row += b;
-    if (m.present && c.running) {
-        std::snprintf(b, sizeof b, ", \"metric-value\" : \"%f\"", m.value);
-        row += b + (", \"metric-unit\" : " + nlohmann::json(m.unit).dump());
-    }
+    std::string row = "\"counter-value\" : \"" + count_value(c, "%f") + "\", \"unit\" : \"\", \"event\" : " +
+                      nlohmann::json(c.name).dump() + ", \"event-runtime\" : " + std::to_string(run) +
+                      ", \"pcnt-running\" : " + fmt("%.2f", pcnt_running(run, ena));
+    if (m.present && c.running)
+        row += ", \"metric-value\" : \"" + fmt("%f", m.value) + "\", \"metric-unit\" : " + nlohmann::json(m.unit).dump();
     return row;
 }
 
@@ -112,16 +97,12 @@ std::string perf_stat_rows(const std::vector<CountReading>& counts, const PerfOu
 std::string perf_metric_row(double value, const std::string& unit, const PerfOutputOptions& o,
                             std::optional<uint64_t> interval_end) {
     const std::string ts = interval_end ? timestamp(to_ns(*interval_end, o.ghz)) : "";
-    char b[64];
-    if (o.json) {
-        std::snprintf(b, sizeof b, "\"metric-value\" : \"%f\"", value);
-        return "{" + (interval_end ? "\"interval\" : " + ts + ", " : std::string()) + b +
-               ", \"metric-unit\" : " + nlohmann::json(unit).dump() + "}\n";
-    }
-    if (std::isnan(value)) b[0] = 0;
-    else std::snprintf(b, sizeof b, "%.1f", value);
+    if (o.json)
+        return "{" + (interval_end ? "\"interval\" : " + ts + ", " : std::string()) + "\"metric-value\" : \"" +
+               fmt("%f", value) + "\", \"metric-unit\" : " + nlohmann::json(unit).dump() + "}\n";
     const std::string& s = o.sep;
-    return (interval_end ? ts + s : "") + s + s + s + s + s + b + s + unit + "\n";
+    return (interval_end ? ts + s : "") + s + s + s + s + s + (std::isnan(value) ? "" : fmt("%.1f", value)) + s + unit +
+           "\n";
 }
 
 uint64_t parse_interval(const std::string& text, double ghz) {
