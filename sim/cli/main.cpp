@@ -49,11 +49,14 @@ struct TraceArgs {
 TraceArgs g_trace;
 
 int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
-                    const std::string& mode, const std::string& format, TopdownOptions t, const PerfOutputOptions& perf) {
+                    const std::string& mode, const std::string& format, TopdownOptions t, const PerfOutputOptions& perf,
+                    const std::string& output) {
     if (t.interval) {  // -I here counts cycles: say so when a perf user's milliseconds were meant
         const std::string w = short_interval_warning(t.interval, perf.ghz);
         if (!w.empty()) std::cerr << "pmusim: warning: topdown -I " << t.interval << " (cycles): " << w << "\n";
     }
+    Output out(output);
+    std::ostream& os = out.stream();
     MachineOptions o;
     o.cpu = cpu;
     o.overrides = parse_overrides(sets);
@@ -71,13 +74,14 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
     const auto t0 = std::chrono::steady_clock::now();
     const TopdownReport r = run_topdown(m, t);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!perf.sep.empty() || perf.json) std::cout << topdown_perf_rows(r, perf, t.interval != 0);
-    else if (format == "json") std::cout << topdown_json(r, wall);
-    else if (format == "csv") std::cout << topdown_csv(r);
+    if (!perf.sep.empty() || perf.json) os << topdown_perf_rows(r, perf, t.interval != 0);
+    else if (format == "json") os << topdown_json(r, wall);
+    else if (format == "csv") os << topdown_csv(r);
     else {
-        std::cout << topdown_table(r);
-        std::printf("  %s cycles simulated in %.3f s wall (%.3g cycles/s)\n\n", group_digits(cycles).c_str(), wall,
-                    wall > 0 ? double(cycles) / wall : 0.0);
+        char line[160];
+        std::snprintf(line, sizeof line, "  %s cycles simulated in %.3f s wall (%.3g cycles/s)\n\n",
+                      group_digits(cycles).c_str(), wall, wall > 0 ? double(cycles) / wall : 0.0);
+        os << topdown_table(r) << line;
     }
     return 0;
 }
@@ -131,6 +135,8 @@ int sc_main(int argc, char** argv) {
     auto* td_j = td->add_flag("-j,--json", td_perf.json, "perf stat -j: JSON Lines, counts then a metric line per node");
     td_x->excludes(td_j)->excludes(td_fmt);
     td_j->excludes(td_fmt);
+    std::string td_output;
+    td->add_option("-o,--output", td_output, "write the output to FILE instead of stdout");
     td->add_option("--freq", td_perf.ghz, "core clock in GHz for perf's times in -x/-j rows")->check(CLI::PositiveNumber);
     std::string td_nodes, td_groups;
     td->add_option("--nodes", td_nodes, "only these nodes (and their parents), comma separated; NAME* adds its subtree");
@@ -186,7 +192,7 @@ int sc_main(int argc, char** argv) {
             t.mux_interval = td_mux;
             t.nodes = td_nodes;
             t.groups = td_groups;
-            return run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t, td_perf);
+            return run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t, td_perf, td_output);
         }
         if (*wave) {
             const VcdFile fa = read_vcd(wave_a), fb = read_vcd(wave_b);

@@ -6,8 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "sim/cli/cli_checks.h"
@@ -16,6 +14,12 @@
 #include "sim/workload_spec.h"
 
 namespace pmusim {
+
+Output::Output(const std::string& path) : to_file_(!path.empty()) {
+    if (!to_file_) return;
+    file_.open(path);
+    if (!file_) throw std::invalid_argument("-o '" + path + "': cannot open for writing: " + std::strerror(errno));
+}
 
 std::string group_digits(uint64_t v) {
     std::string s = std::to_string(v), out;
@@ -148,12 +152,8 @@ int run_stat_command(const StatArgs& a, const std::function<void(Machine&)>& att
         const std::string w = short_interval_warning(step, a.ghz);
         if (!w.empty()) std::cerr << "pmusim: warning: -I " << a.interval << ": " << w << "\n";
     }
-    std::ofstream file;
-    if (!a.output.empty()) {
-        file.open(a.output);
-        if (!file) throw std::invalid_argument("-o '" + a.output + "': cannot open for writing: " + std::strerror(errno));
-    }
-    std::ostream& os = a.output.empty() ? std::cout : file;
+    Output out(a.output);
+    std::ostream& os = out.stream();
     Machine m(o);
     attach(m);
     m.set_workload(parse_workload_spec(a.workload));

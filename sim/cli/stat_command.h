@@ -2,7 +2,9 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <fstream>
 #include <functional>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,17 @@ struct StatArgs {
 CLI::App* add_stat_command(CLI::App& app, StatArgs& a);
 // Runs `pmusim stat`; `attach` adds the --vcd trace to the machine before it runs.
 int run_stat_command(const StatArgs& a, const std::function<void(Machine&)>& attach);
+
+// -o FILE, or stdout; opened before a run so that a bad path fails at once.
+class Output {
+public:
+    explicit Output(const std::string& path);
+    std::ostream& stream() { return to_file_ ? file_ : std::cout; }
+
+private:
+    std::ofstream file_;
+    bool to_file_ = false;
+};
 
 std::string group_digits(uint64_t v);                          // 1234567 -> "1,234,567"
 Overrides parse_overrides(const std::vector<std::string>& sets);  // --set field=value

@@ -218,6 +218,13 @@ check topdown-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat
 "$PMUSIM" stat --cpu skylake -n 1000000 -e instructions,cycles -x, -o "$TMPD/stat.csv" >"$TMPD/stat.out"
 if ! grep -qx "1000000,,cycles,1000000,100.00,," "$TMPD/stat.csv" || [ -s "$TMPD/stat.out" ]; then
     echo "FAIL stat-output-file: -o did not get the rows, or stdout did"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+"$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -l 1 -x, -o "$TMPD/td.csv" >"$TMPD/td.out"
+if [ "$(grep -c ',%  tma_' "$TMPD/td.csv")" != 4 ] || [ -s "$TMPD/td.out" ]; then
+    echo "FAIL topdown-output-file: -o did not get the rows, or stdout did"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+"$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -o "$TMPD/td.txt" >"$TMPD/td.out"
+if ! grep -q "cycles simulated in" "$TMPD/td.txt" || [ -s "$TMPD/td.out" ]; then
+    echo "FAIL topdown-output-table: -o did not get the table, or stdout did"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+check bad-topdown-output 1 "-o '/nonexistent/t.csv': cannot open for writing" -- "$PMUSIM" topdown -x, -o /nonexistent/t.csv
 check stat-vcd-select 0 "instructions" -- "$PMUSIM" stat -n 100000 --vcd "$TMPD/stat.vcd" --vcd-signals 'FIXED_CTR*'
 check stat-vcd-only-selected 0 "^identical: 5 signals" -- "$PMUSIM" wave diff "$TMPD/stat.vcd" "$TMPD/stat.vcd"
 # --version, also in JSON reports and VCD headers; `wave diff` compares signals, not the header.
