@@ -91,6 +91,18 @@ check topdown-perf-json 0 '^\{"metric-value" : "[0-9.]+", "metric-unit" : "%  tm
     --cpu icelake -w mixed_app -n 2000000 -l 1 -j
 check topdown-short-interval-warning 0 "warning: topdown -I 1000 \(cycles\): an interval of 1000 cycles is 0.001 ms" -- \
     "$PMUSIM" topdown --cpu icelake -w mixed_app -n 10000 -I 1000 -x,
+# perf's own CSV linter (tools/perf/tests/shell/stat+csv_output.sh): 6 separators a row, 7 with -I
+fields_ok() {  # WANT command... : every output line has WANT '@' separators
+    local want=$1; shift
+    "$@" | awk -F@ -v want="$want" 'NF - 1 != want { bad = 1 } END { exit bad }'
+}
+for args in "stat --cpu skylake -n 1000000 -e instructions,cycles,branches,branch-misses,cache-misses,cache-references,r00c5|-I 1" \
+            "topdown --cpu icelake -w mixed_app -n 2000000 -l 3|-I 1000000"; do
+    interval=${args#*|} args=${args%|*}
+    # shellcheck disable=SC2086
+    if fields_ok 6 "$PMUSIM" $args -x@ && fields_ok 7 "$PMUSIM" $args $interval -x@; then pass=$((pass + 1))
+    else echo "FAIL perf-csv-fields: $args: not 6 (7 with -I) separators a row"; fail=$((fail + 1)); fi
+done
 check bad-topdown-csv-and-format 1 "excludes" -- "$PMUSIM" topdown -x, --format csv
 check topdown-csv 0 "^ +0\\.010000000,[0-9]+,,topdown-fe-bound,10000000,100\\.00,[0-9.]+,%$" -- "$PMUSIM" topdown --cpu sapphirerapids \
     -w interpreter -I 10000000 --format csv
