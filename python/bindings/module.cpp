@@ -1,6 +1,8 @@
 // The pmusim._pmusim extension module.
 #include <pybind11/pybind11.h>
 
+#include <cstring>
+#include <stdexcept>
 #include <systemc>
 
 #include "bindings.h"
@@ -28,6 +30,26 @@ PYBIND11_MODULE(_pmusim, m) {
             inst.attr("value") = e.value();
             inst.attr("reason") = e.reason();
             PyErr_SetObject(gp.ptr(), inst.ptr());
+        }
+    });
+    // Registered last, so tried first: a message is decoded with bad bytes shown as \xNN, so a
+    // stray byte from a file never empties a ValueError (PyErr_SetString would lose the text).
+    py::register_exception_translator([](std::exception_ptr p) {
+        auto set = [](PyObject* type, const char* what) {
+            PyObject* msg = PyUnicode_DecodeUTF8(what, Py_ssize_t(std::strlen(what)), "backslashreplace");
+            if (!msg) return false;
+            PyErr_SetObject(type, msg);
+            Py_DECREF(msg);
+            return true;
+        };
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const pmusim::GeneralProtection&) {
+            throw;
+        } catch (const std::invalid_argument& e) {
+            if (!set(PyExc_ValueError, e.what())) throw;
+        } catch (const std::out_of_range& e) {
+            if (!set(PyExc_IndexError, e.what())) throw;
         }
     });
     pmusim::py_bindings::init_cpu(m);

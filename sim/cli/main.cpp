@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "models/pmu/msr_port.h"
+#include "sim/quote_value.h"
 #include "sim/info.h"
 #include "sim/machine.h"
 #include "sim/perf_stat.h"
@@ -46,7 +47,7 @@ Overrides parse_overrides(const std::vector<std::string>& sets) {
             ov[k] = std::stoull(v, &used, 0);
             if (used != v.size()) throw std::invalid_argument(v);
         } catch (const std::exception&) {
-            throw ConfigError(k, "not an unsigned integer: '" + v + "'");
+            throw ConfigError(k, "not an unsigned integer: " + quote_value(v));
         }
     }
     return ov;
@@ -79,6 +80,7 @@ int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const
     o.quantum = quantum;
     Machine m(o);
     g_trace.attach(m);
+    warn_vcd_sample(g_trace.path, cycles, g_trace.sample);
     m.set_workload(parse_workload_spec(workload));
     if (events.empty()) events = default_stat_events(m.cpu());
     AgentOptions ao;
@@ -102,7 +104,7 @@ int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const
             j["events"].push_back({{"event", c.name}, {"counter", c.counter}, {"count", std::llround(c.scaled)},
                                    {"raw", c.raw}, {"enabled", c.enabled}, {"running", c.running},
                                    {"truth", c.truth_known ? nlohmann::json(c.truth) : nlohmann::json(nullptr)}});
-        std::cout << j.dump(2) << "\n";
+        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return 0;
     }
     std::printf("\n Performance counter stats for '%s' on %s (%s cycles, %s mode):\n\n",
@@ -157,19 +159,22 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
         cycles = p ? p->length() : 100'000'000;
     }
     m.set_workload(std::move(w));
+    warn_vcd_sample(g_trace.path, cycles, g_trace.sample);
     TopdownOptions t;
     t.level = level;
     t.method = method;
     t.cycles = cycles;
     t.interval = interval;
     t.mux_interval = mux_interval;
+    // Each interval is written as it is produced and not kept: memory stays flat in their number.
+    TopdownWriter out(std::cout, format);
+    t.sink = &out;
     const auto t0 = std::chrono::steady_clock::now();
     const TopdownReport r = run_topdown(m, t);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (format == "json") std::cout << topdown_json(r, wall);
-    else if (format == "csv") std::cout << topdown_csv(r);
-    else {
-        std::cout << topdown_table(r);
+    out.end(r, wall);
+    if (format == "table") {
+        std::cout << std::flush;
         std::printf("  %s cycles simulated in %.3f s wall (%.3g cycles/s)\n\n", group_digits(cycles).c_str(), wall,
                     wall > 0 ? double(cycles) / wall : 0.0);
     }
