@@ -6,7 +6,9 @@
 #include <systemc>
 
 #include "bindings.h"
+#include "models/core/phased_workload.h"
 #include "models/pmu/msr_port.h"
+#include "sim/input_limits.h"
 
 namespace py = pybind11;
 
@@ -52,6 +54,21 @@ PYBIND11_MODULE(_pmusim, m) {
             if (!set(PyExc_IndexError, e.what())) throw;
         }
     });
+    // The input limits (docs/user-guide.md "Limits"), and the check every file read goes through.
+    py::dict limits;
+    limits["input_file_bytes"] = pmusim::kMaxInputFileBytes;
+    limits["vcd_file_bytes"] = pmusim::kMaxVcdFileBytes;
+    limits["schedule_steps"] = pmusim::kMaxScheduleSteps;
+    limits["segments"] = pmusim::kMaxSegments;
+    limits["varied_chunks"] = pmusim::kMaxVariedChunks;
+    limits["run_cycles"] = pmusim::kMaxRunCycles;
+    limits["cost_cycles"] = pmusim::kMaxCostCycles;
+    limits["intervals_kept"] = pmusim::kMaxKeptIntervals;
+    limits["intervals_streamed"] = pmusim::kMaxIntervals;
+    m.attr("limits") = limits;
+    m.def("check_input_file", &pmusim::check_input_file, py::arg("path"), py::arg("what"),
+          py::arg("max_bytes") = pmusim::kMaxInputFileBytes,
+          "Raises ValueError unless `path` is a regular file of at most max_bytes.");
     pmusim::py_bindings::init_cpu(m);
     pmusim::py_bindings::init_workloads(m);
     pmusim::py_bindings::init_machine(m);

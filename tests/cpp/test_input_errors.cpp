@@ -10,6 +10,7 @@
 #include "sim/quote_value.h"
 #include "sim/virt/event_filter_reader.h"
 #include "sim/virt/hypervisor.h"
+#include "sim/virt/run_format.h"
 #include "sim/virt/scenario.h"
 #include "sim/workload_file.h"
 
@@ -118,4 +119,12 @@ TEST(InputErrors, RunBeyondSystemCTimeBaseIsRefused) {
     const std::string e = invalid([&] { m.run(~uint64_t(0) - 1); });
     EXPECT_NE(e.find("cycles: 18446744073709551614 more cycles pass the end of SystemC's time base"), std::string::npos) << e;
     EXPECT_EQ(m.run(1000).cycles, 1000u);  // and the machine still runs
+}
+
+// Given a guest name that is not UTF-8, when the report is written as JSON, then the byte becomes
+// U+FFFD instead of the writer throwing after the run.
+TEST(InputErrors, JsonReportSurvivesAnyName) {
+    const Scenario s = parse_scenario_yaml("cpu: sapphirerapids\ncycles: 40000\nguests:\n  - name: \"v\xff\"\n", "s.yaml");
+    const std::string j = run_json(run_scenario(s));
+    EXPECT_NE(j.find("\"name\": \"v\xef\xbf\xbd\""), std::string::npos);
 }
