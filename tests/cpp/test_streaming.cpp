@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "pmu_test_util.h"
+#include "models/virt/context_workload.h"
 #include "sim/input_limits.h"
 #include "sim/topdown.h"
 #include "sim/topdown_format.h"
@@ -90,4 +91,54 @@ TEST(Streaming, KeptAndStreamedIntervalsAreBounded) {
     o.interval = 1000;
     EXPECT_NO_THROW(run_topdown(*m, o));
     EXPECT_EQ(sink.seen, kMaxKeptIntervals / 1000 + 1);
+}
+
+// Given a schedule of host and guest segments, when the segments before a cycle are forgotten,
+// then the cycles each owner had, the owners' spans and the events at later cycles are unchanged,
+// and only the segments from that cycle on are held.
+TEST(Streaming, ContextScheduleForgetsWhatNoReaderAsksAbout) {
+    auto make = [] {
+        auto cw = std::make_unique<ContextWorkload>();
+        const unsigned h = cw->add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "host");
+        const unsigned g = cw->add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "guest");
+        cw->bind(make_cpu_config("sapphirerapids"));
+        for (int i = 0; i < 1000; ++i) {
+            cw->append(h, 700, 0, 0);
+            cw->append(h, 50, 0, 1);  // a step: same owner, another tag
+            cw->append(g, 1000 + i, 1, 2);
+        }
+        return cw;
+    };
+    auto whole = make(), trimmed = make();
+    trimmed->forget_before(2'000'000);
+    EXPECT_LT(trimmed->segments().size(), whole->segments().size() / 4);
+    EXPECT_GT(trimmed->segments().front().end, 2'000'000u);
+    for (int owner : {0, 1}) EXPECT_EQ(trimmed->owned_cycles(owner), whole->owned_cycles(owner));
+    const auto a = whole->spans(), b = trimmed->spans();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i)
+        EXPECT_TRUE(a[i].begin == b[i].begin && a[i].end == b[i].end && a[i].owner == b[i].owner) << i;
+    EXPECT_TRUE((count_all_events(*trimmed, 2'000'000, trimmed->end()) == count_all_events(*whole, 2'000'000, whole->end())).all());
+    // The last segment stays, so an append still merges into it and a truncate still gives time back.
+    trimmed->forget_before(trimmed->end());
+    EXPECT_EQ(trimmed->segments().size(), 1u);
+    trimmed->truncate(trimmed->end() - 10);
+    EXPECT_EQ(trimmed->local_time(1), whole->local_time(1) - 10);
+}
+
+// Given more spans than a report keeps, then the timeline is cut at kMaxSpans and the owners'
+// cycles still cover the whole schedule.
+TEST(Streaming, ContextSpansAreBounded) {
+    ContextWorkload cw;
+    const unsigned h = cw.add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "host");
+    const unsigned g = cw.add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "guest");
+    const uint64_t n = ContextWorkload::kMaxSpans / 2 + 10;
+    for (uint64_t i = 0; i < n; ++i) {
+        cw.append(h, 3, 0, 0);
+        cw.append(g, 5, 1, 1);
+        if (i % 1000 == 0) cw.forget_before(cw.end());
+    }
+    EXPECT_EQ(cw.spans().size(), ContextWorkload::kMaxSpans);
+    EXPECT_EQ(cw.owned_cycles(0), 3 * n);
+    EXPECT_EQ(cw.owned_cycles(1), 5 * n);
 }
