@@ -56,7 +56,9 @@ RunReport summarize_run(Hypervisor& h) {
     for (auto& [k, c] : h.step_cycles_) rep.transition_cycles += c;
     rep.violations = e.log;
     rep.programs = e.programs;
-    for (auto& sp : cw.spans()) rep.timeline.push_back({sp.begin, sp.end, sp.owner});
+    const auto spans = cw.spans();
+    rep.timeline.reserve(spans.size());
+    for (auto& sp : spans) rep.timeline.push_back({sp.begin, sp.end, sp.owner});
     // Host: its events over the cycles its perf counted.
     ContextSummary host;
     host.name = "host";
