@@ -1,6 +1,7 @@
 // The pmusim command line: `pmusim info`, `stat`, `topdown`, `wave`; `run`, `mutate` and `conform`
 // in virt_commands.cpp (docs/user-guide.md).
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -42,13 +43,15 @@ Overrides parse_overrides(const std::vector<std::string>& sets) {
         const auto eq = s.find('=');
         if (eq == std::string::npos) throw ConfigError(s, "expected --set field=value");
         const std::string k = s.substr(0, eq), v = s.substr(eq + 1);
-        try {
-            size_t used = 0;
-            ov[k] = std::stoull(v, &used, 0);
-            if (used != v.size()) throw std::invalid_argument(v);
-        } catch (const std::exception&) {
+        // Decimal or 0x hex digits only: stoull alone reads "-1" as 2^64 - 1.
+        const bool hex = v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+        const std::string digits = hex ? v.substr(2) : v;
+        errno = 0;
+        const unsigned long long x = std::strtoull(digits.c_str(), nullptr, hex ? 16 : 10);
+        if (digits.empty() || digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") != std::string::npos ||
+            errno == ERANGE)
             throw ConfigError(k, "not an unsigned integer: " + quote_value(v));
-        }
+        ov[k] = x;
     }
     return ov;
 }

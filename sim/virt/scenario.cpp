@@ -1,6 +1,7 @@
 #include "sim/virt/scenario.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <set>
 
@@ -244,7 +245,9 @@ public:
                     if (e["timer"]) spec.w_timer = number(e["timer"], at + ".exits.timer");
                     if (e["external"]) spec.w_external = number(e["external"], at + ".exits.external");
                     if (e["hlt"]) spec.w_hlt = number(e["hlt"], at + ".exits.hlt");
-                    if (spec.w_timer < 0 || spec.w_external < 0 || spec.w_hlt < 0) fail(e, at + ".exits", "weights must be >= 0");
+                    const double sum = spec.w_timer + spec.w_external + spec.w_hlt;
+                    if (spec.w_timer < 0 || spec.w_external < 0 || spec.w_hlt < 0 || !(sum > 0) || !std::isfinite(sum))
+                        fail(e, at + ".exits", "weights must be >= 0, with a finite sum above 0");
                 }
                 s.guests.push_back(spec);
             }

@@ -30,6 +30,7 @@ check stat-json 0 "\"count\": 600000" -- "$PMUSIM" stat --cpu sapphirerapids -n 
 check bad-cpu 1 "cpu: unknown CPU preset 'k6'" -- "$PMUSIM" info --cpu k6
 check bad-override 1 "num_gp: at most 8" -- "$PMUSIM" info --set num_gp=9
 check bad-override-value 1 "gp_width: not an unsigned integer" -- "$PMUSIM" stat --set gp_width=wide
+check bad-override-negative 1 "perf_capabilities: not an unsigned integer: '-1'" -- "$PMUSIM" info --set perf_capabilities=-1
 check bad-event 1 "event 'bogus-event': unknown event" -- "$PMUSIM" stat -e bogus-event
 check bad-negative 1 "--cycles: '-5' is not a whole number >= 1" -- "$PMUSIM" stat -n -5
 check bad-huge 1 "--cycles: '99999999999999999999999' does not fit in 64 bits" -- "$PMUSIM" stat -n 99999999999999999999999

@@ -99,6 +99,14 @@ TEST(InputErrors, NegativeToleranceIsRefused) {
               "s.yaml:3: checks.perf_metrics_tolerance_lsb: must be within 0..255, got '-1'");
 }
 
+// Given exit weights that cannot be drawn from (all zero, or summing past the largest double),
+// then they are refused.
+TEST(InputErrors, ExitWeightsMustHaveAFiniteSumAboveZero) {
+    for (const char* w : {"{timer: 0, external: 0, hlt: 0}", "{timer: 1e308, external: 1e308}"})
+        EXPECT_EQ(scenario_error(kHead + kGuest + "    exits: " + w + "\n"),
+                  "s.yaml:6: guests.vm0.exits: weights must be >= 0, with a finite sum above 0");
+}
+
 // Given a Markov probability outside 0..1, then it is refused.
 TEST(InputErrors, ProbabilityOutOfRangeIsRefused) {
     const std::string w = "phases:\n  a: {cycles: 10}\n  b: {cycles: 10}\nschedule:\n  - markov: {start: a, steps: 4, transitions: "
