@@ -256,7 +256,8 @@ int sc_main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version exit 0; every bad option exits 2, as every other bad input does.
+        return app.exit(e) == 0 ? 0 : 2;
     }
     try {
         if (*info) {

@@ -32,7 +32,7 @@ check bad-override 1 "num_gp: at most 8" -- "$PMUSIM" info --set num_gp=9
 check bad-override-value 1 "gp_width: not an unsigned integer" -- "$PMUSIM" stat --set gp_width=wide
 check bad-override-negative 1 "perf_capabilities: not an unsigned integer: '-1'" -- "$PMUSIM" info --set perf_capabilities=-1
 check bad-event 1 "event 'bogus-event': unknown event" -- "$PMUSIM" stat -e bogus-event
-check bad-negative 1 "--cycles: '-5' is not a whole number >= 1" -- "$PMUSIM" stat -n -5
+check bad-negative 2 "--cycles: '-5' is not a whole number >= 1" -- "$PMUSIM" stat -n -5
 check bad-huge 1 "--cycles: '99999999999999999999999' does not fit in 64 bits" -- "$PMUSIM" stat -n 99999999999999999999999
 check bad-run-cycles 1 "--cycles: '-1' is not a whole number >= 1" -- "$PMUSIM" run perf_metrics_patch -n -1
 check bad-workload 1 "workload 'steady:ipc=3': ipc: unknown phase parameter" -- "$PMUSIM" stat -w steady:ipc=3
@@ -149,7 +149,7 @@ check topdown-vcd 0 "bottleneck" -- "$PMUSIM" topdown --cpu icelake -w mixed_app
 check topdown-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$TMPD/td.vcd"
 check stat-vcd-select 0 "instructions" -- "$PMUSIM" stat -n 100000 --vcd "$TMPD/stat.vcd" --vcd-signals 'FIXED_CTR*'
 check stat-vcd-only-selected 0 "^identical: 5 signals" -- "$PMUSIM" wave diff "$TMPD/stat.vcd" "$TMPD/stat.vcd"
-check bad-subcommand 1 "" -- "$PMUSIM" frobnicate
+check bad-subcommand 2 "" -- "$PMUSIM" frobnicate
 # Limits and errors (docs/user-guide.md "Limits"): each input is bounded, and a file error exits 2
 # naming the file, line and field, with the bad value quoted escaped and cut.
 check limit-dev-zero 2 "^pmusim: /dev/zero: not a regular file" -- "$PMUSIM" run /dev/zero
