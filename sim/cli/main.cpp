@@ -1,6 +1,7 @@
 // The pmusim command line: `pmusim info`, `stat`, `topdown`, `wave`; `run`, `mutate` and `conform`
 // in virt_commands.cpp (docs/user-guide.md).
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "models/pmu/msr_port.h"
+#include "sim/quote_value.h"
 #include "sim/info.h"
 #include "sim/machine.h"
 #include "sim/perf_stat.h"
@@ -45,13 +47,15 @@ Overrides parse_overrides(const std::vector<std::string>& sets) {
         const auto eq = s.find('=');
         if (eq == std::string::npos) throw ConfigError(s, "expected --set field=value");
         const std::string k = s.substr(0, eq), v = s.substr(eq + 1);
-        try {
-            size_t used = 0;
-            ov[k] = std::stoull(v, &used, 0);
-            if (used != v.size()) throw std::invalid_argument(v);
-        } catch (const std::exception&) {
-            throw ConfigError(k, "not an unsigned integer: '" + v + "'");
-        }
+        // Decimal or 0x hex digits only: stoull alone reads "-1" as 2^64 - 1.
+        const bool hex = v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+        const std::string digits = hex ? v.substr(2) : v;
+        errno = 0;
+        const unsigned long long x = std::strtoull(digits.c_str(), nullptr, hex ? 16 : 10);
+        if (digits.empty() || digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") != std::string::npos ||
+            errno == ERANGE)
+            throw ConfigError(k, "not an unsigned integer: " + quote_value(v));
+        ov[k] = x;
     }
     return ov;
 }
@@ -83,6 +87,7 @@ int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const
     o.quantum = quantum;
     Machine m(o);
     g_trace.attach(m);
+    warn_vcd_sample(g_trace.path, cycles, g_trace.sample);
     m.set_workload(parse_workload_spec(workload));
     if (events.empty()) events = default_stat_events(m.cpu());
     AgentOptions ao;
@@ -107,7 +112,7 @@ int run_stat(const std::string& cpu, const std::vector<std::string>& sets, const
             j["events"].push_back({{"event", c.name}, {"counter", c.counter}, {"count", std::llround(c.scaled)},
                                    {"raw", c.raw}, {"enabled", c.enabled}, {"running", c.running},
                                    {"truth", c.truth_known ? nlohmann::json(c.truth) : nlohmann::json(nullptr)}});
-        std::cout << j.dump(2) << "\n";
+        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return 0;
     }
     std::printf("\n Performance counter stats for '%s' on %s (%s cycles, %s mode):\n\n",
@@ -162,13 +167,16 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
     }
     const uint64_t cycles = t.cycles;
     m.set_workload(std::move(w));
+    warn_vcd_sample(g_trace.path, cycles, g_trace.sample);
+    // Each interval is written as it is produced and not kept: memory stays flat in their number.
+    TopdownWriter out(std::cout, format);
+    t.sink = &out;
     const auto t0 = std::chrono::steady_clock::now();
     const TopdownReport r = run_topdown(m, t);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (format == "json") std::cout << topdown_json(r, wall);
-    else if (format == "csv") std::cout << topdown_csv(r);
-    else {
-        std::cout << topdown_table(r);
+    out.end(r, wall);
+    if (format == "table") {
+        std::cout << std::flush;
         std::printf("  %s cycles simulated in %.3f s wall (%.3g cycles/s)\n\n", group_digits(cycles).c_str(), wall,
                     wall > 0 ? double(cycles) / wall : 0.0);
     }
@@ -258,7 +266,8 @@ int sc_main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version exit 0; every bad option exits 2, as every other bad input does.
+        return app.exit(e) == 0 ? 0 : 2;
     }
     try {
         if (*info) {

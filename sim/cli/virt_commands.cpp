@@ -42,6 +42,7 @@ void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
 int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, uint64_t vcd_sample,
                      const std::vector<std::string>& signals, const std::string& format, size_t first) {
     const Scenario s = scenario_from(a);
+    warn_vcd_sample(vcd, s.cycles, vcd_sample);
     const RunReport r = run_scenario(s, vcd, vcd_sample, signals);
     if (format == "json") std::cout << run_json(r) << "\n";
     else std::cout << format_run(r, first);

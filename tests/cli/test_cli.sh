@@ -4,11 +4,12 @@
 set -u
 PMUSIM=${1:?usage: test_cli.sh path/to/pmusim}
 pass=0 fail=0
-check() {  # check NAME EXPECTED_STATUS PATTERN -- command...
+check() {  # check NAME EXPECTED_STATUS PATTERN -- command...  (status 1: any failure; 0 and 2: exactly)
     local name=$1 want=$2 pattern=$3; shift 4
     local out status
     out=$("$@" 2>&1); status=$?
-    if { [ "$want" = 0 ] && [ $status -ne 0 ]; } || { [ "$want" != 0 ] && [ $status -eq 0 ]; }; then
+    if { [ "$want" = 0 ] && [ $status -ne 0 ]; } || { [ "$want" != 0 ] && [ $status -eq 0 ]; } ||
+        { [ "$want" = 2 ] && [ $status -ne 2 ]; }; then
         echo "FAIL $name: exit $status"; echo "$out" | head -20; fail=$((fail + 1)); return
     fi
     if ! grep -qE -- "$pattern" <<<"$out"; then
@@ -29,8 +30,9 @@ check stat-json 0 "\"count\": 600000" -- "$PMUSIM" stat --cpu sapphirerapids -n 
 check bad-cpu 1 "cpu: unknown CPU preset 'k6'" -- "$PMUSIM" info --cpu k6
 check bad-override 1 "num_gp: at most 8" -- "$PMUSIM" info --set num_gp=9
 check bad-override-value 1 "gp_width: not an unsigned integer" -- "$PMUSIM" stat --set gp_width=wide
+check bad-override-negative 1 "perf_capabilities: not an unsigned integer: '-1'" -- "$PMUSIM" info --set perf_capabilities=-1
 check bad-event 1 "event 'bogus-event': unknown event" -- "$PMUSIM" stat -e bogus-event
-check bad-negative 1 "--cycles: '-5' is not a whole number >= 1" -- "$PMUSIM" stat -n -5
+check bad-negative 2 "--cycles: '-5' is not a whole number >= 1" -- "$PMUSIM" stat -n -5
 check bad-huge 1 "--cycles: '99999999999999999999999' does not fit in 64 bits" -- "$PMUSIM" stat -n 99999999999999999999999
 check bad-run-cycles 1 "--cycles: '-1' is not a whole number >= 1" -- "$PMUSIM" run perf_metrics_patch -n -1
 check bad-workload 1 "workload 'steady:ipc=3': ipc: unknown phase parameter" -- "$PMUSIM" stat -w steady:ipc=3
@@ -212,6 +214,38 @@ check help-default-level 0 "^  -l,--level UINT:INT in \[1 - 3\]=2" -- "$PMUSIM" 
 check help-default-in-words 0 "^  -n,--cycles UINT:POSITIVE +cycles to run \(default: one pass of the workload\)" -- "$PMUSIM" topdown --help
 check help-examples 0 "^  pmusim run perf_metrics_patch +host and guest both using topdown: clean" -- "$PMUSIM" run --help
 check help-top-examples 0 "^Examples:" -- "$PMUSIM" --help
-check bad-subcommand 1 "" -- "$PMUSIM" frobnicate
+check bad-subcommand 2 "" -- "$PMUSIM" frobnicate
+# Limits and errors (docs/user-guide.md "Limits"): each input is bounded, and a file error exits 2
+# naming the file, line and field, with the bad value quoted escaped and cut.
+check limit-dev-zero 2 "^pmusim: /dev/zero: not a regular file" -- "$PMUSIM" run /dev/zero
+check limit-vcd-dev-zero 2 "^pmusim: /dev/zero: not a regular file" -- "$PMUSIM" wave diff /dev/zero "$GOLD/two_guests.vcd"
+head -c 17000000 /dev/zero | tr '\0' '#' > "$TMPD/big.yaml"
+check limit-file-size 2 "big.yaml: 17000000 bytes: a scenario file has at most 16777216 bytes" -- "$PMUSIM" run "$TMPD/big.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nguests:\n  - vm0\n' > "$TMPD/guest_scalar.yaml"
+check error-guest-scalar 2 "guest_scalar.yaml:4: guests\\[0\\]: expected a mapping" -- "$PMUSIM" run "$TMPD/guest_scalar.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nguests:\n  - name: vm0\n    run: {dist: uniform, max: 9000}\n' > "$TMPD/no_min.yaml"
+check error-dist-min 2 "no_min.yaml:5: guests.vm0.run.min: missing" -- "$PMUSIM" run "$TMPD/no_min.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nmode: "\\xff\\x01%s"\n' "$(head -c 300 /dev/zero | tr '\0' x)" > "$TMPD/bad_mode.yaml"
+check error-escaped-cut 2 "bad_mode.yaml:3: mode: expected fast or per_cycle, got '\\\\xc3\\\\xbf\\\\x01x+[.][.][.]'$" -- "$PMUSIM" run "$TMPD/bad_mode.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nguests:\n  - name: vm0\n    vpmu: {version: 4294967301}\n' > "$TMPD/version.yaml"
+check number-vpmu-version 2 "version.yaml:5: guests.vm0.vpmu.version: expected a whole number from 0 to 255, got '4294967301'" -- \
+    "$PMUSIM" run "$TMPD/version.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nchecks: {perf_metrics_tolerance_lsb: -0.5}\n' > "$TMPD/tolerance.yaml"
+check number-tolerance 2 "tolerance.yaml:3: checks.perf_metrics_tolerance_lsb: must be within 0..255" -- "$PMUSIM" run "$TMPD/tolerance.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\ncosts: {vmexit: 10000000000000000000}\n' > "$TMPD/cost.yaml"
+check limit-cost 2 "cost.yaml:3: costs.vmexit: expected a whole number from 0 to 1000000000" -- "$PMUSIM" run "$TMPD/cost.yaml"
+check limit-run-cycles 2 "cycles: expected a whole number from 1 to 10000000000000000" -- "$PMUSIM" run perf_metrics_patch -n 20000000000000000
+check limit-systemc-time 2 "cycles: 18446744073709551615 more cycles pass the end of SystemC's time base" -- "$PMUSIM" stat \
+    -n 18446744073709551615
+printf 'phases:\n  a: {cycles: 10}\nschedule:\n  - repeat: 9223372036854775808\n    body: [a, a]\n' > "$TMPD/repeat.yaml"
+check limit-repeat-wraps 2 "repeat.yaml:4: schedule\\[0\\].repeat: expands the schedule to more than 1000000 steps" -- \
+    timeout 20 "$PMUSIM" topdown -w "$TMPD/repeat.yaml"
+printf 'phases:\n  a:\n    cycles: 1000000000\n    variation: {kind: random, amplitude: 0.1, chunk: 1}\n' > "$TMPD/chunk.yaml"
+check limit-variation-chunk 2 "chunk.yaml:4: phases.a.variation.chunk: the workload's varied phases make more than 100000 chunks" -- \
+    timeout 20 "$PMUSIM" topdown -w "$TMPD/chunk.yaml"
+check limit-intervals 2 "interval: 2000000000 cycles in intervals of 1 make 2000000000 intervals; at most 1000000000" -- \
+    "$PMUSIM" topdown -w steady -n 2000000000 -I 1
+check limit-vcd-sample-warns 1 "warning: --vcd-sample 1 over 100000000 cycles writes about 10.0 GB" -- \
+    timeout 2 "$PMUSIM" stat -n 100000000 --vcd /dev/null --vcd-sample 1
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]
