@@ -2,6 +2,7 @@
 
 #include "sim/platform.h"
 #include "sim/pmu_trace.h"
+#include "sim/sc_run.h"
 
 namespace pmusim {
 
@@ -132,7 +133,7 @@ RunResult Machine::run_chunk(uint64_t cycles, bool stop_on_pmi) {
     const uint64_t start = cycle();
     if (cycles == 0) return {};
     p.pmu.begin_run(start + cycles, stop_on_pmi);
-    sc_core::sc_start(Platform::cycle_period() * static_cast<double>(cycles));
+    run_systemc(Platform::cycle_period() * static_cast<double>(cycles));
     const bool stopped = p.pmu.finish_run();
     return {cycle() - start, stopped};
 }

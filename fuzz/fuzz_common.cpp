@@ -1,0 +1,18 @@
+#include "fuzz/fuzz_common.h"
+
+#include <cstdlib>
+
+#include "sim/platform.h"
+
+namespace pmusim::fuzz {
+
+void init_platform() {
+    ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+    Platform::get();
+}
+
+}  // namespace pmusim::fuzz
+
+// libsystemc's own main() calls sc_main, so linking an executable needs one; libFuzzer supplies
+// the main() that runs, and this is never called.
+int sc_main(int, char**) { return 1; }
