@@ -2,6 +2,7 @@
 # Runs every libFuzzer harness for a bounded time (docs/testing.md "Fuzzers").
 #   scripts/fuzz.sh [BUILD_DIR] [SECONDS]      default build-san, PMUSIM_FUZZ_SECONDS or 30 each
 #   scripts/fuzz.sh build-san 600 msr          one harness, longer
+#   PMUSIM_FUZZ_SEED=0 scripts/fuzz.sh ...      another exploration (0: libFuzzer picks the seed)
 # Each harness starts from its committed seeds (fuzz/corpus/NAME plus the project's own files of
 # that kind), with a fixed -seed so a CI run is reproducible. Exit 1 on any crash, sanitizer
 # report, oracle mismatch, hang (-timeout) or memory blow-up (-rss_limit_mb); the input that did
@@ -34,7 +35,7 @@ for name in "${NAMES[@]}"; do
     log=$BUILD/fuzz-artifacts/$name.log
     start=$(date +%s)
     # shellcheck disable=SC2046
-    "$bin" -seed=1 -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=2048 -max_len=4096 \
+    "$bin" -seed="${PMUSIM_FUZZ_SEED:-1}" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=2048 -max_len=4096 \
         -print_final_stats=1 -artifact_prefix="$BUILD/fuzz-artifacts/$name-" "${dict[@]}" \
         "$work" $(seeds "$name") >"$log" 2>&1
     rc=$?
