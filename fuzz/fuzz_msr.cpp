@@ -1,8 +1,9 @@
 // libFuzzer harness: the MSR/RDPMC interface under a differential oracle (docs/testing.md).
 // The input picks a CPU preset, overrides and a steady workload, then a program of RDMSR, WRMSR,
-// RDPMC and runs. The program runs on two Machines, one per-cycle and one fast (DESIGN: both time
-// modes give identical architectural results), and every access result (value or #GP with its
-// reason), every run's length and the PMI list must agree exactly; any difference aborts.
+// RDPMC and runs. The program runs on two Machines, one per-cycle and one fast (both time modes
+// give identical architectural results: docs/architecture.md "Time"), and every access result
+// (value or #GP with its reason), every run's length and the PMI list must agree exactly; any
+// difference aborts.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <algorithm>
@@ -77,7 +78,8 @@ struct Step {
 
 // An EVTSEL a counter really counts with: a known event, EN, rings and the optional flags.
 uint64_t event_select(FuzzedDataProvider& in) {
-    static const uint64_t events[] = {0x00c0, 0x003c, 0x00c4, 0x00c5, 0x01a4, 0x02a4, 0x0173, 0x019c, 0x02c2, 0x08a4, 0x013c};
+    static const uint64_t events[] = {0x00c0, 0x003c, 0x00c4, 0x00c5, 0x01a4, 0x02a4,
+                                      0x0173, 0x019c, 0x02c2, 0x08a4, 0x013c};
     uint64_t v = events[in.ConsumeIntegralInRange<size_t>(0, std::size(events) - 1)] | (1ull << 22);
     v |= in.ConsumeIntegralInRange<uint64_t>(0, 3) << 16;  // USR, OS
     if (in.ConsumeBool()) v |= 1ull << 20;                   // INT
@@ -89,7 +91,8 @@ uint64_t event_select(FuzzedDataProvider& in) {
 
 // The next step of the program: raw accesses, or the programming perf does (a counter set to
 // count and a few events from wrapping, FIXED_CTR_CTRL, GLOBAL_CTRL, status, freezes), or a run.
-std::vector<Step> next_step(FuzzedDataProvider& in, const CpuConfig& cpu, const RegisterTable& regs, uint64_t& budget) {
+std::vector<Step> next_step(FuzzedDataProvider& in, const CpuConfig& cpu, const RegisterTable& regs,
+                            uint64_t& budget) {
     const auto near_wrap = [&](uint64_t mask) {  // often within a handful of events of the carry
         return (mask - in.ConsumeIntegralInRange<uint64_t>(0, in.ConsumeBool() ? 8 : 400)) & mask;
     };
@@ -103,18 +106,25 @@ std::vector<Step> next_step(FuzzedDataProvider& in, const CpuConfig& cpu, const 
     case 3: {
         if (cpu.num_gp == 0) return {};
         const unsigned i = in.ConsumeIntegralInRange<unsigned>(0, cpu.num_gp - 1);
-        return {{Step::Wrmsr, msr::kPerfEvtSel0 + i, event_select(in)}, {Step::Wrmsr, msr::kPmc0 + i, near_wrap(cpu.gp_mask() >> 16)}, {Step::Wrmsr, msr::kAPmc0 + i, near_wrap(cpu.gp_mask())}};
+        return {{Step::Wrmsr, msr::kPerfEvtSel0 + i, event_select(in)},
+                {Step::Wrmsr, msr::kPmc0 + i, near_wrap(0xffffffffull)},  // IA32_PMCx: 32 bits, sign-extended
+                {Step::Wrmsr, msr::kAPmc0 + i, near_wrap(cpu.gp_mask())}};
     }
     case 4: {
         const unsigned i = in.ConsumeIntegralInRange(0, 3);
-        return {{Step::Wrmsr, msr::kFixedCtrCtrl, in.ConsumeIntegral<uint16_t>() & 0xbbbbu}, {Step::Wrmsr, msr::kFixedCtr0 + i, near_wrap(cpu.fixed_mask())}};
+        return {{Step::Wrmsr, msr::kFixedCtrCtrl, in.ConsumeIntegral<uint16_t>() & 0xbbbbu},
+                {Step::Wrmsr, msr::kFixedCtr0 + i, near_wrap(cpu.fixed_mask())}};
     }
     case 5: {
-        std::vector<Step> v = {{Step::Wrmsr, msr::kGlobalCtrl, in.ConsumeIntegral<uint64_t>() & (cpu.counter_bits() | (1ull << 48))}};
+        const uint64_t enables = cpu.counter_bits() | (1ull << 48);
+        std::vector<Step> v = {{Step::Wrmsr, msr::kGlobalCtrl, in.ConsumeIntegral<uint64_t>() & enables}};
         if (in.ConsumeBool()) v.push_back({Step::Wrmsr, msr::kPerfMetrics, in.ConsumeIntegral<uint64_t>()});
         return v;
     }
-    case 6: return {{Step::Rdmsr, msr::kGlobalStatus, 0}, {Step::Wrmsr, msr::kGlobalStatusReset, in.ConsumeIntegral<uint64_t>() & status_reset_writable(cpu)}, {Step::Wrmsr, msr::kGlobalStatusSet, in.ConsumeIntegral<uint64_t>() & status_set_writable(cpu)}};
+    case 6:
+        return {{Step::Rdmsr, msr::kGlobalStatus, 0},
+                {Step::Wrmsr, msr::kGlobalStatusReset, in.ConsumeIntegral<uint64_t>() & status_reset_writable(cpu)},
+                {Step::Wrmsr, msr::kGlobalStatusSet, in.ConsumeIntegral<uint64_t>() & status_set_writable(cpu)}};
     case 7: return {{Step::Wrmsr, msr::kDebugCtl, in.ConsumeBool() ? 1ull << 12 : 0}};
     default: {
         const uint64_t n = std::min(budget, in.ConsumeIntegralInRange<uint64_t>(0, 1500));
@@ -125,7 +135,9 @@ std::vector<Step> next_step(FuzzedDataProvider& in, const CpuConfig& cpu, const 
 }
 
 std::string show(const AccessResult& r) { return r.ok ? "= " + std::to_string(r.value) : "#GP " + r.reason; }
-std::string show(const RunResult& r) { return "ran " + std::to_string(r.cycles) + (r.stopped_on_pmi ? " stopped on PMI" : ""); }
+std::string show(const RunResult& r) {
+    return "ran " + std::to_string(r.cycles) + (r.stopped_on_pmi ? " stopped on PMI" : "");
+}
 
 std::string apply(Machine& m, const Step& x) {
     switch (x.kind) {

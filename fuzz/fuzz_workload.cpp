@@ -20,7 +20,8 @@ constexpr uint64_t kMaxCycles = 4000;
 
 // Counting in both rings on every counter; the GP events are picked by `pick`.
 void program_counters(Machine& m, uint64_t pick) {
-    static const uint64_t events[] = {0x00c0, 0x003c, 0x00c4, 0x00c5, 0x01a4, 0x02a4, 0x0173, 0x019c, 0x02c2, 0x08a4};
+    static const uint64_t events[] = {0x00c0, 0x003c, 0x00c4, 0x00c5, 0x01a4,
+                                      0x02a4, 0x0173, 0x019c, 0x02c2, 0x08a4};
     constexpr uint64_t kUsrOsEn = (1ull << 16) | (1ull << 17) | (1ull << 22);
     const CpuConfig& cpu = m.cpu();
     for (unsigned i = 0; i < cpu.num_gp; ++i, pick /= std::size(events))
@@ -74,8 +75,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fast->run(cycles);
     const std::string a = readings(*pc), b = readings(*fast);
     if (a != b) {
-        std::fprintf(stderr, "%s: %llu cycles on %s: per-cycle and fast mode differ\n  per-cycle: %s\n  fast:      %s\n",
-                     kOrigin, (unsigned long long)cycles, pc->cpu().preset.c_str(), a.c_str(), b.c_str());
+        std::fprintf(stderr, "%s: %llu cycles on %s: per-cycle and fast mode differ\n", kOrigin,
+                     (unsigned long long)cycles, pc->cpu().preset.c_str());
+        std::fprintf(stderr, "  per-cycle: %s\n  fast:      %s\n", a.c_str(), b.c_str());
         std::abort();
     }
     return 0;

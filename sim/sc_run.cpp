@@ -92,7 +92,7 @@ void run_systemc(const sc_core::sc_time& duration) {
     const bool patch = main && main->stack == nullptr && main->stack_size == 0;
     if (main && !patch) {
         static bool warned = false;
-        if (!warned) std::fprintf(stderr, "pmusim: SystemC's main coroutine has a stack; ASan stack fix not applied\n");
+        if (!warned) std::fprintf(stderr, "pmusim: SystemC's main coroutine has a stack; ASan fix not applied\n");
         warned = true;
     }
     struct Restore {
