@@ -4,14 +4,11 @@
 
 #include "sim/platform.h"
 
-namespace pmusim::fuzz {
-
-void init_platform() {
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
     ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
-    Platform::get();
+    pmusim::Platform::get();
+    return 0;
 }
-
-}  // namespace pmusim::fuzz
 
 // libsystemc's own main() calls sc_main, so linking an executable needs one; libFuzzer supplies
 // the main() that runs, and this is never called.

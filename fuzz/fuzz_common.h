@@ -13,8 +13,12 @@
 
 namespace pmusim::fuzz {
 
-// SystemC elaborates once per process: every input of a harness reuses this platform.
-void init_platform();
+// SystemC elaborates once per process: fuzz_common.cpp's LLVMFuzzerInitialize elaborates the
+// platform before the first input, and every input of a harness reuses it.
+
+// The name the YAML harnesses give their input in error messages.
+constexpr const char* kYamlOrigin = "fuzz.yaml";
+constexpr const char* kPresets[] = {"sapphirerapids", "icelake", "skylake", "lunarlake"};
 
 // An RDPMC selector: a GP or fixed index (bit 30), PERF_METRICS (bit 29), the fast-read bit 31,
 // a little beyond the counters, or any 32-bit value.

@@ -163,15 +163,9 @@ std::string describe(const Step& x) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    fuzz::init_platform();
-    return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FuzzedDataProvider in(data, size);
-    static const char* presets[] = {"sapphirerapids", "icelake", "skylake", "lunarlake"};
-    const std::string cpu = presets[in.ConsumeIntegralInRange(0, 3)];
+    const std::string cpu = fuzz::kPresets[in.ConsumeIntegralInRange(0, 3)];
     const Overrides ov = {{"gp_width", in.ConsumeIntegralInRange(8, 48)},
                           {"fixed_width", in.ConsumeIntegralInRange(8, 48)},
                           {"pmi_skid", in.ConsumeIntegralInRange(0, 3)},

@@ -14,26 +14,20 @@
 using namespace pmusim;
 
 namespace {
-constexpr const char* kOrigin = "fuzz.yaml";
 constexpr uint64_t kMaxCycles = 50'000;
 }  // namespace
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    fuzz::init_platform();
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
     try {
-        Scenario s = parse_scenario_yaml(text, kOrigin);
+        Scenario s = parse_scenario_yaml(text, fuzz::kYamlOrigin);
         s.cycles = std::min(s.cycles, kMaxCycles);
         const RunReport r = run_scenario(s, s.make_protocol());
         (void)format_run(r);
         (void)run_json(r);
         (void)format_programs(r.programs);
     } catch (const std::exception& e) {
-        fuzz::rejected(e, kOrigin);
+        fuzz::rejected(e, fuzz::kYamlOrigin);
     }
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -28,17 +29,19 @@ void write_file(const std::string& path, const char* data, size_t size) {
     f.write(data, static_cast<std::streamsize>(size));
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    g_path = "/tmp/pmusim_fuzz_vcd_" + std::to_string(::getpid()) + ".vcd";
+// Once per process, before the first input (the platform is elaborated in fuzz_common.cpp).
+void init_files() {
+    g_path = std::filesystem::temp_directory_path() / ("pmusim_fuzz_vcd_" + std::to_string(::getpid()) + ".vcd");
     std::atexit([] { ::unlink(g_path.c_str()); });
     write_file(g_path, kReference, sizeof kReference - 1);
     g_reference = read_vcd(g_path);
-    return 0;
 }
 
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    static const bool ready = (init_files(), true);
+    (void)ready;
     write_file(g_path, reinterpret_cast<const char*>(data), size);
     VcdFile f;
     try {

@@ -15,7 +15,6 @@ using namespace pmusim;
 
 namespace {
 
-constexpr const char* kOrigin = "fuzz.yaml";
 constexpr uint64_t kMaxCycles = 4000;
 
 // Counting in both rings on every counter; the GP events are picked by `pick`.
@@ -42,21 +41,15 @@ std::string readings(Machine& m) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    fuzz::init_platform();
-    return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
-    static const char* presets[] = {"sapphirerapids", "icelake", "skylake", "lunarlake"};
     const size_t h = std::hash<std::string>{}(text);
     std::unique_ptr<Machine> pc, fast;
     try {
-        std::unique_ptr<PhasedWorkload> w = parse_workload_yaml(text, kOrigin);
+        std::unique_ptr<PhasedWorkload> w = parse_workload_yaml(text, fuzz::kYamlOrigin);
         (void)w->describe();
         MachineOptions o;
-        o.cpu = presets[h % 4];
+        o.cpu = fuzz::kPresets[h % 4];
         o.mode = TimeMode::PerCycle;
         pc = std::make_unique<Machine>(o);
         o.mode = TimeMode::Fast;
@@ -65,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         pc->set_workload(w->clone());
         fast->set_workload(std::move(w));
     } catch (const std::exception& e) {
-        fuzz::rejected(e, kOrigin);
+        fuzz::rejected(e, fuzz::kYamlOrigin);
         return 0;
     }
     program_counters(*pc, h >> 16);
@@ -75,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fast->run(cycles);
     const std::string a = readings(*pc), b = readings(*fast);
     if (a != b) {
-        std::fprintf(stderr, "%s: %llu cycles on %s: per-cycle and fast mode differ\n", kOrigin,
+        std::fprintf(stderr, "%s: %llu cycles on %s: per-cycle and fast mode differ\n", fuzz::kYamlOrigin,
                      (unsigned long long)cycles, pc->cpu().preset.c_str());
         std::fprintf(stderr, "  per-cycle: %s\n  fast:      %s\n", a.c_str(), b.c_str());
         std::abort();
