@@ -4,6 +4,7 @@
 
 #include "sim/platform.h"
 #include "sim/pmu_trace.h"
+#include "sim/sc_run.h"
 
 namespace pmusim {
 
@@ -141,7 +142,7 @@ RunResult Machine::run_chunk(uint64_t cycles, bool stop_on_pmi) {
         throw std::invalid_argument("cycles: " + std::to_string(cycles) + " more cycles pass the end of SystemC's time base (" +
                                     std::to_string(left) + " cycles left in this process; see Limits in docs/user-guide.md)");
     p.pmu.begin_run(start + cycles, stop_on_pmi);
-    sc_core::sc_start(sc_core::sc_time::from_value(cycles * period));  // exact, unlike a product in double
+    run_systemc(sc_core::sc_time::from_value(cycles * period));  // exact, unlike a product in double
     const bool stopped = p.pmu.finish_run();
     return {cycle() - start, stopped};
 }
