@@ -19,6 +19,7 @@
 #include "tma/tma_tables.h"
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
+#include "sim/gtkw_writer.h"
 #include "sim/vcd_diff.h"
 #include "sim/cli/cli_checks.h"
 #include "sim/cli/virt_commands.h"
@@ -63,6 +64,11 @@ struct TraceArgs {
     uint64_t sample = 0;
     void attach(Machine& m) const {
         if (!path.empty()) m.trace(path, signals, sample);
+    }
+    // After the machine is gone (its VCD closed): the GTKWave save file beside it.
+    int finish(int rc) const {
+        if (!path.empty()) std::cerr << "waveform: " << path << " (GTKWave: gtkwave " << write_gtkw(path) << ")\n";
+        return rc;
     }
     void add_to(CLI::App* c) {
         c->add_option("--vcd", path, "write a waveform (VCD) of the PMU: global registers, counters, PERF_METRICS, PMI");
@@ -267,7 +273,7 @@ int sc_main(int argc, char** argv) {
             else std::cout << cpu_info_text(c);
             return 0;
         }
-        if (*stat) return run_stat(cpu, sets, workload, cycles, events, mode, quantum, format, mux_interval);
+        if (*stat) return g_trace.finish(run_stat(cpu, sets, workload, cycles, events, mode, quantum, format, mux_interval));
         if (*td) {
             if (list) {
                 for (auto& n : workload_library()) std::cout << n << "\n";
@@ -285,7 +291,7 @@ int sc_main(int argc, char** argv) {
             t.mux_interval = td_mux;
             t.nodes = td_nodes;
             t.groups = td_groups;
-            return run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t);
+            return g_trace.finish(run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t));
         }
         if (*wave) {
             const VcdFile fa = read_vcd(wave_a), fb = read_vcd(wave_b);

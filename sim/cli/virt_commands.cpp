@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "models/virt/kvm_variants.h"
+#include "sim/gtkw_writer.h"
 #include "sim/virt/checker.h"
 #include "sim/virt/conform.h"
 #include "sim/virt/mutate.h"
@@ -39,13 +40,32 @@ void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
                   "turn on a deviation from KVM's rules: reset_keeps_perf_metrics, host_pmc_write_sign_extends");
 }
 
+// GTKWave markers at the first violation of each kind, named by kind and register.
+std::vector<GtkwMarker> first_violations(const ViolationLog& log) {
+    std::vector<GtkwMarker> m;
+    for (const KindInfo& k : violation_kinds()) {
+        const uint64_t t = log.first_cycle(k.kind);
+        if (t == ~0ull) continue;
+        std::string name = k.name;
+        for (const Violation& v : log.recorded())
+            if (v.kind == k.kind && v.cycle == t) {
+                if (!v.reg.empty()) name += " " + v.reg;
+                break;
+            }
+        m.push_back({t, name});
+    }
+    return m;
+}
+
 int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, uint64_t vcd_sample,
                      const std::vector<std::string>& signals, const std::string& format, size_t first) {
     const Scenario s = scenario_from(a);
     const RunReport r = run_scenario(s, vcd, vcd_sample, signals);
     if (format == "json") std::cout << run_json(r) << "\n";
     else std::cout << format_run(r, first);
-    if (!vcd.empty() && format != "json") std::cout << "\nwaveform: " << vcd << "\n";
+    if (vcd.empty()) return r.passed() ? 0 : 1;
+    const std::string gtkw = write_gtkw(vcd, first_violations(r.violations));
+    if (format != "json") std::cout << "\nwaveform: " << vcd << " (GTKWave: gtkwave " << gtkw << ")\n";
     return r.passed() ? 0 : 1;
 }
 
