@@ -183,6 +183,10 @@ if command -v vcd2fst >/dev/null && command -v fst2vcd >/dev/null; then
     check vcd2fst 0 "" -- vcd2fst "$GOLD/two_guests.vcd" "$TMPD/two.fst"
     fst2vcd "$TMPD/two.fst" -o "$TMPD/two.vcd" >/dev/null 2>&1
     check wave-fst-roundtrip 0 "^identical: 27 signals" -- "$PMUSIM" wave diff "$GOLD/two_guests.vcd" "$TMPD/two.vcd"
+    # A windowed waveform is a VCD GTKWave's tools take as well.
+    check vcd2fst-window 0 "" -- vcd2fst "$TMPD/win.vcd" "$TMPD/win.fst"
+    fst2vcd "$TMPD/win.fst" -o "$TMPD/win2.vcd" >/dev/null 2>&1
+    check wave-fst-window 0 "^identical: 27 signals, up to time 200000" -- "$PMUSIM" wave diff "$TMPD/win.vcd" "$TMPD/win2.vcd"
 else
     echo "skip vcd2fst checks: gtkwave's vcd2fst/fst2vcd not installed"
 fi
