@@ -64,8 +64,8 @@ std::string gtkw_text(const VcdFile& vcd, const std::string& vcd_abs, const std:
     o << "[*] pmusim: a GTKWave save file for " << vcd_abs << " (open with: gtkwave " << gtkw_abs << ")\n";
     // GTKWave finds a moved pair through the two recorded paths (relative to each other).
     o << "[dumpfile] \"" << vcd_abs << "\"\n[savefile] \"" << gtkw_abs << "\"\n[timestart] 0\n";
-    // Zoom: GTKWave's zoom z shows 2^-z time units a pixel; about 2^-1.5 of the run a pixel
-    // fits the run into the default window (what GTKWave's Zoom Best Fit chooses there).
+    // Zoom: the whole run in GTKWave's default window. GTKWave 3.3's Zoom Best Fit wrote
+    // 1.5 - log2(end time) there (-16.85 for a 336,045-cycle run); a save file stores the zoom.
     const double zoom = vcd.end_time ? 1.5 - std::log2(double(vcd.end_time)) : 0.0;
     o << '*' << std::to_string(zoom) << " -1";
     for (size_t i = 0; i < kGtkwMaxMarkers; ++i) o << ' ' << (i < markers.size() ? std::to_string(markers[i].time) : "-1");
