@@ -86,7 +86,7 @@ std::string gtkw_text(const VcdFile& vcd, const std::string& vcd_abs, const std:
             }
             any = true;
             shown[i] = true;
-            trace_row(o, s, flags, last);
+            trace_row(o, s, s.width == 1 && !s.string ? kBin : flags, last);  // one bit: 0 or 1
         }
     };
     for (const Group& g : kGroups) group(g.title, g.flags, g.holds);

@@ -18,7 +18,7 @@ const char* kVcd =
     "$timescale 1ns $end\n$scope module pmusim $end\n"
     "$var wire 1 ! pmi $end\n$var wire 48 \" PMC0 $end\n$var wire 8 # PERF_METRICS.retiring $end\n"
     "$var wire 64 $ GLOBAL_CTRL $end\n$var string 1 % ctx $end\n$var wire 4 & extra $end\n"
-    "$var wire 48 ' FIXED_CTR0 $end\n$var wire 64 ( FIXED_CTR_CTRL $end\n"
+    "$var wire 48 ' FIXED_CTR0 $end\n$var wire 64 ( FIXED_CTR_CTRL $end\n$var wire 1 ) ready $end\n"
     "$upscope $end\n$enddefinitions $end\n#0\n0!\n#1024\n1!\n";
 
 VcdFile sample_vcd() {
@@ -49,7 +49,7 @@ TEST(GtkwWriter, GroupsInOrderWithTheirFormats) {
     EXPECT_LT(at(t, "-Global registers"), at(t, "-Counters\n@24\npmusim.PMC0[47:0]\npmusim.FIXED_CTR0[47:0]\n"));
     EXPECT_LT(at(t, "-Counters"), at(t, "-PERF_METRICS\n@24\n"));
     EXPECT_LT(at(t, "-PERF_METRICS"), at(t, "-PMI\n@28\npmusim.pmi\n"));
-    EXPECT_LT(at(t, "-PMI"), at(t, "-Other\n@22\npmusim.extra[3:0]\n"));
+    EXPECT_LT(at(t, "-PMI"), at(t, "-Other\n@22\npmusim.extra[3:0]\n@28\npmusim.ready\n"));
 }
 
 TEST(GtkwWriter, DottedFieldNamesAreEscapedAndAliased) {
