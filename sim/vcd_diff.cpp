@@ -108,7 +108,9 @@ VcdFile read_vcd(const std::string& path) {
                 for (auto& sc : scope) name += sc + ".";
                 name += w[4];
                 s.name = name;
+                s.leaf = w[4];
                 by_id[w[3]].push_back(name);
+                if (!f.signals.count(name)) f.order.push_back(name);
                 f.signals[name] = s;
             } else if (w[0] == "$enddefinitions") {
                 header = false;

@@ -78,4 +78,5 @@ PYBIND11_MODULE(_pmusim, m) {
     pmusim::py_bindings::init_virt(m);
     pmusim::py_bindings::init_kvm(m);
     pmusim::py_bindings::init_event_filter(m);
+    pmusim::py_bindings::init_waves(m);
 }

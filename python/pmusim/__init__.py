@@ -43,8 +43,10 @@ from ._pmusim import (  # noqa: F401
     scenario_library,
     tma_descriptors,
     violation_kinds,
+    wave_diff,
     workload_library,
     workload_library_dir,
+    write_gtkw,
 )
 from ._pmusim import __version__, limits, scenario_library_dir  # noqa: F401
 from . import guest, workloads  # noqa: F401
@@ -53,6 +55,7 @@ from .frames import (  # noqa: F401
 )
 from .scenarios import event_filter, get_param, scenario_dict, scenario_from_dict, set_param  # noqa: F401
 from .sweep import load_results, point_key, sweep  # noqa: F401
+from .waves import check_waveform  # noqa: F401
 
 
 def __getattr__(name):

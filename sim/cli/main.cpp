@@ -21,7 +21,9 @@
 #include "tma/tma_tables.h"
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
+#include "sim/gtkw_writer.h"
 #include "sim/vcd_diff.h"
+#include "sim/vcd_window.h"
 #include "sim/cli/cli_checks.h"
 #include "sim/cli/virt_commands.h"
 #include "sim/cli/help_examples.h"
@@ -64,12 +66,22 @@ Overrides parse_overrides(const std::vector<std::string>& sets) {
 struct TraceArgs {
     std::string path;
     std::vector<std::string> signals;
+    std::string window;
     uint64_t sample = 0;
     void attach(Machine& m) const {
+        if (!window.empty()) (void)parse_vcd_window(window);  // bad input fails before the run
         if (!path.empty()) m.trace(path, signals, sample);
     }
+    // After the machine is gone (its VCD closed): the window, then the GTKWave save file beside it.
+    int finish(int rc) const {
+        if (path.empty()) return rc;
+        if (!window.empty()) window_vcd(path, parse_vcd_window(window));
+        std::cerr << "waveform: " << path << " (GTKWave: gtkwave " << write_gtkw(path) << ")\n";
+        return rc;
+    }
     void add_to(CLI::App* c) {
-        c->add_option("--vcd", path, "write a waveform (VCD) of the PMU: global registers, counters, PERF_METRICS, PMI");
+        CLI::Option* vcd = c->add_option("--vcd", path, "write a waveform (VCD) of the PMU: global registers, counters, PERF_METRICS, PMI");
+        c->add_option("--vcd-window", window, "keep only cycles FROM:TO of the waveform (FROM: or :TO for one bound)")->needs(vcd);
         c->add_option("--vcd-signals", signals, "signals to write, comma separated (names, or prefixes ending in *)")
             ->delimiter(',');
         c->add_option("--vcd-sample", sample, "also sample every N cycles inside runs")->check(whole_number(false));
@@ -276,7 +288,7 @@ int sc_main(int argc, char** argv) {
             else std::cout << cpu_info_text(c);
             return 0;
         }
-        if (*stat) return run_stat(cpu, sets, workload, cycles, events, mode, quantum, format, mux_interval);
+        if (*stat) return g_trace.finish(run_stat(cpu, sets, workload, cycles, events, mode, quantum, format, mux_interval));
         if (*td) {
             if (list) {
                 for (auto& n : workload_library()) std::cout << n << "\n";
@@ -294,7 +306,7 @@ int sc_main(int argc, char** argv) {
             t.mux_interval = td_mux;
             t.nodes = td_nodes;
             t.groups = td_groups;
-            return run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t);
+            return g_trace.finish(run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t));
         }
         if (*wave) {
             const VcdFile fa = read_vcd(wave_a), fb = read_vcd(wave_b);

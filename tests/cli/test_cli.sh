@@ -108,6 +108,23 @@ check run-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$T
 check run-vcd-step-string 0 '^[$]var string 1 . step [$]end' -- cat "$TMPD/run.vcd"
 check run-vcd-step-names 0 '^sexit\\040handling ' -- cat "$TMPD/run.vcd"
 check run-vcd-ctx-name 0 '^svm0 ' -- cat "$TMPD/run.vcd"
+# Beside the VCD, a GTKWave save file: the VCD, the groups, a marker at the first violation of each kind.
+check run-gtkw-dumpfile 0 "^\\[dumpfile\\] \".*/run.vcd\"" -- cat "$TMPD/run.gtkw"
+check run-gtkw-groups 0 "^-PERF_METRICS" -- cat "$TMPD/run.gtkw"
+"$PMUSIM" run perf_metrics_patch -n 300000 -E swap:load_guest_pmcs,load_perf_metrics --vcd "$TMPD/marked.vcd" >/dev/null || true
+check run-gtkw-markers 0 "^\\[markername\\] Bflow PERF_METRICS" -- cat "$TMPD/marked.gtkw"
+check stat-gtkw 0 "GTKWave: gtkwave .*/st.gtkw" -- "$PMUSIM" stat -n 20000 --vcd "$TMPD/st.vcd"
+# --vcd-window FROM:TO: the values at FROM, the changes up to TO; markers only inside the window.
+check run-vcd-window 1 "waveform" -- "$PMUSIM" run perf_metrics_patch -n 300000 -E swap:load_guest_pmcs,load_perf_metrics \
+    --vcd "$TMPD/win.vcd" --vcd-window 97000:200000
+check run-vcd-window-start 0 "^#97000 #" -- bash -c "grep '^#' '$TMPD/win.vcd' | head -2 | tr '\n' ' '"
+check run-vcd-window-end 0 "^#200000$" -- tail -1 "$TMPD/win.vcd"
+check run-vcd-window-markers 0 "^\\[markername\\] Aflow PERF_METRICS" -- cat "$TMPD/win.gtkw"
+check topdown-vcd-window 0 "^#1000$" -- bash -c "'$PMUSIM' topdown -n 200000 --vcd '$TMPD/td.vcd' --vcd-window 1000: >/dev/null 2>&1 && grep -m1 '^#' '$TMPD/td.vcd'"
+check vcd-window-bad 2 "--vcd-window '5:1': FROM is after TO" -- "$PMUSIM" run perf_metrics_patch --vcd "$TMPD/x.vcd" --vcd-window 5:1
+check vcd-window-late 2 "--vcd-window '5000:': starts after the run's 1000 cycles" -- "$PMUSIM" run perf_metrics_patch -n 1000 \
+    --vcd "$TMPD/x.vcd" --vcd-window 5000:
+check vcd-window-needs-vcd 1 "--vcd-window requires --vcd" -- "$PMUSIM" stat --vcd-window 1:2
 check run-json 0 '"violation_counts": [{]' -- "$PMUSIM" run two_guests -n 300000 --format json
 check run-per-cycle 0 "violations: 0" -- "$PMUSIM" run pmi_sampling -n 300000 --mode per-cycle
 check mutate-markdown 0 '^[|] `swap:load_guest_pmcs,load_perf_metrics` [|] clobber,flow [|]' -- "$PMUSIM" mutate perf_metrics_patch \
@@ -168,6 +185,10 @@ if command -v vcd2fst >/dev/null && command -v fst2vcd >/dev/null; then
     check vcd2fst 0 "" -- vcd2fst "$GOLD/two_guests.vcd" "$TMPD/two.fst"
     fst2vcd "$TMPD/two.fst" -o "$TMPD/two.vcd" >/dev/null 2>&1
     check wave-fst-roundtrip 0 "^identical: 27 signals" -- "$PMUSIM" wave diff "$GOLD/two_guests.vcd" "$TMPD/two.vcd"
+    # A windowed waveform is a VCD GTKWave's tools take as well.
+    check vcd2fst-window 0 "" -- vcd2fst "$TMPD/win.vcd" "$TMPD/win.fst"
+    fst2vcd "$TMPD/win.fst" -o "$TMPD/win2.vcd" >/dev/null 2>&1
+    check wave-fst-window 0 "^identical: 27 signals, up to time 200000" -- "$PMUSIM" wave diff "$TMPD/win.vcd" "$TMPD/win2.vcd"
 else
     echo "skip vcd2fst checks: gtkwave's vcd2fst/fst2vcd not installed"
 fi
