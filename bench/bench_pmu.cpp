@@ -13,6 +13,7 @@
 #include "models/pmu/register_table.h"
 #include "sim/machine.h"
 #include "sim/platform.h"
+#include "sim/sc_run.h"
 #include "sim/topdown.h"
 #include "sim/workload_file.h"
 
@@ -104,7 +105,7 @@ int sc_main(int argc, char** argv) {
     bare.target = per_cycle_n;
     bare.start.notify(SC_ZERO_TIME);
     auto t0 = std::chrono::steady_clock::now();
-    sc_start(Platform::cycle_period() * double(per_cycle_n + 1));
+    run_systemc(Platform::cycle_period() * double(per_cycle_n + 1));
     const double bare_rate = double(bare.ticks) / seconds_since(t0);
 
     const double per_cycle = machine_rate(TimeMode::PerCycle, per_cycle_n, 1);

@@ -1,7 +1,10 @@
 #include "sim/machine.h"
 
+#include <stdexcept>
+
 #include "sim/platform.h"
 #include "sim/pmu_trace.h"
+#include "sim/sc_run.h"
 
 namespace pmusim {
 
@@ -131,8 +134,15 @@ RunResult Machine::run_chunk(uint64_t cycles, bool stop_on_pmi) {
     Platform& p = Platform::get();
     const uint64_t start = cycle();
     if (cycles == 0) return {};
+    // SystemC's clock is one 64-bit count of its resolution for the whole process: a run that would
+    // pass its end is refused here, before sc_start computes a time that wraps.
+    const uint64_t period = Platform::cycle_period().value();
+    const uint64_t left = (~uint64_t(0) - sc_core::sc_time_stamp().value()) / period;
+    if (cycles > left)
+        throw std::invalid_argument("cycles: " + std::to_string(cycles) + " more cycles pass the end of SystemC's time base (" +
+                                    std::to_string(left) + " cycles left in this process; see Limits in docs/user-guide.md)");
     p.pmu.begin_run(start + cycles, stop_on_pmi);
-    sc_core::sc_start(Platform::cycle_period() * static_cast<double>(cycles));
+    run_systemc(sc_core::sc_time::from_value(cycles * period));  // exact, unlike a product in double
     const bool stopped = p.pmu.finish_run();
     return {cycle() - start, stopped};
 }

@@ -1,4 +1,5 @@
 #include "sim/perf_stat.h"
+#include "sim/quote_value.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -23,7 +24,7 @@ PerfAgent::PerfAgent(Machine& m, const std::vector<std::string>& events, AgentOp
         StatEventSpec sp = parse_stat_event(e, cpu);
         if (sp.fixed && (fixed_used >> sp.fixed_index & 1u)) {
             if (sp.fixed_index == 3 && opts_.topdown_group) continue;  // slots is the group's leader
-            throw std::invalid_argument("event '" + e + "': fixed counter " + std::to_string(sp.fixed_index) +
+            throw std::invalid_argument("event " + quote_value(e) + ": fixed counter " + std::to_string(sp.fixed_index) +
                                         " is already used by another event");
         }
         if (sp.fixed) fixed_used |= 1u << sp.fixed_index;
@@ -71,7 +72,7 @@ IntervalReading PerfAgent::read() {
     OpQueue q;
     model_->tick(q);
     run_ops(m_, q);
-    const AgentReading& a = model_->readings.back();
+    const AgentReading& a = model_->last_reading;
     IntervalReading r;
     r.begin = interval_begin_;
     r.end = a.cycle;

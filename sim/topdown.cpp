@@ -1,4 +1,6 @@
 #include "sim/topdown.h"
+#include "sim/input_limits.h"
+#include "sim/quote_value.h"
 
 #include <cmath>
 #include <limits>
@@ -32,7 +34,7 @@ tma::Model topdown_model(const Machine& m, unsigned level, const std::string& me
     } else if (method == "gp_events") {
         md.method = tma::Method::GpEvents;
     } else {
-        throw std::invalid_argument("method: expected auto, perf_metrics or gp_events, got '" + method + "'");
+        throw std::invalid_argument("method: expected auto, perf_metrics or gp_events, got " + quote_value(method));
     }
     if (md.method == tma::Method::GpEvents && md.family != tma::Family::Skylake && !cpu.has_fixed(3))
         throw std::invalid_argument("method: the " + std::string(tma::family_name(md.family)) +
@@ -131,6 +133,14 @@ void evaluate(const tma::Model& md, const CpuConfig& cpu, TopdownInterval& iv, c
 
 TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     if (o.cycles == 0) throw std::invalid_argument("cycles: must be at least 1");
+    const uint64_t step = o.interval ? o.interval : o.cycles;
+    const uint64_t count = o.cycles / step + (o.cycles % step != 0);
+    const uint64_t limit = o.sink ? kMaxIntervals : kMaxKeptIntervals;
+    if (count > limit)
+        throw std::invalid_argument("interval: " + std::to_string(o.cycles) + " cycles in intervals of " + std::to_string(step) +
+                                    " make " + std::to_string(count) + " intervals; at most " + std::to_string(limit) +
+                                    (o.sink ? "" : " kept in memory") + " (lengthen the interval)");
+    if (m.cycle() > ~uint64_t(0) - o.cycles) throw std::invalid_argument("cycles: the run would end past 2^64 cycles");
     TopdownReport rep;
     rep.model = topdown_model(m, o.level, o.method);
     if (!o.nodes.empty()) rep.model.nodes = tma::parse_nodes(o.nodes);
@@ -142,7 +152,6 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     for (Ev e : evs) rep.events.push_back(tma::event_name(e, rep.model.family));
     AgentOptions ao;
     ao.topdown_group = rep.model.method == tma::Method::PerfMetrics;
-    const uint64_t step = o.interval ? o.interval : o.cycles;
     if (o.mux_interval) ao.mux_interval = o.mux_interval;
     PerfAgent agent(m, rep.events, ao);
     if (o.mux_interval == 0 && agent.multiplexed())
@@ -152,13 +161,16 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
             ao.mux_interval, std::max<uint64_t>(1000, step / (4 * agent.flexible_events()))));
     rep.mux_interval = agent.options().mux_interval;
     rep.multiplexed = agent.multiplexed();
-    agent.start();
     const uint64_t start = m.cycle(), end = start + o.cycles;
+    rep.summary.begin = start;
+    rep.summary.end = end;
+    if (o.sink) o.sink->begin(rep, count);
+    agent.start();
     std::vector<double> total(evs.size(), 0.0);
     std::array<double, 8> pm_total{};
     EventVector truth_total = EventVector::Zero();
     for (uint64_t a = start; a < end;) {
-        const uint64_t b = std::min(end, a + step);
+        const uint64_t b = end - a > step ? a + step : end;  // a + step may pass 2^64
         agent.run_until(b);
         TopdownInterval iv;
         iv.reading = agent.read();
@@ -182,7 +194,9 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
         const EventVector sums = count_all_events(m.pmu().workload(), iv.begin, iv.end);
         truth_total += sums;
         evaluate(rep.model, m.cpu(), iv, evs, counts, pm, sums);
-        rep.intervals.push_back(std::move(iv));
+        ++rep.interval_count;
+        if (o.sink) o.sink->interval(rep, iv);
+        else rep.intervals.push_back(std::move(iv));
         a = b;
     }
     rep.summary.begin = start;

@@ -13,6 +13,19 @@
 
 namespace pmusim {
 
+struct TopdownReport;
+struct TopdownInterval;
+
+// Receives the intervals of a run as they are produced (the CLI writes each and forgets it, so
+// memory stays flat in the number of intervals).
+class TopdownSink {
+public:
+    virtual ~TopdownSink() = default;
+    // Before the first interval: the report without intervals or summary, and how many will come.
+    virtual void begin(const TopdownReport& r, uint64_t intervals) = 0;
+    virtual void interval(const TopdownReport& r, const TopdownInterval& iv) = 0;
+};
+
 struct TopdownOptions {
     unsigned level = 2;               // 1..3
     std::string method = "auto";      // auto | perf_metrics | gp_events
@@ -21,6 +34,7 @@ struct TopdownOptions {
     uint64_t mux_interval = 0;        // 0: auto (perf's 4e6, shortened for short intervals)
     std::string nodes;                // --nodes: node names, NAME* for a subtree (empty: every node to `level`)
     std::string groups;               // -M: metric groups, node or Info metric names
+    TopdownSink* sink = nullptr;      // set: intervals go to it, not into the report
 };
 
 struct TopdownInterval {
@@ -37,7 +51,8 @@ struct TopdownReport {
     bool multiplexed = false;
     uint64_t mux_interval = 0;        // rotation period used
     std::vector<std::string> events;  // what the agent programmed (besides the metrics group)
-    std::vector<TopdownInterval> intervals;
+    std::vector<TopdownInterval> intervals;  // empty when the options had a sink
+    uint64_t interval_count = 0;      // intervals produced (kept or streamed)
     TopdownInterval summary;          // over the whole run: summed counts and summed truth
 };
 
@@ -49,6 +64,8 @@ tma::Inputs exact_inputs(const tma::Model& md, const CpuConfig& cpu, const Event
 // Exact per-node fractions over [a, b) of the workload (both rings), from the slot leaves (Level
 // 1/2) and the auxiliary events that define the Level-3 splits.
 tma::Breakdown truth_breakdown(const EventVector& sums, unsigned level);
+// Throws std::invalid_argument when the run has more intervals than kMaxIntervals (streamed) or
+// kMaxKeptIntervals (kept in the report): sim/input_limits.h.
 TopdownReport run_topdown(Machine& m, const TopdownOptions& o);
 
 }  // namespace pmusim

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 
+#include "sim/quote_value.h"
 #include "sim/version.h"
 
 namespace pmusim {
@@ -44,7 +46,7 @@ std::string seconds(uint64_t cycles) {  // 1 cycle = 1 ns (docs/architecture.md 
 
 // The nodes whose parents are flagged (toplev prints a child only below a flagged parent, plus
 // everything at Level 1), and the whole tree when verbose.
-void tree(std::ostringstream& os, const TopdownInterval& iv, const tma::Model& m) {
+void tree(std::ostream& os, const TopdownInterval& iv, const tma::Model& m) {
     const auto flag = tma::flagged(iv.reported);
     char line[256];
     std::snprintf(line, sizeof line, "  %-3s %-27s %8s %8s %8s   %s\n", "", "node", "reported", "truth", "error", "");
@@ -69,7 +71,7 @@ void tree(std::ostringstream& os, const TopdownInterval& iv, const tma::Model& m
 }
 
 // Info metrics beside their truth (the same formula on the exact counts).
-void info(std::ostringstream& os, const TopdownInterval& iv, const tma::Model& m) {
+void info(std::ostream& os, const TopdownInterval& iv, const tma::Model& m) {
     if (m.metrics.empty()) return;
     char line[256];
     std::snprintf(line, sizeof line, "\n  %-31s %12s %12s %12s\n", "Info metric", "reported", "truth", "error");
@@ -81,76 +83,176 @@ void info(std::ostringstream& os, const TopdownInterval& iv, const tma::Model& m
     }
 }
 
-}  // namespace
-
-std::string topdown_table(const TopdownReport& r) {
-    std::ostringstream os;
+void table_begin(std::ostream& os, const TopdownReport& r, uint64_t count) {
     const auto& m = r.model;
     os << "\n pmusim topdown: " << r.workload << "\n   on " << r.cpu << " (" << tma::family_name(m.family) << " formulas, "
        << tma::method_name(m.method) << (m.nodes.empty() ? ", level " + std::to_string(m.level) : ", selected nodes")
        << ", " << m.slots_per_cycle << " slots/cycle)";
     if (r.multiplexed) os << ", multiplexed every " << r.mux_interval << " cycles";
-    os << "\n   " << r.intervals.size() << " interval" << (r.intervals.size() == 1 ? "" : "s") << " over "
-       << (r.summary.end - r.summary.begin) << " cycles; error = reported - truth, in % of slots\n";
-    if (r.intervals.size() > 1) {
-        os << "\n            time    FE%   BAD%  BE%   RET%  | truth FE   BAD   BE    RET  | max|err| bottleneck\n";
-        for (auto& iv : r.intervals) {
-            double maxerr = 0;
-            for (Node n : tma::selected_nodes(m)) {
-                const double e = iv.reported[tma::ni(n)] - iv.truth[tma::ni(n)];
-                if (!std::isnan(e)) maxerr = std::max(maxerr, std::fabs(e));
-            }
-            auto v = [&](const tma::Breakdown& b, Node n) { return 100.0 * b[tma::ni(n)]; };
-            char line[256];
-            std::snprintf(line, sizeof line,
-                          "  %s %5.1f %5.1f %5.1f %5.1f | %5.1f %5.1f %5.1f %5.1f | %6.2f   %s%s\n",
-                          seconds(iv.end).c_str(), v(iv.reported, Node::FrontendBound),
-                          v(iv.reported, Node::BadSpeculation), v(iv.reported, Node::BackendBound),
-                          v(iv.reported, Node::Retiring), v(iv.truth, Node::FrontendBound),
-                          v(iv.truth, Node::BadSpeculation), v(iv.truth, Node::BackendBound),
-                          v(iv.truth, Node::Retiring), 100.0 * maxerr, tma::node_name(iv.bottleneck),
-                          iv.bottleneck == iv.truth_bottleneck ? "" : " (truth differs)");
-            os << line;
-        }
-        os << "\n  summary (counts summed over the intervals):\n";
-    } else {
-        os << "\n";
+    os << "\n   " << count << " interval" << (count == 1 ? "" : "s") << " over " << (r.summary.end - r.summary.begin)
+       << " cycles; error = reported - truth, in % of slots\n";
+    if (count > 1) os << "\n            time    FE%   BAD%  BE%   RET%  | truth FE   BAD   BE    RET  | max|err| bottleneck\n";
+    else os << "\n";
+}
+
+void table_interval(std::ostream& os, const TopdownReport& r, const TopdownInterval& iv) {
+    double maxerr = 0;
+    for (Node n : tma::selected_nodes(r.model)) {
+        const double e = iv.reported[tma::ni(n)] - iv.truth[tma::ni(n)];
+        if (!std::isnan(e)) maxerr = std::max(maxerr, std::fabs(e));
     }
-    tree(os, r.summary, m);
-    info(os, r.summary, m);
-    os << "\n  bottleneck: " << tma::node_name(r.summary.bottleneck);
+    auto v = [&](const tma::Breakdown& b, Node n) { return 100.0 * b[tma::ni(n)]; };
+    char line[256];
+    std::snprintf(line, sizeof line, "  %s %5.1f %5.1f %5.1f %5.1f | %5.1f %5.1f %5.1f %5.1f | %6.2f   %s%s\n",
+                  seconds(iv.end).c_str(), v(iv.reported, Node::FrontendBound), v(iv.reported, Node::BadSpeculation),
+                  v(iv.reported, Node::BackendBound), v(iv.reported, Node::Retiring), v(iv.truth, Node::FrontendBound),
+                  v(iv.truth, Node::BadSpeculation), v(iv.truth, Node::BackendBound), v(iv.truth, Node::Retiring),
+                  100.0 * maxerr, tma::node_name(iv.bottleneck), iv.bottleneck == iv.truth_bottleneck ? "" : " (truth differs)");
+    os << line;
+}
+
+void table_end(std::ostream& os, const TopdownReport& r, uint64_t count) {
+    if (count > 1) os << "\n  summary (counts summed over the intervals):\n";
+    std::ostringstream t;
+    tree(t, r.summary, r.model);
+    info(t, r.summary, r.model);
+    os << t.str() << "\n  bottleneck: " << tma::node_name(r.summary.bottleneck);
     if (r.summary.bottleneck != r.summary.truth_bottleneck)
         os << "   (the truth says " << tma::node_name(r.summary.truth_bottleneck) << ")";
     os << "\n\n";
-    return os.str();
 }
 
-std::string topdown_csv(const TopdownReport& r) {
-    // perf stat -x, -I: time,count,unit,event,run_time,pct_running,metric_value,metric_unit
-    std::ostringstream os;
-    for (auto& iv : r.intervals) {
-        const std::string t = seconds(iv.end);
-        for (auto& c : iv.reading.counts) {
+// perf stat -x, -I: time,count,unit,event,run_time,pct_running,metric_value,metric_unit
+void csv_interval(std::ostream& os, const TopdownInterval& iv) {
+    const std::string t = seconds(iv.end);
+    for (auto& c : iv.reading.counts) {
+        char b[64];
+        std::snprintf(b, sizeof b, "%.2f", c.enabled ? 100.0 * double(c.running) / double(c.enabled) : 0.0);
+        os << t << ',' << std::llround(c.scaled) << ",," << c.name << ',' << c.running << ',' << b << ",,\n";
+    }
+    if (iv.reading.topdown) {
+        const auto& td = *iv.reading.topdown;
+        const uint64_t en = iv.end - iv.begin;
+        os << t << ',' << td.slots << ",,slots," << en << ",100.00,,\n";
+        for (unsigned k = 0; k < td.fields; ++k) {
             char b[64];
-            std::snprintf(b, sizeof b, "%.2f", c.enabled ? 100.0 * double(c.running) / double(c.enabled) : 0.0);
-            os << t << ',' << std::llround(c.scaled) << ",," << c.name << ',' << c.running << ',' << b << ",,\n";
-        }
-        if (iv.reading.topdown) {
-            const auto& td = *iv.reading.topdown;
-            const uint64_t en = iv.end - iv.begin;
-            os << t << ',' << td.slots << ",,slots," << en << ",100.00,,\n";
-            for (unsigned k = 0; k < td.fields; ++k) {
-                char b[64];
-                // 0 slots: 0/0, printed as perf computes it (nan).
-                std::snprintf(b, sizeof b, "%.1f",
-                              td.slots ? 100.0 * td.field_slots[k] / double(td.slots) : std::nan(""));
-                os << t << ',' << std::llround(td.field_slots[k]) << ",," << kTopdownEvents[k] << ',' << en << ",100.00," << b
-                   << ",%\n";
-            }
+            // 0 slots: 0/0, printed as perf computes it (nan).
+            std::snprintf(b, sizeof b, "%.1f", td.slots ? 100.0 * td.field_slots[k] / double(td.slots) : std::nan(""));
+            os << t << ',' << std::llround(td.field_slots[k]) << ",," << kTopdownEvents[k] << ',' << en << ",100.00," << b << ",%\n";
         }
     }
+}
+
+using nlohmann::json;
+
+json num(double v) { return std::isnan(v) ? json(nullptr) : json(v); }  // JSON has no NaN
+
+json json_interval(const TopdownReport& r, const TopdownInterval& iv, bool raw) {
+    json nodes = json::object();
+    for (Node n : tma::selected_nodes(r.model)) {
+        const double rep = iv.reported[tma::ni(n)], tru = iv.truth[tma::ni(n)];
+        json o;
+        o["reported"] = std::isnan(rep) ? json(nullptr) : json(rep);
+        o["truth"] = std::isnan(tru) ? json(nullptr) : json(tru);
+        o["error"] = std::isnan(rep) || std::isnan(tru) ? json(nullptr) : json(rep - tru);
+        o["level"] = tma::level(n);
+        o["flagged"] = tma::flagged(iv.reported)[tma::ni(n)];
+        nodes[tma::node_name(n)] = o;
+    }
+    json j;
+    j["begin"] = iv.begin;
+    j["end"] = iv.end;
+    j["nodes"] = nodes;
+    j["metrics"] = json::object();
+    for (size_t k = 0; k < r.model.metrics.size(); ++k)
+        j["metrics"][r.model.metrics[k]] = {{"reported", num(iv.metrics[k])}, {"truth", num(iv.metrics_truth[k])},
+                                            {"error", num(iv.metrics[k] - iv.metrics_truth[k])}};
+    j["bottleneck"] = tma::node_name(iv.bottleneck);
+    j["truth_bottleneck"] = tma::node_name(iv.truth_bottleneck);
+    if (raw) {
+        for (auto& c : iv.reading.counts)
+            j["counts"].push_back({{"event", c.name}, {"raw", c.raw}, {"scaled", c.scaled}, {"enabled", c.enabled},
+                                   {"running", c.running}, {"truth", c.truth_known ? json(c.truth) : json(nullptr)}});
+        if (iv.reading.topdown) {
+            const auto& td = *iv.reading.topdown;
+            j["slots"] = td.slots;
+            j["perf_metrics"] = td.metrics;
+            j["fields"] = std::vector<double>(td.field.begin(), td.field.begin() + td.fields);
+        }
+    }
+    return j;
+}
+
+// `j` dumped as the value of a key at `depth` of an indent-2 document (any name: bad UTF-8
+// becomes U+FFFD).
+std::string nested(const json& j, unsigned depth) {
+    const std::string text = j.dump(2, ' ', false, json::error_handler_t::replace), pad(2 * depth, ' ');
+    std::string out;
+    for (size_t b = 0; b < text.size();) {
+        const size_t e = std::min(text.find('\n', b), text.size());
+        if (b) out += pad;
+        out.append(text, b, e - b);
+        if (e < text.size()) out += '\n';
+        b = e + 1;
+    }
+    return out;
+}
+
+// The document's keys in nlohmann's (sorted) order: cpu events family | intervals | level ... workload.
+void json_begin(std::ostream& os, const TopdownReport& r) {
+    os << "{\n  \"cpu\": " << nested(r.cpu, 1) << ",\n  \"events\": " << nested(r.events, 1) << ",\n  \"family\": "
+       << nested(tma::family_name(r.model.family), 1) << ",\n  \"intervals\": [";
+}
+
+void json_end(std::ostream& os, const TopdownReport& r, double wall, bool any) {
+    os << (any ? "\n  ]" : "]") << ",\n  \"level\": " << r.model.level << ",\n  \"method\": "
+       << nested(tma::method_name(r.model.method), 1) << ",\n  \"multiplexed\": " << (r.multiplexed ? "true" : "false")
+       << ",\n  \"mux_interval\": " << (r.multiplexed ? nested(r.mux_interval, 1) : "null")
+       << ",\n  \"pmusim_version\": " << nested(version(), 1)
+       << ",\n  \"slots_per_cycle\": " << nested(r.model.slots_per_cycle, 1) << ",\n  \"summary\": "
+       << nested(json_interval(r, r.summary, false), 1) << ",\n  \"wall_seconds\": " << nested(wall, 1)
+       << ",\n  \"workload\": " << nested(r.workload, 1) << "\n}\n";
+}
+
+}  // namespace
+
+TopdownWriter::TopdownWriter(std::ostream& os, std::string format) : os_(os), format_(std::move(format)) {
+    if (format_ != "table" && format_ != "csv" && format_ != "json")
+        throw std::invalid_argument("format: expected table, csv or json, got " + quote_value(format_));
+}
+
+void TopdownWriter::begin(const TopdownReport& r, uint64_t intervals) {
+    count_ = intervals;
+    written_ = 0;
+    if (format_ == "table") table_begin(os_, r, intervals);
+    else if (format_ == "json") json_begin(os_, r);
+}
+
+void TopdownWriter::interval(const TopdownReport& r, const TopdownInterval& iv) {
+    if (format_ == "table" && count_ > 1) table_interval(os_, r, iv);
+    else if (format_ == "csv") csv_interval(os_, iv);
+    else if (format_ == "json") os_ << (written_ ? ",\n    " : "\n    ") << nested(json_interval(r, iv, true), 2);
+    ++written_;
+}
+
+void TopdownWriter::end(const TopdownReport& r, double wall_seconds) {
+    if (format_ == "table") table_end(os_, r, count_);
+    else if (format_ == "json") json_end(os_, r, wall_seconds, written_ > 0);
+}
+
+void TopdownWriter::write(const TopdownReport& r, double wall_seconds) {
+    begin(r, r.intervals.size());
+    for (auto& iv : r.intervals) interval(r, iv);
+    end(r, wall_seconds);
+}
+
+namespace {
+std::string written(const TopdownReport& r, const char* format, double wall) {
+    std::ostringstream os;
+    TopdownWriter(os, format).write(r, wall);
     return os.str();
 }
+}  // namespace
 
 std::string topdown_perf_rows(const TopdownReport& r, const PerfOutputOptions& o, bool intervals) {
     std::string out;
@@ -181,63 +283,8 @@ std::string topdown_perf_rows(const TopdownReport& r, const PerfOutputOptions& o
     return out;
 }
 
-std::string topdown_json(const TopdownReport& r, double wall) {
-    using nlohmann::json;
-    auto num = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };  // JSON has no NaN
-    auto nodes = [&](const TopdownInterval& iv) {
-        json j = json::object();
-        for (Node n : tma::selected_nodes(r.model)) {
-            const double rep = iv.reported[tma::ni(n)], tru = iv.truth[tma::ni(n)];
-            json o;
-            o["reported"] = std::isnan(rep) ? json(nullptr) : json(rep);
-            o["truth"] = std::isnan(tru) ? json(nullptr) : json(tru);
-            o["error"] = std::isnan(rep) || std::isnan(tru) ? json(nullptr) : json(rep - tru);
-            o["level"] = tma::level(n);
-            o["flagged"] = tma::flagged(iv.reported)[tma::ni(n)];
-            j[tma::node_name(n)] = o;
-        }
-        return j;
-    };
-    auto interval = [&](const TopdownInterval& iv, bool raw) {
-        json j;
-        j["begin"] = iv.begin;
-        j["end"] = iv.end;
-        j["nodes"] = nodes(iv);
-        j["metrics"] = json::object();
-        for (size_t k = 0; k < r.model.metrics.size(); ++k)
-            j["metrics"][r.model.metrics[k]] = {{"reported", num(iv.metrics[k])}, {"truth", num(iv.metrics_truth[k])},
-                                                {"error", num(iv.metrics[k] - iv.metrics_truth[k])}};
-        j["bottleneck"] = tma::node_name(iv.bottleneck);
-        j["truth_bottleneck"] = tma::node_name(iv.truth_bottleneck);
-        if (raw) {
-            for (auto& c : iv.reading.counts)
-                j["counts"].push_back({{"event", c.name}, {"raw", c.raw}, {"scaled", c.scaled}, {"enabled", c.enabled},
-                                       {"running", c.running}, {"truth", c.truth_known ? json(c.truth) : json(nullptr)}});
-            if (iv.reading.topdown) {
-                const auto& td = *iv.reading.topdown;
-                j["slots"] = td.slots;
-                j["perf_metrics"] = td.metrics;
-                j["fields"] = std::vector<double>(td.field.begin(), td.field.begin() + td.fields);
-            }
-        }
-        return j;
-    };
-    json j;
-    j["pmusim_version"] = version();
-    j["cpu"] = r.cpu;
-    j["workload"] = r.workload;
-    j["family"] = tma::family_name(r.model.family);
-    j["method"] = tma::method_name(r.model.method);
-    j["level"] = r.model.level;
-    j["slots_per_cycle"] = r.model.slots_per_cycle;
-    j["multiplexed"] = r.multiplexed;
-    j["mux_interval"] = r.multiplexed ? json(r.mux_interval) : json(nullptr);
-    j["events"] = r.events;
-    j["wall_seconds"] = wall;
-    j["summary"] = interval(r.summary, false);
-    j["intervals"] = json::array();
-    for (auto& iv : r.intervals) j["intervals"].push_back(interval(iv, true));
-    return j.dump(2) + "\n";
-}
+std::string topdown_table(const TopdownReport& r) { return written(r, "table", 0); }
+std::string topdown_csv(const TopdownReport& r) { return written(r, "csv", 0); }
+std::string topdown_json(const TopdownReport& r, double wall) { return written(r, "json", wall); }
 
 }  // namespace pmusim

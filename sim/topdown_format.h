@@ -1,12 +1,30 @@
 // Output of `pmusim topdown`: a toplev-like tree (table), the raw counts in the shape of
 // `perf stat -x, -I` (csv), or everything for scripts (json).
 #pragma once
+#include <ostream>
 #include <string>
 
 #include "sim/perf_stat_format.h"
 #include "sim/topdown.h"
 
 namespace pmusim {
+
+// Writes a topdown run in one format ("table", "csv" or "json") as it runs: as the sink of
+// run_topdown, each interval is written when it is produced and not kept; end() adds the summary.
+class TopdownWriter : public TopdownSink {
+public:
+    TopdownWriter(std::ostream& os, std::string format);
+    void begin(const TopdownReport& r, uint64_t intervals) override;
+    void interval(const TopdownReport& r, const TopdownInterval& iv) override;
+    void end(const TopdownReport& r, double wall_seconds);
+    void write(const TopdownReport& r, double wall_seconds);  // a report that kept its intervals
+
+private:
+    std::ostream& os_;
+    std::string format_;
+    uint64_t count_ = 0, written_ = 0;
+};
+
 std::string topdown_table(const TopdownReport& r);
 std::string topdown_csv(const TopdownReport& r);
 // perf stat -x / -j rows (sim/perf_stat_format.h): the counts, the slots group, then a metric row

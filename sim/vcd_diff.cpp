@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/input_limits.h"
 #include "sim/vcd_writer.h"
 
 namespace pmusim {
@@ -19,19 +20,19 @@ uint64_t timescale_fs(const std::string& text, const std::string& where) {
         if (!isspace(static_cast<unsigned char>(c))) t += c;
     size_t i = 0;
     while (i < t.size() && isdigit(static_cast<unsigned char>(t[i]))) ++i;
-    if (i == 0) throw std::invalid_argument(where + ": bad $timescale '" + text + "'");
+    if (i == 0) throw std::invalid_argument(where + ": bad $timescale " + quote_value(text));
     // IEEE 1364 allows 1, 10 or 100 of a unit; anything else (0, or digits beyond 64 bits) would
     // divide by zero or overflow when times are scaled.
     const std::string digits = t.substr(0, i);
     if (digits != "1" && digits != "10" && digits != "100")
-        throw std::invalid_argument(where + ": bad $timescale '" + text + "': the number must be 1, 10 or 100");
+        throw std::invalid_argument(where + ": bad $timescale " + quote_value(text) + ": the number must be 1, 10 or 100");
     const uint64_t n = std::stoull(digits);
     const std::string u = t.substr(i);
     static const std::map<std::string, uint64_t> unit = {{"s", 1'000'000'000'000'000ull}, {"ms", 1'000'000'000'000ull},
                                                          {"us", 1'000'000'000ull}, {"ns", 1'000'000ull},
                                                          {"ps", 1'000ull}, {"fs", 1ull}};
     auto it = unit.find(u);
-    if (it == unit.end()) throw std::invalid_argument(where + ": bad $timescale unit '" + u + "'");
+    if (it == unit.end()) throw std::invalid_argument(where + ": bad $timescale unit " + quote_value(u));
     return n * it->second;
 }
 
@@ -54,14 +55,15 @@ std::pair<std::string, std::string> value_change(const std::string& tok, std::is
         return {norm(tok.substr(1)), id};
     }
     if (std::string("01xXzZ").find(tok[0]) != std::string::npos) return {tok.substr(0, 1), tok.substr(1)};
-    throw std::invalid_argument(where + ": unexpected '" + tok + "'");
+    throw std::invalid_argument(where + ": unexpected " + quote_value(tok));
 }
 
 }  // namespace
 
 VcdFile read_vcd(const std::string& path) {
+    check_input_file(path, "waveform", kMaxVcdFileBytes);
     std::ifstream in(path);
-    if (!in) throw std::invalid_argument(path + ": cannot open waveform");
+    if (!in) throw std::invalid_argument(printable(path) + ": cannot open waveform");
     VcdFile f;
     f.path = path;
     std::map<std::string, std::vector<std::string>> by_id;  // id -> signal names (aliases)
@@ -71,7 +73,7 @@ VcdFile read_vcd(const std::string& path) {
     bool header = true;
     uint64_t now = 0;
     std::string pending;  // a header command spread over several lines
-    auto where = [&] { return path + ":" + std::to_string(ln); };
+    auto where = [&] { return printable(path) + ":" + std::to_string(ln); };
     while (std::getline(in, line)) {
         ++ln;
         std::istringstream ls(line);
@@ -100,13 +102,15 @@ VcdFile read_vcd(const std::string& path) {
                 try {
                     s.width = unsigned(std::stoul(w[2]));
                 } catch (const std::exception&) {
-                    throw std::invalid_argument(where() + ": bad $var width '" + w[2] + "'");
+                    throw std::invalid_argument(where() + ": bad $var width " + quote_value(w[2]));
                 }
                 std::string name;
                 for (auto& sc : scope) name += sc + ".";
                 name += w[4];
                 s.name = name;
+                s.leaf = w[4];
                 by_id[w[3]].push_back(name);
+                if (!f.signals.count(name)) f.order.push_back(name);
                 f.signals[name] = s;
             } else if (w[0] == "$enddefinitions") {
                 header = false;
@@ -118,18 +122,18 @@ VcdFile read_vcd(const std::string& path) {
                 try {
                     now = std::stoull(tok.substr(1));
                 } catch (const std::exception&) {
-                    throw std::invalid_argument(where() + ": bad time '" + tok + "'");
+                    throw std::invalid_argument(where() + ": bad time " + quote_value(tok));
                 }
                 // Times are compared in femtoseconds: a time that does not fit is an error, not a wrap.
                 if (now > ~0ull / f.timescale_fs)
-                    throw std::invalid_argument(where() + ": time '" + tok + "' overflows 64 bits of femtoseconds at this $timescale");
+                    throw std::invalid_argument(where() + ": time " + quote_value(tok) + " overflows 64 bits of femtoseconds at this $timescale");
                 f.end_time = std::max(f.end_time, now);
                 continue;
             }
             if (tok[0] == '$') continue;  // $dumpvars, $end, ...
             const auto [value, id] = value_change(tok, ls, where());
             auto it = by_id.find(id);
-            if (it == by_id.end()) throw std::invalid_argument(where() + ": unknown identifier '" + id + "'");
+            if (it == by_id.end()) throw std::invalid_argument(where() + ": unknown identifier " + quote_value(id));
             for (auto& n : it->second) {
                 auto& ch = f.signals[n].changes;
                 if (!ch.empty() && ch.back().first == now) ch.back().second = value;
@@ -137,7 +141,7 @@ VcdFile read_vcd(const std::string& path) {
             }
         }
     }
-    if (header) throw std::invalid_argument(path + ": no $enddefinitions (not a VCD file?)");
+    if (header) throw std::invalid_argument(printable(path) + ": no $enddefinitions (not a VCD file?)");
     return f;
 }
 

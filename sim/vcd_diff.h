@@ -10,6 +10,7 @@ namespace pmusim {
 
 struct VcdSignal {
     std::string name;  // scope.name, with the scopes of the declaration
+    std::string leaf;  // the name as declared, without the scopes
     unsigned width = 1;
     bool string = false;  // `$var string`: values are text (unescaped), width is not compared
     std::vector<std::pair<uint64_t, std::string>> changes;  // (time in timescale units, value bits or text)
@@ -19,6 +20,7 @@ struct VcdFile {
     std::string path;
     uint64_t timescale_fs = 1'000'000;  // one unit in femtoseconds (1 ns by default)
     std::map<std::string, VcdSignal> signals;
+    std::vector<std::string> order;  // signal names in declaration order
     uint64_t end_time = 0;
 };
 

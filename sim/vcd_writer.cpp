@@ -1,4 +1,5 @@
 #include "sim/vcd_writer.h"
+#include "sim/quote_value.h"
 
 #include <cctype>
 #include <stdexcept>
@@ -32,7 +33,7 @@ void VcdWriter::check_selection() const {
         if (!any) {
             std::string known;
             for (auto& n : declared_) known += " " + n;
-            throw std::invalid_argument("vcd signal '" + p + "': matches no signal (signals:" + known + ")");
+            throw std::invalid_argument("vcd signal " + quote_value(p) + ": matches no signal (signals:" + known + ")");
         }
     }
 }
@@ -71,7 +72,7 @@ std::string vcd_unescape(const std::string& token) {
 }
 
 size_t VcdWriter::add(const std::string& name, unsigned width) {
-    if (width == 0) throw std::invalid_argument("vcd signal '" + name + "': width 0");
+    if (width == 0) throw std::invalid_argument("vcd signal " + quote_value(name) + ": width 0");
     return declare(name, width);
 }
 
@@ -120,7 +121,7 @@ void VcdWriter::time(uint64_t t) {
 void VcdWriter::set(size_t sig, uint64_t value, uint64_t t) {
     if (sig == kNone) return;
     Sig& s = sigs_.at(sig);
-    if (s.width == 0) throw std::logic_error("VcdWriter::set: '" + s.name + "' is a string signal");
+    if (s.width == 0) throw std::logic_error("VcdWriter::set: " + quote_value(s.name) + " is a string signal");
     if (s.width < 64) value &= (1ull << s.width) - 1;
     if (s.known && s.value == value) return;
     time(t);
@@ -139,7 +140,7 @@ void VcdWriter::set(size_t sig, uint64_t value, uint64_t t) {
 void VcdWriter::set_string(size_t sig, const std::string& value, uint64_t t) {
     if (sig == kNone) return;
     Sig& s = sigs_.at(sig);
-    if (s.width != 0) throw std::logic_error("VcdWriter::set_string: '" + s.name + "' is not a string signal");
+    if (s.width != 0) throw std::logic_error("VcdWriter::set_string: " + quote_value(s.name) + " is not a string signal");
     if (s.known && s.text == value) return;
     time(t);
     s.text = value;

@@ -32,8 +32,8 @@ public:
             const std::string path = at + "." + key;
             fields[key] = kv.second;
             if (key == "description") continue;
-            if (key == "cycles") d.cycles = count(kv.second, path);
-            else if (key == "instructions") d.instructions = count(kv.second, path);
+            if (key == "cycles") d.cycles = count(kv.second, path, 1, kMaxRunCycles);
+            else if (key == "instructions") d.instructions = count(kv.second, path, 1, kMaxRunCycles);
             else if (key == "ipc") d.params.instructions = number(kv.second, path);
             else if (key == "slot_mix") {
                 require_map(kv.second, path);
@@ -99,7 +99,7 @@ public:
                 if (k == "random") v.kind = Variation::Kind::Random;
                 else if (k == "sine") v.kind = Variation::Kind::Sine;
                 else if (k == "none") v.kind = Variation::Kind::None;
-                else fail(kv.second, p, "expected random, sine or none, got '" + k + "'");
+                else fail(kv.second, p, "expected random, sine or none, got " + quote_value(k));
             } else if (key == "amplitude") {
                 v.amplitude = number(kv.second, p);
                 if (v.amplitude < 0 || v.amplitude > 1) fail(kv.second, p, "must be within 0..1");
@@ -118,7 +118,7 @@ public:
         for (size_t i = 0; i < n.size(); ++i) {
             const YAML::Node item = n[i];
             const std::string p = path + "[" + std::to_string(i) + "]";
-            if (out.size() > 20'000'000) fail(item, p, "the schedule expands to more than 20 million steps");
+            if (out.size() > kMaxScheduleSteps) fail(item, p, "the schedule expands to more than " + steps_limit());
             if (item.IsScalar()) {
                 out.push_back({lookup(names, item, p), 0, 0});
                 continue;
@@ -133,7 +133,10 @@ public:
                 }
                 std::vector<TimelineStep> body;
                 schedule(item["body"], p + ".body", names, seed, body, depth + 1);
-                if (times * body.size() > 20'000'000) fail(item, p + ".repeat", "expands to more than 20 million steps");
+                if (body.empty()) fail(item, p + ".body", "a repeat needs a non-empty body");
+                // Divided, not multiplied: repeat * body could wrap 64 bits and pass.
+                if (times > (kMaxScheduleSteps - std::min(kMaxScheduleSteps, out.size())) / body.size())
+                    fail(item["repeat"], p + ".repeat", "expands the schedule to more than " + steps_limit());
                 for (uint64_t t = 0; t < times; ++t) out.insert(out.end(), body.begin(), body.end());
             } else if (item["markov"]) {
                 markov(item["markov"], p + ".markov", names, seed + i, out);
@@ -142,8 +145,8 @@ public:
                 for (auto kv : item) {
                     const std::string k = text(kv.first, p);
                     if (k == "phase") continue;
-                    if (k == "cycles") st.cycles = count(kv.second, p + ".cycles");
-                    else if (k == "instructions") st.instructions = count(kv.second, p + ".instructions");
+                    if (k == "cycles") st.cycles = count(kv.second, p + ".cycles", 1, kMaxRunCycles);
+                    else if (k == "instructions") st.instructions = count(kv.second, p + ".instructions", 1, kMaxRunCycles);
                     else fail(kv.first, p + "." + k, "unknown step field (known: phase cycles instructions)");
                 }
                 if (st.cycles && st.instructions) fail(item, p, "give either cycles or instructions, not both");
@@ -167,7 +170,8 @@ public:
         }
         unsigned cur = lookup(names, n["start"], path + ".start");
         const uint64_t steps = count(n["steps"], path + ".steps");
-        if (steps > 20'000'000) fail(n["steps"], path + ".steps", "at most 20 million steps");
+        if (steps > kMaxScheduleSteps - std::min(kMaxScheduleSteps, out.size()))
+            fail(n["steps"], path + ".steps", "expands the schedule to more than " + steps_limit());
         const YAML::Node tr = n["transitions"];
         require_map(tr, path + ".transitions");
         std::map<unsigned, std::vector<std::pair<unsigned, double>>> rows;
@@ -180,7 +184,7 @@ public:
             for (auto to : row.second) {
                 const std::string tn = text(to.first, rp);
                 const double pr = number(to.second, rp + "." + tn);
-                if (pr < 0) fail(to.second, rp + "." + tn, "a probability must be >= 0");
+                if (!(pr >= 0 && pr <= 1)) fail(to.second, rp + "." + tn, "a probability must be within 0..1");
                 rows[f].push_back({lookup(names, to.first, rp + "." + tn), pr});
                 sum += pr;
             }
@@ -192,7 +196,7 @@ public:
             if (it == rows.end()) {
                 std::string nm;
                 for (auto& [k, v] : names) if (v == cur) nm = k;
-                fail(tr, path + ".transitions", "no row for phase '" + nm + "', which the chain reaches");
+                fail(tr, path + ".transitions", "no row for phase " + quote_value(nm) + ", which the chain reaches");
             }
             // Seeded draw: depends only on (seed, step), so runs are reproducible everywhere.
             const double u = unit_interval(mix64(seed * 0x9e3779b97f4a7c15ull ^ mix64(s)));
@@ -207,30 +211,22 @@ public:
     }
 
 private:
+    static std::string steps_limit() { return std::to_string(kMaxScheduleSteps) + " steps (the limit)"; }
+
     unsigned lookup(const std::map<std::string, unsigned>& names, const YAML::Node& n, const std::string& path) const {
         const std::string s = text(n, path);
         auto it = names.find(s);
         if (it == names.end()) {
             std::string known;
             for (auto& [k, v] : names) known += " " + k;
-            fail(n, path, "unknown phase '" + s + "' (defined:" + known + ")");
+            fail(n, path, "unknown phase " + quote_value(s) + " (defined:" + known + ")");
         }
         return it->second;
     }
 };
 
-}  // namespace
-
-std::unique_ptr<PhasedWorkload> parse_workload_yaml(const std::string& src, const std::string& origin) {
+std::unique_ptr<PhasedWorkload> read_workload(const YAML::Node& root, const std::string& origin) {
     Reader r(origin);
-    YAML::Node root;
-    try {
-        root = YAML::Load(src);
-    } catch (const YAML::Exception& e) {
-        std::ostringstream os;
-        os << origin << ':' << e.mark.line + 1 << ": YAML syntax: " << e.msg;
-        throw std::invalid_argument(os.str());
-    }
     if (!root.IsMap()) r.fail(root, "(top)", "a workload file is a mapping with phases: and schedule:");
     std::string name = std::filesystem::path(origin).stem().string();
     uint64_t seed = 1;
@@ -272,8 +268,27 @@ std::unique_ptr<PhasedWorkload> parse_workload_yaml(const std::string& src, cons
     try {
         return std::make_unique<PhasedWorkload>(name, std::move(phases), timeline, seed, loop);
     } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(origin + ": " + e.what());
+        // "phases.NAME.field: why": point at the deepest node of that path the file has.
+        const std::string msg = e.what();
+        const size_t colon = msg.find(": ");
+        if (colon == std::string::npos) throw std::invalid_argument(printable(origin) + ": " + msg);
+        const std::string path = msg.substr(0, colon);
+        YAML::Node at = root;
+        for (size_t b = 0, e2; b < path.size(); b = e2 + 1) {
+            e2 = std::min(path.find('.', b), path.size());
+            const YAML::Node& cur = at;
+            const YAML::Node next = cur.IsMap() ? cur[path.substr(b, e2 - b)] : YAML::Node();
+            if (!next.IsDefined()) break;
+            at.reset(next);
+        }
+        r.fail(at, path, msg.substr(colon + 2));
     }
+}
+
+}  // namespace
+
+std::unique_ptr<PhasedWorkload> parse_workload_yaml(const std::string& src, const std::string& origin) {
+    return read_yaml(src, origin, [&](const YAML::Node& root) { return read_workload(root, origin); });
 }
 
 std::unique_ptr<PhasedWorkload> load_workload_file(const std::string& path) {

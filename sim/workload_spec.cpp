@@ -1,4 +1,5 @@
 #include "sim/workload_spec.h"
+#include "sim/quote_value.h"
 
 #include <filesystem>
 #include <sstream>
@@ -20,7 +21,7 @@ std::unique_ptr<Workload> parse_workload_spec(const std::string& spec) {
         if (colon == std::string::npos && fs::is_regular_file(lib, ec)) return load_workload_file(lib);
         std::string known;
         for (auto& n : workload_library()) known += " " + n;
-        throw std::invalid_argument("workload '" + spec + "': not a file, 'steady[:k=v,...]' or a library workload (library in " +
+        throw std::invalid_argument("workload " + quote_value(spec) + ": not a file, 'steady[:k=v,...]' or a library workload (library in " +
                                     workload_library_dir() + ":" + known + ")");
     }
     SteadyParams p;
@@ -30,7 +31,7 @@ std::unique_ptr<Workload> parse_workload_spec(const std::string& spec) {
         while (std::getline(ss, item, ',')) {
             const auto eq = item.find('=');
             if (eq == std::string::npos)
-                throw std::invalid_argument("workload '" + spec + "': expected key=value, got '" + item + "'");
+                throw std::invalid_argument("workload " + quote_value(spec) + ": expected key=value, got " + quote_value(item));
             const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
             double v;
             try {
@@ -38,19 +39,19 @@ std::unique_ptr<Workload> parse_workload_spec(const std::string& spec) {
                 v = std::stod(val, &used);
                 if (used != val.size()) throw std::invalid_argument(val);
             } catch (const std::exception&) {
-                throw std::invalid_argument("workload '" + spec + "': " + key + ": not a number: '" + val + "'");
+                throw std::invalid_argument("workload " + quote_value(spec) + ": " + key + ": not a number: " + quote_value(val));
             }
             try {
                 set_steady_param(p, key, v);
             } catch (const std::invalid_argument& e) {
-                throw std::invalid_argument("workload '" + spec + "': " + e.what());
+                throw std::invalid_argument("workload " + quote_value(spec) + ": " + e.what());
             }
         }
     }
     try {
         return std::make_unique<SteadyWorkload>(p);
     } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument("workload '" + spec + "': " + e.what());
+        throw std::invalid_argument("workload " + quote_value(spec) + ": " + e.what());
     }
 }
 

@@ -16,7 +16,6 @@ uint64_t mix64(uint64_t x) {
 
 namespace {
 
-constexpr uint64_t kMaxSegments = 20'000'000;
 constexpr double kTwoPi = 6.283185307179586;
 
 // Cycles a segment needs for `insts` instructions at the phase's rate, halted cycles included.
@@ -93,16 +92,19 @@ PhasedWorkload::PhasedWorkload(std::string name, std::vector<PhaseDef> phases, c
         if (ph.variation.kind == Variation::Kind::None) {
             segments_.push_back({t, cycles, st.phase, st.phase, layouts[st.phase]});
         } else {
-            const uint64_t ch = ph.variation.chunk;
-            for (uint64_t c = 0, off = 0; off < cycles; ++c, off += ch) {
-                if (segments_.size() >= kMaxSegments)
-                    throw std::invalid_argument(who + ".variation.chunk: too many chunks (over 20 million); use longer chunks");
+            // About 1 KB per chunk (its parameters and derived rates): bounded by kMaxVariedChunks.
+            const uint64_t ch = ph.variation.chunk, chunks = cycles / ch + (cycles % ch != 0);
+            if (chunks > kMaxVariedChunks - std::min<uint64_t>(kMaxVariedChunks, params_.size() - phases_.size()))
+                throw std::invalid_argument(who + ".variation.chunk: the workload's varied phases make more than " +
+                                            std::to_string(kMaxVariedChunks) + " chunks (the limit); use longer chunks");
+            for (uint64_t c = 0, off = 0; c < chunks; ++c, off += ch) {
                 params_.push_back(vary(ph.params, ph.variation, seed_, i, c, t + off));
                 segments_.push_back({t + off, std::min(ch, cycles - off), st.phase,
                                      static_cast<unsigned>(params_.size() - 1), layouts[st.phase]});
             }
         }
-        if (segments_.size() > kMaxSegments) throw std::invalid_argument("schedule: more than 20 million segments");
+        if (segments_.size() > kMaxSegments)
+            throw std::invalid_argument("schedule: more than " + std::to_string(kMaxSegments) + " segments (the limit)");
         t += cycles;
     }
     length_ = t;

@@ -33,6 +33,11 @@ struct TimelineStep {
     uint64_t cycles = 0, instructions = 0;  // both 0: the phase's default length
 };
 
+// Bounds on what a workload may expand to (docs/workloads.md "Limits"): each segment costs about
+// 100 bytes, each varied chunk about 1 KB (its parameter set and derived rates).
+constexpr uint64_t kMaxSegments = 2'000'000;
+constexpr uint64_t kMaxVariedChunks = 100'000;
+
 class PhasedWorkload : public Workload {
 public:
     // Throws std::invalid_argument naming the phase and field.

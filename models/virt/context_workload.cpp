@@ -46,6 +46,37 @@ const ContextWorkload::Segment& ContextWorkload::segment_at(uint64_t cycle) cons
     return *it;
 }
 
+void ContextWorkload::forget_before(uint64_t cycle) {
+    while (segments_.size() > 1 && segments_.front().end <= cycle) {
+        const Segment& s = segments_.front();
+        forgotten_owned_[s.owner] += s.end - s.begin;
+        add_span(forgotten_spans_, s);
+        segments_.pop_front();
+    }
+}
+
+void ContextWorkload::add_span(std::vector<Span>& to, const Segment& s) const {
+    if (!to.empty() && to.back().owner == s.owner && to.back().end == s.begin) to.back().end = s.end;
+    else if (to.size() < kMaxSpans) to.push_back({s.begin, s.end, s.owner});
+}
+
+std::vector<ContextWorkload::Span> ContextWorkload::spans() const {
+    std::vector<Span> v = forgotten_spans_;
+    for (auto& s : segments_) {
+        if (v.size() == kMaxSpans && (v.back().owner != s.owner || v.back().end != s.begin)) break;
+        add_span(v, s);
+    }
+    return v;
+}
+
+uint64_t ContextWorkload::owned_cycles(int owner) const {
+    const auto it = forgotten_owned_.find(owner);
+    uint64_t c = it == forgotten_owned_.end() ? 0 : it->second;
+    for (auto& s : segments_)
+        if (s.owner == owner) c += s.end - s.begin;
+    return c;
+}
+
 void ContextWorkload::bind(const CpuConfig& cpu) {
     for (auto& s : sources_) s.w->bind(cpu);
 }
@@ -84,6 +115,8 @@ std::unique_ptr<Workload> ContextWorkload::clone() const {
     auto c = std::make_unique<ContextWorkload>();
     for (auto& s : sources_) c->sources_.push_back({s.w->clone(), s.name, s.local});
     c->segments_ = segments_;
+    c->forgotten_spans_ = forgotten_spans_;
+    c->forgotten_owned_ = forgotten_owned_;
     return c;
 }
 

@@ -4,6 +4,8 @@
 // interrupted. The hypervisor appends a segment before it runs the cycles of that segment; a
 // segment cut short (a PMI stopped the run) is truncated before anything else is appended.
 #pragma once
+#include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,8 +36,23 @@ public:
     // Cuts the last segment at physical cycle `at` (>= its begin), giving back the local time.
     void truncate(uint64_t at);
     uint64_t end() const { return segments_.empty() ? 0 : segments_.back().end; }
-    const std::vector<Segment>& segments() const { return segments_; }
+    // The segments still held (from the first not forgotten).
+    const std::deque<Segment>& segments() const { return segments_; }
     const Segment& segment_at(uint64_t cycle) const;
+
+    // Segments wholly before `cycle` will not be asked about again: they are dropped, and only
+    // what reports need is kept (cycles per owner, and the owners' spans up to kMaxSpans), so
+    // memory stays flat in the length of a run. The last segment is always kept.
+    void forget_before(uint64_t cycle);
+    struct Span {
+        uint64_t begin = 0, end = 0;
+        int owner = 0;
+    };
+    static constexpr size_t kMaxSpans = 200'000;  // about 5 MB
+    // Who owned the cycles from 0, consecutive spans of one owner merged: the first kMaxSpans.
+    std::vector<Span> spans() const;
+    // Cycles owned by `owner` over the whole schedule, forgotten segments included.
+    uint64_t owned_cycles(int owner) const;
 
     void bind(const CpuConfig& cpu) override;
     Run run_at(uint64_t cycle) const override;
@@ -48,8 +65,11 @@ private:
         std::string name;
         uint64_t local = 0;
     };
+    void add_span(std::vector<Span>& to, const Segment& s) const;
     std::vector<Source> sources_;
-    std::vector<Segment> segments_;
+    std::deque<Segment> segments_;
+    std::vector<Span> forgotten_spans_;        // of forgotten segments, at most kMaxSpans
+    std::map<int, uint64_t> forgotten_owned_;  // cycles of forgotten segments per owner
 };
 
 }  // namespace pmusim

@@ -10,4 +10,5 @@ void init_topdown(pybind11::module_& m);  // after init_machine and init_workloa
 void init_virt(pybind11::module_& m);
 void init_kvm(pybind11::module_& m);
 void init_event_filter(pybind11::module_& m);
+void init_waves(pybind11::module_& m);
 }  // namespace pmusim::py_bindings

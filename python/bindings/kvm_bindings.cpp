@@ -7,6 +7,7 @@
 #include "bindings.h"
 #include "program_bindings.h"
 #include "models/pmu/msr_port.h"
+#include "models/virt/emulated_instr.h"
 #include "models/virt/kvm_uapi.h"
 
 namespace py = pybind11;
@@ -136,7 +137,18 @@ void init_kvm(py::module_& m) {
         .def("guest_rdpmc", [](PyVcpu& p, uint32_t ecx) { return guest_access(p, AccessKind::Rdpmc, ecx, 0); },
              py::arg("ecx"), "the guest's RDPMC as KVM emulates it")
         .def("intercepted", [](const PyVcpu& p, py::object msr) { return p.v.icpt.intercepted(msr_of(msr)); },
-             py::arg("msr"), "whether the guest's RDMSR/WRMSR of this MSR exits to KVM");
+             py::arg("msr"), "whether the guest's RDMSR/WRMSR of this MSR exits to KVM")
+        .def("emulate_instruction",
+             [](PyVcpu& p, const std::string& name, unsigned cpl) {
+                 const EmulatedInstr& in = emulated_instructions().at(emulated_instruction_index(name));
+                 return p.v.retire_emulated(in.branch, cpl, p.hw);
+             },
+             py::arg("name"), py::arg("cpl") = 0,
+             "KVM counts an instruction it emulated (kvm_pmu_instruction_retired, and kvm_pmu_branch_retired for "
+             "a branch) on the vCPU's counters; returns whether an overflow requests a PMI (KVM_REQ_PMI)")
+        .def_property_readonly("fastpath_allowed", [](const PyVcpu& p) { return p.v.fastpath_emulation_allowed(); },
+                               "kvm_pmu_is_fastpath_emulation_allowed: False while the mediated vPMU counts "
+                               "instructions on a counter enabled in GLOBAL_CTRL");
 }
 
 }  // namespace pmusim::py_bindings

@@ -1,10 +1,14 @@
 // The pmusim._pmusim extension module.
 #include <pybind11/pybind11.h>
 
+#include <cstring>
+#include <stdexcept>
 #include <systemc>
 
 #include "bindings.h"
+#include "models/core/phased_workload.h"
 #include "models/pmu/msr_port.h"
+#include "sim/input_limits.h"
 #include "sim/version.h"
 
 namespace py = pybind11;
@@ -32,6 +36,41 @@ PYBIND11_MODULE(_pmusim, m) {
             PyErr_SetObject(gp.ptr(), inst.ptr());
         }
     });
+    // Registered last, so tried first: a message is decoded with bad bytes shown as \xNN, so a
+    // stray byte from a file never empties a ValueError (PyErr_SetString would lose the text).
+    py::register_exception_translator([](std::exception_ptr p) {
+        auto set = [](PyObject* type, const char* what) {
+            PyObject* msg = PyUnicode_DecodeUTF8(what, Py_ssize_t(std::strlen(what)), "backslashreplace");
+            if (!msg) return false;
+            PyErr_SetObject(type, msg);
+            Py_DECREF(msg);
+            return true;
+        };
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const pmusim::GeneralProtection&) {
+            throw;
+        } catch (const std::invalid_argument& e) {
+            if (!set(PyExc_ValueError, e.what())) throw;
+        } catch (const std::out_of_range& e) {
+            if (!set(PyExc_IndexError, e.what())) throw;
+        }
+    });
+    // The input limits (docs/user-guide.md "Limits"), and the check every file read goes through.
+    py::dict limits;
+    limits["input_file_bytes"] = pmusim::kMaxInputFileBytes;
+    limits["vcd_file_bytes"] = pmusim::kMaxVcdFileBytes;
+    limits["schedule_steps"] = pmusim::kMaxScheduleSteps;
+    limits["segments"] = pmusim::kMaxSegments;
+    limits["varied_chunks"] = pmusim::kMaxVariedChunks;
+    limits["run_cycles"] = pmusim::kMaxRunCycles;
+    limits["cost_cycles"] = pmusim::kMaxCostCycles;
+    limits["intervals_kept"] = pmusim::kMaxKeptIntervals;
+    limits["intervals_streamed"] = pmusim::kMaxIntervals;
+    m.attr("limits") = limits;
+    m.def("check_input_file", &pmusim::check_input_file, py::arg("path"), py::arg("what"),
+          py::arg("max_bytes") = pmusim::kMaxInputFileBytes,
+          "Raises ValueError unless `path` is a regular file of at most max_bytes.");
     pmusim::py_bindings::init_cpu(m);
     pmusim::py_bindings::init_workloads(m);
     pmusim::py_bindings::init_machine(m);
@@ -39,4 +78,5 @@ PYBIND11_MODULE(_pmusim, m) {
     pmusim::py_bindings::init_virt(m);
     pmusim::py_bindings::init_kvm(m);
     pmusim::py_bindings::init_event_filter(m);
+    pmusim::py_bindings::init_waves(m);
 }

@@ -37,9 +37,17 @@ def _scenario_dir():
 
 
 def scenario_dict(spec):
-    """The scenario file (a built-in name or a path) as a dict."""
-    with open(_path(spec)) as f:
-        return _yaml().safe_load(f)
+    """The scenario file (a built-in name or a path) as a dict. A file that is not a regular file,
+    is larger than pmusim.limits["input_file_bytes"] or is not YAML raises ValueError naming it."""
+    path = _path(spec)
+    _pmusim.check_input_file(path, "scenario")
+    try:
+        with open(path, "rb") as f:
+            return _yaml().safe_load(f)
+    except _yaml().YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else path
+        raise ValueError(f"{where}: YAML syntax: {getattr(e, 'problem', None) or e}") from None
 
 
 def scenario_from_dict(d, origin="<dict>"):

@@ -1,6 +1,7 @@
 // The pmusim command line: `pmusim info`, `stat`, `topdown`, `wave`; `run`, `mutate` and `conform`
 // in virt_commands.cpp (docs/user-guide.md).
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "models/pmu/msr_port.h"
+#include "sim/quote_value.h"
 #include "sim/info.h"
 #include "sim/machine.h"
 #include "sim/perf_stat.h"
@@ -19,7 +21,9 @@
 #include "tma/tma_tables.h"
 #include "sim/workload_file.h"
 #include "sim/workload_spec.h"
+#include "sim/gtkw_writer.h"
 #include "sim/vcd_diff.h"
+#include "sim/vcd_window.h"
 #include "sim/cli/cli_checks.h"
 #include "sim/cli/virt_commands.h"
 #include "sim/cli/help_examples.h"
@@ -35,12 +39,22 @@ namespace {
 struct TraceArgs {
     std::string path;
     std::vector<std::string> signals;
+    std::string window;
     uint64_t sample = 0;
     void attach(Machine& m) const {
+        if (!window.empty()) (void)parse_vcd_window(window);  // bad input fails before the run
         if (!path.empty()) m.trace(path, signals, sample);
     }
+    // After the machine is gone (its VCD closed): the window, then the GTKWave save file beside it.
+    int finish(int rc) const {
+        if (path.empty()) return rc;
+        if (!window.empty()) window_vcd(path, parse_vcd_window(window));
+        std::cerr << "waveform: " << path << " (GTKWave: gtkwave " << write_gtkw(path) << ")\n";
+        return rc;
+    }
     void add_to(CLI::App* c) {
-        c->add_option("--vcd", path, "write a waveform (VCD) of the PMU: global registers, counters, PERF_METRICS, PMI");
+        CLI::Option* vcd = c->add_option("--vcd", path, "write a waveform (VCD) of the PMU: global registers, counters, PERF_METRICS, PMI");
+        c->add_option("--vcd-window", window, "keep only cycles FROM:TO of the waveform (FROM: or :TO for one bound)")->needs(vcd);
         c->add_option("--vcd-signals", signals, "signals to write, comma separated (names, or prefixes ending in *)")
             ->delimiter(',');
         c->add_option("--vcd-sample", sample, "also sample every N cycles inside runs")->check(whole_number(false));
@@ -55,8 +69,8 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
         const std::string w = short_interval_warning(t.interval, perf.ghz);
         if (!w.empty()) std::cerr << "pmusim: warning: topdown -I " << t.interval << " (cycles): " << w << "\n";
     }
-    Output out(output);
-    std::ostream& os = out.stream();
+    Output file(output);
+    std::ostream& os = file.stream();
     MachineOptions o;
     o.cpu = cpu;
     o.overrides = parse_overrides(sets);
@@ -71,17 +85,22 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
     }
     const uint64_t cycles = t.cycles;
     m.set_workload(std::move(w));
+    warn_vcd_sample(g_trace.path, cycles, g_trace.sample);
+    // Each interval is written as it is produced and not kept: memory stays flat in their number.
+    // perf's rows (-x, -j) are written from the kept intervals at the end.
+    const bool perf_rows = !perf.sep.empty() || perf.json;
+    TopdownWriter writer(os, format);
+    if (!perf_rows) t.sink = &writer;
     const auto t0 = std::chrono::steady_clock::now();
     const TopdownReport r = run_topdown(m, t);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!perf.sep.empty() || perf.json) os << topdown_perf_rows(r, perf, t.interval != 0);
-    else if (format == "json") os << topdown_json(r, wall);
-    else if (format == "csv") os << topdown_csv(r);
-    else {
+    if (perf_rows) os << topdown_perf_rows(r, perf, t.interval != 0);
+    else writer.end(r, wall);
+    if (!perf_rows && format == "table") {
         char line[160];
         std::snprintf(line, sizeof line, "  %s cycles simulated in %.3f s wall (%.3g cycles/s)\n\n",
                       group_digits(cycles).c_str(), wall, wall > 0 ? double(cycles) / wall : 0.0);
-        os << topdown_table(r) << line;
+        os << line;
     }
     return 0;
 }
@@ -165,7 +184,8 @@ int sc_main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version exit 0; every bad option exits 2, as every other bad input does.
+        return app.exit(e) == 0 ? 0 : 2;
     }
     try {
         if (*info) {
@@ -174,7 +194,10 @@ int sc_main(int argc, char** argv) {
             else std::cout << cpu_info_text(c);
             return 0;
         }
-        if (*stat) return run_stat_command(st, [](Machine& m) { g_trace.attach(m); });
+        if (*stat) return g_trace.finish(run_stat_command(st, [&](Machine& m) {
+            g_trace.attach(m);
+            warn_vcd_sample(g_trace.path, st.cycles, g_trace.sample);
+        }));
         if (*td) {
             if (list) {
                 for (auto& n : workload_library()) std::cout << n << "\n";
@@ -192,7 +215,7 @@ int sc_main(int argc, char** argv) {
             t.mux_interval = td_mux;
             t.nodes = td_nodes;
             t.groups = td_groups;
-            return run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t, td_perf, td_output);
+            return g_trace.finish(run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t, td_perf, td_output));
         }
         if (*wave) {
             const VcdFile fa = read_vcd(wave_a), fb = read_vcd(wave_b);

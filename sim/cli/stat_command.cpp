@@ -2,7 +2,9 @@
 // sim/perf_stat_format.h, once or every -I; -o writes to a file.
 #include "sim/cli/stat_command.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +12,7 @@
 
 #include "sim/cli/cli_checks.h"
 #include "sim/perf_stat_format.h"
+#include "sim/quote_value.h"
 #include "sim/version.h"
 #include "sim/workload_spec.h"
 
@@ -36,13 +39,15 @@ Overrides parse_overrides(const std::vector<std::string>& sets) {
         const auto eq = s.find('=');
         if (eq == std::string::npos) throw ConfigError(s, "expected --set field=value");
         const std::string k = s.substr(0, eq), v = s.substr(eq + 1);
-        try {
-            size_t used = 0;
-            ov[k] = std::stoull(v, &used, 0);
-            if (used != v.size()) throw std::invalid_argument(v);
-        } catch (const std::exception&) {
-            throw ConfigError(k, "not an unsigned integer: '" + v + "'");
-        }
+        // Decimal or 0x hex digits only: stoull alone reads "-1" as 2^64 - 1.
+        const bool hex = v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+        const std::string digits = hex ? v.substr(2) : v;
+        errno = 0;
+        const unsigned long long x = std::strtoull(digits.c_str(), nullptr, hex ? 16 : 10);
+        if (digits.empty() || digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") != std::string::npos ||
+            errno == ERANGE)
+            throw ConfigError(k, "not an unsigned integer: " + quote_value(v));
+        ov[k] = x;
     }
     return ov;
 }
@@ -117,7 +122,7 @@ void json_summary(std::ostream& os, const StatArgs& a, Machine& m, const std::ve
         j["events"].push_back({{"event", c.name}, {"counter", c.counter}, {"count", std::llround(c.scaled)},
                                {"raw", c.raw}, {"enabled", c.enabled}, {"running", c.running},
                                {"truth", c.truth_known ? nlohmann::json(c.truth) : nlohmann::json(nullptr)}});
-    os << j.dump(2) << "\n";
+    os << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 void table_summary(std::ostream& os, const StatArgs& a, Machine& m, const std::vector<CountReading>& counts,

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "models/virt/kvm_variants.h"
+#include "sim/gtkw_writer.h"
+#include "sim/vcd_window.h"
 #include "sim/virt/checker.h"
 #include "sim/virt/conform.h"
 #include "sim/virt/mutate.h"
@@ -39,13 +41,37 @@ void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
                   "turn on a deviation from KVM's rules: reset_keeps_perf_metrics, host_pmc_write_sign_extends");
 }
 
-int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, uint64_t vcd_sample,
+// GTKWave markers at the first violation of each kind, named by kind and register.
+std::vector<GtkwMarker> first_violations(const ViolationLog& log, const VcdWindow& w) {
+    std::vector<GtkwMarker> m;
+    for (const KindInfo& k : violation_kinds()) {
+        const uint64_t t = log.first_cycle(k.kind);
+        if (t == ~0ull || t < w.from || t > w.to) continue;
+        std::string name = k.name;
+        for (const Violation& v : log.recorded())
+            if (v.kind == k.kind && v.cycle == t) {
+                if (!v.reg.empty()) name += " " + v.reg;
+                break;
+            }
+        m.push_back({t, name});
+    }
+    return m;
+}
+
+int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, const std::string& window, uint64_t vcd_sample,
                      const std::vector<std::string>& signals, const std::string& format, size_t first) {
+    const VcdWindow w = window.empty() ? VcdWindow{} : parse_vcd_window(window);
     const Scenario s = scenario_from(a);
+    warn_vcd_sample(vcd, s.cycles, vcd_sample);
+    if (w.from > s.cycles)
+        throw std::invalid_argument("--vcd-window '" + window + "': starts after the run's " + std::to_string(s.cycles) + " cycles");
     const RunReport r = run_scenario(s, vcd, vcd_sample, signals);
     if (format == "json") std::cout << run_json(r) << "\n";
     else std::cout << format_run(r, first);
-    if (!vcd.empty() && format != "json") std::cout << "\nwaveform: " << vcd << "\n";
+    if (vcd.empty()) return r.passed() ? 0 : 1;
+    if (!window.empty()) window_vcd(vcd, w);
+    const std::string gtkw = write_gtkw(vcd, first_violations(r.violations, w));
+    if (format != "json") std::cout << "\nwaveform: " << vcd << " (GTKWave: gtkwave " << gtkw << ")\n";
     return r.passed() ? 0 : 1;
 }
 
@@ -84,9 +110,11 @@ void add_virt_commands(CLI::App& app, VirtCommands& v) {
     v.run = app.add_subcommand("run", "run a virtualization scenario with its checkers (exit 1 when any check fires)");
     CLI::App* run = v.run;
     add_scenario_options(run, v.run_args);
-    run->add_option("--vcd", v.vcd, "write a waveform (VCD) of the context, the global registers, counters, PERF_METRICS and PMI");
+    CLI::Option* vcd_opt = run->add_option("--vcd", v.vcd, "write a waveform (VCD) of the context, the global registers, counters, PERF_METRICS and PMI");
     run->add_option("--vcd-signals", v.vcd_signals, "signals to write, comma separated (names, or prefixes ending in *)")
         ->delimiter(',');
+    run->add_option("--vcd-window", v.vcd_window, "keep only cycles FROM:TO of the waveform (FROM: or :TO for one bound)")
+        ->needs(vcd_opt);
     run->add_option("--vcd-sample", v.vcd_sample, "also sample every N cycles inside long runs (default: at changes only)")
         ->check(whole_number(false));
     run->add_option("--format", v.run_format, "text or json")->check(CLI::IsMember({"text", "json"}));
@@ -122,7 +150,7 @@ int run_virt_commands(const VirtCommands& v) {
     }
     const ScenarioArgs& a = *v.run ? v.run_args : *v.mutate ? v.mut_args : v.conf_args;
     if (a.scenario.empty()) throw std::invalid_argument("scenario: name a built-in scenario (pmusim run --list) or a file");
-    if (*v.run) return run_scenario_cmd(a, v.vcd, v.vcd_sample, v.vcd_signals, v.run_format, v.first);
+    if (*v.run) return run_scenario_cmd(a, v.vcd, v.vcd_window, v.vcd_sample, v.vcd_signals, v.run_format, v.first);
     if (*v.mutate) return mutate_cmd(a, v.mut_format);
     return conform_cmd(a, v.conf_format, v.conf_all);
 }

@@ -19,7 +19,7 @@ struct ScenarioArgs {
 struct VirtCommands {
     CLI::App *run = nullptr, *mutate = nullptr, *conform = nullptr;
     ScenarioArgs run_args, mut_args, conf_args;
-    std::string vcd, run_format = "text", mut_format = "text", conf_format = "text";
+    std::string vcd, vcd_window, run_format = "text", mut_format = "text", conf_format = "text";
     std::vector<std::string> vcd_signals;
     uint64_t vcd_sample = 0;
     size_t first = 10;

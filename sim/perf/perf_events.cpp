@@ -1,4 +1,5 @@
 #include "sim/perf/perf_events.h"
+#include "sim/quote_value.h"
 
 #include <stdexcept>
 
@@ -28,7 +29,7 @@ StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu) {
         for (char c : mods) {
             if (c == 'u') s.user = true;
             else if (c == 'k') s.kernel = true;
-            else throw std::invalid_argument("event '" + name + "': unknown modifier '" + std::string(1, c) + "'");
+            else throw std::invalid_argument("event " + quote_value(name) + ": unknown modifier '" + std::string(1, c) + "'");
         }
     }
     for (auto& f : kFixed) {
@@ -42,10 +43,10 @@ StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu) {
     const EventEncoding* enc = nullptr;
     if (s.base.size() > 1 && s.base[0] == 'r' && s.base.find_first_not_of("0123456789abcdefABCDEF", 1) == std::string::npos) {
         // perf's raw syntax: the config bits of PERFEVTSEL (CMASK 31:24, INV 23, E 18, UMASK, EVENT).
-        if (s.base.size() > 9) throw std::invalid_argument("event '" + name + "': raw encoding must fit in 32 bits (rCCUUEE)");
+        if (s.base.size() > 9) throw std::invalid_argument("event " + quote_value(name) + ": raw encoding must fit in 32 bits (rCCUUEE)");
         const unsigned long raw = std::stoul(s.base.substr(1), nullptr, 16);
         if (raw & ~0xff84ffffull)
-            throw std::invalid_argument("event '" + name + "': raw encoding sets bits other than EVENT, UMASK, E, INV, CMASK");
+            throw std::invalid_argument("event " + quote_value(name) + ": raw encoding sets bits other than EVENT, UMASK, E, INV, CMASK");
         s.config = raw;
         enc = find_encoding(cpu, raw & 0xff, (raw >> 8) & 0xff, (raw >> 23) & 1 ? 0 : (raw >> 24) & 0xff, (raw >> 18) & 1);
         if (enc && ((enc->cmask == 0 && !enc->edge && (raw & 0xff840000ull)))) enc = nullptr;  // truth unknown under CMASK
@@ -55,7 +56,7 @@ StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu) {
             std::string known = " instructions cycles ref-cycles slots";
             for (auto& e : event_table())
                 if (encoding_available(e, cpu)) known += std::string(" ") + e.name;
-            throw std::invalid_argument("event '" + name + "': unknown event on " + cpu.preset + " (known:" + known + ")");
+            throw std::invalid_argument("event " + quote_value(name) + ": unknown event on " + cpu.preset + " (known:" + known + ")");
         }
         s.config = encoding_bits(*enc, cpu);
     }
@@ -63,7 +64,7 @@ StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu) {
         s.truth = enc->counts;
         s.truth_known = true;
     }
-    if (cpu.num_gp == 0) throw std::invalid_argument("event '" + name + "': this CPU has no GP counters");
+    if (cpu.num_gp == 0) throw std::invalid_argument("event " + quote_value(name) + ": this CPU has no GP counters");
     return s;
 }
 

@@ -1,4 +1,5 @@
 #include "sim/perf/perf_model.h"
+#include "sim/quote_value.h"
 
 #include <algorithm>
 #include <cmath>
@@ -61,7 +62,7 @@ void PerfModel::place_all() {
         StatEventSpec& e = s_.sample;
         if (e.fixed) e.config = e.fixed_index == 0 ? 0xc0 : e.fixed_index == 1 ? 0x3c : 0x13c;  // architectural encodings
         if (next_gp >= cpu_.num_gp)
-            throw std::invalid_argument(s_.where + ".sample: no GP counter left for '" + e.name + "'");
+            throw std::invalid_argument(s_.where + ".sample: no GP counter left for " + quote_value(e.name));
         sample_ = int(next_gp++);
         sample_config_ = e.config | (e.user ? kUsr : 0) | (e.kernel ? kOs : 0) | kInt | kEn;
     }
@@ -72,7 +73,7 @@ PerfModel::Counter PerfModel::place(const StatEventSpec& s, const char* list, bo
     Counter c;
     if (s.fixed) {
         if (fixed_used & (1u << s.fixed_index))
-            throw std::invalid_argument(s_.where + "." + list + ": '" + s.name + "' needs fixed counter " +
+            throw std::invalid_argument(s_.where + "." + list + ": " + quote_value(s.name) + " needs fixed counter " +
                                         std::to_string(s.fixed_index) + ", already in use");
         fixed_used |= 1u << s.fixed_index;
         c.fixed = true;
@@ -83,7 +84,7 @@ PerfModel::Counter PerfModel::place(const StatEventSpec& s, const char* list, bo
     c.config = s.config | (s.user ? kUsr : 0) | (s.kernel ? kOs : 0) | kEn;
     if (flexible && s_.multiplex) return c;  // counters are handed out by place_all and rotate
     if (next_gp >= cpu_.num_gp)
-        throw std::invalid_argument(s_.where + "." + list + ": '" + s.name + "' does not fit: " + context_ + " has " +
+        throw std::invalid_argument(s_.where + "." + list + ": " + quote_value(s.name) + " does not fit: " + context_ + " has " +
                                     std::to_string(cpu_.num_gp) + " GP counters");
     c.index = int(next_gp++);
     return c;
@@ -283,8 +284,9 @@ void PerfModel::finish_reading(uint64_t cycle) {
         for (unsigned k = 0; k < 8 && metrics_bits_ * k < 64; ++k)
             td_field_slots[k] += double((pending_.metrics >> (metrics_bits_ * k)) & fmax) * double(pending_.slots) / double(fmax);
     }
-    readings.push_back(pending_);
-    if (on_reading) on_reading(readings.back());
+    last_reading = pending_;
+    ++reading_count;
+    if (on_reading) on_reading(last_reading);
 }
 
 void PerfModel::pmi(OpQueue& q) {

@@ -83,7 +83,10 @@ public:
     uint64_t td_slots = 0;                  // summed FIXED_CTR3 readings
     std::array<double, 8> td_field_slots{}; // summed field x slots / max, not rounded (the virtualization
                                             // report; perf's own counts are topdown_field_slots)
-    std::vector<AgentReading> readings;
+    // The last reading and how many were taken: a reading is used when it is taken (on_reading),
+    // so none is kept (a long run would otherwise grow by one per interval).
+    AgentReading last_reading;
+    uint64_t reading_count = 0;
     uint64_t samples = 0, pmis = 0, spurious_pmis = 0;
     // Called after every reading (the engine checks it against the truth).
     std::function<void(const AgentReading&)> on_reading;

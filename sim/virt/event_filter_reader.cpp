@@ -51,12 +51,12 @@ private:
         errno = 0;
         const unsigned long long v = std::strtoull(s.c_str(), &end, 0);
         if (s.empty() || s[0] == '-' || s[0] == '+' || *end != '\0' || errno == ERANGE)
-            r_.fail(n, path, "expected a 64-bit whole number (decimal or 0x hex), got '" + s + "'");
+            r_.fail(n, path, "expected a 64-bit whole number (decimal or 0x hex), got " + quote_value(s));
         return v;
     }
     uint64_t bounded(const YAML::Node& n, const std::string& path, uint64_t max, const char* what) const {
         const uint64_t v = u64(n, path);
-        if (v > max) r_.fail(n, path, std::string(what) + " has at most " + bits_of(max) + ", got '" + n.Scalar() + "'");
+        if (v > max) r_.fail(n, path, std::string(what) + " has at most " + bits_of(max) + ", got " + quote_value(n.Scalar()));
         return v;
     }
     uint32_t u32(const YAML::Node& n, const std::string& path) const {
@@ -70,7 +70,7 @@ private:
         if (s == "allow") return kvm_filter::kAllow;
         if (s == "deny") return kvm_filter::kDeny;
         if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0])))
-            r_.fail(n, path, "expected allow, deny or the number KVM gets, got '" + s + "'");
+            r_.fail(n, path, "expected allow, deny or the number KVM gets, got " + quote_value(s));
         return u32(n, path);
     }
 
@@ -126,13 +126,7 @@ EventFilter read_event_filter(const YamlReader& r, const YAML::Node& n, const st
 }
 
 EventFilter parse_event_filter_yaml(const std::string& text, const std::string& origin) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        throw std::invalid_argument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-    }
-    return read_event_filter(YamlReader(origin), root, "event_filter");
+    return read_yaml(text, origin, [&](const YAML::Node& root) { return read_event_filter(YamlReader(origin), root, "event_filter"); });
 }
 
 }  // namespace pmusim

@@ -2,12 +2,14 @@
 // exit, the exit path and its handling. Accesses and the StepContext are in
 // hypervisor_access.cpp; the report in run_report.cpp.
 #include "sim/virt/hypervisor.h"
+#include "sim/quote_value.h"
 
 #include "models/virt/emulated_instr.h"
 
 #include <algorithm>
 
 #include "models/virt/kvm_uapi.h"
+#include "sim/input_limits.h"
 #include "sim/pmu_trace.h"
 #include "sim/workload_spec.h"
 
@@ -107,7 +109,7 @@ void Hypervisor::make_vcpus() {
             k.vmcs.save = GlobalCtrlSave::Vmcs;
         } else if (sc_.vmcs.save == "msr_store_list") k.vmcs.save = GlobalCtrlSave::MsrStoreList;
         else if (sc_.vmcs.save == "none") k.vmcs.save = GlobalCtrlSave::None;
-        else throw ConfigError("vmcs.save", "expected auto, vmcs, msr_store_list or none, got '" + sc_.vmcs.save + "'");
+        else throw ConfigError("vmcs.save", "expected auto, vmcs, msr_store_list or none, got " + quote_value(sc_.vmcs.save));
         auto w = workload_of(where, g.workload);
         auto ref_w = w->clone();
         v->source = e_->cw->add_source(std::move(w), g.name);
@@ -378,9 +380,22 @@ RunReport run_scenario(const Scenario& s, const std::string& vcd, uint64_t vcd_s
 
 RunReport run_scenario(const Scenario& s, const Protocol& p, const std::string& vcd, uint64_t vcd_sample,
                        const std::vector<std::string>& signals) {
-    Hypervisor h(s, p);
-    h.select_signals(signals);
-    return h.run(vcd, vcd_sample);
+    // An error about the scenario's content names its file, as a reading error does.
+    const std::string file = s.file.empty() ? "" : printable(s.file) + ": ";
+    try {
+        if (s.cycles == 0 || s.cycles > kMaxRunCycles)
+            throw ConfigError("cycles", "expected a whole number from 1 to " + std::to_string(kMaxRunCycles) + ", got " +
+                                            std::to_string(s.cycles));
+        Hypervisor h(s, p);
+        h.select_signals(signals);
+        return h.run(vcd, vcd_sample);
+    } catch (const ConfigError& e) {
+        if (file.empty()) throw;
+        throw ConfigError(file + e.field(), std::string(e.what()).substr(e.field().size() + 2));
+    } catch (const std::invalid_argument& e) {
+        if (file.empty()) throw;
+        throw std::invalid_argument(file + e.what());
+    }
 }
 
 }  // namespace pmusim

@@ -165,6 +165,7 @@ void Hypervisor::host_reading(const AgentReading& r) {
     uint64_t keep_from = r.td_to;
     for (auto c : r.to) keep_from = std::min(keep_from, c);
     L.forget_before(keep_from);
+    e_->cw->forget_before(L.needed_from(now));  // the schedule before it is only summed (flat memory)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ uint64_t read_u64(const YamlReader& r, const YAML::Node& n, const std::string& p
     const bool bin = b[0] == '0' && (b[1] == 'b' || b[1] == 'B');  // 0b1101 (bitmaps)
     const unsigned long long v = std::strtoull(bin ? b + 2 : b, &end, bin ? 2 : 0);
     if (s.empty() || *b == '-' || *b == '+' || *end != '\0' || end == (bin ? b + 2 : b) || errno == ERANGE)
-        r.fail(n, path, "expected a 64-bit whole number (decimal, 0x hex or 0b binary), got '" + s + "'");
+        r.fail(n, path, "expected a 64-bit whole number (decimal, 0x hex or 0b binary), got " + quote_value(s));
     return neg ? uint64_t(0) - uint64_t(v) : uint64_t(v);
 }
 
@@ -62,7 +62,7 @@ uint32_t read_msr(const YamlReader& r, const YAML::Node& n, const std::string& p
     uint32_t a = 0;
     if (msr_address_of(n.Scalar(), a)) return a;
     const uint64_t v = read_u64(r, n, path);
-    if (v > 0xffffffffu) r.fail(n, path, "an MSR address has 32 bits, got '" + n.Scalar() + "'");
+    if (v > 0xffffffffu) r.fail(n, path, "an MSR address has 32 bits, got " + quote_value(n.Scalar()));
     return uint32_t(v);
 }
 

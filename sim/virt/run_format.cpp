@@ -216,7 +216,7 @@ std::string run_json(const RunReport& r) {
     j["timeline"] = tl;
     j["programs"] = programs_json(r.programs);
     j["passed"] = r.passed();
-    return j.dump(2);
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);  // any name: bad UTF-8 becomes U+FFFD
 }
 
 }  // namespace pmusim

@@ -56,17 +56,13 @@ RunReport summarize_run(Hypervisor& h) {
     for (auto& [k, c] : h.step_cycles_) rep.transition_cycles += c;
     rep.violations = e.log;
     rep.programs = e.programs;
-    for (auto& seg : cw.segments()) {
-        if (!rep.timeline.empty() && rep.timeline.back().ctx == seg.owner && rep.timeline.back().end == seg.begin)
-            rep.timeline.back().end = seg.end;
-        else
-            rep.timeline.push_back({seg.begin, seg.end, seg.owner});
-    }
+    const auto spans = cw.spans();
+    rep.timeline.reserve(spans.size());
+    for (auto& sp : spans) rep.timeline.push_back({sp.begin, sp.end, sp.owner});
     // Host: its events over the cycles its perf counted.
     ContextSummary host;
     host.name = "host";
-    for (auto& s : cw.segments())
-        if (s.owner == 0) host.cycles += s.end - s.begin;
+    host.cycles = cw.owned_cycles(0);
     host.counted_cycles = e.ledger.counted;
     host.truth = e.ledger.truth;
     const PerfSoftware& hp = *e.host_perf;

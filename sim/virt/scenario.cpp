@@ -1,6 +1,7 @@
 #include "sim/virt/scenario.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <set>
 
@@ -39,18 +40,23 @@ public:
         }
     }
 
-    Dist dist(const YAML::Node& n, const std::string& path) const {
-        if (n.IsScalar()) return Dist::fixed(count(n, path));
+    Dist dist(const YAML::Node& n, const std::string& path, uint64_t max = kMaxCostCycles) const {
+        if (n.IsScalar()) return Dist::fixed(count(n, path, 1, max));
         keys(n, path, {"dist", "min", "max", "mean", "value"});
         const std::string d = n["dist"] ? text(n["dist"], path + ".dist") : "uniform";
-        if (d == "fixed") return Dist::fixed(count(n["value"], path + ".value"));
+        // A field the distribution needs, or an error at the distribution's line.
+        auto field = [&](const char* k) {
+            if (!n[k]) fail(n, path + "." + k, std::string("missing: a ") + d + " distribution needs " + k);
+            return count(n[k], path + "." + k, 1, max);
+        };
+        if (d == "fixed") return Dist::fixed(field("value"));
         if (d == "uniform") {
-            const uint64_t lo = count(n["min"], path + ".min"), hi = count(n["max"], path + ".max");
+            const uint64_t lo = field("min"), hi = field("max");
             if (hi < lo) fail(n["max"], path + ".max", "must be >= min");
             return Dist::uniform(lo, hi);
         }
-        if (d == "exponential") return {Dist::Kind::Exponential, count(n["mean"], path + ".mean"), 0};
-        fail(n["dist"], path + ".dist", "expected fixed, uniform or exponential, got '" + d + "'");
+        if (d == "exponential") return {Dist::Kind::Exponential, field("mean"), 0};
+        fail(n["dist"], path + ".dist", "expected fixed, uniform or exponential, got " + quote_value(d));
     }
 
     AgentConfig agent(const YAML::Node& n, const std::string& path) const {
@@ -79,9 +85,10 @@ public:
     VpmuConfig vpmu(const YAML::Node& n, const std::string& path) const {
         keys(n, path, {"version", "gp", "fixed", "fw_write", "perf_metrics"});
         VpmuConfig v;
-        if (n["version"]) v.version = unsigned(count(n["version"], path + ".version", 0));
-        if (n["gp"]) v.num_gp = unsigned(count(n["gp"], path + ".gp", 0));
-        if (n["fixed"]) v.num_fixed = unsigned(count(n["fixed"], path + ".fixed", 0));
+        // The widths of their CPUID fields: leaf 0xA EAX[7:0], EAX[15:8], EDX[4:0] (SDM Vol. 2A, CPUID).
+        if (n["version"]) v.version = unsigned(count(n["version"], path + ".version", 0, 255));
+        if (n["gp"]) v.num_gp = unsigned(count(n["gp"], path + ".gp", 0, 255));
+        if (n["fixed"]) v.num_fixed = unsigned(count(n["fixed"], path + ".fixed", 0, 31));
         if (n["fw_write"]) v.fw_write = boolean(n["fw_write"], path + ".fw_write");
         if (n["perf_metrics"]) v.perf_metrics = boolean(n["perf_metrics"], path + ".perf_metrics");
         return v;
@@ -121,9 +128,9 @@ public:
             const std::string m = text(root["mode"], "mode");
             if (m == "fast") s.mode = TimeMode::Fast;
             else if (m == "per_cycle") s.mode = TimeMode::PerCycle;
-            else fail(root["mode"], "mode", "expected fast or per_cycle, got '" + m + "'");
+            else fail(root["mode"], "mode", "expected fast or per_cycle, got " + quote_value(m));
         }
-        if (root["cycles"]) s.cycles = count(root["cycles"], "cycles");
+        if (root["cycles"]) s.cycles = count(root["cycles"], "cycles", 1, kMaxRunCycles);
         if (root["seed"]) s.seed = count(root["seed"], "seed", 0);
         if (root["kvm_workload"]) s.kvm_workload = text(root["kvm_workload"], "kvm_workload");
         if (auto p = root["protocol"]) {
@@ -163,15 +170,15 @@ public:
                     RawOp r;
                     if (op["wrmsr"]) {
                         r.kind = RawOp::Kind::Wrmsr;
-                        r.index = uint32_t(count(op["wrmsr"], at + ".ops.wrmsr", 0));
-                        r.value = op["value"] ? count(op["value"], at + ".ops.value", 0) : 0;
+                        r.index = read_msr(*this, op["wrmsr"], at + ".ops.wrmsr");
+                        r.value = op["value"] ? read_u64(*this, op["value"], at + ".ops.value") : 0;
                         info.writes.push_back("MSR");
                     } else if (op["rdmsr"]) {
                         r.kind = RawOp::Kind::Rdmsr;
-                        r.index = uint32_t(count(op["rdmsr"], at + ".ops.rdmsr", 0));
+                        r.index = read_msr(*this, op["rdmsr"], at + ".ops.rdmsr");
                     } else if (op["rdpmc"]) {
                         r.kind = RawOp::Kind::Rdpmc;
-                        r.index = uint32_t(count(op["rdpmc"], at + ".ops.rdpmc", 0));
+                        r.index = uint32_t(count(op["rdpmc"], at + ".ops.rdpmc", 0, 0xffffffffu));
                     } else {
                         fail(op, at + ".ops", "expected one of rdmsr, wrmsr, rdpmc");
                     }
@@ -184,7 +191,7 @@ public:
             keys(c, "costs", {"vmentry", "vmexit", "msr_read", "msr_write", "rdpmc", "apic", "msr_store_list", "step", "fastpath",
                                "exit_handling"});
             auto get = [&](const char* k, uint64_t& v) {
-                if (c[k]) v = count(c[k], std::string("costs.") + k, 0);
+                if (c[k]) v = count(c[k], std::string("costs.") + k, 0, kMaxCostCycles);
             };
             get("vmentry", s.costs.vmentry);
             get("vmexit", s.costs.vmexit);
@@ -213,13 +220,14 @@ public:
             keys(h, "host", {"workload", "perf", "slice"});
             if (h["workload"]) s.host.workload = text(h["workload"], "host.workload");
             if (h["perf"]) s.host.perf = agent(h["perf"], "host.perf");
-            if (h["slice"]) s.host.slice = dist(h["slice"], "host.slice");
+            if (h["slice"]) s.host.slice = dist(h["slice"], "host.slice", kMaxRunCycles);
         }
         if (auto gs = root["guests"]) {
             if (!gs.IsSequence()) fail(gs, "guests", "expected a list of guests");
             std::set<std::string> names;
             for (auto g : gs) {
                 GuestSpec spec;
+                require_map(g, "guests[" + std::to_string(s.guests.size()) + "]");
                 spec.name = g["name"] ? text(g["name"], "guests.name") : "vm" + std::to_string(s.guests.size());
                 const std::string at = "guests." + spec.name;
                 if (!names.insert(spec.name).second) fail(g, at, "duplicate guest name");
@@ -229,13 +237,13 @@ public:
                 if (g["vpmu"]) spec.vpmu = vpmu(g["vpmu"], at + ".vpmu");
                 userspace(g, at, spec, s);
                 if (g["perf"]) spec.perf = agent(g["perf"], at + ".perf");
-                if (g["run"]) spec.run = dist(g["run"], at + ".run");
+                if (g["run"]) spec.run = dist(g["run"], at + ".run", kMaxRunCycles);
                 if (auto pr = g["program"]) {
                     if (pr.IsScalar()) {
                         spec.builtin = text(pr, at + ".program");
                         const auto names = builtin_program_names();
                         if (std::find(names.begin(), names.end(), spec.builtin) == names.end())
-                            fail(pr, at + ".program", "no built-in program '" + spec.builtin + "' (built-in: register_suite)");
+                            fail(pr, at + ".program", "no built-in program " + quote_value(spec.builtin) + " (built-in: register_suite)");
                     } else {
                         spec.program = read_guest_program(*this, pr, at + ".program");
                     }
@@ -245,7 +253,9 @@ public:
                     if (e["timer"]) spec.w_timer = number(e["timer"], at + ".exits.timer");
                     if (e["external"]) spec.w_external = number(e["external"], at + ".exits.external");
                     if (e["hlt"]) spec.w_hlt = number(e["hlt"], at + ".exits.hlt");
-                    if (spec.w_timer < 0 || spec.w_external < 0 || spec.w_hlt < 0) fail(e, at + ".exits", "weights must be >= 0");
+                    const double sum = spec.w_timer + spec.w_external + spec.w_hlt;
+                    if (spec.w_timer < 0 || spec.w_external < 0 || spec.w_hlt < 0 || !(sum > 0) || !std::isfinite(sum))
+                        fail(e, at + ".exits", "weights must be >= 0, with a finite sum above 0");
                 }
                 s.guests.push_back(spec);
             }
@@ -265,16 +275,21 @@ public:
             s.vmm = read_vmm_actions(*this, v, "vmm");
             for (auto& a : s.vmm)
                 if (a.kind != VmmAction::Kind::EventFilter && std::none_of(s.guests.begin(), s.guests.end(), [&](const GuestSpec& g) { return g.name == a.vcpu; }))
-                    fail(v, "vmm", a.where + ": no guest named '" + a.vcpu + "'");
+                    fail(v, "vmm", a.where + ": no guest named " + quote_value(a.vcpu));
         }
         if (auto f = root["event_filter"]) s.event_filter = read_event_filter(*this, f, "event_filter");
         if (auto c = root["checks"]) {
             keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded", "guest_pmi_delay", "host_pmi_delay",
                                "max_program_records"});
             if (c["max_program_records"]) s.checks.max_program_records = count(c["max_program_records"], "checks.max_program_records");
-            if (c["guest_pmi_delay"]) s.checks.guest_pmi_delay = count(c["guest_pmi_delay"], "checks.guest_pmi_delay");
-            if (c["host_pmi_delay"]) s.checks.host_pmi_delay = count(c["host_pmi_delay"], "checks.host_pmi_delay");
-            if (c["perf_metrics_tolerance_lsb"]) s.checks.perf_metrics_tolerance_lsb = number(c["perf_metrics_tolerance_lsb"], "checks.perf_metrics_tolerance_lsb");
+            if (c["guest_pmi_delay"]) s.checks.guest_pmi_delay = count(c["guest_pmi_delay"], "checks.guest_pmi_delay", 1, kMaxCostCycles);
+            if (c["host_pmi_delay"]) s.checks.host_pmi_delay = count(c["host_pmi_delay"], "checks.host_pmi_delay", 1, kMaxCostCycles);
+            if (auto t = c["perf_metrics_tolerance_lsb"]) {
+                // In LSBs of a PERF_METRICS field (8 bits): negative would flag every restore.
+                s.checks.perf_metrics_tolerance_lsb = number(t, "checks.perf_metrics_tolerance_lsb");
+                if (s.checks.perf_metrics_tolerance_lsb < 0 || s.checks.perf_metrics_tolerance_lsb > 255)
+                    fail(t, "checks.perf_metrics_tolerance_lsb", "must be within 0..255, got " + quote_value(t.Scalar()));
+            }
             if (c["max_recorded"]) s.checks.max_recorded = count(c["max_recorded"], "checks.max_recorded");
         }
         // The protocol and its edits must make sense now, not at run time.
@@ -290,13 +305,7 @@ public:
 }  // namespace
 
 Scenario parse_scenario_yaml(const std::string& text, const std::string& origin) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        throw std::invalid_argument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-    }
-    Scenario s = ScenarioReader(origin).scenario(root);
+    Scenario s = read_yaml(text, origin, [&](const YAML::Node& root) { return ScenarioReader(origin).scenario(root); });
     s.file = origin;
     return s;
 }
@@ -313,7 +322,7 @@ Scenario load_scenario(const std::string& spec) {
             if (n == spec) return load_scenario_file(scenario_library_dir() + "/" + n + ".yaml");
         std::string list;
         for (auto& n : scenario_library()) list += " " + n;
-        throw std::invalid_argument("scenario '" + spec + "': no such file or built-in scenario (built-in:" + list + ")");
+        throw std::invalid_argument("scenario " + quote_value(spec) + ": no such file or built-in scenario (built-in:" + list + ")");
     }
     return load_scenario_file(spec);
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "models/virt/kvm_uapi.h"
+#include "sim/quote_value.h"
 #include "sim/virt/hypervisor.h"
 
 namespace pmusim {
@@ -14,7 +15,7 @@ namespace {
 Vcpu& vcpu_named(Engine& e, const std::string& name) {
     for (auto& v : e.vcpus)
         if (v->spec.name == name) return *v;
-    throw std::invalid_argument("vmm: no guest named '" + name + "'");
+    throw std::invalid_argument("vmm: no guest named " + quote_value(name));
 }
 }  // namespace
 

@@ -4,11 +4,12 @@
 set -u
 PMUSIM=${1:?usage: test_cli.sh path/to/pmusim}
 pass=0 fail=0
-check() {  # check NAME EXPECTED_STATUS PATTERN -- command...
+check() {  # check NAME EXPECTED_STATUS PATTERN -- command...  (status 1: any failure; 0 and 2: exactly)
     local name=$1 want=$2 pattern=$3; shift 4
     local out status
     out=$("$@" 2>&1); status=$?
-    if { [ "$want" = 0 ] && [ $status -ne 0 ]; } || { [ "$want" != 0 ] && [ $status -eq 0 ]; }; then
+    if { [ "$want" = 0 ] && [ $status -ne 0 ]; } || { [ "$want" != 0 ] && [ $status -eq 0 ]; } ||
+        { [ "$want" = 2 ] && [ $status -ne 2 ]; }; then
         echo "FAIL $name: exit $status"; echo "$out" | head -20; fail=$((fail + 1)); return
     fi
     if ! grep -qE -- "$pattern" <<<"$out"; then
@@ -29,8 +30,9 @@ check stat-json 0 "\"count\": 600000" -- "$PMUSIM" stat --cpu sapphirerapids -n 
 check bad-cpu 1 "cpu: unknown CPU preset 'k6'" -- "$PMUSIM" info --cpu k6
 check bad-override 1 "num_gp: at most 8" -- "$PMUSIM" info --set num_gp=9
 check bad-override-value 1 "gp_width: not an unsigned integer" -- "$PMUSIM" stat --set gp_width=wide
+check bad-override-negative 1 "perf_capabilities: not an unsigned integer: '-1'" -- "$PMUSIM" info --set perf_capabilities=-1
 check bad-event 1 "event 'bogus-event': unknown event" -- "$PMUSIM" stat -e bogus-event
-check bad-negative 1 "--cycles: '-5' is not a whole number >= 1" -- "$PMUSIM" stat -n -5
+check bad-negative 2 "--cycles: '-5' is not a whole number >= 1" -- "$PMUSIM" stat -n -5
 check bad-huge 1 "--cycles: '99999999999999999999999' does not fit in 64 bits" -- "$PMUSIM" stat -n 99999999999999999999999
 check bad-run-cycles 1 "--cycles: '-1' is not a whole number >= 1" -- "$PMUSIM" run perf_metrics_patch -n -1
 check bad-workload 1 "workload 'steady:ipc=3': ipc: unknown phase parameter" -- "$PMUSIM" stat -w steady:ipc=3
@@ -162,6 +164,23 @@ check run-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$T
 check run-vcd-step-string 0 '^[$]var string 1 . step [$]end' -- cat "$TMPD/run.vcd"
 check run-vcd-step-names 0 '^sexit\\040handling ' -- cat "$TMPD/run.vcd"
 check run-vcd-ctx-name 0 '^svm0 ' -- cat "$TMPD/run.vcd"
+# Beside the VCD, a GTKWave save file: the VCD, the groups, a marker at the first violation of each kind.
+check run-gtkw-dumpfile 0 "^\\[dumpfile\\] \".*/run.vcd\"" -- cat "$TMPD/run.gtkw"
+check run-gtkw-groups 0 "^-PERF_METRICS" -- cat "$TMPD/run.gtkw"
+"$PMUSIM" run perf_metrics_patch -n 300000 -E swap:load_guest_pmcs,load_perf_metrics --vcd "$TMPD/marked.vcd" >/dev/null || true
+check run-gtkw-markers 0 "^\\[markername\\] Bflow PERF_METRICS" -- cat "$TMPD/marked.gtkw"
+check stat-gtkw 0 "GTKWave: gtkwave .*/st.gtkw" -- "$PMUSIM" stat -n 20000 --vcd "$TMPD/st.vcd"
+# --vcd-window FROM:TO: the values at FROM, the changes up to TO; markers only inside the window.
+check run-vcd-window 1 "waveform" -- "$PMUSIM" run perf_metrics_patch -n 300000 -E swap:load_guest_pmcs,load_perf_metrics \
+    --vcd "$TMPD/win.vcd" --vcd-window 97000:200000
+check run-vcd-window-start 0 "^#97000 #" -- bash -c "grep '^#' '$TMPD/win.vcd' | head -2 | tr '\n' ' '"
+check run-vcd-window-end 0 "^#200000$" -- tail -1 "$TMPD/win.vcd"
+check run-vcd-window-markers 0 "^\\[markername\\] Aflow PERF_METRICS" -- cat "$TMPD/win.gtkw"
+check topdown-vcd-window 0 "^#1000$" -- bash -c "'$PMUSIM' topdown -n 200000 --vcd '$TMPD/td.vcd' --vcd-window 1000: >/dev/null 2>&1 && grep -m1 '^#' '$TMPD/td.vcd'"
+check vcd-window-bad 2 "--vcd-window '5:1': FROM is after TO" -- "$PMUSIM" run perf_metrics_patch --vcd "$TMPD/x.vcd" --vcd-window 5:1
+check vcd-window-late 2 "--vcd-window '5000:': starts after the run's 1000 cycles" -- "$PMUSIM" run perf_metrics_patch -n 1000 \
+    --vcd "$TMPD/x.vcd" --vcd-window 5000:
+check vcd-window-needs-vcd 1 "--vcd-window requires --vcd" -- "$PMUSIM" stat --vcd-window 1:2
 check run-json 0 '"violation_counts": [{]' -- "$PMUSIM" run two_guests -n 300000 --format json
 check run-per-cycle 0 "violations: 0" -- "$PMUSIM" run pmi_sampling -n 300000 --mode per-cycle
 check mutate-markdown 0 '^[|] `swap:load_guest_pmcs,load_perf_metrics` [|] clobber,flow [|]' -- "$PMUSIM" mutate perf_metrics_patch \
@@ -222,6 +241,10 @@ if command -v vcd2fst >/dev/null && command -v fst2vcd >/dev/null; then
     check vcd2fst 0 "" -- vcd2fst "$GOLD/two_guests.vcd" "$TMPD/two.fst"
     fst2vcd "$TMPD/two.fst" -o "$TMPD/two.vcd" >/dev/null 2>&1
     check wave-fst-roundtrip 0 "^identical: 27 signals" -- "$PMUSIM" wave diff "$GOLD/two_guests.vcd" "$TMPD/two.vcd"
+    # A windowed waveform is a VCD GTKWave's tools take as well.
+    check vcd2fst-window 0 "" -- vcd2fst "$TMPD/win.vcd" "$TMPD/win.fst"
+    fst2vcd "$TMPD/win.fst" -o "$TMPD/win2.vcd" >/dev/null 2>&1
+    check wave-fst-window 0 "^identical: 27 signals, up to time 200000" -- "$PMUSIM" wave diff "$TMPD/win.vcd" "$TMPD/win2.vcd"
 else
     echo "skip vcd2fst checks: gtkwave's vcd2fst/fst2vcd not installed"
 fi
@@ -278,6 +301,38 @@ check help-default-level 0 "^  -l,--level UINT:INT in \[1 - 3\]=2" -- "$PMUSIM" 
 check help-default-in-words 0 "^  -n,--cycles UINT:POSITIVE +cycles to run \(default: one pass of the workload\)" -- "$PMUSIM" topdown --help
 check help-examples 0 "^  pmusim run perf_metrics_patch +host and guest both using topdown: clean" -- "$PMUSIM" run --help
 check help-top-examples 0 "^Examples:" -- "$PMUSIM" --help
-check bad-subcommand 1 "" -- "$PMUSIM" frobnicate
+check bad-subcommand 2 "" -- "$PMUSIM" frobnicate
+# Limits and errors (docs/user-guide.md "Limits"): each input is bounded, and a file error exits 2
+# naming the file, line and field, with the bad value quoted escaped and cut.
+check limit-dev-zero 2 "^pmusim: /dev/zero: not a regular file" -- "$PMUSIM" run /dev/zero
+check limit-vcd-dev-zero 2 "^pmusim: /dev/zero: not a regular file" -- "$PMUSIM" wave diff /dev/zero "$GOLD/two_guests.vcd"
+head -c 17000000 /dev/zero | tr '\0' '#' > "$TMPD/big.yaml"
+check limit-file-size 2 "big.yaml: 17000000 bytes: a scenario file has at most 16777216 bytes" -- "$PMUSIM" run "$TMPD/big.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nguests:\n  - vm0\n' > "$TMPD/guest_scalar.yaml"
+check error-guest-scalar 2 "guest_scalar.yaml:4: guests\\[0\\]: expected a mapping" -- "$PMUSIM" run "$TMPD/guest_scalar.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nguests:\n  - name: vm0\n    run: {dist: uniform, max: 9000}\n' > "$TMPD/no_min.yaml"
+check error-dist-min 2 "no_min.yaml:5: guests.vm0.run.min: missing" -- "$PMUSIM" run "$TMPD/no_min.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nmode: "\\xff\\x01%s"\n' "$(head -c 300 /dev/zero | tr '\0' x)" > "$TMPD/bad_mode.yaml"
+check error-escaped-cut 2 "bad_mode.yaml:3: mode: expected fast or per_cycle, got '\\\\xc3\\\\xbf\\\\x01x+[.][.][.]'$" -- "$PMUSIM" run "$TMPD/bad_mode.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nguests:\n  - name: vm0\n    vpmu: {version: 4294967301}\n' > "$TMPD/version.yaml"
+check number-vpmu-version 2 "version.yaml:5: guests.vm0.vpmu.version: expected a whole number from 0 to 255, got '4294967301'" -- \
+    "$PMUSIM" run "$TMPD/version.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\nchecks: {perf_metrics_tolerance_lsb: -0.5}\n' > "$TMPD/tolerance.yaml"
+check number-tolerance 2 "tolerance.yaml:3: checks.perf_metrics_tolerance_lsb: must be within 0..255" -- "$PMUSIM" run "$TMPD/tolerance.yaml"
+printf 'cpu: sapphirerapids\ncycles: 400000\ncosts: {vmexit: 10000000000000000000}\n' > "$TMPD/cost.yaml"
+check limit-cost 2 "cost.yaml:3: costs.vmexit: expected a whole number from 0 to 1000000000" -- "$PMUSIM" run "$TMPD/cost.yaml"
+check limit-run-cycles 2 "cycles: expected a whole number from 1 to 10000000000000000" -- "$PMUSIM" run perf_metrics_patch -n 20000000000000000
+check limit-systemc-time 2 "cycles: 18446744073709551615 more cycles pass the end of SystemC's time base" -- "$PMUSIM" stat \
+    -n 18446744073709551615
+printf 'phases:\n  a: {cycles: 10}\nschedule:\n  - repeat: 9223372036854775808\n    body: [a, a]\n' > "$TMPD/repeat.yaml"
+check limit-repeat-wraps 2 "repeat.yaml:4: schedule\\[0\\].repeat: expands the schedule to more than 1000000 steps" -- \
+    timeout 20 "$PMUSIM" topdown -w "$TMPD/repeat.yaml"
+printf 'phases:\n  a:\n    cycles: 1000000000\n    variation: {kind: random, amplitude: 0.1, chunk: 1}\n' > "$TMPD/chunk.yaml"
+check limit-variation-chunk 2 "chunk.yaml:4: phases.a.variation.chunk: the workload's varied phases make more than 100000 chunks" -- \
+    timeout 20 "$PMUSIM" topdown -w "$TMPD/chunk.yaml"
+check limit-intervals 2 "interval: 2000000000 cycles in intervals of 1 make 2000000000 intervals; at most 1000000000" -- \
+    "$PMUSIM" topdown -w steady -n 2000000000 -I 1
+check limit-vcd-sample-warns 1 "warning: --vcd-sample 1 over 100000000 cycles writes about 10.0 GB" -- \
+    timeout 2 "$PMUSIM" stat -n 100000000 --vcd /dev/null --vcd-sample 1
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

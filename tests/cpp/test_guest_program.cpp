@@ -131,7 +131,7 @@ TEST(GuestProgramFile, ErrorsNameFileLineAndField) {
     EXPECT_EQ(error_of(std::string(kHead) + "      - rdmsr: 0xc1\n        expect: {equal: 1}\n"),
               "t.yaml:7: guests.vm0.program[0].expect.equal: unknown key (known: bits_clear, bits_set, byte_sum, equals, gp, range)");
     EXPECT_EQ(error_of(std::string(kHead) + "      - loop: 0\n        body: [{run: 1}]\n"),
-              "t.yaml:6: guests.vm0.program[0].loop: expected a whole number >= 1, got 0");
+              "t.yaml:6: guests.vm0.program[0].loop: expected a whole number >= 1, got '0'");
     EXPECT_EQ(error_of(std::string(kHead) + "      - rdmsr: 0xc1\n        expect: {gp: true, equals: 1}\n"),
               "t.yaml:7: guests.vm0.program[0].expect.gp: an access that #GPs reads no value to expect");
     EXPECT_EQ(error_of(std::string(kHead) + "      - wrmsr: 0xc1\n        value: 0x10000000000000000\n"),

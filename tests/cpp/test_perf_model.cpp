@@ -82,9 +82,9 @@ TEST(PerfModel, TopdownReadDisablesThePmuReadsSlotsThenMetricsAndResetsSlotsFirs
     EXPECT_EQ(got, want);
     // The read saw exactly the 10000 cycles before the disable, and the reset group counts only
     // from the re-enable (the last access's 100 cycles): nothing leaked in between.
-    ASSERT_EQ(p.readings.size(), 1u);
-    EXPECT_EQ(p.readings[0].slots, 60'000u);
-    EXPECT_NE(p.readings[0].metrics, 0u);
+    ASSERT_EQ(p.reading_count, 1u);
+    EXPECT_EQ(p.last_reading.slots, 60'000u);
+    EXPECT_NE(p.last_reading.metrics, 0u);
     EXPECT_EQ(m->rdpmc(RDPMC_FIXED | 3), 600u);
     EXPECT_EQ(m->rdmsr(msr::kGlobalCtrl), kTopdownGlobal);
 }
@@ -107,7 +107,7 @@ TEST(PerfModel, MetricsClearReadHasNoResetWritesAndLeavesTheGroupAtZero) {
                                       {PMC, RDPMC_METRICS, 0},
                                       {WR, msr::kGlobalCtrl, kTopdownGlobal}};
     EXPECT_EQ(got, want);
-    EXPECT_EQ(p.readings.at(0).slots, 40'000u);
+    EXPECT_EQ(p.last_reading.slots, 40'000u);
     EXPECT_EQ(m->rdpmc(RDPMC_FIXED | 3), 0u);
     EXPECT_EQ(m->rdpmc(RDPMC_METRICS), 0u);
 }
@@ -139,7 +139,7 @@ TEST(PerfModel, StatAndVirtualPerfGiveTheSameTopdownCounts) {
             mv->run(end - mv->cycle());
             virt.tick(q);
             run_ops(*mv, q);
-            const AgentReading& a = virt.readings.back();
+            const AgentReading& a = virt.last_reading;
             // ...then each interval has the same slots, PERF_METRICS, topdown-* and event counts.
             ASSERT_TRUE(r.topdown && a.topdown) << cpu;
             EXPECT_EQ(r.topdown->slots, a.slots) << cpu << " @" << end;
@@ -150,7 +150,7 @@ TEST(PerfModel, StatAndVirtualPerfGiveTheSameTopdownCounts) {
             }
             for (size_t i = 0; i < 2; ++i) EXPECT_EQ(r.counts[i].raw, a.deltas[i]) << cpu << " " << r.counts[i].name;
         }
-        EXPECT_EQ(virt.readings.size(), 6u);
+        EXPECT_EQ(virt.reading_count, 6u);
     }
 }
 

@@ -44,3 +44,24 @@ def test_an_unknown_instruction_is_a_value_error():
         yield guest.emulate("rdtsc")
     with pytest.raises(ValueError, match="emulated instruction 'rdtsc': unknown"):
         pmusim.run_scenario(scenario(), programs={"vm0": bad})
+
+
+def test_a_kvm_vcpu_counts_an_emulated_instruction_and_decides_the_fastpath():
+    # Given FIXED_CTR0 and PMC0 counting instructions (PMC0 with INT, one below overflow), when
+    # KVM emulates one, then both count it and the overflow asks for a PMI; the fastpath is
+    # refused while instructions are counted, and allowed once GLOBAL_CTRL clears them.
+    v = pmusim.KvmVcpu("sapphirerapids")
+    v.guest_wrmsr("IA32_FIXED_CTR_CTRL", 0x3)
+    v.guest_wrmsr("IA32_PERFEVTSEL0", 0x5300C0)
+    v.guest_wrmsr("IA32_A_PMC0", (1 << 48) - 1)
+    v.guest_wrmsr("IA32_PERF_GLOBAL_CTRL", (1 << 32) | 1)
+    assert not v.fastpath_allowed
+    assert v.emulate_instruction("cpuid") is True
+    assert v.guest_rdmsr("IA32_FIXED_CTR0") == 1 and v.guest_rdmsr("IA32_PMC0") == 0
+    assert v.guest_rdmsr("IA32_PERF_GLOBAL_STATUS") & 1
+    v.guest_wrmsr("IA32_PERF_GLOBAL_CTRL", 0)
+    assert v.fastpath_allowed
+    assert v.emulate_instruction("hlt") is False
+    assert v.guest_rdmsr("IA32_FIXED_CTR0") == 1
+    with pytest.raises(ValueError, match="emulated instruction 'nop': unknown"):
+        v.emulate_instruction("nop")
