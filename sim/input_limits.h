@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 
 namespace pmusim {
 

@@ -1,5 +1,5 @@
 #include "sim/perf_stat.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 
 #include <algorithm>
 #include <stdexcept>

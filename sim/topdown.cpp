@@ -1,6 +1,6 @@
 #include "sim/topdown.h"
 #include "sim/input_limits.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 
 #include <cmath>
 #include <limits>

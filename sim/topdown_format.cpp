@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 #include "sim/version.h"
 
 namespace pmusim {

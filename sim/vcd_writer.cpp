@@ -1,5 +1,5 @@
 #include "sim/vcd_writer.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 
 #include <cctype>
 #include <stdexcept>

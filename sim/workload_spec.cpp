@@ -1,5 +1,5 @@
 #include "sim/workload_spec.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 
 #include <filesystem>
 #include <sstream>

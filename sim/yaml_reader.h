@@ -18,7 +18,7 @@
 #include <string>
 
 #include "sim/input_limits.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 
 namespace pmusim {
 

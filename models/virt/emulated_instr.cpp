@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "models/core/quote_value.h"
+
 namespace pmusim {
 
 const std::vector<EmulatedInstr>& emulated_instructions() {
@@ -27,7 +29,7 @@ unsigned emulated_instruction_index(const std::string& name) {
         if (name == t[i].name) return i;
         all += std::string(all.empty() ? "" : ", ") + t[i].name;
     }
-    throw std::invalid_argument("emulated instruction '" + name + "': unknown (known: " + all + ")");
+    throw std::invalid_argument("emulated instruction " + quote_value(name) + ": unknown (known: " + all + ")");
 }
 
 }  // namespace pmusim

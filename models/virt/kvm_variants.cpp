@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "models/core/quote_value.h"
+
 namespace pmusim {
 
 const std::vector<KvmVariantInfo>& kvm_variants() {
@@ -30,7 +32,7 @@ KvmVariant kvm_variant_named(const std::string& name) {
         if (name == v.name) return v.variant;
         all += std::string(all.empty() ? "" : ", ") + v.name;
     }
-    throw std::invalid_argument("kvm variant '" + name + "': unknown (known: " + all + ")");
+    throw std::invalid_argument("kvm variant " + quote_value(name) + ": unknown (known: " + all + ")");
 }
 
 }  // namespace pmusim

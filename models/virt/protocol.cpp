@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/core/quote_value.h"
+
 namespace pmusim {
 
 const char* path_name(Path p) { return p == Path::Load ? "load" : "exit"; }
@@ -63,7 +65,7 @@ std::string ProtocolEdit::describe() const {
 
 ProtocolEdit parse_protocol_edit(const std::string& s) {
     auto bad = [&](const std::string& why) {
-        return std::invalid_argument("protocol edit '" + s + "': " + why +
+        return std::invalid_argument("protocol edit " + quote_value(s) + ": " + why +
                                      " (forms: remove:X, swap:X,Y, move:X,before=Y, move:X,after=Y, replace:X=Y, insert:X,before=Y)");
     };
     const auto colon = s.find(':');
@@ -97,7 +99,7 @@ ProtocolEdit parse_protocol_edit(const std::string& s) {
         e.a = x;
         e.b = y.substr(y.find('=') + 1);
     } else {
-        throw bad("unknown verb '" + verb + "'");
+        throw bad("unknown verb " + quote_value(verb));
     }
     return e;
 }
@@ -120,7 +122,7 @@ Protocol Protocol::builtin(const std::string& name) {
         p.load_ = {"legacy_reprogram", "atomic_switch_perf_msrs", "legacy_vmentry"};
         p.exit_ = {"legacy_vmexit"};
     } else {
-        throw std::invalid_argument("protocol: unknown protocol '" + name + "' (known: mediated, legacy)");
+        throw std::invalid_argument("protocol: unknown protocol " + quote_value(name) + " (known: mediated, legacy)");
     }
     return p;
 }
@@ -153,12 +155,12 @@ void Protocol::apply(const ProtocolEdit& e) {
             auto it = std::find(v->begin(), v->end(), n);
             if (it != v->end()) return {v, size_t(it - v->begin())};
         }
-        throw std::invalid_argument("protocol edit '" + e.describe() + "': step '" + n + "' is not in the " + name_ +
+        throw std::invalid_argument("protocol edit " + quote_value(e.describe()) + ": step " + quote_value(n) + " is not in the " + name_ +
                                     " protocol");
     };
     auto known = [&](const std::string& n) {
         const StepInfo* s = step(n);
-        if (!s) throw std::invalid_argument("protocol edit '" + e.describe() + "': no step named '" + n + "'");
+        if (!s) throw std::invalid_argument("protocol edit " + quote_value(e.describe()) + ": no step named " + quote_value(n));
         return s;
     };
     switch (e.kind) {
@@ -170,7 +172,7 @@ void Protocol::apply(const ProtocolEdit& e) {
         case ProtocolEdit::Kind::Swap: {
             auto [va, ia] = locate(e.a);
             auto [vb, ib] = locate(e.b);
-            if (va != vb) throw std::invalid_argument("protocol edit '" + e.describe() + "': the steps are on different paths");
+            if (va != vb) throw std::invalid_argument("protocol edit " + quote_value(e.describe()) + ": the steps are on different paths");
             std::swap((*va)[ia], (*vb)[ib]);
             break;
         }
@@ -182,7 +184,7 @@ void Protocol::apply(const ProtocolEdit& e) {
             auto [vb, ib] = locate(e.b);
             if (va != vb) {
                 va->insert(va->begin() + long(ia), n);
-                throw std::invalid_argument("protocol edit '" + e.describe() + "': the steps are on different paths");
+                throw std::invalid_argument("protocol edit " + quote_value(e.describe()) + ": the steps are on different paths");
             }
             vb->insert(vb->begin() + long(ib + (e.kind == ProtocolEdit::Kind::MoveAfter ? 1 : 0)), n);
             break;

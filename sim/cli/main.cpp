@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "models/pmu/msr_port.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 #include "sim/info.h"
 #include "sim/machine.h"
 #include "sim/perf_stat.h"

@@ -12,7 +12,7 @@
 
 #include "sim/cli/cli_checks.h"
 #include "sim/perf_stat_format.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 #include "sim/version.h"
 #include "sim/workload_spec.h"
 

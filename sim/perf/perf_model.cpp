@@ -1,5 +1,5 @@
 #include "sim/perf/perf_model.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 
 #include <algorithm>
 #include <cmath>

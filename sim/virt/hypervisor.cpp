@@ -2,7 +2,7 @@
 // exit, the exit path and its handling. Accesses and the StepContext are in
 // hypervisor_access.cpp; the report in run_report.cpp.
 #include "sim/virt/hypervisor.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 
 #include "models/virt/emulated_instr.h"
 

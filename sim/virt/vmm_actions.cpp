@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "models/virt/kvm_uapi.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 #include "sim/virt/hypervisor.h"
 
 namespace pmusim {

@@ -207,6 +207,8 @@ check run-variant-reset 1 "clobber  PERF_METRICS  reader vm0  source -  step loa
 check run-variant-pmc 1 "expected 0x80000000, read 0xffff80000000" -- "$PMUSIM" run vmm_userspace \
     --kvm-variant host_pmc_write_sign_extends
 check run-variant-bad 2 "kvm variant 'nope': unknown" -- "$PMUSIM" run vmm_userspace --kvm-variant nope
+check run-variant-escaped 2 "kvm variant 'x\\\\xffy': unknown" -- "$PMUSIM" run vmm_userspace --kvm-variant "$(printf 'x\377y')"
+check edit-escaped 2 "protocol edit 'remove:a\\\\x01b': " -- "$PMUSIM" run perf_metrics_patch -E "$(printf 'remove:a\001b')"
 check run-variant-lvtpc 1 "pmi_duplicated  PMI  reader vm0" -- "$PMUSIM" run lvtpc_late_ack -n 400000 \
     --kvm-variant lvtpc_no_auto_mask
 check run-emulated 0 "vm1 .* hlt_fastpath=[0-9]+ .*msr_fastpath=[0-9]+" -- "$PMUSIM" run emulated_instructions

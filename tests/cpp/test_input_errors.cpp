@@ -7,7 +7,7 @@
 
 #include "sim/input_limits.h"
 #include "sim/machine.h"
-#include "sim/quote_value.h"
+#include "models/core/quote_value.h"
 #include "sim/virt/event_filter_reader.h"
 #include "sim/virt/hypervisor.h"
 #include "sim/virt/run_format.h"
