@@ -1,5 +1,5 @@
 // Per-cycle and fast mode must give identical architectural results: the same value at every
-// read, the same status bits and the same PMI cycles (DESIGN.md "Time"). Seeded random MSR
+// read, the same status bits and the same PMI cycles (docs/architecture.md, time modes). Seeded random MSR
 // programs with narrow counters (many overflows), skid, freezes, CMASK/INV/E, ring filters,
 // halted cycles and PERF_METRICS run on two machines, one per mode, and every observation is
 // compared.

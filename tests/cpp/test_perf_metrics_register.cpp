@@ -16,7 +16,7 @@ TEST(PerfMetricsRegister, WrittenValueReadsBackWhileNoSlotsPass) {
     m->wrmsr(msr::kPerfMetrics, 0xdeaddead);
     EXPECT_EQ(m->rdpmc(RDPMC_METRICS), 0xdeaddeadu);
     // FC3 written after PERF_METRICS: the accumulators were seeded against FC3 = 0, so the
-    // fractions are lost (the write-order hazard, DESIGN.md semantic default 1).
+    // fractions are lost (the write-order hazard, docs/semantics.md assumption A1).
     m->wrmsr(msr::kFixedCtr0 + 3, 123456);
     EXPECT_EQ(m->rdmsr(msr::kPerfMetrics), 0u);
     m->wrmsr(msr::kPerfMetrics, 0x1122334455667788ull);  // written against non-zero FC3
@@ -41,7 +41,7 @@ TEST(PerfMetricsRegister, FieldsAccumulateWithFc3AndGlobalBit48) {
     EXPECT_GE(sum, 0xfcu);
     EXPECT_LE(sum, 0x102u);
     EXPECT_NE(pm & 0xff, 0u);  // retiring
-    // Without bit 48 nothing accumulates (DESIGN.md semantic default 2).
+    // Without bit 48 nothing accumulates (docs/semantics.md assumption A2).
     auto n = make_machine("sapphirerapids");
     n->wrmsr(msr::kFixedCtrCtrl, 0x3ull << 12);
     n->wrmsr(msr::kGlobalCtrl, 1ull << 35);

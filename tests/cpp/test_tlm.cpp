@@ -1,6 +1,6 @@
 // The TLM-2.0 face of the PMU: raw generic payloads on the platform's sockets (address = MSR index
 // or ECX, 8 data bytes, #GP = TLM_GENERIC_ERROR_RESPONSE), and accesses whose annotated delay puts
-// them in the future see the PMU advanced to that cycle (loosely-timed, DESIGN.md "Time").
+// them in the future see the PMU advanced to that cycle (loosely-timed, docs/architecture.md).
 #include <cstring>
 
 #include "models/pmu/tlm_msr.h"
