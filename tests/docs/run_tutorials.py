@@ -4,7 +4,11 @@ would: one fresh directory per tutorial, `pmusim` and `python3` on PATH (the bui
 Debian's interpreter), the package importable. A block that fails fails the test, naming the
 tutorial, the block's first line number and its output.
 
-usage: run_tutorials.py BUILD_DIR [TUTORIAL.md ...]
+usage: run_tutorials.py [--pythonpath DIR] BIN_DIR [TUTORIAL.md ...]
+
+BIN_DIR holds the `pmusim` binary (the build directory, or an installed prefix's bin). The package
+is imported from the checkout's python/ unless --pythonpath names another directory (an installed
+prefix's site directory: tests/install runs the tutorials there with the checkout hidden).
 """
 import os
 import pathlib
@@ -33,12 +37,12 @@ def blocks(path):
         raise SystemExit(f"{path}:{start - 1}: unterminated code block")
 
 
-def environment(build, bindir):
+def environment(build, bindir, pythonpath):
     (bindir / "pmusim").symlink_to(build / "pmusim")
     (bindir / "python3").symlink_to("/usr/bin/python3")
     env = dict(os.environ)
     env["PATH"] = f"{bindir}:{env.get('PATH', '/usr/bin:/bin')}"
-    env["PYTHONPATH"] = f"{ROOT / 'python'}:{env.get('PYTHONPATH', '')}".rstrip(":")
+    env["PYTHONPATH"] = str(pythonpath)
     env["MPLBACKEND"] = "Agg"
     env.pop("PMUSIM_BLESS", None)
     return env
@@ -48,13 +52,13 @@ def shown(path):
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def run_tutorial(path, build):
+def run_tutorial(path, build, pythonpath):
     ran = 0
     with tempfile.TemporaryDirectory(prefix="pmusim-tutorial-") as tmp:
         work, bindir = pathlib.Path(tmp) / "work", pathlib.Path(tmp) / "bin"
         work.mkdir()
         bindir.mkdir()
-        env = environment(build, bindir)
+        env = environment(build, bindir, pythonpath)
         for lang, line, text in blocks(path):
             if lang == "sh":
                 cmd = ["bash", "-e", "-o", "pipefail", "-c", text]
@@ -73,13 +77,16 @@ def run_tutorial(path, build):
 
 
 def main(argv):
+    pythonpath = ROOT / "python"
+    if len(argv) > 2 and argv[1] == "--pythonpath":
+        pythonpath, argv = pathlib.Path(argv[2]).resolve(), argv[:1] + argv[3:]
     if len(argv) < 2:
         raise SystemExit(__doc__)
     build = pathlib.Path(argv[1]).resolve()
     if not (build / "pmusim").exists():
         raise SystemExit(f"{build}/pmusim: no such binary (build first)")
     paths = [pathlib.Path(a).resolve() for a in argv[2:]] or sorted((ROOT / "docs/tutorials").glob("*.md"))
-    results = [run_tutorial(p, build) for p in paths]
+    results = [run_tutorial(p, build, pythonpath) for p in paths]
     return 0 if results and all(results) else 1
 
 

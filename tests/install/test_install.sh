@@ -7,6 +7,7 @@
 # run again (relocatable); 5. remove share/pmusim and expect a clear error (the installed copy never
 # falls back to the checkout); 6. the same checks on the .deb that CPack builds, unpacked; 7. the
 # Python checks on `pip install --no-build-isolation` (offline; the package carries the libraries).
+# Step 3 also runs every tutorial of docs/tutorials against the first installed copy.
 set -euo pipefail
 BUILD=$(cd "${1:?usage: test_install.sh BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,6 +21,7 @@ help2man_found=$(sed -n 's/^PMUSIM_HELP2MAN:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
 cat > "$tmp/checks.sh" <<'CHECKS'
 set -euo pipefail
 prefix=$1 pydir=$2 src=$3 build=$4 man=$5 mode=$6  # mode: all, or python (a pip install has no CLI)
+tutorials=$(dirname "$0")/tutorials  # copied beside this script: the checkout may be hidden
 fail() { echo "FAIL: $*"; exit 1; }
 if [ "${HIDE:-0}" = 1 ]; then
     mount -t tmpfs none "$src"
@@ -61,8 +63,14 @@ if [ "$mode" = all ] && [ "$man" = 1 ]; then
     grep -q '^\.SH EXAMPLES' "$prefix/share/man/man1/pmusim-run.1" || fail "man page pmusim-run.1 without examples"
 fi
 [ "$mode" != all ] || [ -s "$prefix/share/bash-completion/completions/pmusim" ] || fail "bash completion missing"
+if [ "${TUTORIALS:-0}" = 1 ]; then  # every tutorial block, against the installed copy only
+    run /usr/bin/python3 "$tutorials/run_tutorials.py" --pythonpath "$prefix/$pydir" "$prefix/bin" "$tutorials"/*.md ||
+        fail "the tutorials on the installed copy"
+fi
 echo "installed pmusim works from $prefix"
 CHECKS
+mkdir "$tmp/tutorials"
+cp "$SRC"/docs/tutorials/*.md "$SRC/tests/docs/run_tutorials.py" "$tmp/tutorials/"
 
 hide=0
 if unshare -rm true 2>/dev/null && unshare -rm sh -c 'mount -t tmpfs none "$1"' sh "$tmp" 2>/dev/null; then hide=1
@@ -78,7 +86,7 @@ checks() {  # PREFIX PYDIR [MODE]
 
 echo "== cmake --install $BUILD --prefix $tmp/prefix"
 cmake --install "$BUILD" --prefix "$tmp/prefix" >/dev/null
-checks "$tmp/prefix" "$pydir"
+TUTORIALS=1 checks "$tmp/prefix" "$pydir"
 
 echo "== the prefix moved as a whole"
 mv "$tmp/prefix" "$tmp/moved"
