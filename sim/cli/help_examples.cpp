@@ -50,6 +50,7 @@ void add_help_examples(CLI::App& app) {
          {{"pmusim topdown --cpu icelake -w interpreter -I 2", "Level 2 from PERF_METRICS per interval"},
           {"pmusim topdown --cpu skylake -w pointer_chase --level 3", "Level 3 from multiplexed GP events"},
           {"pmusim topdown --cpu icelake -w mixed_app -l 3 -j", "perf's JSON Lines, a tma_<node> line per node"},
+          {"pmusim topdown -w mixed_app -l 3 -I 1 --format toplev -o td.csv", "toplev -I 1 -x, with Truth and Error (tl-barplot.py td.csv)"},
           {"pmusim list workloads", "the workload library"}}},
         {"run",
          {{"pmusim run perf_metrics_patch", "host and guest both using topdown: clean"},
