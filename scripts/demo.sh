@@ -10,7 +10,7 @@ echo; echo "== pmusim stat: perf-stat-style counting on the steady workload, per
 build/pmusim stat --cpu sapphirerapids --cycles 2000000 --mode per-cycle
 build/pmusim stat --cpu sapphirerapids --cycles 1000000000 -w steady:kernel_share=0.3 -e instructions:u,cycles:k,branches,branch-misses,slots
 echo; echo "== pmusim topdown: the TMA breakdown as perf/toplev compute it, against the ground truth"
-build/pmusim topdown --cpu sapphirerapids -w mixed_app --interval 5000000
+build/pmusim topdown --cpu sapphirerapids -w mixed_app -I 5
 build/pmusim topdown --cpu skylake -w pointer_chase --level 3
 echo; echo "== pmusim run: host and guest both using topdown under KVM's mediated vPMU (PERF_METRICS patch)"
 build/pmusim run perf_metrics_patch

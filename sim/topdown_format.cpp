@@ -38,9 +38,9 @@ std::string pct(double v) {
     return b;
 }
 
-std::string seconds(uint64_t cycles) {  // 1 cycle = 1 ns (docs/architecture.md "Time")
+std::string seconds(uint64_t cycles, double ghz) {  // at --freq (default 1 GHz: 1 cycle = 1 ns)
     char b[32];
-    std::snprintf(b, sizeof b, "%14.9f", double(cycles) * 1e-9);
+    std::snprintf(b, sizeof b, "%14.9f", double(cycles) / (ghz * 1e9));
     return b;
 }
 
@@ -95,7 +95,7 @@ void table_begin(std::ostream& os, const TopdownReport& r, uint64_t count) {
     else os << "\n";
 }
 
-void table_interval(std::ostream& os, const TopdownReport& r, const TopdownInterval& iv) {
+void table_interval(std::ostream& os, const TopdownReport& r, const TopdownInterval& iv, double ghz) {
     double maxerr = 0;
     for (Node n : tma::selected_nodes(r.model)) {
         const double e = iv.reported[tma::ni(n)] - iv.truth[tma::ni(n)];
@@ -104,7 +104,7 @@ void table_interval(std::ostream& os, const TopdownReport& r, const TopdownInter
     auto v = [&](const tma::Breakdown& b, Node n) { return 100.0 * b[tma::ni(n)]; };
     char line[256];
     std::snprintf(line, sizeof line, "  %s %5.1f %5.1f %5.1f %5.1f | %5.1f %5.1f %5.1f %5.1f | %6.2f   %s%s\n",
-                  seconds(iv.end).c_str(), v(iv.reported, Node::FrontendBound), v(iv.reported, Node::BadSpeculation),
+                  seconds(iv.end, ghz).c_str(), v(iv.reported, Node::FrontendBound), v(iv.reported, Node::BadSpeculation),
                   v(iv.reported, Node::BackendBound), v(iv.reported, Node::Retiring), v(iv.truth, Node::FrontendBound),
                   v(iv.truth, Node::BadSpeculation), v(iv.truth, Node::BackendBound), v(iv.truth, Node::Retiring),
                   100.0 * maxerr, tma::node_name(iv.bottleneck), iv.bottleneck == iv.truth_bottleneck ? "" : " (truth differs)");
@@ -123,8 +123,8 @@ void table_end(std::ostream& os, const TopdownReport& r, uint64_t count) {
 }
 
 // perf stat -x, -I: time,count,unit,event,run_time,pct_running,metric_value,metric_unit
-void csv_interval(std::ostream& os, const TopdownInterval& iv) {
-    const std::string t = seconds(iv.end);
+void csv_interval(std::ostream& os, const TopdownInterval& iv, double ghz) {
+    const std::string t = seconds(iv.end, ghz);
     for (auto& c : iv.reading.counts) {
         char b[64];
         std::snprintf(b, sizeof b, "%.2f", c.enabled ? 100.0 * double(c.running) / double(c.enabled) : 0.0);
@@ -143,43 +143,51 @@ void csv_interval(std::ostream& os, const TopdownInterval& iv) {
     }
 }
 
-using nlohmann::json;
+// Insertion-ordered: nodes come in tree (pre-)order, as toplev prints them, each naming its parent
+// and toplev path so that the tree can be rebuilt; the other keys are inserted in sorted order.
+using json = nlohmann::ordered_json;
 
 json num(double v) { return std::isnan(v) ? json(nullptr) : json(v); }  // JSON has no NaN
 
+json json_node(Node n, double rep, double tru, bool flagged) {
+    json o;
+    o["error"] = std::isnan(rep) || std::isnan(tru) ? json(nullptr) : json(rep - tru);
+    o["flagged"] = flagged;
+    o["level"] = tma::level(n);
+    o["parent"] = tma::level(n) > 1 ? json(tma::node_name(tma::parent(n))) : json(nullptr);
+    o["path"] = toplev_path(n);
+    o["reported"] = num(rep);
+    o["truth"] = num(tru);
+    return o;
+}
+
 json json_interval(const TopdownReport& r, const TopdownInterval& iv, bool raw) {
     json nodes = json::object();
-    for (Node n : tma::selected_nodes(r.model)) {
-        const double rep = iv.reported[tma::ni(n)], tru = iv.truth[tma::ni(n)];
-        json o;
-        o["reported"] = std::isnan(rep) ? json(nullptr) : json(rep);
-        o["truth"] = std::isnan(tru) ? json(nullptr) : json(tru);
-        o["error"] = std::isnan(rep) || std::isnan(tru) ? json(nullptr) : json(rep - tru);
-        o["level"] = tma::level(n);
-        o["flagged"] = tma::flagged(iv.reported)[tma::ni(n)];
-        nodes[tma::node_name(n)] = o;
-    }
+    const auto flag = tma::flagged(iv.reported);
+    for (Node n : tma::selected_nodes(r.model))
+        nodes[tma::node_name(n)] = json_node(n, iv.reported[tma::ni(n)], iv.truth[tma::ni(n)], flag[tma::ni(n)]);
     json j;
     j["begin"] = iv.begin;
+    j["bottleneck"] = tma::node_name(iv.bottleneck);
+    if (raw)
+        for (auto& c : iv.reading.counts)
+            j["counts"].push_back({{"enabled", c.enabled}, {"event", c.name}, {"raw", c.raw}, {"running", c.running},
+                                   {"scaled", c.scaled}, {"truth", c.truth_known ? json(c.truth) : json(nullptr)}});
     j["end"] = iv.end;
-    j["nodes"] = nodes;
+    if (raw && iv.reading.topdown) {
+        const auto& td = *iv.reading.topdown;
+        j["fields"] = std::vector<double>(td.field.begin(), td.field.begin() + td.fields);
+    }
     j["metrics"] = json::object();
     for (size_t k = 0; k < r.model.metrics.size(); ++k)
-        j["metrics"][r.model.metrics[k]] = {{"reported", num(iv.metrics[k])}, {"truth", num(iv.metrics_truth[k])},
-                                            {"error", num(iv.metrics[k] - iv.metrics_truth[k])}};
-    j["bottleneck"] = tma::node_name(iv.bottleneck);
-    j["truth_bottleneck"] = tma::node_name(iv.truth_bottleneck);
-    if (raw) {
-        for (auto& c : iv.reading.counts)
-            j["counts"].push_back({{"event", c.name}, {"raw", c.raw}, {"scaled", c.scaled}, {"enabled", c.enabled},
-                                   {"running", c.running}, {"truth", c.truth_known ? json(c.truth) : json(nullptr)}});
-        if (iv.reading.topdown) {
-            const auto& td = *iv.reading.topdown;
-            j["slots"] = td.slots;
-            j["perf_metrics"] = td.metrics;
-            j["fields"] = std::vector<double>(td.field.begin(), td.field.begin() + td.fields);
-        }
+        j["metrics"][r.model.metrics[k]] = {{"error", num(iv.metrics[k] - iv.metrics_truth[k])},
+                                            {"reported", num(iv.metrics[k])}, {"truth", num(iv.metrics_truth[k])}};
+    j["nodes"] = nodes;
+    if (raw && iv.reading.topdown) {
+        j["perf_metrics"] = iv.reading.topdown->metrics;
+        j["slots"] = iv.reading.topdown->slots;
     }
+    j["truth_bottleneck"] = tma::node_name(iv.truth_bottleneck);
     return j;
 }
 
@@ -216,9 +224,10 @@ void json_end(std::ostream& os, const TopdownReport& r, double wall, bool any) {
 
 }  // namespace
 
-TopdownWriter::TopdownWriter(std::ostream& os, std::string format) : os_(os), format_(std::move(format)) {
-    if (format_ != "table" && format_ != "csv" && format_ != "json")
-        throw std::invalid_argument("format: expected table, csv or json, got " + quote_value(format_));
+TopdownWriter::TopdownWriter(std::ostream& os, std::string format, ToplevCsvOptions toplev)
+    : os_(os), format_(std::move(format)), options_(std::move(toplev)) {
+    if (format_ != "table" && format_ != "csv" && format_ != "json" && format_ != "toplev")
+        throw std::invalid_argument("format: expected table, csv, toplev or json, got " + quote_value(format_));
 }
 
 void TopdownWriter::begin(const TopdownReport& r, uint64_t intervals) {
@@ -226,11 +235,13 @@ void TopdownWriter::begin(const TopdownReport& r, uint64_t intervals) {
     written_ = 0;
     if (format_ == "table") table_begin(os_, r, intervals);
     else if (format_ == "json") json_begin(os_, r);
+    else if (format_ == "toplev") (toplev_ = std::make_unique<ToplevCsvWriter>(os_, options_))->begin(r);
 }
 
 void TopdownWriter::interval(const TopdownReport& r, const TopdownInterval& iv) {
-    if (format_ == "table" && count_ > 1) table_interval(os_, r, iv);
-    else if (format_ == "csv") csv_interval(os_, iv);
+    if (format_ == "table" && count_ > 1) table_interval(os_, r, iv, options_.ghz);
+    else if (format_ == "csv") csv_interval(os_, iv, options_.ghz);
+    else if (format_ == "toplev") toplev_->interval(r, iv);
     else if (format_ == "json") os_ << (written_ ? ",\n    " : "\n    ") << nested(json_interval(r, iv, true), 2);
     ++written_;
 }
@@ -238,6 +249,7 @@ void TopdownWriter::interval(const TopdownReport& r, const TopdownInterval& iv) 
 void TopdownWriter::end(const TopdownReport& r, double wall_seconds) {
     if (format_ == "table") table_end(os_, r, count_);
     else if (format_ == "json") json_end(os_, r, wall_seconds, written_ > 0);
+    else if (format_ == "toplev") toplev_->end(r);
 }
 
 void TopdownWriter::write(const TopdownReport& r, double wall_seconds) {
@@ -275,9 +287,7 @@ std::string topdown_perf_rows(const TopdownReport& r, const PerfOutputOptions& o
         out += perf_stat_rows(counts, o, at);
         // every node computed, as perf names its TMA metrics ("%  tma_backend_bound")
         for (Node n : tma::selected_nodes(r.model)) {
-            std::string unit = "%  tma_";
-            for (char c : std::string(tma::node_name(n))) unit += char(std::tolower(static_cast<unsigned char>(c)));
-            out += perf_metric_row(100.0 * iv.reported[tma::ni(n)], unit, o, at);
+            out += perf_metric_row(100.0 * iv.reported[tma::ni(n)], "%  " + perf_metric_name(tma::node_name(n)), o, at);
         }
     }
     return out;

@@ -1,19 +1,24 @@
 // Output of `pmusim topdown`: a toplev-like tree (table), the raw counts in the shape of
-// `perf stat -x, -I` (csv), or everything for scripts (json).
+// `perf stat -x, -I` (csv), toplev's CSV with the truth (toplev, sim/topdown_format_toplev.h), or
+// everything for scripts (json, nodes in tree order with their parent and toplev path).
 #pragma once
 #include <ostream>
 #include <string>
 
+#include <memory>
+
 #include "sim/perf_stat_format.h"
 #include "sim/topdown.h"
+#include "sim/topdown_format_toplev.h"
 
 namespace pmusim {
 
-// Writes a topdown run in one format ("table", "csv" or "json") as it runs: as the sink of
-// run_topdown, each interval is written when it is produced and not kept; end() adds the summary.
+// Writes a topdown run in one format ("table", "csv", "toplev" or "json") as it runs: as the sink
+// of run_topdown, each interval is written when it is produced and not kept; end() adds the
+// summary. `toplev` sets the separator and timestamps of the toplev format and the clock of all.
 class TopdownWriter : public TopdownSink {
 public:
-    TopdownWriter(std::ostream& os, std::string format);
+    TopdownWriter(std::ostream& os, std::string format, ToplevCsvOptions toplev = {});
     void begin(const TopdownReport& r, uint64_t intervals) override;
     void interval(const TopdownReport& r, const TopdownInterval& iv) override;
     void end(const TopdownReport& r, double wall_seconds);
@@ -22,6 +27,8 @@ public:
 private:
     std::ostream& os_;
     std::string format_;
+    ToplevCsvOptions options_;
+    std::unique_ptr<ToplevCsvWriter> toplev_;
     uint64_t count_ = 0, written_ = 0;
 };
 

@@ -8,12 +8,13 @@ contexts_frame(report)    run_scenario(...) -> one row per (context, event): rep
 scenario_topdown_frame(report)  run_scenario(...) -> one row per (context, node)
 violations_frame(report)  run_scenario(...) -> one row per recorded violation
 mutations_frame(rows)     mutate_scenario(...) -> one row per mutant
+read_toplev_csv(path)     `pmusim topdown --format toplev` output -> one row per (interval, node or metric)
 """
 # pandas and NumPy are imported inside each function, not here: `import pmusim` imports this
 # module, and pandas alone would triple the package's import time (docs/performance.md "Python").
 
 __all__ = ["topdown_frame", "metrics_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
-           "mutations_frame"]
+           "mutations_frame", "read_toplev_csv"]
 
 
 def topdown_frame(result):
@@ -143,3 +144,19 @@ def mutations_frame(rows):
     from . import _pmusim
     kinds = [k["name"] for k in _pmusim.violation_kinds()]
     return pd.DataFrame(rows, columns=["mutant", "clean", "kinds", *kinds, "first_cycle"])
+
+
+def read_toplev_csv(path, sep=","):
+    """The CSV of `pmusim topdown --format toplev` (toplev's columns, then Truth and Error), with
+    two columns added from the Area path: Node (its last part) and Level (1-3 for a node, 0 for an
+    Info metric). Values are percent of slots for nodes, as toplev prints them; read so that each is
+    the very double the JSON holds times 100 (pandas' default parser may differ in the last bit).
+    """
+    import pandas as pd
+
+    frame = pd.read_csv(path, sep=sep, comment="#", float_precision="round_trip")
+    area = frame["Area"].astype(str)
+    frame["Node"] = area.str.rsplit(".", n=1).str[-1]
+    is_node = frame["Unit"].astype(str).str.startswith("%")
+    frame["Level"] = (area.str.count(r"\.") + 1).where(is_node, 0)  # nodes' units are "% Slots"
+    return frame

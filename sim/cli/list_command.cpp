@@ -17,6 +17,7 @@
 #include "sim/workload_file.h"
 #include "tma/tma_engine.h"
 #include "tma/tma_tables.h"
+#include "sim/topdown_format_toplev.h"
 
 namespace pmusim {
 
@@ -100,22 +101,12 @@ ListRows nodes(const std::string& cpu_name) {
     const auto family = static_cast<tma::Family>(cpu.tma_family);
     const tma::Method method = cpu.perf_metrics() ? tma::Method::PerfMetrics : tma::Method::GpEvents;
     std::vector<tma::Descriptor> all = tma::describe(family, method);
-    auto path = [&](const tma::Descriptor& d) {
-        std::string p = d.name;
-        for (std::string up = d.parent; !up.empty();) {
-            p = up + "." + p;
-            auto it = std::find_if(all.begin(), all.end(), [&](const tma::Descriptor& x) { return x.name == up; });
-            up = it == all.end() ? "" : it->parent;
-        }
-        return p;
-    };
     ListRows r;
     for (auto& d : all) {
         if (d.kind != "node" && d.kind != "metric") continue;
-        std::string metric = "tma_";
-        for (char c : d.name) metric += char(std::tolower(static_cast<unsigned char>(c)));
-        const std::string where = d.level ? "Level " + std::to_string(d.level) + ", perf metric " + metric : "Info metric";
-        r.push_back({d.level ? path(d) : d.name,
+        const std::string where =
+            d.level ? "Level " + std::to_string(d.level) + ", perf metric " + perf_metric_name(d.name) : "Info metric";
+        r.push_back({toplev_path(d.name),
                      where + ": " + d.description + (d.formula.empty() ? "" : " = " + d.formula)});
     }
     return r;

@@ -64,10 +64,11 @@ TraceArgs g_trace;
 
 int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
                     const std::string& mode, const std::string& format, TopdownOptions t, const PerfOutputOptions& perf,
-                    const std::string& output) {
-    if (t.interval) {  // -I here counts cycles: say so when a perf user's milliseconds were meant
+                    const std::string& output, const std::string& interval) {
+    if (!interval.empty()) {  // -I: milliseconds at --freq (perf stat -I, toplev -I), or cycles as Nc
+        t.interval = parse_interval(interval, perf.ghz);
         const std::string w = short_interval_warning(t.interval, perf.ghz);
-        if (!w.empty()) std::cerr << "pmusim: warning: topdown -I " << t.interval << " (cycles): " << w << "\n";
+        if (!w.empty()) std::cerr << "pmusim: warning: topdown -I " << interval << ": " << w << "\n";
     }
     Output file(output);
     std::ostream& os = file.stream();
@@ -84,12 +85,15 @@ int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets
         t.cycles = p ? p->length() : 100'000'000;
     }
     const uint64_t cycles = t.cycles;
+    if (t.interval >= cycles && !interval.empty() && interval.back() != 'c')  // e.g. cycles meant, as before
+        std::cerr << "pmusim: warning: topdown -I " << interval << ": " << interval << " ms is the whole run ("
+                  << cycles << " cycles at " << perf.ghz << " GHz): one interval; cycles take a 'c' suffix\n";
     m.set_workload(std::move(w));
     warn_vcd_sample(g_trace.path, cycles, g_trace.sample);
     // Each interval is written as it is produced and not kept: memory stays flat in their number.
     // perf's rows (-x, -j) are written from the kept intervals at the end.
-    const bool perf_rows = !perf.sep.empty() || perf.json;
-    TopdownWriter writer(os, format);
+    const bool perf_rows = (!perf.sep.empty() && format != "toplev") || perf.json;
+    TopdownWriter writer(os, format, ToplevCsvOptions{perf.sep.empty() ? "," : perf.sep, t.interval != 0, perf.ghz});
     if (!perf_rows) t.sink = &writer;
     const auto t0 = std::chrono::steady_clock::now();
     const TopdownReport r = run_topdown(m, t);
@@ -128,15 +132,17 @@ int sc_main(int argc, char** argv) {
     g_trace.add_to(stat);
 
     std::string td_workload = "mixed_app", td_format = "table", td_mode = "fast", method = "auto";
-    uint64_t td_cycles = 0, interval = 0;
+    uint64_t td_cycles = 0;
+    std::string interval;
     unsigned level = 2;
     auto* td = app.add_subcommand("topdown", "topdown (TMA) breakdown as perf/toplev compute it, against the ground truth");
     td->add_option("--cpu", cpu, "CPU preset");
     td->add_option("--set", sets, "override a CPU or semantics field, e.g. --set slots_per_cycle=8");
     td->add_option("--workload,-w", td_workload, "workload: a library name (see --list), a YAML file, or steady:k=v,...");
     td->add_option("--cycles,-n", td_cycles, "cycles to run (default: one pass of the workload)")->check(whole_number(true));
-    td->add_option("--interval,-I", interval, "read and reset every N cycles (perf stat -I); 0: once at the end")
-        ->check(whole_number(false));
+    td->add_option("--interval,-I", interval,
+                   "read and reset every N milliseconds at --freq (perf stat -I, toplev -I), or every N cycles as Nc; "
+                   "default: once at the end");
     td->add_option("--level,-l", level, "TMA level")->check(CLI::Range(1, 3));
     td->add_option("--method", method, "auto (PERF_METRICS where present), perf_metrics, gp_events")
         ->check(CLI::IsMember({"auto", "perf_metrics", "gp_events"}));
@@ -145,18 +151,22 @@ int sc_main(int argc, char** argv) {
     g_trace.add_to(td);
     td->add_option("--mux-interval", td_mux, "cycles between multiplexing rotations (default: auto, at most 4e6)")
         ->check(whole_number(true));
-    auto* td_fmt = td->add_option("--format", td_format, "table (toplev-like tree), csv (raw counts), json")
-                       ->check(CLI::IsMember({"table", "csv", "json"}));
+    auto* td_fmt = td->add_option("--format", td_format,
+                                  "table (toplev-like tree), csv (raw counts), toplev (toplev -x's CSV with Truth and "
+                                  "Error; -x sets its separator), json (nodes in tree order)")
+                       ->check(CLI::IsMember({"table", "csv", "toplev", "json"}));
     PerfOutputOptions td_perf;
     auto* td_x = td->add_option("-x,--field-separator", td_perf.sep,
-                                "perf stat -x: CSV rows, then a '%  tma_<node>' metric row per node")
+                                "perf stat -x: CSV rows, then a '%  tma_<node>' metric row per node; with --format "
+                                "toplev: toplev -x, its separator")
                      ->check(CLI::Validator([](std::string& s) { return s.empty() ? "an empty separator" : ""; }, "SEP"));
     auto* td_j = td->add_flag("-j,--json", td_perf.json, "perf stat -j: JSON Lines, counts then a metric line per node");
-    td_x->excludes(td_j)->excludes(td_fmt);
+    td_x->excludes(td_j);  // -x with --format: only toplev's (checked after parsing)
     td_j->excludes(td_fmt);
     std::string td_output;
     td->add_option("-o,--output", td_output, "write the output to FILE instead of stdout");
-    td->add_option("--freq", td_perf.ghz, "core clock in GHz for perf's times in -x/-j rows")->check(CLI::PositiveNumber);
+    td->add_option("--freq", td_perf.ghz, "core clock in GHz: -I milliseconds and every printed time")
+        ->check(CLI::PositiveNumber);
     std::string td_nodes, td_groups;
     td->add_option("--nodes", td_nodes, "only these nodes (and their parents), comma separated; NAME* adds its subtree");
     td->add_option("-M,--metrics", td_groups,
@@ -207,15 +217,17 @@ int sc_main(int argc, char** argv) {
                 std::cout << tma::formulas_markdown();
                 return 0;
             }
+            if (!td_perf.sep.empty() && td_format != "table" && td_format != "toplev")
+                throw std::invalid_argument("-x '" + td_perf.sep + "' with --format " + td_format +
+                                            ": -x is perf's CSV, or toplev's separator with --format toplev");
             TopdownOptions t;
             t.level = level;
             t.method = method;
             t.cycles = td_cycles;
-            t.interval = interval;
             t.mux_interval = td_mux;
             t.nodes = td_nodes;
             t.groups = td_groups;
-            return g_trace.finish(run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t, td_perf, td_output));
+            return g_trace.finish(run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t, td_perf, td_output, interval));
         }
         if (*wave) {
             const VcdFile fa = read_vcd(wave_a), fb = read_vcd(wave_b);

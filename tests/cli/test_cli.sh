@@ -80,34 +80,41 @@ for w in $("$PMUSIM" topdown --list); do
 done
 check topdown-library 0 "pointer_chase" -- "$PMUSIM" topdown --list
 check topdown-level3 0 "DRAM_Bound +[0-9.]+% +[0-9.]+% +[-+][0-9.]+ +<== bottleneck" -- "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase -l 3
-check topdown-intervals 0 "0\\.020000000 " -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 10000000
+check topdown-intervals 0 "0\\.020000000 " -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 10
+# -I in milliseconds at --freq, or cycles with a c suffix: the same intervals three ways
+check topdown-interval-cycles 0 "0\\.020000000 " -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 10000000c
+check topdown-interval-freq 0 "0\\.020000000 " -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 10 --freq 1
+check topdown-interval-freq2 0 "0\\.010000000 " -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 5 --freq 2
+check topdown-interval-whole-run 0 "warning: topdown -I 5000000: 5000000 ms is the whole run \\(33714290 cycles at 1 GHz\\): one interval" -- \
+    "$PMUSIM" topdown --cpu icelake -w mixed_app -I 5000000
+check bad-topdown-interval 2 "-I '10x': expected a positive number of milliseconds" -- "$PMUSIM" topdown -I 10x
 # topdown -x/-j: perf's rows, then a '%  tma_<node>' metric row per node computed
 check topdown-perf-csv 0 "^,,,,,[0-9]+\.[0-9],%  tma_backend_bound$" -- "$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -x,
 check topdown-perf-csv-slots 0 "^10000000,,slots,2000000,100.00,,$" -- "$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -x,
 check topdown-perf-csv-interval 0 "^0.002000000,,,,,,[0-9]+\.[0-9],%  tma_retiring$" -- "$PMUSIM" topdown --cpu icelake \
-    -w mixed_app -n 2000000 -I 1000000 -x,
-if [ "$("$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -I 1000000 -l 3 -x, | grep -c ',%  tma_')" != \
+    -w mixed_app -n 2000000 -I 1 -x,
+if [ "$("$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -I 1 -l 3 -x, | grep -c ',%  tma_')" != \
      "$(( 2 * $("$PMUSIM" topdown --cpu icelake -w mixed_app -n 2000000 -l 3 | grep -cE '^  (FE|BAD|BE|RET) ') ))" ]; then
     echo "FAIL topdown-perf-every-node: not one metric row per node per interval"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
 check topdown-perf-json 0 '^\{"metric-value" : "[0-9.]+", "metric-unit" : "%  tma_frontend_bound"\}$' -- "$PMUSIM" topdown \
     --cpu icelake -w mixed_app -n 2000000 -l 1 -j
-check topdown-short-interval-warning 0 "warning: topdown -I 1000 \(cycles\): an interval of 1000 cycles is 0.001 ms" -- \
-    "$PMUSIM" topdown --cpu icelake -w mixed_app -n 10000 -I 1000 -x,
+check topdown-short-interval-warning 0 "warning: topdown -I 1000c: an interval of 1000 cycles is 0.001 ms" -- \
+    "$PMUSIM" topdown --cpu icelake -w mixed_app -n 10000 -I 1000c -x,
 # perf's own CSV linter (tools/perf/tests/shell/stat+csv_output.sh): 6 separators a row, 7 with -I
 fields_ok() {  # WANT command... : every output line has WANT '@' separators
     local want=$1; shift
     "$@" | awk -F@ -v want="$want" 'NF - 1 != want { bad = 1 } END { exit bad }'
 }
 for args in "stat --cpu skylake -n 1000000 -e instructions,cycles,branches,branch-misses,cache-misses,cache-references,r00c5|-I 1" \
-            "topdown --cpu icelake -w mixed_app -n 2000000 -l 3|-I 1000000"; do
+            "topdown --cpu icelake -w mixed_app -n 2000000 -l 3|-I 1"; do
     interval=${args#*|} args=${args%|*}
     # shellcheck disable=SC2086
     if fields_ok 6 "$PMUSIM" $args -x@ && fields_ok 7 "$PMUSIM" $args $interval -x@; then pass=$((pass + 1))
     else echo "FAIL perf-csv-fields: $args: not 6 (7 with -I) separators a row"; fail=$((fail + 1)); fi
 done
-check bad-topdown-csv-and-format 1 "excludes" -- "$PMUSIM" topdown -x, --format csv
+check bad-topdown-csv-and-format 2 "-x ',' with --format csv: -x is perf's CSV, or toplev's separator" -- "$PMUSIM" topdown -x, --format csv
 check topdown-csv 0 "^ +0\\.010000000,[0-9]+,,topdown-fe-bound,10000000,100\\.00,[0-9.]+,%$" -- "$PMUSIM" topdown --cpu sapphirerapids \
-    -w interpreter -I 10000000 --format csv
+    -w interpreter -I 10 --format csv
 check topdown-json 0 "\"truth_bottleneck\": \"Branch_Mispredicts\"" -- "$PMUSIM" topdown --cpu lunarlake -w interpreter --format json
 check topdown-gp 0 "gp_events" -- "$PMUSIM" topdown --cpu sapphirerapids --method gp_events -w vector_kernel
 check topdown-skl-metrics 1 "Skylake has no PERF_METRICS|skylake has no PERF_METRICS" -- "$PMUSIM" topdown --cpu skylake --method perf_metrics
@@ -126,9 +133,20 @@ check topdown-group-bad 1 "metric group 'Nope' matches no node or Info metric of
 check topdown-info-skl 1 "Spec_Clears_Ratio" -- "$PMUSIM" topdown --cpu skylake -M Spec_Clears_Ratio
 # An interval without slots (the core idles after the workload's 1M cycles): 0/0 is nan, as perf.
 check topdown-halted-csv 0 "^ +0\\.002000000,0,,topdown-fe-bound,1000000,100\\.00,nan,%$" -- "$PMUSIM" topdown \
-    --cpu sapphirerapids -w "$DATA/halts_after_1m.yaml" -n 2000000 -I 1000000 --format csv
+    --cpu sapphirerapids -w "$DATA/halts_after_1m.yaml" -n 2000000 -I 1 --format csv
 check topdown-halted-table 0 "^ +0\\.002000000 +nan +nan +nan +nan \\| +nan" -- "$PMUSIM" topdown \
-    --cpu sapphirerapids -w "$DATA/halts_after_1m.yaml" -n 2000000 -I 1000000
+    --cpu sapphirerapids -w "$DATA/halts_after_1m.yaml" -n 2000000 -I 1
+check topdown-halted-toplev 0 "^0\\.002000000,C0,Frontend_Bound,nan,% Slots <,,,0\\.0,100\\.0,,,nan,nan$" -- "$PMUSIM" topdown \
+    --cpu sapphirerapids -w "$DATA/halts_after_1m.yaml" -n 2000000 -I 1 --format toplev
+# toplev -I -x, (pmu-tools tl_output.py OutputCSV), Truth and Error appended; dotted paths, "<" and "<=="
+check topdown-toplev-header 0 "^Timestamp,CPUs,Area,Value,Unit,Description,Sample,Stddev,Multiplex,Bottleneck,Idle,Truth,Error$" -- \
+    "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase -I 10 --format toplev
+check topdown-toplev-bottleneck 0 "^0\\.010000000,C0,Backend_Bound\\.Memory_Bound\\.DRAM_Bound,[0-9.]+,% Slots,[^,]*,,0\\.0,100\\.0,<==,,[0-9.]+,[-0-9.e]+$" -- \
+    "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase -I 10 -l 3 --format toplev
+check topdown-toplev-below 0 "^C0;Retiring;[0-9.]+;% Slots <;" -- "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase --format toplev -x ';'
+check topdown-toplev-metric 0 "^C0,IPC,[0-9.]+,Metric,instructions retired per unhalted cycle,,0\\.0,100\\.0,,,[0-9.]+,[-0-9.e]+$" -- \
+    "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase --format toplev -M IPC
+check topdown-json-tree 0 '"path": "Backend_Bound.Memory_Bound.DRAM_Bound"' -- "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase -l 3 --format json
 check topdown-formulas-md 0 "^\| Fetch_Bandwidth \| any \| \`Frontend_Bound - Fetch_Latency\` \| PERFMON SKX \|$" -- \
     "$PMUSIM" topdown --formulas-md
 # run / mutate: every built-in scenario runs clean under its protocol, and its mutation table
@@ -250,7 +268,7 @@ if command -v vcd2fst >/dev/null && command -v fst2vcd >/dev/null; then
 else
     echo "skip vcd2fst checks: gtkwave's vcd2fst/fst2vcd not installed"
 fi
-check topdown-vcd 0 "bottleneck" -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 5000000 --vcd "$TMPD/td.vcd" --vcd-sample 1000000
+check topdown-vcd 0 "bottleneck" -- "$PMUSIM" topdown --cpu icelake -w mixed_app -I 5 --vcd "$TMPD/td.vcd" --vcd-sample 1000000
 check topdown-vcd-file 0 '^[$]var wire 8 .* PERF_METRICS.retiring [$]end' -- cat "$TMPD/td.vcd"
 "$PMUSIM" stat --cpu skylake -n 1000000 -e instructions,cycles -x, -o "$TMPD/stat.csv" >"$TMPD/stat.out"
 if ! grep -qx "1000000,,cycles,1000000,100.00,," "$TMPD/stat.csv" || [ -s "$TMPD/stat.out" ]; then
@@ -333,7 +351,7 @@ printf 'phases:\n  a:\n    cycles: 1000000000\n    variation: {kind: random, amp
 check limit-variation-chunk 2 "chunk.yaml:4: phases.a.variation.chunk: the workload's varied phases make more than 100000 chunks" -- \
     timeout 20 "$PMUSIM" topdown -w "$TMPD/chunk.yaml"
 check limit-intervals 2 "interval: 2000000000 cycles in intervals of 1 make 2000000000 intervals; at most 1000000000" -- \
-    "$PMUSIM" topdown -w steady -n 2000000000 -I 1
+    "$PMUSIM" topdown -w steady -n 2000000000 -I 1c
 check limit-vcd-sample-warns 1 "warning: --vcd-sample 1 over 100000000 cycles writes about 10.0 GB" -- \
     timeout 2 "$PMUSIM" stat -n 100000000 --vcd /dev/null --vcd-sample 1
 echo "cli: $pass passed, $fail failed"

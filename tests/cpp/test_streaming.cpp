@@ -58,7 +58,7 @@ TEST(Streaming, TopdownIntervalsGoToTheSinkNotTheReport) {
 
 // Given the same run streamed and kept, then every format writes the same bytes.
 TEST(Streaming, StreamedOutputEqualsTheKeptReportsOutput) {
-    for (const char* format : {"table", "csv", "json"}) {
+    for (const char* format : {"table", "csv", "toplev", "json"}) {
         auto kept_m = machine_with("interpreter");
         const TopdownReport kept = run_topdown(*kept_m, options(3'000'000, 700'000));  // the last interval is short
         std::ostringstream want;
