@@ -1,7 +1,7 @@
 """PERF_METRICS quantization error against the reset interval, on three CPUs.
 
 perf reads the topdown group and resets FIXED_CTR3 and PERF_METRICS every interval; each read gives
-8-bit fractions. This sweep runs each (CPU, interval) point in its own process (pmusim.sweep) and
+8-bit fractions. This sweep runs each (CPU, interval) point in a worker process (pmusim.sweep) and
 reports the largest error of any Level-1 node in any interval against the simulator's truth, and
 the same with the 16-bit what-if (semantics field metrics_field_bits).
 

@@ -55,7 +55,7 @@ from .frames import (  # noqa: F401
     violations_frame,
 )
 from .scenarios import event_filter, get_param, scenario_dict, scenario_from_dict, set_param  # noqa: F401
-from .sweep import load_results, point_key, sweep  # noqa: F401
+from .sweep import PointWorker, load_results, point_key, sweep  # noqa: F401
 from .waves import check_waveform  # noqa: F401
 
 
@@ -79,5 +79,5 @@ __all__ = [
     "mutate_scenario", "protocol_steps", "scenario_library_dir", "violation_kinds", "checkers", "limits",
     "topdown_frame", "metrics_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame",
     "mutations_frame", "accesses_frame", "read_toplev_csv", "guest", "scenario_dict", "scenario_from_dict", "set_param", "get_param", "sweep",
-    "load_results", "point_key", "EventFilter", "event_filter",
+    "load_results", "point_key", "PointWorker", "EventFilter", "event_filter",
 ]

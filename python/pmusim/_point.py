@@ -1,5 +1,12 @@
-"""One sweep point in a fresh process: `python3 -m pmusim._point` reads {"task", "params"} as JSON on
-stdin and prints {"task", "params", "result", "pid", "host"} as one JSON line (pmusim.sweep).
+"""Sweep points outside the caller's process (pmusim.sweep):
+
+  python3 -m pmusim._point           one point: reads {"task", "params"} as JSON on stdin and prints
+                                     {"task", "params", "result", "pid", "host", "work_seconds"} as
+                                     one JSON line
+  python3 -m pmusim._point --serve   a worker: one request per stdin line, one record per stdout
+                                     line, until stdin closes. A failed point answers {"error": ...}
+                                     and the worker goes on: Machines are independent, so a point
+                                     sees nothing of the points before it.
 
 Built-in tasks and their parameters (anything else is a Machine override or a scenario field):
   topdown   cpu, workload, level, interval, cycles, method, mux_interval, nodes, metrics
@@ -17,6 +24,7 @@ import math
 import os
 import socket
 import sys
+import time
 
 
 def _machine(params, used):
@@ -113,11 +121,36 @@ def run(task, params):
     raise ValueError(f"task '{task}': expected one of {', '.join(TASKS)} or 'module:function'")
 
 
+def record(task, params):
+    """The point's record; work_seconds is the task alone, without the process around it."""
+    t0 = time.perf_counter()
+    result = run(task, params)
+    return {"task": task, "params": params, "result": result, "pid": os.getpid(), "host": socket.gethostname(),
+            "work_seconds": time.perf_counter() - t0}
+
+
+def serve():
+    # Answers go to the original stdout; anything a task prints (Python or C++) goes to stderr.
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        try:
+            answer = record(req["task"], req["params"])
+        except Exception as e:  # the point failed, not the worker: report it and go on
+            answer = {"error": f"{type(e).__name__}: {e}"}
+        answers.write(json.dumps(answer, default=float) + "\n")
+        answers.flush()
+
+
 def main():
+    if sys.argv[1:] == ["--serve"]:
+        return serve()
     req = json.loads(sys.stdin.read())
-    result = run(req["task"], req["params"])
-    print(json.dumps({"task": req["task"], "params": req["params"], "result": result, "pid": os.getpid(),
-                      "host": socket.gethostname()}, default=float))
+    print(json.dumps(record(req["task"], req["params"]), default=float))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Sweeps: one process per point, local pool and Dask LocalCluster, resume after a kill, the same
+"""Sweeps: worker processes or one process per point, local pool and Dask LocalCluster, resume after a kill, the same
 result wherever a point runs; frames and what-if scenario dicts."""
 import math
 import os
@@ -29,7 +29,7 @@ def helpers_on_path(monkeypatch):
 def test_local_pool_runs_each_point_in_its_own_process(tmp_path):
     df = pmusim.sweep("topdown", grid={"cpu": ["icelake", "lunarlake"], "interval": [1_000_000, 5_000_000]},
                       fixed={"workload": "pointer_chase", "level": 1, "cycles": 10_000_000}, out=str(tmp_path),
-                      progress=False)
+                      progress=False, isolation="process")
     assert len(df) == 4
     assert df["_pid"].nunique() == 4                     # a fresh process per point
     assert (df["max_abs_error"] < 2.5 / 255).all()       # PERF_METRICS read every interval
@@ -37,10 +37,55 @@ def test_local_pool_runs_each_point_in_its_own_process(tmp_path):
     # A rerun finds every result on disk and runs nothing.
     again = pmusim.sweep("topdown", grid={"cpu": ["icelake", "lunarlake"], "interval": [1_000_000, 5_000_000]},
                          fixed={"workload": "pointer_chase", "level": 1, "cycles": 10_000_000}, out=str(tmp_path),
-                         progress=False)
+                         progress=False, isolation="process")
     assert list(again["_pid"]) == list(df["_pid"])
     with open(tmp_path / "_done.log") as f:
         assert len(f.read().split()) == 4
+
+
+def test_worker_processes_run_many_points_with_the_results_of_fresh_processes(tmp_path):
+    # Given eight topdown points on two pool threads, when they run in worker processes, then
+    # at most two processes ran them all, and every result equals the fresh-process one: a point
+    # sees nothing of the points a worker ran before it.
+    grid = {"cpu": ["icelake", "sapphirerapids"], "interval": [1_000_000, 4_000_000], "level": [1, 2]}
+    fixed = {"workload": "mixed_app", "cycles": 8_000_000}
+    fresh = pmusim.sweep("topdown", grid=grid, fixed=fixed, out=str(tmp_path / "fresh"), workers=2,
+                         progress=False, isolation="process")
+    pooled = pmusim.sweep("topdown", grid=grid, fixed=fixed, out=str(tmp_path / "pooled"), workers=2,
+                          progress=False)
+    assert fresh["_pid"].nunique() == 8 and pooled["_pid"].nunique() <= 2
+    cols = [c for c in fresh.columns if not c.startswith("_")]
+    assert fresh[cols].equals(pooled[cols])
+    # The cost of a point out of process is reported: the whole point and the task alone.
+    assert (pooled["_work_seconds"] > 0).all() and (pooled["_seconds"] >= pooled["_work_seconds"]).all()
+    scen = {"scenario": ["perf_metrics_patch", "two_guests"], "guests.vm0.run": [5_000, 20_000]}
+    a = pmusim.sweep("scenario", grid=scen, fixed={"cycles": 300_000}, out=str(tmp_path / "sa"), workers=1,
+                     progress=False, isolation="process")
+    b = pmusim.sweep("scenario", grid=scen, fixed={"cycles": 300_000}, out=str(tmp_path / "sb"), workers=1,
+                     progress=False)
+    assert b["_pid"].nunique() == 1
+    cols = [c for c in a.columns if not c.startswith("_")]
+    assert a[cols].equals(b[cols])
+
+
+def test_a_worker_survives_a_failed_point_and_is_replaced_when_it_dies_or_overruns():
+    w = pmusim.PointWorker()
+    try:
+        first = w.run("stat", {"cpu": "icelake", "events": "instructions", "cycles": 100_000})
+        with pytest.raises(RuntimeError, match="nosuch_cpu"):
+            w.run("topdown", {"cpu": "nosuch_cpu"})
+        again = w.run("sweep_helpers:chatty", {"x": 7})         # its prints go to stderr
+        assert again["result"]["y"] == 7 and again["pid"] == first["pid"]
+        with pytest.raises(RuntimeError, match=r"point \{'code': 5\}: the worker died: exit -?5"):
+            w.run("sweep_helpers:die", {"code": 5})
+        with pytest.raises(RuntimeError, match="no result within the timeout of 0.5 s"):
+            w.run("sweep_helpers:square", {"x": 2, "delay": 30}, timeout=0.5)
+        after = w.run("sweep_helpers:square", {"x": 3})
+        assert after["result"]["y"] == 9 and after["pid"] != first["pid"]
+    finally:
+        w.close()
+    with pytest.raises(ValueError, match="isolation 'thread': expected one of 'worker', 'process'"):
+        pmusim.sweep("topdown", points=[{"cpu": "icelake"}], isolation="thread", progress=False)
 
 
 def test_topdown_points_take_a_node_selection_and_info_metrics(tmp_path):
@@ -93,9 +138,12 @@ def test_dask_local_cluster_gives_the_same_results_as_the_local_pool(tmp_path):
                                   dashboard_address=None) as cluster:
         remote = pmusim.sweep("scenario", grid=grid, fixed=fixed, out=str(tmp_path / "dask"),
                               scheduler=cluster.scheduler_address, progress=False)
+        fresh = pmusim.sweep("scenario", grid=grid, fixed=fixed, out=str(tmp_path / "dask_fresh"),
+                             scheduler=cluster.scheduler_address, progress=False, isolation="process")
     assert len(remote) == 2 and remote["clean"].all()
     cols = [c for c in local.columns if not c.startswith("_")]
     assert local[cols].equals(remote[cols])               # same seed, same result, wherever it ran
+    assert local[cols].equals(fresh[cols])
 
 
 def test_sweep_errors_name_the_point(tmp_path):
