@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the formula tables of docs/tma.md from the TMA tables in the code
-# (tma/tma_tables.cpp), as scripts/gen-registers-doc.sh does for the register table.
+# (tma/tma_tables.cpp, tma/tables_*.cpp), as scripts/gen-registers-doc.sh does for the register table.
 # Usage: scripts/gen-tma-doc.sh [path/to/pmusim] [--check]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
 // Selection (--nodes, -M) and description (node descriptors, the generated formula tables of
-// docs/tma.md), all read from the tables in tma/tma_tables.cpp.
+// docs/tma.md), all read from the tables in tma/tma_tables.cpp and tma/tables_<family>.cpp.
 #include <algorithm>
 #include <cctype>
 #include <sstream>

@@ -1,7 +1,7 @@
 // TMA engine (no SystemC inside): turns counter readings into the Level-1/2/3 topdown breakdown
 // the way Linux perf's metric JSON and pmu-tools' toplev compute it, per CPU family and method
 // (PERF_METRICS or GP events only), with per-node thresholds and toplev's bottleneck walk.
-// The formulas are data (tma/tma_tables.cpp); each with its source: docs/tma.md.
+// The formulas are data (tma/tma_tables.cpp, tma/tables_<family>.cpp); each with its source: docs/tma.md.
 #pragma once
 #include <Eigen/Core>
 #include <array>
@@ -91,7 +91,7 @@ std::vector<Ev> required_events(const Model& m);
 // Throws std::invalid_argument when the model is impossible (PERF_METRICS on Skylake, level out
 // of range) or the reading cannot be evaluated (slots or the L1 field sum is 0, an event missing).
 void check_model(const Model& m);
-// The breakdown by the family's formula table (tma/tma_tables.cpp). A division by zero inside a
+// The breakdown by the family's formula table (tma/tables_<family>.cpp). A division by zero inside a
 // formula gives NaN, as perf computes it; a reading whose SLOTS is 0 throws (nothing to break down).
 Breakdown compute(const Model& m, const Inputs& in);
 

@@ -1,4 +1,5 @@
 #include "tma/tma_tables.h"
+#include "tma/family_tables.h"
 
 #include <stdexcept>
 
@@ -104,19 +105,8 @@ const char* pm_field_name(unsigned k) {
     return k < 8 ? n[k] : "?";
 }
 
-namespace {
-constexpr Form A = Form::Any, PM = Form::PerfMetrics, PM2 = Form::PerfMetricsL2, GP = Form::GpEvents;
-
-// Shared wording of the departures (docs/tma.md explains them).
-constexpr const char* kL2Weight =
-    "perfmon weights the stall difference by the L2-hit share of L1 misses (MEM_LOAD_RETIRED.L2_HIT, "
-    ".FB_HIT, .L1_MISS, L1D_PEND_MISS.FB_FULL), events pmusim does not model: the whole difference";
-constexpr const char* kDramWeight = "perfmon's form with its weighted L2 term replaced by L2_Bound (above)";
-constexpr const char* kSmtOff = "SMT off: pmusim models one thread per core";
-constexpr const char* kSlotsW = "4 x CLKS in perfmon; W is the preset's width (4 on skylake)";
-
-// A family's rows followed by the Info metrics every family writes alike (source: its perfmon file).
 std::vector<FormulaRow> with_info(const char* src, std::vector<FormulaRow> rows) {
+    using namespace table_terms;
     rows.insert(rows.end(), {
         {"IPC", A, "INST_RETIRED.ANY / CLKS", src, ""},
         {"CPI", A, "1 / IPC", src, ""},
@@ -127,111 +117,12 @@ std::vector<FormulaRow> with_info(const char* src, std::vector<FormulaRow> rows)
     });
     return rows;
 }
-}  // namespace
-
-// Skylake server: intel/perfmon SKX/metrics/skylakex_metrics.json (no SMT, so CORE_CLKS = CLKS).
-static const FamilyTable kSkylake = {Family::Skylake, "Skylake (GP events)", with_info("PERFMON SKX", {
-    {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON SKX", ""},
-    {"SLOTS", A, "W * CLKS", "PERFMON SKX", kSlotsW},
-    {"Frontend_Bound", A, "IDQ_UOPS_NOT_DELIVERED.CORE / SLOTS", "PERFMON SKX", ""},
-    {"Bad_Speculation", A, "(UOPS_ISSUED.ANY - UOPS_RETIRED.RETIRE_SLOTS + W * INT_MISC.RECOVERY_CYCLES) / SLOTS", "PERFMON SKX", ""},
-    {"Backend_Bound", A, "1 - Frontend_Bound - (UOPS_ISSUED.ANY + W * INT_MISC.RECOVERY_CYCLES) / SLOTS", "PERFMON SKX", ""},
-    {"Retiring", A, "UOPS_RETIRED.RETIRE_SLOTS / SLOTS", "PERFMON SKX", ""},
-    {"Fetch_Latency", A, "W * IDQ_UOPS_NOT_DELIVERED.CYCLES_0_UOPS_DELIV.CORE / SLOTS", "PERFMON SKX", ""},
-    {"Fetch_Bandwidth", A, "Frontend_Bound - Fetch_Latency", "PERFMON SKX", ""},
-    {"Branch_Mispredicts", A, "BR_MISP_RETIRED.ALL_BRANCHES / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT) * Bad_Speculation", "PERFMON SKX", ""},
-    {"Machine_Clears", A, "Bad_Speculation - Branch_Mispredicts", "PERFMON SKX", ""},
-    {"Backend_Bound_Cycles", A, "CYCLE_ACTIVITY.STALLS_TOTAL + EXE_ACTIVITY.1_PORTS_UTIL + Retiring * EXE_ACTIVITY.2_PORTS_UTIL + EXE_ACTIVITY.BOUND_ON_STORES", "PERFMON SKX", ""},
-    {"Memory_Bound", A, "(CYCLE_ACTIVITY.STALLS_MEM_ANY + EXE_ACTIVITY.BOUND_ON_STORES) / Backend_Bound_Cycles * Backend_Bound", "PERFMON SKX", ""},
-    {"Core_Bound", A, "Backend_Bound - Memory_Bound", "PERFMON SKX", ""},
-    {"Heavy_Operations", A, "(UOPS_RETIRED.RETIRE_SLOTS + UOPS_RETIRED.MACRO_FUSED - INST_RETIRED.ANY) / SLOTS", "PERFMON SKX", ""},
-    {"Light_Operations", A, "Retiring - Heavy_Operations", "PERFMON SKX", ""},
-    {"L1_Bound", A, "max((CYCLE_ACTIVITY.STALLS_MEM_ANY - CYCLE_ACTIVITY.STALLS_L1D_MISS) / CLKS, 0)", "PERFMON SKX", ""},
-    {"L2_Bound", A, "(CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS", "PERFMON SKX", kL2Weight},
-    {"L3_Bound", A, "(CYCLE_ACTIVITY.STALLS_L2_MISS - CYCLE_ACTIVITY.STALLS_L3_MISS) / CLKS", "PERFMON SKX", ""},
-    {"DRAM_Bound", A, "CYCLE_ACTIVITY.STALLS_L3_MISS / CLKS + (CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS - L2_Bound", "PERFMON SKX", kDramWeight},
-    {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", "PERFMON SKX", ""},
-    {"Retire_Fraction", A, "UOPS_RETIRED.RETIRE_SLOTS / UOPS_ISSUED.ANY", "RATIOS skl", ""},
-    {"Microcode_Sequencer", A, "Retire_Fraction * IDQ.MS_UOPS / SLOTS", "PERFMON SKX", ""},
-    {"Few_Uops_Instructions", A, "Heavy_Operations - Microcode_Sequencer", "PERFMON SKX", ""},
-    {"UopPI", A, "UOPS_RETIRED.RETIRE_SLOTS / INST_RETIRED.ANY", "PERFMON SKX", ""},
-})};
-
-// Ice Lake server: intel/perfmon ICX/metrics/icelakex_metrics.json (PERF_METRICS forms); the
-// GP-event forms of Level 1 are toplev's fallback (pmu-tools icl_client_ratios.py).
-static const FamilyTable kIceLake = {Family::IceLake, "Ice Lake", with_info("PERFMON ICX", {
-    {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON ICX", ""},
-    {"SLOTS", A, "TOPDOWN.SLOTS", "PERFMON ICX", ""},
-    {"PM_SUM", PM, "PERF_METRICS.FRONTEND_BOUND + PERF_METRICS.BAD_SPECULATION + PERF_METRICS.RETIRING + PERF_METRICS.BACKEND_BOUND", "PERFMON ICX", ""},
-    {"Frontend_Bound", PM, "PERF_METRICS.FRONTEND_BOUND / PM_SUM - INT_MISC.UOP_DROPPING / SLOTS", "PERFMON ICX", ""},
-    {"Frontend_Bound", GP, "(IDQ_UOPS_NOT_DELIVERED.CORE - INT_MISC.UOP_DROPPING) / SLOTS", "RATIOS icl", ""},
-    {"Backend_Bound", PM, "PERF_METRICS.BACKEND_BOUND / PM_SUM + W * INT_MISC.CLEARS_COUNT / SLOTS", "PERFMON ICX", ""},
-    {"Backend_Bound", GP, "(TOPDOWN.BACKEND_BOUND_SLOTS + W * INT_MISC.CLEARS_COUNT) / SLOTS", "RATIOS icl", ""},
-    {"Retiring", PM, "PERF_METRICS.RETIRING / PM_SUM", "PERFMON ICX", ""},
-    {"Retiring", GP, "UOPS_RETIRED.SLOTS / SLOTS", "RATIOS icl", ""},
-    {"Bad_Speculation", A, "max(1 - (Frontend_Bound + Backend_Bound + Retiring), 0)", "PERFMON ICX", ""},
-    {"Fetch_Latency", A, "(W * IDQ_UOPS_NOT_DELIVERED.CYCLES_0_UOPS_DELIV.CORE - INT_MISC.UOP_DROPPING) / SLOTS", "PERFMON ICX", ""},
-    {"Fetch_Bandwidth", A, "max(0, Frontend_Bound - Fetch_Latency)", "PERFMON ICX", ""},
-    {"Branch_Mispredicts", A, "BR_MISP_RETIRED.ALL_BRANCHES / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT) * Bad_Speculation", "PERFMON ICX", ""},
-    {"Machine_Clears", A, "max(0, Bad_Speculation - Branch_Mispredicts)", "PERFMON ICX", ""},
-    {"Backend_Bound_Cycles", A, "CYCLE_ACTIVITY.STALLS_TOTAL + EXE_ACTIVITY.1_PORTS_UTIL + Retiring * EXE_ACTIVITY.2_PORTS_UTIL + EXE_ACTIVITY.BOUND_ON_STORES", "PERFMON ICX", ""},
-    {"Memory_Bound", A, "(CYCLE_ACTIVITY.STALLS_MEM_ANY + EXE_ACTIVITY.BOUND_ON_STORES) / Backend_Bound_Cycles * Backend_Bound", "PERFMON ICX", ""},
-    {"Core_Bound", A, "max(0, Backend_Bound - Memory_Bound)", "PERFMON ICX", ""},
-    {"Retire_Fraction", A, "UOPS_RETIRED.SLOTS / UOPS_ISSUED.ANY", "RATIOS icl", ""},
-    {"Microcode_Sequencer", A, "Retire_Fraction * IDQ.MS_UOPS / SLOTS", "PERFMON ICX", ""},
-    {"Heavy_Operations", A, "Microcode_Sequencer + Retiring * (UOPS_DECODED.DEC0 - UOPS_DECODED.DEC0:c1) / IDQ.MITE_UOPS", "PERFMON ICX", ""},
-    {"Light_Operations", A, "max(0, Retiring - Heavy_Operations)", "PERFMON ICX", ""},
-    {"L1_Bound", A, "max((CYCLE_ACTIVITY.STALLS_MEM_ANY - CYCLE_ACTIVITY.STALLS_L1D_MISS) / CLKS, 0)", "PERFMON ICX", ""},
-    {"L2_Bound", A, "(CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS", "PERFMON ICX", kL2Weight},
-    {"L3_Bound", A, "(CYCLE_ACTIVITY.STALLS_L2_MISS - CYCLE_ACTIVITY.STALLS_L3_MISS) / CLKS", "PERFMON ICX", ""},
-    {"DRAM_Bound", A, "CYCLE_ACTIVITY.STALLS_L3_MISS / CLKS + (CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS - L2_Bound", "PERFMON ICX", kDramWeight},
-    {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", "PERFMON ICX", ""},
-    {"Few_Uops_Instructions", A, "Heavy_Operations - Microcode_Sequencer", "PERFMON ICX", ""},
-    {"UopPI", A, "Retiring * SLOTS / INST_RETIRED.ANY", "PERFMON ICX", ""},
-    {"Spec_Clears_Ratio", A, "INT_MISC.CLEARS_COUNT / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT)", "PERFMON ICX", ""},
-})};
-
-// Sapphire Rapids: intel/perfmon SPR/metrics/sapphirerapids_metrics.json (PERF_METRICS forms);
-// the GP-event forms are toplev's fallback (pmu-tools spr_server_ratios.py).
-static const FamilyTable kSapphireRapids = {Family::SapphireRapids, "Sapphire Rapids (and the lunarlake preset)", with_info("PERFMON SPR", {
-    {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON SPR", ""},
-    {"SLOTS", A, "TOPDOWN.SLOTS", "PERFMON SPR", ""},
-    {"PM_SUM", PM, "PERF_METRICS.FRONTEND_BOUND + PERF_METRICS.BAD_SPECULATION + PERF_METRICS.RETIRING + PERF_METRICS.BACKEND_BOUND", "PERFMON SPR", ""},
-    {"Frontend_Bound", PM, "PERF_METRICS.FRONTEND_BOUND / PM_SUM - INT_MISC.UOP_DROPPING / SLOTS", "PERFMON SPR", ""},
-    {"Frontend_Bound", GP, "(IDQ_BUBBLES.CORE - INT_MISC.UOP_DROPPING) / SLOTS", "RATIOS spr", ""},
-    {"Backend_Bound", PM, "PERF_METRICS.BACKEND_BOUND / PM_SUM", "PERFMON SPR", ""},
-    {"Backend_Bound", GP, "TOPDOWN.BACKEND_BOUND_SLOTS / SLOTS", "RATIOS spr", ""},
-    {"Retiring", PM, "PERF_METRICS.RETIRING / PM_SUM", "PERFMON SPR", ""},
-    {"Retiring", GP, "UOPS_RETIRED.SLOTS / SLOTS", "RATIOS spr", ""},
-    {"Bad_Speculation", A, "max(1 - (Frontend_Bound + Backend_Bound + Retiring), 0)", "PERFMON SPR", ""},
-    {"Fetch_Latency", PM2, "PERF_METRICS.FETCH_LATENCY / PM_SUM - INT_MISC.UOP_DROPPING / SLOTS", "PERFMON SPR", ""},
-    {"Fetch_Latency", GP, "(W * IDQ_BUBBLES.CYCLES_0_UOPS_DELIV.CORE - INT_MISC.UOP_DROPPING) / SLOTS", "RATIOS spr", ""},
-    {"Fetch_Bandwidth", A, "max(0, Frontend_Bound - Fetch_Latency)", "PERFMON SPR", ""},
-    {"Branch_Mispredicts", PM2, "PERF_METRICS.BRANCH_MISPREDICTS / PM_SUM", "PERFMON SPR", ""},
-    {"Branch_Mispredicts", GP, "TOPDOWN.BR_MISPREDICT_SLOTS / SLOTS", "RATIOS spr", ""},
-    {"Machine_Clears", A, "max(0, Bad_Speculation - Branch_Mispredicts)", "PERFMON SPR", ""},
-    {"Memory_Bound", PM2, "PERF_METRICS.MEMORY_BOUND / PM_SUM", "PERFMON SPR", ""},
-    {"Memory_Bound", GP, "TOPDOWN.MEMORY_BOUND_SLOTS / SLOTS", "RATIOS spr", ""},
-    {"Core_Bound", A, "max(0, Backend_Bound - Memory_Bound)", "PERFMON SPR", ""},
-    {"Heavy_Operations", PM2, "PERF_METRICS.HEAVY_OPERATIONS / PM_SUM", "PERFMON SPR", ""},
-    {"Heavy_Operations", GP, "UOPS_RETIRED.HEAVY / SLOTS", "RATIOS spr", ""},
-    {"Light_Operations", A, "max(0, Retiring - Heavy_Operations)", "PERFMON SPR", ""},
-    {"L1_Bound", A, "max((EXE_ACTIVITY.BOUND_ON_LOADS - MEMORY_ACTIVITY.STALLS_L1D_MISS) / CLKS, 0)", "PERFMON SPR", ""},
-    {"L2_Bound", A, "(MEMORY_ACTIVITY.STALLS_L1D_MISS - MEMORY_ACTIVITY.STALLS_L2_MISS) / CLKS", "PERFMON SPR", ""},
-    {"L3_Bound", A, "(MEMORY_ACTIVITY.STALLS_L2_MISS - MEMORY_ACTIVITY.STALLS_L3_MISS) / CLKS", "PERFMON SPR", ""},
-    {"DRAM_Bound", A, "MEMORY_ACTIVITY.STALLS_L3_MISS / CLKS", "PERFMON SPR", ""},
-    {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", "PERFMON SPR", ""},
-    {"Microcode_Sequencer", A, "UOPS_RETIRED.MS / SLOTS", "PERFMON SPR", ""},
-    {"Few_Uops_Instructions", A, "max(0, Heavy_Operations - Microcode_Sequencer)", "PERFMON SPR", ""},
-    {"UopPI", A, "Retiring * SLOTS / INST_RETIRED.ANY", "PERFMON SPR", ""},
-    {"Spec_Clears_Ratio", A, "INT_MISC.CLEARS_COUNT / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT)", "PERFMON SPR", ""},
-})};
 
 const FamilyTable& family_table(Family f) {
     switch (f) {
-        case Family::Skylake: return kSkylake;
-        case Family::IceLake: return kIceLake;
-        case Family::SapphireRapids: return kSapphireRapids;
+        case Family::Skylake: return skylake_table();
+        case Family::IceLake: return icelake_table();
+        case Family::SapphireRapids: return sapphirerapids_table();
     }
     throw std::invalid_argument("family_table: unknown family");
 }

@@ -94,7 +94,7 @@ ListRows steps(const std::string&) {
     return r;
 }
 
-// Every node and Info metric of --cpu's family, as the formula tables declare them (tma_tables.cpp):
+// Every node and Info metric of --cpu's family, as the formula tables declare them (tma/tma_tables.cpp, tma/tables_<family>.cpp):
 // toplev path, level, perf's metric name, description, and the formula for the CPU's method.
 ListRows nodes(const std::string& cpu_name) {
     const CpuConfig cpu = make_cpu_config(cpu_name);

@@ -1,0 +1,44 @@
+#include "tma/family_tables.h"
+
+namespace pmusim::tma {
+
+using namespace table_terms;
+
+// Ice Lake server: intel/perfmon ICX/metrics/icelakex_metrics.json (PERF_METRICS forms); the
+// GP-event forms of Level 1 are toplev's fallback (pmu-tools icl_client_ratios.py).
+const FamilyTable& icelake_table() {
+    static const FamilyTable t = {Family::IceLake, "Ice Lake", with_info("PERFMON ICX", {
+        {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON ICX", ""},
+        {"SLOTS", A, "TOPDOWN.SLOTS", "PERFMON ICX", ""},
+        {"PM_SUM", PM, "PERF_METRICS.FRONTEND_BOUND + PERF_METRICS.BAD_SPECULATION + PERF_METRICS.RETIRING + PERF_METRICS.BACKEND_BOUND", "PERFMON ICX", ""},
+        {"Frontend_Bound", PM, "PERF_METRICS.FRONTEND_BOUND / PM_SUM - INT_MISC.UOP_DROPPING / SLOTS", "PERFMON ICX", ""},
+        {"Frontend_Bound", GP, "(IDQ_UOPS_NOT_DELIVERED.CORE - INT_MISC.UOP_DROPPING) / SLOTS", "RATIOS icl", ""},
+        {"Backend_Bound", PM, "PERF_METRICS.BACKEND_BOUND / PM_SUM + W * INT_MISC.CLEARS_COUNT / SLOTS", "PERFMON ICX", ""},
+        {"Backend_Bound", GP, "(TOPDOWN.BACKEND_BOUND_SLOTS + W * INT_MISC.CLEARS_COUNT) / SLOTS", "RATIOS icl", ""},
+        {"Retiring", PM, "PERF_METRICS.RETIRING / PM_SUM", "PERFMON ICX", ""},
+        {"Retiring", GP, "UOPS_RETIRED.SLOTS / SLOTS", "RATIOS icl", ""},
+        {"Bad_Speculation", A, "max(1 - (Frontend_Bound + Backend_Bound + Retiring), 0)", "PERFMON ICX", ""},
+        {"Fetch_Latency", A, "(W * IDQ_UOPS_NOT_DELIVERED.CYCLES_0_UOPS_DELIV.CORE - INT_MISC.UOP_DROPPING) / SLOTS", "PERFMON ICX", ""},
+        {"Fetch_Bandwidth", A, "max(0, Frontend_Bound - Fetch_Latency)", "PERFMON ICX", ""},
+        {"Branch_Mispredicts", A, "BR_MISP_RETIRED.ALL_BRANCHES / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT) * Bad_Speculation", "PERFMON ICX", ""},
+        {"Machine_Clears", A, "max(0, Bad_Speculation - Branch_Mispredicts)", "PERFMON ICX", ""},
+        {"Backend_Bound_Cycles", A, "CYCLE_ACTIVITY.STALLS_TOTAL + EXE_ACTIVITY.1_PORTS_UTIL + Retiring * EXE_ACTIVITY.2_PORTS_UTIL + EXE_ACTIVITY.BOUND_ON_STORES", "PERFMON ICX", ""},
+        {"Memory_Bound", A, "(CYCLE_ACTIVITY.STALLS_MEM_ANY + EXE_ACTIVITY.BOUND_ON_STORES) / Backend_Bound_Cycles * Backend_Bound", "PERFMON ICX", ""},
+        {"Core_Bound", A, "max(0, Backend_Bound - Memory_Bound)", "PERFMON ICX", ""},
+        {"Retire_Fraction", A, "UOPS_RETIRED.SLOTS / UOPS_ISSUED.ANY", "RATIOS icl", ""},
+        {"Microcode_Sequencer", A, "Retire_Fraction * IDQ.MS_UOPS / SLOTS", "PERFMON ICX", ""},
+        {"Heavy_Operations", A, "Microcode_Sequencer + Retiring * (UOPS_DECODED.DEC0 - UOPS_DECODED.DEC0:c1) / IDQ.MITE_UOPS", "PERFMON ICX", ""},
+        {"Light_Operations", A, "max(0, Retiring - Heavy_Operations)", "PERFMON ICX", ""},
+        {"L1_Bound", A, "max((CYCLE_ACTIVITY.STALLS_MEM_ANY - CYCLE_ACTIVITY.STALLS_L1D_MISS) / CLKS, 0)", "PERFMON ICX", ""},
+        {"L2_Bound", A, "(CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS", "PERFMON ICX", kL2Weight},
+        {"L3_Bound", A, "(CYCLE_ACTIVITY.STALLS_L2_MISS - CYCLE_ACTIVITY.STALLS_L3_MISS) / CLKS", "PERFMON ICX", ""},
+        {"DRAM_Bound", A, "CYCLE_ACTIVITY.STALLS_L3_MISS / CLKS + (CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS - L2_Bound", "PERFMON ICX", kDramWeight},
+        {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", "PERFMON ICX", ""},
+        {"Few_Uops_Instructions", A, "Heavy_Operations - Microcode_Sequencer", "PERFMON ICX", ""},
+        {"UopPI", A, "Retiring * SLOTS / INST_RETIRED.ANY", "PERFMON ICX", ""},
+        {"Spec_Clears_Ratio", A, "INT_MISC.CLEARS_COUNT / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT)", "PERFMON ICX", ""},
+    })};
+    return t;
+}
+
+}  // namespace pmusim::tma

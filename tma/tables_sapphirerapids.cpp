@@ -1,0 +1,46 @@
+#include "tma/family_tables.h"
+
+namespace pmusim::tma {
+
+using namespace table_terms;
+
+// Sapphire Rapids: intel/perfmon SPR/metrics/sapphirerapids_metrics.json (PERF_METRICS forms);
+// the GP-event forms are toplev's fallback (pmu-tools spr_server_ratios.py).
+const FamilyTable& sapphirerapids_table() {
+    static const FamilyTable t = {Family::SapphireRapids, "Sapphire Rapids (and the lunarlake preset)", with_info("PERFMON SPR", {
+        {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON SPR", ""},
+        {"SLOTS", A, "TOPDOWN.SLOTS", "PERFMON SPR", ""},
+        {"PM_SUM", PM, "PERF_METRICS.FRONTEND_BOUND + PERF_METRICS.BAD_SPECULATION + PERF_METRICS.RETIRING + PERF_METRICS.BACKEND_BOUND", "PERFMON SPR", ""},
+        {"Frontend_Bound", PM, "PERF_METRICS.FRONTEND_BOUND / PM_SUM - INT_MISC.UOP_DROPPING / SLOTS", "PERFMON SPR", ""},
+        {"Frontend_Bound", GP, "(IDQ_BUBBLES.CORE - INT_MISC.UOP_DROPPING) / SLOTS", "RATIOS spr", ""},
+        {"Backend_Bound", PM, "PERF_METRICS.BACKEND_BOUND / PM_SUM", "PERFMON SPR", ""},
+        {"Backend_Bound", GP, "TOPDOWN.BACKEND_BOUND_SLOTS / SLOTS", "RATIOS spr", ""},
+        {"Retiring", PM, "PERF_METRICS.RETIRING / PM_SUM", "PERFMON SPR", ""},
+        {"Retiring", GP, "UOPS_RETIRED.SLOTS / SLOTS", "RATIOS spr", ""},
+        {"Bad_Speculation", A, "max(1 - (Frontend_Bound + Backend_Bound + Retiring), 0)", "PERFMON SPR", ""},
+        {"Fetch_Latency", PM2, "PERF_METRICS.FETCH_LATENCY / PM_SUM - INT_MISC.UOP_DROPPING / SLOTS", "PERFMON SPR", ""},
+        {"Fetch_Latency", GP, "(W * IDQ_BUBBLES.CYCLES_0_UOPS_DELIV.CORE - INT_MISC.UOP_DROPPING) / SLOTS", "RATIOS spr", ""},
+        {"Fetch_Bandwidth", A, "max(0, Frontend_Bound - Fetch_Latency)", "PERFMON SPR", ""},
+        {"Branch_Mispredicts", PM2, "PERF_METRICS.BRANCH_MISPREDICTS / PM_SUM", "PERFMON SPR", ""},
+        {"Branch_Mispredicts", GP, "TOPDOWN.BR_MISPREDICT_SLOTS / SLOTS", "RATIOS spr", ""},
+        {"Machine_Clears", A, "max(0, Bad_Speculation - Branch_Mispredicts)", "PERFMON SPR", ""},
+        {"Memory_Bound", PM2, "PERF_METRICS.MEMORY_BOUND / PM_SUM", "PERFMON SPR", ""},
+        {"Memory_Bound", GP, "TOPDOWN.MEMORY_BOUND_SLOTS / SLOTS", "RATIOS spr", ""},
+        {"Core_Bound", A, "max(0, Backend_Bound - Memory_Bound)", "PERFMON SPR", ""},
+        {"Heavy_Operations", PM2, "PERF_METRICS.HEAVY_OPERATIONS / PM_SUM", "PERFMON SPR", ""},
+        {"Heavy_Operations", GP, "UOPS_RETIRED.HEAVY / SLOTS", "RATIOS spr", ""},
+        {"Light_Operations", A, "max(0, Retiring - Heavy_Operations)", "PERFMON SPR", ""},
+        {"L1_Bound", A, "max((EXE_ACTIVITY.BOUND_ON_LOADS - MEMORY_ACTIVITY.STALLS_L1D_MISS) / CLKS, 0)", "PERFMON SPR", ""},
+        {"L2_Bound", A, "(MEMORY_ACTIVITY.STALLS_L1D_MISS - MEMORY_ACTIVITY.STALLS_L2_MISS) / CLKS", "PERFMON SPR", ""},
+        {"L3_Bound", A, "(MEMORY_ACTIVITY.STALLS_L2_MISS - MEMORY_ACTIVITY.STALLS_L3_MISS) / CLKS", "PERFMON SPR", ""},
+        {"DRAM_Bound", A, "MEMORY_ACTIVITY.STALLS_L3_MISS / CLKS", "PERFMON SPR", ""},
+        {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", "PERFMON SPR", ""},
+        {"Microcode_Sequencer", A, "UOPS_RETIRED.MS / SLOTS", "PERFMON SPR", ""},
+        {"Few_Uops_Instructions", A, "max(0, Heavy_Operations - Microcode_Sequencer)", "PERFMON SPR", ""},
+        {"UopPI", A, "Retiring * SLOTS / INST_RETIRED.ANY", "PERFMON SPR", ""},
+        {"Spec_Clears_Ratio", A, "INT_MISC.CLEARS_COUNT / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT)", "PERFMON SPR", ""},
+    })};
+    return t;
+}
+
+}  // namespace pmusim::tma

@@ -1,0 +1,38 @@
+#include "tma/family_tables.h"
+
+namespace pmusim::tma {
+
+using namespace table_terms;
+
+// Skylake server: intel/perfmon SKX/metrics/skylakex_metrics.json (no SMT, so CORE_CLKS = CLKS).
+const FamilyTable& skylake_table() {
+    static const FamilyTable t = {Family::Skylake, "Skylake (GP events)", with_info("PERFMON SKX", {
+        {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON SKX", ""},
+        {"SLOTS", A, "W * CLKS", "PERFMON SKX", kSlotsW},
+        {"Frontend_Bound", A, "IDQ_UOPS_NOT_DELIVERED.CORE / SLOTS", "PERFMON SKX", ""},
+        {"Bad_Speculation", A, "(UOPS_ISSUED.ANY - UOPS_RETIRED.RETIRE_SLOTS + W * INT_MISC.RECOVERY_CYCLES) / SLOTS", "PERFMON SKX", ""},
+        {"Backend_Bound", A, "1 - Frontend_Bound - (UOPS_ISSUED.ANY + W * INT_MISC.RECOVERY_CYCLES) / SLOTS", "PERFMON SKX", ""},
+        {"Retiring", A, "UOPS_RETIRED.RETIRE_SLOTS / SLOTS", "PERFMON SKX", ""},
+        {"Fetch_Latency", A, "W * IDQ_UOPS_NOT_DELIVERED.CYCLES_0_UOPS_DELIV.CORE / SLOTS", "PERFMON SKX", ""},
+        {"Fetch_Bandwidth", A, "Frontend_Bound - Fetch_Latency", "PERFMON SKX", ""},
+        {"Branch_Mispredicts", A, "BR_MISP_RETIRED.ALL_BRANCHES / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT) * Bad_Speculation", "PERFMON SKX", ""},
+        {"Machine_Clears", A, "Bad_Speculation - Branch_Mispredicts", "PERFMON SKX", ""},
+        {"Backend_Bound_Cycles", A, "CYCLE_ACTIVITY.STALLS_TOTAL + EXE_ACTIVITY.1_PORTS_UTIL + Retiring * EXE_ACTIVITY.2_PORTS_UTIL + EXE_ACTIVITY.BOUND_ON_STORES", "PERFMON SKX", ""},
+        {"Memory_Bound", A, "(CYCLE_ACTIVITY.STALLS_MEM_ANY + EXE_ACTIVITY.BOUND_ON_STORES) / Backend_Bound_Cycles * Backend_Bound", "PERFMON SKX", ""},
+        {"Core_Bound", A, "Backend_Bound - Memory_Bound", "PERFMON SKX", ""},
+        {"Heavy_Operations", A, "(UOPS_RETIRED.RETIRE_SLOTS + UOPS_RETIRED.MACRO_FUSED - INST_RETIRED.ANY) / SLOTS", "PERFMON SKX", ""},
+        {"Light_Operations", A, "Retiring - Heavy_Operations", "PERFMON SKX", ""},
+        {"L1_Bound", A, "max((CYCLE_ACTIVITY.STALLS_MEM_ANY - CYCLE_ACTIVITY.STALLS_L1D_MISS) / CLKS, 0)", "PERFMON SKX", ""},
+        {"L2_Bound", A, "(CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS", "PERFMON SKX", kL2Weight},
+        {"L3_Bound", A, "(CYCLE_ACTIVITY.STALLS_L2_MISS - CYCLE_ACTIVITY.STALLS_L3_MISS) / CLKS", "PERFMON SKX", ""},
+        {"DRAM_Bound", A, "CYCLE_ACTIVITY.STALLS_L3_MISS / CLKS + (CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS - L2_Bound", "PERFMON SKX", kDramWeight},
+        {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", "PERFMON SKX", ""},
+        {"Retire_Fraction", A, "UOPS_RETIRED.RETIRE_SLOTS / UOPS_ISSUED.ANY", "RATIOS skl", ""},
+        {"Microcode_Sequencer", A, "Retire_Fraction * IDQ.MS_UOPS / SLOTS", "PERFMON SKX", ""},
+        {"Few_Uops_Instructions", A, "Heavy_Operations - Microcode_Sequencer", "PERFMON SKX", ""},
+        {"UopPI", A, "UOPS_RETIRED.RETIRE_SLOTS / INST_RETIRED.ANY", "PERFMON SKX", ""},
+    })};
+    return t;
+}
+
+}  // namespace pmusim::tma
