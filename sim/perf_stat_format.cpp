@@ -40,18 +40,20 @@ std::string count_value(const CountReading& c, const char* f) {
     return c.running && c.enabled ? fmt(f, c.scaled) : "<not counted>";
 }
 
-std::string csv_row(const CountReading& c, const StatMetric& m, const PerfOutputOptions& o) {
+std::string csv_row(const CountReading& c, const StatMetric& m, const PerfOutputOptions& o, const double* noise) {
     const std::string& s = o.sep;
     const uint64_t run = to_ns(c.running, o.ghz), ena = to_ns(c.enabled, o.ghz);
-    std::string row = count_value(c, "%.0f") + s + /* unit, empty for counts */ s + c.name + s + std::to_string(run) +
-                      s + fmt("%.2f", pcnt_running(run, ena));
+    std::string row = count_value(c, "%.0f") + s + /* unit, empty for counts */ s + c.name +
+                      (noise ? s + fmt("%.2f%%", *noise) : "") + s + std::to_string(run) + s +
+                      fmt("%.2f", pcnt_running(run, ena));
     return row + (m.present && c.running ? s + fmt("%.2f", m.value) + s + m.unit : s + s);
 }
 
-std::string json_row(const CountReading& c, const StatMetric& m, const PerfOutputOptions& o) {
+std::string json_row(const CountReading& c, const StatMetric& m, const PerfOutputOptions& o, const double* noise) {
     const uint64_t run = to_ns(c.running, o.ghz), ena = to_ns(c.enabled, o.ghz);
     std::string row = "\"counter-value\" : \"" + count_value(c, "%f") + "\", \"unit\" : \"\", \"event\" : " +
-                      nlohmann::json(c.name).dump() + ", \"event-runtime\" : " + std::to_string(run) +
+                      nlohmann::json(c.name).dump() + ", " + (noise ? "\"variance\" : " + fmt("%.2f", *noise) + ", " : "") +
+                      "\"event-runtime\" : " + std::to_string(run) +
                       ", \"pcnt-running\" : " + fmt("%.2f", pcnt_running(run, ena));
     if (m.present && c.running)
         row += ", \"metric-value\" : \"" + fmt("%f", m.value) + "\", \"metric-unit\" : " + nlohmann::json(m.unit).dump();
@@ -77,21 +79,55 @@ StatMetric stat_metric(const CountReading& c, const std::vector<CountReading>& a
 }
 
 std::string perf_stat_rows(const std::vector<CountReading>& counts, const PerfOutputOptions& o,
-                           std::optional<uint64_t> interval_end) {
+                           std::optional<uint64_t> interval_end, const std::vector<double>* noise_pct) {
     std::string out;
     const std::string ts = interval_end ? timestamp(to_ns(*interval_end, o.ghz)) : "";
-    for (auto& c : counts) {
+    for (size_t k = 0; k < counts.size(); ++k) {
+        const CountReading& c = counts[k];
         const StatMetric m = stat_metric(c, counts);
+        const double* noise = noise_pct && k < noise_pct->size() ? &(*noise_pct)[k] : nullptr;
         if (o.json) {
             out += "{";
             if (interval_end) out += "\"interval\" : " + ts + ", ";
-            out += json_row(c, m, o) + "}\n";
+            out += json_row(c, m, o, noise) + "}\n";
         } else {
             if (interval_end) out += ts + o.sep;
-            out += csv_row(c, m, o) + "\n";
+            out += csv_row(c, m, o, noise) + "\n";
         }
     }
     return out;
+}
+
+RepeatedCounts average_runs(const std::vector<std::vector<CountReading>>& runs) {
+    if (runs.empty()) throw std::invalid_argument("-r: no runs to average");
+    RepeatedCounts r;
+    r.runs = static_cast<unsigned>(runs.size());
+    const double n = double(runs.size());
+    for (size_t k = 0; k < runs[0].size(); ++k) {
+        CountReading c = runs[0][k];
+        double sum = 0, raw = 0, ena = 0, run = 0, truth = 0;
+        for (auto& one : runs) {
+            if (one.size() != runs[0].size() || one[k].name != c.name)
+                throw std::invalid_argument("-r: the runs counted different events");
+            const CountReading& x = one[k];
+            sum += x.scaled, raw += double(x.raw), ena += double(x.enabled), run += double(x.running),
+                truth += double(x.truth);
+            c.truth_known = c.truth_known && x.truth_known;
+        }
+        const double mean = sum / n;
+        double m2 = 0;
+        for (auto& one : runs) m2 += (one[k].scaled - mean) * (one[k].scaled - mean);
+        // stddev_stats: the sample variance (n - 1), divided by n: the spread of the mean.
+        const double var = n > 1 ? m2 / (n - 1) : 0.0;
+        c.scaled = mean;
+        c.raw = static_cast<uint64_t>(std::llround(raw / n));
+        c.enabled = static_cast<uint64_t>(std::llround(ena / n));
+        c.running = static_cast<uint64_t>(std::llround(run / n));
+        c.truth = static_cast<uint64_t>(std::llround(truth / n));
+        r.mean.push_back(c);
+        r.noise_pct.push_back(mean ? 100.0 * std::sqrt(var / n) / mean : 0.0);  // rel_stddev_stats
+    }
+    return r;
 }
 
 std::string perf_metric_row(double value, const std::string& unit, const PerfOutputOptions& o,

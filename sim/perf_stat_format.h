@@ -27,10 +27,22 @@ struct PerfOutputOptions {
     double ghz = 1.0;    // core clock: converts cycles to perf's nanoseconds
 };
 
+// `perf stat -r N`: the mean of each event over the runs, and perf's spread: the standard
+// deviation of the mean in % of it (tools/perf/util/stat.c stddev_stats, rel_stddev_stats).
+struct RepeatedCounts {
+    unsigned runs = 0;
+    std::vector<CountReading> mean;  // in the events' order; counts, times and truths averaged
+    std::vector<double> noise_pct;   // per event
+};
+// Throws std::invalid_argument when the runs are empty or list different events.
+RepeatedCounts average_runs(const std::vector<std::vector<CountReading>>& runs);
+
 // One line per event (each ending in '\n'); interval_end (cycles since the start) adds perf's
-// timestamp field first, as `perf stat -I` does.
+// timestamp field first, as `perf stat -I` does. With `noise_pct` (-r), perf's variance field
+// follows the event name: "0.12%" in CSV, "variance" in JSON (print_noise_pct_csv/_json).
 std::string perf_stat_rows(const std::vector<CountReading>& counts, const PerfOutputOptions& o,
-                           std::optional<uint64_t> interval_end = std::nullopt);
+                           std::optional<uint64_t> interval_end = std::nullopt,
+                           const std::vector<double>* noise_pct = nullptr);
 
 // A metric's own line, as perf prints a metric past the first of an event (new_line_csv pads the
 // count, unit, event, run and percentage fields empty; new_line_json starts a new object). A NaN

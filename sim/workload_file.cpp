@@ -225,7 +225,7 @@ private:
     }
 };
 
-std::unique_ptr<PhasedWorkload> read_workload(const YAML::Node& root, const std::string& origin) {
+std::unique_ptr<PhasedWorkload> read_workload(const YAML::Node& root, const std::string& origin, uint64_t seed_offset) {
     Reader r(origin);
     if (!root.IsMap()) r.fail(root, "(top)", "a workload file is a mapping with phases: and schedule:");
     std::string name = std::filesystem::path(origin).stem().string();
@@ -240,6 +240,7 @@ std::unique_ptr<PhasedWorkload> read_workload(const YAML::Node& root, const std:
         else if (k != "phases" && k != "schedule")
             r.fail(kv.first, k, "unknown top-level field (known: name description seed loop phases schedule)");
     }
+    seed += seed_offset;  // stat -r: run i draws with the file's seed + i
     const YAML::Node ph = root["phases"];
     if (!ph) r.fail(root, "phases", "missing: a workload needs at least one phase");
     r.require_map(ph, "phases");
@@ -287,12 +288,13 @@ std::unique_ptr<PhasedWorkload> read_workload(const YAML::Node& root, const std:
 
 }  // namespace
 
-std::unique_ptr<PhasedWorkload> parse_workload_yaml(const std::string& src, const std::string& origin) {
-    return read_yaml(src, origin, [&](const YAML::Node& root) { return read_workload(root, origin); });
+std::unique_ptr<PhasedWorkload> parse_workload_yaml(const std::string& src, const std::string& origin,
+                                                    uint64_t seed_offset) {
+    return read_yaml(src, origin, [&](const YAML::Node& root) { return read_workload(root, origin, seed_offset); });
 }
 
-std::unique_ptr<PhasedWorkload> load_workload_file(const std::string& path) {
-    return parse_workload_yaml(read_text_file(path, "workload"), path);
+std::unique_ptr<PhasedWorkload> load_workload_file(const std::string& path, uint64_t seed_offset) {
+    return parse_workload_yaml(read_text_file(path, "workload"), path, seed_offset);
 }
 
 std::string workload_library_dir() { return library_dir("PMUSIM_WORKLOADS", "workloads"); }

@@ -9,16 +9,16 @@
 
 namespace pmusim {
 
-std::unique_ptr<Workload> parse_workload_spec(const std::string& spec) {
+std::unique_ptr<Workload> parse_workload_spec(const std::string& spec, uint64_t seed_offset) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const std::string ext = fs::path(spec).extension().string();
-    if (ext == ".yaml" || ext == ".yml" || fs::is_regular_file(spec, ec)) return load_workload_file(spec);
+    if (ext == ".yaml" || ext == ".yml" || fs::is_regular_file(spec, ec)) return load_workload_file(spec, seed_offset);
     const auto colon = spec.find(':');
     const std::string kind = spec.substr(0, colon);
     if (kind != "steady") {
         const std::string lib = workload_library_dir() + "/" + spec + ".yaml";
-        if (colon == std::string::npos && fs::is_regular_file(lib, ec)) return load_workload_file(lib);
+        if (colon == std::string::npos && fs::is_regular_file(lib, ec)) return load_workload_file(lib, seed_offset);
         std::string known;
         for (auto& n : workload_library()) known += " " + n;
         throw std::invalid_argument("workload " + quote_value(spec) + ": not a file, 'steady[:k=v,...]' or a library workload (library in " +

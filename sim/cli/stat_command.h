@@ -23,10 +23,11 @@ struct StatArgs {
     std::string output;       // -o FILE
     std::string interval;     // -I: milliseconds, or cycles with a 'c' suffix
     double ghz = 1.0;         // --freq: converts cycles to perf's times
+    unsigned repeat = 1;      // -r: runs, seeds the workload's + 0, 1, ...
 };
 
 CLI::App* add_stat_command(CLI::App& app, StatArgs& a);
-// Runs `pmusim stat`; `attach` adds the --vcd trace to the machine before it runs.
+// Runs `pmusim stat`; `attach` adds the --vcd trace to the machine of the first run.
 int run_stat_command(const StatArgs& a, const std::function<void(Machine&)>& attach);
 
 // -o FILE, or stdout; opened before a run so that a bad path fails at once.

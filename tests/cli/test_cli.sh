@@ -100,6 +100,16 @@ check topdown-perf-json 0 '^\{"metric-value" : "[0-9.]+", "metric-unit" : "%  tm
     --cpu icelake -w mixed_app -n 2000000 -l 1 -j
 check topdown-short-interval-warning 0 "warning: topdown -I 1000c: an interval of 1000 cycles is 0.001 ms" -- \
     "$PMUSIM" topdown --cpu icelake -w mixed_app -n 10000 -I 1000c -x,
+# stat -r N: seeds + 0..N-1 of a workload file, each event's mean and perf's spread
+check stat-repeat-table 0 "^ +[0-9,]+ +instructions +FIXED_CTR0 +# +[0-9.]+ +insn per cycle +\\( \\+- +[0-9]+\\.[0-9]{2}% \\)" -- \
+    "$PMUSIM" stat -w mixed_app -n 30000000 -r 5 -e instructions,cycles
+check stat-repeat-header 0 "\\(30,000,000 cycles, fast mode, 3 runs: seed \\+ 0\\.\\.2\\):" -- "$PMUSIM" stat -w mixed_app -n 30000000 -r 3
+check stat-repeat-csv 0 "^[0-9]+,,instructions,[0-9]+\\.[0-9]{2}%,30000000,100\\.00,[0-9.]+,insn per cycle$" -- \
+    "$PMUSIM" stat -w mixed_app -n 30000000 -r 3 -e instructions,cycles -x,
+check stat-repeat-json 0 '"variance" : [0-9]+\.[0-9]{2}, "event-runtime"' -- "$PMUSIM" stat -w mixed_app -n 30000000 -r 3 -j
+check stat-repeat-steady 0 "warning: -r 2: workload 'steady' has no seed: every run is the same" -- "$PMUSIM" stat -r 2 -n 1000
+check bad-stat-repeat-interval 2 "-r 2 with -I: the intervals of repeated runs are not averaged" -- "$PMUSIM" stat -r 2 -I 1
+check bad-stat-repeat-range 2 "--repeat: Value 101 not in range 1 to 100" -- "$PMUSIM" stat -r 101
 # perf's own CSV linter (tools/perf/tests/shell/stat+csv_output.sh): 6 separators a row, 7 with -I
 fields_ok() {  # WANT command... : every output line has WANT '@' separators
     local want=$1; shift

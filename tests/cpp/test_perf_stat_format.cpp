@@ -79,3 +79,25 @@ TEST(PerfStatFormat, MetricRowPadsTheEventFieldsAndTrimsTheValueAsPerf) {
     EXPECT_EQ(perf_metric_row(7.0, "%  tma_retiring", {"", true, 1.0}),
               "{\"metric-value\" : \"7.000000\", \"metric-unit\" : \"%  tma_retiring\"}\n");
 }
+
+// perf stat -r: the mean over the runs, and the spread as tools/perf/util/stat.c computes it: the
+// sample standard deviation over sqrt(n), in % of the mean (stddev_stats, rel_stddev_stats).
+TEST(PerfStatFormat, RepeatedRunsAverageAndSpreadAsPerfStatR) {
+    // cycles 90, 100, 110: mean 100, sample variance 100, stddev of the mean 10/sqrt(3) = 5.77%.
+    std::vector<std::vector<CountReading>> runs;
+    for (double v : {90.0, 100.0, 110.0}) runs.push_back({reading("cycles", v, 1000, 1000), reading("instructions", 150, 1000, 1000)});
+    const RepeatedCounts r = average_runs(runs);
+    EXPECT_EQ(r.runs, 3u);
+    EXPECT_DOUBLE_EQ(r.mean[0].scaled, 100.0);
+    EXPECT_NEAR(r.noise_pct[0], 100.0 * 10.0 / std::sqrt(3.0) / 100.0, 1e-12);
+    EXPECT_EQ(r.noise_pct[1], 0.0);  // the same in every run
+    // print_noise_pct_csv / _json: the spread after the event name, before the running time.
+    EXPECT_EQ(perf_stat_rows(r.mean, {",", false, 1.0}, std::nullopt, &r.noise_pct),
+              "100,,cycles,5.77%,1000,100.00,,\n150,,instructions,0.00%,1000,100.00,1.50,insn per cycle\n");
+    EXPECT_EQ(perf_stat_rows({r.mean[0]}, {"", true, 1.0}, std::nullopt, &r.noise_pct),
+              "{\"counter-value\" : \"100.000000\", \"unit\" : \"\", \"event\" : \"cycles\", \"variance\" : 5.77, "
+              "\"event-runtime\" : 1000, \"pcnt-running\" : 100.00}\n");
+    // One run has no spread (stddev_stats returns 0 under two samples).
+    EXPECT_EQ(average_runs({runs[0]}).noise_pct[0], 0.0);
+    EXPECT_THROW(average_runs({runs[0], {reading("branches", 1, 1, 1)}}), std::invalid_argument);
+}

@@ -162,3 +162,13 @@ phases:
     EXPECT_GT(std::fabs(mem_share(*a, 0) - mem_share(*a, 2'000'000)), 0.05);
     for (uint64_t c = 0; c < 4'000'000; c += 500'000) EXPECT_EQ(mem_share(*a, c), mem_share(*b, c));
 }
+
+// stat -r: run i loads the workload with its file's seed + i, so the draws differ between runs.
+TEST(WorkloadFiles, SeedOffsetAddsToTheFilesSeed) {
+    const std::string path = workload_library_dir() + "/mixed_app.yaml";
+    const auto base = load_workload_file(path), next = load_workload_file(path, 1);
+    EXPECT_EQ(next->seed(), base->seed() + 1);
+    bool other_path = false;  // mixed_app's Markov chain takes another path under some seed
+    for (uint64_t k = 1; k < 5; ++k) other_path = other_path || load_workload_file(path, k)->length() != base->length();
+    EXPECT_TRUE(other_path);
+}
