@@ -136,16 +136,9 @@ const StepInfo* Protocol::step(const std::string& name) const {
 void Protocol::add_custom_step(StepInfo s) {
     if (find_step(s.name)) throw std::invalid_argument("steps." + s.name + ": a built-in step has this name");
     s.custom = true;
-    // A custom step issues its raw operations as KVM, with constant values (no context's state).
-    s.behaviour = [ops = s.ops](StepContext& c) {
-        for (const RawOp& op : ops) {
-            switch (op.kind) {
-                case RawOp::Kind::Rdmsr: c.rdmsr(op.index); break;
-                case RawOp::Kind::Wrmsr: c.wrmsr(op.index, op.value, 0); break;
-                case RawOp::Kind::Rdpmc: c.rdpmc(op.index); break;
-            }
-        }
-    };
+    // Its footprint is what its operations touch; the vCPU's software copy is no register.
+    custom_footprint(s.ops, s.reads, s.writes);
+    s.behaviour = [ops = s.ops](StepContext& c) { run_custom_ops(ops, c); };
     custom_.push_back(std::move(s));
 }
 

@@ -9,19 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "models/virt/custom_steps.h"
+
 namespace pmusim {
 
 class StepContext;
 
 enum class Path { Load, Exit };
 const char* path_name(Path p);
-
-// A raw operation of a custom step (from a scenario file): constant values only.
-struct RawOp {
-    enum class Kind { Rdmsr, Wrmsr, Rdpmc } kind = Kind::Wrmsr;
-    uint32_t index = 0;  // MSR or RDPMC ECX
-    uint64_t value = 0;  // WRMSR value
-};
 
 struct StepInfo {
     std::string name;
@@ -31,7 +26,7 @@ struct StepInfo {
     std::vector<std::string> writes;   // registers written
     std::string what;                  // one line: what it does
     std::string source;                // where the rule comes from
-    std::vector<RawOp> ops;            // custom steps only
+    std::vector<CustomOp> ops;         // custom steps only (models/virt/custom_steps.h)
     bool custom = false;
     std::function<void(StepContext&)> behaviour;  // the operations it issues (StepContext)
 };

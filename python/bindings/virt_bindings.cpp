@@ -132,11 +132,11 @@ void init_virt(py::module_& m) {
         .def("protocol", &Scenario::make_protocol, "The scenario's protocol with its edits.")
         .def("__repr__", [](const Scenario& s) { return "<pmusim.Scenario " + s.name + " on " + s.cpu + ">"; });
 
-    m.def("load_scenario", &load_scenario, py::arg("spec"),
-          "A built-in scenario by name (see scenario_library()) or a scenario YAML file. Errors raise ValueError "
-          "naming the file, line and field.");
+    m.def("load_scenario", &load_scenario, py::arg("spec"), py::arg("set") = std::vector<std::string>{},
+          "A built-in scenario by name (see scenario_library()) or a scenario YAML file; `set`: 'path=value' overrides "
+          "of its fields, as `pmusim run --set`. Errors raise ValueError naming the file, line and field.");
     m.def("parse_scenario", &parse_scenario_yaml, py::arg("text"), py::arg("origin") = "<string>",
-          "A scenario from YAML text.");
+          py::arg("set") = std::vector<std::string>{}, "A scenario from YAML text.");
     m.def("scenario_library", &scenario_library, "Names of the built-in scenarios.");
     m.def("scenario_library_dir", &scenario_library_dir, "Directory of the built-in scenarios (PMUSIM_SCENARIOS overrides).");
     m.def("run_scenario",

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <unistd.h>
 
+#include "models/core/quote_value.h"
 #include "models/virt/kvm_variants.h"
 #include "sim/gtkw_writer.h"
 #include "sim/vcd_window.h"
@@ -18,7 +19,7 @@ namespace pmusim {
 namespace {
 
 Scenario scenario_from(const ScenarioArgs& a) {
-    Scenario s = load_scenario(a.scenario);
+    Scenario s = load_scenario(a.scenario, a.sets);
     if (a.cycles) s.cycles = a.cycles;
     if (a.seed_set) s.seed = a.seed;
     if (a.mode == "per-cycle") s.mode = TimeMode::PerCycle;
@@ -36,6 +37,8 @@ void add_scenario_options(CLI::App* c, ScenarioArgs& a) {
     c->add_option("--seed", a.seed, "override the scenario's seed (default: the scenario's)")
         ->check(whole_number(false))
         ->each([&a](const std::string&) { a.seed_set = true; });
+    c->add_option("--set", a.sets, "override a field of the scenario file: path=value (host.perf.interval=500000, "
+                                   "guests.vm0.workload=steady, 'protocol={base: mediated, edits: [remove:put_perf_metrics]}')");
     c->add_option("--mode", a.mode, "time mode (default: the scenario's)")->check(CLI::IsMember({"fast", "per-cycle"}));
     c->add_option("--kvm-variant", a.kvm_variants,
                   "turn on a deviation from KVM's rules: reset_keeps_perf_metrics, host_pmc_write_sign_extends");
@@ -73,6 +76,65 @@ int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, const std::s
     const std::string gtkw = write_gtkw(vcd, first_violations(r.violations, w));
     if (format != "json") std::cout << "\nwaveform: " << vcd << " (GTKWave: gtkwave " << gtkw << ")\n";
     return r.passed() ? 0 : 1;
+}
+
+// "A..B" (both included) or "A,B,C": at most kMaxSeeds seeds.
+std::vector<uint64_t> parse_seeds(const std::string& text) {
+    constexpr uint64_t kMaxSeeds = 100'000;
+    const auto bad = [&](const std::string& why) { return std::invalid_argument("--seeds " + quote_value(text) + ": " + why); };
+    const auto number = [&](const std::string& n) {
+        if (n.empty() || n.size() > 19 || n.find_first_not_of("0123456789") != std::string::npos)
+            throw bad("expected A..B or A,B,C with whole numbers, got " + quote_value(n));
+        return uint64_t(std::stoull(n));
+    };
+    std::vector<uint64_t> out;
+    const auto dots = text.find("..");
+    if (dots != std::string::npos) {
+        const uint64_t a = number(text.substr(0, dots)), b = number(text.substr(dots + 2));
+        if (b < a) throw bad("the last seed is below the first");
+        if (b - a >= kMaxSeeds) throw bad("at most " + std::to_string(kMaxSeeds) + " seeds");
+        for (uint64_t x = a;; ++x) {
+            out.push_back(x);
+            if (x == b) break;
+        }
+        return out;
+    }
+    size_t from = 0;
+    for (size_t comma; from <= text.size(); from = comma + 1) {
+        comma = text.find(',', from);
+        if (comma == std::string::npos) comma = text.size();
+        out.push_back(number(text.substr(from, comma - from)));
+        if (out.size() > kMaxSeeds) throw bad("at most " + std::to_string(kMaxSeeds) + " seeds");
+    }
+    return out;
+}
+
+// The scenario once per seed, a line each, stopping at the first that fails (its report follows).
+int run_seeds_cmd(const ScenarioArgs& a, const std::string& seeds, const std::string& format, size_t first) {
+    const std::vector<uint64_t> list = parse_seeds(seeds);
+    Scenario s = scenario_from(a);
+    for (uint64_t seed : list) {
+        s.seed = seed;
+        const RunReport r = run_scenario(s);
+        if (format == "json") {
+            std::cout << "{\"seed\": " << seed << ", \"report\": " << run_json(r) << "}\n";
+        } else {
+            std::string verdict = "clean";
+            if (!r.passed()) {
+                verdict = "FAILED (" + std::to_string(r.violations.total()) + " violations: " + r.violations.kinds_fired();
+                if (r.programs.failed) verdict += "; " + std::to_string(r.programs.failed) + " failed expectations";
+                verdict += ")";
+            }
+            std::cout << "seed " << seed << ": " << verdict << "\n" << std::flush;
+        }
+        if (r.passed()) continue;
+        if (format != "json")
+            std::cout << "\nfirst failing seed " << seed << " (again with a waveform: pmusim run " << a.scenario << " --seed "
+                      << seed << " --vcd run.vcd)\n\n" << format_run(r, first);
+        return 1;
+    }
+    if (format != "json") std::cout << list.size() << " seeds, all clean\n";
+    return 0;
 }
 
 int mutate_cmd(const ScenarioArgs& a, const std::string& format) {
@@ -117,6 +179,8 @@ void add_virt_commands(CLI::App& app, VirtCommands& v) {
         ->needs(vcd_opt);
     run->add_option("--vcd-sample", v.vcd_sample, "also sample every N cycles inside long runs (default: at changes only)")
         ->check(whole_number(false));
+    run->add_option("--seeds", v.seeds, "run once per seed, A..B or A,B,C, a line per seed; stop at the first failing seed "
+                                        "and show its report (exit 1)");
     run->add_option("--format", v.run_format, "text or json")->check(CLI::IsMember({"text", "json"}));
     run->add_option("--first", v.first, "violations shown in full")->check(whole_number(false));
     run->add_flag("--list", v.list, "list the built-in scenarios and exit");
@@ -150,6 +214,11 @@ int run_virt_commands(const VirtCommands& v) {
     }
     const ScenarioArgs& a = *v.run ? v.run_args : *v.mutate ? v.mut_args : v.conf_args;
     if (a.scenario.empty()) throw std::invalid_argument("scenario: name a built-in scenario (pmusim run --list) or a file");
+    if (*v.run && !v.seeds.empty()) {
+        if (a.seed_set) throw std::invalid_argument("--seeds: give --seed or --seeds, not both");
+        if (!v.vcd.empty()) throw std::invalid_argument("--seeds: a waveform is of one run: give --seed N with --vcd");
+        return run_seeds_cmd(a, v.seeds, v.run_format, v.first);
+    }
     if (*v.run) return run_scenario_cmd(a, v.vcd, v.vcd_window, v.vcd_sample, v.vcd_signals, v.run_format, v.first);
     if (*v.mutate) return mutate_cmd(a, v.mut_format);
     return conform_cmd(a, v.conf_format, v.conf_all);

@@ -11,6 +11,7 @@ struct ScenarioArgs {
     std::string scenario;
     std::vector<std::string> edits;
     std::vector<std::string> kvm_variants;
+    std::vector<std::string> sets;  // --set path=value
     uint64_t cycles = 0, seed = 0;
     bool seed_set = false;
     std::string mode;
@@ -19,6 +20,7 @@ struct ScenarioArgs {
 struct VirtCommands {
     CLI::App *run = nullptr, *mutate = nullptr, *conform = nullptr;
     ScenarioArgs run_args, mut_args, conf_args;
+    std::string seeds;  // run --seeds A..B or A,B,C
     std::string vcd, vcd_window, run_format = "text", mut_format = "text", conf_format = "text";
     std::vector<std::string> vcd_signals;
     uint64_t vcd_sample = 0;

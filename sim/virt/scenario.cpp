@@ -9,7 +9,10 @@
 #include "models/virt/register_suite.h"
 #include "sim/virt/event_filter_reader.h"
 #include "sim/virt/program_reader.h"
+#include "sim/virt/scenario_sets.h"
+#include "sim/virt/step_reader.h"
 #include "sim/virt/vmm_reader.h"
+#include "sim/workload_spec.h"
 #include "sim/yaml_reader.h"
 
 namespace pmusim {
@@ -38,6 +41,41 @@ public:
                 fail(kv.first, path + "." + k, "unknown key (known: " + list + ")");
             }
         }
+    }
+
+    // A file named in the scenario: relative to the scenario file's folder.
+    static bool is_file(const std::string& p) {
+        const std::string ext = std::filesystem::path(p).extension().string();
+        return ext == ".yaml" || ext == ".yml" || p.find('/') != std::string::npos;
+    }
+    std::string relative(const std::string& p) const {
+        const std::filesystem::path f(p), dir = std::filesystem::path(origin_).parent_path();
+        return f.is_absolute() || dir.empty() ? p : (dir / f).lexically_normal().string();
+    }
+
+    // A workload spec, checked now so a bad one is reported at its line; a file relative to
+    // the scenario's folder.
+    std::string workload(const YAML::Node& n, const std::string& path) const {
+        std::string w = text(n, path);
+        if (is_file(w)) w = relative(w);
+        try {
+            (void)parse_workload_spec(w);
+        } catch (const std::exception& e) {
+            fail(n, path, e.what());
+        }
+        return w;
+    }
+
+    // A guest program in its own YAML file (a list of instructions), errors naming that file.
+    GuestProgram program_file(const YAML::Node& n, const std::string& path) const {
+        const std::string f = relative(n.Scalar());
+        std::string content;
+        try {
+            content = read_text_file(f, "guest program");
+        } catch (const std::invalid_argument& e) {
+            fail(n, path, e.what());
+        }
+        return read_yaml(content, f, [&](const YAML::Node& root) { return read_guest_program(YamlReader(f), root, "program"); });
     }
 
     Dist dist(const YAML::Node& n, const std::string& path, uint64_t max = kMaxCostCycles) const {
@@ -132,7 +170,7 @@ public:
         }
         if (root["cycles"]) s.cycles = count(root["cycles"], "cycles", 1, kMaxRunCycles);
         if (root["seed"]) s.seed = count(root["seed"], "seed", 0);
-        if (root["kvm_workload"]) s.kvm_workload = text(root["kvm_workload"], "kvm_workload");
+        if (root["kvm_workload"]) s.kvm_workload = workload(root["kvm_workload"], "kvm_workload");
         if (auto p = root["protocol"]) {
             if (p.IsScalar()) s.protocol = text(p, "protocol");
             else {
@@ -150,43 +188,7 @@ public:
                 }
             }
         }
-        if (auto st = root["steps"]) {
-            require_map(st, "steps");
-            for (auto kv : st) {
-                const std::string name = text(kv.first, "steps");
-                const std::string at = "steps." + name;
-                keys(kv.second, at, {"path", "ops", "what"});
-                StepInfo info;
-                info.name = name;
-                const std::string path = kv.second["path"] ? text(kv.second["path"], at + ".path") : "exit";
-                if (path != "load" && path != "exit") fail(kv.second["path"], at + ".path", "expected load or exit");
-                info.path = path == "load" ? Path::Load : Path::Exit;
-                info.what = kv.second["what"] ? text(kv.second["what"], at + ".what") : "custom step";
-                info.source = "scenario file";
-                auto ops = kv.second["ops"];
-                if (!ops || !ops.IsSequence()) fail(kv.second, at + ".ops", "expected a list of operations");
-                for (auto op : ops) {
-                    keys(op, at + ".ops", {"rdmsr", "wrmsr", "rdpmc", "value"});
-                    RawOp r;
-                    if (op["wrmsr"]) {
-                        r.kind = RawOp::Kind::Wrmsr;
-                        r.index = read_msr(*this, op["wrmsr"], at + ".ops.wrmsr");
-                        r.value = op["value"] ? read_u64(*this, op["value"], at + ".ops.value") : 0;
-                        info.writes.push_back("MSR");
-                    } else if (op["rdmsr"]) {
-                        r.kind = RawOp::Kind::Rdmsr;
-                        r.index = read_msr(*this, op["rdmsr"], at + ".ops.rdmsr");
-                    } else if (op["rdpmc"]) {
-                        r.kind = RawOp::Kind::Rdpmc;
-                        r.index = uint32_t(count(op["rdpmc"], at + ".ops.rdpmc", 0, 0xffffffffu));
-                    } else {
-                        fail(op, at + ".ops", "expected one of rdmsr, wrmsr, rdpmc");
-                    }
-                    info.ops.push_back(r);
-                }
-                s.custom_steps.push_back(info);
-            }
-        }
+        if (auto st = root["steps"]) s.custom_steps = read_custom_steps(*this, st, "steps");
         if (auto c = root["costs"]) {
             keys(c, "costs", {"vmentry", "vmexit", "msr_read", "msr_write", "rdpmc", "apic", "msr_store_list", "step", "fastpath",
                                "exit_handling"});
@@ -218,7 +220,7 @@ public:
         }
         if (auto h = root["host"]) {
             keys(h, "host", {"workload", "perf", "slice"});
-            if (h["workload"]) s.host.workload = text(h["workload"], "host.workload");
+            if (h["workload"]) s.host.workload = workload(h["workload"], "host.workload");
             if (h["perf"]) s.host.perf = agent(h["perf"], "host.perf");
             if (h["slice"]) s.host.slice = dist(h["slice"], "host.slice", kMaxRunCycles);
         }
@@ -233,13 +235,15 @@ public:
                 if (!names.insert(spec.name).second) fail(g, at, "duplicate guest name");
                 if (spec.name == "host" || spec.name == "kvm") fail(g, at, "reserved name");
                 keys(g, at, {"name", "workload", "vpmu", "perf", "run", "exits", "program", "cpuid", "perf_capabilities"});
-                if (g["workload"]) spec.workload = text(g["workload"], at + ".workload");
+                if (g["workload"]) spec.workload = workload(g["workload"], at + ".workload");
                 if (g["vpmu"]) spec.vpmu = vpmu(g["vpmu"], at + ".vpmu");
                 userspace(g, at, spec, s);
                 if (g["perf"]) spec.perf = agent(g["perf"], at + ".perf");
                 if (g["run"]) spec.run = dist(g["run"], at + ".run", kMaxRunCycles);
                 if (auto pr = g["program"]) {
-                    if (pr.IsScalar()) {
+                    if (pr.IsScalar() && is_file(pr.Scalar())) {
+                        spec.program = program_file(pr, at + ".program");
+                    } else if (pr.IsScalar()) {
                         spec.builtin = text(pr, at + ".program");
                         const auto names = builtin_program_names();
                         if (std::find(names.begin(), names.end(), spec.builtin) == names.end())
@@ -304,27 +308,42 @@ public:
 
 }  // namespace
 
-Scenario parse_scenario_yaml(const std::string& text, const std::string& origin) {
-    Scenario s = read_yaml(text, origin, [&](const YAML::Node& root) { return ScenarioReader(origin).scenario(root); });
+Scenario parse_scenario_yaml(const std::string& text, const std::string& origin, const std::vector<std::string>& sets) {
+    Scenario s = read_yaml(text, origin, [&](const YAML::Node& root) {
+        apply_scenario_sets(root, sets, origin);
+        try {
+            return ScenarioReader(origin).scenario(root);
+        } catch (const std::invalid_argument& e) {
+            // A field with no line that a --set wrote: say so (the file's own fields have lines).
+            const std::string m = e.what(), at = printable(origin) + ": ";
+            if (m.compare(0, at.size(), at) != 0) throw;
+            const std::string field = m.substr(at.size(), m.find(": ", at.size()) - at.size());
+            for (const std::string& set : sets)
+                if (field.rfind(set.substr(0, set.find('=')), 0) == 0) throw std::invalid_argument(m + " (from --set " + quote_value(set) + ")");
+            throw;
+        }
+    });
     s.file = origin;
     return s;
 }
 
-Scenario load_scenario_file(const std::string& path) { return parse_scenario_yaml(read_text_file(path, "scenario"), path); }
+Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& sets) {
+    return parse_scenario_yaml(read_text_file(path, "scenario"), path, sets);
+}
 
 std::string scenario_library_dir() { return library_dir("PMUSIM_SCENARIOS", "scenarios"); }
 
 std::vector<std::string> scenario_library() { return yaml_stems(scenario_library_dir()); }
 
-Scenario load_scenario(const std::string& spec) {
+Scenario load_scenario(const std::string& spec, const std::vector<std::string>& sets) {
     if (spec.find('/') == std::string::npos && spec.find(".yaml") == std::string::npos) {
         for (auto& n : scenario_library())
-            if (n == spec) return load_scenario_file(scenario_library_dir() + "/" + n + ".yaml");
+            if (n == spec) return load_scenario_file(scenario_library_dir() + "/" + n + ".yaml", sets);
         std::string list;
         for (auto& n : scenario_library()) list += " " + n;
         throw std::invalid_argument("scenario " + quote_value(spec) + ": no such file or built-in scenario (built-in:" + list + ")");
     }
-    return load_scenario_file(spec);
+    return load_scenario_file(spec, sets);
 }
 
 }  // namespace pmusim

@@ -123,11 +123,13 @@ struct Scenario {
     Protocol make_protocol() const;
 };
 
-// YAML scenario files; errors are "file:line: path: problem".
-Scenario parse_scenario_yaml(const std::string& text, const std::string& origin);
-Scenario load_scenario_file(const std::string& path);
+// YAML scenario files; errors are "file:line: path: problem". Workload and program files are
+// relative to the scenario file's folder. `sets`: "path=value" overrides applied before reading
+// (sim/virt/scenario_sets.h).
+Scenario parse_scenario_yaml(const std::string& text, const std::string& origin, const std::vector<std::string>& sets = {});
+Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& sets = {});
 // A path, or the name of a built-in scenario in scenarios/.
-Scenario load_scenario(const std::string& spec);
+Scenario load_scenario(const std::string& spec, const std::vector<std::string>& sets = {});
 std::string scenario_library_dir();
 std::vector<std::string> scenario_library();
 

@@ -1,5 +1,7 @@
 #include "sim/virt/scenario_sets.h"
 
+#include <functional>
+
 namespace pmusim {
 
 namespace {
@@ -25,7 +27,7 @@ std::vector<std::string> split_path(const std::string& p) {
 
 // The entry of a list at `seg`: an index, or the entry whose name is `seg`; -1 if none.
 long list_entry(const YAML::Node& list, const std::string& seg) {
-    if (!seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos && seg.size() < 6) {
+    if (!seg.empty() && seg.size() < 6 && seg.find_first_not_of("0123456789") == std::string::npos) {
         const long i = std::stol(seg);
         return i < long(list.size()) ? i : -1;
     }
@@ -34,52 +36,50 @@ long list_entry(const YAML::Node& list, const std::string& seg) {
     return -1;
 }
 
+YAML::Node value_of(const std::string& text, const std::function<std::invalid_argument(const std::string&)>& bad) {
+    if (text.empty() || (text[0] != '[' && text[0] != '{')) return YAML::Node(text);
+    try {
+        return unmarked(YAML::Load(text));
+    } catch (const YAML::Exception& e) {
+        throw bad("the value is not YAML: " + printable(e.msg));
+    }
+}
+
 void apply_one(YAML::Node root, const std::string& set, const std::string& origin) {
-    auto bad = [&](const std::string& why) {
+    const std::function<std::invalid_argument(const std::string&)> bad = [&](const std::string& why) {
         return std::invalid_argument("--set " + quote_value(set) + ": scenario " + printable(origin) + ": " + why);
     };
     const auto eq = set.find('=');
     if (eq == std::string::npos || eq == 0) throw bad("expected path=value");
     const std::vector<std::string> path = split_path(set.substr(0, eq));
-    const std::string text = set.substr(eq + 1);
-    YAML::Node value;
-    if (!text.empty() && (text[0] == '[' || text[0] == '{')) {
-        try {
-            value = unmarked(YAML::Load(text));
-        } catch (const YAML::Exception& e) {
-            throw bad("the value is not YAML: " + printable(e.msg));
-        }
-    } else {
-        value = YAML::Node(text);
-    }
+    const YAML::Node value = value_of(set.substr(eq + 1), bad);
     if (!root.IsMap()) throw bad("the file is not a mapping");
     YAML::Node cur;
-    cur.reset(root);
+    cur.reset(root);  // reset: rebinding (operator= would overwrite the node it refers to)
     std::string at;
     for (size_t i = 0; i < path.size(); ++i) {
         const std::string& seg = path[i];
         if (seg.empty()) throw bad("empty field name in the path");
         const bool last = i + 1 == path.size();
         at += (at.empty() ? "" : ".") + seg;
+        YAML::Node next;
         if (cur.IsSequence()) {
             const long k = list_entry(cur, seg);
-            if (k < 0) throw bad(at + ": no entry " + quote_value(seg) + " in the list (an index below " + std::to_string(cur.size()) +
-                                 " or an entry's name)");
+            if (k < 0)
+                throw bad(at + ": no entry " + quote_value(seg) + " in the list (an index below " + std::to_string(cur.size()) +
+                          " or an entry's name)");
             if (last) cur[size_t(k)] = value;
+            else next.reset(cur[size_t(k)]);
+        } else if (cur.IsMap()) {
+            if (last) cur[seg] = value;
             else {
-                YAML::Node next = cur[size_t(k)];
-                cur.reset(next);
+                if (!cur[seg]) cur[seg] = YAML::Node(YAML::NodeType::Map);
+                next.reset(cur[seg]);
             }
-            continue;
+        } else {
+            throw bad(at + ": the field above it holds a value, not a mapping or a list");
         }
-        if (!cur.IsMap()) throw bad(at + ": the field above it is a value, not a mapping or list");
-        if (last) {
-            cur[seg] = value;
-            break;
-        }
-        if (!cur[seg]) cur[seg] = YAML::Node(YAML::NodeType::Map);
-        YAML::Node next = cur[seg];
-        cur.reset(next);
+        if (!last) cur.reset(next);
     }
 }
 

@@ -114,11 +114,11 @@ TEST(InputErrors, ProbabilityOutOfRangeIsRefused) {
     EXPECT_NE(workload_error(w).find("w.yaml:5: schedule[0].markov.transitions.a."), std::string::npos) << workload_error(w);
 }
 
-// Given a scenario whose error shows only when it runs, then the error names the scenario file.
-TEST(InputErrors, RunTimeScenarioErrorsNameTheFile) {
-    const Scenario s = parse_scenario_yaml(kHead + kGuest + "    workload: no_such_workload\n", "dir/s.yaml");
-    const std::string e = invalid([&] { run_scenario(s); });
-    EXPECT_EQ(e.rfind("dir/s.yaml: guests.vm0.workload: workload 'no_such_workload'", 0), 0u) << e;
+// Given a scenario naming a workload that does not exist, then reading it fails with the
+// scenario file, the line and the field (not later, when it runs).
+TEST(InputErrors, BadWorkloadIsReportedAtItsLineOfTheScenarioFile) {
+    const std::string e = invalid([&] { parse_scenario_yaml(kHead + kGuest + "    workload: no_such_workload\n", "dir/s.yaml"); });
+    EXPECT_EQ(e.rfind("dir/s.yaml:6: guests.vm0.workload: workload 'no_such_workload'", 0), 0u) << e;
 }
 
 // Given a run past the end of SystemC's 64-bit time base, then a clear error, before sc_start.

@@ -42,7 +42,7 @@ VcdFile run_traced(const std::string& path, const std::string& extra = {}) {
         StepInfo probe;
         probe.name = extra;
         probe.path = Path::Exit;
-        probe.ops.push_back({RawOp::Kind::Rdmsr, 0x38F, 0});
+        probe.ops.push_back(CustomOp::rdmsr(0x38F));
         s.custom_steps.push_back(probe);
         s.edits.push_back(parse_protocol_edit("insert:" + extra + ",before=put_perf_metrics"));
     }
