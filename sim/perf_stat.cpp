@@ -20,8 +20,21 @@ PerfAgent::PerfAgent(Machine& m, const std::vector<std::string>& events, AgentOp
     s.metrics_clear = opts_.topdown_group && opts_.use_metrics_clear && cpu.metrics_clear();
     s.multiplex = true;  // perf stat time-slices what does not fit
     uint32_t fixed_used = opts_.topdown_group ? 1u << 3 : 0;
-    for (auto& e : events) {
+    int group = -1;  // inside `{...}`: the index of the group's first event
+    for (auto& given : events) {
+        // perf's event groups (tools/perf/util/parse-events.y): "{a,b}" arrives split at commas.
+        std::string e = given;
+        const bool opens = !e.empty() && e.front() == '{', closes = !e.empty() && e.back() == '}';
+        if (opens) e.erase(0, 1);
+        if (closes) e.pop_back();
+        if ((opens && group >= 0) || (closes && group < 0 && !opens) || e.find_first_of("{}") != std::string::npos)
+            throw std::invalid_argument("event " + quote_value(given) +
+                                        ": unbalanced or nested '{' '}' (a group is {a,b,...}; group modifiers are not supported)");
+        if (e.empty()) throw std::invalid_argument("event " + quote_value(given) + ": an empty event in a group");
+        if (opens) group = int(s.events.size());
         StatEventSpec sp = parse_stat_event(e, cpu);
+        sp.group = group;
+        if (closes) group = -1;
         if (sp.fixed && (fixed_used >> sp.fixed_index & 1u)) {
             if (sp.fixed_index == 3 && opts_.topdown_group) continue;  // slots is the group's leader
             throw std::invalid_argument("event " + quote_value(e) + ": fixed counter " + std::to_string(sp.fixed_index) +
@@ -30,6 +43,7 @@ PerfAgent::PerfAgent(Machine& m, const std::vector<std::string>& events, AgentOp
         if (sp.fixed) fixed_used |= 1u << sp.fixed_index;
         s.events.push_back(std::move(sp));
     }
+    if (group >= 0) throw std::invalid_argument("events: a group '{' is not closed with '}'");
     model_ = std::make_unique<PerfModel>("stat", cpu, std::move(s));
     model_->set_metrics_bits(m.pmu().semantics().metrics_field_bits);
     running_base_.assign(model_->events().size(), 0);
@@ -90,6 +104,7 @@ IntervalReading PerfAgent::read() {
         running_base_[i] = model_->running(i);
         c.scaled = c.running ? double(c.raw) * double(c.enabled) / double(c.running) : 0.0;
         c.truth_known = sp.truth_known;
+        c.supported = sp.supported;
         if (sp.truth_known) c.truth = count_events(w, sp.truth, sp.user, sp.kernel, r.begin, r.end);
         r.counts.push_back(std::move(c));
     }

@@ -36,6 +36,7 @@ struct CountReading {
     double scaled = 0;        // raw * enabled / running (perf's estimate)
     uint64_t truth = 0;       // exact count over the whole interval, same rings
     bool truth_known = false;
+    bool supported = true;    // false: refused at open (perf's "<not supported>")
 };
 
 struct TopdownReading {

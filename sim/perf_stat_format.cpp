@@ -35,8 +35,10 @@ std::string fmt(const char* f, double v) {
     return b;
 }
 
-// The counter value, or perf's "<not counted>" for an event that never reached a counter.
+// The counter value, or perf's "<not counted>" for an event that never reached a counter and
+// "<not supported>" for one refused at open (print_counter_value_csv's bad_count).
 std::string count_value(const CountReading& c, const char* f) {
+    if (!c.supported) return "<not supported>";
     return c.running && c.enabled ? fmt(f, c.scaled) : "<not counted>";
 }
 

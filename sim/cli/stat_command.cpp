@@ -110,7 +110,8 @@ bool table_rows(std::ostream& os, const std::vector<CountReading>& counts, const
         const bool exact = !c.truth_known || shown == c.truth;
         all_exact = all_exact && exact;
         char line[320];
-        std::snprintf(line, sizeof line, "%s  %18s      %-22s %-11s %-30s %s\n", prefix.c_str(), group_digits(shown).c_str(),
+        std::snprintf(line, sizeof line, "%s  %18s      %-22s %-11s %-30s %s\n", prefix.c_str(),
+                      !c.supported ? "<not supported>" : c.enabled && !c.running ? "<not counted>" : group_digits(shown).c_str(),
                       c.name.c_str(), c.counter.c_str(), note.c_str(),
                       exact ? "" : ("(truth " + group_digits(c.truth) + ")").c_str());
         os << line;

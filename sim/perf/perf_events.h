@@ -20,6 +20,8 @@ struct StatEventSpec {
     uint64_t config = 0;    // PERFEVTSEL bits 31:0 without USR/OS/EN (event, umask, E, INV, CMASK)
     EventMask truth = 0;    // base events the count should equal
     bool truth_known = false;
+    int group = -1;         // `{a,b}`: the index of the group's first event in the session; -1: alone
+    bool supported = true;  // false: refused at open, as perf's "<not supported>" (a group too big for the PMU)
 };
 
 // Parses perf-style names ("instructions", "branch-misses:u", "INT_MISC.UOP_DROPPING",

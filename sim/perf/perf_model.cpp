@@ -45,16 +45,29 @@ PerfModel::PerfModel(std::string context, const CpuConfig& cpu, PerfSession s)
 void PerfModel::place_all() {
     unsigned next_gp = 0;
     uint32_t fixed_used = s_.topdown_group ? 1u << 3 : 0;
+    unsigned reserved = s_.sampling ? 1 : 0;
+    for (auto& e : s_.tma_events) reserved += e.fixed ? 0 : 1;
+    const unsigned room = cpu_.num_gp - std::min(cpu_.num_gp, reserved);
     for (size_t i = 0; i < s_.events.size(); ++i) {
-        counters_.push_back(place(s_.events[i], "events", true, next_gp, fixed_used));
-        if (!s_.events[i].fixed) flex_.push_back(i);
+        StatEventSpec& e = s_.events[i];
+        counters_.push_back(place(e, "events", true, next_gp, fixed_used));
+        if (e.fixed) continue;
+        // A group's GP events go on together. One that would make its group larger than the GP
+        // counters is refused, as x86 validate_group refuses it at open: perf's "<not supported>".
+        auto unit = std::find_if(units_.begin(), units_.end(),
+                                 [&](const std::vector<size_t>& u) { return e.group >= 0 && s_.events[u[0]].group == e.group; });
+        if (s_.multiplex && unit != units_.end() && unit->size() >= room) {
+            e.supported = false;
+            continue;
+        }
+        if (unit == units_.end()) units_.push_back({i});
+        else unit->push_back(i);
+        flex_.push_back(i);
     }
     flex_room_ = unsigned(flex_.size());
     if (s_.multiplex) {
-        unsigned reserved = s_.sampling ? 1 : 0;
-        for (auto& e : s_.tma_events) reserved += e.fixed ? 0 : 1;
-        flex_room_ = std::min<unsigned>(flex_room_, cpu_.num_gp - std::min(cpu_.num_gp, reserved));
-        for (unsigned k = 0; k < flex_room_; ++k) counters_[flex_[k]].index = int(k);
+        flex_room_ = std::min<unsigned>(flex_room_, room);
+        schedule_flexible();
         next_gp = flex_room_;
     }
     for (auto& e : s_.tma_events) tma_counters_.push_back(place(e, "topdown", false, next_gp, fixed_used));
@@ -65,6 +78,16 @@ void PerfModel::place_all() {
             throw std::invalid_argument(s_.where + ".sample: no GP counter left for " + quote_value(e.name));
         sample_ = int(next_gp++);
         sample_config_ = e.config | (e.user ? kUsr : 0) | (e.kernel ? kOs : 0) | kInt | kEn;
+    }
+}
+
+// ctx_sched_in of the flexible groups (kernel/events/core.c merge_sched_in): in list order, a
+// group goes on when all its events fit; after the first that does not, none does this slice.
+void PerfModel::schedule_flexible() {
+    unsigned k = 0;
+    for (const auto& u : units_) {
+        if (k + u.size() > flex_room_) break;
+        for (size_t i : u) counters_[i].index = int(k++);
     }
 }
 
@@ -352,19 +375,20 @@ void PerfModel::sched_in(OpQueue& q) {
 void PerfModel::rotate(OpQueue& q) {
     if (!in_ || !multiplexed()) return;
     global_ctrl(q, 0, "perf_pmu_disable");
-    for (size_t i : flex_) {
-        Counter& c = counters_[i];
-        if (c.index < 0) continue;
-        q.push_back(read_op(counters_, totals, i, nullptr, s_.events[i].name));
-        program_gp(q, c, false);
-        c.index = -1;
-    }
-    std::rotate(flex_.begin(), flex_.begin() + 1, flex_.end());
-    for (unsigned k = 0; k < flex_room_; ++k) {
-        Counter& c = counters_[flex_[k]];
-        c.index = int(k);
-        program_gp(q, c, true);
-    }
+    // In list order, which is counter order: the groups on counters were put there from PMC0 on.
+    for (const auto& u : units_)
+        for (size_t i : u) {
+            Counter& c = counters_[i];
+            if (c.index < 0) continue;
+            q.push_back(read_op(counters_, totals, i, nullptr, s_.events[i].name));
+            program_gp(q, c, false);
+            c.index = -1;
+        }
+    std::rotate(units_.begin(), units_.begin() + 1, units_.end());  // rotate_ctx: the first group to the end
+    schedule_flexible();
+    for (const auto& u : units_)
+        for (size_t i : u)
+            if (counters_[i].index >= 0) program_gp(q, counters_[i], true);
     global_ctrl(q, enabled_global(), "perf_pmu_enable");
 }
 

@@ -123,6 +123,8 @@ private:
     std::vector<Counter> counters_;        // counting events
     std::vector<Counter> tma_counters_;
     std::vector<size_t> flex_;             // GP counting events in rotation order (perf's flexible list)
+    std::vector<std::vector<size_t>> units_;  // flex_ as perf schedules it: groups ({a,b}) and lone events
+    void schedule_flexible();
     unsigned flex_room_ = 0;               // GP counters they share
     int sample_ = -1;                      // GP counter used for sampling
     uint64_t sample_config_ = 0;

@@ -110,6 +110,14 @@ check stat-repeat-json 0 '"variance" : [0-9]+\.[0-9]{2}, "event-runtime"' -- "$P
 check stat-repeat-steady 0 "warning: -r 2: workload 'steady' has no seed: every run is the same" -- "$PMUSIM" stat -r 2 -n 1000
 check bad-stat-repeat-interval 2 "-r 2 with -I: the intervals of repeated runs are not averaged" -- "$PMUSIM" stat -r 2 -I 1
 check bad-stat-repeat-range 2 "--repeat: Value 101 not in range 1 to 100" -- "$PMUSIM" stat -r 101
+# {a,b}: a group goes on counters together; a group larger than the counters loses its extra events
+check stat-group-turns 0 "^ +[0-9,]+ +cache-references +PMC\\* +\\(40\\.00%\\)" -- "$PMUSIM" stat --cpu skylake -n 20000000 \
+    -e '{branches,branch-misses,cache-misses},{cache-references,r00c5}'
+check stat-group-not-supported 0 "^<not supported>,,r00c5,0,0\\.00,,$" -- "$PMUSIM" stat --cpu skylake -n 1000000 \
+    -e '{branches,branch-misses,cache-misses,cache-references,r00c5}' -x,
+check stat-group-not-supported-table 0 "<not supported> +r00c5" -- "$PMUSIM" stat --cpu skylake -n 1000000 \
+    -e '{branches,branch-misses,cache-misses,cache-references,r00c5}'
+check bad-stat-group 2 "event '\\{branches\\}:u': unbalanced or nested" -- "$PMUSIM" stat -e '{branches}:u'
 # perf's own CSV linter (tools/perf/tests/shell/stat+csv_output.sh): 6 separators a row, 7 with -I
 fields_ok() {  # WANT command... : every output line has WANT '@' separators
     local want=$1; shift
