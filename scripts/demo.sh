@@ -16,6 +16,8 @@ echo; echo "== pmusim run: host and guest both using topdown under KVM's mediate
 build/pmusim run perf_metrics_patch
 echo; echo "== the same without put_perf_metrics: the guest's PERF_METRICS reaches the host"
 build/pmusim run perf_metrics_patch -n 400000 -E remove:put_perf_metrics --first 3 | sed -n '/^violations/,$p' || true
+echo; echo "== a patch variant written in its scenario file (custom steps), restoring PERF_METRICS before FIXED_CTR3: caught"
+build/pmusim run perf_metrics_yaml_patch_wrong_order --first 2 | sed -n '/^violations/,$p' || true
 echo; echo "== pmusim mutate: every step removed, every order-sensitive pair swapped"
 build/pmusim mutate perf_metrics_patch | sed -n "1,25p"
 echo "== Python: overflow, status bit and PMI (python/examples/quickstart.py)"

@@ -4,7 +4,8 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libsystemc-dev libeigen3-dev pybind11-dev python3-pybind11 python3-dev
       libgtest-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev python3-numpy python3-pytest
       python3-pandas python3-matplotlib python3-distributed python3-yaml gtkwave xvfb xauth
-      help2man python3-pip python3-setuptools python3-wheel ccache)
+      help2man python3-pip python3-setuptools python3-wheel ccache
+      python3-nbclient python3-nbformat python3-ipykernel)  # the example notebooks run in a test
 # The sanitizer build and the fuzzers (scripts/sanitizers.sh): clang with its ASan, UBSan and
 # libFuzzer runtimes, and llvm-symbolizer for readable reports. Wanted, not required: if they
 # cannot be installed, scripts/sanitizers.sh says it skipped.

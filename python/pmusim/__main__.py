@@ -1,7 +1,8 @@
 """`python3 -m pmusim plot ...`: the plots of pmusim.plots saved as PNG from the shell.
 
   python3 -m pmusim plot topdown --cpu icelake -w mixed_app --interval 5000000 -o topdown.png
-  python3 -m pmusim plot run perf_metrics_patch [-E remove:put_perf_metrics] -o violations.png
+  python3 -m pmusim plot topdown --cpu icelake -w pointer_chase -l 3 -o level3.png   # a panel per parent
+  python3 -m pmusim plot run perf_metrics_patch [-E remove:put_perf_metrics] [--window FROM:TO] -o violations.png
   python3 -m pmusim plot sweep SWEEP_DIR --x interval --y cpu --value max_abs_error -o heat.png
 """
 import argparse
@@ -27,6 +28,7 @@ def main(argv=None):
     run.add_argument("scenario")
     run.add_argument("-E", "--edit", action="append", default=[], help="protocol edit, e.g. remove:put_perf_metrics")
     run.add_argument("-n", "--cycles", type=int, default=None)
+    run.add_argument("--window", default=None, help="FROM:TO cycles to show")
     sw = kinds.add_parser("sweep", help="a sweep directory as a heat map")
     sw.add_argument("dir")
     sw.add_argument("--x", required=True)
@@ -49,7 +51,7 @@ def main(argv=None):
                 overrides[key] = int(value, 0)
             m = pmusim.Machine(cpu=a.cpu, **overrides)
             m.workload = pmusim.load_workload(a.workload)
-            fig = plots.plot_topdown(m.topdown(level=a.level, interval=a.interval, cycles=a.cycles))
+            fig = plots.plot_topdown(m.topdown(level=a.level, interval=a.interval, cycles=a.cycles), level=a.level)
         elif a.kind == "run":
             s = pmusim.load_scenario(a.scenario)
             if a.cycles:
@@ -57,7 +59,13 @@ def main(argv=None):
             proto = s.protocol()
             for e in a.edit:
                 proto.apply(e)
-            fig = plots.plot_violations(pmusim.run_scenario(s, protocol=proto))
+            window = None
+            if a.window:
+                lo, sep, hi = a.window.partition(":")
+                if not sep or not lo.isdigit() or not hi.isdigit():
+                    raise ValueError(f"--window {a.window}: expected FROM:TO in cycles")
+                window = (int(lo), int(hi))
+            fig = plots.plot_violations(pmusim.run_scenario(s, protocol=proto), window=window)
         else:
             fig = plots.plot_heatmap(pmusim.load_results(a.dir), a.x, a.y, a.value)
         fig.savefig(a.output, dpi=120)

@@ -3,6 +3,7 @@
 #include "sim/cli/cli_checks.h"
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "models/core/quote_value.h"
@@ -117,7 +118,8 @@ int run_seeds_cmd(const ScenarioArgs& a, const std::string& seeds, const std::st
         s.seed = seed;
         const RunReport r = run_scenario(s);
         if (format == "json") {
-            std::cout << "{\"seed\": " << seed << ", \"report\": " << run_json(r) << "}\n";
+            // JSON Lines: one compact object per seed.
+            std::cout << nlohmann::ordered_json{{"seed", seed}, {"report", nlohmann::ordered_json::parse(run_json(r))}}.dump() << "\n";
         } else {
             std::string verdict = "clean";
             if (!r.passed()) {

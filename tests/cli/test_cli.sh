@@ -391,6 +391,7 @@ check run-seeds-stop 1 "^seed 4: FAILED \([0-9]+ violations: clobber" -- "$PMUSI
     -E remove:put_perf_metrics --seeds 4..9
 check run-seeds-first-only 1 "first failing seed 4 " -- "$PMUSIM" run perf_metrics_patch -n 150000 -E remove:put_perf_metrics \
     --seeds 4,5
+check run-seeds-json 0 '^\{"seed":2,"report":\{"clean":true,' -- "$PMUSIM" run perf_metrics_patch -n 100000 --seeds 1..2 --format json
 check run-seeds-bad 1 "--seeds '5..2': the last seed is below the first" -- "$PMUSIM" run perf_metrics_patch --seeds 5..2
 check run-seeds-vcd 1 "--seeds: a waveform is of one run" -- "$PMUSIM" run perf_metrics_patch --seeds 1..2 --vcd /tmp/x.vcd
 echo "cli: $pass passed, $fail failed"

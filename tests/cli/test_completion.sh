@@ -34,7 +34,8 @@ cd "$(mktemp -d)"  # no stray files among the file candidates
 expect "commands" mutate -- mu
 expect "commands starting with 'l'" list -- l
 expect "top-level options" --help --version -- --
-expect "a built-in scenario" perf_metrics_patch -- run perf_m
+expect "a built-in scenario" perf_metrics_patch -- run perf_metrics_pa
+expect "built-in scenarios by prefix" perf_metrics_patch perf_metrics_yaml_patch perf_metrics_yaml_patch_wrong_order -- run perf_m
 expect "a preset after --cpu" icelake -- topdown --cpu ic
 expect "a library workload after -w" pointer_chase -- topdown -w poi
 expect "events of the preset given earlier" branches branch-misses -- stat --cpu skylake -e bran
