@@ -67,13 +67,22 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         const double clks = double(v[idx(Event::CoreCycles)]);
         auto cyc = [&](Event e) { return clks > 0 ? double(v[idx(e)]) / clks : 0.0; };
         set(Node::L1Bound, std::max(0.0, cyc(Event::BoundOnLoads) - cyc(Event::StallsL1dMiss)));
-        set(Node::L2Bound, std::max(0.0, cyc(Event::StallsL1dMiss) - cyc(Event::StallsL2Miss)));
+        // Fill-buffer-full stalls fall in the L2 window but are DRAM's (docs/workloads.md).
+        set(Node::L2Bound, std::max(0.0, cyc(Event::StallsL1dMiss) - cyc(Event::StallsL2Miss) - cyc(Event::FbFullStalls)));
         set(Node::L3Bound, std::max(0.0, cyc(Event::StallsL2Miss) - cyc(Event::StallsL3Miss)));
-        set(Node::DramBound, cyc(Event::StallsL3Miss));
+        set(Node::DramBound, cyc(Event::StallsL3Miss) + cyc(Event::FbFullStalls));
         set(Node::StoreBound, cyc(Event::BoundOnStores));
         set(Node::MicrocodeSequencer, double(v[idx(Event::MsUopsRetired)]) / slots);
         set(Node::FewUopsInstructions,
             std::max(0.0, b[tma::ni(Node::HeavyOperations)] - b[tma::ni(Node::MicrocodeSequencer)]));
+        set(Node::ICacheMisses, cyc(Event::IcacheStalls) + 2 * cyc(Event::IcacheStallEdges));
+        set(Node::ItlbMisses, cyc(Event::ItlbStalls));
+        set(Node::BranchResteers, cyc(Event::ClearResteerCycles) + cyc(Event::UnknownBranchCycles));
+        set(Node::MsSwitches, cyc(Event::MsSwitchCycles));
+        set(Node::Lcp, cyc(Event::LcpStalls));
+        set(Node::DsbSwitches, cyc(Event::DsbSwitchPenalty));
+        set(Node::Divider, cyc(Event::DividerActive));
+        set(Node::SerializingOperation, cyc(Event::ScoreboardStalls) + cyc(Event::C02Cycles));
     }
     for (unsigned k = 0; k < tma::kNumNodes; ++k)
         if (tma::level(static_cast<Node>(k)) > level) b[k] = std::numeric_limits<double>::quiet_NaN();

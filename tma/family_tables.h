@@ -19,10 +19,6 @@ std::vector<FormulaRow> with_info(const char* src, std::vector<FormulaRow> rows)
 // (docs/tma.md explains them).
 namespace table_terms {
 constexpr Form A = Form::Any, PM = Form::PerfMetrics, PM2 = Form::PerfMetricsL2, GP = Form::GpEvents;
-constexpr const char* kL2Weight =
-    "perfmon weights the stall difference by the L2-hit share of L1 misses (MEM_LOAD_RETIRED.L2_HIT, "
-    ".FB_HIT, .L1_MISS, L1D_PEND_MISS.FB_FULL), events pmusim does not model: the whole difference";
-constexpr const char* kDramWeight = "perfmon's form with its weighted L2 term replaced by L2_Bound (above)";
 constexpr const char* kSmtOff = "SMT off: pmusim models one thread per core";
 constexpr const char* kSlotsW = "4 x CLKS in perfmon; W is the preset's width (4 on skylake)";
 }  // namespace table_terms

@@ -82,6 +82,22 @@ const char* event_name(Ev e, Family f) {
         case Ev::StallsL2Miss: return spr ? "MEMORY_ACTIVITY.STALLS_L2_MISS" : "CYCLE_ACTIVITY.STALLS_L2_MISS";
         case Ev::StallsL3Miss: return spr ? "MEMORY_ACTIVITY.STALLS_L3_MISS" : "CYCLE_ACTIVITY.STALLS_L3_MISS";
         case Ev::Branches: return "BR_INST_RETIRED.ALL_BRANCHES";
+        case Ev::MemL2Hit: return "MEM_LOAD_RETIRED.L2_HIT";
+        case Ev::MemFbHit: return "MEM_LOAD_RETIRED.FB_HIT";
+        case Ev::MemL1Miss: return "MEM_LOAD_RETIRED.L1_MISS";
+        case Ev::FbFull: return skl ? "L1D_PEND_MISS.FB_FULL:c1" : "L1D_PEND_MISS.FB_FULL_PERIODS";
+        case Ev::DividerActive: return spr ? "ARITH.DIV_ACTIVE" : "ARITH.DIVIDER_ACTIVE";
+        case Ev::Scoreboard: return skl ? "PARTIAL_RAT_STALLS.SCOREBOARD" : "RESOURCE_STALLS.SCOREBOARD";
+        case Ev::C02: return "CPU_CLK_UNHALTED.C02";
+        case Ev::IcacheStalls: return skl ? "ICACHE_16B.IFDATA_STALL" : "ICACHE_DATA.STALLS";
+        case Ev::IcacheStallEdges: return "ICACHE_16B.IFDATA_STALL:c1:e1";
+        case Ev::ItlbStalls: return "ICACHE_TAG.STALLS";
+        case Ev::ClearResteerCycles: return "INT_MISC.CLEAR_RESTEER_CYCLES";
+        case Ev::UnknownBranchCycles: return "INT_MISC.UNKNOWN_BRANCH_CYCLES";
+        case Ev::Baclears: return "BACLEARS.ANY";
+        case Ev::MsSwitches: return spr ? "UOPS_RETIRED.MS:c1:e1" : "IDQ.MS_SWITCHES";
+        case Ev::LcpStalls: return "DECODE.LCP";
+        case Ev::DsbSwitchPenalty: return "DSB2MITE_SWITCHES.PENALTY_CYCLES";
         case Ev::Count: break;
     }
     return "?";

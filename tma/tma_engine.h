@@ -21,6 +21,9 @@ enum class Node : uint8_t {
     // Level 3 (where the modelled events allow): Memory_Bound's and Heavy_Operations' children.
     L1Bound, L2Bound, L3Bound, DramBound, StoreBound,
     MicrocodeSequencer, FewUopsInstructions,
+    // Level 3: Fetch_Latency's and Core_Bound's children (listed in tree order by node_table()).
+    ICacheMisses, ItlbMisses, BranchResteers, MsSwitches, Lcp, DsbSwitches,
+    Divider, SerializingOperation,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -51,6 +54,9 @@ enum class Ev : uint8_t {
     StallsTotal, Ports1Util, Ports2Util, MacroFused, IdqMsUops, Dec0, Dec0C1, MiteUops, BrMispredictSlots,
     MemoryBoundSlots, UopsRetiredHeavy, UopsRetiredMs, BoundOnLoads, StallsL1dMiss, StallsL2Miss, StallsL3Miss,
     Branches,
+    // Level 3 (after the others, so that Level 1-2 programming keeps its order).
+    MemL2Hit, MemFbHit, MemL1Miss, FbFull, DividerActive, Scoreboard, C02, IcacheStalls, IcacheStallEdges,
+    ItlbStalls, ClearResteerCycles, UnknownBranchCycles, Baclears, MsSwitches, LcpStalls, DsbSwitchPenalty,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);

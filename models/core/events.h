@@ -57,6 +57,25 @@ enum class Event : uint8_t {
     StallsL3Miss,       // *.STALLS_L3_MISS
     Ports1Util,         // EXE_ACTIVITY.1_PORTS_UTIL
     Ports2Util,         // EXE_ACTIVITY.2_PORTS_UTIL
+    // Level-3 leaves and the events their formulas read (docs/workloads.md "Level-3 events").
+    MemL2Hit,           // MEM_LOAD_RETIRED.L2_HIT
+    MemFbHit,           // MEM_LOAD_RETIRED.FB_HIT
+    MemL1Miss,          // MEM_LOAD_RETIRED.L1_MISS
+    FbFullPeriods,      // L1D_PEND_MISS.FB_FULL:c1 (SKL) / .FB_FULL_PERIODS (ICL)
+    FbFullStalls,       // truth: DRAM-bound stall cycles inside the L1D-miss-not-L2-miss window
+    DividerActive,      // ARITH.DIVIDER_ACTIVE / ARITH.DIV_ACTIVE
+    ScoreboardStalls,   // PARTIAL_RAT_STALLS.SCOREBOARD (SKL) / RESOURCE_STALLS.SCOREBOARD
+    C02Cycles,          // CPU_CLK_UNHALTED.C02 (SPR)
+    IcacheStalls,       // ICACHE_16B.IFDATA_STALL (SKL) / ICACHE_DATA.STALLS
+    IcacheStallEdges,   // ICACHE_16B.IFDATA_STALL:c1:e1 (SKL)
+    ItlbStalls,         // ICACHE_TAG.STALLS
+    ClearResteerCycles, // INT_MISC.CLEAR_RESTEER_CYCLES
+    UnknownBranchCycles,// INT_MISC.UNKNOWN_BRANCH_CYCLES (SPR); truth of the BACLEARS term elsewhere
+    Baclears,           // BACLEARS.ANY
+    MsSwitchCycles,     // truth: cycles lost switching to the microcode sequencer
+    MsSwitches,         // IDQ.MS_SWITCHES (SKL, ICL) / UOPS_RETIRED.MS:c1:e1 (SPR)
+    LcpStalls,          // DECODE.LCP
+    DsbSwitchPenalty,   // DSB2MITE_SWITCHES.PENALTY_CYCLES
     Count
 };
 

@@ -29,6 +29,12 @@ void check_range(double v, const char* field, double lo, double hi) {
 }
 
 const char* const kMemLevelNames[4] = {"mem_l1", "mem_l2", "mem_l3", "mem_dram"};
+}  // namespace
+
+const std::array<const char*, 6> kFetchCauseNames = {"fl_icache", "fl_itlb", "fl_resteers",
+                                                     "fl_ms_switches", "fl_lcp", "fl_dsb_switches"};
+
+namespace {
 
 struct ScalarParam {
     const char* name;
@@ -48,6 +54,9 @@ const ScalarParam kScalars[] = {
     {"recovery_share", &PhaseParams::recovery_share, 0, 1},
     {"ms_share", &PhaseParams::ms_share, 0, 1},
     {"store_share", &PhaseParams::store_share, 0, 1},
+    {"fb_full_share", &PhaseParams::fb_full_share, 0, 1},
+    {"divider_share", &PhaseParams::divider_share, 0, 1},
+    {"serializing_share", &PhaseParams::serializing_share, 0, 1},
 };
 
 uint64_t num(double per_cycle) { return per_cycle <= 0 ? 0 : rate_numerator(per_cycle); }
@@ -71,6 +80,14 @@ void validate(const PhaseParams& p) {
         ml += p.mem_levels[k];
     }
     if (!(ml > 0.0)) fail("mem_levels", "the L1/L2/L3/DRAM shares must not all be 0");
+    double fc = 0;
+    for (unsigned k = 0; k < kFetchCauseNames.size(); ++k) {
+        check_range(p.fetch_causes[k], kFetchCauseNames[k], 0, 1);
+        fc += p.fetch_causes[k];
+    }
+    if (fc > 1.0 + 1e-12) fail("fl_icache", "the fetch-latency causes fl_* must not add up to more than 1");
+    if (p.divider_share + p.serializing_share > 1.0 + 1e-12)
+        fail("divider_share", "divider_share + serializing_share must not exceed 1");
     if (p.kernel_share + p.halted_share > 1.0 + 1e-12)
         fail("kernel_share", "kernel_share + halted_share must not exceed 1");
     if (p.period == 0) fail("period", "must be at least 1 cycle");
@@ -113,8 +130,10 @@ void split_slots(const std::array<uint64_t, kNumLeaves>& l, uint64_t d, uint64_t
 // Backend cycles (slots / W): loads and stores stall for the memory-bound share; the core-bound
 // cycles R split 0.5 stalls / 0.3 one port / 0.2 two ports so that the SKL/ICL Memory_Bound
 // ratio (STALLS_MEM_ANY + BOUND_ON_STORES) / (STALLS_TOTAL + 1P + Ret * 2P + BOUND_ON_STORES)
-// is exactly M / (M + K). rf: the retiring share of slots.
-void derive_backend(const PhaseParams& p, uint64_t M, uint64_t K, unsigned W, double rf, Phase& out) {
+// is exactly M / (M + K). rf: the retiring share of slots. With `fb_shift` (Skylake, Ice Lake),
+// fb_full_share of the DRAM stalls fall in the L1D-miss-not-L2-miss window, as the fill-buffer
+// weighting of their L2_Bound assumes (docs/workloads.md "Level-3 events").
+void derive_backend(const PhaseParams& p, uint64_t M, uint64_t K, unsigned W, double rf, bool fb_shift, Phase& out) {
     auto set = [&](Event e, uint64_t v) { out.rate[idx(e)] = v; };
     const double mem_c = double(M) / W, R = double(K) / W;
     const double sma = (1 - p.store_share) * mem_c, bos = p.store_share * mem_c;
@@ -122,12 +141,14 @@ void derive_backend(const PhaseParams& p, uint64_t M, uint64_t K, unsigned W, do
     for (double v : p.mem_levels) ml += v;
     const double l2p = (p.mem_levels[1] + p.mem_levels[2] + p.mem_levels[3]) / ml;
     const double l3p = (p.mem_levels[2] + p.mem_levels[3]) / ml, drp = p.mem_levels[3] / ml;
+    const double fs = fb_shift ? p.fb_full_share * drp : 0.0, fbs = fs * sma;
     set(Event::StallsMemAny, num(sma / kRateDen));
     set(Event::BoundOnStores, num(bos / kRateDen));
     set(Event::BoundOnLoads, num(sma / kRateDen));
     set(Event::StallsL1dMiss, num(l2p * sma / kRateDen));
-    set(Event::StallsL2Miss, num(l3p * sma / kRateDen));
-    set(Event::StallsL3Miss, num(drp * sma / kRateDen));
+    set(Event::StallsL2Miss, num((l3p * sma - fbs) / kRateDen));
+    set(Event::StallsL3Miss, num((drp * sma - fbs) / kRateDen));
+    set(Event::FbFullStalls, num(fbs / kRateDen));
     set(Event::StallsTotal, num((sma + 0.5 * R) / kRateDen));
     if (rf > 0) {
         set(Event::Ports1Util, num(0.3 * R / kRateDen));
@@ -135,6 +156,15 @@ void derive_backend(const PhaseParams& p, uint64_t M, uint64_t K, unsigned W, do
     } else {
         set(Event::Ports1Util, num(0.5 * R / kRateDen));
     }
+    // Retired loads by where they hit (5 per 100 instructions miss the L1, 1 in 5 of those hits a
+    // fill buffer); FB_FULL periods so that the L2-hit weight L2_HIT x (1 + FB_HIT / L1_MISS) /
+    // (that + FB_FULL) is the true L2 share of the window, l2 / (l2 + fs).
+    const double lm = 0.05 * p.instructions, l2s = p.mem_levels[1] / ml;
+    const double l1_miss = lm * l2p, l2_hit = lm * l2s, load_l2_hit = l2_hit * 1.2;
+    set(Event::MemL1Miss, num(l1_miss));
+    set(Event::MemL2Hit, num(l2_hit));
+    set(Event::MemFbHit, num(0.2 * l1_miss));
+    set(Event::FbFullPeriods, num(l2s > 0 ? load_l2_hit * fs / l2s : lm * fs));
 }
 
 }  // namespace
@@ -196,7 +226,8 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     set(Event::MiteUops, num(mite / kRateDen));
     set(Event::Dec0Cycles, num(dec0c / kRateDen));
     set(Event::Dec0Uops, num((dec0c + (ret > 0 ? mite * (1 - p.ms_share) * double(H) / double(ret) : 0)) / kRateDen));
-    derive_backend(p, M, K, W, rf, out);
+    derive_backend(p, M, K, W, rf, fam <= TmaFamily::IceLake, out);
+    derive_level3(p, cpu, FL, K, issued > 0 ? double(ret) / issued : 0.0, out);
 }
 
 const std::vector<std::string>& phase_param_names() {
@@ -206,6 +237,7 @@ const std::vector<std::string>& phase_param_names() {
         v.push_back("period");
         for (auto m : kLeafNames) v.push_back(m);
         for (auto m : kMemLevelNames) v.push_back(m);
+        for (auto m : kFetchCauseNames) v.push_back(m);
         return v;
     }();
     return n;
@@ -232,6 +264,8 @@ auto param_slot(P& p, const std::string& name) -> decltype(&p.instructions) {
     if (const int k = leaf_index(name); k >= 0) return &p.slot_mix[k];
     for (unsigned k = 0; k < 4; ++k)
         if (name == kMemLevelNames[k]) return &p.mem_levels[k];
+    for (unsigned k = 0; k < kFetchCauseNames.size(); ++k)
+        if (name == kFetchCauseNames[k]) return &p.fetch_causes[k];
     return nullptr;
 }
 }  // namespace

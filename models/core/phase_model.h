@@ -41,13 +41,26 @@ struct PhaseParams {
     double ms_share = 0.5;         // share of heavy-op slots delivered by the microcode sequencer
     double store_share = 0.15;     // share of memory-bound slots that are store-bound
     std::array<double, 4> mem_levels{0.3, 0.15, 0.15, 0.4};  // load stalls served by L1, L2, L3, DRAM
+    // Level 3 (docs/workloads.md "Level-3 events").
+    double fb_full_share = 0.25;     // share of DRAM load stalls seen with no L2 miss pending yet (SKL/ICL)
+    double divider_share = 0.2;      // share of core-bound cycles with the divider busy
+    double serializing_share = 0.1;  // share of core-bound cycles stalled on serializing operations
+    // Fetch-latency cycles by cause (kFetchCauseNames); the rest has no Level-3 node in the model.
+    std::array<double, 6> fetch_causes{0.3, 0.1, 0.3, 0.1, 0.05, 0.15};
 };
+// Names of PhaseParams::fetch_causes as phase parameters.
+extern const std::array<const char*, 6> kFetchCauseNames;
 
 // Throws std::invalid_argument whose message starts with the offending field.
 void validate(const PhaseParams& p);  // instructions is reported as "instructions" (ipc in files)
 
 // Per-cycle rates (numerators over kRateDen) of every base event for `cpu`.
 void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out);
+
+// The Level-3 front-end and core-bound events (models/core/level3_events.cpp), from the fetch-latency
+// and core-bound slot rates FL and K, and the retired share of issued uops.
+void derive_level3(const PhaseParams& p, const CpuConfig& cpu, uint64_t FL, uint64_t K, double retire_fraction,
+                   Phase& out);
 
 // Named access for the CLI ("steady:k=v"), Python and workload files.
 const std::vector<std::string>& phase_param_names();

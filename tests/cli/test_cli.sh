@@ -142,6 +142,13 @@ check topdown-bad-name 1 "workload 'nosuch': not a file" -- "$PMUSIM" topdown -w
 check topdown-nodes 0 "selected nodes" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 --nodes 'Memory_Bound*'
 check topdown-nodes-tree 0 "^  BE +DRAM_Bound .*<== bottleneck" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 \
     --nodes 'Memory_Bound*'
+# Level 3 beyond memory: Fetch_Latency's and Core_Bound's children, on every family.
+check topdown-nodes-fetch 0 "^  FE +ICache_Misses " -- "$PMUSIM" topdown --cpu icelake -w server_icache -n 4000000 \
+    --nodes 'Fetch_Latency*'
+check topdown-nodes-core 0 "^  BE +Serializing_Operation " -- "$PMUSIM" topdown --cpu skylake -w vector_kernel -n 4000000 \
+    --nodes 'Core_Bound*'
+check list-nodes-level3 0 "^Frontend_Bound.Fetch_Latency.Branch_Resteers +Level 3, perf metric tma_branch_resteers: " \
+    -- "$PMUSIM" list nodes --cpu sapphirerapids
 check topdown-nodes-bad 1 "nodes: unknown node 'Memory_Bnd' \(nodes: Frontend_Bound, " -- "$PMUSIM" topdown --nodes Memory_Bnd
 check topdown-info 0 "^  IPC +3 +3 +0$" -- "$PMUSIM" topdown --cpu sapphirerapids -w steady:instructions=3 -n 1000000 \
     -M IPC

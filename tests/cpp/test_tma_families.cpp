@@ -97,6 +97,8 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
     const CpuConfig cpu = make_cpu_config(cpu_name);
     uint64_t seed = 99;
     auto next = [&] { return double((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 40) / double(1 << 24); };
+    uint64_t seed3 = 7;
+    auto next3 = [&] { return double((seed3 = seed3 * 6364136223846793005ull + 1442695040888963407ull) >> 40) / double(1 << 24); };
     int checked = 0;
     for (int i = 0; i < 25; ++i) {
         SteadyParams p;
@@ -107,6 +109,11 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
         p.kernel_share = 0.3 * next();
         p.ms_share = next();
         p.store_share = 0.3 * next();
+        // Level-3 shares from a stream of their own, so the Level-1/2 cases stay what they were.
+        p.fb_full_share = next3();
+        p.divider_share = 0.5 * next3();
+        p.serializing_share = 0.5 * next3();
+        for (auto& c : p.fetch_causes) c = next3() / 6;
         SteadyWorkload w(p);
         w.bind(cpu);
         const EventVector v = count_all_events(w, 0, 20'000'000);
@@ -138,7 +145,16 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             {Ev::StallsMemAny, sum({Event::StallsMemAny})}, {Ev::BoundOnLoads, sum({Event::BoundOnLoads})},
             {Ev::BoundOnStores, sum({Event::BoundOnStores})}, {Ev::Ports1Util, sum({Event::Ports1Util})},
             {Ev::Ports2Util, sum({Event::Ports2Util})}, {Ev::StallsL1dMiss, sum({Event::StallsL1dMiss})},
-            {Ev::StallsL2Miss, sum({Event::StallsL2Miss})}, {Ev::StallsL3Miss, sum({Event::StallsL3Miss})}};
+            {Ev::StallsL2Miss, sum({Event::StallsL2Miss})}, {Ev::StallsL3Miss, sum({Event::StallsL3Miss})},
+            {Ev::MemL2Hit, sum({Event::MemL2Hit})}, {Ev::MemFbHit, sum({Event::MemFbHit})},
+            {Ev::MemL1Miss, sum({Event::MemL1Miss})}, {Ev::FbFull, sum({Event::FbFullPeriods})},
+            {Ev::DividerActive, sum({Event::DividerActive})}, {Ev::Scoreboard, sum({Event::ScoreboardStalls})},
+            {Ev::C02, sum({Event::C02Cycles})}, {Ev::IcacheStalls, sum({Event::IcacheStalls})},
+            {Ev::IcacheStallEdges, sum({Event::IcacheStallEdges})}, {Ev::ItlbStalls, sum({Event::ItlbStalls})},
+            {Ev::ClearResteerCycles, sum({Event::ClearResteerCycles})},
+            {Ev::UnknownBranchCycles, sum({Event::UnknownBranchCycles})}, {Ev::Baclears, sum({Event::Baclears})},
+            {Ev::MsSwitches, sum({Event::MsSwitches})}, {Ev::LcpStalls, sum({Event::LcpStalls})},
+            {Ev::DsbSwitchPenalty, sum({Event::DsbSwitchPenalty})}};
         for (auto [e, x] : map) in.set(e, x);
         // Unquantised PERF_METRICS: the hardware-attributed slot counts themselves.
         in.pm = {sum({Event::SlotsLightOps, Event::SlotsHeavyOps}), sum({Event::HwBadSpec}), sum({Event::HwFrontend}),

@@ -81,7 +81,11 @@ def test_descriptors_list_every_node_with_formula_and_source():
     assert (fb["kind"], fb["level"], fb["parent"]) == ("node", 2, "Frontend_Bound")
     assert fb["formula"] == "Frontend_Bound - Fetch_Latency" and fb["source"] == "PERFMON SKX"
     assert fb["threshold"] == "Fetch_Bandwidth > 0.20"
-    assert "MEM_LOAD_RETIRED" in d["L2_Bound"]["note"]
+    # Intel's fill-buffer-weighted L2_Bound, without a departure note; Level 3 under Fetch_Latency.
+    assert d["L2_Bound"]["note"] == "" and "L1D_PEND_MISS.FB_FULL:c1" in d["L2_Bound"]["formula"]
+    ic = d["ICache_Misses"]
+    assert (ic["level"], ic["parent"], ic["source"]) == (3, "Fetch_Latency", "PERFMON SKX")
+    assert ic["formula"] == "(ICACHE_16B.IFDATA_STALL + 2 * ICACHE_16B.IFDATA_STALL:c1:e1) / CLKS"
     assert d["IPC"]["kind"] == "metric" and "Spec_Clears_Ratio" not in d
     spr = {x["name"]: x for x in pmusim.tma_descriptors("sapphirerapids")}
     assert spr["Memory_Bound"]["formula"] == "PERF_METRICS.MEMORY_BOUND / PM_SUM"

@@ -1,0 +1,65 @@
+// The events of the Level-3 front-end and core-bound nodes, derived from a phase's fetch-latency
+// and core-bound cycles so that each family's formula (intel/perfmon {SKX,ICX,SPR} metrics files)
+// gives the cause's share of cycles. The costs per event (2 or 3 cycles per microcode-sequencer
+// switch, 9 or 10 per BACLEAR) are the constants of those formulas; the splits marked as
+// assumptions are this model's choices (docs/workloads.md "Level-3 events").
+#include <cstdint>
+
+#include "models/core/phase_model.h"
+#include "models/core/workload.h"
+#include "models/cpu/cpu_config.h"
+
+namespace pmusim {
+
+namespace {
+uint64_t num(double per_cycle) { return per_cycle <= 0 ? 0 : rate_numerator(per_cycle); }
+
+// Costs the formulas of each family multiply counts by (perfmon's MS_Switches and Branch_Resteers).
+struct FamilyCosts {
+    double ms_switch, baclear;
+};
+FamilyCosts costs(TmaFamily f) {
+    return f == TmaFamily::Skylake ? FamilyCosts{2, 9} : FamilyCosts{3, 10};
+}
+}  // namespace
+
+void derive_level3(const PhaseParams& p, const CpuConfig& cpu, uint64_t FL, uint64_t K, double retire_fraction,
+                   Phase& out) {
+    auto set = [&](Event e, double per_cycle) { out.rate[idx(e)] = num(per_cycle); };
+    const TmaFamily fam = cpu.tma_family;
+    const FamilyCosts c = costs(fam);
+    const double W = cpu.slots_per_cycle;
+    const double fl = double(FL) / W / kRateDen, core = double(K) / W / kRateDen;  // cycles per cycle
+
+    // Instruction-cache misses. Skylake's ICACHE_16B.IFDATA_STALL misses 2 cycles per miss that its
+    // formula adds back from the :c1:e1 edge count; assumption: a miss stalls 20 cycles.
+    const double ic = p.fetch_causes[0] * fl;
+    const double edges = fam == TmaFamily::Skylake ? ic / 20 : 0.0;
+    set(Event::IcacheStalls, ic - 2 * edges);
+    set(Event::IcacheStallEdges, edges);
+    set(Event::ItlbStalls, p.fetch_causes[1] * fl);
+    // Resteers: assumption 70 % after clears, 30 % for branches the BPU did not know; the latter
+    // counted as cycles on Sapphire Rapids and as BACLEARS (x the family's cost) before it.
+    const double resteer = p.fetch_causes[2] * fl;
+    set(Event::ClearResteerCycles, 0.7 * resteer);
+    set(Event::UnknownBranchCycles, 0.3 * resteer);
+    set(Event::Baclears, 0.3 * resteer / c.baclear);
+    // Switches to the microcode sequencer: the truth in cycles, the count so that the family's
+    // formula gives them (Sapphire Rapids counts retired switches, its formula divides by the
+    // retired share of issued uops).
+    const double ms = p.fetch_causes[3] * fl;
+    set(Event::MsSwitchCycles, ms);
+    set(Event::MsSwitches, fam == TmaFamily::SapphireRapids ? ms * retire_fraction / c.ms_switch : ms / c.ms_switch);
+    set(Event::LcpStalls, p.fetch_causes[4] * fl);
+    set(Event::DsbSwitchPenalty, p.fetch_causes[5] * fl);
+
+    // Core bound: the divider, and serializing operations (assumption: on Sapphire Rapids a fifth
+    // of those cycles are TPAUSE/UMWAIT in C0.2, which its Serializing_Operation adds).
+    set(Event::DividerActive, p.divider_share * core);
+    const double ser = p.serializing_share * core;
+    const double c02 = fam == TmaFamily::SapphireRapids ? 0.2 * ser : 0.0;
+    set(Event::ScoreboardStalls, ser - c02);
+    set(Event::C02Cycles, c02);
+}
+
+}  // namespace pmusim
