@@ -36,7 +36,7 @@ std::vector<Node> nodes_up_to(unsigned lvl);  // in tree (pre-)order
 // Fractions of slots per node; NaN where a node was not computed.
 using Breakdown = Eigen::Array<double, kNumNodes, 1>;
 
-enum class Family : uint8_t { Skylake, IceLake, SapphireRapids };
+enum class Family : uint8_t { Skylake, IceLake, SapphireRapids, LunarLake };
 enum class Method : uint8_t { PerfMetrics, GpEvents };
 const char* family_name(Family f);
 const char* method_name(Method m);
@@ -50,7 +50,7 @@ enum class Ev : uint8_t {
     RecoveryCycles, Instructions, FetchBubbleCycles, BrMispRetired, MachineClearsCount, StallsMemAny, BoundOnStores,
     StallsTotal, Ports1Util, Ports2Util, MacroFused, IdqMsUops, Dec0, Dec0C1, MiteUops, BrMispredictSlots,
     MemoryBoundSlots, UopsRetiredHeavy, UopsRetiredMs, BoundOnLoads, StallsL1dMiss, StallsL2Miss, StallsL3Miss,
-    Branches,
+    Branches, MemStallsL1, MemStallsL2, MemStallsL3, MemStallsMem,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);

@@ -193,7 +193,7 @@ static const FamilyTable kIceLake = {Family::IceLake, "Ice Lake", with_info("PER
 
 // Sapphire Rapids: intel/perfmon SPR/metrics/sapphirerapids_metrics.json (PERF_METRICS forms);
 // the GP-event forms are toplev's fallback (pmu-tools spr_server_ratios.py).
-static const FamilyTable kSapphireRapids = {Family::SapphireRapids, "Sapphire Rapids (and the lunarlake preset)", with_info("PERFMON SPR", {
+static const FamilyTable kSapphireRapids = {Family::SapphireRapids, "Sapphire Rapids", with_info("PERFMON SPR", {
     {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON SPR", ""},
     {"SLOTS", A, "TOPDOWN.SLOTS", "PERFMON SPR", ""},
     {"PM_SUM", PM, "PERF_METRICS.FRONTEND_BOUND + PERF_METRICS.BAD_SPECULATION + PERF_METRICS.RETIRING + PERF_METRICS.BACKEND_BOUND", "PERFMON SPR", ""},
@@ -232,6 +232,7 @@ const FamilyTable& family_table(Family f) {
         case Family::Skylake: return kSkylake;
         case Family::IceLake: return kIceLake;
         case Family::SapphireRapids: return kSapphireRapids;
+        case Family::LunarLake: return lunarlake_family_table();
     }
     throw std::invalid_argument("family_table: unknown family");
 }

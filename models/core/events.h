@@ -57,6 +57,12 @@ enum class Event : uint8_t {
     StallsL3Miss,       // *.STALLS_L3_MISS
     Ports1Util,         // EXE_ACTIVITY.1_PORTS_UTIL
     Ports2Util,         // EXE_ACTIVITY.2_PORTS_UTIL
+    // Lunar Lake's MEMORY_STALLS.* (event 0x46): the load-stall cycles split by the level that
+    // serves the oldest load, so the four add up to BOUND_ON_LOADS (intel/perfmon LNL).
+    MemStallsL1,        // MEMORY_STALLS.L1
+    MemStallsL2,        // MEMORY_STALLS.L2
+    MemStallsL3,        // MEMORY_STALLS.L3
+    MemStallsMem,       // MEMORY_STALLS.MEM
     Count
 };
 

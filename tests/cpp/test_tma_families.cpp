@@ -138,7 +138,10 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             {Ev::StallsMemAny, sum({Event::StallsMemAny})}, {Ev::BoundOnLoads, sum({Event::BoundOnLoads})},
             {Ev::BoundOnStores, sum({Event::BoundOnStores})}, {Ev::Ports1Util, sum({Event::Ports1Util})},
             {Ev::Ports2Util, sum({Event::Ports2Util})}, {Ev::StallsL1dMiss, sum({Event::StallsL1dMiss})},
-            {Ev::StallsL2Miss, sum({Event::StallsL2Miss})}, {Ev::StallsL3Miss, sum({Event::StallsL3Miss})}};
+            {Ev::StallsL2Miss, sum({Event::StallsL2Miss})}, {Ev::StallsL3Miss, sum({Event::StallsL3Miss})},
+            {Ev::MemStallsL1, sum({Event::MemStallsL1})}, {Ev::MemStallsL2, sum({Event::MemStallsL2})},
+            {Ev::MemStallsL3, sum({Event::MemStallsL3})}, {Ev::MemStallsMem, sum({Event::MemStallsMem})},
+            {Ev::Branches, sum({Event::Branches})}};
         for (auto [e, x] : map) in.set(e, x);
         // Unquantised PERF_METRICS: the hardware-attributed slot counts themselves.
         in.pm = {sum({Event::SlotsLightOps, Event::SlotsHeavyOps}), sum({Event::HwBadSpec}), sum({Event::HwFrontend}),
@@ -160,7 +163,8 @@ INSTANTIATE_TEST_SUITE_P(Families, ExactCounts,
                                            FamilyCase{"icelake", Method::GpEvents},
                                            FamilyCase{"sapphirerapids", Method::PerfMetrics},
                                            FamilyCase{"sapphirerapids", Method::GpEvents},
-                                           FamilyCase{"lunarlake", Method::PerfMetrics}),
+                                           FamilyCase{"lunarlake", Method::PerfMetrics},
+                                           FamilyCase{"lunarlake", Method::GpEvents}),
                          [](const auto& i) {
                              return std::string(i.param.cpu) + "_" + method_name(i.param.method);
                          });
