@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Evaluates Intel's own TMA metric files (intel/perfmon <CPU>/metrics/*_metrics.json) on the raw
-counts of `pmusim topdown` and compares each node and Info metric with what pmusim reports.
+counts of `pmusim topdown` and compares each node and Info metric with what pmusim reports; and
+checks every preset's event encodings and GP/fixed counter counts against Intel's event list for
+that platform (<CPU>/events/*_core.json).
 
     scripts/check-perfmon.py PERFMON_DIR [--pmusim build/pmusim] [--cpu skylake ...] [-w WORKLOAD ...]
+                                         [--events-only]
 
 PERFMON_DIR is a checkout of https://github.com/intel/perfmon (not shipped with pmusim). A metric
 is compared when every event its formula reads was counted; the others are listed with the
@@ -15,12 +18,16 @@ import ast
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
 FILES = {"skylake": "SKX/metrics/skylakex_metrics.json", "icelake": "ICX/metrics/icelakex_metrics.json",
          "sapphirerapids": "SPR/metrics/sapphirerapids_metrics.json",
-         "lunarlake": "SPR/metrics/sapphirerapids_metrics.json"}  # the preset uses the SPR formulas
+         "lunarlake": "LNL/metrics/lunarlake_metrics_lioncove_core.json"}  # the P-core (Lion Cove)
+EVENT_FILES = {"skylake": "SKX/events/skylakex_core.json", "icelake": "ICX/events/icelakex_core.json",
+               "sapphirerapids": "SPR/events/sapphirerapids_core.json",
+               "lunarlake": "LNL/events/lunarlake_lioncove_core.json"}
 PM = ["RETIRING", "BAD_SPECULATION", "FRONTEND_BOUND", "BACKEND_BOUND", "HEAVY_OPERATIONS", "BRANCH_MISPREDICTS",
       "FETCH_LATENCY", "MEMORY_BOUND"]
 NAMES = {"DRAM_Bound": ("DRAM_Bound", "L3_Miss_Bound")}  # perfmon's name on ICX and SPR
@@ -106,6 +113,67 @@ def compare(metrics, interval):
     return compared, worst, skipped, bad
 
 
+def pmusim_events(pmusim, cpu):
+    """`pmusim list events`: [(Intel name, (event, umask, cmask, edge, umask2), architectural)]."""
+    out = subprocess.run([pmusim, "list", "events", "--cpu", cpu], capture_output=True, text=True, check=True).stdout
+    rows = []
+    for m in re.finditer(r"(\S+): event=0x(\w+),umask=0x(\w+)(?:,umask2=0x(\w+))?(?:,cmask=(\d+))?(,edge)?, (architectural|model)",
+                         out):
+        enc = (int(m[2], 16), int(m[3], 16), int(m[5] or 0), bool(m[6]), int(m[4] or "0", 16))
+        rows.append((m[1], enc, m[7] == "architectural"))
+    return rows
+
+
+def intel_events(path):
+    """Intel's list: name -> set of encodings, and the GP / fixed counters its events name."""
+    with open(path) as f:
+        events = json.load(f)["Events"]
+    enc, gp, fixed = {}, set(), set()
+    for e in events:
+        counters = e.get("Counter", "")
+        if counters.startswith("Fixed counter"):
+            fixed.add(int(counters.split()[-1]))
+            continue
+        gp.update(int(c) for c in counters.split(",") if c.strip().isdigit())
+        code = int(e["EventCode"].split(",")[0], 16)
+        x = (code, int(e["UMask"], 16), int(e.get("CounterMask") or 0), e.get("EdgeDetect") == "1",
+             int(e.get("UMaskExt") or "0", 16))
+        enc.setdefault(e["EventName"], set()).add(x)
+    return enc, len(gp), len(fixed)
+
+
+def check_events(perfmon, pmusim, cpu):
+    """Every encoding pmusim programs for `cpu` against Intel's list; the counter counts. -> errors."""
+    path = os.path.join(perfmon, EVENT_FILES[cpu])
+    try:
+        intel, n_gp, n_fixed = intel_events(path)
+    except (OSError, ValueError, KeyError) as e:
+        sys.exit(f"{path}: not a perfmon event file ({e})")
+    info = subprocess.run([pmusim, "info", "--cpu", cpu], capture_output=True, text=True, check=True).stdout
+    gp = re.search(r"(\d+) GP counters", info)
+    fixed = re.search(r"fixed counters present:(.*)", info)
+    if not gp or not fixed:
+        sys.exit(f"pmusim info --cpu {cpu}: no 'N GP counters' or 'fixed counters present:' in its output")
+    have_gp, have_fixed = int(gp[1]), len(re.findall(r"FC\d", fixed[1]))
+    errors = []
+    if (have_gp, have_fixed) != (n_gp, n_fixed):
+        errors.append(f"counters: pmusim {have_gp} GP + {have_fixed} fixed, Intel's list {n_gp} GP + {n_fixed} fixed")
+    checked, arch_only = 0, []
+    for name, enc, arch in pmusim_events(pmusim, cpu):
+        base, _, mod = name.partition(":")  # "UOPS_DECODED.DEC0:c1": the event with CMASK 1
+        want = {(c, u, int(mod[1:]) if mod.startswith("c") else k, e, u2) for c, u, k, e, u2 in intel.get(base, ())}
+        if enc in want:
+            checked += 1
+        elif arch:
+            arch_only.append(name)  # the SDM's architectural encoding (Table 18-1), which the list may spell otherwise
+        else:
+            why = f"Intel {sorted(want)} (event, umask, cmask, edge, umask2)" if want else "not in Intel's list"
+            errors.append(f"{name}: pmusim {enc}, {why}")
+    print(f"{cpu:15s} events: {checked} encodings match Intel's list, counters {n_gp} GP + {n_fixed} fixed"
+          + (f"; architectural only (SDM): {', '.join(arch_only)}" if arch_only else ""))
+    return errors
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("perfmon", help="a checkout of intel/perfmon")
@@ -113,9 +181,14 @@ def main(argv=None):
     ap.add_argument("--cpu", nargs="+", default=list(FILES))
     ap.add_argument("-w", "--workload", nargs="+", default=["mixed_app", "pointer_chase", "interpreter"])
     ap.add_argument("-n", "--cycles", default="20000000")
+    ap.add_argument("--events-only", action="store_true", help="check the encodings and counters only")
     a = ap.parse_args(argv)
     status = 0
     for cpu in a.cpu:
+        for err in check_events(a.perfmon, a.pmusim, cpu):
+            print("  " + err)
+            status = 1
+    for cpu in [] if a.events_only else a.cpu:
         path = os.path.join(a.perfmon, FILES[cpu])
         try:
             with open(path) as f:

@@ -16,7 +16,8 @@ using tma::Node;
 // The engine has its own family enum (it does not depend on models/); the values correspond.
 static_assert(static_cast<int>(tma::Family::Skylake) == static_cast<int>(TmaFamily::Skylake) &&
               static_cast<int>(tma::Family::IceLake) == static_cast<int>(TmaFamily::IceLake) &&
-              static_cast<int>(tma::Family::SapphireRapids) == static_cast<int>(TmaFamily::SapphireRapids));
+              static_cast<int>(tma::Family::SapphireRapids) == static_cast<int>(TmaFamily::SapphireRapids) &&
+              static_cast<int>(tma::Family::LunarLake) == static_cast<int>(TmaFamily::LunarLake));
 
 tma::Model topdown_model(const Machine& m, unsigned level, const std::string& method) {
     const CpuConfig& cpu = m.cpu();

@@ -7,7 +7,7 @@ using namespace table_terms;
 // Sapphire Rapids: intel/perfmon SPR/metrics/sapphirerapids_metrics.json (PERF_METRICS forms);
 // the GP-event forms are toplev's fallback (pmu-tools spr_server_ratios.py).
 const FamilyTable& sapphirerapids_table() {
-    static const FamilyTable t = {Family::SapphireRapids, "Sapphire Rapids (and the lunarlake preset)", with_info("PERFMON SPR", {
+    static const FamilyTable t = {Family::SapphireRapids, "Sapphire Rapids", with_info("PERFMON SPR", {
         {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", "PERFMON SPR", ""},
         {"SLOTS", A, "TOPDOWN.SLOTS", "PERFMON SPR", ""},
         {"PM_SUM", PM, "PERF_METRICS.FRONTEND_BOUND + PERF_METRICS.BAD_SPECULATION + PERF_METRICS.RETIRING + PERF_METRICS.BACKEND_BOUND", "PERFMON SPR", ""},

@@ -186,7 +186,7 @@ std::string formulas_markdown() {
         os << "| " << r.name << " | Info_" << r.area << "_" << r.name << " | "
            << (*r.threshold ? code_cell(r.threshold) : std::string("-")) << " | " << r.groups << " | "
            << r.description << " |\n";
-    for (Family f : {Family::Skylake, Family::IceLake, Family::SapphireRapids}) {
+    for (Family f : {Family::Skylake, Family::IceLake, Family::SapphireRapids, Family::LunarLake}) {
         const FamilyTable& t = family_table(f);
         os << "\n### " << t.title << " formulas\n\n| name | method | formula | source |\n|---|---|---|---|\n";
         std::string notes;

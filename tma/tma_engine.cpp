@@ -41,19 +41,21 @@ const char* family_name(Family f) {
         case Family::Skylake: return "skylake";
         case Family::IceLake: return "icelake";
         case Family::SapphireRapids: return "sapphirerapids";
+        case Family::LunarLake: return "lunarlake";
     }
     return "?";
 }
 const char* method_name(Method m) { return m == Method::PerfMetrics ? "perf_metrics" : "gp_events"; }
 
 const char* event_name(Ev e, Family f) {
-    const bool spr = f == Family::SapphireRapids, skl = f == Family::Skylake;
+    const bool lnl = f == Family::LunarLake, spr = f == Family::SapphireRapids || lnl, skl = f == Family::Skylake;
     switch (e) {
         case Ev::Clks: return "cycles";
         case Ev::Slots: return "slots";
         case Ev::Instructions: return "instructions";
         case Ev::IdqNotDelivered: return spr ? "IDQ_BUBBLES.CORE" : "IDQ_UOPS_NOT_DELIVERED.CORE";
         case Ev::FetchBubbleCycles:
+            if (lnl) return "IDQ_BUBBLES.FETCH_LATENCY";
             return spr ? "IDQ_BUBBLES.CYCLES_0_UOPS_DELIV.CORE" : "IDQ_UOPS_NOT_DELIVERED.CYCLES_0_UOPS_DELIV.CORE";
         case Ev::UopDropping: return "INT_MISC.UOP_DROPPING";
         case Ev::ClearsCount: return "INT_MISC.CLEARS_COUNT";
@@ -98,6 +100,10 @@ const char* event_name(Ev e, Family f) {
         case Ev::MsSwitches: return spr ? "UOPS_RETIRED.MS:c1:e1" : "IDQ.MS_SWITCHES";
         case Ev::LcpStalls: return "DECODE.LCP";
         case Ev::DsbSwitchPenalty: return "DSB2MITE_SWITCHES.PENALTY_CYCLES";
+        case Ev::MemStallsL1: return "MEMORY_STALLS.L1";
+        case Ev::MemStallsL2: return "MEMORY_STALLS.L2";
+        case Ev::MemStallsL3: return "MEMORY_STALLS.L3";
+        case Ev::MemStallsMem: return "MEMORY_STALLS.MEM";
         case Ev::Count: break;
     }
     return "?";

@@ -39,7 +39,7 @@ std::vector<Node> nodes_up_to(unsigned lvl);  // in tree (pre-)order
 // Fractions of slots per node; NaN where a node was not computed.
 using Breakdown = Eigen::Array<double, kNumNodes, 1>;
 
-enum class Family : uint8_t { Skylake, IceLake, SapphireRapids };
+enum class Family : uint8_t { Skylake, IceLake, SapphireRapids, LunarLake };
 enum class Method : uint8_t { PerfMetrics, GpEvents };
 const char* family_name(Family f);
 const char* method_name(Method m);
@@ -57,6 +57,8 @@ enum class Ev : uint8_t {
     // Level 3 (after the others, so that Level 1-2 programming keeps its order).
     MemL2Hit, MemFbHit, MemL1Miss, FbFull, DividerActive, Scoreboard, C02, IcacheStalls, IcacheStallEdges,
     ItlbStalls, ClearResteerCycles, UnknownBranchCycles, Baclears, MsSwitches, LcpStalls, DsbSwitchPenalty,
+    // Lunar Lake's MEMORY_STALLS.* (intel/perfmon LNL).
+    MemStallsL1, MemStallsL2, MemStallsL3, MemStallsMem,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);

@@ -140,6 +140,7 @@ const FamilyTable& family_table(Family f) {
         case Family::Skylake: return skylake_table();
         case Family::IceLake: return icelake_table();
         case Family::SapphireRapids: return sapphirerapids_table();
+        case Family::LunarLake: return lunarlake_family_table();
     }
     throw std::invalid_argument("family_table: unknown family");
 }

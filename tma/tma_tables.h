@@ -56,6 +56,7 @@ struct FamilyTable {
     std::vector<FormulaRow> rows;  // each target after the targets it reads
 };
 const FamilyTable& family_table(Family f);
+const FamilyTable& lunarlake_family_table();  // tma/tables_lunarlake.cpp
 
 // The names a formula may read besides earlier targets: W, the PERF_METRICS bytes (index 0..7 in
 // PERF_METRICS order: RETIRING, BAD_SPECULATION, FRONTEND_BOUND, BACKEND_BOUND, HEAVY_OPERATIONS,

@@ -16,7 +16,8 @@ const char* event_name(Event e) {
         "stalls_l2_miss", "stalls_l3_miss", "ports_1_util", "ports_2_util", "mem_l2_hit", "mem_fb_hit",
         "mem_l1_miss", "fb_full_periods", "fb_full_stalls", "divider_active", "scoreboard_stalls", "c02_cycles",
         "icache_stalls", "icache_stall_edges", "itlb_stalls", "clear_resteer_cycles", "unknown_branch_cycles",
-        "baclears", "ms_switch_cycles", "ms_switches", "lcp_stalls", "dsb_switch_penalty"};
+        "baclears", "ms_switch_cycles", "ms_switches", "lcp_stalls", "dsb_switch_penalty", "mem_stalls_l1", "mem_stalls_l2",
+        "mem_stalls_l3", "mem_stalls_mem"};
     return names[idx(e)];
 }
 
@@ -48,39 +49,39 @@ const std::vector<EventEncoding>& event_table() {
         {"idq_uops_not_delivered.core", "IDQ_UOPS_NOT_DELIVERED.CORE", 0x9c, 0x01, bit(Event::HwFrontend), -1, false, 0, false, kSkl | kIcl},
         {"uops_retired.retire_slots", "UOPS_RETIRED.RETIRE_SLOTS", 0xc2, 0x02, kRetiring, -1, false, 0, false, kSkl},
         // Level-2 slot events (SPR+; intel/perfmon issue #225).
-        {"topdown.bad_spec_slots_p", "TOPDOWN.BAD_SPEC_SLOTS_P", 0xa4, 0x04, bit(Event::HwBadSpec), -1, true, 0, false, kSpr},
-        {"topdown.br_mispredict_slots", "TOPDOWN.BR_MISPREDICT_SLOTS", 0xa4, 0x08, bit(Event::SlotsBrMispredict), -1, true, 0, false, kSpr},
-        {"topdown.memory_bound_slots", "TOPDOWN.MEMORY_BOUND_SLOTS", 0xa4, 0x10, bit(Event::HwMemoryBound), -1, true, 0, false, kSpr},
-        {"uops_retired.heavy", "UOPS_RETIRED.HEAVY", 0xc2, 0x01, bit(Event::SlotsHeavyOps), -1, true, 0, false, kSpr},
-        {"uops_retired.ms", "UOPS_RETIRED.MS", 0xc2, 0x04, bit(Event::MsUopsRetired), -1, false, 0, false, kSpr},
+        // The model-specific encoding of the same count (0x73 is the architectural one, SDM Table 18-1).
+        {"topdown.bad_spec_slots", "TOPDOWN.BAD_SPEC_SLOTS", 0xa4, 0x04, bit(Event::HwBadSpec), -1, true, 0, false, kSprUp},
+        {"topdown.br_mispredict_slots", "TOPDOWN.BR_MISPREDICT_SLOTS", 0xa4, 0x08, bit(Event::SlotsBrMispredict), -1, true, 0, false, kSprUp},
+        {"topdown.memory_bound_slots", "TOPDOWN.MEMORY_BOUND_SLOTS", 0xa4, 0x10, bit(Event::HwMemoryBound), -1, true, 0, false, kSprUp},
+        {"uops_retired.heavy", "UOPS_RETIRED.HEAVY", 0xc2, 0x01, bit(Event::SlotsHeavyOps), -1, true, 0, false, kSprUp},
+        {"uops_retired.ms", "UOPS_RETIRED.MS", 0xc2, 0x04, bit(Event::MsUopsRetired), -1, false, 0, false, kSprUp},
         {"uops_retired.macro_fused", "UOPS_RETIRED.MACRO_FUSED", 0xc2, 0x04, bit(Event::MacroFused), -1, false, 0, false, kSkl},
         // Front end.
         {"idq_uops_not_delivered.cycles_0_uops_deliv.core", "IDQ_UOPS_NOT_DELIVERED.CYCLES_0_UOPS_DELIV.CORE", 0x9c, 0x01,
          bit(Event::FetchBubbleCycles), -1, false, kCmaskWidth, false, kSkl | kIcl},
         {"idq_bubbles.cycles_0_uops_deliv.core", "IDQ_BUBBLES.CYCLES_0_UOPS_DELIV.CORE", 0x9c, 0x01,
-         bit(Event::FetchBubbleCycles), -1, false, kCmaskWidth, false, kSpr},
+         bit(Event::FetchBubbleCycles), -1, false, kCmaskWidth, false, kSprUp},
         {"idq.ms_uops", "IDQ.MS_UOPS", 0x79, 0x30, bit(Event::MsUopsIssued), -1, false, 0, false, kSkl | kIcl},
-        {"idq.ms_uops", "IDQ.MS_UOPS", 0x79, 0x20, bit(Event::MsUopsIssued), -1, false, 0, false, kSpr},
+        {"idq.ms_uops", "IDQ.MS_UOPS", 0x79, 0x20, bit(Event::MsUopsIssued), -1, false, 0, false, kSprUp},
         {"idq.mite_uops", "IDQ.MITE_UOPS", 0x79, 0x04, bit(Event::MiteUops), -1, false},
         {"uops_decoded.dec0", "UOPS_DECODED.DEC0", 0x56, 0x01, bit(Event::Dec0Uops), -1, false, 0, false, kIcl},
         {"uops_decoded.dec0:c1", "UOPS_DECODED.DEC0:c1", 0x56, 0x01, bit(Event::Dec0Cycles), -1, false, 1, false, kIcl},
         // Speculation and recovery.
         {"uops_issued.any", "UOPS_ISSUED.ANY", 0x0e, 0x01, bit(Event::UopsIssued), -1, false, 0, false, kSkl | kIcl},
-        {"uops_issued.any", "UOPS_ISSUED.ANY", 0xae, 0x01, bit(Event::UopsIssued), -1, false, 0, false, kSpr},
-        {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0x0d, 0x01, bit(Event::RecoveryCycles), -1, false, 1, false, kSkl},
-        {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0x0d, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kIcl},
-        {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0xad, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kSpr},
+        {"uops_issued.any", "UOPS_ISSUED.ANY", 0xae, 0x01, bit(Event::UopsIssued), -1, false, 0, false, kSprUp},
+        {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0x0d, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kSkl | kIcl},
+        {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0xad, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kSprUp},
         {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0x0d, 0x01, bit(Event::ClearsCount), -1, false, 1, true, kIcl},
-        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0xad, 0x01, bit(Event::ClearsCount), -1, false, 1, true, kSpr},
+        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0xad, 0x01, bit(Event::ClearsCount), -1, false, 1, true, kSprUp},
         {"int_misc.uop_dropping", "INT_MISC.UOP_DROPPING", 0x0d, 0x10, bit(Event::UopDropping), -1, false, 0, false, kIcl},
-        {"int_misc.uop_dropping", "INT_MISC.UOP_DROPPING", 0xad, 0x10, bit(Event::UopDropping), -1, false, 0, false, kSpr},
+        {"int_misc.uop_dropping", "INT_MISC.UOP_DROPPING", 0xad, 0x10, bit(Event::UopDropping), -1, false, 0, false, kSprUp},
         {"machine_clears.count", "MACHINE_CLEARS.COUNT", 0xc3, 0x01, bit(Event::MachineClears), -1, false, 1, true},
         // Back end.
         {"cycle_activity.stalls_total", "CYCLE_ACTIVITY.STALLS_TOTAL", 0xa3, 0x04, bit(Event::StallsTotal), -1, false, 4, false},
         {"cycle_activity.stalls_mem_any", "CYCLE_ACTIVITY.STALLS_MEM_ANY", 0xa3, 0x14, bit(Event::StallsMemAny), -1, false, 20, false, kSkl | kIcl},
-        {"exe_activity.bound_on_loads", "EXE_ACTIVITY.BOUND_ON_LOADS", 0xa6, 0x21, bit(Event::BoundOnLoads), -1, false, 5, false, kSpr},
-        {"exe_activity.bound_on_stores", "EXE_ACTIVITY.BOUND_ON_STORES", 0xa6, 0x40, bit(Event::BoundOnStores), -1, false, 0, false, kSkl | kIcl},
-        {"exe_activity.bound_on_stores", "EXE_ACTIVITY.BOUND_ON_STORES", 0xa6, 0x40, bit(Event::BoundOnStores), -1, false, 2, false, kSpr},
+        {"exe_activity.bound_on_loads", "EXE_ACTIVITY.BOUND_ON_LOADS", 0xa6, 0x21, bit(Event::BoundOnLoads), -1, false, 5, false, kSprUp},
+        {"exe_activity.bound_on_stores", "EXE_ACTIVITY.BOUND_ON_STORES", 0xa6, 0x40, bit(Event::BoundOnStores), -1, false, 0, false, kSkl},
+        {"exe_activity.bound_on_stores", "EXE_ACTIVITY.BOUND_ON_STORES", 0xa6, 0x40, bit(Event::BoundOnStores), -1, false, 2, false, kIclUp},
         {"exe_activity.1_ports_util", "EXE_ACTIVITY.1_PORTS_UTIL", 0xa6, 0x02, bit(Event::Ports1Util), -1, false},
         {"exe_activity.2_ports_util", "EXE_ACTIVITY.2_PORTS_UTIL", 0xa6, 0x04, bit(Event::Ports2Util), -1, false},
         {"cycle_activity.stalls_l1d_miss", "CYCLE_ACTIVITY.STALLS_L1D_MISS", 0xa3, 0x0c, bit(Event::StallsL1dMiss), -1, false, 12, false, kSkl | kIcl},
@@ -115,6 +116,13 @@ const std::vector<EventEncoding>& event_table() {
         {"decode.lcp", "DECODE.LCP", 0x87, 0x01, bit(Event::LcpStalls), -1, false},
         {"dsb2mite_switches.penalty_cycles", "DSB2MITE_SWITCHES.PENALTY_CYCLES", 0xab, 0x02, bit(Event::DsbSwitchPenalty), -1, false, 0, false, kSkl | kIcl},
         {"dsb2mite_switches.penalty_cycles", "DSB2MITE_SWITCHES.PENALTY_CYCLES", 0x61, 0x02, bit(Event::DsbSwitchPenalty), -1, false, 0, false, kSpr},
+        // Lunar Lake P-core (Lion Cove): load stalls by serving level (0x46, no MEMORY_ACTIVITY),
+        // fetch-latency cycles.
+        {"memory_stalls.l1", "MEMORY_STALLS.L1", 0x46, 0x01, bit(Event::MemStallsL1), -1, false, 0, false, kLnl},
+        {"memory_stalls.l2", "MEMORY_STALLS.L2", 0x46, 0x02, bit(Event::MemStallsL2), -1, false, 0, false, kLnl},
+        {"memory_stalls.l3", "MEMORY_STALLS.L3", 0x46, 0x04, bit(Event::MemStallsL3), -1, false, 0, false, kLnl},
+        {"memory_stalls.mem", "MEMORY_STALLS.MEM", 0x46, 0x08, bit(Event::MemStallsMem), -1, false, 0, false, kLnl},
+        {"idq_bubbles.fetch_latency", "IDQ_BUBBLES.FETCH_LATENCY", 0x9c, 0x04, bit(Event::FetchBubbleCycles), -1, false, 0, false, kLnl},
     };
     return t;
 }

@@ -1,7 +1,8 @@
 // The GP-counter event table: (event select, umask[, cmask, edge]) -> the base events it counts.
 // Covers the architectural events of CPUID.0AH:EBX (SDM Table 18-1 / KVM selftest pmu.h), the
 // TOPDOWN.*_SLOTS events (intel/perfmon issue #225) and the model-specific events the TMA formulas
-// of each family read (Linux tools/perf/pmu-events/arch/x86/{skylake,icelake,sapphirerapids}).
+// of each family read (Linux tools/perf/pmu-events/arch/x86/{skylake,icelake,sapphirerapids,lunarlake};
+// intel/perfmon LNL/events/lunarlake_lioncove_core.json for the Lunar Lake P-core).
 // An encoding not in the table counts nothing.
 //
 // Events that Intel defines as a CMASK/E view of another event (e.g. CYCLES_0_UOPS_DELIV.CORE is
@@ -19,7 +20,7 @@ namespace pmusim {
 
 // Families an encoding exists on (bit per TmaFamily).
 namespace fam {
-constexpr uint8_t kSkl = 1, kIcl = 2, kSpr = 4, kAll = 7, kIclUp = kIcl | kSpr;
+constexpr uint8_t kSkl = 1, kIcl = 2, kSpr = 4, kLnl = 8, kAll = 15, kSprUp = kSpr | kLnl, kIclUp = kIcl | kSprUp;
 }
 
 struct EventEncoding {

@@ -76,6 +76,12 @@ enum class Event : uint8_t {
     MsSwitches,         // IDQ.MS_SWITCHES (SKL, ICL) / UOPS_RETIRED.MS:c1:e1 (SPR)
     LcpStalls,          // DECODE.LCP
     DsbSwitchPenalty,   // DSB2MITE_SWITCHES.PENALTY_CYCLES
+    // Lunar Lake's MEMORY_STALLS.* (event 0x46): the load-stall cycles split by the level that
+    // serves the oldest load, so the four add up to BOUND_ON_LOADS (intel/perfmon LNL).
+    MemStallsL1,        // MEMORY_STALLS.L1
+    MemStallsL2,        // MEMORY_STALLS.L2
+    MemStallsL3,        // MEMORY_STALLS.L3
+    MemStallsMem,       // MEMORY_STALLS.MEM
     Count
 };
 

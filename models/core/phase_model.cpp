@@ -149,6 +149,15 @@ void derive_backend(const PhaseParams& p, uint64_t M, uint64_t K, unsigned W, do
     set(Event::StallsL2Miss, num((l3p * sma - fbs) / kRateDen));
     set(Event::StallsL3Miss, num((drp * sma - fbs) / kRateDen));
     set(Event::FbFullStalls, num(fbs / kRateDen));
+    // MEMORY_STALLS.* are the differences of the nested stall counts, so each level's rate is exact.
+    const auto less = [&](Event a, Event b) {
+        const uint64_t x = out.rate[idx(a)], y = out.rate[idx(b)];
+        return x > y ? x - y : 0;
+    };
+    set(Event::MemStallsL1, less(Event::BoundOnLoads, Event::StallsL1dMiss));
+    set(Event::MemStallsL2, less(Event::StallsL1dMiss, Event::StallsL2Miss));
+    set(Event::MemStallsL3, less(Event::StallsL2Miss, Event::StallsL3Miss));
+    set(Event::MemStallsMem, out.rate[idx(Event::StallsL3Miss)]);
     set(Event::StallsTotal, num((sma + 0.5 * R) / kRateDen));
     if (rf > 0) {
         set(Event::Ports1Util, num(0.3 * R / kRateDen));
@@ -197,11 +206,14 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     set(Event::MachineClears, mcc);
     set(Event::ClearsCount, bm + mcc);
 
-    // Hardware attribution. Ice Lake and later report the slots of dropped uops as front-end
-    // bubbles (the formulas subtract INT_MISC.UOP_DROPPING); Ice Lake also reports W slots per
-    // clear as Bad Speculation instead of Backend Bound (the formulas add W * CLEARS_COUNT).
+    // Hardware attribution. Ice Lake and Sapphire Rapids report the slots of dropped uops as
+    // front-end bubbles (the formulas subtract INT_MISC.UOP_DROPPING); Ice Lake also reports W slots
+    // per clear as Bad Speculation instead of Backend Bound (the formulas add W * CLEARS_COUNT).
+    // Lunar Lake's formulas read every category directly: its hardware attributes them as they
+    // are (assumption, docs/workloads.md), so nothing is moved and UOP_DROPPING counts 0.
     const TmaFamily fam = cpu.tma_family;
-    const uint64_t d = fam >= TmaFamily::IceLake ? static_cast<uint64_t>(std::llround(p.uop_dropping * double(C))) : 0;
+    const bool drops_to_fe = fam == TmaFamily::IceLake || fam == TmaFamily::SapphireRapids;
+    const uint64_t d = drops_to_fe ? static_cast<uint64_t>(std::llround(p.uop_dropping * double(C))) : 0;
     const uint64_t x = fam == TmaFamily::IceLake ? std::min<uint64_t>(uint64_t(W) * (bm + mcc), M + K) : 0;
     split_slots(leaf, d, x, out);
 

@@ -64,7 +64,7 @@ CpuConfig preset(const std::string& name) {
         c.version = 5; c.num_gp = 8; c.gp_width = 48; c.ebx_length = 13;
         c.num_fixed = 4; c.fixed_bitmap = 0xf; c.fixed_width = 48; c.anythread_deprecated = true;
         c.perf_capabilities = kLnlCaps; c.slots_per_cycle = 8; c.l2_metrics = true; c.topdown_events = true;
-        c.tma_family = TmaFamily::SapphireRapids;
+        c.tma_family = TmaFamily::LunarLake;
     } else {
         std::ostringstream os;
         os << "unknown CPU preset '" << name << "' (known:";
@@ -105,7 +105,7 @@ const std::vector<std::pair<std::string, std::string>>& cpu_override_fields() {
         {"slots_per_cycle", "pipeline width: TOPDOWN.SLOTS per unhalted cycle (1..16)"},
         {"l2_metrics", "PERF_METRICS level-2 bytes implemented (0/1)"},
         {"topdown_events", "TOPDOWN.*_SLOTS GP event encodings count (0/1)"},
-        {"tma_family", "TMA formulas and model-specific encodings: 0 skylake, 1 icelake, 2 sapphirerapids"},
+        {"tma_family", "TMA formulas and model-specific encodings: 0 skylake, 1 icelake, 2 sapphirerapids, 3 lunarlake"},
     };
     return f;
 }
@@ -147,7 +147,8 @@ CpuConfig make_cpu_config(const std::string& name, const Overrides& ov) {
     if (has("l2_metrics")) c.l2_metrics = as_bool("l2_metrics");
     if (has("topdown_events")) c.topdown_events = as_bool("topdown_events");
     if (has("tma_family")) {
-        require(get("tma_family") <= 2, "tma_family", "must be 0 (skylake), 1 (icelake) or 2 (sapphirerapids)");
+        require(get("tma_family") <= 3, "tma_family",
+                "must be 0 (skylake), 1 (icelake), 2 (sapphirerapids) or 3 (lunarlake), got " + std::to_string(get("tma_family")));
         c.tma_family = static_cast<TmaFamily>(get("tma_family"));
     }
 

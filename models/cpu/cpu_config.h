@@ -35,8 +35,8 @@ constexpr unsigned kMaxFixedCounters = 4;  // IA32_FIXED_CTR0..3
 constexpr unsigned kNumArchEvents = 13;    // CPUID.0AH:EBX bits 0..12
 
 // Which family's TMA formulas and model-specific event encodings apply (docs/tma.md). Lunar Lake
-// uses the Sapphire Rapids (Golden Cove) forms.
-enum class TmaFamily : uint8_t { Skylake = 0, IceLake = 1, SapphireRapids = 2 };
+// is the Lion Cove P-core's (intel/perfmon LNL).
+enum class TmaFamily : uint8_t { Skylake = 0, IceLake = 1, SapphireRapids = 2, LunarLake = 3 };
 
 struct CpuConfig {
     std::string preset;

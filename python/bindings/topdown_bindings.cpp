@@ -35,7 +35,7 @@ std::string selection_spec(const py::object& o, const char* what) {
 }
 
 tma::Family parse_family(const std::string& f) {
-    for (auto x : {tma::Family::Skylake, tma::Family::IceLake, tma::Family::SapphireRapids})
+    for (auto x : {tma::Family::Skylake, tma::Family::IceLake, tma::Family::SapphireRapids, tma::Family::LunarLake})
         if (f == tma::family_name(x)) return x;
     throw std::invalid_argument("family: expected skylake, icelake or sapphirerapids, got '" + f + "'");
 }

@@ -102,7 +102,7 @@ void Hypervisor::make_vcpus() {
         k.variants = sc_.kvm_variants;
         k.vmcs.entry_load_global_ctrl = sc_.vmcs.entry_load_global_ctrl;
         k.vmcs.exit_load_global_ctrl = sc_.vmcs.exit_load_global_ctrl;
-        const bool has_save = host.tma_family == TmaFamily::SapphireRapids;  // "save" control: SPR and later
+        const bool has_save = host.tma_family >= TmaFamily::SapphireRapids;  // "save" control: SPR and later
         if (sc_.vmcs.save == "auto") k.vmcs.save = has_save ? GlobalCtrlSave::Vmcs : GlobalCtrlSave::MsrStoreList;
         else if (sc_.vmcs.save == "vmcs") {
             if (!has_save) throw ConfigError("vmcs.save", host.preset + " has no VM-exit 'save IA32_PERF_GLOBAL_CTRL' control");

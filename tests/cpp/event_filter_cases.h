@@ -29,7 +29,7 @@ inline uint64_t sel(uint64_t event, uint64_t umask = 0) { return kCount | event 
 
 // The selftest's loads / stores / loads+stores (MEM_INST_RETIRED 0xD0 0x81/0x82/0x83) are not in
 // the model's event table; TOPDOWN 0xA4 with umasks 0x01 (SLOTS_P), 0x02 (BACKEND_BOUND_SLOTS)
-// and 0x04 (BAD_SPEC_SLOTS_P) are, on sapphirerapids: the same three-umask table.
+// and 0x04 (BAD_SPEC_SLOTS) are, on sapphirerapids: the same three-umask table.
 constexpr uint64_t kTopdown = 0xa4;
 constexpr uint64_t kUmasks[3] = {0x01, 0x02, 0x04};
 inline uint64_t inc(uint64_t mask, uint64_t match) { return encode_masked(kTopdown, mask, match, false); }

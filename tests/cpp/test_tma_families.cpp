@@ -154,7 +154,11 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             {Ev::ClearResteerCycles, sum({Event::ClearResteerCycles})},
             {Ev::UnknownBranchCycles, sum({Event::UnknownBranchCycles})}, {Ev::Baclears, sum({Event::Baclears})},
             {Ev::MsSwitches, sum({Event::MsSwitches})}, {Ev::LcpStalls, sum({Event::LcpStalls})},
-            {Ev::DsbSwitchPenalty, sum({Event::DsbSwitchPenalty})}};
+            {Ev::DsbSwitchPenalty, sum({Event::DsbSwitchPenalty})},
+            {Ev::MemStallsL1, sum({Event::MemStallsL1})}, {Ev::MemStallsL2, sum({Event::MemStallsL2})},
+            {Ev::MemStallsL3, sum({Event::MemStallsL3})}, {Ev::MemStallsMem, sum({Event::MemStallsMem})},
+            {Ev::Branches, sum({Event::Branches})}};
+
         for (auto [e, x] : map) in.set(e, x);
         // Unquantised PERF_METRICS: the hardware-attributed slot counts themselves.
         in.pm = {sum({Event::SlotsLightOps, Event::SlotsHeavyOps}), sum({Event::HwBadSpec}), sum({Event::HwFrontend}),
@@ -176,7 +180,8 @@ INSTANTIATE_TEST_SUITE_P(Families, ExactCounts,
                                            FamilyCase{"icelake", Method::GpEvents},
                                            FamilyCase{"sapphirerapids", Method::PerfMetrics},
                                            FamilyCase{"sapphirerapids", Method::GpEvents},
-                                           FamilyCase{"lunarlake", Method::PerfMetrics}),
+                                           FamilyCase{"lunarlake", Method::PerfMetrics},
+                                           FamilyCase{"lunarlake", Method::GpEvents}),
                          [](const auto& i) {
                              return std::string(i.param.cpu) + "_" + method_name(i.param.method);
                          });

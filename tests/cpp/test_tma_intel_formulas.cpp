@@ -31,10 +31,14 @@ struct Reading {
     double FE, BS, RET, BE, HEAVY, BRM, FL, MB, PMSUM;  // the bytes by name
 };
 
+double width(Family f) {
+    return f == Family::Skylake ? 4 : f == Family::IceLake ? 5 : f == Family::SapphireRapids ? 6 : 8;
+}
+
 Reading random_reading(Family f, std::mt19937_64& rng, bool zeros) {
     std::uniform_real_distribution<double> u(0, 1);
     Reading r;
-    const double clks = 1e6 * (0.5 + u(rng)), W = f == Family::Skylake ? 4 : f == Family::IceLake ? 5 : 6;
+    const double clks = 1e6 * (0.5 + u(rng)), W = width(f);
     for (unsigned e = 0; e < kNumEv; ++e) {
         double v = std::floor(u(rng) * W * clks * 0.4);
         if (zeros && u(rng) < 0.3) v = 0;  // 0/0 somewhere
@@ -183,6 +187,39 @@ void common_level3(const Reading& r, Expected& x) {
     x["DSB_Switches"] = dv(r("DSB2MITE_SWITCHES.PENALTY_CYCLES"), clks);
 }
 
+// LNL (Lion Cove P-core): perfmon's lunarlake_metrics_lioncove_core.json reads every PERF_METRICS
+// byte directly (no UOP_DROPPING term, Bad_Speculation its own byte) and Level-3 memory from
+// MEMORY_STALLS.*; the GP fallback is lnl_lnc_ratios.py's.
+Expected lnl(const Reading& r, bool pm) {
+    Expected x;
+    const double clks = r("CPU_CLK_UNHALTED.THREAD"), S = r("TOPDOWN.SLOTS");
+    auto f = [&](double byte, const char* ev) { return pm ? dv(byte, r.PMSUM) : dv(r(ev), S); };
+    x["Frontend_Bound"] = f(r.FE, "IDQ_BUBBLES.CORE");
+    x["Backend_Bound"] = f(r.BE, "TOPDOWN.BACKEND_BOUND_SLOTS");
+    x["Retiring"] = f(r.RET, "UOPS_RETIRED.SLOTS");
+    x["Bad_Speculation"] =
+        pm ? dv(r.BS, r.PMSUM) : mx(1 - (x["Frontend_Bound"] + x["Backend_Bound"] + x["Retiring"]), 0);
+    x["Fetch_Latency"] = pm ? dv(r.FL, r.PMSUM) : dv(r("IDQ_BUBBLES.FETCH_LATENCY"), clks);
+    x["Fetch_Bandwidth"] = mx(0, x["Frontend_Bound"] - x["Fetch_Latency"]);
+    x["Branch_Mispredicts"] = f(r.BRM, "TOPDOWN.BR_MISPREDICT_SLOTS");
+    x["Machine_Clears"] = mx(0, x["Bad_Speculation"] - x["Branch_Mispredicts"]);
+    x["Memory_Bound"] = f(r.MB, "TOPDOWN.MEMORY_BOUND_SLOTS");
+    x["Core_Bound"] = mx(0, x["Backend_Bound"] - x["Memory_Bound"]);
+    x["Heavy_Operations"] = f(r.HEAVY, "UOPS_RETIRED.HEAVY");
+    x["Light_Operations"] = mx(0, x["Retiring"] - x["Heavy_Operations"]);
+    x["L1_Bound"] = dv(r("MEMORY_STALLS.L1"), clks);
+    x["L2_Bound"] = dv(r("MEMORY_STALLS.L2"), clks);
+    x["L3_Bound"] = dv(r("MEMORY_STALLS.L3"), clks);
+    x["DRAM_Bound"] = dv(r("MEMORY_STALLS.MEM"), clks);
+    x["Store_Bound"] = dv(r("EXE_ACTIVITY.BOUND_ON_STORES"), clks);
+    x["Microcode_Sequencer"] = dv(r("UOPS_RETIRED.MS"), S);
+    x["Few_Uops_Instructions"] = mx(0, x["Heavy_Operations"] - x["Microcode_Sequencer"]);
+    x["UopPI"] = dv(x["Retiring"] * S, r("INST_RETIRED.ANY"));
+    x["Spec_Clears_Ratio"] =
+        dv(r("INT_MISC.CLEARS_COUNT"), r("BR_MISP_RETIRED.ALL_BRANCHES") + r("MACHINE_CLEARS.COUNT"));
+    return x;
+}
+
 // The Info metrics every family defines alike (SMT off: CORE_CLKS = CLKS).
 void common_info(const Reading& r, Expected& x) {
     const double inst = r("INST_RETIRED.ANY"), clks = r("CPU_CLK_UNHALTED.THREAD");
@@ -204,15 +241,16 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
     const auto [fam, method] = GetParam();
     const bool pm = method == Method::PerfMetrics;
     std::mt19937_64 rng(7 + int(fam) * 3 + int(method));
-    Model m{fam, method, fam == Family::Skylake ? 4u : fam == Family::IceLake ? 5u : 6u, 3, pm ? 8u : 0u};
+    Model m{fam, method, unsigned(width(fam)), 3, pm ? 8u : 0u};
     for (auto& d : describe(fam, method))
-        if (d.kind == "metric") m.metrics.push_back(d.name);
+        if (d.kind == "metric" && !d.formula.empty()) m.metrics.push_back(d.name);
     int nan_seen = 0, compared = 0;
     for (int i = 0; i < 400; ++i) {
         const Reading r = random_reading(fam, rng, i % 2 == 1);
-        Expected x = fam == Family::Skylake ? skx(r) : fam == Family::IceLake ? icx(r, pm) : spr(r, pm);
-        if (fam != Family::SapphireRapids) skx_icx_level3(r, fam == Family::Skylake, x);
-        common_level3(r, x);
+        Expected x = fam == Family::Skylake ? skx(r) : fam == Family::IceLake ? icx(r, pm)
+                     : fam == Family::SapphireRapids ? spr(r, pm) : lnl(r, pm);
+        if (fam == Family::Skylake || fam == Family::IceLake) skx_icx_level3(r, fam == Family::Skylake, x);
+        if (fam != Family::LunarLake) common_level3(r, x);
         common_info(r, x);
         x["SLOTS"] = fam == Family::Skylake ? 4 * r("CPU_CLK_UNHALTED.THREAD") : r("TOPDOWN.SLOTS");
         const Result got = evaluate(m, inputs(fam, r));
@@ -239,14 +277,16 @@ INSTANTIATE_TEST_SUITE_P(Families, IntelFormulas,
                                            Case{Family::IceLake, Method::PerfMetrics},
                                            Case{Family::IceLake, Method::GpEvents},
                                            Case{Family::SapphireRapids, Method::PerfMetrics},
-                                           Case{Family::SapphireRapids, Method::GpEvents}),
+                                           Case{Family::SapphireRapids, Method::GpEvents},
+                                           Case{Family::LunarLake, Method::PerfMetrics},
+                                           Case{Family::LunarLake, Method::GpEvents}),
                          [](const auto& i) {
                              return std::string(family_name(i.param.family)) + "_" + method_name(i.param.method);
                          });
 
 TEST(IntelFormulas, OnlyTheDocumentedSubstitutesDepartFromPerfmon) {
     // The rows the test above cannot compare are exactly the rows with a note saying why.
-    for (Family f : {Family::Skylake, Family::IceLake, Family::SapphireRapids})
+    for (Family f : {Family::Skylake, Family::IceLake, Family::SapphireRapids, Family::LunarLake})
         for (const FormulaRow& r : family_table(f).rows) {
             const std::string t = r.target;
             const bool generalised = t == "CoreIPC" || (f == Family::Skylake && t == "SLOTS");

@@ -139,9 +139,14 @@ TEST(PhaseModel, LeavesAddUpToSlotsAndHardwareAttributionConservesThem) {
                       r(Event::HwBackend),
                   r(Event::Slots))
             << cpu;
-        // The front end over-reports exactly the dropped uops (none on Skylake, which has no event).
+        // The front end over-reports exactly the dropped uops (none on Skylake, which has no event,
+        // nor on Lunar Lake, whose formulas carry no correction: docs/workloads.md).
         EXPECT_EQ(r(Event::HwFrontend) - r(Event::SlotsFetchLatency) - r(Event::SlotsFetchBandwidth), r(Event::UopDropping)) << cpu;
-        EXPECT_EQ(r(Event::UopDropping) == 0, std::string(cpu) == "skylake") << cpu;
+        EXPECT_EQ(r(Event::UopDropping) == 0, std::string(cpu) == "skylake" || std::string(cpu) == "lunarlake") << cpu;
+        // Lunar Lake's MEMORY_STALLS.* split the load stalls exactly.
+        EXPECT_EQ(r(Event::MemStallsL1) + r(Event::MemStallsL2) + r(Event::MemStallsL3) + r(Event::MemStallsMem),
+                  r(Event::BoundOnLoads)) << cpu;
+        EXPECT_EQ(r(Event::MemStallsMem), r(Event::StallsL3Miss)) << cpu;
     }
 }
 

@@ -1,0 +1,59 @@
+// Lunar Lake (Lion Cove P-core) formulas: intel/perfmon LNL/metrics/lunarlake_metrics_lioncove_core.json
+// for the PERF_METRICS forms, pmu-tools lnl_lnc_ratios.py for the GP-event fallback. They differ
+// from Sapphire Rapids: no INT_MISC.UOP_DROPPING correction, Bad_Speculation read from its
+// PERF_METRICS byte rather than as the remainder, and Level-3 memory from MEMORY_STALLS.* (event
+// 0x46; the P-core has no MEMORY_ACTIVITY.*). perfmon's file has no CoreIPC (docs/tma.md).
+#include "tma/tma_tables.h"
+
+namespace pmusim::tma {
+
+namespace {
+constexpr Form A = Form::Any, PM = Form::PerfMetrics, PM2 = Form::PerfMetricsL2, GP = Form::GpEvents;
+constexpr const char* kSrc = "PERFMON LNL";
+constexpr const char* kRatios = "RATIOS lnl";
+}  // namespace
+
+const FamilyTable& lunarlake_family_table() {
+    static const FamilyTable t = {Family::LunarLake, "Lunar Lake", {
+        {"CLKS", A, "CPU_CLK_UNHALTED.THREAD", kSrc, ""},
+        {"SLOTS", A, "TOPDOWN.SLOTS", kSrc, ""},
+        {"PM_SUM", PM, "PERF_METRICS.FRONTEND_BOUND + PERF_METRICS.BAD_SPECULATION + PERF_METRICS.RETIRING + PERF_METRICS.BACKEND_BOUND", kSrc, ""},
+        {"Frontend_Bound", PM, "PERF_METRICS.FRONTEND_BOUND / PM_SUM", kSrc, ""},
+        {"Frontend_Bound", GP, "IDQ_BUBBLES.CORE / SLOTS", kRatios, ""},
+        {"Backend_Bound", PM, "PERF_METRICS.BACKEND_BOUND / PM_SUM", kSrc, ""},
+        {"Backend_Bound", GP, "TOPDOWN.BACKEND_BOUND_SLOTS / SLOTS", kRatios, ""},
+        {"Retiring", PM, "PERF_METRICS.RETIRING / PM_SUM", kSrc, ""},
+        {"Retiring", GP, "UOPS_RETIRED.SLOTS / SLOTS", kRatios, ""},
+        {"Bad_Speculation", PM, "PERF_METRICS.BAD_SPECULATION / PM_SUM", kSrc, ""},
+        {"Bad_Speculation", GP, "max(1 - (Frontend_Bound + Backend_Bound + Retiring), 0)", kRatios, ""},
+        {"Fetch_Latency", PM2, "PERF_METRICS.FETCH_LATENCY / PM_SUM", kSrc, ""},
+        {"Fetch_Latency", GP, "IDQ_BUBBLES.FETCH_LATENCY / CLKS", kRatios, ""},
+        {"Fetch_Bandwidth", A, "max(0, Frontend_Bound - Fetch_Latency)", kSrc, ""},
+        {"Branch_Mispredicts", PM2, "PERF_METRICS.BRANCH_MISPREDICTS / PM_SUM", kSrc, ""},
+        {"Branch_Mispredicts", GP, "TOPDOWN.BR_MISPREDICT_SLOTS / SLOTS", kRatios, ""},
+        {"Machine_Clears", A, "max(0, Bad_Speculation - Branch_Mispredicts)", kSrc, ""},
+        {"Memory_Bound", PM2, "PERF_METRICS.MEMORY_BOUND / PM_SUM", kSrc, ""},
+        {"Memory_Bound", GP, "TOPDOWN.MEMORY_BOUND_SLOTS / SLOTS", kRatios, ""},
+        {"Core_Bound", A, "max(0, Backend_Bound - Memory_Bound)", kSrc, ""},
+        {"Heavy_Operations", PM2, "PERF_METRICS.HEAVY_OPERATIONS / PM_SUM", kSrc, ""},
+        {"Heavy_Operations", GP, "UOPS_RETIRED.HEAVY / SLOTS", kRatios, ""},
+        {"Light_Operations", A, "max(0, Retiring - Heavy_Operations)", kSrc, ""},
+        {"L1_Bound", A, "MEMORY_STALLS.L1 / CLKS", kSrc, ""},
+        {"L2_Bound", A, "MEMORY_STALLS.L2 / CLKS", kSrc, ""},
+        {"L3_Bound", A, "MEMORY_STALLS.L3 / CLKS", kSrc, ""},
+        {"DRAM_Bound", A, "MEMORY_STALLS.MEM / CLKS", kSrc, ""},
+        {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", kSrc, ""},
+        {"Microcode_Sequencer", A, "UOPS_RETIRED.MS / SLOTS", kSrc, ""},
+        {"Few_Uops_Instructions", A, "max(0, Heavy_Operations - Microcode_Sequencer)", kSrc, ""},
+        {"IPC", A, "INST_RETIRED.ANY / CLKS", kSrc, ""},
+        {"CPI", A, "1 / IPC", kSrc, ""},
+        {"UopPI", A, "Retiring * SLOTS / INST_RETIRED.ANY", kSrc, ""},
+        {"Instructions", A, "INST_RETIRED.ANY", kSrc, ""},
+        {"IpBranch", A, "INST_RETIRED.ANY / BR_INST_RETIRED.ALL_BRANCHES", kSrc, ""},
+        {"IpMispredict", A, "INST_RETIRED.ANY / BR_MISP_RETIRED.ALL_BRANCHES", kSrc, ""},
+        {"Spec_Clears_Ratio", A, "INT_MISC.CLEARS_COUNT / (BR_MISP_RETIRED.ALL_BRANCHES + MACHINE_CLEARS.COUNT)", kSrc, ""},
+    }};
+    return t;
+}
+
+}  // namespace pmusim::tma
