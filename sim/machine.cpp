@@ -59,6 +59,7 @@ void Machine::set_quantum(uint64_t q) {
 MsrPort& Machine::activate(bool force) {
     Platform& p = Platform::get();
     if (p.active != this || force) {
+        ahead_ = 0;  // attach anchors the PMU's cycle to SystemC time now
         p.pmu.attach(pmu_.get());
         p.core.attach(&pmu_->workload());
         p.active = this;
@@ -92,17 +93,20 @@ uint64_t Machine::rdpmc(uint32_t ecx, unsigned cpl) {
 }
 AccessResult Machine::try_rdmsr(uint32_t msr) {
     const PlatformLock lock(Platform::mutex());
-    return activate().try_rdmsr(msr);
+    MsrPort& port = activate();
+    return port.try_rdmsr(msr, lead());
 }
 AccessResult Machine::try_wrmsr(uint32_t msr, uint64_t v) {
     const PlatformLock lock(Platform::mutex());
-    const AccessResult r = activate().try_wrmsr(msr, v);
+    MsrPort& port = activate();
+    const AccessResult r = port.try_wrmsr(msr, v, lead());
     traced();
     return r;
 }
 AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) {
     const PlatformLock lock(Platform::mutex());
-    const AccessResult r = activate().try_rdpmc(ecx, cpl);
+    MsrPort& port = activate();
+    const AccessResult r = port.try_rdpmc(ecx, cpl, lead());
     traced();
     return r;
 }
@@ -129,8 +133,23 @@ RunResult Machine::run(uint64_t cycles, bool stop_on_pmi) {
     return r;
 }
 
+sc_core::sc_time Machine::lead() const {
+    return ahead_ ? sc_core::sc_time::from_value(ahead_ * Platform::cycle_period().value()) : sc_core::SC_ZERO_TIME;
+}
+
+RunResult Machine::advance(uint64_t cycles, bool stop_on_pmi) {
+    const PlatformLock lock(Platform::mutex());
+    activate();
+    const uint64_t start = cycle(), to = start + cycles;
+    const bool pmi = mode_ == TimeMode::PerCycle ? pmu_->advance_per_cycle(to, stop_on_pmi) : pmu_->advance_fast(to, stop_on_pmi);
+    ahead_ += cycle() - start;
+    traced();
+    return {cycle() - start, pmi};
+}
+
 RunResult Machine::run_chunk(uint64_t cycles, bool stop_on_pmi) {
     activate();
+    ahead_ = 0;  // begin_run anchors the PMU's cycle to SystemC time now
     Platform& p = Platform::get();
     const uint64_t start = cycle();
     if (cycles == 0) return {};

@@ -54,6 +54,12 @@ public:
     AccessResult try_rdpmc(uint32_t ecx, unsigned cpl = 0);
 
     RunResult run(uint64_t cycles, bool stop_on_pmi = false);
+    // Runs `cycles` without entering the SystemC scheduler (TLM-2.0 temporal decoupling): the PMU
+    // syncs lazily to the caller's local time, which runs ahead of SystemC time until the next
+    // run(). Accesses meanwhile carry that lead as their annotated delay. Same results as run():
+    // the PMU's advance is the one its clock process makes (docs/performance.md "Cost per VM exit").
+    RunResult advance(uint64_t cycles, bool stop_on_pmi = false);
+    uint64_t ahead_of_systemc() const { return ahead_; }
 
     // Waveform of this machine's PMU (docs/waveforms.md): written after every access and every
     // run, and every `sample` cycles inside runs (0: at the end of each run only). `signals`:
@@ -70,8 +76,10 @@ private:
     std::unique_ptr<Pmu> pmu_;
     std::unique_ptr<PmuTrace> trace_;
     uint64_t trace_sample_ = 0;
+    sc_core::sc_time lead() const;
     TimeMode mode_;
     uint64_t quantum_;
+    uint64_t ahead_ = 0;  // cycles advance() ran past SystemC time (the local time offset)
 };
 
 }  // namespace pmusim

@@ -24,31 +24,34 @@ GeneralProtection::GeneralProtection(AccessKind kind, uint32_t index, uint64_t v
 
 MsrPort::MsrPort(sc_core::sc_module_name name) : sc_module(name), msr_socket("msr_socket"), rdpmc_socket("rdpmc_socket") {}
 
+MsrPort::Transaction::Transaction() : gp(new GpExtension), ctx(new AccessContext) {
+    payload.set_data_ptr(data);
+    payload.set_data_length(8);
+    payload.set_streaming_width(8);
+    payload.set_byte_enable_ptr(nullptr);
+    payload.set_dmi_allowed(false);
+    payload.set_extension(gp);   // owned by the payload from here on
+    payload.set_extension(ctx);
+}
+
 AccessResult MsrPort::transport(tlm_utils::simple_initiator_socket<MsrPort>& s, tlm::tlm_command cmd, uint64_t addr,
                                 uint64_t v, unsigned cpl, sc_core::sc_time delay) {
-    tlm::tlm_generic_payload t;
-    GpExtension gp;
-    AccessContext ctx;
-    ctx.cpl = cpl;
-    unsigned char data[8];
-    std::memcpy(data, &v, 8);
+    tlm::tlm_generic_payload& t = tx_.payload;
+    tx_.gp->reason.clear();
+    tx_.ctx->cpl = cpl;
+    std::memcpy(tx_.data, &v, 8);
     t.set_command(cmd);
     t.set_address(addr);
-    t.set_data_ptr(data);
+    t.set_data_ptr(tx_.data);  // a target may have redirected these; set them again
     t.set_data_length(8);
     t.set_streaming_width(8);
     t.set_byte_enable_ptr(nullptr);
-    t.set_dmi_allowed(false);
     t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    t.set_extension(&gp);
-    t.set_extension(&ctx);
     s->b_transport(t, delay);
-    t.clear_extension(&gp);
-    t.clear_extension(&ctx);
     if (t.get_response_status() != tlm::TLM_OK_RESPONSE)
-        return AccessResult::gp(gp.reason.empty() ? t.get_response_string() : gp.reason);
+        return AccessResult::gp(tx_.gp->reason.empty() ? t.get_response_string() : tx_.gp->reason);
     uint64_t out;
-    std::memcpy(&out, data, 8);
+    std::memcpy(&out, tx_.data, 8);
     return AccessResult::value_of(cmd == tlm::TLM_READ_COMMAND ? out : 0);
 }
 

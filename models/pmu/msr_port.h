@@ -9,6 +9,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "models/pmu/pmu.h"
+#include "models/pmu/tlm_msr.h"
 
 namespace pmusim {
 
@@ -45,6 +46,15 @@ public:
     uint64_t rdpmc(uint32_t ecx, unsigned cpl = 0);
 
 private:
+    // One transaction, reused by every access (no allocation per access); it owns its extensions.
+    struct Transaction {
+        Transaction();
+        tlm::tlm_generic_payload payload;
+        GpExtension* gp;
+        AccessContext* ctx;
+        unsigned char data[8] = {};
+    };
+    Transaction tx_;
     AccessResult transport(tlm_utils::simple_initiator_socket<MsrPort>& s, tlm::tlm_command cmd, uint64_t addr,
                            uint64_t v, unsigned cpl, sc_core::sc_time delay);
 };

@@ -39,10 +39,19 @@ void ContextWorkload::truncate(uint64_t at) {
 }
 
 const ContextWorkload::Segment& ContextWorkload::segment_at(uint64_t cycle) const {
+    for (size_t i = current_; i < segments_.size() && i <= current_ + 1; ++i) {
+        const Segment& s = segments_[i];
+        if (cycle < s.begin) break;
+        if (cycle < s.end) {
+            current_ = i;
+            return s;
+        }
+    }
     auto it = std::upper_bound(segments_.begin(), segments_.end(), cycle,
                                [](uint64_t c, const Segment& s) { return c < s.end; });
     if (it == segments_.end() || cycle < it->begin)
         throw std::out_of_range("ContextWorkload: cycle " + std::to_string(cycle) + " is not scheduled");
+    current_ = size_t(it - segments_.begin());
     return *it;
 }
 
@@ -52,6 +61,7 @@ void ContextWorkload::forget_before(uint64_t cycle) {
         forgotten_owned_[s.owner] += s.end - s.begin;
         add_span(forgotten_spans_, s);
         segments_.pop_front();
+        current_ = current_ ? current_ - 1 : 0;
     }
 }
 

@@ -38,6 +38,8 @@ public:
     uint64_t end() const { return segments_.empty() ? 0 : segments_.back().end; }
     // The segments still held (from the first not forgotten).
     const std::deque<Segment>& segments() const { return segments_; }
+    // O(1) while the PMU walks forward through the schedule: the segment found last and its
+    // successor are tried before a binary search.
     const Segment& segment_at(uint64_t cycle) const;
 
     // Segments wholly before `cycle` will not be asked about again: they are dropped, and only
@@ -70,6 +72,7 @@ private:
     std::deque<Segment> segments_;
     std::vector<Span> forgotten_spans_;        // of forgotten segments, at most kMaxSpans
     std::map<int, uint64_t> forgotten_owned_;  // cycles of forgotten segments per owner
+    mutable size_t current_ = 0;               // index of the segment segment_at found last
 };
 
 }  // namespace pmusim

@@ -137,7 +137,8 @@ void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, boo
         const uint64_t chunk = vcd_ && vcd_sample_ ? std::min(remaining, vcd_sample_) : remaining;
         const uint64_t a = m_->cycle();
         const PmuState before = m_->pmu().state();
-        const RunResult r = m_->run(chunk, true);
+        // A step's costs run on the caller's local time; a context's run goes through SystemC.
+        const RunResult r = stop_on_pmi ? m_->run(chunk, true) : m_->advance(chunk, true);
         const PmuState& after = m_->pmu().state();
         e_->prov.on_chunk(before, after, owner);
         const ChunkEvent ev{a, owner, tag, before, after};
