@@ -137,7 +137,7 @@ int sc_main(int argc, char** argv) {
     td->add_option("--cycles,-n", td_cycles, "cycles to run (default: one pass of the workload)")->check(whole_number(true));
     td->add_option("--interval,-I", interval, "read and reset every N cycles (perf stat -I); 0: once at the end")
         ->check(whole_number(false));
-    td->add_option("--level,-l", level, "TMA level")->check(CLI::Range(1, 3));
+    td->add_option("--level,-l", level, "TMA level")->check(CLI::Range(1, 4));
     td->add_option("--method", method, "auto (PERF_METRICS where present), perf_metrics, gp_events")
         ->check(CLI::IsMember({"auto", "perf_metrics", "gp_events"}));
     td->add_option("--mode", td_mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));

@@ -306,7 +306,7 @@ check list-bad-section 1 "frobs" -- "$PMUSIM" list frobs
 check list-bad-library 1 "PMUSIM_WORKLOADS=$TMPD/none: not a directory" -- env PMUSIM_WORKLOADS="$TMPD/none" "$PMUSIM" list workloads
 # --help: defaults where they mean something, and examples.
 check help-defaults 0 "^  --cpu TEXT=sapphirerapids " -- "$PMUSIM" topdown --help
-check help-default-level 0 "^  -l,--level UINT:INT in \[1 - 3\]=2" -- "$PMUSIM" topdown --help
+check help-default-level 0 "^  -l,--level UINT:INT in \[1 - 4\]=2" -- "$PMUSIM" topdown --help
 check help-default-in-words 0 "^  -n,--cycles UINT:POSITIVE +cycles to run \(default: one pass of the workload\)" -- "$PMUSIM" topdown --help
 check help-examples 0 "^  pmusim run perf_metrics_patch +host and guest both using topdown: clean" -- "$PMUSIM" run --help
 check help-top-examples 0 "^Examples:" -- "$PMUSIM" --help

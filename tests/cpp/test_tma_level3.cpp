@@ -1,6 +1,7 @@
 // Level 3 beyond Memory_Bound's and Heavy_Operations' children: Fetch_Latency's and Core_Bound's
-// children, and Intel's fill-buffer weighting of L2_Bound / DRAM_Bound on Skylake and Ice Lake.
-// Given a workload that describes each cause, when perf measures the tree to Level 3, then each
+// children, Branch_Resteers' children at Level 4, and Intel's fill-buffer weighting of L2_Bound /
+// DRAM_Bound on Skylake and Ice Lake.
+// Given a workload that describes each cause, when perf measures the tree, then each
 // node equals its truth within the multiplexing error, and the truth is what the workload says.
 #include <cmath>
 
@@ -80,6 +81,27 @@ TEST_P(Level3, MemoryBoundChildrenEqualTheWorkloadsLevels) {
     EXPECT_NEAR(node(r.summary.truth, Node::DramBound), 0.4 * loads, 1e-6);
     for (Node n : {Node::L1Bound, Node::L2Bound, Node::L3Bound, Node::DramBound, Node::StoreBound})
         EXPECT_NEAR(node(r.summary.reported, n), node(r.summary.truth, n), 0.01 * loads + 1e-4) << tma::node_name(n);
+}
+
+TEST_P(Level3, BranchResteersChildrenSplitByTheMispredictShare) {
+    // Given re-steers at 30 % of fetch latency (70 % after clears, 30 % unknown branches) and bad
+    // speculation 4 : 1 mispredicts to machine clears...
+    const TopdownReport r = level3_run(GetParam(), "Branch_Resteers*,Branch_Mispredicts");
+    const double fl = node(r.summary.truth, Node::FetchLatency), resteers = 0.3 * fl;
+    // ...then Level 4 splits the clear re-steers 0.8 / 0.2 and the rest is unknown branches...
+    EXPECT_NEAR(node(r.summary.truth, Node::MispredictsResteers), 0.8 * 0.7 * resteers, 1e-6);
+    EXPECT_NEAR(node(r.summary.truth, Node::ClearsResteers), 0.2 * 0.7 * resteers, 1e-6);
+    EXPECT_NEAR(node(r.summary.truth, Node::UnknownBranches), 0.3 * resteers, 1e-6);
+    // ...as the formulas report it: SKX/ICX weight by BR_MISP / (BR_MISP + MACHINE_CLEARS), exact
+    // up to multiplexing; SPR by Branch_Mispredicts / Bad_Speculation from the 8-bit bytes, whose
+    // rounding (half an LSB each, four bytes in Bad_Speculation) bounds the share's error.
+    const double brm = node(r.summary.reported, Node::BranchMispredicts);
+    const double bs = node(r.summary.reported, Node::BadSpeculation);
+    const double share_err = r.model.method == tma::Method::PerfMetrics ? (0.5 / brm + 2.0 / bs) / 255 * (brm / bs) : 0;
+    for (Node n : {Node::MispredictsResteers, Node::ClearsResteers})
+        EXPECT_NEAR(node(r.summary.reported, n), node(r.summary.truth, n), 0.01 * fl + share_err * 0.7 * resteers)
+            << tma::node_name(n);
+    EXPECT_NEAR(node(r.summary.reported, Node::UnknownBranches), 0.3 * resteers, 0.01 * fl);
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, Level3, ::testing::Values("skylake", "icelake", "sapphirerapids"));
