@@ -156,3 +156,26 @@ TEST(Level3Workload, FetchCausesAndCoreSharesAreCheckedByName) {
     p.serializing_share = 0.4;
     EXPECT_THROW(validate(p), std::invalid_argument);
 }
+
+TEST(Level3Workload, Level3SharesLeaveEveryLevel1And2EventAlone) {
+    // Given two phases that differ only in their Level-3 shares, then every event that existed
+    // before Level 3 grew (all Level-1/2 inputs among them) has the same rate on every preset;
+    // only the L2/L3-miss stall windows move, by the fill-buffer share, on Skylake and Ice Lake.
+    SteadyParams a, b;
+    b.fetch_causes = {0.5, 0.1, 0.1, 0.1, 0.1, 0.1};
+    b.divider_share = 0.9;
+    b.serializing_share = 0.1;
+    b.fb_full_share = 1.0;
+    for (const char* name : {"skylake", "icelake", "sapphirerapids", "lunarlake"}) {
+        const CpuConfig cpu = make_cpu_config(name);
+        Phase pa, pb;
+        derive_rates(a, cpu, pa);
+        derive_rates(b, cpu, pb);
+        for (unsigned e = 0; e < idx(Event::MemL2Hit); ++e) {
+            const bool window = e == idx(Event::StallsL2Miss) || e == idx(Event::StallsL3Miss);
+            if (window && cpu.tma_family != TmaFamily::SapphireRapids) continue;
+            EXPECT_EQ(pa.rate[e], pb.rate[e]) << name << " " << event_name(static_cast<Event>(e));
+        }
+        EXPECT_EQ(pa.slots.rate, pb.slots.rate) << name;
+    }
+}
