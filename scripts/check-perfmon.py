@@ -197,7 +197,7 @@ def main(argv=None):
             sys.exit(f"{path}: not a perfmon metrics file ({e})")
         for method in (["gp_events"] if cpu == "skylake" else ["perf_metrics", "gp_events"]):
             for w in a.workload:
-                out = subprocess.run([a.pmusim, "topdown", "--cpu", cpu, "-w", w, "-l", "3", "--method", method, "-M",
+                out = subprocess.run([a.pmusim, "topdown", "--cpu", cpu, "-w", w, "-l", "4", "--method", method, "-M",
                                       "Info", "--format", "json", "-n", a.cycles], capture_output=True, text=True)
                 if out.returncode:
                     sys.exit(f"pmusim topdown --cpu {cpu} -w {w}: {out.stderr.strip()}")

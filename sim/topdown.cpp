@@ -84,6 +84,14 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         set(Node::DsbSwitches, cyc(Event::DsbSwitchPenalty));
         set(Node::Divider, cyc(Event::DividerActive));
         set(Node::SerializingOperation, cyc(Event::ScoreboardStalls) + cyc(Event::C02Cycles));
+        if (level >= 4) {
+            // Re-steers after clears, split by the true share of mispredicts in bad speculation.
+            const double bm = double(v[idx(Event::SlotsBrMispredict)]), mc = double(v[idx(Event::SlotsMachineClears)]);
+            const double misp = bm + mc > 0 ? bm / (bm + mc) : 0.0;
+            set(Node::MispredictsResteers, misp * cyc(Event::ClearResteerCycles));
+            set(Node::ClearsResteers, (1 - misp) * cyc(Event::ClearResteerCycles));
+            set(Node::UnknownBranches, cyc(Event::UnknownBranchCycles));
+        }
     }
     for (unsigned k = 0; k < tma::kNumNodes; ++k)
         if (tma::level(static_cast<Node>(k)) > level) b[k] = std::numeric_limits<double>::quiet_NaN();
@@ -115,7 +123,7 @@ tma::Inputs inputs_from(const tma::Model& md, const std::vector<Ev>& evs, const 
 
 void evaluate(const tma::Model& md, const CpuConfig& cpu, TopdownInterval& iv, const std::vector<Ev>& evs,
               const std::vector<double>& counts, const std::array<double, 8>& pm, const EventVector& truth_sums) {
-    const tma::Breakdown all = truth_breakdown(truth_sums, 3);
+    const tma::Breakdown all = truth_breakdown(truth_sums, 4);
     iv.truth = tma::Breakdown::Constant(std::numeric_limits<double>::quiet_NaN());
     for (Node n : tma::selected_nodes(md)) iv.truth[tma::ni(n)] = all[tma::ni(n)];
     iv.truth_bottleneck = tma::bottleneck(iv.truth);

@@ -211,7 +211,7 @@ std::vector<Node> selected_nodes(const Model& m) {
 }
 
 void check_model(const Model& m) {
-    if (m.level < 1 || m.level > 3) throw std::invalid_argument("level: must be 1, 2 or 3, got " + std::to_string(m.level));
+    if (m.level < 1 || m.level > 4) throw std::invalid_argument("level: must be 1 to 4, got " + std::to_string(m.level));
     if (m.method == Method::PerfMetrics && m.family == Family::Skylake)
         throw std::invalid_argument("method: Skylake has no PERF_METRICS; use the GP-event method");
     if (m.method == Method::PerfMetrics && m.pm_fields < 4)

@@ -24,6 +24,8 @@ enum class Node : uint8_t {
     // Level 3: Fetch_Latency's and Core_Bound's children (listed in tree order by node_table()).
     ICacheMisses, ItlbMisses, BranchResteers, MsSwitches, Lcp, DsbSwitches,
     Divider, SerializingOperation,
+    // Level 4: Branch_Resteers' children (their events are Level 3's).
+    MispredictsResteers, ClearsResteers, UnknownBranches,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -31,7 +33,7 @@ constexpr unsigned ni(Node n) { return static_cast<unsigned>(n); }
 
 const char* node_name(Node n);  // toplev's names, e.g. "Frontend_Bound"
 Node parent(Node n);            // the parent node; itself for Level 1
-unsigned level(Node n);         // 1, 2 or 3
+unsigned level(Node n);         // 1 to 4
 bool is_level1(Node n);
 std::vector<Node> children(Node n);
 std::vector<Node> nodes_up_to(unsigned lvl);  // in tree (pre-)order
@@ -85,7 +87,7 @@ struct Model {
     Family family = Family::SapphireRapids;
     Method method = Method::PerfMetrics;
     unsigned slots_per_cycle = 6;  // Pipeline_Width (SLOTS = W x CLKS on Skylake; W in the corrections)
-    unsigned level = 2;            // 1..3
+    unsigned level = 2;            // 1..4
     unsigned pm_fields = 8;        // PERF_METRICS fields the CPU has (PerfMetrics method)
     std::vector<Node> nodes;       // a selection (with their ancestors); empty: every node up to `level`
     std::vector<std::string> metrics;  // Info metrics to compute (names of metric_table())

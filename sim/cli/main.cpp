@@ -143,7 +143,7 @@ int sc_main(int argc, char** argv) {
     td->add_option("--interval,-I", interval,
                    "read and reset every N milliseconds at --freq (perf stat -I, toplev -I), or every N cycles as Nc; "
                    "default: once at the end");
-    td->add_option("--level,-l", level, "TMA level")->check(CLI::Range(1, 3));
+    td->add_option("--level,-l", level, "TMA level")->check(CLI::Range(1, 4));
     td->add_option("--method", method, "auto (PERF_METRICS where present), perf_metrics, gp_events")
         ->check(CLI::IsMember({"auto", "perf_metrics", "gp_events"}));
     td->add_option("--mode", td_mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));

@@ -137,6 +137,9 @@ check topdown-json 0 "\"truth_bottleneck\": \"Branch_Mispredicts\"" -- "$PMUSIM"
 check topdown-gp 0 "gp_events" -- "$PMUSIM" topdown --cpu sapphirerapids --method gp_events -w vector_kernel
 check topdown-skl-metrics 1 "Skylake has no PERF_METRICS|skylake has no PERF_METRICS" -- "$PMUSIM" topdown --cpu skylake --method perf_metrics
 check topdown-bad-file 1 "bad_leaf.yaml:8: phases.b.slot_mix.frontend_bound: unknown TMA leaf" -- "$PMUSIM" topdown -w "$DATA/bad_leaf.yaml"
+check topdown-bad-fetch-causes 1 "bad_fetch_causes.yaml:5: phases.a.fl_icache: the fetch-latency causes fl_\* must not add up to more than 1" \
+    -- "$PMUSIM" topdown -w "$DATA/bad_fetch_causes.yaml"
+check topdown-bad-divider 1 "divider_share: must be within 0..1, got 1.5" -- "$PMUSIM" topdown -w steady:divider_share=1.5
 check topdown-bad-name 1 "workload 'nosuch': not a file" -- "$PMUSIM" topdown -w nosuch
 # Selection: --nodes measures only the named nodes (and their parents); -M adds Info metrics.
 check topdown-nodes 0 "selected nodes" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 --nodes 'Memory_Bound*'
@@ -343,7 +346,7 @@ check list-bad-section 1 "frobs" -- "$PMUSIM" list frobs
 check list-bad-library 1 "PMUSIM_WORKLOADS=$TMPD/none: not a directory" -- env PMUSIM_WORKLOADS="$TMPD/none" "$PMUSIM" list workloads
 # --help: defaults where they mean something, and examples.
 check help-defaults 0 "^  --cpu TEXT=sapphirerapids " -- "$PMUSIM" topdown --help
-check help-default-level 0 "^  -l,--level UINT:INT in \[1 - 3\]=2" -- "$PMUSIM" topdown --help
+check help-default-level 0 "^  -l,--level UINT:INT in \[1 - 4\]=2" -- "$PMUSIM" topdown --help
 check help-default-in-words 0 "^  -n,--cycles UINT:POSITIVE +cycles to run \(default: one pass of the workload\)" -- "$PMUSIM" topdown --help
 check help-examples 0 "^  pmusim run perf_metrics_patch +host and guest both using topdown: clean" -- "$PMUSIM" run --help
 check help-top-examples 0 "^Examples:" -- "$PMUSIM" --help

@@ -159,6 +159,10 @@ Expected spr(const Reading& r, bool pm) {
     x["MS_Switches"] = dv(dv(3 * r("UOPS_RETIRED.MS:c1:e1"), dv(r("UOPS_RETIRED.SLOTS"), r("UOPS_ISSUED.ANY"))), clks);
     x["Divider"] = dv(r("ARITH.DIV_ACTIVE"), clks);
     x["Serializing_Operation"] = dv(r("RESOURCE_STALLS.SCOREBOARD"), clks) + dv(r("CPU_CLK_UNHALTED.C02"), clks);
+    const double misp = dv(x["Branch_Mispredicts"], x["Bad_Speculation"]);
+    x["Mispredicts_Resteers"] = dv(misp * r("INT_MISC.CLEAR_RESTEER_CYCLES"), clks);
+    x["Clears_Resteers"] = dv((1 - misp) * r("INT_MISC.CLEAR_RESTEER_CYCLES"), clks);
+    x["Unknown_Branches"] = dv(r("INT_MISC.UNKNOWN_BRANCH_CYCLES"), clks);
     return x;
 }
 
@@ -177,6 +181,10 @@ void skx_icx_level3(const Reading& r, bool skl, Expected& x) {
     x["MS_Switches"] = dv((skl ? 2 : 3) * r("IDQ.MS_SWITCHES"), clks);
     x["Divider"] = dv(r("ARITH.DIVIDER_ACTIVE"), clks);
     x["Serializing_Operation"] = dv(r(skl ? "PARTIAL_RAT_STALLS.SCOREBOARD" : "RESOURCE_STALLS.SCOREBOARD"), clks);
+    const double bm = r("BR_MISP_RETIRED.ALL_BRANCHES"), misp = dv(bm, bm + r("MACHINE_CLEARS.COUNT"));
+    x["Mispredicts_Resteers"] = dv(misp * r("INT_MISC.CLEAR_RESTEER_CYCLES"), clks);
+    x["Clears_Resteers"] = dv((1 - misp) * r("INT_MISC.CLEAR_RESTEER_CYCLES"), clks);
+    x["Unknown_Branches"] = dv((skl ? 9 : 10) * r("BACLEARS.ANY"), clks);
 }
 
 // The Level-3 nodes every family writes alike.
@@ -241,7 +249,7 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
     const auto [fam, method] = GetParam();
     const bool pm = method == Method::PerfMetrics;
     std::mt19937_64 rng(7 + int(fam) * 3 + int(method));
-    Model m{fam, method, unsigned(width(fam)), 3, pm ? 8u : 0u};
+    Model m{fam, method, unsigned(width(fam)), 4, pm ? 8u : 0u};
     for (auto& d : describe(fam, method))
         if (d.kind == "metric" && !d.formula.empty()) m.metrics.push_back(d.name);
     int nan_seen = 0, compared = 0;
@@ -265,7 +273,7 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
                 EXPECT_NEAR(v, it->second, 1e-9) << name << " case " << i;
             }
         };
-        for (Node n : nodes_up_to(3)) check(node_name(n), got.nodes[ni(n)]);
+        for (Node n : nodes_up_to(4)) check(node_name(n), got.nodes[ni(n)]);
         for (size_t k = 0; k < m.metrics.size(); ++k) check(m.metrics[k], got.metrics[k]);
     }
     EXPECT_GT(nan_seen, 20);  // the 0/0 cases were exercised

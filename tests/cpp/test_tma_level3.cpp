@@ -1,6 +1,7 @@
 // Level 3 beyond Memory_Bound's and Heavy_Operations' children: Fetch_Latency's and Core_Bound's
-// children, and Intel's fill-buffer weighting of L2_Bound / DRAM_Bound on Skylake and Ice Lake.
-// Given a workload that describes each cause, when perf measures the tree to Level 3, then each
+// children, Branch_Resteers' children at Level 4, and Intel's fill-buffer weighting of L2_Bound /
+// DRAM_Bound on Skylake and Ice Lake.
+// Given a workload that describes each cause, when perf measures the tree, then each
 // node equals its truth within the multiplexing error, and the truth is what the workload says.
 #include <cmath>
 
@@ -82,6 +83,27 @@ TEST_P(Level3, MemoryBoundChildrenEqualTheWorkloadsLevels) {
         EXPECT_NEAR(node(r.summary.reported, n), node(r.summary.truth, n), 0.01 * loads + 1e-4) << tma::node_name(n);
 }
 
+TEST_P(Level3, BranchResteersChildrenSplitByTheMispredictShare) {
+    // Given re-steers at 30 % of fetch latency (70 % after clears, 30 % unknown branches) and bad
+    // speculation 4 : 1 mispredicts to machine clears...
+    const TopdownReport r = level3_run(GetParam(), "Branch_Resteers*,Branch_Mispredicts");
+    const double fl = node(r.summary.truth, Node::FetchLatency), resteers = 0.3 * fl;
+    // ...then Level 4 splits the clear re-steers 0.8 / 0.2 and the rest is unknown branches...
+    EXPECT_NEAR(node(r.summary.truth, Node::MispredictsResteers), 0.8 * 0.7 * resteers, 1e-6);
+    EXPECT_NEAR(node(r.summary.truth, Node::ClearsResteers), 0.2 * 0.7 * resteers, 1e-6);
+    EXPECT_NEAR(node(r.summary.truth, Node::UnknownBranches), 0.3 * resteers, 1e-6);
+    // ...as the formulas report it: SKX/ICX weight by BR_MISP / (BR_MISP + MACHINE_CLEARS), exact
+    // up to multiplexing; SPR by Branch_Mispredicts / Bad_Speculation from the 8-bit bytes, whose
+    // rounding (half an LSB each, four bytes in Bad_Speculation) bounds the share's error.
+    const double brm = node(r.summary.reported, Node::BranchMispredicts);
+    const double bs = node(r.summary.reported, Node::BadSpeculation);
+    const double share_err = r.model.method == tma::Method::PerfMetrics ? (0.5 / brm + 2.0 / bs) / 255 * (brm / bs) : 0;
+    for (Node n : {Node::MispredictsResteers, Node::ClearsResteers})
+        EXPECT_NEAR(node(r.summary.reported, n), node(r.summary.truth, n), 0.01 * fl + share_err * 0.7 * resteers)
+            << tma::node_name(n);
+    EXPECT_NEAR(node(r.summary.reported, Node::UnknownBranches), 0.3 * resteers, 0.01 * fl);
+}
+
 INSTANTIATE_TEST_SUITE_P(Presets, Level3, ::testing::Values("skylake", "icelake", "sapphirerapids"));
 
 TEST(Level3Memory, IntelsFillBufferWeightMovesTheFullBufferStallsFromL2ToDram) {
@@ -133,4 +155,27 @@ TEST(Level3Workload, FetchCausesAndCoreSharesAreCheckedByName) {
     p.divider_share = 0.8;
     p.serializing_share = 0.4;
     EXPECT_THROW(validate(p), std::invalid_argument);
+}
+
+TEST(Level3Workload, Level3SharesLeaveEveryLevel1And2EventAlone) {
+    // Given two phases that differ only in their Level-3 shares, then every event that existed
+    // before Level 3 grew (all Level-1/2 inputs among them) has the same rate on every preset;
+    // only the L2/L3-miss stall windows move, by the fill-buffer share, on Skylake and Ice Lake.
+    SteadyParams a, b;
+    b.fetch_causes = {0.5, 0.1, 0.1, 0.1, 0.1, 0.1};
+    b.divider_share = 0.9;
+    b.serializing_share = 0.1;
+    b.fb_full_share = 1.0;
+    for (const char* name : {"skylake", "icelake", "sapphirerapids", "lunarlake"}) {
+        const CpuConfig cpu = make_cpu_config(name);
+        Phase pa, pb;
+        derive_rates(a, cpu, pa);
+        derive_rates(b, cpu, pb);
+        for (unsigned e = 0; e < idx(Event::MemL2Hit); ++e) {
+            const bool window = e == idx(Event::StallsL2Miss) || e == idx(Event::StallsL3Miss);
+            if (window && cpu.tma_family != TmaFamily::SapphireRapids) continue;
+            EXPECT_EQ(pa.rate[e], pb.rate[e]) << name << " " << event_name(static_cast<Event>(e));
+        }
+        EXPECT_EQ(pa.slots.rate, pb.slots.rate) << name;
+    }
 }

@@ -43,7 +43,7 @@ def test_bad_topdown_arguments_raise_value_error():
     with pytest.raises(ValueError, match="Skylake has no PERF_METRICS|skylake has no PERF_METRICS"):
         m.topdown(method="perf_metrics")
     with pytest.raises(ValueError, match="level"):
-        m.topdown(level=4)
+        m.topdown(level=5)
     w = pmusim.load_workload("vector_kernel")
     assert isinstance(w, pmusim.PhasedWorkload) and w.length == 20_000_000 and w.phases == ["compute"]
 
