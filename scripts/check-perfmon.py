@@ -5,7 +5,7 @@ checks every preset's event encodings and GP/fixed counter counts against Intel'
 that platform (<CPU>/events/*_core.json).
 
     scripts/check-perfmon.py PERFMON_DIR [--pmusim build/pmusim] [--cpu skylake ...] [-w WORKLOAD ...]
-                                         [--events-only]
+                                         [--events-only | --metrics-only]
 
 PERFMON_DIR is a checkout of https://github.com/intel/perfmon (not shipped with pmusim). A metric
 is compared when every event its formula reads was counted; the others are listed with the
@@ -181,10 +181,12 @@ def main(argv=None):
     ap.add_argument("--cpu", nargs="+", default=list(FILES))
     ap.add_argument("-w", "--workload", nargs="+", default=["mixed_app", "pointer_chase", "interpreter"])
     ap.add_argument("-n", "--cycles", default="20000000")
-    ap.add_argument("--events-only", action="store_true", help="check the encodings and counters only")
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--events-only", action="store_true", help="check the encodings and counters only")
+    only.add_argument("--metrics-only", action="store_true", help="check the metric formulas only")
     a = ap.parse_args(argv)
     status = 0
-    for cpu in a.cpu:
+    for cpu in [] if a.metrics_only else a.cpu:
         for err in check_events(a.perfmon, a.pmusim, cpu):
             print("  " + err)
             status = 1

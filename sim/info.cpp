@@ -10,7 +10,7 @@ namespace pmusim {
 
 std::string cpu_info_text(const CpuConfig& c) {
     std::ostringstream os;
-    char b[200];
+    char b[400];
     os << "CPU preset: " << c.preset << "\n\nCPUID leaf 0xA\n";
     std::snprintf(b, sizeof b, "  EAX = 0x%08x  version %u, %u GP counters, %u bits wide, %u-entry event vector\n",
                   c.cpuid_eax(), c.version, c.num_gp, c.gp_width, c.ebx_length);
@@ -32,6 +32,15 @@ std::string cpu_info_text(const CpuConfig& c) {
     os << "  fixed counters present:";
     for (unsigned i = 0; i < kMaxFixedCounters; ++i)
         if (c.has_fixed(i)) os << " FC" << i;
+    if (c.has_leaf_23()) {
+        const auto l0 = c.cpuid_leaf23(0), l1 = c.cpuid_leaf23(1);
+        std::snprintf(b, sizeof b,
+                      "\n\nCPUID leaf 0x23 (perfmon v6)\n  sub-leaf 0: EAX = 0x%08x  valid sub-leaves\n"
+                      "              EBX = 0x%08x  UMASK2 %s, EQ %s\n"
+                      "  sub-leaf 1: EAX = 0x%08x  GP counter bitmap\n              EBX = 0x%08x  fixed counter bitmap",
+                      l0.eax, l0.ebx, c.has_umask2() ? "yes" : "no", c.has_evtsel_eq() ? "yes" : "no", l1.eax, l1.ebx);
+        os << b;
+    }
     os << "\n\nIA32_PERF_CAPABILITIES";
     if (!c.pdcm) {
         os << ": not present (CPUID.01H:ECX.PDCM = 0)\n";

@@ -144,10 +144,11 @@ bool encoding_available(const EventEncoding& e, const CpuConfig& cpu) {
 }
 
 const EventEncoding* find_encoding(const CpuConfig& cpu, uint8_t event_select, uint8_t umask, uint8_t cmask,
-                                   bool edge) {
+                                   bool edge, uint8_t umask2) {
     const EventEncoding* plain = nullptr;
     for (auto& e : event_table()) {
-        if (e.event_select != event_select || e.umask != umask || !encoding_available(e, cpu)) continue;
+        if (e.event_select != event_select || e.umask != umask || e.umask2 != umask2 || !encoding_available(e, cpu))
+            continue;
         const bool exact = e.cmask != 0 || e.edge;
         if (exact && effective_cmask(e, cpu) == cmask && e.edge == edge) return &e;
         if (!exact && !plain) plain = &e;
@@ -164,7 +165,7 @@ const EventEncoding* find_event_by_name(const std::string& name, const CpuConfig
 
 uint64_t encoding_bits(const EventEncoding& e, const CpuConfig& cpu) {
     return e.event_select | (uint64_t(e.umask) << 8) | (e.edge ? 1ull << 18 : 0) |
-           (uint64_t(effective_cmask(e, cpu)) << 24);
+           (uint64_t(effective_cmask(e, cpu)) << 24) | (uint64_t(e.umask2) << 40);
 }
 
 }  // namespace pmusim

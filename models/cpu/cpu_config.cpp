@@ -23,6 +23,20 @@ uint32_t CpuConfig::cpuid_ebx() const {
     return ebx_unavailable & len_mask;
 }
 uint32_t CpuConfig::cpuid_ecx() const { return version >= 5 ? fixed_bitmap : 0; }
+CpuConfig::CpuidRegs CpuConfig::cpuid_leaf23(unsigned subleaf) const {
+    CpuidRegs r;
+    if (!has_leaf_23()) return r;
+    if (subleaf == 0) {
+        // Auto counter reload (2), events (3) and arch-PEBS (4, 5) sub-leaves are not enumerated.
+        r.eax = leaf23::kSubleaf0 | leaf23::kCounters;
+        r.ebx = (umask2 ? leaf23::kUmask2 : 0) | (evtsel_eq ? leaf23::kEq : 0);
+    } else if (subleaf == leaf23::kCountersSubleaf) {
+        r.eax = static_cast<uint32_t>(counter_bits() & 0xffffffffull);
+        r.ebx = static_cast<uint32_t>(counter_bits() >> 32);
+    }
+    return r;
+}
+
 uint32_t CpuConfig::cpuid_edx() const {
     if (version < 2) return 0;
     return (num_fixed & 0x1fu) | ((fixed_width & 0xffu) << 5) | (anythread_deprecated ? 1u << 15 : 0);
@@ -59,9 +73,9 @@ CpuConfig preset(const std::string& name) {
         c.perf_capabilities = kSprCaps; c.slots_per_cycle = 6; c.l2_metrics = true; c.topdown_events = true;
         c.tma_family = TmaFamily::SapphireRapids;
     } else if (name == "lunarlake") {
-        // Hardware enumerates perfmon v6; the v6-only features (UMASK2, EQ, CPUID 0x23) are not
-        // modelled, so the preset reports v5 (docs/registers.md).
-        c.version = 5; c.num_gp = 8; c.gp_width = 48; c.ebx_length = 13;
+        // Perfmon v6 with CPUID leaf 0x23, UMASK2 and EQ; 10 GP counters on the Lion Cove P-core
+        // (intel/perfmon LNL event list; linux update_pmu_cap). docs/registers.md.
+        c.version = 6; c.num_gp = 10; c.gp_width = 48; c.ebx_length = 13; c.umask2 = true; c.evtsel_eq = true;
         c.num_fixed = 4; c.fixed_bitmap = 0xf; c.fixed_width = 48; c.anythread_deprecated = true;
         c.perf_capabilities = kLnlCaps; c.slots_per_cycle = 8; c.l2_metrics = true; c.topdown_events = true;
         c.tma_family = TmaFamily::LunarLake;
@@ -87,8 +101,8 @@ std::vector<std::string> preset_names() { return {"skylake", "icelake", "sapphir
 
 const std::vector<std::pair<std::string, std::string>>& cpu_override_fields() {
     static const std::vector<std::pair<std::string, std::string>> f = {
-        {"version", "architectural perfmon version, CPUID.0AH:EAX[7:0] (0..5)"},
-        {"num_gp", "general-purpose counters, CPUID.0AH:EAX[15:8] (0..8)"},
+        {"version", "architectural perfmon version, CPUID.0AH:EAX[7:0] (0..6)"},
+        {"num_gp", "general-purpose counters, CPUID.0AH:EAX[15:8] (0..10)"},
         {"gp_width", "GP counter width in bits, CPUID.0AH:EAX[23:16] (8..64)"},
         {"ebx_length", "length of the arch-event vector, CPUID.0AH:EAX[31:24] (0..13)"},
         {"ebx_unavailable", "CPUID.0AH:EBX, bit k = arch event k unavailable"},
@@ -97,6 +111,8 @@ const std::vector<std::pair<std::string, std::string>>& cpu_override_fields() {
         {"fixed_width", "fixed counter width in bits, CPUID.0AH:EDX[12:5] (8..64)"},
         {"anythread_deprecated", "CPUID.0AH:EDX[15] (0/1)"},
         {"pdcm", "CPUID.01H:ECX[15]: IA32_PERF_CAPABILITIES present (0/1)"},
+        {"umask2", "CPUID.23H.0:EBX[0]: PERFEVTSEL UMASK2, bits 47:40 (v6, 0/1)"},
+        {"evtsel_eq", "CPUID.23H.0:EBX[1]: PERFEVTSEL EQ, bit 36 (v6, 0/1)"},
         {"perf_capabilities", "raw IA32_PERF_CAPABILITIES (applied before the flags below)"},
         {"fw_write", "PERF_CAPABILITIES[13] full-width counter writes (0/1)"},
         {"perf_metrics", "PERF_CAPABILITIES[15] IA32_PERF_METRICS (0/1)"},
@@ -138,6 +154,8 @@ CpuConfig make_cpu_config(const std::string& name, const Overrides& ov) {
     if (has("fixed_width")) c.fixed_width = static_cast<unsigned>(std::min<uint64_t>(get("fixed_width"), 256));
     if (has("anythread_deprecated")) c.anythread_deprecated = as_bool("anythread_deprecated");
     if (has("pdcm")) c.pdcm = as_bool("pdcm");
+    if (has("umask2")) c.umask2 = as_bool("umask2");
+    if (has("evtsel_eq")) c.evtsel_eq = as_bool("evtsel_eq");
     if (has("perf_capabilities")) c.perf_capabilities = get("perf_capabilities");
     if (has("fw_write")) set_bit(c.perf_capabilities, perf_cap::kFwWrite, as_bool("fw_write"));
     if (has("perf_metrics")) set_bit(c.perf_capabilities, perf_cap::kPerfMetrics, as_bool("perf_metrics"));
@@ -156,6 +174,8 @@ CpuConfig make_cpu_config(const std::string& name, const Overrides& ov) {
     if (c.version < 2 && !has("num_fixed")) { c.num_fixed = 0; }
     if (c.version < 5 && !has("fixed_bitmap")) c.fixed_bitmap = 0;
     if (c.version < 5 && !has("anythread_deprecated")) c.anythread_deprecated = false;
+    if (c.version < 6 && !has("umask2")) c.umask2 = false;
+    if (c.version < 6 && !has("evtsel_eq")) c.evtsel_eq = false;
     if (c.version == 0 && !has("num_gp")) c.num_gp = 0;
     if (!c.has_fixed(3) && !has("perf_metrics") && !has("perf_capabilities"))
         c.perf_capabilities &= ~(perf_cap::kPerfMetrics | perf_cap::kRdpmcMetricsClear);
@@ -164,8 +184,12 @@ CpuConfig make_cpu_config(const std::string& name, const Overrides& ov) {
         c.perf_capabilities &= ~perf_cap::kRdpmcMetricsClear;
     if (!c.pdcm && !has("perf_capabilities")) c.perf_capabilities = 0;
 
-    require(c.version <= 5, "version", "perfmon version " + std::to_string(c.version) + " is not modelled (0..5)");
-    require(c.num_gp <= kMaxGpCounters, "num_gp", "at most 8 GP counters are addressable (IA32_PMC0..7)");
+    require(c.version <= 6, "version", "perfmon version " + std::to_string(c.version) + " is not modelled (0..6)");
+    require(c.num_gp <= kMaxGpCounters, "num_gp",
+            "at most " + std::to_string(kMaxGpCounters) + " GP counters are modelled (IA32_PMC0..9), got " +
+                std::to_string(c.num_gp));
+    require(c.version >= 6 || !c.umask2, "umask2", "UMASK2 is enumerated by CPUID leaf 0x23: needs version 6");
+    require(c.version >= 6 || !c.evtsel_eq, "evtsel_eq", "EQ is enumerated by CPUID leaf 0x23: needs version 6");
     require(c.version > 0 || c.num_gp == 0, "num_gp", "must be 0 when version is 0 (no architectural PMU)");
     require(c.gp_width >= 8 && c.gp_width <= 64, "gp_width", "must be 8..64, got " + std::to_string(c.gp_width));
     require(c.fixed_width >= 8 && c.fixed_width <= 64, "fixed_width", "must be 8..64, got " + std::to_string(c.fixed_width));

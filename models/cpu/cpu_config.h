@@ -30,7 +30,10 @@ constexpr uint64_t kPerfMetrics = 1ull << 15;
 constexpr uint64_t kRdpmcMetricsClear = 1ull << 19;
 }  // namespace perf_cap
 
-constexpr unsigned kMaxGpCounters = 8;     // IA32_PMC0..7 / PERFEVTSEL0..7 address ranges
+// IA32_PMCx (0xC1+x), IA32_PERFEVTSELx (0x186+x), IA32_A_PMCx (0x4C1+x) are contiguous blocks
+// (SDM Vol.3B 18.2.1); 10 is the most any modelled core enumerates (Lunar Lake's P-core,
+// intel/perfmon LNL "Counter": "0,...,9").
+constexpr unsigned kMaxGpCounters = 10;
 constexpr unsigned kMaxFixedCounters = 4;  // IA32_FIXED_CTR0..3
 constexpr unsigned kNumArchEvents = 13;    // CPUID.0AH:EBX bits 0..12
 
@@ -51,6 +54,9 @@ struct CpuConfig {
     unsigned fixed_width = 48;     // EDX[12:5]
     bool anythread_deprecated = false;  // EDX[15]
     bool pdcm = true;                   // CPUID.01H:ECX[15]: PERF_CAPABILITIES exists
+    // CPUID.23H.0:EBX (perfmon v6): IA32_PERFEVTSELx UMASK2 (bits 47:40) and EQ (bit 36) exist.
+    bool umask2 = false;               // EBX[0]
+    bool evtsel_eq = false;            // EBX[1]
     uint64_t perf_capabilities = 0;
     // Not enumerated by CPUID: properties of the core the preset stands for.
     unsigned slots_per_cycle = 4;  // TMA Pipeline_Width
@@ -64,6 +70,9 @@ struct CpuConfig {
         if (version < 2 || i >= kMaxFixedCounters) return false;
         return i < num_fixed || (version >= 5 && ((fixed_bitmap >> i) & 1u));
     }
+    bool has_leaf_23() const { return version >= 6; }
+    bool has_umask2() const { return has_leaf_23() && umask2; }
+    bool has_evtsel_eq() const { return has_leaf_23() && evtsel_eq; }
     bool fw_write() const { return pdcm && (perf_capabilities & perf_cap::kFwWrite); }
     bool perf_metrics() const { return pdcm && (perf_capabilities & perf_cap::kPerfMetrics); }
     bool metrics_clear() const { return perf_metrics() && (perf_capabilities & perf_cap::kRdpmcMetricsClear); }
@@ -79,7 +88,19 @@ struct CpuConfig {
     uint32_t cpuid_ebx() const;
     uint32_t cpuid_ecx() const;
     uint32_t cpuid_edx() const;
+    // CPUID leaf 0x23 (perfmon v6; SDM CPUID 23H, linux perf_event.h cpuid35_*): sub-leaf 0 the
+    // valid sub-leaves and the UMASK2/EQ flags, sub-leaf 1 the GP and fixed counter bitmaps.
+    // All zero below v6 and for sub-leaves the model does not enumerate.
+    struct CpuidRegs { uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0; };
+    CpuidRegs cpuid_leaf23(unsigned subleaf) const;
 };
+
+// CPUID.23H sub-leaf 0 EAX/EBX bits (linux arch/x86/include/asm/perf_event.h).
+namespace leaf23 {
+constexpr unsigned kCountersSubleaf = 1;           // ARCH_PERFMON_NUM_COUNTER_LEAF
+constexpr uint32_t kSubleaf0 = 1u << 0, kCounters = 1u << 1;  // EAX: sub-leaves present
+constexpr uint32_t kUmask2 = 1u << 0, kEq = 1u << 1;          // EBX
+}  // namespace leaf23
 
 // Overrides are name -> value (booleans as 0/1). Unknown names and invalid values throw ConfigError.
 using Overrides = std::map<std::string, uint64_t>;

@@ -30,9 +30,15 @@ Pmu::CounterPlan Pmu::gp_plan(unsigned i) const {
     p.cmask = static_cast<uint8_t>(sel >> 24);
     p.inv = (sel & evtsel::kInv) && p.cmask != 0;  // INV is ignored with CMASK = 0 (SDM Fig.18-1)
     p.edge = (sel & evtsel::kEdge) != 0;
+    // EQ (v6; writable only where enumerated): the CMASK test becomes "equal"; like INV it needs a
+    // CMASK (assumption, docs/semantics.md).
+    p.eq = (sel & evtsel::kEq) && p.cmask != 0;
     // Unknown encodings count nothing; TOPDOWN.* and model-specific encodings only where the core
-    // has them. An entry for this exact CMASK/E is a cycle event of its own (event_table.h).
-    const EventEncoding* enc = find_encoding(cpu_, sel & 0xff, (sel >> 8) & 0xff, p.inv ? 0 : p.cmask, p.edge);
+    // has them; a non-zero UMASK2 selects a sub-event none of the modelled encodings has. An entry
+    // for this exact CMASK/E is a cycle event of its own (event_table.h).
+    const uint8_t umask2 = static_cast<uint8_t>((sel & evtsel::kUmask2) >> evtsel::kUmask2Shift);
+    const EventEncoding* enc =
+        find_encoding(cpu_, sel & 0xff, (sel >> 8) & 0xff, p.inv || p.eq ? 0 : p.cmask, p.edge, umask2);
     if (!enc) return p;
     p.events = enc->counts;
     const bool exact = enc->cmask != 0 || enc->edge;
@@ -40,15 +46,16 @@ Pmu::CounterPlan Pmu::gp_plan(unsigned i) const {
     return p;
 }
 
-// One cycle of a CMASK/INV/E counter: with CMASK = c the cycle counts 1 if >= c events occurred
-// (INV: < c); E counts only the cycle where that condition becomes true. E with CMASK = 0 uses a
-// threshold of 1 (assumption, docs/semantics.md).
+// One cycle of a CMASK/INV/E/EQ counter: with CMASK = c the cycle counts 1 if >= c events occurred
+// (EQ: exactly c; INV negates either test); E counts only the cycle where that condition becomes
+// true. E with CMASK = 0 uses a threshold of 1 (assumption, docs/semantics.md).
 uint64_t Pmu::conditional_increment(const CounterPlan& p, const EventVector& ev, const EventVector& prev) const {
     auto sum = [&](const EventVector& v) { return masked_sum(v, p.events); };
     const uint64_t threshold = p.cmask ? p.cmask : 1;
     auto cond = [&](const EventVector& v) {
         const uint64_t x = sum(v);
-        return p.inv ? x < threshold : x >= threshold;
+        const bool met = p.eq ? x == threshold : x >= threshold;
+        return p.inv ? !met : met;
     };
     if (p.edge) return cond(ev) && !cond(prev) ? 1 : 0;
     return cond(ev) ? 1 : 0;

@@ -98,7 +98,7 @@ public:
     // Fields PERF_METRICS holds on this CPU at the configured resolution (4 or 8 at 8 bits).
     unsigned perf_metrics_fields() const;
 
-    // Value of counter slot (0..7 GP, 8..11 fixed).
+    // Value of counter slot (0..9 GP, 10..13 fixed).
     uint64_t counter(unsigned slot) const { return st_.counter[slot]; }
 
 private:
@@ -106,7 +106,7 @@ private:
         uint8_t ring_mask = 0;  // bit0: counts at CPL0, bit1: counts at CPL>0
         EventMask events = 0;
         uint8_t cmask = 0;
-        bool inv = false, edge = false, conditional = false;
+        bool inv = false, edge = false, eq = false, conditional = false;
         uint64_t width_mask = 0;
     };
     static constexpr uint8_t kRing0 = 1, kRing3 = 2;

@@ -9,7 +9,7 @@
 
 namespace pmusim {
 
-// Counter slots: 0..7 = GP counters, 8..11 = fixed counters 0..3.
+// Counter slots: 0..9 = GP counters, 10..13 = fixed counters 0..3.
 constexpr unsigned kNumCounterSlots = kMaxGpCounters + kMaxFixedCounters;
 constexpr unsigned fixed_slot(unsigned i) { return kMaxGpCounters + i; }
 // GLOBAL_CTRL/STATUS bit of a counter slot (SDM Table 35-2: PMCi -> bit i, FIXED_CTRi -> 32+i).

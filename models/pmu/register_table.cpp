@@ -55,6 +55,16 @@ uint64_t fixed_ctr_ctrl_writable(const CpuConfig& cpu) {
     return w;
 }
 
+// IA32_PERFEVTSELx: bits 31:0 (bit 21, AnyThread, from v3), plus EQ (36) and UMASK2 (47:40) where
+// CPUID.23H.0:EBX enumerates them (SDM Vol.3B "Architectural Performance Monitoring Version 6";
+// linux ARCH_PERFMON_EVENTSEL_EQ / _UMASK2).
+uint64_t evtsel_writable(const CpuConfig& cpu) {
+    uint64_t w = 0xffffffffull & ~(cpu.version < 3 ? 1ull << 21 : 0);
+    if (cpu.has_evtsel_eq()) w |= evtsel::kEq;
+    if (cpu.has_umask2()) w |= evtsel::kUmask2;
+    return w;
+}
+
 uint64_t debugctl_writable(const CpuConfig& cpu) {
     // LBR, BTF, TR, BTS, BTINT, BTS_OFF_OS, BTS_OFF_USR, FREEZE_LBRS_ON_PMI,
     // FREEZE_PERFMON_ON_PMI, ENABLE_UNCORE_PMI, RTM_DEBUG (SDM 17.4.1, Table 35-2).
@@ -76,8 +86,9 @@ RegisterTable::RegisterTable(const CpuConfig& cpu) {
             "SDM 18.2.1; writes sign-extend bit 31 (SDM 18.9.3)");
     for (unsigned i = 0; i < cpu.num_gp; ++i)
         add(indexed("IA32_PERFEVTSEL%u", i), msr::kPerfEvtSel0 + i, RegKind::PerfEvtSel, i, 0,
-            0xffffffff00000000ull | (cpu.version < 3 ? 1ull << 21 : 0), Access::ReadWrite,
-            "SDM 18.2.1 Fig.18-1; bits 63:32 not modelled");
+            ~evtsel_writable(cpu), Access::ReadWrite,
+            cpu.has_leaf_23() ? "SDM 18.2.1 Fig.18-1; v6: EQ bit 36, UMASK2 47:40 per CPUID.23H.0:EBX (SDM perfmon v6)"
+                              : "SDM 18.2.1 Fig.18-1; bits 63:32 not modelled");
     if (cpu.fw_write())
         for (unsigned i = 0; i < cpu.num_gp; ++i)
             add(indexed("IA32_A_PMC%u", i), msr::kAPmc0 + i, RegKind::APmc, i, 0, ~cpu.gp_mask(),

@@ -86,6 +86,10 @@ constexpr uint32_t kAPmc0 = 0x4c1;
 namespace evtsel {
 constexpr uint64_t kUsr = 1ull << 16, kOs = 1ull << 17, kEdge = 1ull << 18, kInt = 1ull << 20, kEn = 1ull << 22,
                    kInv = 1ull << 23;
+// Perfmon v6 (CPUID.23H.0:EBX; linux perf_event.h): count when the event count equals CMASK, and
+// a second unit mask that selects among an event's sub-events.
+constexpr uint64_t kEq = 1ull << 36, kUmask2 = 0xffull << 40;
+constexpr unsigned kUmask2Shift = 40;
 }  // namespace evtsel
 
 // IA32_FIXED_CTR_CTRL: one 4-bit field per fixed counter (SDM 18.2.2 Figure 18-2).
@@ -96,7 +100,7 @@ constexpr uint64_t of(uint64_t ctrl, unsigned i) { return (ctrl >> (4 * i)) & 0x
 
 // The one decoder of PMU MSR addresses: which register kind and counter index an address names,
 // whatever the CPU enumerates (RegisterTable::find says whether this CPU has it). Counter MSRs
-// also give their counter slot (0..7 GP, 8..11 fixed).
+// also give their counter slot (0..9 GP, 10..13 fixed).
 struct MsrRef {
     RegKind kind;
     unsigned index = 0;

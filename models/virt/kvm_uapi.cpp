@@ -17,12 +17,18 @@ namespace {
 // Fixed counters KVM can give a guest: 3 (fixed_pmc_events) for the legacy vPMU, 4 with the
 // mediated vPMU's TOPDOWN.SLOTS (the PERF_METRICS series).
 unsigned kvm_max_fixed(bool mediated) { return mediated ? 4 : 3; }
+// KVM_MAX_NR_INTEL_GP_COUNTERS (arch/x86/include/asm/kvm_host.h): "more counters may conflict
+// with other existing architectural MSRs", so a 10-counter host offers guests 8.
+constexpr unsigned kKvmMaxGp = 8;
+// kvm_init_pmu_capability: version 2 for the legacy vPMU, at most 5 with the mediated vPMU. KVM
+// has no CPUID leaf 0x23, so no guest sees perfmon v6 (UMASK2 and EQ stay reserved).
+unsigned kvm_max_version(const CpuConfig& host, bool mediated) { return std::min(host.version, mediated ? 5u : 2u); }
 }  // namespace
 
 PmuCpuid supported_pmu_cpuid(const CpuConfig& host) {
     PmuCpuid c;
-    c.version = host.version;
-    c.num_gp = host.num_gp;
+    c.version = std::min(host.version, 5u);  // KVM_GET_SUPPORTED_CPUID: no leaf 0x23, v5 at most
+    c.num_gp = std::min(host.num_gp, kKvmMaxGp);
     c.gp_width = host.gp_width;
     c.mask_length = host.ebx_length;
     c.ebx = host.ebx_unavailable;
@@ -51,17 +57,17 @@ std::vector<uint32_t> msrs_to_save(const CpuConfig& host, bool mediated) {
         for (uint32_t m : {msr::kFixedCtrCtrl, msr::kGlobalCtrl, msr::kGlobalStatus, msr::kGlobalStatusReset}) out.push_back(m);
     // The PERF_METRICS patch adds it, probed out where the host has none or the vPMU is not mediated.
     if (mediated && host.perf_metrics()) out.push_back(msr::kPerfMetrics);
-    for (unsigned i = 0; i < host.num_gp; ++i) out.push_back(msr::kPmc0 + i);
-    for (unsigned i = 0; i < host.num_gp; ++i) out.push_back(msr::kPerfEvtSel0 + i);
+    // msrs_to_save_pmu lists PERFCTR0..7 and EVENTSEL0..7 (KVM_MAX_NR_INTEL_GP_COUNTERS).
+    const unsigned gp = std::min(host.num_gp, kKvmMaxGp);
+    for (unsigned i = 0; i < gp; ++i) out.push_back(msr::kPmc0 + i);
+    for (unsigned i = 0; i < gp; ++i) out.push_back(msr::kPerfEvtSel0 + i);
     return out;
 }
 
 VpmuConfig refresh_from_cpuid(const CpuConfig& host, bool mediated, const PmuCpuid& c, uint64_t caps) {
     VpmuConfig v;
-    // Legacy KVM offers version 2 at most (kvm_init_pmu_capability); the mediated vPMU the host's.
-    const unsigned max_version = mediated ? host.version : std::min(host.version, 2u);
-    v.version = std::min(c.version, max_version);
-    v.num_gp = v.version ? std::min(c.num_gp, host.num_gp) : 0;
+    v.version = std::min(c.version, kvm_max_version(host, mediated));
+    v.num_gp = v.version ? std::min({c.num_gp, host.num_gp, kKvmMaxGp}) : 0;
     v.gp_width = std::min(c.gp_width ? c.gp_width : host.gp_width, host.gp_width);
     v.mask_length = std::min(c.mask_length, host.ebx_length);
     v.ebx_unavailable = c.ebx;

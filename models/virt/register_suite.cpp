@@ -1,5 +1,6 @@
 #include "models/virt/register_suite.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "models/pmu/pmu_state.h"
@@ -84,13 +85,17 @@ private:
 
 std::string n(const char* s, unsigned i) { return s + std::to_string(i); }
 
+// GP counter numbers the suite probes: the IA32_PMC0..7 block every CPU before perfmon v6 has,
+// and any counters beyond it the CPU enumerates (lunarlake's PMC8/9).
+unsigned probed_gp(const CpuConfig& c) { return std::max(c.num_gp, 8u); }
+
 // Which registers exist, and the #GP rules of writes (SDM Vol.4 Table 2-2; 18.2.2-18.2.6).
 void matrix(Builder& b) {
     const CpuConfig& c = b.cpu;
     b.section = "matrix";
     if (c.has_global_ctrl())
         b.rd(msr::kGlobalCtrl, eq(c.counter_bits() & ((1ull << c.num_gp) - 1)), "GLOBAL_CTRL reset enables the GP counters");
-    for (unsigned i = 0; i < kMaxGpCounters; ++i) {
+    for (unsigned i = 0; i < probed_gp(c); ++i) {
         b.rd(msr::kPmc0 + i, exists(i < c.num_gp), n("PMC", i));
         b.rd(msr::kPerfEvtSel0 + i, exists(i < c.num_gp), n("PERFEVTSEL", i));
         b.rd(msr::kAPmc0 + i, exists(c.fw_write() && i < c.num_gp), n("A_PMC", i) + " with FW_WRITE only");
@@ -139,7 +144,7 @@ void matrix(Builder& b) {
 void rdpmc(Builder& b) {
     const CpuConfig& c = b.cpu;
     b.section = "rdpmc";
-    for (unsigned i = 0; i < kMaxGpCounters; ++i) b.pmc(rdpmc_ecx::gp(i), exists(i < c.num_gp), n("GP ", i));
+    for (unsigned i = 0; i < probed_gp(c); ++i) b.pmc(rdpmc_ecx::gp(i), exists(i < c.num_gp), n("GP ", i));
     for (unsigned i = 0; i < kMaxFixedCounters; ++i) b.pmc(rdpmc_ecx::fixed(i), exists(c.has_fixed(i)), n("fixed ", i) + " per the bitmap");
     b.pmc(rdpmc_ecx::metrics(), exists(c.perf_metrics()), "PERF_METRICS type");
     b.pmc(rdpmc_ecx::kFast, gp(), "fast read (bit 31) of an architectural PMU");

@@ -39,6 +39,14 @@ py::dict cpu_dict(const CpuConfig& c) {
         return l;
     }();
     d["cpuid_0a"] = py::make_tuple(c.cpuid_eax(), c.cpuid_ebx(), c.cpuid_ecx(), c.cpuid_edx());
+    d["umask2"] = c.has_umask2();
+    d["evtsel_eq"] = c.has_evtsel_eq();
+    py::list leaf23;  // CPUID.23H sub-leaves 0 and 1 as (EAX, EBX, ECX, EDX); zeros below v6
+    for (unsigned s = 0; s < 2; ++s) {
+        const auto r = c.cpuid_leaf23(s);
+        leaf23.append(py::make_tuple(r.eax, r.ebx, r.ecx, r.edx));
+    }
+    d["cpuid_23"] = leaf23;
     return d;
 }
 

@@ -59,7 +59,7 @@ public:
     bool multiplexed() const { return flex_.size() > flex_room_; }
     size_t gp_events() const { return flex_.size(); }
     int gp_counter(size_t event) const { return counters_[event].fixed ? -1 : counters_[event].index; }
-    // The counter slot (0..7 GP, 8..11 fixed) of counting event i; -1 while it has none (multiplexed out).
+    // The counter slot (0..9 GP, 10..13 fixed) of counting event i; -1 while it has none (multiplexed out).
     int counter_slot(size_t event) const {
         const auto& c = counters_[event];
         return c.index < 0 ? -1 : c.fixed ? int(kMaxGpCounters) + c.index : c.index;

@@ -28,7 +28,9 @@ check stat-rings 0 "equals the workload's exact" -- "$PMUSIM" stat --cpu icelake
 check stat-per-cycle 0 "6,000,000 +slots" -- "$PMUSIM" stat --cpu sapphirerapids --mode per-cycle -n 1000000 -e cycles,slots,instructions
 check stat-json 0 "\"count\": 600000" -- "$PMUSIM" stat --cpu sapphirerapids -n 100000 -e slots --format json
 check bad-cpu 1 "cpu: unknown CPU preset 'k6'" -- "$PMUSIM" info --cpu k6
-check bad-override 1 "num_gp: at most 8" -- "$PMUSIM" info --set num_gp=9
+check bad-override 1 "num_gp: at most 10 GP counters are modelled" -- "$PMUSIM" info --set num_gp=11
+check bad-override-v6 1 "umask2: UMASK2 is enumerated by CPUID leaf 0x23: needs version 6" -- "$PMUSIM" info --cpu lunarlake --set version=5 --set umask2=1
+check info-leaf23 0 "sub-leaf 1: EAX = 0x000003ff  GP counter bitmap" -- "$PMUSIM" info --cpu lunarlake
 check bad-override-value 1 "gp_width: not an unsigned integer" -- "$PMUSIM" stat --set gp_width=wide
 check bad-override-negative 1 "perf_capabilities: not an unsigned integer: '-1'" -- "$PMUSIM" info --set perf_capabilities=-1
 check bad-event 1 "event 'bogus-event': unknown event" -- "$PMUSIM" stat -e bogus-event
@@ -322,7 +324,7 @@ sed 's/^\$version pmusim .* \$end$/$version pmusim 9.9.9 $end/' "$GOLD/two_guest
 check version-not-compared 0 "^identical" -- "$PMUSIM" wave diff "$GOLD/two_guests.vcd" "$TMPD/other_version.vcd"
 # pmusim list: each section by name with a description; names only with --names.
 check list-all 0 "^== kvm-variants: " -- "$PMUSIM" list
-check list-presets 0 "^lunarlake +arch PMU v5, 8 GP x 48 bits, 4 fixed, 8 slots/cycle, PERF_METRICS Level 1\+2, RDPMC metrics clear$" \
+check list-presets 0 "^lunarlake +arch PMU v6, 10 GP x 48 bits, 4 fixed, 8 slots/cycle, PERF_METRICS Level 1\+2, RDPMC metrics clear$" \
     -- "$PMUSIM" list presets
 check list-events-fixed 0 "^slots +fixed counter 3 only$" -- "$PMUSIM" list events --cpu icelake
 check list-events-encoding 0 "^int_misc.clears_count +INT_MISC.CLEARS_COUNT: event=0xad,umask=0x01,cmask=1,edge, model-specific$" \

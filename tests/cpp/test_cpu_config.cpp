@@ -74,8 +74,8 @@ TEST(CpuOverrides, InvalidValuesNameTheField) {
         return std::string("<accepted>");
     };
     EXPECT_EQ(field_of("nehalem", {}), "cpu");
-    EXPECT_EQ(field_of("skylake", {{"num_gp", 9}}), "num_gp");
-    EXPECT_EQ(field_of("skylake", {{"version", 6}}), "version");
+    EXPECT_EQ(field_of("skylake", {{"num_gp", 11}}), "num_gp");
+    EXPECT_EQ(field_of("skylake", {{"version", 7}}), "version");
     EXPECT_EQ(field_of("skylake", {{"gp_width", 4}}), "gp_width");
     EXPECT_EQ(field_of("skylake", {{"gp_width", 65}}), "gp_width");
     EXPECT_EQ(field_of("skylake", {{"num_fixed", 5}}), "num_fixed");

@@ -127,6 +127,27 @@ Expected icx(const Reading& r, bool pm) {
     return x;
 }
 
+// What SPR and LNL write alike, given their Level 1 and Fetch_Latency: the other Level-2 nodes
+// (PERF_METRICS bytes or TOPDOWN.* slot events), Store_Bound, Heavy_Operations' children, UopPI
+// and Spec_Clears_Ratio.
+void level2_and_info(const Reading& r, bool pm, Expected& x) {
+    const double clks = r("CPU_CLK_UNHALTED.THREAD"), S = r("TOPDOWN.SLOTS");
+    auto f = [&](double byte, const char* ev) { return pm ? dv(byte, r.PMSUM) : dv(r(ev), S); };
+    x["Fetch_Bandwidth"] = mx(0, x["Frontend_Bound"] - x["Fetch_Latency"]);
+    x["Branch_Mispredicts"] = f(r.BRM, "TOPDOWN.BR_MISPREDICT_SLOTS");
+    x["Machine_Clears"] = mx(0, x["Bad_Speculation"] - x["Branch_Mispredicts"]);
+    x["Memory_Bound"] = f(r.MB, "TOPDOWN.MEMORY_BOUND_SLOTS");
+    x["Core_Bound"] = mx(0, x["Backend_Bound"] - x["Memory_Bound"]);
+    x["Heavy_Operations"] = f(r.HEAVY, "UOPS_RETIRED.HEAVY");
+    x["Light_Operations"] = mx(0, x["Retiring"] - x["Heavy_Operations"]);
+    x["Store_Bound"] = dv(r("EXE_ACTIVITY.BOUND_ON_STORES"), clks);
+    x["Microcode_Sequencer"] = dv(r("UOPS_RETIRED.MS"), S);
+    x["Few_Uops_Instructions"] = mx(0, x["Heavy_Operations"] - x["Microcode_Sequencer"]);
+    x["UopPI"] = dv(x["Retiring"] * S, r("INST_RETIRED.ANY"));
+    x["Spec_Clears_Ratio"] =
+        dv(r("INT_MISC.CLEARS_COUNT"), r("BR_MISP_RETIRED.ALL_BRANCHES") + r("MACHINE_CLEARS.COUNT"));
+}
+
 // SPR: PERF_METRICS for Levels 1 and 2 (pm), or toplev's GP fallback.
 Expected spr(const Reading& r, bool pm) {
     Expected x;
@@ -137,23 +158,11 @@ Expected spr(const Reading& r, bool pm) {
     x["Retiring"] = f(r.RET, "UOPS_RETIRED.SLOTS");
     x["Bad_Speculation"] = mx(1 - (x["Frontend_Bound"] + x["Backend_Bound"] + x["Retiring"]), 0);
     x["Fetch_Latency"] = pm ? dv(r.FL, r.PMSUM) - dv(drop, S) : dv(6 * r("IDQ_BUBBLES.CYCLES_0_UOPS_DELIV.CORE") - drop, S);
-    x["Fetch_Bandwidth"] = mx(0, x["Frontend_Bound"] - x["Fetch_Latency"]);
-    x["Branch_Mispredicts"] = f(r.BRM, "TOPDOWN.BR_MISPREDICT_SLOTS");
-    x["Machine_Clears"] = mx(0, x["Bad_Speculation"] - x["Branch_Mispredicts"]);
-    x["Memory_Bound"] = f(r.MB, "TOPDOWN.MEMORY_BOUND_SLOTS");
-    x["Core_Bound"] = mx(0, x["Backend_Bound"] - x["Memory_Bound"]);
-    x["Heavy_Operations"] = f(r.HEAVY, "UOPS_RETIRED.HEAVY");
-    x["Light_Operations"] = mx(0, x["Retiring"] - x["Heavy_Operations"]);
+    level2_and_info(r, pm, x);
     x["L1_Bound"] = mx(dv(r("EXE_ACTIVITY.BOUND_ON_LOADS") - r("MEMORY_ACTIVITY.STALLS_L1D_MISS"), clks), 0);
     x["L2_Bound"] = dv(r("MEMORY_ACTIVITY.STALLS_L1D_MISS") - r("MEMORY_ACTIVITY.STALLS_L2_MISS"), clks);
     x["L3_Bound"] = dv(r("MEMORY_ACTIVITY.STALLS_L2_MISS") - r("MEMORY_ACTIVITY.STALLS_L3_MISS"), clks);
     x["DRAM_Bound"] = dv(r("MEMORY_ACTIVITY.STALLS_L3_MISS"), clks);  // perfmon: L3_Miss_Bound
-    x["Store_Bound"] = dv(r("EXE_ACTIVITY.BOUND_ON_STORES"), clks);
-    x["Microcode_Sequencer"] = dv(r("UOPS_RETIRED.MS"), S);
-    x["Few_Uops_Instructions"] = mx(0, x["Heavy_Operations"] - x["Microcode_Sequencer"]);
-    x["UopPI"] = dv(x["Retiring"] * S, r("INST_RETIRED.ANY"));
-    x["Spec_Clears_Ratio"] =
-        dv(r("INT_MISC.CLEARS_COUNT"), r("BR_MISP_RETIRED.ALL_BRANCHES") + r("MACHINE_CLEARS.COUNT"));
     x["ICache_Misses"] = dv(r("ICACHE_DATA.STALLS"), clks);
     x["Branch_Resteers"] = dv(r("INT_MISC.CLEAR_RESTEER_CYCLES"), clks) + dv(r("INT_MISC.UNKNOWN_BRANCH_CYCLES"), clks);
     x["MS_Switches"] = dv(dv(3 * r("UOPS_RETIRED.MS:c1:e1"), dv(r("UOPS_RETIRED.SLOTS"), r("UOPS_ISSUED.ANY"))), clks);
@@ -208,23 +217,11 @@ Expected lnl(const Reading& r, bool pm) {
     x["Bad_Speculation"] =
         pm ? dv(r.BS, r.PMSUM) : mx(1 - (x["Frontend_Bound"] + x["Backend_Bound"] + x["Retiring"]), 0);
     x["Fetch_Latency"] = pm ? dv(r.FL, r.PMSUM) : dv(r("IDQ_BUBBLES.FETCH_LATENCY"), clks);
-    x["Fetch_Bandwidth"] = mx(0, x["Frontend_Bound"] - x["Fetch_Latency"]);
-    x["Branch_Mispredicts"] = f(r.BRM, "TOPDOWN.BR_MISPREDICT_SLOTS");
-    x["Machine_Clears"] = mx(0, x["Bad_Speculation"] - x["Branch_Mispredicts"]);
-    x["Memory_Bound"] = f(r.MB, "TOPDOWN.MEMORY_BOUND_SLOTS");
-    x["Core_Bound"] = mx(0, x["Backend_Bound"] - x["Memory_Bound"]);
-    x["Heavy_Operations"] = f(r.HEAVY, "UOPS_RETIRED.HEAVY");
-    x["Light_Operations"] = mx(0, x["Retiring"] - x["Heavy_Operations"]);
+    level2_and_info(r, pm, x);
     x["L1_Bound"] = dv(r("MEMORY_STALLS.L1"), clks);
     x["L2_Bound"] = dv(r("MEMORY_STALLS.L2"), clks);
     x["L3_Bound"] = dv(r("MEMORY_STALLS.L3"), clks);
     x["DRAM_Bound"] = dv(r("MEMORY_STALLS.MEM"), clks);
-    x["Store_Bound"] = dv(r("EXE_ACTIVITY.BOUND_ON_STORES"), clks);
-    x["Microcode_Sequencer"] = dv(r("UOPS_RETIRED.MS"), S);
-    x["Few_Uops_Instructions"] = mx(0, x["Heavy_Operations"] - x["Microcode_Sequencer"]);
-    x["UopPI"] = dv(x["Retiring"] * S, r("INST_RETIRED.ANY"));
-    x["Spec_Clears_Ratio"] =
-        dv(r("INT_MISC.CLEARS_COUNT"), r("BR_MISP_RETIRED.ALL_BRANCHES") + r("MACHINE_CLEARS.COUNT"));
     return x;
 }
 

@@ -52,11 +52,50 @@ def test_a_differing_value_is_reported():
     assert [b[0] for b in bad] == ["Retiring"] and bad[0][2] == pytest.approx(100 / 255)
 
 
-def test_against_pmusim(tmp_path):
-    # Given the sample as the SPR file, pmusim's Retiring and IPC on sapphirerapids match it.
+# An event list in perfmon's layout: INT_MISC.CLEARS_COUNT as Intel encodes it, 8 GP counters
+# and 4 fixed counters named.
+def event(name, code, umask, cmask="0", edge="0", counter="0,1,2,3,4,5,6,7"):
+    return {"EventName": name, "EventCode": code, "UMask": umask, "UMaskExt": "0x00", "CounterMask": cmask,
+            "EdgeDetect": edge, "Counter": counter}
+
+
+EVENTS = {"Events": [event("INT_MISC.CLEARS_COUNT", "0xad", "0x01", "1", "1")] +
+          [event(f"FIXED{i}", "0x00", "0x00", counter=f"Fixed counter {i}") for i in range(4)]}
+
+
+def write_events(tmp_path, events):
+    (tmp_path / "SPR" / "events").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "SPR" / "events" / "sapphirerapids_core.json").write_text(json.dumps(events))
+
+
+def pmusim_path():
     pmusim_bin = os.path.join(ROOT, "build", "pmusim")
     assert os.path.exists(pmusim_bin), "build pmusim first (scripts/build.sh)"
+    return pmusim_bin
+
+
+def test_event_encodings_and_counter_counts(tmp_path):
+    # Given Intel's list for SPR with CLEARS_COUNT (0xad/0x01, CMASK 1, E), pmusim's encoding of it
+    # matches and its other model-specific events are named as absent from the list.
+    write_events(tmp_path, EVENTS)
+    errors = check.check_events(str(tmp_path), pmusim_path(), "sapphirerapids")
+    assert not any(e.startswith("INT_MISC.CLEARS_COUNT") for e in errors)
+    assert "UOPS_RETIRED.HEAVY: pmusim (194, 1, 0, False, 0), not in Intel's list" in errors
+    assert not any(e.startswith("counters") for e in errors)
+    # When Intel's encoding differs (CMASK 2) or the list names 10 GP counters, both are reported.
+    wrong = {"Events": [event("INT_MISC.CLEARS_COUNT", "0xad", "0x01", "2", "1", "0,1,2,3,4,5,6,7,8,9")] +
+             EVENTS["Events"][1:]}
+    write_events(tmp_path, wrong)
+    errors = check.check_events(str(tmp_path), pmusim_path(), "sapphirerapids")
+    assert "INT_MISC.CLEARS_COUNT: pmusim (173, 1, 1, True, 0), Intel [(173, 1, 2, True, 0)] " \
+           "(event, umask, cmask, edge, umask2)" in errors
+    assert "counters: pmusim 8 GP + 4 fixed, Intel's list 10 GP + 4 fixed" in errors
+
+
+def test_against_pmusim(tmp_path):
+    # Given the sample as the SPR file, pmusim's Retiring and IPC on sapphirerapids match it.
+    pmusim_bin = pmusim_path()
     (tmp_path / "SPR" / "metrics").mkdir(parents=True)
     (tmp_path / "SPR" / "metrics" / "sapphirerapids_metrics.json").write_text(json.dumps(SAMPLE))
     assert check.main([str(tmp_path), "--pmusim", pmusim_bin, "--cpu", "sapphirerapids", "-w", "vector_kernel",
-                       "-n", "1000000"]) == 0
+                       "-n", "1000000", "--metrics-only"]) == 0

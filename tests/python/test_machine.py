@@ -65,7 +65,7 @@ def test_general_protection_carries_msr_value_and_reason():
     "kwargs, field",
     [
         (dict(cpu="pentium4"), "cpu"),
-        (dict(num_gp=9), "num_gp"),
+        (dict(num_gp=11), "num_gp"),
         (dict(gp_width=3), "gp_width"),
         (dict(version=7), "version"),
         (dict(cpu="skylake", perf_metrics=True), "perf_metrics"),
