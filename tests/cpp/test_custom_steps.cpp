@@ -225,7 +225,7 @@ TEST(CustomSteps, BadOperationsAreRefusedWithFileLineAndField) {
     EXPECT_EQ(error_of("  s:\n    ops: [{wrmsr: IA32_PMC0, value: nope}]\n"),
               "s.yaml:5: steps.s.ops.value: slot 'nope' has no value yet (assign it with into: or let: first)");
     EXPECT_EQ(error_of("  s:\n    ops: [{let: cap.gp, value: 1}]\n"), "s.yaml:5: steps.s.ops.let: cap.gp is read-only (the guest's vPMU)");
-    EXPECT_EQ(error_of("  s:\n    ops: [{rdmsr: IA32_PMC0, into: vcpu.pmc9}]\n").substr(0, 40), "s.yaml:5: steps.s.ops.into: no slot vcpu");
+    EXPECT_EQ(error_of("  s:\n    ops: [{rdmsr: IA32_PMC0, into: vcpu.pmc10}]\n").substr(0, 40), "s.yaml:5: steps.s.ops.into: no slot vcpu");
     EXPECT_EQ(error_of("  s:\n    ops: [{rdmsr: IA32_PMC0, wrmsr: IA32_PMC0}]\n"),
               "s.yaml:5: steps.s.ops: expected exactly one of rdmsr, rdpmc, wrmsr, let, if_nonzero, if_differs");
     EXPECT_EQ(error_of("  s:\n    ops: [{let: x, add: [1]}]\n"), "s.yaml:5: steps.s.ops.add: expected [a, b]");
