@@ -59,7 +59,7 @@ CLI::App* add_stat_command(CLI::App& app, StatArgs& a) {
     stat->add_option("--set", a.sets, "override a CPU or semantics field, e.g. --set gp_width=32");
     stat->add_option("--workload,-w", a.workload, "workload: steady[:key=value,...], a library name or a YAML file");
     stat->add_option("--cycles,-n", a.cycles, "cycles to run")->check(whole_number(true));
-    stat->add_option("-e,--events", a.events, "events, comma separated (perf or Intel names, :u/:k modifiers, raw rCCUUEE)")
+    stat->add_option("-e,--events", a.events, "events, comma separated (perf or Intel names, :u/:k modifiers, raw rCCUUEE, {a,b} groups)")
         ->delimiter(',');
     stat->add_option("--mode", a.mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
     stat->add_option("--quantum", a.quantum, "cycles per quantum in fast mode")->check(whole_number(true));
