@@ -171,7 +171,7 @@ check topdown-halted-toplev 0 "^0\\.002000000,C0,Frontend_Bound,nan,% Slots <,,,
 # toplev -I -x, (pmu-tools tl_output.py OutputCSV), Truth and Error appended; dotted paths, "<" and "<=="
 check topdown-toplev-header 0 "^Timestamp,CPUs,Area,Value,Unit,Description,Sample,Stddev,Multiplex,Bottleneck,Idle,Truth,Error$" -- \
     "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase -I 10 --format toplev
-check topdown-toplev-bottleneck 0 "^0\\.010000000,C0,Backend_Bound\\.Memory_Bound\\.DRAM_Bound,[0-9.]+,% Slots,[^,]*,,0\\.0,100\\.0,<==,,[0-9.]+,[-0-9.e]+$" -- \
+check topdown-toplev-bottleneck 0 "^0\\.010000000,C0,Backend_Bound\\.Memory_Bound\\.DRAM_Bound,[0-9.]+,% Slots,[^,]*,,0\\.0,[0-9.]+,<==,,[0-9.]+,[-0-9.e]+$" -- \
     "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase -I 10 -l 3 --format toplev
 check topdown-toplev-below 0 "^C0;Retiring;[0-9.]+;% Slots <;" -- "$PMUSIM" topdown --cpu sapphirerapids -w pointer_chase --format toplev -x ';'
 check topdown-toplev-metric 0 "^C0,IPC,[0-9.]+,Metric,instructions retired per unhalted cycle,,0\\.0,100\\.0,,,[0-9.]+,[-0-9.e]+$" -- \
