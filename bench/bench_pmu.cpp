@@ -46,11 +46,15 @@ double cpu_seconds() {
 }
 
 // The bare loops: one process waking every cycle, doing nothing but count, idle unless started.
-struct BareThreadLoop : sc_module {
+struct BareLoop : sc_module {
     uint64_t ticks = 0, target = 0;
     sc_event start;
+    explicit BareLoop(sc_module_name n) : sc_module(n) {}
+};
+
+struct BareThreadLoop : BareLoop {
     SC_HAS_PROCESS(BareThreadLoop);
-    explicit BareThreadLoop(sc_module_name n) : sc_module(n) { SC_THREAD(loop); }
+    explicit BareThreadLoop(sc_module_name n) : BareLoop(n) { SC_THREAD(loop); }
     void loop() {
         while (true) {
             if (ticks >= target) {
@@ -63,11 +67,9 @@ struct BareThreadLoop : sc_module {
     }
 };
 
-struct BareMethodLoop : sc_module {
-    uint64_t ticks = 0, target = 0;
-    sc_event start;
+struct BareMethodLoop : BareLoop {
     SC_HAS_PROCESS(BareMethodLoop);
-    explicit BareMethodLoop(sc_module_name n) : sc_module(n) { SC_METHOD(tick); }
+    explicit BareMethodLoop(sc_module_name n) : BareLoop(n) { SC_METHOD(tick); }
     void tick() {
         if (ticks >= target) return next_trigger(start);
         ++ticks;
@@ -76,8 +78,7 @@ struct BareMethodLoop : sc_module {
 };
 
 // Cycles per CPU second of a bare loop run for `cycles` cycles from now.
-template <class Loop>
-double bare_rate(Loop& loop, uint64_t cycles) {
+double bare_rate(BareLoop& loop, uint64_t cycles) {
     loop.ticks = 0;
     loop.target = cycles;
     loop.start.notify(SC_ZERO_TIME);
