@@ -4,8 +4,9 @@
               modules it loads
   calls       µs per rdmsr/wrmsr/rdpmc call and per access of Machine.access_batch, against a
               bare pybind11 method call with the same arguments (Machine._noop_access)
-  sweep       the cost of a sweep point: one point in a fresh process, as pmusim.sweep runs it,
-              against the same work in this process
+  sweep       the cost of a sweep point: one point in a fresh process (isolation="process") and
+              in a worker process that runs point after point (the default), against the same
+              work in this process
 
     PYTHONPATH=python /usr/bin/python3 bench/bench_python.py [--quick] [--pythonpath DIR]
 
@@ -82,6 +83,7 @@ def bench_calls(n, repeat=7):
     print(f"Python call costs (best of {repeat} alternating runs of {n} calls each):")
     for name, sec in rows:
         print(f"  {name:52s} {sec * 1e6:8.3f} µs  {sec / bare:6.2f}x bare")
+    return dict(zip(["bare", "rdmsr", "wrmsr", "rdpmc", "batch"], best))
 
 
 def bench_sweep_point(trees, runs):
@@ -108,6 +110,21 @@ def bench_sweep_point(trees, runs):
         print(f"sweep point [{label}] (stat, 10^5 cycles): {whole * 1e3:.0f} ms through a fresh process, "
               f"{inproc * 1e3:.1f} ms of work in-process: {(whole - inproc) * 1e3:.0f} ms overhead per point "
               f"(median of {runs})")
+    from pmusim.sweep import PointWorker
+
+    w = PointWorker()
+    try:
+        w.run("stat", params)  # the worker's start-up, paid once
+        walls = []
+        for _ in range(runs * 5):
+            t0 = time.perf_counter()
+            w.run("stat", params)
+            walls.append(time.perf_counter() - t0)
+    finally:
+        w.close()
+    whole = statistics.median(walls)
+    print(f"sweep point [this tree] (stat, 10^5 cycles): {whole * 1e3:.1f} ms through a worker process: "
+          f"{(whole - inproc) * 1e3:.1f} ms overhead per point (median of {runs * 5})")
 
 
 def main():

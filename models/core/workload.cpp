@@ -15,12 +15,21 @@ EventVector events_at(const Workload& w, uint64_t cycle) { return count_all_even
 bool RunCursor::set_mask(EventMask m) {
     if (m == mask_) return false;
     mask_ = m;
-    ev_.setZero();
+    buf_[0].setZero();
+    buf_[1].setZero();
     valid_ = false;
     return true;
 }
 
 void RunCursor::seek(const Workload& w, uint64_t cycle) {
+    seek_run(w, cycle);
+    // The next next() moves cur_ to the other buffer: this one becomes previous().
+    EventVector& prev = buf_[cur_];
+    prev = cycle ? events_at(w, cycle - 1) : EventVector::Zero();
+    for (EventMask m = ~mask_ & kAllEvents; m; m &= m - 1) prev[__builtin_ctzll(m)] = 0;  // the others read 0
+}
+
+void RunCursor::seek_run(const Workload& w, uint64_t cycle) {
     run_ = w.run_at(cycle);
     cycle_ = cycle;
     k_ = run_.active_begin + (cycle - run_.begin);
@@ -38,29 +47,31 @@ void RunCursor::seek(const Workload& w, uint64_t cycle) {
 }
 
 const EventVector& RunCursor::next(const Workload& w) {
-    if (!valid_ || cycle_ >= run_.end) seek(w, cycle_);
+    if (!valid_ || cycle_ >= run_.end) seek_run(w, cycle_);  // a run boundary: previous() stays
+    cur_ ^= 1u;
+    EventVector& ev = buf_[cur_];
     if (run_.halted) {
-        ev_.setZero();
+        ev.setZero();
     } else {
         // floor((k+1) r) - floor(k r) = whole + carry of the fractional remainder: no division.
         for (EventMask m = mask_ & ~kAtomEvents; m; m &= m - 1) {
             const unsigned e = __builtin_ctzll(m);
             const uint64_t s = rem_[e] + frac_[e];
             const uint64_t carry = s >= kRateDen;
-            ev_[e] = whole_[e] + carry;
+            ev[e] = whole_[e] + carry;
             rem_[e] = s - carry * kRateDen;
         }
         if (const EventMask sm = mask_ & kAtomEvents) {
             const AtomCounts& d = slots_.step(run_.phase->slots);
             for (EventMask m = sm; m; m &= m - 1) {
                 const unsigned e = __builtin_ctzll(m);
-                ev_[e] = atom_sum(d, atoms_of(e));
+                ev[e] = atom_sum(d, atoms_of(e));
             }
         }
         ++k_;
     }
     ++cycle_;
-    return ev_;
+    return ev;
 }
 
 SegmentLayout segment_layout(const PhaseParams& p) {

@@ -65,6 +65,7 @@ EventVector events_at(const Workload& w, uint64_t cycle);
 // read 0), so the per-cycle loop pays only for what the programmed counters read.
 class RunCursor {
 public:
+    // Positions the cursor at `cycle`; previous() then holds cycle - 1's events (0 before cycle 0).
     void seek(const Workload& w, uint64_t cycle);
     // Changing the mask re-seeks at the next cycle, so newly included events start exact.
     // Returns whether the mask changed.
@@ -73,15 +74,21 @@ public:
     const EventVector& next(const Workload& w);
     uint8_t cpl() const { return run_.cpl; }
     bool halted() const { return run_.halted; }
-    const EventVector& last() const { return ev_; }
+    const EventVector& last() const { return buf_[cur_]; }
+    // The cycle before last()'s: what edge detect compares with. The two buffers swap roles at
+    // each next(), so no vector is copied per cycle.
+    const EventVector& previous() const { return buf_[cur_ ^ 1u]; }
 
 private:
+    void seek_run(const Workload& w, uint64_t cycle);
+
     Run run_;
     uint64_t cycle_ = 0, k_ = 0;
     // rate = whole * kRateDen + frac: each cycle adds `whole` plus a carry of the fraction.
     std::array<uint64_t, kNumEvents> rem_{}, whole_{}, frac_{};
     SlotWalker slots_;  // the slot events of the mask
-    EventVector ev_ = EventVector::Zero();
+    std::array<EventVector, 2> buf_{EventVector::Zero(), EventVector::Zero()};
+    unsigned cur_ = 0;  // buf_[cur_]: the last cycle produced
     EventMask mask_ = kAllEvents;
     bool valid_ = false;
 };

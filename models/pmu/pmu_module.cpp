@@ -12,7 +12,7 @@ PmuModule::PmuModule(sc_module_name name, sc_time cycle_period)
     : sc_module(name), msr_socket("msr_socket"), rdpmc_socket("rdpmc_socket"), core("core"), period_(cycle_period) {
     msr_socket.register_b_transport(this, &PmuModule::msr_transport);
     rdpmc_socket.register_b_transport(this, &PmuModule::rdpmc_transport);
-    SC_THREAD(clock_thread);
+    SC_METHOD(clock_method);
 }
 
 void PmuModule::anchor() {
@@ -58,24 +58,18 @@ bool PmuModule::finish_run() {
     return stopped;
 }
 
-// One wake-up per cycle (per-cycle mode) or per quantum (fast mode).
-void PmuModule::clock_thread() {
-    while (true) {
-        if (!pmu_ || stopped_ || pmu_->cycle() >= target_) {
-            wait(run_event_);
-            continue;
-        }
-        const uint64_t now = cycle_at(SC_ZERO_TIME);
-        if (sync(now) && stopped_) {
-            sc_pause();
-            wait(run_event_);
-            continue;
-        }
-        if (pmu_->cycle() >= target_) continue;
-        const uint64_t step =
-            mode_ == TimeMode::PerCycle ? 1 : std::min<uint64_t>(quantum_, target_ - pmu_->cycle());
-        wait(period_ * static_cast<double>(step));
+// One activation per cycle (per-cycle mode) or per quantum (fast mode). An SC_METHOD re-armed with
+// next_trigger: an activation is a function call, where an SC_THREAD's wait() is a coroutine
+// switch, about twice the cost per cycle (docs/performance.md "Per-cycle mode").
+void PmuModule::clock_method() {
+    if (!pmu_ || stopped_ || pmu_->cycle() >= target_) return next_trigger(run_event_);
+    if (sync(cycle_at(SC_ZERO_TIME)) && stopped_) {
+        sc_pause();
+        return next_trigger(run_event_);
     }
+    if (pmu_->cycle() >= target_) return next_trigger(run_event_);
+    const uint64_t step = mode_ == TimeMode::PerCycle ? 1 : std::min<uint64_t>(quantum_, target_ - pmu_->cycle());
+    next_trigger(period_ * static_cast<double>(step));
 }
 
 namespace {

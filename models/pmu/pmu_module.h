@@ -43,7 +43,7 @@ public:
     uint64_t cycle_at(const sc_core::sc_time& delay) const;
 
 private:
-    void clock_thread();
+    void clock_method();
     void msr_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
     void rdpmc_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
     void anchor();

@@ -35,8 +35,7 @@ void Pmu::retire(EventMask events, unsigned cpl) {
 bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
     while (st_.cycle < to) {
         if (cursor_cycle_ != st_.cycle) {
-            cursor_.seek(*workload_, st_.cycle);
-            prev_ev_ = st_.cycle ? events_at(*workload_, st_.cycle - 1) : EventVector::Zero();
+            cursor_.seek(*workload_, st_.cycle);  // also loads the previous cycle for edge detect
             cursor_cycle_ = st_.cycle;
         }
         const EventVector& ev = cursor_.next(*workload_);
@@ -48,7 +47,7 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
                 const CounterPlan& p = plan_[s];
                 if (!(p.ring_mask & ring)) continue;
                 uint64_t inc = 0;
-                if (p.conditional) inc = conditional_increment(p, ev, prev_ev_);
+                if (p.conditional) inc = conditional_increment(p, ev, cursor_.previous());
                 else inc = masked_sum(ev, p.events);
                 if (add_to_counter(s, inc)) ovf |= 1ull << status_bit_of_slot(s);
             }
@@ -57,7 +56,6 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
                 if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
             }
         }
-        prev_ev_ = ev;
         const bool raised = end_of_cycle(ovf);
         ++st_.cycle;
         if (raised && stop_at_pmi) return true;
@@ -71,17 +69,15 @@ uint64_t Pmu::scan_conditional(const CounterPlan& p, uint64_t a, uint64_t b, uns
                                uint64_t& carry_at) const {
     RunCursor c;
     c.seek(*workload_, a);
-    EventVector prev = a ? events_at(*workload_, a - 1) : EventVector::Zero();
     uint64_t acc = 0;
     carry_at = kForever;
     for (uint64_t x = a; x < b; ++x) {
         const EventVector& ev = c.next(*workload_);
-        acc += conditional_increment(p, ev, prev);
+        acc += conditional_increment(p, ev, c.previous());
         if (acc >= room) {
             carry_at = x;
             break;
         }
-        prev = ev;
     }
     return acc;
 }

@@ -90,6 +90,7 @@ class PointWorker:
         return RuntimeError(f"point {params}: the worker died: {why}")
 
     def run(self, task, params, timeout=None):
+        """Run one point in this worker; returns its record, as run_point() does."""
         if self.proc is None or self.proc.poll() is not None:
             self._start()
         t0 = time.time()
@@ -113,6 +114,7 @@ class PointWorker:
         return record
 
     def close(self):
+        """Stop the worker process (the next run() starts a new one)."""
         if self.proc is not None:
             if self.proc.poll() is None:
                 self.proc.kill()

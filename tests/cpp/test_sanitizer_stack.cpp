@@ -1,10 +1,13 @@
 // Under AddressSanitizer, an exception thrown and caught on the main stack after the platform has
-// run (SystemC switched to its clock thread and back) leaves no poisoned stack behind: libsystemc
+// run with a thread process (SystemC switched to the thread and back) leaves no poisoned stack behind: libsystemc
 // 2.3.4 announces its main coroutine to ASan as a stack at 0 of size 0, and without
 // run_systemc's correction ASan refuses to unpoison the unwound frames (docs/testing.md "The
 // SystemC stack workaround"). Skipped in builds without ASan.
+#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn
 #include <cstring>
+#include <memory>
 #include <stdexcept>
+#include <systemc>
 
 #include "pmu_test_util.h"
 
@@ -46,16 +49,32 @@ __attribute__((noinline)) const void* poisoned_below_here(size_t span) {
 #endif
 }
 
+// The platform's own processes are SC_METHODs, which run on the main stack. A thread process
+// waking for the next few cycles makes the next run switch coroutines: the case the fix is for.
+// Returns how many times it has woken (3 once it is done).
+std::shared_ptr<int> spawn_a_thread() {
+    auto woken = std::make_shared<int>(0);
+    sc_core::sc_spawn([woken] {
+        for (int i = 0; i < 3; ++i) {
+            sc_core::wait(sc_core::sc_time(1, sc_core::SC_NS));
+            ++*woken;
+        }
+    });
+    return woken;
+}
+
 }  // namespace
 
 TEST(SanitizerStack, AnExceptionAfterARunLeavesNoPoisonedStack) {
 #ifndef PMUSIM_TEST_ASAN
     GTEST_SKIP() << "not an AddressSanitizer build";
 #endif
-    // Given the platform has run in both modes (SystemC switched coroutines)
+    // Given the platform has run in both modes with a thread process (SystemC switched coroutines)
     for (TimeMode mode : {TimeMode::PerCycle, TimeMode::Fast}) {
         auto m = make_machine("sapphirerapids", {}, mode);
+        const auto woken = spawn_a_thread();
         m->run(100);
+        ASSERT_EQ(*woken, 3);
         // When an exception unwinds 16 instrumented frames on the main stack
         bool caught = false;
         try {
@@ -75,7 +94,9 @@ TEST(SanitizerStack, AGeneralProtectionAfterARunLeavesNoPoisonedStack) {
 #endif
     // Given a run, when a #GP is raised as GeneralProtection through the TLM port and caught
     auto m = make_machine();
+    const auto woken = spawn_a_thread();
     m->run(1000);
+    ASSERT_EQ(*woken, 3);
     EXPECT_THROW(m->wrmsr(msr::kGlobalCtrl, ~0ull), GeneralProtection);
     // Then nothing below is left poisoned
     EXPECT_EQ(poisoned_below_here(16 * 1024), nullptr);
