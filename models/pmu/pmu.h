@@ -164,7 +164,6 @@ private:
 
     RunCursor cursor_;
     uint64_t cursor_cycle_ = kForever;  // cycle the cursor will produce next
-    EventVector prev_ev_ = EventVector::Zero();
 };
 
 // Base events summed into each PERF_METRICS byte (linux perf_event.h INTEL_TD_METRIC_*).
