@@ -160,8 +160,10 @@ def check_events(perfmon, pmusim, cpu):
         errors.append(f"counters: pmusim {have_gp} GP + {have_fixed} fixed, Intel's list {n_gp} GP + {n_fixed} fixed")
     checked, arch_only = 0, []
     for name, enc, arch in pmusim_events(pmusim, cpu):
-        base, _, mod = name.partition(":")  # "UOPS_DECODED.DEC0:c1": the event with CMASK 1
-        want = {(c, u, int(mod[1:]) if mod.startswith("c") else k, e, u2) for c, u, k, e, u2 in intel.get(base, ())}
+        base, *mods = name.split(":")  # "UOPS_DECODED.DEC0:c1": CMASK 1; "...:c1:e1": and edge
+        cmask = next((int(m[1:]) for m in mods if m.startswith("c")), None)
+        edge = "e1" in mods
+        want = {(c, u, k if cmask is None else cmask, e or edge, u2) for c, u, k, e, u2 in intel.get(base, ())}
         if enc in want:
             checked += 1
         elif arch:

@@ -2,7 +2,10 @@
 // for the PERF_METRICS forms, pmu-tools lnl_lnc_ratios.py for the GP-event fallback. They differ
 // from Sapphire Rapids: no INT_MISC.UOP_DROPPING correction, Bad_Speculation read from its
 // PERF_METRICS byte rather than as the remainder, and Level-3 memory from MEMORY_STALLS.* (event
-// 0x46; the P-core has no MEMORY_ACTIVITY.*). perfmon's file has no CoreIPC (docs/tma.md).
+// 0x46; the P-core has no MEMORY_ACTIVITY.*). Level-3 front end as on Sapphire Rapids but with
+// IDQ.MS_SWITCHES (counted at issue, no retire-fraction term) and BE_STALLS.SCOREBOARD; the Level-4
+// resteer split is pmu-tools' Mispred_Clears_Fraction (Branch_Mispredicts / Bad_Speculation).
+// perfmon's file has no CoreIPC (docs/tma.md).
 #include "tma/tma_tables.h"
 
 namespace pmusim::tma {
@@ -43,6 +46,17 @@ const FamilyTable& lunarlake_family_table() {
         {"L3_Bound", A, "MEMORY_STALLS.L3 / CLKS", kSrc, ""},
         {"DRAM_Bound", A, "MEMORY_STALLS.MEM / CLKS", kSrc, ""},
         {"Store_Bound", A, "EXE_ACTIVITY.BOUND_ON_STORES / CLKS", kSrc, ""},
+        {"ICache_Misses", A, "ICACHE_DATA.STALLS / CLKS", kSrc, ""},
+        {"ITLB_Misses", A, "ICACHE_TAG.STALLS / CLKS", kSrc, ""},
+        {"Branch_Resteers", A, "INT_MISC.CLEAR_RESTEER_CYCLES / CLKS + INT_MISC.UNKNOWN_BRANCH_CYCLES / CLKS", kSrc, ""},
+        {"Mispredicts_Resteers", A, "Branch_Mispredicts / Bad_Speculation * INT_MISC.CLEAR_RESTEER_CYCLES / CLKS", kSrc, ""},
+        {"Clears_Resteers", A, "(1 - Branch_Mispredicts / Bad_Speculation) * INT_MISC.CLEAR_RESTEER_CYCLES / CLKS", kSrc, ""},
+        {"Unknown_Branches", A, "INT_MISC.UNKNOWN_BRANCH_CYCLES / CLKS", kSrc, ""},
+        {"MS_Switches", A, "3 * IDQ.MS_SWITCHES / CLKS", kSrc, ""},
+        {"LCP", A, "DECODE.LCP / CLKS", kSrc, ""},
+        {"DSB_Switches", A, "DSB2MITE_SWITCHES.PENALTY_CYCLES / CLKS", kSrc, ""},
+        {"Divider", A, "ARITH.DIV_ACTIVE / CLKS", kSrc, ""},
+        {"Serializing_Operation", A, "(BE_STALLS.SCOREBOARD + CPU_CLK_UNHALTED.C02) / CLKS", kSrc, ""},
         {"Microcode_Sequencer", A, "UOPS_RETIRED.MS / SLOTS", kSrc, ""},
         {"Few_Uops_Instructions", A, "max(0, Heavy_Operations - Microcode_Sequencer)", kSrc, ""},
         {"IPC", A, "INST_RETIRED.ANY / CLKS", kSrc, ""},

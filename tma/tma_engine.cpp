@@ -89,7 +89,9 @@ const char* event_name(Ev e, Family f) {
         case Ev::MemL1Miss: return "MEM_LOAD_RETIRED.L1_MISS";
         case Ev::FbFull: return skl ? "L1D_PEND_MISS.FB_FULL:c1" : "L1D_PEND_MISS.FB_FULL_PERIODS";
         case Ev::DividerActive: return spr ? "ARITH.DIV_ACTIVE" : "ARITH.DIVIDER_ACTIVE";
-        case Ev::Scoreboard: return skl ? "PARTIAL_RAT_STALLS.SCOREBOARD" : "RESOURCE_STALLS.SCOREBOARD";
+        case Ev::Scoreboard:
+            if (lnl) return "BE_STALLS.SCOREBOARD";
+            return skl ? "PARTIAL_RAT_STALLS.SCOREBOARD" : "RESOURCE_STALLS.SCOREBOARD";
         case Ev::C02: return "CPU_CLK_UNHALTED.C02";
         case Ev::IcacheStalls: return skl ? "ICACHE_16B.IFDATA_STALL" : "ICACHE_DATA.STALLS";
         case Ev::IcacheStallEdges: return "ICACHE_16B.IFDATA_STALL:c1:e1";
@@ -97,7 +99,7 @@ const char* event_name(Ev e, Family f) {
         case Ev::ClearResteerCycles: return "INT_MISC.CLEAR_RESTEER_CYCLES";
         case Ev::UnknownBranchCycles: return "INT_MISC.UNKNOWN_BRANCH_CYCLES";
         case Ev::Baclears: return "BACLEARS.ANY";
-        case Ev::MsSwitches: return spr ? "UOPS_RETIRED.MS:c1:e1" : "IDQ.MS_SWITCHES";
+        case Ev::MsSwitches: return spr && !lnl ? "UOPS_RETIRED.MS:c1:e1" : "IDQ.MS_SWITCHES";
         case Ev::LcpStalls: return "DECODE.LCP";
         case Ev::DsbSwitchPenalty: return "DSB2MITE_SWITCHES.PENALTY_CYCLES";
         case Ev::MemStallsL1: return "MEMORY_STALLS.L1";

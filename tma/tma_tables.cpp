@@ -62,7 +62,7 @@ const std::vector<NodeRow>& node_table() {
          "cycles the divider unit was busy (fraction of cycles)"},
         {N::SerializingOperation, "Serializing_Operation", N::CoreBound, 3,
          "Serializing_Operation > 0.10 & Core_Bound > 0.10 & Backend_Bound > 0.20", "PortsUtil",
-         "cycles stalled on serializing instructions (and, on Sapphire Rapids, in the C0.2 wait state)"},
+         "cycles stalled on serializing instructions (and, on Sapphire Rapids and Lunar Lake, in the C0.2 wait state)"},
         {N::Retiring, "Retiring", N::Retiring, 1, "Retiring > 0.70 | Heavy_Operations > 0.10", "TmaL1",
          "slots that issued a uop which retired"},
         {N::LightOperations, "Light_Operations", N::Retiring, 2, "Light_Operations > 0.60", "Retire;TmaL2",

@@ -90,7 +90,7 @@ const std::vector<EventEncoding>& event_table() {
         {"memory_activity.stalls_l1d_miss", "MEMORY_ACTIVITY.STALLS_L1D_MISS", 0x47, 0x03, bit(Event::StallsL1dMiss), -1, false, 3, false, kSpr},
         {"memory_activity.stalls_l2_miss", "MEMORY_ACTIVITY.STALLS_L2_MISS", 0x47, 0x05, bit(Event::StallsL2Miss), -1, false, 5, false, kSpr},
         {"memory_activity.stalls_l3_miss", "MEMORY_ACTIVITY.STALLS_L3_MISS", 0x47, 0x09, bit(Event::StallsL3Miss), -1, false, 9, false, kSpr},
-        // Level 3 (intel/perfmon {SKX,ICX,SPR}/events/*_core.json).
+        // Level 3 (intel/perfmon {SKX,ICX,SPR,LNL}/events/*_core.json).
         {"mem_load_retired.l2_hit", "MEM_LOAD_RETIRED.L2_HIT", 0xd1, 0x02, bit(Event::MemL2Hit), -1, false},
         {"mem_load_retired.l1_miss", "MEM_LOAD_RETIRED.L1_MISS", 0xd1, 0x08, bit(Event::MemL1Miss), -1, false},
         {"mem_load_retired.fb_hit", "MEM_LOAD_RETIRED.FB_HIT", 0xd1, 0x40, bit(Event::MemFbHit), -1, false},
@@ -98,24 +98,24 @@ const std::vector<EventEncoding>& event_table() {
         {"l1d_pend_miss.fb_full_periods", "L1D_PEND_MISS.FB_FULL_PERIODS", 0x48, 0x02, bit(Event::FbFullPeriods), -1, false, 1, true, kIcl},
         {"arith.divider_active", "ARITH.DIVIDER_ACTIVE", 0x14, 0x01, bit(Event::DividerActive), -1, false, 1, false, kSkl},
         {"arith.divider_active", "ARITH.DIVIDER_ACTIVE", 0x14, 0x09, bit(Event::DividerActive), -1, false, 1, false, kIcl},
-        {"arith.div_active", "ARITH.DIV_ACTIVE", 0xb0, 0x09, bit(Event::DividerActive), -1, false, 1, false, kSpr},
+        {"arith.div_active", "ARITH.DIV_ACTIVE", 0xb0, 0x09, bit(Event::DividerActive), -1, false, 1, false, kSprUp},
         {"partial_rat_stalls.scoreboard", "PARTIAL_RAT_STALLS.SCOREBOARD", 0x59, 0x01, bit(Event::ScoreboardStalls), -1, false, 0, false, kSkl},
-        {"resource_stalls.scoreboard", "RESOURCE_STALLS.SCOREBOARD", 0xa2, 0x02, bit(Event::ScoreboardStalls), -1, false, 0, false, kIclUp},
-        {"cpu_clk_unhalted.c02", "CPU_CLK_UNHALTED.C02", 0xec, 0x20, bit(Event::C02Cycles), -1, false, 0, false, kSpr},
+        {"resource_stalls.scoreboard", "RESOURCE_STALLS.SCOREBOARD", 0xa2, 0x02, bit(Event::ScoreboardStalls), -1, false, 0, false, kIcl | kSpr},
+        {"cpu_clk_unhalted.c02", "CPU_CLK_UNHALTED.C02", 0xec, 0x20, bit(Event::C02Cycles), -1, false, 0, false, kSprUp},
         {"icache_16b.ifdata_stall", "ICACHE_16B.IFDATA_STALL", 0x80, 0x04, bit(Event::IcacheStalls), -1, false, 0, false, kSkl},
         {"icache_16b.ifdata_stall:c1:e1", "ICACHE_16B.IFDATA_STALL:c1:e1", 0x80, 0x04, bit(Event::IcacheStallEdges), -1, false, 1, true, kSkl},
         {"icache_data.stalls", "ICACHE_DATA.STALLS", 0x80, 0x04, bit(Event::IcacheStalls), -1, false, 0, false, kIclUp},
         {"icache_tag.stalls", "ICACHE_TAG.STALLS", 0x83, 0x04, bit(Event::ItlbStalls), -1, false},
         {"int_misc.clear_resteer_cycles", "INT_MISC.CLEAR_RESTEER_CYCLES", 0x0d, 0x80, bit(Event::ClearResteerCycles), -1, false, 0, false, kSkl | kIcl},
-        {"int_misc.clear_resteer_cycles", "INT_MISC.CLEAR_RESTEER_CYCLES", 0xad, 0x80, bit(Event::ClearResteerCycles), -1, false, 0, false, kSpr},
-        {"int_misc.unknown_branch_cycles", "INT_MISC.UNKNOWN_BRANCH_CYCLES", 0xad, 0x40, bit(Event::UnknownBranchCycles), -1, false, 0, false, kSpr},
+        {"int_misc.clear_resteer_cycles", "INT_MISC.CLEAR_RESTEER_CYCLES", 0xad, 0x80, bit(Event::ClearResteerCycles), -1, false, 0, false, kSprUp},
+        {"int_misc.unknown_branch_cycles", "INT_MISC.UNKNOWN_BRANCH_CYCLES", 0xad, 0x40, bit(Event::UnknownBranchCycles), -1, false, 0, false, kSprUp},
         {"baclears.any", "BACLEARS.ANY", 0xe6, 0x01, bit(Event::Baclears), -1, false, 0, false, kSkl | kIcl},
         {"baclears.any", "BACLEARS.ANY", 0x60, 0x01, bit(Event::Baclears), -1, false, 0, false, kSpr},
         {"idq.ms_switches", "IDQ.MS_SWITCHES", 0x79, 0x30, bit(Event::MsSwitches), -1, false, 1, true, kSkl | kIcl},
         {"uops_retired.ms:c1:e1", "UOPS_RETIRED.MS:c1:e1", 0xc2, 0x04, bit(Event::MsSwitches), -1, false, 1, true, kSpr},
         {"decode.lcp", "DECODE.LCP", 0x87, 0x01, bit(Event::LcpStalls), -1, false},
         {"dsb2mite_switches.penalty_cycles", "DSB2MITE_SWITCHES.PENALTY_CYCLES", 0xab, 0x02, bit(Event::DsbSwitchPenalty), -1, false, 0, false, kSkl | kIcl},
-        {"dsb2mite_switches.penalty_cycles", "DSB2MITE_SWITCHES.PENALTY_CYCLES", 0x61, 0x02, bit(Event::DsbSwitchPenalty), -1, false, 0, false, kSpr},
+        {"dsb2mite_switches.penalty_cycles", "DSB2MITE_SWITCHES.PENALTY_CYCLES", 0x61, 0x02, bit(Event::DsbSwitchPenalty), -1, false, 0, false, kSprUp},
         // Lunar Lake P-core (Lion Cove): load stalls by serving level (0x46, no MEMORY_ACTIVITY),
         // fetch-latency cycles.
         {"memory_stalls.l1", "MEMORY_STALLS.L1", 0x46, 0x01, bit(Event::MemStallsL1), -1, false, 0, false, kLnl},
@@ -123,6 +123,10 @@ const std::vector<EventEncoding>& event_table() {
         {"memory_stalls.l3", "MEMORY_STALLS.L3", 0x46, 0x04, bit(Event::MemStallsL3), -1, false, 0, false, kLnl},
         {"memory_stalls.mem", "MEMORY_STALLS.MEM", 0x46, 0x08, bit(Event::MemStallsMem), -1, false, 0, false, kLnl},
         {"idq_bubbles.fetch_latency", "IDQ_BUBBLES.FETCH_LATENCY", 0x9c, 0x04, bit(Event::FetchBubbleCycles), -1, false, 0, false, kLnl},
+        // Its Level-3 names where they differ from Sapphire Rapids' (LNL/events/lunarlake_lioncove_core.json):
+        // the scoreboard stall is BE_STALLS.*, microcode switches are counted at issue as on ICL.
+        {"be_stalls.scoreboard", "BE_STALLS.SCOREBOARD", 0xa2, 0x02, bit(Event::ScoreboardStalls), -1, false, 0, false, kLnl},
+        {"idq.ms_switches", "IDQ.MS_SWITCHES", 0x79, 0x20, bit(Event::MsSwitches), -1, false, 1, true, kLnl},
     };
     return t;
 }

@@ -1,5 +1,5 @@
 // Every node and Info metric equals Intel's published formula evaluated on the same raw counts, to
-// 1e-9. The formulas below are transcribed by hand from intel/perfmon SKX/ICX/SPR *_metrics.json
+// 1e-9. The formulas below are transcribed by hand from intel/perfmon SKX/ICX/SPR/LNL *_metrics.json
 // (PERF_METRICS forms) and pmu-tools *_ratios.py (the GP-event fallbacks), independently of the
 // engine's formula table, and evaluated with perf's arithmetic: x / 0 is NaN, max(a, b) is
 // a > b ? a : b. Counts are random, including zeros that make a term 0/0.
@@ -222,6 +222,17 @@ Expected lnl(const Reading& r, bool pm) {
     x["L2_Bound"] = dv(r("MEMORY_STALLS.L2"), clks);
     x["L3_Bound"] = dv(r("MEMORY_STALLS.L3"), clks);
     x["DRAM_Bound"] = dv(r("MEMORY_STALLS.MEM"), clks);
+    // Level 3 front end and core bound: IDQ.MS_SWITCHES at issue (no retire fraction, unlike SPR),
+    // BE_STALLS.SCOREBOARD plus C0.2 cycles; Level 4 split by Branch_Mispredicts / Bad_Speculation.
+    x["ICache_Misses"] = dv(r("ICACHE_DATA.STALLS"), clks);
+    x["Branch_Resteers"] = dv(r("INT_MISC.CLEAR_RESTEER_CYCLES"), clks) + dv(r("INT_MISC.UNKNOWN_BRANCH_CYCLES"), clks);
+    x["MS_Switches"] = dv(3 * r("IDQ.MS_SWITCHES"), clks);
+    x["Divider"] = dv(r("ARITH.DIV_ACTIVE"), clks);
+    x["Serializing_Operation"] = dv(r("BE_STALLS.SCOREBOARD") + r("CPU_CLK_UNHALTED.C02"), clks);
+    const double misp = dv(x["Branch_Mispredicts"], x["Bad_Speculation"]);
+    x["Mispredicts_Resteers"] = dv(misp * r("INT_MISC.CLEAR_RESTEER_CYCLES"), clks);
+    x["Clears_Resteers"] = dv((1 - misp) * r("INT_MISC.CLEAR_RESTEER_CYCLES"), clks);
+    x["Unknown_Branches"] = dv(r("INT_MISC.UNKNOWN_BRANCH_CYCLES"), clks);
     return x;
 }
 
@@ -255,7 +266,7 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
         Expected x = fam == Family::Skylake ? skx(r) : fam == Family::IceLake ? icx(r, pm)
                      : fam == Family::SapphireRapids ? spr(r, pm) : lnl(r, pm);
         if (fam == Family::Skylake || fam == Family::IceLake) skx_icx_level3(r, fam == Family::Skylake, x);
-        if (fam != Family::LunarLake) common_level3(r, x);
+        common_level3(r, x);
         common_info(r, x);
         x["SLOTS"] = fam == Family::Skylake ? 4 * r("CPU_CLK_UNHALTED.THREAD") : r("TOPDOWN.SLOTS");
         const Result got = evaluate(m, inputs(fam, r));

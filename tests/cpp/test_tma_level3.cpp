@@ -93,8 +93,9 @@ TEST_P(Level3, BranchResteersChildrenSplitByTheMispredictShare) {
     EXPECT_NEAR(node(r.summary.truth, Node::ClearsResteers), 0.2 * 0.7 * resteers, 1e-6);
     EXPECT_NEAR(node(r.summary.truth, Node::UnknownBranches), 0.3 * resteers, 1e-6);
     // ...as the formulas report it: SKX/ICX weight by BR_MISP / (BR_MISP + MACHINE_CLEARS), exact
-    // up to multiplexing; SPR by Branch_Mispredicts / Bad_Speculation from the 8-bit bytes, whose
-    // rounding (half an LSB each, four bytes in Bad_Speculation) bounds the share's error.
+    // up to multiplexing; SPR and LNL by Branch_Mispredicts / Bad_Speculation from the 8-bit bytes,
+    // whose rounding (half an LSB each, four bytes in SPR's Bad_Speculation, one in LNL's) bounds
+    // the share's error.
     const double brm = node(r.summary.reported, Node::BranchMispredicts);
     const double bs = node(r.summary.reported, Node::BadSpeculation);
     const double share_err = r.model.method == tma::Method::PerfMetrics ? (0.5 / brm + 2.0 / bs) / 255 * (brm / bs) : 0;
@@ -104,7 +105,7 @@ TEST_P(Level3, BranchResteersChildrenSplitByTheMispredictShare) {
     EXPECT_NEAR(node(r.summary.reported, Node::UnknownBranches), 0.3 * resteers, 0.01 * fl);
 }
 
-INSTANTIATE_TEST_SUITE_P(Presets, Level3, ::testing::Values("skylake", "icelake", "sapphirerapids"));
+INSTANTIATE_TEST_SUITE_P(Presets, Level3, ::testing::Values("skylake", "icelake", "sapphirerapids", "lunarlake"));
 
 TEST(Level3Memory, IntelsFillBufferWeightMovesTheFullBufferStallsFromL2ToDram) {
     // Given Skylake, where half of the DRAM stalls fall in the L1D-miss-not-L2-miss window...

@@ -52,14 +52,14 @@ def test_a_differing_value_is_reported():
     assert [b[0] for b in bad] == ["Retiring"] and bad[0][2] == pytest.approx(100 / 255)
 
 
-# An event list in perfmon's layout: INT_MISC.CLEARS_COUNT as Intel encodes it, 8 GP counters
+# An event list in perfmon's layout: INT_MISC.CLEARS_COUNT and UOPS_RETIRED.MS as Intel encodes them, 8 GP counters
 # and 4 fixed counters named.
 def event(name, code, umask, cmask="0", edge="0", counter="0,1,2,3,4,5,6,7"):
     return {"EventName": name, "EventCode": code, "UMask": umask, "UMaskExt": "0x00", "CounterMask": cmask,
             "EdgeDetect": edge, "Counter": counter}
 
 
-EVENTS = {"Events": [event("INT_MISC.CLEARS_COUNT", "0xad", "0x01", "1", "1")] +
+EVENTS = {"Events": [event("INT_MISC.CLEARS_COUNT", "0xad", "0x01", "1", "1"), event("UOPS_RETIRED.MS", "0xc2", "0x04")] +
           [event(f"FIXED{i}", "0x00", "0x00", counter=f"Fixed counter {i}") for i in range(4)]}
 
 
@@ -80,6 +80,8 @@ def test_event_encodings_and_counter_counts(tmp_path):
     write_events(tmp_path, EVENTS)
     errors = check.check_events(str(tmp_path), pmusim_path(), "sapphirerapids")
     assert not any(e.startswith("INT_MISC.CLEARS_COUNT") for e in errors)
+    # UOPS_RETIRED.MS:c1:e1 is Intel's UOPS_RETIRED.MS with CMASK 1 and edge detect.
+    assert not any(e.startswith("UOPS_RETIRED.MS") for e in errors)
     assert "UOPS_RETIRED.HEAVY: pmusim (194, 1, 0, False, 0), not in Intel's list" in errors
     assert not any(e.startswith("counters") for e in errors)
     # When Intel's encoding differs (CMASK 2) or the list names 10 GP counters, both are reported.
