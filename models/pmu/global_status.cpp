@@ -35,7 +35,7 @@ uint64_t Pmu::global_inuse() const {
 }
 
 // GLOBAL_STATUS bits whose setting by an overflow requests a PMI: GP INT (bit 20), fixed PMI
-// (field bit 3); PERF_METRICS overflow follows FC3's PMI bit (DESIGN.md semantic default 3).
+// (field bit 3); PERF_METRICS overflow follows FC3's PMI bit (docs/semantics.md assumption A3).
 uint64_t Pmu::pmi_enabled_bits() const {
     uint64_t b = 0;
     for (unsigned i = 0; i < cpu_.num_gp; ++i)

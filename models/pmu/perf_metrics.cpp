@@ -1,6 +1,6 @@
 // IA32_PERF_METRICS (0x329): eight 8-bit fractions of TOPDOWN.SLOTS (linux topdown.txt;
 // perf_event.h INTEL_TD_METRIC_*). The hardware mechanism is not public; the model keeps hidden
-// per-field slot accumulators (DESIGN.md semantic default 1, docs/semantics.md). The field width
+// per-field slot accumulators (docs/semantics.md assumption A1). The field width
 // is a what-if parameter (Semantics::metrics_field_bits, hardware 8).
 #include "models/pmu/pmu.h"
 
@@ -37,7 +37,7 @@ uint64_t field_mask(unsigned fields, unsigned bits) {
 }  // namespace
 
 // Each field reads round(F * slots_k / FC3) with F = 2^bits - 1; with FC3 = 0 the last written
-// value reads back. Fields the CPU lacks read 0 (DESIGN.md semantic default 5).
+// value reads back. Fields the CPU lacks read 0 (docs/semantics.md assumption A5).
 uint64_t Pmu::perf_metrics_value() const {
     const uint64_t fc3 = st_.counter[fixed_slot(3)];
     const unsigned fields = perf_metrics_fields(), bits = sem_.metrics_field_bits;

@@ -145,7 +145,7 @@ void Pmu::replan() {
                          : (cpu_.has_fixed(n) ? fixed_plan(n) : CounterPlan{});
         if (plan_[i].ring_mask) active_.push_back(static_cast<uint8_t>(i));
     }
-    // PERF_METRICS counts with FC3 (and GLOBAL_CTRL[48]: DESIGN.md semantic default 2).
+    // PERF_METRICS counts with FC3 (and GLOBAL_CTRL[48]: docs/semantics.md assumption A2).
     metrics_ring_ = 0;
     if (cpu_.perf_metrics()) {
         const bool bit48 = (st_.global_ctrl >> status_bit::kPerfMetrics) & 1u;

@@ -43,7 +43,7 @@ struct PmuState {
     uint64_t global_ctrl = 0;
     uint64_t global_status = 0;
     uint64_t debugctl = 0;
-    // PERF_METRICS hidden state (DESIGN.md semantic default 1): per field, F x (slots of that
+    // PERF_METRICS hidden state (docs/semantics.md assumption A1): per field, F x (slots of that
     // category), so that a written fraction is exact: acc = field * FC3.
     std::array<unsigned __int128, kNumMetricFields> metric_acc{};
     uint64_t perf_metrics_written = 0;  // returned while FIXED_CTR3 reads 0

@@ -123,7 +123,7 @@ RegisterTable::RegisterTable(const CpuConfig& cpu) {
         "SDM 17.4.1");
     if (cpu.perf_metrics())
         add("IA32_PERF_METRICS", msr::kPerfMetrics, RegKind::PerfMetrics, 0, 0, 0, Access::ReadWrite,
-            "PERF_CAPABILITIES[15]; linux msr-index.h; DESIGN.md semantic default 1");
+            "PERF_CAPABILITIES[15]; linux msr-index.h; docs/semantics.md assumption A1");
 }
 
 unsigned MsrRef::slot() const { return kind == RegKind::FixedCtr ? fixed_slot(index) : index; }
