@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config libsystemc-dev libeigen3-dev pybind11-dev python3-pybind11 python3-dev
       libgtest-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev python3-numpy python3-pytest
-      python3-pandas python3-matplotlib python3-distributed python3-yaml gtkwave xvfb xauth
+      python3-pandas python3-matplotlib python3-distributed python3-yaml python3-tqdm gtkwave xvfb xauth
       help2man python3-pip python3-setuptools python3-wheel ccache
       python3-nbclient python3-nbformat python3-ipykernel)  # the example notebooks run in a test
 # The sanitizer build and the fuzzers (scripts/sanitizers.sh): clang with its ASan, UBSan and

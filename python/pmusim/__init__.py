@@ -81,3 +81,29 @@ __all__ = [
     "mutations_frame", "accesses_frame", "read_toplev_csv", "guest", "scenario_dict", "scenario_from_dict", "set_param", "get_param", "sweep",
     "load_results", "point_key", "PointWorker", "EventFilter", "event_filter",
 ]
+
+
+# Reprs for terminals and notebooks (display.py): a Machine shows its CPU, mode, cycle and
+# programmed registers; topdown results and scenario reports (still dicts) their summaries.
+def _show_results():
+    from . import _pmusim, display
+
+    Machine.__repr__ = display.machine_repr
+    Machine._repr_html_ = display.machine_html
+    run_topdown = Machine.topdown
+
+    def topdown(self, *args, **kwargs):
+        return display.TopdownResult(run_topdown(self, *args, **kwargs))
+
+    topdown.__doc__ = run_topdown.__doc__
+    Machine.topdown = topdown
+
+    def run(*args, **kwargs):
+        return display.ScenarioReport(_pmusim.run_scenario(*args, **kwargs))
+
+    run.__doc__ = _pmusim.run_scenario.__doc__
+    run.__name__ = run.__qualname__ = "run_scenario"
+    return run
+
+
+run_scenario = _show_results()  # noqa: F811

@@ -185,12 +185,23 @@ def _write(out, key, record):
 
 
 class _Bar:
+    """The sweep's progress: tqdm where it is installed (tqdm.auto: a widget in a notebook, text on
+    stderr elsewhere), else a plain text bar on stderr."""
+
     def __init__(self, total, done, enabled):
         self.total, self.done, self.enabled = total, done, enabled
+        self.tqdm = None
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                tqdm = None
+            if tqdm is not None:
+                self.tqdm = tqdm(total=total, initial=done, desc="sweep", unit="point", file=sys.stderr)
         self.show()
 
     def show(self):
-        if not self.enabled:
+        if not self.enabled or self.tqdm is not None:
             return
         width = 30
         filled = int(width * self.done / max(1, self.total))
@@ -199,10 +210,14 @@ class _Bar:
 
     def step(self):
         self.done += 1
+        if self.tqdm is not None:
+            self.tqdm.update(1)
         self.show()
 
     def close(self):
-        if self.enabled:
+        if self.tqdm is not None:
+            self.tqdm.close()
+        elif self.enabled:
             sys.stderr.write("\n")
 
 
