@@ -26,5 +26,5 @@ echo "== Python: topdown per interval (python/examples/topdown_intervals.py)"
 PYTHONPATH=python /usr/bin/python3 python/examples/topdown_intervals.py
 echo "== Python: the protocol mutation table for the PERF_METRICS patch (python/examples/protocol_mutations.py)"
 PYTHONPATH=python /usr/bin/python3 python/examples/protocol_mutations.py | tail -4
-echo "== Python: a sweep of PERF_METRICS quantization error, one process per point (python/examples/perf_metrics_quantization.py)"
+echo "== Python: a sweep of PERF_METRICS quantization error, in worker processes (python/examples/perf_metrics_quantization.py)"
 PYTHONPATH=python /usr/bin/python3 python/examples/perf_metrics_quantization.py
