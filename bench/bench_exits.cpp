@@ -1,5 +1,5 @@
 // The cost of a VM exit (docs/performance.md "Cost per VM exit"): the standard virtualization
-// scenario (bench/standard_exits.yaml: Sapphire Rapids, mediated vPMU, host and guest each on all
+// scenario (bench/standard_virt.yaml: Sapphire Rapids, mediated vPMU, host and guest each on all
 // 8 GP counters, the fixed counters and PERF_METRICS, an exit every 10k guest cycles) run in fast
 // and in per-cycle mode. Prints CPU µs per exit, simulated cycles per CPU second in each mode and
 // their ratio, whether both modes' reports are byte-identical, and the peak RSS of runs of two
