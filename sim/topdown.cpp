@@ -98,11 +98,11 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
     return b;
 }
 
-tma::Inputs exact_inputs(const tma::Model& md, const CpuConfig& cpu, const EventVector& sums) {
+tma::Inputs exact_inputs(const tma::Model& md, const CpuConfig& cpu, const EventVector& sums, double scale) {
     tma::Inputs in;
     for (Ev e : tma::required_events(md)) {
         const StatEventSpec s = parse_stat_event(tma::event_name(e, md.family), cpu);
-        in.set(e, s.truth_known ? double(masked_sum(sums, s.truth)) : std::numeric_limits<double>::quiet_NaN());
+        in.set(e, s.truth_known ? scale * double(masked_sum(sums, s.truth)) : std::numeric_limits<double>::quiet_NaN());
     }
     if (md.method == tma::Method::PerfMetrics) in.pm_fields = md.pm_fields;  // not read: nodes are given
     return in;
@@ -122,7 +122,8 @@ tma::Inputs inputs_from(const tma::Model& md, const std::vector<Ev>& evs, const 
 }
 
 void evaluate(const tma::Model& md, const CpuConfig& cpu, TopdownInterval& iv, const std::vector<Ev>& evs,
-              const std::vector<double>& counts, const std::array<double, 8>& pm, const EventVector& truth_sums) {
+              const std::vector<double>& counts, const std::array<double, 8>& pm, const EventVector& truth_sums,
+              double truth_scale = 1.0) {
     const tma::Breakdown all = truth_breakdown(truth_sums, 4);
     iv.truth = tma::Breakdown::Constant(std::numeric_limits<double>::quiet_NaN());
     for (Node n : tma::selected_nodes(md)) iv.truth[tma::ni(n)] = all[tma::ni(n)];
@@ -141,13 +142,22 @@ void evaluate(const tma::Model& md, const CpuConfig& cpu, TopdownInterval& iv, c
     }
     if (md.metrics.empty()) return;
     try {
-        iv.metrics_truth = tma::evaluate(md, exact_inputs(md, cpu, truth_sums), &all).metrics;
+        iv.metrics_truth = tma::evaluate(md, exact_inputs(md, cpu, truth_sums, truth_scale), &all).metrics;
     } catch (const std::invalid_argument&) {
         iv.metrics_truth.assign(md.metrics.size(), nan);
     }
 }
 
 }  // namespace
+
+void evaluate_totals(const TopdownReport& r, const CpuConfig& cpu, const TopdownTotals& t, double scale,
+                     TopdownInterval& iv) {
+    std::vector<double> counts = t.counts;
+    for (double& c : counts) c *= scale;
+    std::array<double, 8> pm = t.pm;
+    for (double& f : pm) f *= scale;
+    evaluate(r.model, cpu, iv, tma::required_events(r.model), counts, pm, t.truth, scale);
+}
 
 TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     if (o.cycles == 0) throw std::invalid_argument("cycles: must be at least 1");
@@ -220,6 +230,7 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     rep.summary.begin = start;
     rep.summary.end = end;
     evaluate(rep.model, m.cpu(), rep.summary, evs, total, pm_total, truth_total);
+    rep.totals = {std::move(total), pm_total, truth_total};
     return rep;
 }
 

@@ -46,10 +46,21 @@ std::string seconds(uint64_t cycles, double ghz) {  // at --freq (default 1 GHz:
 
 // The nodes whose parents are flagged (toplev prints a child only below a flagged parent, plus
 // everything at Level 1), and the whole tree when verbose.
-void tree(std::ostream& os, const TopdownInterval& iv, const tma::Model& m) {
+// perf's "( +- x.xx% )" of a value over -r runs; empty without -r.
+// Blank when 0, as perf's print_noise_pct.
+std::string spread(const TopdownSpread* s, double pct_value) {
+    if (!s) return "";
+    if (pct_value == 0) return std::string(14, ' ');
+    char b[32];
+    std::snprintf(b, sizeof b, " ( +-%6.2f%% )", pct_value);
+    return b;
+}
+
+void tree(std::ostream& os, const TopdownInterval& iv, const tma::Model& m, const TopdownSpread* sp) {
     const auto flag = tma::flagged(iv.reported);
     char line[256];
-    std::snprintf(line, sizeof line, "  %-3s %-27s %8s %8s %8s   %s\n", "", "node", "reported", "truth", "error", "");
+    std::snprintf(line, sizeof line, "  %-3s %-27s %8s%s %8s %8s   %s\n", "", "node", "reported", sp ? "    spread  " : "",
+                  "truth", "error", "");
     os << line;
     for (Node n : tma::selected_nodes(m)) {
         const double rep = iv.reported[tma::ni(n)], tru = iv.truth[tma::ni(n)];
@@ -64,21 +75,23 @@ void tree(std::ostream& os, const TopdownInterval& iv, const tma::Model& m) {
         if (n == iv.bottleneck) mark = "<== bottleneck";
         else if (!flag[tma::ni(n)]) mark = "<";  // below threshold (toplev -v)
         if (n == iv.truth_bottleneck && n != iv.bottleneck) mark += (mark.empty() ? "" : " ") + std::string("(true bottleneck)");
-        std::snprintf(line, sizeof line, "  %-3s %-27s %8s %8s %8s   %s\n", area(n), name.c_str(), pct(rep).c_str(),
-                      pct(tru).c_str(), err.c_str(), mark.c_str());
+        std::snprintf(line, sizeof line, "  %-3s %-27s %8s%s %8s %8s   %s\n", area(n), name.c_str(), pct(rep).c_str(),
+                      spread(sp, sp ? sp->nodes[tma::ni(n)] : 0).c_str(), pct(tru).c_str(), err.c_str(), mark.c_str());
         os << line;
     }
 }
 
 // Info metrics beside their truth (the same formula on the exact counts).
-void info(std::ostream& os, const TopdownInterval& iv, const tma::Model& m) {
+void info(std::ostream& os, const TopdownInterval& iv, const tma::Model& m, const TopdownSpread* sp) {
     if (m.metrics.empty()) return;
     char line[256];
-    std::snprintf(line, sizeof line, "\n  %-31s %12s %12s %12s\n", "Info metric", "reported", "truth", "error");
+    std::snprintf(line, sizeof line, "\n  %-31s %12s%s %12s %12s\n", "Info metric", "reported", sp ? "    spread  " : "",
+                  "truth", "error");
     os << line;
     for (size_t k = 0; k < m.metrics.size(); ++k) {
         const double rep = iv.metrics[k], tru = iv.metrics_truth[k];
-        std::snprintf(line, sizeof line, "  %-31s %12.6g %12.6g %12.3g\n", m.metrics[k].c_str(), rep, tru, rep - tru);
+        std::snprintf(line, sizeof line, "  %-31s %12.6g%s %12.6g %12.3g\n", m.metrics[k].c_str(), rep,
+                      spread(sp, sp ? sp->metrics[k] : 0).c_str(), tru, rep - tru);
         os << line;
     }
 }
@@ -91,6 +104,9 @@ void table_begin(std::ostream& os, const TopdownReport& r, uint64_t count) {
     if (r.multiplexed) os << ", multiplexed every " << r.mux_interval << " cycles";
     os << "\n   " << count << " interval" << (count == 1 ? "" : "s") << " over " << (r.summary.end - r.summary.begin)
        << " cycles; error = reported - truth, in % of slots\n";
+    if (r.repeat)
+        os << "   " << r.repeat->runs << " runs (the workload's seed + 0.." << r.repeat->runs - 1
+           << "), pooled: nodes from the mean counts, spread = perf's ( +- ) of each run's value\n";
     if (count > 1) os << "\n            time    FE%   BAD%  BE%   RET%  | truth FE   BAD   BE    RET  | max|err| bottleneck\n";
     else os << "\n";
 }
@@ -114,8 +130,9 @@ void table_interval(std::ostream& os, const TopdownReport& r, const TopdownInter
 void table_end(std::ostream& os, const TopdownReport& r, uint64_t count) {
     if (count > 1) os << "\n  summary (counts summed over the intervals):\n";
     std::ostringstream t;
-    tree(t, r.summary, r.model);
-    info(t, r.summary, r.model);
+    const TopdownSpread* sp = r.repeat ? &*r.repeat : nullptr;
+    tree(t, r.summary, r.model, sp);
+    info(t, r.summary, r.model, sp);
     os << t.str() << "\n  bottleneck: " << tma::node_name(r.summary.bottleneck);
     if (r.summary.bottleneck != r.summary.truth_bottleneck)
         os << "   (the truth says " << tma::node_name(r.summary.truth_bottleneck) << ")";
@@ -164,8 +181,11 @@ json json_node(Node n, double rep, double tru, bool flagged) {
 json json_interval(const TopdownReport& r, const TopdownInterval& iv, bool raw) {
     json nodes = json::object();
     const auto flag = tma::flagged(iv.reported);
-    for (Node n : tma::selected_nodes(r.model))
-        nodes[tma::node_name(n)] = json_node(n, iv.reported[tma::ni(n)], iv.truth[tma::ni(n)], flag[tma::ni(n)]);
+    const bool with_spread = r.repeat && !raw;  // the summary of -r runs: each value's spread
+    for (Node n : tma::selected_nodes(r.model)) {
+        json& o = nodes[tma::node_name(n)] = json_node(n, iv.reported[tma::ni(n)], iv.truth[tma::ni(n)], flag[tma::ni(n)]);
+        if (with_spread) o["variance"] = num(r.repeat->nodes[tma::ni(n)]);
+    }
     json j;
     j["begin"] = iv.begin;
     j["bottleneck"] = tma::node_name(iv.bottleneck);
@@ -179,12 +199,14 @@ json json_interval(const TopdownReport& r, const TopdownInterval& iv, bool raw) 
         j["fields"] = std::vector<double>(td.field.begin(), td.field.begin() + td.fields);
     }
     j["metrics"] = json::object();
-    for (size_t k = 0; k < r.model.metrics.size(); ++k)
-        j["metrics"][r.model.metrics[k]] = {{"error", num(iv.metrics[k] - iv.metrics_truth[k])},
-                                            {"reported", num(iv.metrics[k])}, {"truth", num(iv.metrics_truth[k])}};
+    for (size_t k = 0; k < r.model.metrics.size(); ++k) {
+        json& o = j["metrics"][r.model.metrics[k]] = {{"error", num(iv.metrics[k] - iv.metrics_truth[k])},
+                                                      {"reported", num(iv.metrics[k])}, {"truth", num(iv.metrics_truth[k])}};
+        if (with_spread) o["variance"] = num(r.repeat->metrics[k]);
+    }
     j["nodes"] = nodes;
     if (raw && iv.reading.topdown) {
-        j["perf_metrics"] = iv.reading.topdown->metrics;
+        if (!r.repeat) j["perf_metrics"] = iv.reading.topdown->metrics;  // a mean of runs has no register value
         j["slots"] = iv.reading.topdown->slots;
     }
     j["truth_bottleneck"] = tma::node_name(iv.truth_bottleneck);
@@ -216,7 +238,7 @@ void json_end(std::ostream& os, const TopdownReport& r, double wall, bool any) {
     os << (any ? "\n  ]" : "]") << ",\n  \"level\": " << r.model.level << ",\n  \"method\": "
        << nested(tma::method_name(r.model.method), 1) << ",\n  \"multiplexed\": " << (r.multiplexed ? "true" : "false")
        << ",\n  \"mux_interval\": " << (r.multiplexed ? nested(r.mux_interval, 1) : "null")
-       << ",\n  \"pmusim_version\": " << nested(version(), 1)
+       << ",\n  \"pmusim_version\": " << nested(version(), 1) << ",\n  \"runs\": " << (r.repeat ? r.repeat->runs : 1)
        << ",\n  \"slots_per_cycle\": " << nested(r.model.slots_per_cycle, 1) << ",\n  \"summary\": "
        << nested(json_interval(r, r.summary, false), 1) << ",\n  \"wall_seconds\": " << nested(wall, 1)
        << ",\n  \"workload\": " << nested(r.workload, 1) << "\n}\n";
@@ -266,25 +288,31 @@ std::string written(const TopdownReport& r, const char* format, double wall) {
 }
 }  // namespace
 
+std::vector<CountReading> topdown_count_rows(const TopdownInterval& iv) {
+    std::vector<CountReading> counts = iv.reading.counts;
+    if (iv.reading.topdown) {  // the slots group: FIXED_CTR3 and the fields as perf's topdown-* counts
+        const TopdownReading& td = *iv.reading.topdown;
+        auto add = [&](const char* name, double v) {
+            CountReading c;
+            c.name = name;
+            c.scaled = v;
+            c.running = c.enabled = iv.end - iv.begin;
+            counts.push_back(c);
+        };
+        add("slots", double(td.slots));
+        for (unsigned k = 0; k < td.fields; ++k) add(kTopdownEvents[k], td.field_slots[k]);
+    }
+    return counts;
+}
+
 std::string topdown_perf_rows(const TopdownReport& r, const PerfOutputOptions& o, bool intervals) {
     std::string out;
     const uint64_t start = r.summary.begin;
     for (auto& iv : r.intervals) {
         const std::optional<uint64_t> at = intervals ? std::optional<uint64_t>(iv.end - start) : std::nullopt;
-        std::vector<CountReading> counts = iv.reading.counts;
-        if (iv.reading.topdown) {  // the slots group: FIXED_CTR3 and the fields as perf's topdown-* counts
-            const TopdownReading& td = *iv.reading.topdown;
-            auto add = [&](const char* name, double v) {
-                CountReading c;
-                c.name = name;
-                c.scaled = v;
-                c.running = c.enabled = iv.end - iv.begin;
-                counts.push_back(c);
-            };
-            add("slots", double(td.slots));
-            for (unsigned k = 0; k < td.fields; ++k) add(kTopdownEvents[k], td.field_slots[k]);
-        }
-        out += perf_stat_rows(counts, o, at);
+        // -r: the counts' means with perf's variance field
+        if (r.repeat) out += perf_stat_rows(r.repeat->counts.mean, o, at, &r.repeat->counts.noise_pct);
+        else out += perf_stat_rows(topdown_count_rows(iv), o, at);
         // every node computed, as perf names its TMA metrics ("%  tma_backend_bound")
         for (Node n : tma::selected_nodes(r.model)) {
             out += perf_metric_row(100.0 * iv.reported[tma::ni(n)], "%  " + perf_metric_name(tma::node_name(n)), o, at);

@@ -33,6 +33,9 @@ private:
 };
 
 std::string topdown_table(const TopdownReport& r);
+// The count rows perf prints for an interval: its counts, then the slots group (slots and perf's
+// topdown-* events) where it has one.
+std::vector<CountReading> topdown_count_rows(const TopdownInterval& iv);
 std::string topdown_csv(const TopdownReport& r);
 // perf stat -x / -j rows (sim/perf_stat_format.h): the counts, the slots group, then a metric row
 // per node computed; with `intervals`, one block per interval with its timestamp.

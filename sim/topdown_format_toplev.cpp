@@ -79,13 +79,14 @@ void ToplevCsvWriter::begin(const TopdownReport& r) {
 }
 
 void ToplevCsvWriter::row(const std::string& ts, const std::string& name, double value, const std::string& unit,
-                          const std::string& desc, double mux, bool bottleneck, double truth) {
+                          const std::string& desc, double mux, bool bottleneck, double truth, double stddev) {
     const std::string& s = o_.sep;
-    char m[32];
+    char m[32], sd[32];
     std::snprintf(m, sizeof m, "%.1f", mux);
+    std::snprintf(sd, sizeof sd, "%.1f", stddev);  // tl_uval.py format_uncertainty
     // One CPU: toplev's name of core 0, which both plotting scripts recognise as the CPU column.
     os_ << (o_.timestamps ? ts + s : "") << "C0" << s << field(name) << s << number(value) << s << field(unit) << s
-        << field(described_.insert(name).second ? desc : "") << s /* Sample */ << s << "0.0" << s << m << s
+        << field(described_.insert(name).second ? desc : "") << s /* Sample */ << s << sd << s << m << s
         << (bottleneck ? "<==" : "") << s /* Idle */ << s << number(truth) << s << number(value - truth) << "\n";
 }
 
@@ -96,16 +97,22 @@ void ToplevCsvWriter::interval(const TopdownReport& r, const TopdownInterval& iv
     const double mux = multiplex(iv);
     const auto flag = tma::flagged(iv.reported);
     const bool computed = !std::isnan(iv.reported[tma::ni(tma::Node::FrontendBound)]);
+    // -r: the standard deviation of the mean in the value's unit, as toplev derives it from perf's
+    // variance field (toplev.py: the percentage times the value); 0 for one run.
+    auto stddev = [&](double value, double spread_pct) {
+        return r.repeat && !std::isnan(spread_pct) ? std::fabs(value) * spread_pct / 100.0 : 0.0;
+    };
     // Every node each interval (toplev -v), below-threshold ones with toplev's " <" on the unit.
     for (tma::Node n : tma::selected_nodes(r.model)) {
         const unsigned k = tma::ni(n);
         row(ts, toplev_path(n), 100.0 * iv.reported[k], flag[k] ? "% Slots" : "% Slots <", tma::node_row(n).description,
-            mux, computed && n == iv.bottleneck, 100.0 * iv.truth[k]);
+            mux, computed && n == iv.bottleneck, 100.0 * iv.truth[k], stddev(100.0 * iv.reported[k], r.repeat ? r.repeat->nodes[k] : 0));
     }
     for (size_t k = 0; k < r.model.metrics.size(); ++k) {
         const tma::MetricRow* mr = metric_row(r.model.metrics[k]);
         row(ts, r.model.metrics[k], iv.metrics[k], "Metric", mr ? mr->description : "", mux, false,
-            k < iv.metrics_truth.size() ? iv.metrics_truth[k] : std::nan(""));
+            k < iv.metrics_truth.size() ? iv.metrics_truth[k] : std::nan(""),
+            stddev(iv.metrics[k], r.repeat ? r.repeat->metrics[k] : 0));
     }
 }
 

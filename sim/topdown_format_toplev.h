@@ -39,7 +39,7 @@ public:
 private:
     std::string field(const std::string& s) const;  // quoted where it holds the separator
     void row(const std::string& ts, const std::string& name, double value, const std::string& unit,
-             const std::string& desc, double mux, bool bottleneck, double truth);
+             const std::string& desc, double mux, bool bottleneck, double truth, double stddev);
     std::ostream& os_;
     ToplevCsvOptions o_;
     uint64_t start_ = 0;

@@ -62,48 +62,69 @@ struct TraceArgs {
 };
 TraceArgs g_trace;
 
-int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
-                    const std::string& mode, const std::string& format, TopdownOptions t, const PerfOutputOptions& perf,
-                    const std::string& output, const std::string& interval) {
-    if (!interval.empty()) {  // -I: milliseconds at --freq (perf stat -I, toplev -I), or cycles as Nc
-        t.interval = parse_interval(interval, perf.ghz);
-        const std::string w = short_interval_warning(t.interval, perf.ghz);
+// -I (milliseconds at --freq as perf stat -I and toplev -I, or cycles as Nc) and what -r refuses.
+void check_topdown_args(TopdownOptions& t, const std::string& interval, double ghz, const std::string& format,
+                        unsigned repeat) {
+    if (!interval.empty()) {
+        t.interval = parse_interval(interval, ghz);
+        const std::string w = short_interval_warning(t.interval, ghz);
         if (!w.empty()) std::cerr << "pmusim: warning: topdown -I " << interval << ": " << w << "\n";
     }
+    if (repeat > 1 && !interval.empty())
+        throw std::invalid_argument("-r " + std::to_string(repeat) + " with -I: the intervals of repeated runs are not averaged; drop one");
+    if (repeat > 1 && format == "csv")
+        throw std::invalid_argument("-r " + std::to_string(repeat) +
+                                    " with --format csv: its rows have no spread; use -x (perf's CSV with its variance "
+                                    "field), -j, or --format table, toplev or json");
+}
+
+int run_topdown_cmd(const std::string& cpu, const std::vector<std::string>& sets, const std::string& workload,
+                    const std::string& mode, const std::string& format, TopdownOptions t, const PerfOutputOptions& perf,
+                    const std::string& output, const std::string& interval, unsigned repeat) {
+    check_topdown_args(t, interval, perf.ghz, format, repeat);
     Output file(output);
     std::ostream& os = file.stream();
     MachineOptions o;
     o.cpu = cpu;
     o.overrides = parse_overrides(sets);
     o.mode = mode == "per-cycle" ? TimeMode::PerCycle : TimeMode::Fast;
-    Machine m(o);
-    g_trace.attach(m);
-    auto w = parse_workload_spec(workload);
-    if (t.cycles == 0) {
-        // One pass over a phased workload; steady workloads run 100 M cycles.
-        auto* p = dynamic_cast<PhasedWorkload*>(w.get());
-        t.cycles = p ? p->length() : 100'000'000;
-    }
+    bool seeded = true;
+    // Run i: the workload's seed + i (perf stat -r repeats the command; a workload's variation is its seed).
+    auto make = [&](unsigned i) {
+        auto m = std::make_unique<Machine>(o);
+        if (i == 0) g_trace.attach(*m);
+        auto w = parse_workload_spec(workload, i);
+        seeded = dynamic_cast<PhasedWorkload*>(w.get()) != nullptr;
+        if (t.cycles == 0)  // one pass over a phased workload; steady workloads run 100 M cycles
+            t.cycles = seeded ? static_cast<PhasedWorkload*>(w.get())->length() : 100'000'000;
+        m->set_workload(std::move(w));
+        return m;
+    };
+    std::unique_ptr<Machine> m = make(0);
     const uint64_t cycles = t.cycles;
     if (t.interval >= cycles && !interval.empty() && interval.back() != 'c')  // e.g. cycles meant, as before
         std::cerr << "pmusim: warning: topdown -I " << interval << ": " << interval << " ms is the whole run ("
                   << cycles << " cycles at " << perf.ghz << " GHz): one interval; cycles take a 'c' suffix\n";
-    m.set_workload(std::move(w));
     warn_vcd_sample(g_trace.path, cycles, g_trace.sample);
+    if (repeat > 1 && !seeded)
+        std::cerr << "pmusim: warning: -r " << repeat << ": workload '" << workload << "' has no seed: every run is the same\n";
     // Each interval is written as it is produced and not kept: memory stays flat in their number.
-    // perf's rows (-x, -j) are written from the kept intervals at the end.
+    // perf's rows (-x, -j) and -r runs are written from the kept intervals at the end.
     const bool perf_rows = (!perf.sep.empty() && format != "toplev") || perf.json;
     TopdownWriter writer(os, format, ToplevCsvOptions{perf.sep.empty() ? "," : perf.sep, t.interval != 0, perf.ghz});
-    if (!perf_rows) t.sink = &writer;
+    if (!perf_rows && repeat == 1) t.sink = &writer;
     const auto t0 = std::chrono::steady_clock::now();
-    const TopdownReport r = run_topdown(m, t);
+    TopdownReport r;
+    if (repeat == 1) r = run_topdown(*m, t);
+    else r = run_topdown_repeated([&](unsigned i) { return i == 0 ? std::move(m) : make(i); }, t, repeat);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (perf_rows) os << topdown_perf_rows(r, perf, t.interval != 0);
+    else if (repeat > 1) writer.write(r, wall);
     else writer.end(r, wall);
     if (!perf_rows && format == "table") {
         char line[160];
         std::snprintf(line, sizeof line, "  %s cycles simulated in %.3f s wall (%.3g cycles/s)\n\n",
-                      group_digits(cycles).c_str(), wall, wall > 0 ? double(cycles) / wall : 0.0);
+                      group_digits(uint64_t(cycles) * repeat).c_str(), wall, wall > 0 ? double(cycles) * repeat / wall : 0.0);
         os << line;
     }
     return 0;
@@ -148,6 +169,11 @@ int sc_main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "perf_metrics", "gp_events"}));
     td->add_option("--mode", td_mode, "time mode")->check(CLI::IsMember({"fast", "per-cycle"}));
     uint64_t td_mux = 0;
+    unsigned td_repeat = 1;
+    td->add_option("-r,--repeat", td_repeat,
+                   "run N times, the workload's seed + 0, 1, ...; nodes from the mean counts, each with its spread "
+                   "(perf stat --topdown -r)")
+        ->check(CLI::Range(1, 100));
     g_trace.add_to(td);
     td->add_option("--mux-interval", td_mux, "cycles between multiplexing rotations (default: auto, at most 4e6)")
         ->check(whole_number(true));
@@ -227,7 +253,7 @@ int sc_main(int argc, char** argv) {
             t.mux_interval = td_mux;
             t.nodes = td_nodes;
             t.groups = td_groups;
-            return g_trace.finish(run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t, td_perf, td_output, interval));
+            return g_trace.finish(run_topdown_cmd(cpu, sets, td_workload, td_mode, td_format, t, td_perf, td_output, interval, td_repeat));
         }
         if (*wave) {
             const VcdFile fa = read_vcd(wave_a), fb = read_vcd(wave_b);

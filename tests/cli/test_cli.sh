@@ -112,6 +112,12 @@ check stat-repeat-json 0 '"variance" : [0-9]+\.[0-9]{2}, "event-runtime"' -- "$P
 check stat-repeat-steady 0 "warning: -r 2: workload 'steady' has no seed: every run is the same" -- "$PMUSIM" stat -r 2 -n 1000
 check bad-stat-repeat-interval 2 "-r 2 with -I: the intervals of repeated runs are not averaged" -- "$PMUSIM" stat -r 2 -I 1
 check bad-stat-repeat-range 2 "--repeat: Value 101 not in range 1 to 100" -- "$PMUSIM" stat -r 101
+check topdown-repeat-table 0 "^  BE  Backend_Bound +[0-9.]+% \\( \\+- +[0-9]+\\.[0-9]{2}% \\) +[0-9.]+%" -- "$PMUSIM" topdown -r 3
+check topdown-repeat-csv 0 "^[0-9]+,,topdown-be-bound,[0-9]+\\.[0-9]{2}%,33714290,100\\.00,,$" -- "$PMUSIM" topdown -r 3 -x,
+check topdown-repeat-toplev 0 "^C0,Backend_Bound,[0-9.]+,% Slots,[^,]*,,[0-9]+\\.[0-9],100\\.0," -- "$PMUSIM" topdown -r 3 --format toplev
+check topdown-repeat-json 0 '"runs": 3,' -- "$PMUSIM" topdown -r 3 --format json
+check bad-topdown-repeat-interval 2 "-r 2 with -I: the intervals of repeated runs are not averaged" -- "$PMUSIM" topdown -r 2 -I 1
+check bad-topdown-repeat-csv 2 "-r 2 with --format csv: its rows have no spread" -- "$PMUSIM" topdown -r 2 --format csv
 # {a,b}: a group goes on counters together; a group larger than the counters loses its extra events
 check stat-group-turns 0 "^ +[0-9,]+ +cache-references +PMC\\* +\\(40\\.00%\\)" -- "$PMUSIM" stat --cpu skylake -n 20000000 \
     -e '{branches,branch-misses,cache-misses},{cache-references,r00c5}'
