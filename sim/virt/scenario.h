@@ -71,12 +71,26 @@ struct GuestSpec {
     bool userspace = false;
     PmuCpuid cpuid;
     uint64_t perf_capabilities = 0;
+    std::vector<unsigned> affinity;  // the host CPUs it may run on (empty: any); sim/virt/host.h
 };
 
 struct HostSpec {
     std::string workload = "steady";
     AgentConfig perf;
     Dist slice = Dist::fixed(20'000);  // host cycles between guest runs
+    // Several logical processors (sim/virt/host.h): each its own PMU and run queue. A vCPU
+    // descheduled from a CPU moves to another CPU of its affinity with probability `migrate`.
+    unsigned cpus = 1;
+    double migrate = 0;
+};
+
+// The host scheduler moves a vCPU to another CPU (`schedule:` in scenario files): at the first
+// time the vCPU is descheduled at or after cycle `at` of its CPU.
+struct CpuMove {
+    uint64_t at = 0;
+    std::string vcpu;
+    unsigned cpu = 0;
+    std::string where;
 };
 
 struct VmcsOptions {
@@ -117,6 +131,7 @@ struct Scenario {
     std::string kvm_workload = "steady:kernel_share=1,instructions=1.2";
     CheckOptions checks;
     std::vector<VmmAction> vmm;  // in cycle order
+    std::vector<CpuMove> moves;  // in cycle order
     uint32_t kvm_variants = 0;   // KvmVariant bits (models/virt/kvm_variants.h)
 
     // The protocol with the custom steps and edits applied (throws naming the edit).
