@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "models/cpu/cpu_config.h"
+#include "sim/virt/host_reader.h"
 
 namespace pmusim {
 
@@ -35,11 +36,25 @@ std::vector<int> guest_context_ids(const Scenario& s) {
     return ids;
 }
 
+void check_host_cpus(const Scenario& s) {
+    const unsigned n = s.host.cpus;
+    const auto outside = [&](unsigned c) { return "CPU " + std::to_string(c) + " is not on a host of " + std::to_string(n) + " CPU(s) (host.cpus)"; };
+    if (n < 1 || n > kMaxHostCpus) throw ConfigError("host.cpus", "expected 1 to " + std::to_string(kMaxHostCpus) + ", got " + std::to_string(n));
+    for (const GuestSpec& g : s.guests)
+        for (unsigned c : g.affinity)
+            if (c >= n) throw ConfigError("guests." + g.name + ".affinity", outside(c));
+    for (const CpuMove& m : s.moves)
+        if (m.cpu >= n) throw ConfigError(m.where + ".cpu", outside(m.cpu));
+    if (n == 1 && s.guests.size() > 30)
+        throw ConfigError("guests", "at most 30 guests on one CPU (a provenance bit each); give host.cpus and affinities for more");
+}
+
 Host::Host(const Scenario& s, const Protocol& p) : sc_(s), rng_(s.seed ^ 0x9e3779b97f4a7c15ull) {
     const unsigned n = s.host.cpus;
     if (!p.mediated())
         throw ConfigError("host.cpus", "a host with several CPUs runs the mediated vPMU only (the legacy vPMU's "
                                        "backing perf events would follow the vCPU threads: not modelled)");
+    check_host_cpus(s);
     const std::vector<int> ids = guest_context_ids(s);
     std::vector<unsigned> load(n, 0), start(s.guests.size(), 0);
     for (size_t i = 0; i < s.guests.size(); ++i) {

@@ -25,6 +25,10 @@ namespace pmusim {
 // the guests that can meet on a CPU). Throws ConfigError naming the guest when 30 are not enough.
 std::vector<int> guest_context_ids(const Scenario& s);
 
+// A scenario changed after it was read (Python, --set) is checked again before it runs: the CPU
+// count, affinities and moves within it, at most 30 guests on one CPU. Throws ConfigError.
+void check_host_cpus(const Scenario& s);
+
 class Host {
 public:
     Host(const Scenario& s, const Protocol& p);

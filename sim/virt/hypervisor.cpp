@@ -389,6 +389,7 @@ RunReport run_scenario(const Scenario& s, const Protocol& p, const std::string& 
         if (s.cycles == 0 || s.cycles > kMaxRunCycles)
             throw ConfigError("cycles", "expected a whole number from 1 to " + std::to_string(kMaxRunCycles) + ", got " +
                                             std::to_string(s.cycles));
+        check_host_cpus(s);
         if (s.host.cpus > 1) {
             Host h(s, p);
             h.select_signals(signals);
