@@ -146,6 +146,17 @@ def plot_topdown(result, nodes=None, ax=None, title=None, *, level=1, max_bars=M
     return fig
 
 
+def _timeline_axes(report, window, ax, height):
+    """The cycle window (first, last) of a scenario run's timeline plot, and its axes (a new figure
+    `height` inches high when none is given)."""
+    lo, hi = (0, report["cycles"]) if window is None else window
+    if not (0 <= lo < hi):
+        raise ValueError(f"window: expected (first, last) cycles with first < last, got {window!r}")
+    if ax is None:
+        ax = PlotFigure(figsize=(11, height), layout="constrained").subplots()
+    return lo, hi, ax
+
+
 def plot_violations(report, ax=None, title=None, window=None):
     """The context timeline of run_scenario() (one row per context: the cycles it owned) with each
     recorded violation at its cycle, marked by kind, on the row of the context that read it.
@@ -154,12 +165,7 @@ def plot_violations(report, ax=None, title=None, window=None):
     if report.get("cpus"):
         return plot_cpus(report, ax=ax, title=title, window=window)
     names = [c["name"] for c in report["contexts"]]
-    lo, hi = (0, report["cycles"]) if window is None else window
-    if not (0 <= lo < hi):
-        raise ValueError(f"window: expected (first, last) cycles with first < last, got {window!r}")
-    if ax is None:
-        fig = PlotFigure(figsize=(11, 1.4 + 0.6 * len(names)), layout="constrained")
-        ax = fig.subplots()
+    lo, hi, ax = _timeline_axes(report, window, ax, 1.4 + 0.6 * len(names))
     fig = ax.figure
     tl = report["timeline"]
     for row, _ in enumerate(names):
@@ -194,12 +200,7 @@ def plot_cpus(report, ax=None, title=None, window=None):
     cpus = report.get("cpus") or []
     if not cpus:
         raise ValueError("plot_cpus: the report is of a run on one CPU (no 'cpus'); use plot_violations")
-    lo, hi = (0, report["cycles"]) if window is None else window
-    if not (0 <= lo < hi):
-        raise ValueError(f"window: expected (first, last) cycles with first < last, got {window!r}")
-    if ax is None:
-        fig = PlotFigure(figsize=(11, 1.6 + 0.45 * len(cpus)), layout="constrained")
-        ax = fig.subplots()
+    lo, hi, ax = _timeline_axes(report, window, ax, 1.6 + 0.45 * len(cpus))
     fig = ax.figure
     guests = [c["name"] for c in report["contexts"]]
     colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(guests)}
