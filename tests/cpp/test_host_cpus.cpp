@@ -199,3 +199,20 @@ TEST(HostCpus, WaveformsArePerCpu) {
     EXPECT_EQ(cpu_vcd_path("out/run.vcd", 3), "out/run.cpu3.vcd");
     EXPECT_EQ(cpu_vcd_path("a.b/run", 0), "a.b/run.cpu0");
 }
+
+TEST(HostCpus, HostPerfOnEachCpuIsScheduledOutAndInAroundThatCpusGuests) {
+    // Given host perf counting on both CPUs and a vCPU pinned to each, with the built-in protocol
+    // each CPU's host counts equal its truth (above). When perf_put_guest_context is removed, then
+    // on each CPU the host's events stay scheduled out after its guest's exits, and each CPU's
+    // checkers report it on that CPU.
+    const RunReport bad = test::run_with(two_cpus(), {"remove:perf_put_guest_context"});
+    ASSERT_EQ(bad.per_cpu.size(), 2u);
+    for (const RunReport& cpu : bad.per_cpu) {
+        EXPECT_GT(cpu.violations.total(), 0u) << "cpu " << cpu.cpu_index;
+        bool scheduled_out = false;
+        for (auto& v : cpu.violations.recorded())
+            scheduled_out |= v.detail.find("host events are still scheduled out") != std::string::npos;
+        EXPECT_TRUE(scheduled_out) << "cpu " << cpu.cpu_index;
+    }
+    EXPECT_EQ(bad.violations.total(), bad.per_cpu[0].violations.total() + bad.per_cpu[1].violations.total());
+}
