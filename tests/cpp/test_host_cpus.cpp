@@ -216,3 +216,23 @@ TEST(HostCpus, HostPerfOnEachCpuIsScheduledOutAndInAroundThatCpusGuests) {
     }
     EXPECT_EQ(bad.violations.total(), bad.per_cpu[0].violations.total() + bad.per_cpu[1].violations.total());
 }
+
+TEST(HostCpus, EveryBuiltInMediatedScenarioRunsCleanOnTwoCpusWithMoves) {
+    // Given each built-in scenario that runs clean on one CPU under the mediated vPMU, when it runs
+    // on 2 CPUs with every yielding vCPU moving (host.migrate 1), then it is still clean, every
+    // guest expectation is met and every guest count equals its truth (or 0 where denied).
+    for (auto& name : scenario_library()) {
+        if (name == "guest_without_perf_metrics" || name == "perf_metrics_yaml_patch_wrong_order" ||
+            name.rfind("host_cpus", 0) == 0)
+            continue;  // their findings (one CPU), or already on several
+        Scenario s = test::scenario(name, 500'000);
+        if (!s.make_protocol().mediated()) continue;
+        s.host.cpus = 2;
+        s.host.migrate = 1;
+        const RunReport r = run_scenario(s);
+        EXPECT_TRUE(r.passed()) << name << ": " << format_run(r, 3);
+        for (auto& c : r.contexts)
+            for (auto& [ev, v] : c.counts)
+                if (std::find(c.denied.begin(), c.denied.end(), ev) == c.denied.end()) EXPECT_EQ(v.first, v.second) << name << " " << c.name << " " << ev;
+    }
+}
