@@ -76,6 +76,9 @@ Host::Host(const Scenario& s, const Protocol& p) : sc_(s), rng_(s.seed ^ 0x9e377
         }
         Scenario cs = s;
         cs.vmm.clear();                      // the host runs them on the vCPU's CPU (vmm_due)
+        cs.moves.clear();                    // its preemptions only (the moves are the host's)
+        for (const CpuMove& m : s.moves)
+            if (m.preempt && m.cpu == k) cs.moves.push_back(m);
         cs.seed = s.seed + 7919ull * k;      // each CPU its own draws; CPU 0 keeps the scenario's
         cpus_.push_back(std::make_unique<Hypervisor>(cs, p, pl));
     }
@@ -121,7 +124,7 @@ Vcpu* Host::next_vcpu(unsigned k) {
 int Host::move_target(const Vcpu& v, unsigned k) {
     int to = -1;
     for (size_t i = 0; i < sc_.moves.size() && sc_.moves[i].at <= cpus_[k]->cycle(); ++i)
-        if (!move_done_[i] && sc_.moves[i].vcpu == v.spec.name) {
+        if (!move_done_[i] && !sc_.moves[i].preempt && sc_.moves[i].vcpu == v.spec.name) {
             move_done_[i] = true;
             to = int(sc_.moves[i].cpu);
         }

@@ -32,27 +32,36 @@ void check_affinities(const YamlReader& r, const YAML::Node& guests, const Scena
 }
 
 std::vector<CpuMove> read_cpu_moves(const YamlReader& r, const YAML::Node& n, const std::string& path, const Scenario& s) {
-    if (!n.IsSequence()) r.fail(n, path, "expected a list of moves ({at, vcpu, cpu})");
+    if (!n.IsSequence()) r.fail(n, path, "expected a list of moves ({at, vcpu, cpu}) and preemptions ({at, cpu, preempt})");
     std::vector<CpuMove> out;
     for (auto x : n) {
         const std::string at = path + "[" + std::to_string(out.size()) + "]";
         r.require_map(x, at);
         for (auto kv : x) {
             const std::string k = r.text(kv.first, at);
-            if (k != "at" && k != "vcpu" && k != "cpu") r.fail(kv.first, at + "." + k, "unknown key (known: at, cpu, vcpu)");
+            if (k != "at" && k != "vcpu" && k != "cpu" && k != "preempt")
+                r.fail(kv.first, at + "." + k, "unknown key (known: at, cpu, preempt, vcpu)");
         }
         CpuMove m;
         m.where = at;
         m.at = r.count(x["at"], at + ".at", 0, kMaxRunCycles);
-        m.vcpu = r.text(x["vcpu"], at + ".vcpu");
         m.cpu = unsigned(r.count(x["cpu"], at + ".cpu", 0, kMaxHostCpus - 1));
+        if (!out.empty() && m.at < out.back().at) r.fail(x["at"], at + ".at", "entries must be in cycle order");
+        if (x["preempt"]) {
+            if (x["vcpu"]) r.fail(x["vcpu"], at + ".vcpu", "a preemption names a CPU, not a vCPU (a move names both)");
+            m.preempt = r.count(x["preempt"], at + ".preempt", 1, kMaxCostCycles);
+            if (m.cpu >= s.host.cpus)
+                r.fail(x["cpu"], at + ".cpu", "CPU " + std::to_string(m.cpu) + " is not on a host of " + std::to_string(s.host.cpus) + " CPU(s) (host.cpus)");
+            out.push_back(m);
+            continue;
+        }
+        m.vcpu = r.text(x["vcpu"], at + ".vcpu");
         const auto g = std::find_if(s.guests.begin(), s.guests.end(), [&](const GuestSpec& gs) { return gs.name == m.vcpu; });
         if (g == s.guests.end()) r.fail(x["vcpu"], at + ".vcpu", "no guest named " + quote_value(m.vcpu));
         if (m.cpu >= s.host.cpus)
             r.fail(x["cpu"], at + ".cpu", "CPU " + std::to_string(m.cpu) + " is not on a host of " + std::to_string(s.host.cpus) + " CPU(s) (host.cpus)");
         if (!g->affinity.empty() && std::find(g->affinity.begin(), g->affinity.end(), m.cpu) == g->affinity.end())
             r.fail(x["cpu"], at + ".cpu", "CPU " + std::to_string(m.cpu) + " is outside " + m.vcpu + "'s affinity");
-        if (!out.empty() && m.at < out.back().at) r.fail(x["at"], at + ".at", "moves must be in cycle order");
         out.push_back(m);
     }
     return out;

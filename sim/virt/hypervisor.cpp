@@ -25,6 +25,7 @@ const char* Hypervisor::exit_name(Exit e) {
         case Exit::Instr: return "instruction";
         case Exit::Pmi: return "pmi";
         case Exit::Nmi: return "nmi";
+        case Exit::Preempt: return "preempt";
         case Exit::End: return "end";
     }
     return "?";
@@ -83,6 +84,8 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p, const Placement& pl
     e_->host_perf->on_reading = [this](const AgentReading& r) { host_reading(r); };
     for (auto& def : checker_registry()) checkers_.push_back(def.make(*e_));
     end_ = s.cycles;
+    for (const CpuMove& mv : s.moves)
+        if (mv.preempt && mv.cpu == place_.index) preempts_.push_back({mv.at, mv.preempt});
 }
 
 // The vPMU KVM derives from a VMM's KVM_SET_CPUID2 and PERF_CAPABILITIES, with KVM's errors.
@@ -274,6 +277,7 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
         while (!v.ops.empty())
             if (!guest_op(v)) return Exit::Msr;
         if (final_read || m_->cycle() >= end_) return Exit::End;
+        if (m_->cycle() >= preempt_at()) return Exit::Preempt;
         if (lvtpc_unmask_due(v)) continue;
         if (!program_ready(v)) {
             if (v.action.kind != GuestAction::Kind::Emulate) return Exit::Msr;
@@ -282,7 +286,8 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
         }
         const uint64_t L = e_->cw->local_time(v.source);
         const uint64_t busy = v.program ? v.busy_until : kForever;
-        const uint64_t target = std::min({exit_at, v.next_tick, busy, v.unmask_at, L + (end_ - m_->cycle())});
+        const uint64_t P = preempt_at(), preempt = P == kForever ? kForever : L + (P - m_->cycle());
+        const uint64_t target = std::min({exit_at, v.next_tick, busy, v.unmask_at, preempt, L + (end_ - m_->cycle())});
         if (target > L) {
             run_cycles(v.source, v.ctx(), e_->tag, target - L, true);
             if (guest_pmi_stop_) return Exit::Pmi;
@@ -333,10 +338,12 @@ RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
     while (m_->cycle() < end_) {
         vmm_due();
         host_slice(std::max<uint64_t>(1, sc_.host.slice.draw(rng_)));
+        preempt_if_due();
         if (m_->cycle() >= end_ || e_->vcpus.empty()) continue;
         Vcpu& v = *e_->vcpus[next];
         next = (next + 1) % e_->vcpus.size();
         run_vcpu(v);
+        preempt_if_due();
     }
     return finish_run();
 }

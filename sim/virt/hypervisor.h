@@ -86,10 +86,14 @@ public:
     void vmm_action(const VmmAction& a) { vmm_run(a); }
 
 private:
-    enum class Exit { Timer, External, Hlt, Msr, Instr, Pmi, Nmi, End };
+    enum class Exit { Timer, External, Hlt, Msr, Instr, Pmi, Nmi, Preempt, End };
     static const char* exit_name(Exit e);
     void make_vcpus();
     void run_vcpu(Vcpu& v);  // entries, runs and exits until it yields the CPU
+    // The scenario's preemptions of this CPU (schedule: {at, cpu, preempt}): the next one's cycle,
+    // and the host task of each one due, run after the vCPU it preempted yielded.
+    uint64_t preempt_at() const { return next_preempt_ < preempts_.size() ? preempts_[next_preempt_].first : kForever; }
+    void preempt_if_due();
 
     // time
     void run_cycles(unsigned source, int owner, int tag, uint64_t n, bool stop_on_guest_pmi);
@@ -173,6 +177,8 @@ private:
     Protocol proto_;
     Placement place_;
     std::vector<int> guest_source_;  // per guest: its workload source here (-1: not allowed here)
+    std::vector<std::pair<uint64_t, uint64_t>> preempts_;  // (cycle, host cycles) on this CPU
+    size_t next_preempt_ = 0;
     std::unique_ptr<PmuTrace> vcd_owned_;
     std::unique_ptr<Machine> m_;
     std::unique_ptr<Engine> e_;

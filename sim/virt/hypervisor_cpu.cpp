@@ -36,7 +36,15 @@ void Hypervisor::begin_run(const std::string& vcd_path, uint64_t vcd_sample) {
 void Hypervisor::turn(Vcpu* v) {
     vmm_due();
     host_slice(std::max<uint64_t>(1, sc_.host.slice.draw(rng_)));
+    preempt_if_due();
     if (v && m_->cycle() < end_) run_vcpu(*v);
+    preempt_if_due();
+}
+
+// The host task of each preemption due runs now, on the host's workload (the vCPU it preempted
+// exited with reason `preempt` and yielded the CPU).
+void Hypervisor::preempt_if_due() {
+    while (preempt_at() <= m_->cycle() && m_->cycle() < end_) host_slice(preempts_[next_preempt_++].second);
 }
 
 RunReport Hypervisor::finish_run() {

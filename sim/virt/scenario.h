@@ -84,12 +84,15 @@ struct HostSpec {
     double migrate = 0;
 };
 
-// The host scheduler moves a vCPU to another CPU (`schedule:` in scenario files): at the first
-// time the vCPU is descheduled at or after cycle `at` of its CPU.
+// What the host scheduler does at a cycle (`schedule:` in scenario files). A move (`vcpu`, `cpu`):
+// the vCPU goes to CPU `cpu` the first time it yields its CPU at or after cycle `at` of that CPU.
+// A preemption (`cpu`, `preempt`: cycles): a host task wakes on CPU `cpu` at cycle `at`; the vCPU
+// in guest mode there exits (reason `preempt`) and yields, and the task runs `preempt` host cycles.
 struct CpuMove {
     uint64_t at = 0;
     std::string vcpu;
     unsigned cpu = 0;
+    uint64_t preempt = 0;  // > 0: a preemption, not a move
     std::string where;
 };
 

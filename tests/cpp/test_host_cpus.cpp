@@ -165,7 +165,9 @@ TEST(HostCpus, ContextIdsAreUniqueAmongGuestsThatCanShareACpu) {
         EXPECT_GE(ids[size_t(i)], 1);
         EXPECT_LE(ids[size_t(i)], 30);
         for (int j = 0; j < i; ++j)
-            if (i / 10 == j / 10) EXPECT_NE(ids[size_t(i)], ids[size_t(j)]);
+            if (i / 10 == j / 10) {
+                EXPECT_NE(ids[size_t(i)], ids[size_t(j)]);
+            }
     }
     for (auto& g : s.guests) g.affinity.clear();
     try {
@@ -233,6 +235,50 @@ TEST(HostCpus, EveryBuiltInMediatedScenarioRunsCleanOnTwoCpusWithMoves) {
         EXPECT_TRUE(r.passed()) << name << ": " << format_run(r, 3);
         for (auto& c : r.contexts)
             for (auto& [ev, v] : c.counts)
-                if (std::find(c.denied.begin(), c.denied.end(), ev) == c.denied.end()) EXPECT_EQ(v.first, v.second) << name << " " << c.name << " " << ev;
+                if (std::find(c.denied.begin(), c.denied.end(), ev) == c.denied.end()) {
+                    EXPECT_EQ(v.first, v.second) << name << " " << c.name << " " << ev;
+                }
     }
+}
+
+TEST(HostCpus, AHostTaskPreemptsTheVcpuRunningOnItsCpu) {
+    // Given vCPUs that run 50k-90k cycles between exits and a host task waking on CPU 0 at cycle
+    // 100000 that runs 30000 cycles, when the run reaches it, then vm0 (on CPU 0) exits once with
+    // reason `preempt` and yields, the host owns CPU 0 for at least those 30000 cycles right after
+    // its exit path, vm1 on CPU 1 is not preempted, and the run is clean and exact.
+    const char* kPreempt =
+        "cpu: sapphirerapids\ncycles: 400000\nseed: 4\nhost:\n  cpus: 2\n"
+        "  perf: {events: [instructions, cycles], topdown: true, interval: 100000}\nguests:\n"
+        "  - {name: vm0, workload: interpreter, affinity: [0], run: {dist: uniform, min: 50000, max: 90000},\n"
+        "     perf: {events: [instructions, cycles]}}\n"
+        "  - {name: vm1, workload: pointer_chase, affinity: [1], run: {dist: uniform, min: 50000, max: 90000},\n"
+        "     perf: {events: [instructions, cycles]}}\n"
+        "schedule:\n  - {at: 100000, cpu: 0, preempt: 30000}\n";
+    const RunReport r = run_scenario(parse_scenario_yaml(kPreempt, "t.yaml"));
+    EXPECT_TRUE(r.clean()) << format_run(r);
+    EXPECT_EQ(context(r, "vm0").exits.count("preempt") ? context(r, "vm0").exits.at("preempt") : 0u, 1u);
+    EXPECT_EQ(context(r, "vm1").exits.count("preempt"), 0u);
+    expect_counts_exact(context(r, "vm0"));
+    // On CPU 0, vm0 owns cycle 99999 and then no cycle of [100000, 130000).
+    const auto spans = spans_of(r.per_cpu[0], "vm0");
+    bool ran_before = false;
+    for (auto& [b, e] : spans) {
+        ran_before |= b < 100000 && e == 100000;
+        EXPECT_FALSE(b < 130000 && e > 100000) << b << ".." << e;
+    }
+    EXPECT_TRUE(ran_before);
+}
+
+TEST(HostCpus, SchedulerEntriesAreChecked) {
+    const std::string head = std::string(kTwoCpus) + "schedule:\n";
+    EXPECT_NE(error_of(head + "  - {at: 10, vcpu: vm0, cpu: 0, preempt: 5}\n").find("schedule[0].vcpu: a preemption names a CPU, not a vCPU"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + "  - {at: 10, cpu: 5, preempt: 5}\n").find("schedule[0].cpu: CPU 5 is not on a host of 2 CPU(s)"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + "  - {at: 10, cpu: 0, preempt: 0}\n").find("schedule[0].preempt: expected a whole number from 1"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + "  - {at: 20, cpu: 0, preempt: 5}\n  - {at: 10, cpu: 1, preempt: 5}\n").find("schedule[1].at: entries must be in cycle order"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + "  - {at: 20, cpu: 0, wait: 5}\n").find("schedule[0].wait: unknown key (known: at, cpu, preempt, vcpu)"),
+              std::string::npos);
 }
