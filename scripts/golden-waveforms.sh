@@ -14,16 +14,20 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
 for s in $("$PMUSIM" run --list); do
-    golden=tests/golden/$s.vcd
     # A run whose checks fire still writes its waveform; the exit status is not the point here.
     "$PMUSIM" run "$s" -n $CYCLES --vcd "$tmp/$s.vcd" >/dev/null || true
-    if [ "$MODE" = "--bless" ]; then
-        cp "$tmp/$s.vcd" "$golden"
-        echo "blessed $golden"
-    elif [ ! -f "$golden" ]; then
-        echo "missing $golden: run scripts/golden-waveforms.sh $PMUSIM --bless"; status=1
-    elif ! "$PMUSIM" wave diff "$golden" "$tmp/$s.vcd"; then
-        echo "waveform of $s changed: if intended, run scripts/golden-waveforms.sh $PMUSIM --bless"; status=1
-    fi
+    # A host with several CPUs writes one waveform per CPU: SCENARIO.cpuN.vcd.
+    for f in "$tmp/$s.vcd" "$tmp/$s".cpu*.vcd; do
+        [ -f "$f" ] || continue
+        golden=tests/golden/$(basename "$f")
+        if [ "$MODE" = "--bless" ]; then
+            cp "$f" "$golden"
+            echo "blessed $golden"
+        elif [ ! -f "$golden" ]; then
+            echo "missing $golden: run scripts/golden-waveforms.sh $PMUSIM --bless"; status=1
+        elif ! "$PMUSIM" wave diff "$golden" "$f"; then
+            echo "waveform of $s changed: if intended, run scripts/golden-waveforms.sh $PMUSIM --bless"; status=1
+        fi
+    done
 done
 exit $status

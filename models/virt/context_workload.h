@@ -30,6 +30,9 @@ public:
     const std::string& source_name(unsigned i) const { return sources_[i].name; }
     unsigned sources() const { return static_cast<unsigned>(sources_.size()); }
     uint64_t local_time(unsigned i) const { return sources_[i].local; }
+    // The source resumes at local cycle `t` (a vCPU that ran elsewhere meanwhile: its workload
+    // goes on where it left off there).
+    void set_local_time(unsigned i, uint64_t t) { sources_.at(i).local = t; }
 
     // Appends [end(), end() + cycles) for `source`; its local clock advances by `cycles`.
     void append(unsigned source, uint64_t cycles, int owner, int tag);

@@ -15,6 +15,7 @@ struct Costs;  // models/virt/costs.h
 class StepContext : public KvmHw {
 public:
     virtual KvmVpmu& vcpu() = 0;              // the vCPU being loaded or put
+    virtual unsigned cpu() const { return 0; } // the logical processor (a host with several CPUs)
     virtual const CpuConfig& host() const = 0;
     virtual const Costs& costs() const = 0;
     virtual void elapse(uint64_t cycles) = 0;  // KVM's own cycles (the kvm workload runs)

@@ -39,6 +39,18 @@ void load_pmcs(StepContext& c, bool elide, bool filtered = true) {
     }
 }
 void load_guest_pmcs(StepContext& c) { load_pmcs(c, true); }
+// A wrong elision (a mutant): the counters are taken to be still in hardware when this vCPU was
+// last loaded on this CPU, a per-vCPU "same CPU as last time" cache. It forgets that its put
+// zeroed them and that host perf and other vCPUs used them since; only the RDPMC comparison of
+// kvm_pmu_load_guest_pmcs is safe.
+void load_guest_pmcs_elide_same_cpu(StepContext& c) {
+    KvmVpmu& v = c.vcpu();
+    const bool same = v.last_cpu == int(c.cpu());
+    v.last_cpu = int(c.cpu());
+    if (!same) return load_pmcs(c, true);
+    // Nothing is read, so nothing is verified: the counters keep what (and whom) they hold.
+    for (unsigned i = 0; i < v.config.num_gp; ++i) c.wrmsr(msr::kPerfEvtSel0 + i, v.st.eventsel_hw[i], taint_of(v.ctx));
+}
 void load_guest_pmcs_no_elide(StepContext& c) { load_pmcs(c, false); }
 void load_guest_pmcs_unfiltered(StepContext& c) { load_pmcs(c, true, false); }
 
@@ -206,6 +218,10 @@ const std::vector<StepInfo>& mediated_steps() {
         step("load_guest_pmcs_no_elide", P::Load, true, {}, {"PMC", "PERFEVTSEL", "FIXED_CTR", "FIXED_CTR3"},
              "load_guest_pmcs without the RDPMC check: always WRMSR", "variant of load_guest_pmcs (pre-v6 behaviour)",
              load_guest_pmcs_no_elide),
+        step("load_guest_pmcs_elide_same_cpu", P::Load, true, {}, {"PERFEVTSEL"},
+             "load_guest_pmcs eliding every counter WRMSR when the vCPU was last loaded on this CPU (no RDPMC)",
+             "variant of load_guest_pmcs (a per-vCPU last-CPU cache instead of kvm_pmu_load_guest_pmcs's rdpmc check)",
+             load_guest_pmcs_elide_same_cpu),
         step("load_guest_pmcs_unfiltered", P::Load, true, {"PMC", "FIXED_CTR", "FIXED_CTR3"},
              {"PMC", "PERFEVTSEL", "FIXED_CTR", "FIXED_CTR3"},
              "load_guest_pmcs with the selectors as the guest wrote them (eventsel), not eventsel_hw",

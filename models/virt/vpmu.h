@@ -175,6 +175,9 @@ public:
     // FIXED_CTR3 at each PERF_METRICS restore since the guest last wrote PERF_METRICS: each
     // restore rounds the fractions to the field width (the bound of the clobber tolerance).
     uint64_t pm_restored = 0;
+    // The CPU whose load path loaded it last: only a wrong elision keeps it
+    // (load_guest_pmcs_elide_same_cpu in steps_mediated.cpp).
+    int last_cpu = -1;
 
 private:
     Emulated emulate_rdpmc(uint32_t ecx, KvmHw& hw);

@@ -9,6 +9,7 @@
 #include "models/core/phased_workload.h"
 #include "models/pmu/msr_port.h"
 #include "sim/input_limits.h"
+#include "sim/virt/host_reader.h"
 #include "sim/version.h"
 
 namespace py = pybind11;
@@ -67,6 +68,9 @@ PYBIND11_MODULE(_pmusim, m) {
     limits["cost_cycles"] = pmusim::kMaxCostCycles;
     limits["intervals_kept"] = pmusim::kMaxKeptIntervals;
     limits["intervals_streamed"] = pmusim::kMaxIntervals;
+    limits["host_cpus"] = pmusim::kMaxHostCpus;
+    limits["guests_one_cpu"] = 30;
+    limits["guests_several_cpus"] = pmusim::kMaxHostGuests;
     m.attr("limits") = limits;
     m.def("check_input_file", &pmusim::check_input_file, py::arg("path"), py::arg("what"),
           py::arg("max_bytes") = pmusim::kMaxInputFileBytes,

@@ -9,6 +9,7 @@
 #include "sim/virt/checker.h"
 #include "sim/virt/mutate.h"
 #include "sim/virt/run_format.h"
+#include "sim/virt/host_reader.h"
 #include "sim/virt/scenario.h"
 
 namespace py = pybind11;
@@ -124,6 +125,22 @@ void init_virt(py::module_& m) {
                           else if (v == "per_cycle") s.mode = TimeMode::PerCycle;
                           else throw std::invalid_argument("mode: expected 'fast' or 'per_cycle', got '" + v + "'");
                       }, "time mode: 'fast' or 'per_cycle' (identical results)")
+        .def_property("host_cpus", [](const Scenario& s) { return s.host.cpus; },
+                      [](Scenario& s, unsigned n) {
+                          if (n < 1 || n > kMaxHostCpus)
+                              throw std::invalid_argument("host_cpus: expected 1 to " + std::to_string(kMaxHostCpus) + ", got " + std::to_string(n));
+                          s.host.cpus = n;
+                      }, "logical processors of the host (host.cpus), each its own PMU; checked against affinities at run")
+        .def_property("migrate", [](const Scenario& s) { return s.host.migrate; },
+                      [](Scenario& s, double p) {
+                          if (!(p >= 0 && p <= 1)) throw std::invalid_argument("migrate: expected a probability from 0 to 1, got " + std::to_string(p));
+                          s.host.migrate = p;
+                      }, "probability that a descheduled vCPU moves to another CPU of its affinity (host.migrate)")
+        .def_property_readonly("affinities", [](const Scenario& s) {
+            py::dict d;
+            for (auto& g : s.guests) d[py::str(g.name)] = g.affinity;
+            return d;
+        }, "each guest's CPUs (an empty list: any)")
         .def_property_readonly("guests", [](const Scenario& s) {
             std::vector<std::string> n;
             for (auto& g : s.guests) n.push_back(g.name);

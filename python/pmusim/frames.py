@@ -125,6 +125,23 @@ def violations_frame(report):
     return frame.sort_values("cycle", kind="stable").reset_index(drop=True)
 
 
+def cpus_frame(report):
+    """A host with several CPUs (run_scenario() of a scenario with host.cpus > 1): one row per CPU and
+    host perf event (counting on that CPU, as perf stat -a per CPU): cpu, event, reported, truth,
+    error, with the CPU's cycles, transition cycles and violations. Empty for a run on one CPU."""
+    import pandas as pd
+
+    cols = ["cpu", "event", "reported", "truth", "error", "cycles", "transition_cycles", "violations"]
+    rows = []
+    for c in report.get("cpus", []):
+        host = c["contexts"][0]
+        for event, (reported, truth) in host["counts"].items():
+            rows.append({"cpu": c["cpu_index"], "event": event, "reported": reported, "truth": truth,
+                         "error": reported - truth, "cycles": c["cycles"], "transition_cycles": c["transition_cycles"],
+                         "violations": sum(c["violation_counts"].values())})
+    return pd.DataFrame(rows, columns=cols)
+
+
 def accesses_frame(report):
     """Every recorded guest program access of a run_scenario() report, one row each: guest, cycle,
     guest_cycle, op, index, register, written, value, gp, exited, bare_value, bare_gp (the same

@@ -6,6 +6,9 @@ returned Figure displays itself. From the shell: `python3 -m pmusim plot ...` (p
 plot_topdown(result, level=1)      topdown per interval: what perf reports beside the truth, one
                                    panel per parent node above Level 1 (as pmu-tools' tl-barplot)
 plot_violations(report, window=)   the context timeline of a scenario run with its violations
+                                   (on several CPUs: plot_cpus)
+plot_cpus(report, window=)         a host with several CPUs: one row per CPU, who ran there when,
+                                   each CPU's violations on its row
 plot_heatmap(frame, x, y, value)   a sweep result as a heat map
 """
 import io
@@ -16,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import EngFormatter
 
-__all__ = ["plot_topdown", "plot_violations", "plot_heatmap"]
+__all__ = ["plot_topdown", "plot_violations", "plot_cpus", "plot_heatmap"]
 
 LEVEL1 = ["Retiring", "Bad_Speculation", "Frontend_Bound", "Backend_Bound"]
 COLOURS = {"Retiring": "#4caf50", "Bad_Speculation": "#f44336", "Frontend_Bound": "#2196f3",
@@ -143,17 +146,26 @@ def plot_topdown(result, nodes=None, ax=None, title=None, *, level=1, max_bars=M
     return fig
 
 
-def plot_violations(report, ax=None, title=None, window=None):
-    """The context timeline of run_scenario() (one row per context: the cycles it owned) with each
-    recorded violation at its cycle, marked by kind, on the row of the context that read it.
-    window: (first, last) cycle to show; the legend counts the violations inside it."""
-    names = [c["name"] for c in report["contexts"]]
+def _timeline_axes(report, window, ax, height):
+    """The cycle window (first, last) of a scenario run's timeline plot, and its axes (a new figure
+    `height` inches high when none is given)."""
     lo, hi = (0, report["cycles"]) if window is None else window
     if not (0 <= lo < hi):
         raise ValueError(f"window: expected (first, last) cycles with first < last, got {window!r}")
     if ax is None:
-        fig = PlotFigure(figsize=(11, 1.4 + 0.6 * len(names)), layout="constrained")
-        ax = fig.subplots()
+        ax = PlotFigure(figsize=(11, height), layout="constrained").subplots()
+    return lo, hi, ax
+
+
+def plot_violations(report, ax=None, title=None, window=None):
+    """The context timeline of run_scenario() (one row per context: the cycles it owned) with each
+    recorded violation at its cycle, marked by kind, on the row of the context that read it.
+    window: (first, last) cycle to show; the legend counts the violations inside it.
+    A run on several CPUs is drawn by plot_cpus."""
+    if report.get("cpus"):
+        return plot_cpus(report, ax=ax, title=title, window=window)
+    names = [c["name"] for c in report["contexts"]]
+    lo, hi, ax = _timeline_axes(report, window, ax, 1.4 + 0.6 * len(names))
     fig = ax.figure
     tl = report["timeline"]
     for row, _ in enumerate(names):
@@ -178,6 +190,51 @@ def plot_violations(report, ax=None, title=None, window=None):
     ax.set_title(title or f"{report['scenario']}: {report['protocol']} — {verdict}")
     if shown:
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    return fig
+
+
+def plot_cpus(report, ax=None, title=None, window=None):
+    """A host with several CPUs (run_scenario() with host.cpus > 1): one row per CPU with the spans
+    each context owned there (the host grey, each vCPU its own colour, the same on every CPU, so
+    a moving vCPU can be followed), and each CPU's recorded violations on its row, by kind."""
+    cpus = report.get("cpus") or []
+    if not cpus:
+        raise ValueError("plot_cpus: the report is of a run on one CPU (no 'cpus'); use plot_violations")
+    lo, hi, ax = _timeline_axes(report, window, ax, 1.6 + 0.45 * len(cpus))
+    fig = ax.figure
+    guests = [c["name"] for c in report["contexts"]]
+    colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(guests)}
+    for row, c in enumerate(cpus):
+        tl, names = c["timeline"], c["context_names"]
+        by = {}
+        for b, e, k in zip(tl["begin"], tl["end"], tl["context"]):
+            if e >= lo and b <= hi:
+                name = names[k] if 0 <= k < len(names) and names[k] else "kvm"
+                by.setdefault(name, []).append((b, e - b))
+        for name, spans in by.items():
+            ax.broken_barh(spans, (row - 0.35, 0.7), color=colour.get(name, "#b0bec5"))
+    shown = 0
+    for kind, (marker, col) in KIND_MARKERS.items():
+        xs, ys = [], []
+        for row, c in enumerate(cpus):
+            for v in c["violations"]:
+                if v["kind"] == kind and lo <= v["cycle"] <= hi:
+                    xs.append(v["cycle"])
+                    ys.append(row)
+        if xs:
+            shown += len(xs)
+            ax.scatter(xs, ys, marker=marker, color=col, s=30, zorder=3, label=f"{kind} ({len(xs)})")
+    handles = [Patch(color=colour[g], label=g) for g in guests[:20]]
+    ax.set_yticks(range(len(cpus)))
+    ax.set_yticklabels([f"cpu {c['cpu_index']}" for c in cpus])
+    ax.set_xlabel("cycle")
+    ax.xaxis.set_major_formatter(EngFormatter())
+    ax.set_xlim(lo, hi)
+    verdict = "clean" if report["clean"] else f"{sum(report['violation_counts'].values())} violations"
+    ax.set_title(title or f"{report['scenario']}: {report['protocol']}, {len(cpus)} CPUs, "
+                 f"{report['migrations']} vCPU moves — {verdict}")
+    markers = ax.get_legend_handles_labels()[0]
+    ax.legend(handles=handles + markers, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return fig
 
 

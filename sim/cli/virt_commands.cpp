@@ -10,6 +10,7 @@
 #include "models/virt/kvm_variants.h"
 #include "sim/gtkw_writer.h"
 #include "sim/vcd_window.h"
+#include "sim/virt/host.h"
 #include "sim/virt/checker.h"
 #include "sim/virt/conform.h"
 #include "sim/virt/mutate.h"
@@ -73,9 +74,17 @@ int run_scenario_cmd(const ScenarioArgs& a, const std::string& vcd, const std::s
     if (format == "json") std::cout << run_json(r) << "\n";
     else std::cout << format_run(r, first);
     if (vcd.empty()) return r.passed() ? 0 : 1;
-    if (!window.empty()) window_vcd(vcd, w);
-    const std::string gtkw = write_gtkw(vcd, first_violations(r.violations, w));
-    if (format != "json") std::cout << "\nwaveform: " << vcd << " (GTKWave: gtkwave " << gtkw << ")\n";
+    // A host with several CPUs writes one waveform per CPU, each marked with its CPU's violations.
+    std::vector<std::pair<std::string, const RunReport*>> files{{vcd, &r}};
+    if (!r.per_cpu.empty()) {
+        files.clear();
+        for (auto& c : r.per_cpu) files.push_back({cpu_vcd_path(vcd, c.cpu_index), &c});
+    }
+    for (auto& [path, rep] : files) {
+        if (!window.empty()) window_vcd(path, w);
+        const std::string gtkw = write_gtkw(path, first_violations(rep->violations, w));
+        if (format != "json") std::cout << "\nwaveform: " << path << " (GTKWave: gtkwave " << gtkw << ")\n";
+    }
     return r.passed() ? 0 : 1;
 }
 

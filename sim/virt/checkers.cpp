@@ -28,6 +28,18 @@ void ViolationLog::add(Violation v) {
     if (list_.size() < keep_) list_.push_back(std::move(v));
 }
 
+void ViolationLog::merge(const ViolationLog& o, const std::string& where) {
+    for (unsigned k = 0; k < kNumViolationKinds; ++k) {
+        counts_[k] += o.counts_[k];
+        first_[k] = std::min(first_[k], o.first_[k]);
+    }
+    for (const Violation& v : o.list_) {
+        if (list_.size() >= keep_) break;
+        list_.push_back(v);
+        list_.back().detail = where + ": " + v.detail;
+    }
+}
+
 uint64_t ViolationLog::total() const {
     uint64_t t = 0;
     for (auto c : counts_) t += c;

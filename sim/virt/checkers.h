@@ -42,6 +42,9 @@ public:
     // First cycle of a kind (UINT64_MAX when none).
     uint64_t first_cycle(ViolationKind k) const { return first_[static_cast<unsigned>(k)]; }
     std::string kinds_fired() const;  // e.g. "clobber,flow" or "-"
+    // Another log's counts and records (kept up to this log's limit), each record's detail
+    // prefixed with `where` (a host with several CPUs: "cpu 3").
+    void merge(const ViolationLog& o, const std::string& where);
 
 private:
     size_t keep_;

@@ -39,9 +39,18 @@ int Engine::tag_of(const std::string& what) {
     return int(tags.size() - 1);
 }
 
+Vcpu* Engine::vcpu_of(int ctx) const {
+    if (ctx <= 0) return nullptr;
+    if (size_t(ctx) <= vcpus.size() && vcpus[size_t(ctx) - 1]->ctx() == ctx) return vcpus[size_t(ctx) - 1].get();
+    for (auto& v : vcpus)
+        if (v->ctx() == ctx) return v.get();
+    return nullptr;
+}
+
 std::string Engine::ctx_name(int c) const {
     if (c == 0) return "host";
-    if (c > 0 && size_t(c) <= vcpus.size()) return vcpus[size_t(c) - 1]->spec.name;
+    if (const Vcpu* v = vcpu_of(c)) return v->spec.name;
+    if (c > 0 && size_t(c) < names.size() && !names[size_t(c)].empty()) return names[size_t(c)];
     return "kvm";
 }
 

@@ -41,6 +41,19 @@ struct ContextSummary {
     uint64_t emulated = 0;          // instructions KVM emulated for it (guest programs' `emulate`)
     uint64_t entries = 0;
     std::map<std::string, uint64_t> exits;  // reason -> count
+    uint64_t migrations = 0;        // moves to another CPU (a host with several CPUs)
+};
+
+// What the pmi_accounting checker owes a context: PMIs raised and not yet delivered. A vCPU
+// carries its own, so the record follows it from CPU to CPU (sim/virt/host.h).
+struct PmiOwed {
+    struct Pending {
+        uint64_t cycle;  // the context's own cycle at whose end the PMI was raised
+        unsigned bit;
+    };
+    std::vector<Pending> pending;
+    size_t ref_seen = 0;
+    bool delivered_any = false;
 };
 
 // One guest vCPU as the engine runs it: KVM's vPMU, the guest's software, the reference PMU that
@@ -75,6 +88,15 @@ struct Vcpu {
     GuestAction action;
     bool access_pending = false;    // `action` is an access not yet executed
     uint64_t busy_until = 0;
+    PmiOwed owed;                   // the PMIs owed to it (pmi_accounting)
+    // On a host with several CPUs (sim/virt/host.h): the CPU it is on, its workload source on
+    // each CPU it may run on (-1: not allowed there), the cycle it left its last CPU (it runs
+    // nowhere before it) and how often it moved.
+    int cpu = 0;
+    std::vector<int> source_on;
+    uint64_t ready_at = 0;
+    uint64_t left_local = 0;        // its workload's local cycle when it left
+    uint64_t migrations = 0;
 };
 
 // One access of a guest program, as the guest saw it, beside bare metal (the reference PMU).
@@ -162,7 +184,7 @@ public:
     bool mediated = true;
     int owner = 0;        // context owning the cycles being run
     int tag = 0;          // what is running (index into tags)
-    int lvtpc_guest = -1; // vCPU index the LVTPC targets (-1: NMI, host perf)
+    int lvtpc_guest = -1; // context id - 1 of the vCPU the LVTPC targets (-1: NMI, host perf)
     bool lvtpc_masked = false;  // the physical LVTPC's mask while it targets a vCPU (the guest's, or set by a PMI)
     std::vector<std::string> tags;
     // The last successful write of each register: (cycle, step tag). Keys: MSR address, counters
@@ -177,7 +199,11 @@ public:
     std::string reg_name(AccessKind k, uint32_t idx) const;
     const std::string& tag_name(int t) const { return tags.at(size_t(t)); }
     int tag_of(const std::string& what);
-    Vcpu* vcpu_of(int ctx) { return ctx > 0 && size_t(ctx) <= vcpus.size() ? vcpus[size_t(ctx) - 1].get() : nullptr; }
+    // The vCPU on this CPU with context id `ctx` (on one CPU, vcpus[ctx - 1]); null if none.
+    Vcpu* vcpu_of(int ctx) const;
+    // Names of context ids whose vCPU is not on this CPU now (a host with several CPUs: a value
+    // it left behind is still named after it).
+    std::vector<std::string> names;
     // A violation at the current cycle and step.
     void report(ViolationKind k, const std::string& reg, int reader, Taint source, uint64_t expected, uint64_t actual,
                 const std::string& detail);

@@ -11,6 +11,7 @@
 #include "models/virt/kvm_uapi.h"
 #include "sim/input_limits.h"
 #include "sim/pmu_trace.h"
+#include "sim/virt/host.h"
 #include "sim/workload_spec.h"
 
 namespace pmusim {
@@ -24,6 +25,7 @@ const char* Hypervisor::exit_name(Exit e) {
         case Exit::Instr: return "instruction";
         case Exit::Pmi: return "pmi";
         case Exit::Nmi: return "nmi";
+        case Exit::Preempt: return "preempt";
         case Exit::End: return "end";
     }
     return "?";
@@ -39,7 +41,20 @@ std::unique_ptr<Workload> workload_of(const std::string& where, const std::strin
 }
 }  // namespace
 
-Hypervisor::Hypervisor(const Scenario& s, const Protocol& p) : sc_(s), proto_(p), rng_(s.seed) {
+namespace {
+Hypervisor::Placement one_cpu(const Scenario& s) {
+    Hypervisor::Placement p;
+    for (size_t i = 0; i < s.guests.size(); ++i) p.ctx.push_back(int(i) + 1);
+    p.allowed.assign(s.guests.size(), true);
+    p.starts.assign(s.guests.size(), true);
+    return p;
+}
+}  // namespace
+
+Hypervisor::Hypervisor(const Scenario& s, const Protocol& p) : Hypervisor(s, p, one_cpu(s)) {}
+
+Hypervisor::Hypervisor(const Scenario& s, const Protocol& p, const Placement& place)
+    : sc_(s), proto_(p), place_(place), rng_(s.seed) {
     MachineOptions mo;
     mo.cpu = s.cpu;
     mo.overrides = s.overrides;
@@ -69,6 +84,8 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p) : sc_(s), proto_(p)
     e_->host_perf->on_reading = [this](const AgentReading& r) { host_reading(r); };
     for (auto& def : checker_registry()) checkers_.push_back(def.make(*e_));
     end_ = s.cycles;
+    for (const CpuMove& mv : s.moves)
+        if (mv.preempt && mv.cpu == place_.index) preempts_.push_back({mv.at, mv.preempt});
 }
 
 // The vPMU KVM derives from a VMM's KVM_SET_CPUID2 and PERF_CAPABILITIES, with KVM's errors.
@@ -85,16 +102,25 @@ static VpmuConfig userspace_vpmu(const CpuConfig& host, bool mediated, const Gue
 
 void Hypervisor::make_vcpus() {
     const CpuConfig& host = m_->cpu();
+    guest_source_.assign(sc_.guests.size(), -1);
     for (size_t i = 0; i < sc_.guests.size(); ++i) {
         const GuestSpec& g = sc_.guests[i];
         const std::string where = "guests." + g.name;
+        if (!place_.allowed[i]) continue;
+        if (e_->names.size() <= size_t(place_.ctx[i])) e_->names.resize(size_t(place_.ctx[i]) + 1);
+        e_->names[size_t(place_.ctx[i])] = g.name;
+        if (!place_.starts[i]) {  // it may come here later: its workload is here, at its start
+            guest_source_[i] = int(e_->cw->add_source(workload_of(where, g.workload), g.name));
+            e_->tags.push_back("guest " + g.name);
+            continue;
+        }
         if (!proto_.mediated() && (g.vpmu.perf_metrics || g.vpmu.has_fixed(3)))
             throw ConfigError(where + ".vpmu", "the legacy vPMU exposes no FIXED_CTR3 or PERF_METRICS (fixed <= 3, perf_metrics: false)");
         std::unique_ptr<Vcpu> v;
         try {
             GuestSpec spec = g;
             if (g.userspace) spec.vpmu = userspace_vpmu(host, proto_.mediated(), g);
-            v = std::make_unique<Vcpu>(int(i) + 1, spec, host, proto_.mediated(), sc_.intercepts.need_perf_metrics_intercept);
+            v = std::make_unique<Vcpu>(place_.ctx[i], spec, host, proto_.mediated(), sc_.intercepts.need_perf_metrics_intercept);
         } catch (const ConfigError& e) {
             throw ConfigError(where + "." + e.field(), std::string(e.what()).substr(e.field().size() + 2));
         }
@@ -113,6 +139,8 @@ void Hypervisor::make_vcpus() {
         auto w = workload_of(where, g.workload);
         auto ref_w = w->clone();
         v->source = e_->cw->add_source(std::move(w), g.name);
+        v->cpu = int(place_.index);
+        guest_source_[i] = int(v->source);
         v->ref = std::make_unique<Pmu>(k.cpu, m_->pmu().semantics(), std::move(ref_w));
         v->perf = std::make_unique<PerfSoftware>(g.name, k.cpu, g.perf, false, false);
         e_->tags.push_back("guest " + g.name);
@@ -163,7 +191,7 @@ void Hypervisor::trace() {
     // Names, not codes: a step added to the library renumbers nothing in anyone's waveform.
     vcd_->set_extra_string(vcd_sig_[0], e_->ctx_name(e_->owner), t);
     vcd_->set_extra_string(vcd_sig_[1], e_->tag_name(e_->tag), t);
-    vcd_->set_extra_string(vcd_sig_[2], e_->lvtpc_guest < 0 ? "NMI" : e_->vcpus[size_t(e_->lvtpc_guest)]->spec.name, t);
+    vcd_->set_extra_string(vcd_sig_[2], e_->lvtpc_guest < 0 ? "NMI" : e_->ctx_name(e_->lvtpc_guest + 1), t);
     vcd_->pmis(m_->pmu());
     vcd_->sample(m_->pmu());
 }
@@ -249,6 +277,7 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
         while (!v.ops.empty())
             if (!guest_op(v)) return Exit::Msr;
         if (final_read || m_->cycle() >= end_) return Exit::End;
+        if (m_->cycle() >= preempt_at()) return Exit::Preempt;
         if (lvtpc_unmask_due(v)) continue;
         if (!program_ready(v)) {
             if (v.action.kind != GuestAction::Kind::Emulate) return Exit::Msr;
@@ -257,7 +286,8 @@ Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
         }
         const uint64_t L = e_->cw->local_time(v.source);
         const uint64_t busy = v.program ? v.busy_until : kForever;
-        const uint64_t target = std::min({exit_at, v.next_tick, busy, v.unmask_at, L + (end_ - m_->cycle())});
+        const uint64_t P = preempt_at(), preempt = P == kForever ? kForever : L + (P - m_->cycle());
+        const uint64_t target = std::min({exit_at, v.next_tick, busy, v.unmask_at, preempt, L + (end_ - m_->cycle())});
         if (target > L) {
             run_cycles(v.source, v.ctx(), e_->tag, target - L, true);
             if (guest_pmi_stop_) return Exit::Pmi;
@@ -303,51 +333,30 @@ void Hypervisor::exit_to_host(Vcpu& v, Exit why) {
 // ---------------------------------------------------------------------------------------------
 
 RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
-    std::unique_ptr<PmuTrace> vcd;
-    if (!vcd_path.empty()) {
-        const std::string legend =
-            "ctx, step and lvtpc are text (a space is written \\040):\n"
-            "ctx: who owns the cycle: host or a guest's name\n"
-            "step: what is running: host, exit handling, host PMI handler, guest NAME or a protocol step's name\n"
-            "lvtpc: where a PMI goes: NMI (host perf) or a guest's name (its vCPU's mediated PMI vector)";
-        vcd = std::make_unique<PmuTrace>(vcd_path, m_->pmu(), vcd_select_, legend);
-        vcd_sig_ = {vcd->add_extra_string("ctx"), vcd->add_extra_string("step"), vcd->add_extra_string("lvtpc")};
-        vcd->begin();
-        vcd_ = vcd.get();
-        vcd_sample_ = vcd_sample;
-        trace();
-    }
-    // Host perf starts at cycle 0.
-    e_->owner = 0;
-    e_->tag = e_->tag_of("host");
-    host_enabling_ = true;
-    e_->host_perf->start(host_ops_);
-    drain_host(host_ops_);
-    host_next_tick_ = sc_.host.perf.interval ? m_->cycle() + sc_.host.perf.interval : kForever;
+    begin_run(vcd_path, vcd_sample);
     size_t next = 0;
     while (m_->cycle() < end_) {
         vmm_due();
         host_slice(std::max<uint64_t>(1, sc_.host.slice.draw(rng_)));
+        preempt_if_due();
         if (m_->cycle() >= end_ || e_->vcpus.empty()) continue;
         Vcpu& v = *e_->vcpus[next];
         next = (next + 1) % e_->vcpus.size();
-        for (;;) {
-            enter(v);
-            const Exit why = guest_run(v, false);
-            exit_to_host(v, why);
-            const bool again = why == Exit::Msr || why == Exit::Instr || why == Exit::Pmi || why == Exit::Nmi ||
-                               why == Exit::External;
-            if (!again || m_->cycle() >= end_) break;
-        }
+        run_vcpu(v);
+        preempt_if_due();
     }
-    final_readings();
-    RunReport rep = summarize_run(*this);
-    if (vcd) {
-        trace();
-        vcd->close();
-        vcd_ = nullptr;
+    return finish_run();
+}
+
+void Hypervisor::run_vcpu(Vcpu& v) {
+    for (;;) {
+        enter(v);
+        const Exit why = guest_run(v, false);
+        exit_to_host(v, why);
+        const bool again = why == Exit::Msr || why == Exit::Instr || why == Exit::Pmi || why == Exit::Nmi ||
+                           why == Exit::External;
+        if (!again || m_->cycle() >= end_) break;
     }
-    return rep;
 }
 
 // Each guest reads its counters once more (inside the guest), then the host does.
@@ -387,6 +396,12 @@ RunReport run_scenario(const Scenario& s, const Protocol& p, const std::string& 
         if (s.cycles == 0 || s.cycles > kMaxRunCycles)
             throw ConfigError("cycles", "expected a whole number from 1 to " + std::to_string(kMaxRunCycles) + ", got " +
                                             std::to_string(s.cycles));
+        check_host_cpus(s);
+        if (s.host.cpus > 1) {
+            Host h(s, p);
+            h.select_signals(signals);
+            return h.run(vcd, vcd_sample);
+        }
         Hypervisor h(s, p);
         h.select_signals(signals);
         return h.run(vcd, vcd_sample);

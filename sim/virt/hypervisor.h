@@ -33,6 +33,12 @@ struct RunReport {
     std::vector<Span> timeline;                   // who owned the cycles, consecutive spans merged
     ViolationLog violations;
     ProgramLog programs;                          // guest programs' accesses and expectations
+    // A host with several CPUs (sim/virt/host.h): one report per CPU (its host, its violations,
+    // its steps and timeline); `contexts` then lists each vCPU once and `violations` all CPUs'.
+    std::vector<RunReport> per_cpu;
+    unsigned cpu_index = 0;                       // in per_cpu: which CPU
+    std::vector<std::string> ctx_names;           // in per_cpu: context id -> name (timeline)
+    uint64_t migrations = 0;                      // vCPU moves between CPUs
     bool clean() const { return violations.total() == 0; }
     bool passed() const { return clean() && programs.failed == 0; }  // and every program expectation met
 };
@@ -40,6 +46,14 @@ struct RunReport {
 class Hypervisor : private StepContext {
 public:
     Hypervisor(const Scenario& s, const Protocol& p);
+    // One CPU of a host with several (sim/virt/host.h): CPU `index`; guest i may run here if
+    // allowed[i], has context id ctx[i] and is made here (starts here) if starts[i].
+    struct Placement {
+        unsigned index = 0;
+        std::vector<int> ctx;
+        std::vector<bool> allowed, starts;
+    };
+    Hypervisor(const Scenario& s, const Protocol& p, const Placement& place);
     ~Hypervisor() override;
     // Runs the scenario to its end. `vcd`: write a waveform there (empty: none); `vcd_sample`:
     // also sample every that many cycles inside long runs (0: only at changes of context/step).
@@ -55,10 +69,31 @@ public:
 
     Machine& machine() { return *m_; }
 
+    // A run in turns (sim/virt/host.h; run() is begin_run, turns, finish_run): host perf starts;
+    // each turn is one host slice and then `v` (if any) runs until it yields the CPU; at the end
+    // the vCPUs here take their final readings, then the host. hypervisor_cpu.cpp.
+    void begin_run(const std::string& vcd, uint64_t vcd_sample);
+    void turn(Vcpu* v);
+    RunReport finish_run();
+    uint64_t cycle() const;
+    bool done() const { return cycle() >= end_; }
+    Engine& engine() { return *e_; }
+    // A vCPU leaves this CPU (between its turns) / arrives here, its workload going on where it
+    // left off.
+    std::unique_ptr<Vcpu> release(Vcpu& v);
+    void adopt(std::unique_ptr<Vcpu> v);
+    int source_of_guest(size_t i) const { return i < guest_source_.size() ? guest_source_[i] : -1; }
+    void vmm_action(const VmmAction& a) { vmm_run(a); }
+
 private:
-    enum class Exit { Timer, External, Hlt, Msr, Instr, Pmi, Nmi, End };
+    enum class Exit { Timer, External, Hlt, Msr, Instr, Pmi, Nmi, Preempt, End };
     static const char* exit_name(Exit e);
     void make_vcpus();
+    void run_vcpu(Vcpu& v);  // entries, runs and exits until it yields the CPU
+    // The scenario's preemptions of this CPU (schedule: {at, cpu, preempt}): the next one's cycle,
+    // and the host task of each one due, run after the vCPU it preempted yielded.
+    uint64_t preempt_at() const { return next_preempt_ < preempts_.size() ? preempts_[next_preempt_].first : kForever; }
+    void preempt_if_due();
 
     // time
     void run_cycles(unsigned source, int owner, int tag, uint64_t n, bool stop_on_guest_pmi);
@@ -121,6 +156,7 @@ private:
     Result rdpmc(uint32_t ecx) override { return hw(-1, true, AccessKind::Rdpmc, ecx, 0, 0); }
     void wrmsr(uint32_t msr, uint64_t v, Taint t) override { hw(-1, true, AccessKind::Wrmsr, msr, v, t); }
     KvmVpmu& vcpu() override { return cur_->kvm; }
+    unsigned cpu() const override { return place_.index; }
     const CpuConfig& host() const override { return m_->cpu(); }
     const Costs& costs() const override { return sc_.costs; }
     void elapse(uint64_t cycles) override;
@@ -139,6 +175,11 @@ private:
 
     Scenario sc_;
     Protocol proto_;
+    Placement place_;
+    std::vector<int> guest_source_;  // per guest: its workload source here (-1: not allowed here)
+    std::vector<std::pair<uint64_t, uint64_t>> preempts_;  // (cycle, host cycles) on this CPU
+    size_t next_preempt_ = 0;
+    std::unique_ptr<PmuTrace> vcd_owned_;
     std::unique_ptr<Machine> m_;
     std::unique_ptr<Engine> e_;
     std::vector<std::unique_ptr<Checker>> checkers_;

@@ -14,7 +14,7 @@ void Hypervisor::route_pmis() {
         // accepts a PMI (SDM 11.5.1): a masked LVTPC does not accept the PMI at all.
         // The checkers still see where it went (a host counter's PMI lost in a guest's vector).
         const bool to_guest = e_->lvtpc_guest >= 0, inhibited = to_guest && e_->lvtpc_masked;
-        if (inhibited) ++e_->vcpus[size_t(e_->lvtpc_guest)]->sum.pmis_inhibited;
+        if (inhibited) ++e_->vcpu_of(e_->lvtpc_guest + 1)->sum.pmis_inhibited;
         if (to_guest) e_->lvtpc_masked = true;
         for (uint64_t bits = p.sources; bits; bits &= bits - 1) {
             const unsigned b = unsigned(__builtin_ctzll(bits));
@@ -24,7 +24,7 @@ void Hypervisor::route_pmis() {
                     for (int h : v->kvm.backing)
                         if (h == int(b)) legacy = v.get();
             int target = 0;
-            if (e_->lvtpc_guest >= 0) target = e_->vcpus[size_t(e_->lvtpc_guest)]->ctx();
+            if (e_->lvtpc_guest >= 0) target = e_->lvtpc_guest + 1;
             else if (legacy) target = legacy->ctx();
             const PmiRoute route{p, b, e_->prov.pmi_controller(b), target, e_->lvtpc_guest >= 0};
             each_checker([&](Checker& c) { c.on_pmi(route); });

@@ -21,7 +21,9 @@ std::string pct(double x) {
 
 std::string format_run(const RunReport& r, size_t first_n) {
     std::ostringstream os;
-    os << "scenario " << r.scenario << " on " << r.cpu << ", protocol " << r.protocol << ", " << r.cycles << " cycles\n\n";
+    os << "scenario " << r.scenario << " on " << r.cpu << ", protocol " << r.protocol << ", " << r.cycles << " cycles";
+    if (!r.per_cpu.empty()) os << " per CPU, " << r.per_cpu.size() << " CPUs, " << r.migrations << " vCPU moves";
+    os << "\n\n";
     os << std::left << std::setw(12) << "context" << std::right << std::setw(12) << "cycles" << std::setw(12) << "counted"
        << std::setw(9) << "entries" << std::setw(9) << "samples" << std::setw(7) << "pmis" << "  exits\n";
     for (auto& c : r.contexts) {
@@ -91,6 +93,12 @@ std::string format_run(const RunReport& r, size_t first_n) {
            << hex_string(x->actual) << "  " << x->detail << "\n";
     }
     os << format_programs(r.programs, first_n);
+    // A host with several CPUs: each CPU's section (its host, steps and violations).
+    for (auto& c : r.per_cpu) {
+        os << "\n---- cpu " << c.cpu_index << " ----\n";
+        std::string sec = format_run(c, first_n);
+        os << sec.substr(sec.find('\n') + 1);
+    }
     return os.str();
 }
 
@@ -151,8 +159,8 @@ nlohmann::json programs_json(const ProgramLog& p) {
     return j;
 }
 
-std::string run_json(const RunReport& r) {
-    // The structure Python's pmusim.run_scenario returns (python/bindings/virt_bindings.cpp).
+namespace {
+nlohmann::json run_json_value(const RunReport& r) {
     nlohmann::json j;
     j["pmusim_version"] = version();
     j["scenario"] = r.scenario;
@@ -216,6 +224,27 @@ std::string run_json(const RunReport& r) {
     j["timeline"] = tl;
     j["programs"] = programs_json(r.programs);
     j["passed"] = r.passed();
+    return j;
+}
+}  // namespace
+
+std::string run_json(const RunReport& r) {
+    // The structure Python's pmusim.run_scenario returns (python/bindings/virt_bindings.cpp).
+    nlohmann::json j = run_json_value(r);
+    // A host with several CPUs: a section per CPU (its host context; its timeline names contexts
+    // by their ids in `context_names`); each vCPU is in `contexts` once, with its moves.
+    if (!r.per_cpu.empty()) {
+        j["host_cpus"] = r.per_cpu.size();
+        j["migrations"] = r.migrations;
+        for (size_t i = 0; i < r.contexts.size(); ++i) j["contexts"][i]["migrations"] = r.contexts[i].migrations;
+        j["cpus"] = nlohmann::json::array();
+        for (auto& c : r.per_cpu) {
+            nlohmann::json x = run_json_value(c);
+            x["cpu_index"] = c.cpu_index;
+            x["context_names"] = c.ctx_names;
+            j["cpus"].push_back(std::move(x));
+        }
+    }
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);  // any name: bad UTF-8 becomes U+FFFD
 }
 

@@ -8,6 +8,7 @@
 #include "models/virt/kvm_variants.h"
 #include "models/virt/register_suite.h"
 #include "sim/virt/event_filter_reader.h"
+#include "sim/virt/host_reader.h"
 #include "sim/virt/program_reader.h"
 #include "sim/virt/scenario_sets.h"
 #include "sim/virt/step_reader.h"
@@ -154,7 +155,7 @@ public:
         Scenario s;
         keys(root, "scenario", {"name", "description", "cpu", "overrides", "mode", "cycles", "seed", "protocol", "steps",
                                 "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks", "vmm",
-                                "kvm_variants", "event_filter"});
+                                "kvm_variants", "event_filter", "schedule"});
         if (root["name"]) s.name = text(root["name"], "name");
         if (root["description"]) s.description = text(root["description"], "description");
         if (root["cpu"]) s.cpu = text(root["cpu"], "cpu");
@@ -219,7 +220,8 @@ public:
             if (v["save"]) s.vmcs.save = text(v["save"], "vmcs.save");
         }
         if (auto h = root["host"]) {
-            keys(h, "host", {"workload", "perf", "slice"});
+            keys(h, "host", {"workload", "perf", "slice", "cpus", "migrate"});
+            read_host_cpus(*this, h, s.host);
             if (h["workload"]) s.host.workload = workload(h["workload"], "host.workload");
             if (h["perf"]) s.host.perf = agent(h["perf"], "host.perf");
             if (h["slice"]) s.host.slice = dist(h["slice"], "host.slice", kMaxRunCycles);
@@ -234,7 +236,8 @@ public:
                 const std::string at = "guests." + spec.name;
                 if (!names.insert(spec.name).second) fail(g, at, "duplicate guest name");
                 if (spec.name == "host" || spec.name == "kvm") fail(g, at, "reserved name");
-                keys(g, at, {"name", "workload", "vpmu", "perf", "run", "exits", "program", "cpuid", "perf_capabilities"});
+                keys(g, at, {"name", "workload", "vpmu", "perf", "run", "exits", "program", "cpuid", "perf_capabilities", "affinity"});
+                if (g["affinity"]) spec.affinity = read_affinity(*this, g["affinity"], at + ".affinity");
                 if (g["workload"]) spec.workload = workload(g["workload"], at + ".workload");
                 if (g["vpmu"]) spec.vpmu = vpmu(g["vpmu"], at + ".vpmu");
                 userspace(g, at, spec, s);
@@ -263,7 +266,7 @@ public:
                 }
                 s.guests.push_back(spec);
             }
-            if (s.guests.size() > 30) fail(gs, "guests", "at most 30 guests");
+            if (s.guests.size() > max_guests(s.host)) fail(gs, "guests", "at most " + std::to_string(max_guests(s.host)) + " guests with host.cpus " + std::to_string(s.host.cpus));
         }
         if (auto kv = root["kvm_variants"]) {
             if (!kv.IsSequence()) fail(kv, "kvm_variants", "expected a list of variant names");
@@ -281,6 +284,8 @@ public:
                 if (a.kind != VmmAction::Kind::EventFilter && std::none_of(s.guests.begin(), s.guests.end(), [&](const GuestSpec& g) { return g.name == a.vcpu; }))
                     fail(v, "vmm", a.where + ": no guest named " + quote_value(a.vcpu));
         }
+        check_affinities(*this, root["guests"], s);
+        if (auto m = root["schedule"]) s.moves = read_cpu_moves(*this, m, "schedule", s);
         if (auto f = root["event_filter"]) s.event_filter = read_event_filter(*this, f, "event_filter");
         if (auto c = root["checks"]) {
             keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded", "guest_pmi_delay", "host_pmi_delay",

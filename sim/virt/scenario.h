@@ -71,12 +71,29 @@ struct GuestSpec {
     bool userspace = false;
     PmuCpuid cpuid;
     uint64_t perf_capabilities = 0;
+    std::vector<unsigned> affinity;  // the host CPUs it may run on (empty: any); sim/virt/host.h
 };
 
 struct HostSpec {
     std::string workload = "steady";
     AgentConfig perf;
     Dist slice = Dist::fixed(20'000);  // host cycles between guest runs
+    // Several logical processors (sim/virt/host.h): each its own PMU and run queue. A vCPU
+    // descheduled from a CPU moves to another CPU of its affinity with probability `migrate`.
+    unsigned cpus = 1;
+    double migrate = 0;
+};
+
+// What the host scheduler does at a cycle (`schedule:` in scenario files). A move (`vcpu`, `cpu`):
+// the vCPU goes to CPU `cpu` the first time it yields its CPU at or after cycle `at` of that CPU.
+// A preemption (`cpu`, `preempt`: cycles): a host task wakes on CPU `cpu` at cycle `at`; the vCPU
+// in guest mode there exits (reason `preempt`) and yields, and the task runs `preempt` host cycles.
+struct CpuMove {
+    uint64_t at = 0;
+    std::string vcpu;
+    unsigned cpu = 0;
+    uint64_t preempt = 0;  // > 0: a preemption, not a move
+    std::string where;
 };
 
 struct VmcsOptions {
@@ -117,6 +134,7 @@ struct Scenario {
     std::string kvm_workload = "steady:kernel_share=1,instructions=1.2";
     CheckOptions checks;
     std::vector<VmmAction> vmm;  // in cycle order
+    std::vector<CpuMove> moves;  // in cycle order
     uint32_t kvm_variants = 0;   // KvmVariant bits (models/virt/kvm_variants.h)
 
     // The protocol with the custom steps and edits applied (throws naming the edit).

@@ -179,6 +179,12 @@ TEST(MediatedProtocol, EveryBuiltInScenarioRunsCleanOrWithItsFinding) {
             // are re-seeded against the host's slots, reported at that step.
             EXPECT_GT(r.violations.count(ViolationKind::Clobber), 0u);
             for (auto& v : r.violations.recorded()) EXPECT_EQ(v.reg.rfind("PERF_METRICS", 0), 0u) << v.reg;
+        } else if (name == "host_cpus_elide_same_cpu") {
+            // Its load path elides the counter restore by "last loaded on this CPU": the counters
+            // hold what host perf left, clobbering the guest and exposing the host to it.
+            EXPECT_EQ(r.violations.total(), r.violations.count(ViolationKind::Clobber) + r.violations.count(ViolationKind::Flow));
+            EXPECT_GT(r.violations.count(ViolationKind::Clobber), 0u);
+            continue;  // its counts are off: that is the clobber
         } else {
             EXPECT_TRUE(r.clean()) << name << ": " << r.violations.total() << " violations, first: "
                                    << (r.violations.recorded().empty() ? "" : r.violations.recorded()[0].detail);
@@ -187,8 +193,8 @@ TEST(MediatedProtocol, EveryBuiltInScenarioRunsCleanOrWithItsFinding) {
         EXPECT_GT(r.cycles, 1'000'000u) << name;
         ASSERT_GE(r.contexts.size(), 2u);
         // Guest counts equal the guest's own events exactly, or read 0 where the VM's event filter
-        // denies them (scenario event_filter).
-        for (size_t i = 1; i < r.contexts.size(); ++i) {
+        // denies them (scenario event_filter). On several CPUs the contexts are the vCPUs alone.
+        for (size_t i = r.per_cpu.empty() ? 1 : 0; i < r.contexts.size(); ++i) {
             const auto& denied = r.contexts[i].denied;
             for (auto& [ev, v] : r.contexts[i].counts)
                 EXPECT_EQ(v.first, std::count(denied.begin(), denied.end(), ev) ? 0 : v.second)

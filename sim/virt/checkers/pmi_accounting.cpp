@@ -16,10 +16,10 @@ namespace pmusim {
 namespace {
 class PmiAccountingChecker : public Checker {
 public:
-    explicit PmiAccountingChecker(Engine& e) : Checker(e), owed_(e.vcpus.size() + 1) {}
+    using Checker::Checker;
 
     void on_pmi(const PmiRoute& p) override {
-        if (p.controller & taint_of(0)) owed_[0].pending.push_back({p.pmi.cycle, p.bit});
+        if (p.controller & taint_of(0)) host_.pending.push_back({p.pmi.cycle, p.bit});
         if (!p.controller || (p.controller & taint_of(p.target))) return;
         const unsigned b = p.bit;
         Violation v = record(ViolationKind::PmiMisroute, p.pmi.cycle, p.target, p.controller, 0, p.pmi.status);
@@ -31,7 +31,7 @@ public:
 
     void on_pmi_delivered(int ctx) override {
         collect(ctx);
-        Owed& o = owed_[size_t(ctx)];
+        PmiOwed& o = owed(ctx);
         const uint64_t now = local_now(ctx);
         overdue(ctx, now);
         if (!o.pending.empty()) {
@@ -53,26 +53,20 @@ public:
     }
 
     void on_end() override {
-        for (size_t c = 0; c < owed_.size(); ++c) {
-            collect(int(c));
-            overdue(int(c), kForever);
+        overdue(0, kForever);
+        for (auto& v : e_.vcpus) {  // the vCPUs on this CPU at the end
+            collect(v->ctx());
+            overdue(v->ctx(), kForever);
         }
     }
 
 private:
-    struct Pending {
-        uint64_t cycle;  // the context's own cycle at whose end the PMI was raised
-        unsigned bit;
-    };
-    struct Owed {
-        std::vector<Pending> pending;
-        size_t ref_seen = 0;
-        bool delivered_any = false;
-    };
+    // A vCPU's record travels with it (engine.h PmiOwed); the host's is this CPU's.
+    PmiOwed& owed(int ctx) { return ctx == 0 ? host_ : e_.vcpu_of(ctx)->owed; }
 
     uint64_t local_now(int ctx) const {
         if (ctx == 0) return e_.cycle();
-        const Vcpu& v = *e_.vcpus[size_t(ctx) - 1];
+        const Vcpu& v = *e_.vcpu_of(ctx);
         return e_.cw->local_time(v.source);
     }
     uint64_t allowed(int ctx) const { return ctx == 0 ? e_.sc.checks.host_pmi_delay : e_.sc.checks.guest_pmi_delay; }
@@ -81,9 +75,9 @@ private:
     // accepted on bare metal (none while masked: SDM 11.5.1).
     void collect(int ctx) {
         if (ctx == 0) return;
-        Vcpu& v = *e_.vcpus[size_t(ctx) - 1];
+        Vcpu& v = *e_.vcpu_of(ctx);
         e_.sync_reference_apic(v);
-        Owed& o = owed_[size_t(ctx)];
+        PmiOwed& o = owed(ctx);
         const auto& pmis = v.ref_accepted;
         for (; o.ref_seen < pmis.size(); ++o.ref_seen)
             for (uint64_t b = pmis[o.ref_seen].sources; b; b &= b - 1)
@@ -92,7 +86,7 @@ private:
 
     // PMIs whose delivery is later than the raise cycle + 1 + the allowed delay are lost.
     void overdue(int ctx, uint64_t now) {
-        Owed& o = owed_[size_t(ctx)];
+        PmiOwed& o = owed(ctx);
         for (auto it = o.pending.begin(); it != o.pending.end();) {
             const uint64_t deadline = it->cycle + 1 + allowed(ctx);
             if (now <= deadline && now != kForever) {
@@ -124,7 +118,7 @@ private:
         return (b < 32 ? "PMC" + std::to_string(b) : "FIXED_CTR" + std::to_string(b - 32)) + " overflow";
     }
 
-    std::vector<Owed> owed_;  // per context
+    PmiOwed host_;
 };
 }  // namespace
 
