@@ -119,12 +119,11 @@ std::array<uint64_t, kNumLeaves> leaf_rates(const PhaseParams& p, uint64_t S) {
 void split_slots(const std::array<uint64_t, kNumLeaves>& l, uint64_t d, uint64_t x, Phase& out) {
     const uint64_t xk = std::min(x, l[7]), xm = x - xk;
     out.slots = make_slot_split({l[0], l[1], l[2], l[3] - d, d, l[4], l[5], xm, l[6] - xm, xk, l[7] - xk});
-    for (EventMask m = kAtomEvents; m; m &= m - 1) {
-        const unsigned e = __builtin_ctzll(m);
+    kAtomEvents.for_each([&](unsigned e) {
         uint64_t v = 0;
         for (uint16_t at = atoms_of(e); at; at &= at - 1) v += out.slots.rate[__builtin_ctz(at)];
         out.rate[e] = v;
-    }
+    });
 }
 
 // Backend cycles (slots / W): loads and stores stall for the memory-bound share; the core-bound
