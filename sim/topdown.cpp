@@ -84,6 +84,9 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         set(Node::DsbSwitches, cyc(Event::DsbSwitchPenalty));
         set(Node::Divider, cyc(Event::DividerActive));
         set(Node::SerializingOperation, cyc(Event::ScoreboardStalls) + cyc(Event::C02Cycles));
+        set(Node::Mite, cyc(Event::FbMiteCycles));
+        set(Node::Dsb, cyc(Event::FbDsbCycles));
+        set(Node::Ms, cyc(Event::FbMsCycles));
         if (level >= 4) {
             // Re-steers after clears, split by the true share of mispredicts in bad speculation.
             const double bm = double(v[idx(Event::SlotsBrMispredict)]), mc = double(v[idx(Event::SlotsMachineClears)]);
@@ -161,7 +164,7 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     if (m.cycle() > ~uint64_t(0) - o.cycles) throw std::invalid_argument("cycles: the run would end past 2^64 cycles");
     TopdownReport rep;
     rep.model = topdown_model(m, o.level, o.method);
-    if (!o.nodes.empty()) rep.model.nodes = tma::parse_nodes(o.nodes);
+    if (!o.nodes.empty()) rep.model.nodes = tma::parse_nodes(o.nodes, rep.model.family);
     if (!o.groups.empty()) tma::select_groups(rep.model, o.groups);
     tma::check_model(rep.model);
     rep.cpu = m.cpu().preset;

@@ -55,6 +55,7 @@ const FamilyTable& lunarlake_family_table() {
         {"MS_Switches", A, "3 * IDQ.MS_SWITCHES / CLKS", kSrc, ""},
         {"LCP", A, "DECODE.LCP / CLKS", kSrc, ""},
         {"DSB_Switches", A, "DSB2MITE_SWITCHES.PENALTY_CYCLES / CLKS", kSrc, ""},
+        {"MS", A, "IDQ.MS_CYCLES_ANY / CLKS / 1.8", kSrc, ""},
         {"Divider", A, "ARITH.DIV_ACTIVE / CLKS", kSrc, ""},
         {"Serializing_Operation", A, "(BE_STALLS.SCOREBOARD + CPU_CLK_UNHALTED.C02) / CLKS", kSrc, ""},
         {"Microcode_Sequencer", A, "UOPS_RETIRED.MS / SLOTS", kSrc, ""},

@@ -37,6 +37,8 @@ const FamilyTable& skylake_table() {
         {"MS_Switches", A, "2 * IDQ.MS_SWITCHES / CLKS", "PERFMON SKX", ""},
         {"LCP", A, "DECODE.LCP / CLKS", "PERFMON SKX", ""},
         {"DSB_Switches", A, "DSB2MITE_SWITCHES.PENALTY_CYCLES / CLKS", "PERFMON SKX", ""},
+        {"MITE", A, "(IDQ.ALL_MITE_CYCLES_ANY_UOPS - IDQ.ALL_MITE_CYCLES_4_UOPS) / CLKS / 2", "PERFMON SKX", ""},
+        {"DSB", A, "(IDQ.DSB_CYCLES_ANY - IDQ.DSB_CYCLES_OK) / CLKS / 2", "PERFMON SKX", ""},
         {"Divider", A, "ARITH.DIVIDER_ACTIVE / CLKS", "PERFMON SKX", ""},
         {"Serializing_Operation", A, "PARTIAL_RAT_STALLS.SCOREBOARD / CLKS", "PERFMON SKX", ""},
         {"Retire_Fraction", A, "UOPS_RETIRED.RETIRE_SLOTS / UOPS_ISSUED.ANY", "RATIOS skl", ""},

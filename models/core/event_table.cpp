@@ -17,7 +17,8 @@ const char* event_name(Event e) {
         "mem_l1_miss", "fb_full_periods", "fb_full_stalls", "divider_active", "scoreboard_stalls", "c02_cycles",
         "icache_stalls", "icache_stall_edges", "itlb_stalls", "clear_resteer_cycles", "unknown_branch_cycles",
         "baclears", "ms_switch_cycles", "ms_switches", "lcp_stalls", "dsb_switch_penalty", "mem_stalls_l1", "mem_stalls_l2",
-        "mem_stalls_l3", "mem_stalls_mem"};
+        "mem_stalls_l3", "mem_stalls_mem", "mite_cycles_any", "mite_cycles_ok", "dsb_cycles_any", "dsb_cycles_ok",
+        "ms_cycles_any", "ms_retired_cycles", "fb_mite_cycles", "fb_dsb_cycles", "fb_ms_cycles"};
     return names[idx(e)];
 }
 
@@ -127,6 +128,19 @@ const std::vector<EventEncoding>& event_table() {
         // the scoreboard stall is BE_STALLS.*, microcode switches are counted at issue as on ICL.
         {"be_stalls.scoreboard", "BE_STALLS.SCOREBOARD", 0xa2, 0x02, bit(Event::ScoreboardStalls), -1, false, 0, false, kLnl},
         {"idq.ms_switches", "IDQ.MS_SWITCHES", 0x79, 0x20, bit(Event::MsSwitches), -1, false, 1, true, kLnl},
+        // Fetch_Bandwidth's children: the suppliers' cycles with any uop (c1) and with the full
+        // width (cW: 4 on SKL, 5 on ICL, 6 on SPR, 8 on LNL), the sequencer's active cycles.
+        {"idq.all_mite_cycles_any_uops", "IDQ.ALL_MITE_CYCLES_ANY_UOPS", 0x79, 0x24, bit(Event::MiteCyclesAny), -1, false, 1, false, kSkl},
+        {"idq.all_mite_cycles_4_uops", "IDQ.ALL_MITE_CYCLES_4_UOPS", 0x79, 0x24, bit(Event::MiteCyclesOk), -1, false, kCmaskWidth, false, kSkl},
+        {"idq.dsb_cycles_any", "IDQ.DSB_CYCLES_ANY", 0x79, 0x18, bit(Event::DsbCyclesAny), -1, false, 1, false, kSkl},
+        {"idq.dsb_cycles_ok", "IDQ.DSB_CYCLES_OK", 0x79, 0x18, bit(Event::DsbCyclesOk), -1, false, kCmaskWidth, false, kSkl},
+        {"idq.mite_cycles_any", "IDQ.MITE_CYCLES_ANY", 0x79, 0x04, bit(Event::MiteCyclesAny), -1, false, 1, false, kIclUp},
+        {"idq.mite_cycles_ok", "IDQ.MITE_CYCLES_OK", 0x79, 0x04, bit(Event::MiteCyclesOk), -1, false, kCmaskWidth, false, kIclUp},
+        {"idq.dsb_cycles_any", "IDQ.DSB_CYCLES_ANY", 0x79, 0x08, bit(Event::DsbCyclesAny), -1, false, 1, false, kIclUp},
+        {"idq.dsb_cycles_ok", "IDQ.DSB_CYCLES_OK", 0x79, 0x08, bit(Event::DsbCyclesOk), -1, false, kCmaskWidth, false, kIclUp},
+        {"idq.ms_uops:c1", "IDQ.MS_UOPS:c1", 0x79, 0x30, bit(Event::MsCyclesAny), -1, false, 1, false, kIcl},
+        {"idq.ms_cycles_any", "IDQ.MS_CYCLES_ANY", 0x79, 0x20, bit(Event::MsCyclesAny), -1, false, 1, false, kSprUp},
+        {"uops_retired.ms:c1", "UOPS_RETIRED.MS:c1", 0xc2, 0x04, bit(Event::MsRetiredCycles), -1, false, 1, false, kSpr},
     };
     return t;
 }

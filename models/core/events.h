@@ -83,6 +83,17 @@ enum class Event : uint8_t {
     MemStallsL2,        // MEMORY_STALLS.L2
     MemStallsL3,        // MEMORY_STALLS.L3
     MemStallsMem,       // MEMORY_STALLS.MEM
+    // Fetch_Bandwidth's children: cycles each uop supplier delivered some uops but fewer than the
+    // width (ANY - OK), the microcode sequencer's active cycles, and the truth of each.
+    MiteCyclesAny,      // IDQ.MITE_CYCLES_ANY (SKL: IDQ.ALL_MITE_CYCLES_ANY_UOPS)
+    MiteCyclesOk,       // IDQ.MITE_CYCLES_OK (SKL: IDQ.ALL_MITE_CYCLES_4_UOPS)
+    DsbCyclesAny,       // IDQ.DSB_CYCLES_ANY
+    DsbCyclesOk,        // IDQ.DSB_CYCLES_OK
+    MsCyclesAny,        // IDQ.MS_CYCLES_ANY (ICL: IDQ.MS_UOPS:c1)
+    MsRetiredCycles,    // UOPS_RETIRED.MS:c1 (SPR)
+    FbMiteCycles,       // truth: cycles of fetch bandwidth lost to the legacy decoders
+    FbDsbCycles,        // truth: ... to the decoded-uop cache
+    FbMsCycles,         // truth: ... to the microcode sequencer
     Count
 };
 

@@ -33,6 +33,7 @@ const char* const kMemLevelNames[4] = {"mem_l1", "mem_l2", "mem_l3", "mem_dram"}
 
 const std::array<const char*, 6> kFetchCauseNames = {"fl_icache", "fl_itlb", "fl_resteers",
                                                      "fl_ms_switches", "fl_lcp", "fl_dsb_switches"};
+const std::array<const char*, 3> kFbCauseNames = {"fb_mite", "fb_dsb", "fb_ms"};
 
 namespace {
 
@@ -86,6 +87,12 @@ void validate(const PhaseParams& p) {
         fc += p.fetch_causes[k];
     }
     if (fc > 1.0 + 1e-12) fail("fl_icache", "the fetch-latency causes fl_* must not add up to more than 1");
+    double fb = 0;
+    for (unsigned k = 0; k < kFbCauseNames.size(); ++k) {
+        check_range(p.fb_causes[k], kFbCauseNames[k], 0, 1);
+        fb += p.fb_causes[k];
+    }
+    if (fb > 1.0 + 1e-12) fail("fb_mite", "the fetch-bandwidth causes fb_* must not add up to more than 1");
     if (p.divider_share + p.serializing_share > 1.0 + 1e-12)
         fail("divider_share", "divider_share + serializing_share must not exceed 1");
     if (p.kernel_share + p.halted_share > 1.0 + 1e-12)
@@ -239,6 +246,7 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     set(Event::Dec0Uops, num((dec0c + (ret > 0 ? mite * (1 - p.ms_share) * double(H) / double(ret) : 0)) / kRateDen));
     derive_backend(p, M, K, W, rf, fam <= TmaFamily::IceLake, out);
     derive_level3(p, cpu, FL, K, issued > 0 ? double(ret) / issued : 0.0, out);
+    derive_fetch_bandwidth(p, cpu, leaf[5], issued > 0 ? double(ret) / issued : 0.0, out);
 }
 
 const std::vector<std::string>& phase_param_names() {
@@ -249,6 +257,7 @@ const std::vector<std::string>& phase_param_names() {
         for (auto m : kLeafNames) v.push_back(m);
         for (auto m : kMemLevelNames) v.push_back(m);
         for (auto m : kFetchCauseNames) v.push_back(m);
+        for (auto m : kFbCauseNames) v.push_back(m);
         return v;
     }();
     return n;
@@ -277,6 +286,8 @@ auto param_slot(P& p, const std::string& name) -> decltype(&p.instructions) {
         if (name == kMemLevelNames[k]) return &p.mem_levels[k];
     for (unsigned k = 0; k < kFetchCauseNames.size(); ++k)
         if (name == kFetchCauseNames[k]) return &p.fetch_causes[k];
+    for (unsigned k = 0; k < kFbCauseNames.size(); ++k)
+        if (name == kFbCauseNames[k]) return &p.fb_causes[k];
     return nullptr;
 }
 }  // namespace

@@ -47,9 +47,13 @@ struct PhaseParams {
     double serializing_share = 0.1;  // share of core-bound cycles stalled on serializing operations
     // Fetch-latency cycles by cause (kFetchCauseNames); the rest has no Level-3 node in the model.
     std::array<double, 6> fetch_causes{0.3, 0.1, 0.3, 0.1, 0.05, 0.15};
+    // Fetch-bandwidth cycles by the uop supplier that limited them: legacy decoders (MITE), the
+    // decoded-uop cache (DSB), the microcode sequencer (MS); the rest has no Level-3 node here.
+    std::array<double, 3> fb_causes{0.4, 0.4, 0.1};
 };
-// Names of PhaseParams::fetch_causes as phase parameters.
+// Names of PhaseParams::fetch_causes and fb_causes as phase parameters.
 extern const std::array<const char*, 6> kFetchCauseNames;
+extern const std::array<const char*, 3> kFbCauseNames;
 
 // Throws std::invalid_argument whose message starts with the offending field.
 void validate(const PhaseParams& p);  // instructions is reported as "instructions" (ipc in files)
@@ -61,6 +65,10 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out);
 // and core-bound slot rates FL and K, and the retired share of issued uops.
 void derive_level3(const PhaseParams& p, const CpuConfig& cpu, uint64_t FL, uint64_t K, double retire_fraction,
                    Phase& out);
+// Fetch_Bandwidth's children's events (models/core/level3_events.cpp), from the fetch-bandwidth
+// slot rate FB and the uop-supply events already in `out`.
+void derive_fetch_bandwidth(const PhaseParams& p, const CpuConfig& cpu, uint64_t FB, double retire_fraction,
+                            Phase& out);
 
 // Named access for the CLI ("steady:k=v"), Python and workload files.
 const std::vector<std::string>& phase_param_names();
