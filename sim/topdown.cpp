@@ -87,6 +87,11 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         set(Node::Mite, cyc(Event::FbMiteCycles));
         set(Node::Dsb, cyc(Event::FbDsbCycles));
         set(Node::Ms, cyc(Event::FbMsCycles));
+        // The clears of each kind, as shares of their parent's slots.
+        const double bm = double(v[idx(Event::BranchMisses)]), other = double(v[idx(Event::OtherMispredictClears)]);
+        const double mc = double(v[idx(Event::MachineClears)]), mo = double(v[idx(Event::MachineClearsMemOrdering)]);
+        set(Node::OtherMispredicts, leaf(Event::SlotsBrMispredict) * (bm + other > 0 ? other / (bm + other) : 0.0));
+        set(Node::OtherNukes, leaf(Event::SlotsMachineClears) * (mc > 0 ? 1 - mo / mc : 0.0));
         if (level >= 4) {
             // Re-steers after clears, split by the true share of mispredicts in bad speculation.
             const double bm = double(v[idx(Event::SlotsBrMispredict)]), mc = double(v[idx(Event::SlotsMachineClears)]);

@@ -47,6 +47,8 @@ const FamilyTable& icelake_table() {
         {"MITE", A, "(IDQ.MITE_CYCLES_ANY - IDQ.MITE_CYCLES_OK) / CLKS / 2", "PERFMON ICX", ""},
         {"DSB", A, "(IDQ.DSB_CYCLES_ANY - IDQ.DSB_CYCLES_OK) / CLKS / 2", "PERFMON ICX", ""},
         {"MS", A, "IDQ.MS_UOPS:c1 / CLKS / 3.3", "PERFMON ICX", ""},
+        {"Other_Mispredicts", A, "max(Branch_Mispredicts * (1 - BR_MISP_RETIRED.ALL_BRANCHES / (INT_MISC.CLEARS_COUNT - MACHINE_CLEARS.COUNT)), 0.0001)", "PERFMON ICX", ""},
+        {"Other_Nukes", A, "max(Machine_Clears * (1 - MACHINE_CLEARS.MEMORY_ORDERING / MACHINE_CLEARS.COUNT), 0.0001)", "PERFMON ICX", ""},
         {"Divider", A, "ARITH.DIVIDER_ACTIVE / CLKS", "PERFMON ICX", ""},
         {"Serializing_Operation", A, "RESOURCE_STALLS.SCOREBOARD / CLKS", "PERFMON ICX", ""},
         {"Few_Uops_Instructions", A, "Heavy_Operations - Microcode_Sequencer", "PERFMON ICX", ""},

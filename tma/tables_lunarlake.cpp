@@ -56,6 +56,8 @@ const FamilyTable& lunarlake_family_table() {
         {"LCP", A, "DECODE.LCP / CLKS", kSrc, ""},
         {"DSB_Switches", A, "DSB2MITE_SWITCHES.PENALTY_CYCLES / CLKS", kSrc, ""},
         {"MS", A, "IDQ.MS_CYCLES_ANY / CLKS / 1.8", kSrc, ""},
+        {"Other_Mispredicts", A, "max(Branch_Mispredicts * (1 - BR_MISP_RETIRED.ALL_BRANCHES / (INT_MISC.CLEARS_COUNT - MACHINE_CLEARS.COUNT)), 0.0001)", kSrc, ""},
+        {"Other_Nukes", A, "max(Machine_Clears * (1 - MACHINE_CLEARS.MEMORY_ORDERING / MACHINE_CLEARS.COUNT), 0.0001)", kSrc, ""},
         {"Divider", A, "ARITH.DIV_ACTIVE / CLKS", kSrc, ""},
         {"Serializing_Operation", A, "(BE_STALLS.SCOREBOARD + CPU_CLK_UNHALTED.C02) / CLKS", kSrc, ""},
         {"Microcode_Sequencer", A, "UOPS_RETIRED.MS / SLOTS", kSrc, ""},

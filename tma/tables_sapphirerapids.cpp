@@ -47,6 +47,8 @@ const FamilyTable& sapphirerapids_table() {
         {"MITE", A, "(IDQ.MITE_CYCLES_ANY - IDQ.MITE_CYCLES_OK) / CLKS / 2", "PERFMON SPR", ""},
         {"DSB", A, "(IDQ.DSB_CYCLES_ANY - IDQ.DSB_CYCLES_OK) / CLKS / 2", "PERFMON SPR", ""},
         {"MS", A, "max(IDQ.MS_CYCLES_ANY, UOPS_RETIRED.MS:c1 / (UOPS_RETIRED.SLOTS / UOPS_ISSUED.ANY)) / CLKS / 2.4", "PERFMON SPR", ""},
+        {"Other_Mispredicts", A, "max(Branch_Mispredicts * (1 - BR_MISP_RETIRED.ALL_BRANCHES / (INT_MISC.CLEARS_COUNT - MACHINE_CLEARS.COUNT)), 0.0001)", "PERFMON SPR", ""},
+        {"Other_Nukes", A, "max(Machine_Clears * (1 - MACHINE_CLEARS.MEMORY_ORDERING / MACHINE_CLEARS.COUNT), 0.0001)", "PERFMON SPR", ""},
         {"Divider", A, "ARITH.DIV_ACTIVE / CLKS", "PERFMON SPR", ""},
         {"Serializing_Operation", A, "RESOURCE_STALLS.SCOREBOARD / CLKS + CPU_CLK_UNHALTED.C02 / CLKS", "PERFMON SPR", ""},
         {"Microcode_Sequencer", A, "UOPS_RETIRED.MS / SLOTS", "PERFMON SPR", ""},

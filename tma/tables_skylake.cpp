@@ -39,6 +39,8 @@ const FamilyTable& skylake_table() {
         {"DSB_Switches", A, "DSB2MITE_SWITCHES.PENALTY_CYCLES / CLKS", "PERFMON SKX", ""},
         {"MITE", A, "(IDQ.ALL_MITE_CYCLES_ANY_UOPS - IDQ.ALL_MITE_CYCLES_4_UOPS) / CLKS / 2", "PERFMON SKX", ""},
         {"DSB", A, "(IDQ.DSB_CYCLES_ANY - IDQ.DSB_CYCLES_OK) / CLKS / 2", "PERFMON SKX", ""},
+        {"Other_Mispredicts", A, "max(Branch_Mispredicts * (1 - BR_MISP_RETIRED.ALL_BRANCHES / (INT_MISC.CLEARS_COUNT - MACHINE_CLEARS.COUNT)), 0.0001)", "PERFMON SKX", ""},
+        {"Other_Nukes", A, "max(Machine_Clears * (1 - MACHINE_CLEARS.MEMORY_ORDERING / MACHINE_CLEARS.COUNT), 0.0001)", "PERFMON SKX", ""},
         {"Divider", A, "ARITH.DIVIDER_ACTIVE / CLKS", "PERFMON SKX", ""},
         {"Serializing_Operation", A, "PARTIAL_RAT_STALLS.SCOREBOARD / CLKS", "PERFMON SKX", ""},
         {"Retire_Fraction", A, "UOPS_RETIRED.RETIRE_SLOTS / UOPS_ISSUED.ANY", "RATIOS skl", ""},

@@ -28,6 +28,8 @@ enum class Node : uint8_t {
     MispredictsResteers, ClearsResteers, UnknownBranches,
     // Level 3: Fetch_Bandwidth's children (a family's tree has the nodes its table defines).
     Mite, Dsb, Ms,
+    // Level 3: Branch_Mispredicts' and Machine_Clears' children.
+    OtherMispredicts, OtherNukes,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -65,6 +67,8 @@ enum class Ev : uint8_t {
     MemStallsL1, MemStallsL2, MemStallsL3, MemStallsMem,
     // Fetch_Bandwidth's children.
     MiteCyclesAny, MiteCyclesOk, DsbCyclesAny, DsbCyclesOk, MsCyclesAny, MsRetiredCycles,
+    // Machine_Clears' children.
+    MachineClearsMemOrdering,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);

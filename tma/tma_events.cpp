@@ -69,6 +69,7 @@ const char* event_name(Ev e, Family f) {
         case Ev::DsbCyclesOk: return "IDQ.DSB_CYCLES_OK";
         case Ev::MsCyclesAny: return spr ? "IDQ.MS_CYCLES_ANY" : "IDQ.MS_UOPS:c1";
         case Ev::MsRetiredCycles: return "UOPS_RETIRED.MS:c1";
+        case Ev::MachineClearsMemOrdering: return "MACHINE_CLEARS.MEMORY_ORDERING";
         case Ev::Count: break;
     }
     return "?";

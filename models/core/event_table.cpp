@@ -10,7 +10,7 @@ const char* event_name(Event e) {
         "llc_misses", "slots", "slots_light_ops", "slots_heavy_ops", "slots_br_mispredict",
         "slots_machine_clears", "slots_fetch_latency", "slots_fetch_bandwidth", "slots_memory_bound",
         "slots_core_bound", "hw_bad_spec", "hw_frontend", "hw_backend", "hw_fetch_latency", "hw_memory_bound",
-        "uop_dropping", "clears_count", "recovery_cycles", "fetch_bubble_cycles", "uops_issued", "macro_fused",
+        "uop_dropping", "recovery_cycles", "fetch_bubble_cycles", "uops_issued", "macro_fused",
         "ms_uops_issued", "ms_uops_retired", "mite_uops", "dec0_uops", "dec0_cycles", "machine_clears",
         "stalls_total", "stalls_mem_any", "bound_on_loads", "bound_on_stores", "stalls_l1d_miss",
         "stalls_l2_miss", "stalls_l3_miss", "ports_1_util", "ports_2_util", "mem_l2_hit", "mem_fb_hit",
@@ -18,12 +18,16 @@ const char* event_name(Event e) {
         "icache_stalls", "icache_stall_edges", "itlb_stalls", "clear_resteer_cycles", "unknown_branch_cycles",
         "baclears", "ms_switch_cycles", "ms_switches", "lcp_stalls", "dsb_switch_penalty", "mem_stalls_l1", "mem_stalls_l2",
         "mem_stalls_l3", "mem_stalls_mem", "mite_cycles_any", "mite_cycles_ok", "dsb_cycles_any", "dsb_cycles_ok",
-        "ms_cycles_any", "ms_retired_cycles", "fb_mite_cycles", "fb_dsb_cycles", "fb_ms_cycles"};
+        "ms_cycles_any", "ms_retired_cycles", "fb_mite_cycles", "fb_dsb_cycles", "fb_ms_cycles",
+        "machine_clears_memory_ordering", "other_mispredict_clears"};
     return names[idx(e)];
 }
 
 namespace {
 constexpr EventMask kRetiring = bit(Event::SlotsLightOps) | bit(Event::SlotsHeavyOps);
+// INT_MISC.CLEARS_COUNT: every pipeline clear, the mispredicts of retired branches and of branches
+// that never retire, and the machine clears (so CLEARS_COUNT - MACHINE_CLEARS.COUNT is exact).
+constexpr EventMask kClears = bit(Event::BranchMisses) | bit(Event::OtherMispredictClears) | bit(Event::MachineClears);
 // CMASK value meaning "the pipeline width" (CYCLES_0_UOPS_DELIV.CORE uses cmask = W).
 constexpr uint8_t kCmaskWidth = 0xff;
 using namespace fam;
@@ -72,11 +76,12 @@ const std::vector<EventEncoding>& event_table() {
         {"uops_issued.any", "UOPS_ISSUED.ANY", 0xae, 0x01, bit(Event::UopsIssued), -1, false, 0, false, kSprUp},
         {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0x0d, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kSkl | kIcl},
         {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0xad, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kSprUp},
-        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0x0d, 0x01, bit(Event::ClearsCount), -1, false, 1, true, kIcl},
-        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0xad, 0x01, bit(Event::ClearsCount), -1, false, 1, true, kSprUp},
+        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0x0d, 0x01, kClears, -1, false, 1, true, kSkl | kIcl},
+        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0xad, 0x01, kClears, -1, false, 1, true, kSprUp},
         {"int_misc.uop_dropping", "INT_MISC.UOP_DROPPING", 0x0d, 0x10, bit(Event::UopDropping), -1, false, 0, false, kIcl},
         {"int_misc.uop_dropping", "INT_MISC.UOP_DROPPING", 0xad, 0x10, bit(Event::UopDropping), -1, false, 0, false, kSprUp},
         {"machine_clears.count", "MACHINE_CLEARS.COUNT", 0xc3, 0x01, bit(Event::MachineClears), -1, false, 1, true},
+        {"machine_clears.memory_ordering", "MACHINE_CLEARS.MEMORY_ORDERING", 0xc3, 0x02, bit(Event::MachineClearsMemOrdering), -1, false},
         // Back end.
         {"cycle_activity.stalls_total", "CYCLE_ACTIVITY.STALLS_TOTAL", 0xa3, 0x04, bit(Event::StallsTotal), -1, false, 4, false},
         {"cycle_activity.stalls_mem_any", "CYCLE_ACTIVITY.STALLS_MEM_ANY", 0xa3, 0x14, bit(Event::StallsMemAny), -1, false, 20, false, kSkl | kIcl},

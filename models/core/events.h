@@ -38,7 +38,6 @@ enum class Event : uint8_t {
     HwMemoryBound,   // TOPDOWN.MEMORY_BOUND_SLOTS
     // Auxiliary events the TMA formulas of each family read, derived from the slot mix.
     UopDropping,        // INT_MISC.UOP_DROPPING (slots)
-    ClearsCount,        // INT_MISC.CLEARS_COUNT
     RecoveryCycles,     // INT_MISC.RECOVERY_CYCLES
     FetchBubbleCycles,  // IDQ_*.CYCLES_0_UOPS_DELIV.CORE
     UopsIssued,         // UOPS_ISSUED.ANY
@@ -94,6 +93,9 @@ enum class Event : uint8_t {
     FbMiteCycles,       // truth: cycles of fetch bandwidth lost to the legacy decoders
     FbDsbCycles,        // truth: ... to the decoded-uop cache
     FbMsCycles,         // truth: ... to the microcode sequencer
+    // Branch_Mispredicts' and Machine_Clears' children.
+    MachineClearsMemOrdering,  // MACHINE_CLEARS.MEMORY_ORDERING
+    OtherMispredictClears,     // truth: mispredict clears of branches that never retire
     Count
 };
 

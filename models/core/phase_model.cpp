@@ -53,6 +53,8 @@ const ScalarParam kScalars[] = {
     {"halted_share", &PhaseParams::halted_share, 0, 1},
     {"uop_dropping", &PhaseParams::uop_dropping, 0, 1},
     {"recovery_share", &PhaseParams::recovery_share, 0, 1},
+    {"other_mispredicts", &PhaseParams::other_mispredicts, 0, 0.99},
+    {"memory_ordering_share", &PhaseParams::memory_ordering_share, 0, 1},
     {"ms_share", &PhaseParams::ms_share, 0, 1},
     {"store_share", &PhaseParams::store_share, 0, 1},
     {"fb_full_share", &PhaseParams::fb_full_share, 0, 1},
@@ -210,7 +212,10 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     if (B > 0 && bm > 0) mcc = static_cast<uint64_t>(static_cast<unsigned __int128>(bm) * C / B);
     else if (C > 0) mcc = C / (25ull * W);  // no mispredicts to scale by: 25 cycles per clear
     set(Event::MachineClears, mcc);
-    set(Event::ClearsCount, bm + mcc);
+    set(Event::MachineClearsMemOrdering, num(p.memory_ordering_share * double(mcc) / kRateDen));
+    // Mispredict clears of branches that never retire: other_mispredicts of all mispredict clears.
+    const uint64_t other = num(p.other_mispredicts / (1 - p.other_mispredicts) * double(bm) / kRateDen);
+    set(Event::OtherMispredictClears, other);  // INT_MISC.CLEARS_COUNT counts all three (event_table.cpp)
 
     // Hardware attribution. Ice Lake and Sapphire Rapids report the slots of dropped uops as
     // front-end bubbles (the formulas subtract INT_MISC.UOP_DROPPING); Ice Lake also reports W slots
@@ -220,7 +225,7 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     const TmaFamily fam = cpu.tma_family;
     const bool drops_to_fe = fam == TmaFamily::IceLake || fam == TmaFamily::SapphireRapids;
     const uint64_t d = drops_to_fe ? static_cast<uint64_t>(std::llround(p.uop_dropping * double(C))) : 0;
-    const uint64_t x = fam == TmaFamily::IceLake ? std::min<uint64_t>(uint64_t(W) * (bm + mcc), M + K) : 0;
+    const uint64_t x = fam == TmaFamily::IceLake ? std::min<uint64_t>(uint64_t(W) * (bm + other + mcc), M + K) : 0;
     split_slots(leaf, d, x, out);
 
     const double Wd = W, rf = double(ret) / double(S);

@@ -38,6 +38,11 @@ struct PhaseParams {
     // Auxiliary-event shape (docs/workloads.md "Derived events").
     double uop_dropping = 0.5;     // share of machine-clear slots the front end reports as bubbles (ICL+)
     double recovery_share = 0.4;   // share of bad-speculation slots lost as recovery cycles
+    // Level 3 of Bad Speculation: the share of mispredict clears on branches that never retire
+    // (INT_MISC.CLEARS_COUNT counts them, BR_MISP_RETIRED does not), and of machine clears caused
+    // by memory ordering.
+    double other_mispredicts = 0.0;
+    double memory_ordering_share = 0.5;
     double ms_share = 0.5;         // share of heavy-op slots delivered by the microcode sequencer
     double store_share = 0.15;     // share of memory-bound slots that are store-bound
     std::array<double, 4> mem_levels{0.3, 0.15, 0.15, 0.4};  // load stalls served by L1, L2, L3, DRAM

@@ -255,6 +255,13 @@ void fetch_bandwidth_children(const Reading& r, Family f, Expected& x) {
     if (f == Family::LunarLake) x["MS"] = dv(r("IDQ.MS_CYCLES_ANY"), clks) / 1.8;
 }
 
+// Branch_Mispredicts' and Machine_Clears' children: every file writes them alike on its own parent.
+void bad_speculation_children(const Reading& r, Expected& x) {
+    const double bm = r("BR_MISP_RETIRED.ALL_BRANCHES"), mc = r("MACHINE_CLEARS.COUNT");
+    x["Other_Mispredicts"] = mx(x["Branch_Mispredicts"] * (1 - dv(bm, r("INT_MISC.CLEARS_COUNT") - mc)), 0.0001);
+    x["Other_Nukes"] = mx(x["Machine_Clears"] * (1 - dv(r("MACHINE_CLEARS.MEMORY_ORDERING"), mc)), 0.0001);
+}
+
 // The Info metrics every family defines alike (SMT off: CORE_CLKS = CLKS).
 void common_info(const Reading& r, Expected& x) {
     const double inst = r("INST_RETIRED.ANY"), clks = r("CPU_CLK_UNHALTED.THREAD");
@@ -287,6 +294,7 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
         if (fam == Family::Skylake || fam == Family::IceLake) skx_icx_level3(r, fam == Family::Skylake, x);
         common_level3(r, x);
         fetch_bandwidth_children(r, fam, x);
+        bad_speculation_children(r, x);
         common_info(r, x);
         x["SLOTS"] = fam == Family::Skylake ? 4 * r("CPU_CLK_UNHALTED.THREAD") : r("TOPDOWN.SLOTS");
         const Result got = evaluate(m, inputs(fam, r));

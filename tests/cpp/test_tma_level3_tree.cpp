@@ -18,9 +18,11 @@ namespace {
 // A steady phase whose causes are all non-zero and distinct.
 SteadyParams tree_phase() {
     SteadyParams p;
-    p.slot_mix = {0.25, 0.05, 0.04, 0.01, 0.15, 0.2, 0.2, 0.1};
+    p.slot_mix = {0.25, 0.05, 0.08, 0.04, 0.15, 0.2, 0.15, 0.08};
     p.instructions = 2.0;
     p.fb_causes = {0.5, 0.3, 0.15};
+    p.other_mispredicts = 0.2;
+    p.memory_ordering_share = 0.6;
     return p;
 }
 
@@ -65,6 +67,26 @@ TEST_P(Level3Tree, FetchBandwidthChildrenEqualTheWorkloadsSuppliers) {
     EXPECT_EQ(measured, expected[static_cast<unsigned>(r.model.family)]);
 }
 
+TEST_P(Level3Tree, BadSpeculationChildrenSplitByTheKindOfClear) {
+    // Given mispredicts at 8 % of slots, a fifth of their clears on branches that never retire,
+    // and machine clears at 4 %, 60 % of them for memory ordering...
+    const TopdownReport r = tree_run(GetParam(), "Bad_Speculation*");
+    const double brm = node(r.summary.truth, Node::BranchMispredicts), mc = node(r.summary.truth, Node::MachineClears);
+    EXPECT_NEAR(brm, 0.08, 1e-3);
+    EXPECT_NEAR(mc, 0.04, 1e-3);
+    // ...then Other_Mispredicts is a fifth of the mispredict slots and Other_Nukes 40 % of the clear slots...
+    EXPECT_NEAR(node(r.summary.truth, Node::OtherMispredicts), 0.2 * brm, 1e-6);
+    EXPECT_NEAR(node(r.summary.truth, Node::OtherNukes), 0.4 * mc, 1e-6);
+    // ...and the formulas report them, their parents too (Ice Lake's clear correction counts the
+    // clears of non-retired branches as well): within multiplexing and, where the parents come
+    // from PERF_METRICS bytes, half an LSB of each of the four Level-1 bytes.
+    const double pm = r.model.method == tma::Method::PerfMetrics ? 2.0 / 255 : 0.0;
+    for (auto [n, share] : {std::pair<Node, double>{Node::BranchMispredicts, 1.0}, {Node::MachineClears, 1.0},
+                            {Node::OtherMispredicts, 0.2}, {Node::OtherNukes, 0.4}})
+        EXPECT_NEAR(node(r.summary.reported, n), node(r.summary.truth, n), 0.01 * (brm + mc) + share * pm + 1e-4)
+            << tma::node_name(n);
+}
+
 INSTANTIATE_TEST_SUITE_P(Presets, Level3Tree, ::testing::Values("skylake", "icelake", "sapphirerapids", "lunarlake"));
 
 TEST(Level3Tree, ANodeOutsideTheFamilysTreeIsAnErrorNamingIt) {
@@ -99,6 +121,26 @@ TEST(Level3Tree, SapphireRapidsMsTakesTheLargerOfIssuedAndRetiredSequencerCycles
     EXPECT_NEAR(base, double(v[idx(Event::FbMsCycles)]) / double(v[idx(Event::CoreCycles)]), 1e-6);
     in.ev[tma::ei(tma::Ev::MsRetiredCycles)] *= 2;
     EXPECT_NEAR(node(tma::compute(md, in), Node::Ms), 2 * base, 1e-6);
+}
+
+TEST(Level3Tree, IntelFloorsTheBadSpeculationChildrenAtOneBasisPoint) {
+    // Given no clear of a non-retired branch and every machine clear a memory-ordering one, then
+    // the truth of both children is 0 and Intel's formulas give their floor, max(x, 0.0001).
+    SteadyParams p = tree_phase();
+    p.other_mispredicts = 0;
+    p.memory_ordering_share = 1;
+    const CpuConfig cpu = make_cpu_config("icelake");
+    SteadyWorkload w(p);
+    w.bind(cpu);
+    const EventVector v = count_all_events(w, 0, 1'000'000);
+    const tma::Breakdown truth = truth_breakdown(v, 3);
+    EXPECT_EQ(node(truth, Node::OtherMispredicts), 0.0);
+    EXPECT_EQ(node(truth, Node::OtherNukes), 0.0);
+    tma::Model md{tma::Family::IceLake, tma::Method::GpEvents, cpu.slots_per_cycle, 3, 0};
+    md.nodes = {Node::OtherMispredicts, Node::OtherNukes};
+    const tma::Breakdown rep = tma::compute(md, exact_inputs(md, cpu, v));
+    EXPECT_EQ(node(rep, Node::OtherMispredicts), 0.0001);
+    EXPECT_EQ(node(rep, Node::OtherNukes), 0.0001);
 }
 
 TEST(Level3Tree, FetchBandwidthCausesAreCheckedByName) {
