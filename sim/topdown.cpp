@@ -1,5 +1,6 @@
 #include "sim/topdown.h"
 #include "sim/input_limits.h"
+#include "models/core/phase_model.h"
 #include "models/core/quote_value.h"
 
 #include <cmath>
@@ -92,6 +93,8 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         const double mc = double(v[idx(Event::MachineClears)]), mo = double(v[idx(Event::MachineClearsMemOrdering)]);
         set(Node::OtherMispredicts, leaf(Event::SlotsBrMispredict) * (bm + other > 0 ? other / (bm + other) : 0.0));
         set(Node::OtherNukes, leaf(Event::SlotsMachineClears) * (mc > 0 ? 1 - mo / mc : 0.0));
+        // Core-bound cycles with ports busy, and the no-port stalls neither divider nor serializing.
+        set(Node::PortsUtilization, cyc(Event::ExeBound0Ports) + (1 - kCoreStallShare) * leaf(Event::SlotsCoreBound));
         if (level >= 4) {
             // Re-steers after clears, split by the true share of mispredicts in bad speculation.
             const double bm = double(v[idx(Event::SlotsBrMispredict)]), mc = double(v[idx(Event::SlotsMachineClears)]);
@@ -99,6 +102,11 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
             set(Node::MispredictsResteers, misp * cyc(Event::ClearResteerCycles));
             set(Node::ClearsResteers, (1 - misp) * cyc(Event::ClearResteerCycles));
             set(Node::UnknownBranches, cyc(Event::UnknownBranchCycles));
+            // Cycles by the number of ports busy, as the model counts them.
+            set(Node::PortsUtilized0, cyc(Event::ExeBound0Ports));
+            set(Node::PortsUtilized1, cyc(Event::Ports1Util));
+            set(Node::PortsUtilized2, cyc(Event::Ports2Util));
+            set(Node::PortsUtilized3m, cyc(Event::Ports3mCycles));
         }
     }
     for (unsigned k = 0; k < tma::kNumNodes; ++k)

@@ -30,6 +30,8 @@ enum class Node : uint8_t {
     Mite, Dsb, Ms,
     // Level 3: Branch_Mispredicts' and Machine_Clears' children.
     OtherMispredicts, OtherNukes,
+    // Level 3: Core_Bound's Ports_Utilization, and its Level-4 children.
+    PortsUtilization, PortsUtilized0, PortsUtilized1, PortsUtilized2, PortsUtilized3m,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -69,6 +71,8 @@ enum class Ev : uint8_t {
     MiteCyclesAny, MiteCyclesOk, DsbCyclesAny, DsbCyclesOk, MsCyclesAny, MsRetiredCycles,
     // Machine_Clears' children.
     MachineClearsMemOrdering,
+    // Ports_Utilization and its children.
+    ExeBound0Ports, RsEmptyResource, Ports23Util, Ports3m,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);

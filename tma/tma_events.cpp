@@ -70,6 +70,11 @@ const char* event_name(Ev e, Family f) {
         case Ev::MsCyclesAny: return spr ? "IDQ.MS_CYCLES_ANY" : "IDQ.MS_UOPS:c1";
         case Ev::MsRetiredCycles: return "UOPS_RETIRED.MS:c1";
         case Ev::MachineClearsMemOrdering: return "MACHINE_CLEARS.MEMORY_ORDERING";
+        case Ev::ExeBound0Ports:
+            return f == Family::IceLake ? "EXE_ACTIVITY.3_PORTS_UTIL:u0x80" : "EXE_ACTIVITY.EXE_BOUND_0_PORTS";
+        case Ev::RsEmptyResource: return "RS.EMPTY_RESOURCE";
+        case Ev::Ports23Util: return "EXE_ACTIVITY.2_3_PORTS_UTIL";
+        case Ev::Ports3m: return skl ? "UOPS_EXECUTED.CORE_CYCLES_GE_3" : "UOPS_EXECUTED.CYCLES_GE_3";
         case Ev::Count: break;
     }
     return "?";

@@ -19,7 +19,8 @@ const char* event_name(Event e) {
         "baclears", "ms_switch_cycles", "ms_switches", "lcp_stalls", "dsb_switch_penalty", "mem_stalls_l1", "mem_stalls_l2",
         "mem_stalls_l3", "mem_stalls_mem", "mite_cycles_any", "mite_cycles_ok", "dsb_cycles_any", "dsb_cycles_ok",
         "ms_cycles_any", "ms_retired_cycles", "fb_mite_cycles", "fb_dsb_cycles", "fb_ms_cycles",
-        "machine_clears_memory_ordering", "other_mispredict_clears"};
+        "machine_clears_memory_ordering", "other_mispredict_clears", "exe_bound_0_ports", "rs_empty_resource",
+        "ports_2_3_util", "ports_3m_cycles"};
     return names[idx(e)];
 }
 
@@ -146,6 +147,15 @@ const std::vector<EventEncoding>& event_table() {
         {"idq.ms_uops:c1", "IDQ.MS_UOPS:c1", 0x79, 0x30, bit(Event::MsCyclesAny), -1, false, 1, false, kIcl},
         {"idq.ms_cycles_any", "IDQ.MS_CYCLES_ANY", 0x79, 0x20, bit(Event::MsCyclesAny), -1, false, 1, false, kSprUp},
         {"uops_retired.ms:c1", "UOPS_RETIRED.MS:c1", 0xc2, 0x04, bit(Event::MsRetiredCycles), -1, false, 1, false, kSpr},
+        // Ports_Utilization: cycles with no port busy (not waiting on memory), 2 or 3 ports busy,
+        // and 3 or more uops executed.
+        {"exe_activity.exe_bound_0_ports", "EXE_ACTIVITY.EXE_BOUND_0_PORTS", 0xa6, 0x01, bit(Event::ExeBound0Ports), -1, false, 0, false, kSkl},
+        {"exe_activity.3_ports_util:u0x80", "EXE_ACTIVITY.3_PORTS_UTIL:u0x80", 0xa6, 0x80, bit(Event::ExeBound0Ports), -1, false, 0, false, kIcl},
+        {"exe_activity.exe_bound_0_ports", "EXE_ACTIVITY.EXE_BOUND_0_PORTS", 0xa6, 0x80, bit(Event::ExeBound0Ports), -1, false, 0, false, kSprUp},
+        {"rs.empty_resource", "RS.EMPTY_RESOURCE", 0xa5, 0x01, bit(Event::RsEmptyResource), -1, false, 0, false, kSprUp},
+        {"exe_activity.2_3_ports_util", "EXE_ACTIVITY.2_3_PORTS_UTIL", 0xa6, 0x0c, bit(Event::Ports23Util), -1, false, 0, false, kSprUp},
+        {"uops_executed.core_cycles_ge_3", "UOPS_EXECUTED.CORE_CYCLES_GE_3", 0xb1, 0x02, bit(Event::Ports3mCycles), -1, false, 3, false, kSkl},
+        {"uops_executed.cycles_ge_3", "UOPS_EXECUTED.CYCLES_GE_3", 0xb1, 0x01, bit(Event::Ports3mCycles), -1, false, 3, false, kIclUp},
     };
     return t;
 }

@@ -96,6 +96,11 @@ enum class Event : uint8_t {
     // Branch_Mispredicts' and Machine_Clears' children.
     MachineClearsMemOrdering,  // MACHINE_CLEARS.MEMORY_ORDERING
     OtherMispredictClears,     // truth: mispredict clears of branches that never retire
+    // Ports_Utilization and its children.
+    ExeBound0Ports,     // EXE_ACTIVITY.EXE_BOUND_0_PORTS (ICL: EXE_ACTIVITY.3_PORTS_UTIL:u0x80)
+    RsEmptyResource,    // RS.EMPTY_RESOURCE (SPR, LNL)
+    Ports23Util,        // EXE_ACTIVITY.2_3_PORTS_UTIL (SPR, LNL)
+    Ports3mCycles,      // UOPS_EXECUTED.CYCLES_GE_3 (SKL: UOPS_EXECUTED.CORE_CYCLES_GE_3)
     Count
 };
 

@@ -92,4 +92,23 @@ void derive_fetch_bandwidth(const PhaseParams& p, const CpuConfig& cpu, uint64_t
     set(Event::MsRetiredCycles, ms_cost * t_ms * retire_fraction);
 }
 
+// Ports_Utilization: the core-bound cycles neither the divider nor serializing operations explain.
+// They are the no-port stall cycles less those two (EXE_BOUND_0_PORTS; none if the two fill them:
+// assumption, the divider then runs beside other uops), plus the cycles some ports were busy. Intel
+// counts the no-port cycles only while the divider is busy for fewer cycles than the core stalls.
+// Sapphire Rapids multiplies (EXE_BOUND_0_PORTS + RS.EMPTY_RESOURCE - SCOREBOARD) by the core-stall
+// fraction: RS.EMPTY_RESOURCE is sized so that the product is those cycles. EXE_ACTIVITY.2_3_PORTS_UTIL
+// is the two-port count (no core-bound cycle has three ports busy), UOPS_EXECUTED.CYCLES_GE_3 half
+// the cycles' worth of retiring slots (assumptions; docs/workloads.md "Level-3 events").
+void derive_ports(const PhaseParams& p, const CpuConfig& cpu, uint64_t K, double retiring_share, Phase& out) {
+    auto set = [&](Event e, double per_cycle) { out.rate[idx(e)] = num(per_cycle); };
+    const double R = double(K) / cpu.slots_per_cycle / kRateDen;
+    const double idle = std::max(0.0, kCoreStallShare - p.divider_share - p.serializing_share) * R;
+    set(Event::ExeBound0Ports, idle);
+    const double stall = kCoreStallShare * R, sb = double(out.rate[idx(Event::ScoreboardStalls)]) / kRateDen;
+    set(Event::RsEmptyResource, sb + (stall > 0 ? idle / stall - idle : 0.0));
+    out.rate[idx(Event::Ports23Util)] = out.rate[idx(Event::Ports2Util)];
+    set(Event::Ports3mCycles, 0.5 * retiring_share);
+}
+
 }  // namespace pmusim

@@ -166,7 +166,7 @@ void derive_backend(const PhaseParams& p, uint64_t M, uint64_t K, unsigned W, do
     set(Event::MemStallsL2, less(Event::StallsL1dMiss, Event::StallsL2Miss));
     set(Event::MemStallsL3, less(Event::StallsL2Miss, Event::StallsL3Miss));
     set(Event::MemStallsMem, out.rate[idx(Event::StallsL3Miss)]);
-    set(Event::StallsTotal, num((sma + 0.5 * R) / kRateDen));
+    set(Event::StallsTotal, num((sma + kCoreStallShare * R) / kRateDen));
     if (rf > 0) {
         set(Event::Ports1Util, num(0.3 * R / kRateDen));
         set(Event::Ports2Util, num(0.2 * R / rf / kRateDen));
@@ -252,6 +252,7 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     derive_backend(p, M, K, W, rf, fam <= TmaFamily::IceLake, out);
     derive_level3(p, cpu, FL, K, issued > 0 ? double(ret) / issued : 0.0, out);
     derive_fetch_bandwidth(p, cpu, leaf[5], issued > 0 ? double(ret) / issued : 0.0, out);
+    derive_ports(p, cpu, K, rf, out);
 }
 
 const std::vector<std::string>& phase_param_names() {

@@ -70,6 +70,12 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out);
 // and core-bound slot rates FL and K, and the retired share of issued uops.
 void derive_level3(const PhaseParams& p, const CpuConfig& cpu, uint64_t FL, uint64_t K, double retire_fraction,
                    Phase& out);
+// Core-bound cycles: this share are stalls with no port busy (CYCLE_ACTIVITY.STALLS_TOTAL), 0.3
+// of them one port busy, 0.2 two (derive_backend, docs/workloads.md).
+constexpr double kCoreStallShare = 0.5;
+// Ports_Utilization's events (models/core/level3_events.cpp), from the core-bound slot rate K and
+// the retiring share of slots; after derive_level3 (they read the divider and scoreboard rates).
+void derive_ports(const PhaseParams& p, const CpuConfig& cpu, uint64_t K, double retiring_share, Phase& out);
 // Fetch_Bandwidth's children's events (models/core/level3_events.cpp), from the fetch-bandwidth
 // slot rate FB and the uop-supply events already in `out`.
 void derive_fetch_bandwidth(const PhaseParams& p, const CpuConfig& cpu, uint64_t FB, double retire_fraction,

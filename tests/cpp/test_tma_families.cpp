@@ -164,6 +164,8 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             {Ev::DsbCyclesAny, sum({Event::DsbCyclesAny})}, {Ev::DsbCyclesOk, sum({Event::DsbCyclesOk})},
             {Ev::MsCyclesAny, sum({Event::MsCyclesAny})}, {Ev::MsRetiredCycles, sum({Event::MsRetiredCycles})},
             {Ev::MachineClearsMemOrdering, sum({Event::MachineClearsMemOrdering})},
+            {Ev::ExeBound0Ports, sum({Event::ExeBound0Ports})}, {Ev::RsEmptyResource, sum({Event::RsEmptyResource})},
+            {Ev::Ports23Util, sum({Event::Ports23Util})}, {Ev::Ports3m, sum({Event::Ports3mCycles})},
             {Ev::Branches, sum({Event::Branches})}};
 
         for (auto [e, x] : map) in.set(e, x);

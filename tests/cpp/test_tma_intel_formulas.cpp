@@ -262,6 +262,25 @@ void bad_speculation_children(const Reading& r, Expected& x) {
     x["Other_Nukes"] = mx(x["Machine_Clears"] * (1 - dv(r("MACHINE_CLEARS.MEMORY_ORDERING"), mc)), 0.0001);
 }
 
+// Ports_Utilization and its Level-4 children: perfmon's `x if DIV < core stalls else y`.
+void ports_utilization(const Reading& r, Family f, Expected& x) {
+    const double clks = r("CPU_CLK_UNHALTED.THREAD"), ret = x["Retiring"];
+    const bool spr_up = f == Family::SapphireRapids || f == Family::LunarLake;
+    const double p1 = r("EXE_ACTIVITY.1_PORTS_UTIL"), p2 = r(spr_up ? "EXE_ACTIVITY.2_3_PORTS_UTIL" : "EXE_ACTIVITY.2_PORTS_UTIL");
+    const double div = r(spr_up ? "ARITH.DIV_ACTIVE" : "ARITH.DIVIDER_ACTIVE");
+    const double core_stalls =
+        r("CYCLE_ACTIVITY.STALLS_TOTAL") - r(spr_up ? "EXE_ACTIVITY.BOUND_ON_LOADS" : "CYCLE_ACTIVITY.STALLS_MEM_ANY");
+    double zero = dv(r(f == Family::IceLake ? "EXE_ACTIVITY.3_PORTS_UTIL:u0x80" : "EXE_ACTIVITY.EXE_BOUND_0_PORTS"), clks);
+    if (f == Family::SapphireRapids)
+        zero = dv(r("EXE_ACTIVITY.EXE_BOUND_0_PORTS") + mx(r("RS.EMPTY_RESOURCE") - r("RESOURCE_STALLS.SCOREBOARD"), 0), clks) *
+               dv(core_stalls, clks);
+    x["Ports_Utilized_0"] = zero;
+    x["Ports_Utilization"] = div < core_stalls ? dv(zero * clks + p1 + ret * p2, clks) : dv(p1 + ret * p2, clks);
+    x["Ports_Utilized_1"] = dv(p1, clks);
+    x["Ports_Utilized_2"] = dv(r("EXE_ACTIVITY.2_PORTS_UTIL"), clks);
+    x["Ports_Utilized_3m"] = dv(r(f == Family::Skylake ? "UOPS_EXECUTED.CORE_CYCLES_GE_3" : "UOPS_EXECUTED.CYCLES_GE_3"), clks);
+}
+
 // The Info metrics every family defines alike (SMT off: CORE_CLKS = CLKS).
 void common_info(const Reading& r, Expected& x) {
     const double inst = r("INST_RETIRED.ANY"), clks = r("CPU_CLK_UNHALTED.THREAD");
@@ -295,6 +314,7 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
         common_level3(r, x);
         fetch_bandwidth_children(r, fam, x);
         bad_speculation_children(r, x);
+        ports_utilization(r, fam, x);
         common_info(r, x);
         x["SLOTS"] = fam == Family::Skylake ? 4 * r("CPU_CLK_UNHALTED.THREAD") : r("TOPDOWN.SLOTS");
         const Result got = evaluate(m, inputs(fam, r));

@@ -23,6 +23,8 @@ SteadyParams tree_phase() {
     p.fb_causes = {0.5, 0.3, 0.15};
     p.other_mispredicts = 0.2;
     p.memory_ordering_share = 0.6;
+    p.divider_share = 0.15;
+    p.serializing_share = 0.1;
     return p;
 }
 
@@ -85,6 +87,45 @@ TEST_P(Level3Tree, BadSpeculationChildrenSplitByTheKindOfClear) {
                             {Node::OtherMispredicts, 0.2}, {Node::OtherNukes, 0.4}})
         EXPECT_NEAR(node(r.summary.reported, n), node(r.summary.truth, n), 0.01 * (brm + mc) + share * pm + 1e-4)
             << tma::node_name(n);
+}
+
+TEST_P(Level3Tree, PortsUtilizationIsTheCoreBoundCyclesTheDividerAndSerializingLeave) {
+    // Given core bound at 8 % of slots, half of its cycles stalls with no port busy, 15 % of them
+    // on the divider and 10 % serializing...
+    const TopdownReport r = tree_run(GetParam(), "Ports_Utilization*", 4);
+    const double core = node(r.summary.truth, Node::CoreBound);
+    EXPECT_NEAR(core, 0.08, 1e-3);
+    // ...then Ports_Utilization is the other 75 %: the busy-port half and a quarter of idle ports...
+    EXPECT_NEAR(node(r.summary.truth, Node::PortsUtilization), 0.75 * core, 1e-6);
+    EXPECT_NEAR(node(r.summary.truth, Node::PortsUtilized0), 0.25 * core, 1e-6);
+    // ...and each family's formula reports it and its Level-4 children (multiplexed: 1 % of the
+    // cycles they count; Ports_Utilization reads Retiring, from a byte on PERF_METRICS presets).
+    const double pm = r.model.method == tma::Method::PerfMetrics ? 1.0 / 255 : 0.0;
+    for (Node n : {Node::PortsUtilization, Node::PortsUtilized0, Node::PortsUtilized1, Node::PortsUtilized2,
+                   Node::PortsUtilized3m}) {
+        const double t = node(r.summary.truth, n);
+        EXPECT_GT(t, 0) << tma::node_name(n);
+        EXPECT_NEAR(node(r.summary.reported, n), t, 0.01 * t + pm * core + 1e-4) << tma::node_name(n);
+    }
+}
+
+TEST_P(Level3Tree, PortsUtilizationLeavesOutTheIdleCyclesWhenTheDividerFillsTheStalls) {
+    // Given the divider busy for 60 % of the core-bound cycles (more than the stalls), on exact
+    // counts, then Intel's formula takes its else part (no idle-port term) and equals the truth,
+    // the busy-port half.
+    SteadyParams p = tree_phase();
+    p.divider_share = 0.6;
+    const CpuConfig cpu = make_cpu_config(GetParam());
+    SteadyWorkload w(p);
+    w.bind(cpu);
+    const EventVector v = count_all_events(w, 0, 2'000'000);
+    const tma::Breakdown truth = truth_breakdown(v, 4);
+    EXPECT_NEAR(node(truth, Node::PortsUtilization), 0.5 * node(truth, Node::CoreBound), 1e-6);
+    EXPECT_EQ(node(truth, Node::PortsUtilized0), 0.0);
+    tma::Model md{family_of(GetParam()), tma::Method::GpEvents, cpu.slots_per_cycle, 4, 0};
+    md.nodes = {Node::PortsUtilization};
+    EXPECT_NEAR(node(tma::compute(md, exact_inputs(md, cpu, v)), Node::PortsUtilization),
+                node(truth, Node::PortsUtilization), 1e-6);
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, Level3Tree, ::testing::Values("skylake", "icelake", "sapphirerapids", "lunarlake"));
