@@ -95,6 +95,7 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         set(Node::OtherNukes, leaf(Event::SlotsMachineClears) * (mc > 0 ? 1 - mo / mc : 0.0));
         // Core-bound cycles with ports busy, and the no-port stalls neither divider nor serializing.
         set(Node::PortsUtilization, cyc(Event::ExeBound0Ports) + (1 - kCoreStallShare) * leaf(Event::SlotsCoreBound));
+        set(Node::AmxBusy, cyc(Event::AmxBusy));
         if (level >= 4) {
             // Re-steers after clears, split by the true share of mispredicts in bad speculation.
             const double bm = double(v[idx(Event::SlotsBrMispredict)]), mc = double(v[idx(Event::SlotsMachineClears)]);

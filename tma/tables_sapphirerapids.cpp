@@ -54,6 +54,7 @@ const FamilyTable& sapphirerapids_table() {
         {"Ports_Utilized_1", A, "EXE_ACTIVITY.1_PORTS_UTIL / CLKS", "PERFMON SPR", ""},
         {"Ports_Utilized_2", A, "EXE_ACTIVITY.2_PORTS_UTIL / CLKS", "PERFMON SPR", ""},
         {"Ports_Utilized_3m", A, "UOPS_EXECUTED.CYCLES_GE_3 / CLKS", "PERFMON SPR", ""},
+        {"AMX_Busy", A, "EXE.AMX_BUSY / CLKS", "PERFMON SPR", ""},
         {"Divider", A, "ARITH.DIV_ACTIVE / CLKS", "PERFMON SPR", ""},
         {"Serializing_Operation", A, "RESOURCE_STALLS.SCOREBOARD / CLKS + CPU_CLK_UNHALTED.C02 / CLKS", "PERFMON SPR", ""},
         {"Microcode_Sequencer", A, "UOPS_RETIRED.MS / SLOTS", "PERFMON SPR", ""},

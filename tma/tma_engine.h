@@ -32,6 +32,8 @@ enum class Node : uint8_t {
     OtherMispredicts, OtherNukes,
     // Level 3: Core_Bound's Ports_Utilization, and its Level-4 children.
     PortsUtilization, PortsUtilized0, PortsUtilized1, PortsUtilized2, PortsUtilized3m,
+    // Level 3: Sapphire Rapids' AMX_Busy (Core_Bound).
+    AmxBusy,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -73,6 +75,7 @@ enum class Ev : uint8_t {
     MachineClearsMemOrdering,
     // Ports_Utilization and its children.
     ExeBound0Ports, RsEmptyResource, Ports23Util, Ports3m,
+    AmxBusy,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);

@@ -75,6 +75,7 @@ const char* event_name(Ev e, Family f) {
         case Ev::RsEmptyResource: return "RS.EMPTY_RESOURCE";
         case Ev::Ports23Util: return "EXE_ACTIVITY.2_3_PORTS_UTIL";
         case Ev::Ports3m: return skl ? "UOPS_EXECUTED.CORE_CYCLES_GE_3" : "UOPS_EXECUTED.CYCLES_GE_3";
+        case Ev::AmxBusy: return "EXE.AMX_BUSY";
         case Ev::Count: break;
     }
     return "?";

@@ -75,6 +75,8 @@ const std::vector<NodeRow>& node_table() {
         {N::SerializingOperation, "Serializing_Operation", N::CoreBound, 3,
          "Serializing_Operation > 0.10 & Core_Bound > 0.10 & Backend_Bound > 0.20", "PortsUtil",
          "cycles stalled on serializing instructions (and, on Sapphire Rapids and Lunar Lake, in the C0.2 wait state)"},
+        {N::AmxBusy, "AMX_Busy", N::CoreBound, 3, "AMX_Busy > 0.50 & Core_Bound > 0.10 & Backend_Bound > 0.20",
+         "BvCB;Compute;HPC;Server", "cycles the AMX engine was busy with tile operations (Sapphire Rapids)"},
         {N::PortsUtilization, "Ports_Utilization", N::CoreBound, 3,
          "Ports_Utilization > 0.15 & Core_Bound > 0.10 & Backend_Bound > 0.20", "PortsUtil",
          "core-bound cycles limited by the execution ports, not by the divider (fraction of cycles)"},

@@ -101,6 +101,7 @@ enum class Event : uint8_t {
     RsEmptyResource,    // RS.EMPTY_RESOURCE (SPR, LNL)
     Ports23Util,        // EXE_ACTIVITY.2_3_PORTS_UTIL (SPR, LNL)
     Ports3mCycles,      // UOPS_EXECUTED.CYCLES_GE_3 (SKL: UOPS_EXECUTED.CORE_CYCLES_GE_3)
+    AmxBusy,            // EXE.AMX_BUSY (SPR)
     Count
 };
 

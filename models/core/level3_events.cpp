@@ -109,6 +109,9 @@ void derive_ports(const PhaseParams& p, const CpuConfig& cpu, uint64_t K, double
     set(Event::RsEmptyResource, sb + (stall > 0 ? idle / stall - idle : 0.0));
     out.rate[idx(Event::Ports23Util)] = out.rate[idx(Event::Ports2Util)];
     set(Event::Ports3mCycles, 0.5 * retiring_share);
+    // AMX tile operations (Sapphire Rapids' AMX_Busy): amx_share of the core-bound cycles, beside
+    // the ports' accounting (the AMX unit is its own engine; assumption).
+    set(Event::AmxBusy, p.amx_share * R);
 }
 
 }  // namespace pmusim

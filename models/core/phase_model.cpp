@@ -60,6 +60,7 @@ const ScalarParam kScalars[] = {
     {"fb_full_share", &PhaseParams::fb_full_share, 0, 1},
     {"divider_share", &PhaseParams::divider_share, 0, 1},
     {"serializing_share", &PhaseParams::serializing_share, 0, 1},
+    {"amx_share", &PhaseParams::amx_share, 0, 1},
 };
 
 uint64_t num(double per_cycle) { return per_cycle <= 0 ? 0 : rate_numerator(per_cycle); }

@@ -278,6 +278,7 @@ void ports_utilization(const Reading& r, Family f, Expected& x) {
     x["Ports_Utilization"] = div < core_stalls ? dv(zero * clks + p1 + ret * p2, clks) : dv(p1 + ret * p2, clks);
     x["Ports_Utilized_1"] = dv(p1, clks);
     x["Ports_Utilized_2"] = dv(r("EXE_ACTIVITY.2_PORTS_UTIL"), clks);
+    if (f == Family::SapphireRapids) x["AMX_Busy"] = dv(r("EXE.AMX_BUSY"), clks);
     x["Ports_Utilized_3m"] = dv(r(f == Family::Skylake ? "UOPS_EXECUTED.CORE_CYCLES_GE_3" : "UOPS_EXECUTED.CYCLES_GE_3"), clks);
 }
 

@@ -184,6 +184,25 @@ TEST(Level3Tree, IntelFloorsTheBadSpeculationChildrenAtOneBasisPoint) {
     EXPECT_EQ(node(rep, Node::OtherNukes), 0.0001);
 }
 
+TEST(Level3Tree, AmxBusyIsSapphireRapidsOnlyAndEqualsTheWorkloadsShare) {
+    // Given a phase whose AMX engine is busy for 40 % of the core-bound cycles...
+    SteadyParams p = tree_phase();
+    p.amx_share = 0.4;
+    auto m = make_machine("sapphirerapids", {}, TimeMode::Fast, p);
+    TopdownOptions o;
+    o.level = 3;
+    o.cycles = 4'000'000;
+    o.nodes = "AMX_Busy";
+    const TopdownReport r = run_topdown(*m, o);
+    // ...then Sapphire Rapids reports it (EXE.AMX_BUSY / CLKS) as its truth...
+    const double core = node(r.summary.truth, Node::CoreBound);
+    EXPECT_NEAR(node(r.summary.truth, Node::AmxBusy), 0.4 * core, 1e-6);
+    EXPECT_NEAR(node(r.summary.reported, Node::AmxBusy), 0.4 * core, 0.01 * core);
+    // ...and no other family's tree has the node.
+    for (auto f : {tma::Family::Skylake, tma::Family::IceLake, tma::Family::LunarLake})
+        EXPECT_FALSE(tma::family_defines(f, Node::AmxBusy)) << tma::family_name(f);
+}
+
 TEST(Level3Tree, FetchBandwidthCausesAreCheckedByName) {
     SteadyParams p;
     p.fb_causes = {0.6, 0.6, 0};
