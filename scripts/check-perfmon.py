@@ -35,7 +35,7 @@ AREAS = ("Thread", "Core", "Inst_Mix", "Bad_Spec")
 
 
 def evaluate(formula, env):
-    """A perfmon formula on `env` (alias -> value): + - * /, unary -, max, min, `x if c else y`."""
+    """A perfmon formula on `env` (alias -> value): + - * /, unary -, max, min, `x if c else y`, < >."""
     def ev(n):
         if isinstance(n, ast.Expression):
             return ev(n.body)
@@ -59,6 +59,9 @@ def evaluate(formula, env):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("max", "min") and len(n.args) == 2:
             a, b = ev(n.args[0]), ev(n.args[1])
             return (a if a > b else b) if n.func.id == "max" else (a if a < b else b)
+        if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.Lt, ast.Gt)):
+            a, b = ev(n.left), ev(n.comparators[0])  # a comparison with NaN is false
+            return float(a < b if isinstance(n.ops[0], ast.Lt) else a > b)
         if isinstance(n, ast.IfExp):
             return ev(n.body) if ev(n.test) != 0 else ev(n.orelse)
         raise ValueError(f"unsupported expression {ast.dump(n)[:60]} in '{formula}'")
@@ -163,7 +166,9 @@ def check_events(perfmon, pmusim, cpu):
         base, *mods = name.split(":")  # "UOPS_DECODED.DEC0:c1": CMASK 1; "...:c1:e1": and edge
         cmask = next((int(m[1:]) for m in mods if m.startswith("c")), None)
         edge = "e1" in mods
-        want = {(c, u, k if cmask is None else cmask, e or edge, u2) for c, u, k, e, u2 in intel.get(base, ())}
+        umask = next((int(m[1:], 16) for m in mods if m.startswith("u0x")), None)  # ":u0x80": that umask
+        want = {(c, u if umask is None else umask, k if cmask is None else cmask, e or edge, u2)
+                for c, u, k, e, u2 in intel.get(base, ())}
         if enc in want:
             checked += 1
         elif arch:

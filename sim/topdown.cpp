@@ -1,5 +1,6 @@
 #include "sim/topdown.h"
 #include "sim/input_limits.h"
+#include "models/core/phase_model.h"
 #include "models/core/quote_value.h"
 
 #include <cmath>
@@ -84,6 +85,17 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         set(Node::DsbSwitches, cyc(Event::DsbSwitchPenalty));
         set(Node::Divider, cyc(Event::DividerActive));
         set(Node::SerializingOperation, cyc(Event::ScoreboardStalls) + cyc(Event::C02Cycles));
+        set(Node::Mite, cyc(Event::FbMiteCycles));
+        set(Node::Dsb, cyc(Event::FbDsbCycles));
+        set(Node::Ms, cyc(Event::FbMsCycles));
+        // The clears of each kind, as shares of their parent's slots.
+        const double bm = double(v[idx(Event::BranchMisses)]), other = double(v[idx(Event::OtherMispredictClears)]);
+        const double mc = double(v[idx(Event::MachineClears)]), mo = double(v[idx(Event::MachineClearsMemOrdering)]);
+        set(Node::OtherMispredicts, leaf(Event::SlotsBrMispredict) * (bm + other > 0 ? other / (bm + other) : 0.0));
+        set(Node::OtherNukes, leaf(Event::SlotsMachineClears) * (mc > 0 ? 1 - mo / mc : 0.0));
+        // Core-bound cycles with ports busy, and the no-port stalls neither divider nor serializing.
+        set(Node::PortsUtilization, cyc(Event::ExeBound0Ports) + (1 - kCoreStallShare) * leaf(Event::SlotsCoreBound));
+        set(Node::AmxBusy, cyc(Event::AmxBusy));
         if (level >= 4) {
             // Re-steers after clears, split by the true share of mispredicts in bad speculation.
             const double bm = double(v[idx(Event::SlotsBrMispredict)]), mc = double(v[idx(Event::SlotsMachineClears)]);
@@ -91,6 +103,11 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
             set(Node::MispredictsResteers, misp * cyc(Event::ClearResteerCycles));
             set(Node::ClearsResteers, (1 - misp) * cyc(Event::ClearResteerCycles));
             set(Node::UnknownBranches, cyc(Event::UnknownBranchCycles));
+            // Cycles by the number of ports busy, as the model counts them.
+            set(Node::PortsUtilized0, cyc(Event::ExeBound0Ports));
+            set(Node::PortsUtilized1, cyc(Event::Ports1Util));
+            set(Node::PortsUtilized2, cyc(Event::Ports2Util));
+            set(Node::PortsUtilized3m, cyc(Event::Ports3mCycles));
         }
     }
     for (unsigned k = 0; k < tma::kNumNodes; ++k)
@@ -171,7 +188,7 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     if (m.cycle() > ~uint64_t(0) - o.cycles) throw std::invalid_argument("cycles: the run would end past 2^64 cycles");
     TopdownReport rep;
     rep.model = topdown_model(m, o.level, o.method);
-    if (!o.nodes.empty()) rep.model.nodes = tma::parse_nodes(o.nodes);
+    if (!o.nodes.empty()) rep.model.nodes = tma::parse_nodes(o.nodes, rep.model.family);
     if (!o.groups.empty()) tma::select_groups(rep.model, o.groups);
     tma::check_model(rep.model);
     rep.cpu = m.cpu().preset;

@@ -19,7 +19,7 @@ public:
     FormulaParser(const std::string& t, const Formula::Resolver* r, Formula* out) : t_(t), resolve_(r), out_(out) {}
 
     void parse() {
-        parse_or();
+        parse_if();
         skip();
         if (p_ != t_.size()) fail("unexpected '" + std::string(1, t_[p_]) + "'");
     }
@@ -51,6 +51,22 @@ private:
     }
     void emit(Op op, int index = 0, double value = 0) {
         if (out_) out_->code_.push_back({op, index, value});
+    }
+    // perf's `a if c else b`: the lowest precedence, the else part may be another conditional.
+    void parse_if() {
+        parse_or();
+        if (!eat_word("if")) return;
+        parse_or();
+        if (!eat_word("else")) fail("expected 'else'");
+        parse_if();
+        emit(Op::Select);
+    }
+    bool eat_word(const std::string& w) {
+        skip();
+        if (t_.compare(p_, w.size(), w) != 0) return false;
+        if (p_ + w.size() < t_.size() && name_char(t_[p_ + w.size()])) return false;
+        p_ += w.size();
+        return true;
     }
     void parse_or() {
         parse_and();
@@ -91,7 +107,7 @@ private:
     void parse_primary() {
         skip();
         if (p_ >= t_.size()) fail("unexpected end");
-        if (eat('(')) { parse_or(); expect(')'); return; }
+        if (eat('(')) { parse_if(); expect(')'); return; }
         const char c = t_[p_];
         if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
             size_t used = 0;
@@ -104,6 +120,10 @@ private:
         const size_t b = p_;
         while (p_ < t_.size() && name_char(t_[p_])) ++p_;
         const std::string name = t_.substr(b, p_ - b);
+        if (name == "if" || name == "else") {
+            p_ = b;
+            fail("unexpected '" + name + "'");
+        }
         if (name == "max" || name == "min") {
             expect('(');
             parse_or();
@@ -131,7 +151,7 @@ Formula Formula::compile(const std::string& text, const Resolver& resolve) {
     FormulaParser(text, &resolve, &f).parse();
     int depth = 0, most = 0;  // eval() keeps a fixed stack of kStack values
     for (const Ins& i : f.code_) {
-        depth += i.op == Op::Const || i.op == Op::Load ? 1 : i.op == Op::Neg ? 0 : -1;
+        depth += i.op == Op::Const || i.op == Op::Load ? 1 : i.op == Op::Neg ? 0 : i.op == Op::Select ? -2 : -1;
         most = std::max(most, depth);
     }
     if (most > kStack) throw std::invalid_argument("formula '" + text + "' nests too deeply");
@@ -154,6 +174,11 @@ double Formula::eval(const double* in) const {
         }
         if (i.op == Op::Neg) {
             st[sp - 1] = -st[sp - 1];
+            continue;
+        }
+        if (i.op == Op::Select) {  // perf: a condition that is exactly 0 takes the else part (NaN does not)
+            const double b = st[--sp], c = st[--sp];
+            if (c == 0) st[sp - 1] = b;
             continue;
         }
         const double b = st[--sp], a = st[sp - 1];

@@ -1,7 +1,7 @@
 // A TMA formula as text, compiled once into a small stack program and evaluated on named
 // inputs. The grammar is the part of Linux perf's metric expressions (tools/perf/util/expr.y)
 // that Intel's TMA formulas use: numbers, names, + - * /, unary minus, parentheses, max(a, b),
-// min(a, b), and for thresholds < > & |. Arithmetic is as perf evaluates it: x / 0 is NaN,
+// min(a, b), `a if c else b`, and for thresholds < > & |. Arithmetic is as perf evaluates it: x / 0 is NaN,
 // max(a, b) is `a > b ? a : b` (so max(NaN, 0) is 0 and max(0, NaN) is NaN), a comparison with
 // NaN is false. docs/tma.md "Formula language".
 #pragma once
@@ -23,7 +23,7 @@ public:
     const std::string& text() const { return text_; }
 
 private:
-    enum class Op : unsigned char { Const, Load, Add, Sub, Mul, Div, Neg, Max, Min, Gt, Lt, And, Or };
+    enum class Op : unsigned char { Const, Load, Add, Sub, Mul, Div, Neg, Max, Min, Gt, Lt, And, Or, Select };
     struct Ins {
         Op op;
         int index;     // Load

@@ -57,7 +57,9 @@ void add_unique(std::vector<Node>& v, Node n) {
 
 }  // namespace
 
-std::vector<Node> parse_nodes(const std::string& spec) {
+namespace {
+std::vector<Node> parse_nodes_of(const std::string& spec, const Family* fam) {
+    auto in_tree = [&](Node n) { return !fam || family_defines(*fam, n); };
     std::vector<Node> out;
     for (std::string tok : split(spec, ',')) {
         const bool subtree = tok.back() == '*';
@@ -70,10 +72,13 @@ std::vector<Node> parse_nodes(const std::string& spec) {
             for (const NodeRow& r : node_table()) valid += std::string(valid.empty() ? "" : ", ") + r.name;
             throw std::invalid_argument("nodes: unknown node '" + tok + "' (nodes: " + valid + ")");
         }
+        if (!in_tree(hit->node))
+            throw std::invalid_argument(std::string("nodes: ") + hit->name + " is not a node of the " +
+                                        family_name(*fam) + " formulas (docs/tma.md)");
         add_unique(out, hit->node);
         if (subtree)
             for (const NodeRow& r : node_table())
-                for (Node a = r.node;; a = parent(a)) {
+                for (Node a = r.node; in_tree(r.node); a = parent(a)) {
                     if (a == hit->node) {
                         add_unique(out, r.node);
                         break;
@@ -84,6 +89,10 @@ std::vector<Node> parse_nodes(const std::string& spec) {
     if (out.empty()) throw std::invalid_argument("nodes: empty selection");
     return out;
 }
+}  // namespace
+
+std::vector<Node> parse_nodes(const std::string& spec) { return parse_nodes_of(spec, nullptr); }
+std::vector<Node> parse_nodes(const std::string& spec, Family family) { return parse_nodes_of(spec, &family); }
 
 void select_groups(Model& m, const std::string& groups) {
     const auto& fam = family_table(m.family).rows;
@@ -96,7 +105,7 @@ void select_groups(Model& m, const std::string& groups) {
     for (const std::string& g : split(groups, ',')) {
         bool hit = false;
         for (const NodeRow& r : node_table())
-            if (lower(r.name) == lower(g) || in_groups(r.groups, g)) {
+            if ((lower(r.name) == lower(g) || in_groups(r.groups, g)) && family_defines(m.family, r.node)) {
                 add_unique(m.nodes, r.node);
                 hit = true;
             }
@@ -145,6 +154,7 @@ std::vector<Descriptor> describe(Family family, Method method, unsigned pm_field
         }
     };
     for (const NodeRow& r : node_table()) {
+        if (!family_defines(family, r.node)) continue;  // not in this family's tree
         Descriptor d = make(r.name, "node", r.level == 1 ? "" : node_name(r.parent), r.groups, r.threshold, r.description);
         d.level = r.level;
         fill(d);
@@ -176,10 +186,16 @@ static std::string code_cell(const std::string& s) {
 std::string formulas_markdown() {
     std::ostringstream os;
     os << "### The tree: levels, thresholds, metric groups\n\n"
-       << "| node | level | parent | flagged when | groups (`-M`) | what it counts |\n|---|---|---|---|---|---|\n";
-    for (const NodeRow& r : node_table())
+       << "| node | level | parent | flagged when | groups (`-M`) | families | what it counts |\n"
+       << "|---|---|---|---|---|---|---|\n";
+    for (const NodeRow& r : node_table()) {
+        std::string fams;
+        for (Family f : {Family::Skylake, Family::IceLake, Family::SapphireRapids, Family::LunarLake})
+            if (family_defines(f, r.node)) fams += std::string(fams.empty() ? "" : ", ") + family_name(f);
+        if (fams == "skylake, icelake, sapphirerapids, lunarlake") fams = "all";
         os << "| " << r.name << " | " << r.level << " | " << (r.level == 1 ? "-" : node_name(r.parent)) << " | "
-           << code_cell(r.threshold) << " | " << r.groups << " | " << r.description << " |\n";
+           << code_cell(r.threshold) << " | " << r.groups << " | " << fams << " | " << r.description << " |\n";
+    }
     os << "\n### Info metrics\n\n| metric | perfmon name | flagged when | groups (`-M`) | what it is |\n"
        << "|---|---|---|---|---|\n";
     for (const MetricRow& r : metric_table())

@@ -47,79 +47,6 @@ const char* family_name(Family f) {
 }
 const char* method_name(Method m) { return m == Method::PerfMetrics ? "perf_metrics" : "gp_events"; }
 
-const char* event_name(Ev e, Family f) {
-    const bool lnl = f == Family::LunarLake, spr = f == Family::SapphireRapids || lnl, skl = f == Family::Skylake;
-    switch (e) {
-        case Ev::Clks: return "cycles";
-        case Ev::Slots: return "slots";
-        case Ev::Instructions: return "instructions";
-        case Ev::IdqNotDelivered: return spr ? "IDQ_BUBBLES.CORE" : "IDQ_UOPS_NOT_DELIVERED.CORE";
-        case Ev::FetchBubbleCycles:
-            if (lnl) return "IDQ_BUBBLES.FETCH_LATENCY";
-            return spr ? "IDQ_BUBBLES.CYCLES_0_UOPS_DELIV.CORE" : "IDQ_UOPS_NOT_DELIVERED.CYCLES_0_UOPS_DELIV.CORE";
-        case Ev::UopDropping: return "INT_MISC.UOP_DROPPING";
-        case Ev::ClearsCount: return "INT_MISC.CLEARS_COUNT";
-        case Ev::RecoveryCycles: return "INT_MISC.RECOVERY_CYCLES";
-        case Ev::UopsIssued: return "UOPS_ISSUED.ANY";
-        case Ev::UopsRetiredSlots: return skl ? "UOPS_RETIRED.RETIRE_SLOTS" : "UOPS_RETIRED.SLOTS";
-        case Ev::UopsRetiredHeavy: return "UOPS_RETIRED.HEAVY";
-        case Ev::MacroFused: return "UOPS_RETIRED.MACRO_FUSED";
-        case Ev::IdqMsUops: return "IDQ.MS_UOPS";
-        case Ev::UopsRetiredMs: return "UOPS_RETIRED.MS";
-        case Ev::MiteUops: return "IDQ.MITE_UOPS";
-        case Ev::Dec0: return "UOPS_DECODED.DEC0";
-        case Ev::Dec0C1: return "UOPS_DECODED.DEC0:c1";
-        case Ev::BrMispRetired: return "BR_MISP_RETIRED.ALL_BRANCHES";
-        case Ev::MachineClearsCount: return "MACHINE_CLEARS.COUNT";
-        case Ev::BackendBoundSlots: return "TOPDOWN.BACKEND_BOUND_SLOTS";
-        case Ev::BrMispredictSlots: return "TOPDOWN.BR_MISPREDICT_SLOTS";
-        case Ev::MemoryBoundSlots: return "TOPDOWN.MEMORY_BOUND_SLOTS";
-        case Ev::StallsTotal: return "CYCLE_ACTIVITY.STALLS_TOTAL";
-        case Ev::StallsMemAny: return "CYCLE_ACTIVITY.STALLS_MEM_ANY";
-        case Ev::BoundOnLoads: return "EXE_ACTIVITY.BOUND_ON_LOADS";
-        case Ev::BoundOnStores: return "EXE_ACTIVITY.BOUND_ON_STORES";
-        case Ev::Ports1Util: return "EXE_ACTIVITY.1_PORTS_UTIL";
-        case Ev::Ports2Util: return "EXE_ACTIVITY.2_PORTS_UTIL";
-        case Ev::StallsL1dMiss: return spr ? "MEMORY_ACTIVITY.STALLS_L1D_MISS" : "CYCLE_ACTIVITY.STALLS_L1D_MISS";
-        case Ev::StallsL2Miss: return spr ? "MEMORY_ACTIVITY.STALLS_L2_MISS" : "CYCLE_ACTIVITY.STALLS_L2_MISS";
-        case Ev::StallsL3Miss: return spr ? "MEMORY_ACTIVITY.STALLS_L3_MISS" : "CYCLE_ACTIVITY.STALLS_L3_MISS";
-        case Ev::Branches: return "BR_INST_RETIRED.ALL_BRANCHES";
-        case Ev::MemL2Hit: return "MEM_LOAD_RETIRED.L2_HIT";
-        case Ev::MemFbHit: return "MEM_LOAD_RETIRED.FB_HIT";
-        case Ev::MemL1Miss: return "MEM_LOAD_RETIRED.L1_MISS";
-        case Ev::FbFull: return skl ? "L1D_PEND_MISS.FB_FULL:c1" : "L1D_PEND_MISS.FB_FULL_PERIODS";
-        case Ev::DividerActive: return spr ? "ARITH.DIV_ACTIVE" : "ARITH.DIVIDER_ACTIVE";
-        case Ev::Scoreboard:
-            if (lnl) return "BE_STALLS.SCOREBOARD";
-            return skl ? "PARTIAL_RAT_STALLS.SCOREBOARD" : "RESOURCE_STALLS.SCOREBOARD";
-        case Ev::C02: return "CPU_CLK_UNHALTED.C02";
-        case Ev::IcacheStalls: return skl ? "ICACHE_16B.IFDATA_STALL" : "ICACHE_DATA.STALLS";
-        case Ev::IcacheStallEdges: return "ICACHE_16B.IFDATA_STALL:c1:e1";
-        case Ev::ItlbStalls: return "ICACHE_TAG.STALLS";
-        case Ev::ClearResteerCycles: return "INT_MISC.CLEAR_RESTEER_CYCLES";
-        case Ev::UnknownBranchCycles: return "INT_MISC.UNKNOWN_BRANCH_CYCLES";
-        case Ev::Baclears: return "BACLEARS.ANY";
-        case Ev::MsSwitches: return spr && !lnl ? "UOPS_RETIRED.MS:c1:e1" : "IDQ.MS_SWITCHES";
-        case Ev::LcpStalls: return "DECODE.LCP";
-        case Ev::DsbSwitchPenalty: return "DSB2MITE_SWITCHES.PENALTY_CYCLES";
-        case Ev::MemStallsL1: return "MEMORY_STALLS.L1";
-        case Ev::MemStallsL2: return "MEMORY_STALLS.L2";
-        case Ev::MemStallsL3: return "MEMORY_STALLS.L3";
-        case Ev::MemStallsMem: return "MEMORY_STALLS.MEM";
-        case Ev::Count: break;
-    }
-    return "?";
-}
-
-const char* formula_event_name(Ev e, Family f) {
-    switch (e) {
-        case Ev::Clks: return "CPU_CLK_UNHALTED.THREAD";
-        case Ev::Slots: return "TOPDOWN.SLOTS";
-        case Ev::Instructions: return "INST_RETIRED.ANY";
-        default: return event_name(e, f);
-    }
-}
-
 namespace {
 
 // A family's formula table compiled for one method: the row that applies to each target, in
@@ -198,8 +125,25 @@ std::vector<unsigned> needed_rows(const Model& m, const Program& p) {
 
 }  // namespace
 
+bool family_defines(Family f, Node n) {
+    static const auto has = [] {
+        std::array<std::array<bool, kNumNodes>, 4> h{};
+        for (unsigned k = 0; k < h.size(); ++k)
+            for (const FormulaRow& r : family_table(static_cast<Family>(k)).rows)
+                for (const NodeRow& nr : node_table())
+                    if (std::string(r.target) == nr.name) h[k][ni(nr.node)] = true;
+        return h;
+    }();
+    return has[static_cast<unsigned>(f)][ni(n)];
+}
+
 std::vector<Node> selected_nodes(const Model& m) {
-    if (m.nodes.empty()) return nodes_up_to(m.level);
+    if (m.nodes.empty()) {
+        std::vector<Node> out;
+        for (Node n : nodes_up_to(m.level))
+            if (family_defines(m.family, n)) out.push_back(n);
+        return out;
+    }
     std::vector<bool> keep(kNumNodes, false);
     for (Node n : m.nodes)
         for (Node a = n;; a = parent(a)) {  // a threshold reads the parent: keep the ancestors
@@ -208,7 +152,7 @@ std::vector<Node> selected_nodes(const Model& m) {
         }
     std::vector<Node> out;
     for (const NodeRow& r : node_table())
-        if (keep[ni(r.node)]) out.push_back(r.node);
+        if (keep[ni(r.node)] && family_defines(m.family, r.node)) out.push_back(r.node);
     return out;
 }
 
@@ -219,6 +163,10 @@ void check_model(const Model& m) {
     if (m.method == Method::PerfMetrics && m.pm_fields < 4)
         throw std::invalid_argument("method: PERF_METRICS holds fewer than the 4 level-1 fields");
     if (m.slots_per_cycle == 0) throw std::invalid_argument("slots_per_cycle: must be at least 1");
+    for (Node n : m.nodes)
+        if (!family_defines(m.family, n))
+            throw std::invalid_argument(std::string("nodes: ") + node_name(n) + " is not a node of the " +
+                                        family_name(m.family) + " formulas (docs/tma.md)");
     const auto& fam = family_table(m.family).rows;
     for (const std::string& s : m.metrics)
         if (std::none_of(fam.begin(), fam.end(), [&](const FormulaRow& r) { return s == r.target; }) ||

@@ -26,6 +26,14 @@ enum class Node : uint8_t {
     Divider, SerializingOperation,
     // Level 4: Branch_Resteers' children (their events are Level 3's).
     MispredictsResteers, ClearsResteers, UnknownBranches,
+    // Level 3: Fetch_Bandwidth's children (a family's tree has the nodes its table defines).
+    Mite, Dsb, Ms,
+    // Level 3: Branch_Mispredicts' and Machine_Clears' children.
+    OtherMispredicts, OtherNukes,
+    // Level 3: Core_Bound's Ports_Utilization, and its Level-4 children.
+    PortsUtilization, PortsUtilized0, PortsUtilized1, PortsUtilized2, PortsUtilized3m,
+    // Level 3: Sapphire Rapids' AMX_Busy (Core_Bound).
+    AmxBusy,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -61,6 +69,13 @@ enum class Ev : uint8_t {
     ItlbStalls, ClearResteerCycles, UnknownBranchCycles, Baclears, MsSwitches, LcpStalls, DsbSwitchPenalty,
     // Lunar Lake's MEMORY_STALLS.* (intel/perfmon LNL).
     MemStallsL1, MemStallsL2, MemStallsL3, MemStallsMem,
+    // Fetch_Bandwidth's children.
+    MiteCyclesAny, MiteCyclesOk, DsbCyclesAny, DsbCyclesOk, MsCyclesAny, MsRetiredCycles,
+    // Machine_Clears' children.
+    MachineClearsMemOrdering,
+    // Ports_Utilization and its children.
+    ExeBound0Ports, RsEmptyResource, Ports23Util, Ports3m,
+    AmxBusy,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);
@@ -93,7 +108,10 @@ struct Model {
     std::vector<std::string> metrics;  // Info metrics to compute (names of metric_table())
 };
 
-// The nodes a model reports, in tree pre-order.
+// Whether the family's formula table defines node n: a family's tree is the nodes it defines (MS
+// is no Skylake node, AMX_Busy only Sapphire Rapids'; docs/tma.md).
+bool family_defines(Family f, Node n);
+// The nodes a model reports, in tree pre-order: those of its family's tree.
 std::vector<Node> selected_nodes(const Model& m);
 
 // The GP and fixed events the model needs (besides PERF_METRICS), in a stable order.
@@ -131,8 +149,10 @@ Node bottleneck(const Breakdown& b, double sibling_threshold = 0.05);
 
 // Selection as `pmusim topdown --nodes` and `-M` take it (docs/tma.md "Selecting nodes and
 // metrics"): node names, NAME* for a node and everything below it; metric groups or metric names.
-// Unknown names throw std::invalid_argument listing what is valid.
+// Unknown names throw std::invalid_argument listing what is valid. With a family, NAME* and the
+// groups take the nodes of that family's tree, and a node outside it is an error.
 std::vector<Node> parse_nodes(const std::string& spec);
+std::vector<Node> parse_nodes(const std::string& spec, Family family);
 void select_groups(Model& m, const std::string& groups);
 
 }  // namespace pmusim::tma

@@ -10,19 +10,25 @@ const char* event_name(Event e) {
         "llc_misses", "slots", "slots_light_ops", "slots_heavy_ops", "slots_br_mispredict",
         "slots_machine_clears", "slots_fetch_latency", "slots_fetch_bandwidth", "slots_memory_bound",
         "slots_core_bound", "hw_bad_spec", "hw_frontend", "hw_backend", "hw_fetch_latency", "hw_memory_bound",
-        "uop_dropping", "clears_count", "recovery_cycles", "fetch_bubble_cycles", "uops_issued", "macro_fused",
+        "uop_dropping", "recovery_cycles", "fetch_bubble_cycles", "uops_issued", "macro_fused",
         "ms_uops_issued", "ms_uops_retired", "mite_uops", "dec0_uops", "dec0_cycles", "machine_clears",
         "stalls_total", "stalls_mem_any", "bound_on_loads", "bound_on_stores", "stalls_l1d_miss",
         "stalls_l2_miss", "stalls_l3_miss", "ports_1_util", "ports_2_util", "mem_l2_hit", "mem_fb_hit",
         "mem_l1_miss", "fb_full_periods", "fb_full_stalls", "divider_active", "scoreboard_stalls", "c02_cycles",
         "icache_stalls", "icache_stall_edges", "itlb_stalls", "clear_resteer_cycles", "unknown_branch_cycles",
         "baclears", "ms_switch_cycles", "ms_switches", "lcp_stalls", "dsb_switch_penalty", "mem_stalls_l1", "mem_stalls_l2",
-        "mem_stalls_l3", "mem_stalls_mem"};
+        "mem_stalls_l3", "mem_stalls_mem", "mite_cycles_any", "mite_cycles_ok", "dsb_cycles_any", "dsb_cycles_ok",
+        "ms_cycles_any", "ms_retired_cycles", "fb_mite_cycles", "fb_dsb_cycles", "fb_ms_cycles",
+        "machine_clears_memory_ordering", "other_mispredict_clears", "exe_bound_0_ports", "rs_empty_resource",
+        "ports_2_3_util", "ports_3m_cycles", "amx_busy"};
     return names[idx(e)];
 }
 
 namespace {
 constexpr EventMask kRetiring = bit(Event::SlotsLightOps) | bit(Event::SlotsHeavyOps);
+// INT_MISC.CLEARS_COUNT: every pipeline clear, the mispredicts of retired branches and of branches
+// that never retire, and the machine clears (so CLEARS_COUNT - MACHINE_CLEARS.COUNT is exact).
+constexpr EventMask kClears = bit(Event::BranchMisses) | bit(Event::OtherMispredictClears) | bit(Event::MachineClears);
 // CMASK value meaning "the pipeline width" (CYCLES_0_UOPS_DELIV.CORE uses cmask = W).
 constexpr uint8_t kCmaskWidth = 0xff;
 using namespace fam;
@@ -71,11 +77,12 @@ const std::vector<EventEncoding>& event_table() {
         {"uops_issued.any", "UOPS_ISSUED.ANY", 0xae, 0x01, bit(Event::UopsIssued), -1, false, 0, false, kSprUp},
         {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0x0d, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kSkl | kIcl},
         {"int_misc.recovery_cycles", "INT_MISC.RECOVERY_CYCLES", 0xad, 0x01, bit(Event::RecoveryCycles), -1, false, 0, false, kSprUp},
-        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0x0d, 0x01, bit(Event::ClearsCount), -1, false, 1, true, kIcl},
-        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0xad, 0x01, bit(Event::ClearsCount), -1, false, 1, true, kSprUp},
+        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0x0d, 0x01, kClears, -1, false, 1, true, kSkl | kIcl},
+        {"int_misc.clears_count", "INT_MISC.CLEARS_COUNT", 0xad, 0x01, kClears, -1, false, 1, true, kSprUp},
         {"int_misc.uop_dropping", "INT_MISC.UOP_DROPPING", 0x0d, 0x10, bit(Event::UopDropping), -1, false, 0, false, kIcl},
         {"int_misc.uop_dropping", "INT_MISC.UOP_DROPPING", 0xad, 0x10, bit(Event::UopDropping), -1, false, 0, false, kSprUp},
         {"machine_clears.count", "MACHINE_CLEARS.COUNT", 0xc3, 0x01, bit(Event::MachineClears), -1, false, 1, true},
+        {"machine_clears.memory_ordering", "MACHINE_CLEARS.MEMORY_ORDERING", 0xc3, 0x02, bit(Event::MachineClearsMemOrdering), -1, false},
         // Back end.
         {"cycle_activity.stalls_total", "CYCLE_ACTIVITY.STALLS_TOTAL", 0xa3, 0x04, bit(Event::StallsTotal), -1, false, 4, false},
         {"cycle_activity.stalls_mem_any", "CYCLE_ACTIVITY.STALLS_MEM_ANY", 0xa3, 0x14, bit(Event::StallsMemAny), -1, false, 20, false, kSkl | kIcl},
@@ -127,6 +134,29 @@ const std::vector<EventEncoding>& event_table() {
         // the scoreboard stall is BE_STALLS.*, microcode switches are counted at issue as on ICL.
         {"be_stalls.scoreboard", "BE_STALLS.SCOREBOARD", 0xa2, 0x02, bit(Event::ScoreboardStalls), -1, false, 0, false, kLnl},
         {"idq.ms_switches", "IDQ.MS_SWITCHES", 0x79, 0x20, bit(Event::MsSwitches), -1, false, 1, true, kLnl},
+        // Fetch_Bandwidth's children: the suppliers' cycles with any uop (c1) and with the full
+        // width (cW: 4 on SKL, 5 on ICL, 6 on SPR, 8 on LNL), the sequencer's active cycles.
+        {"idq.all_mite_cycles_any_uops", "IDQ.ALL_MITE_CYCLES_ANY_UOPS", 0x79, 0x24, bit(Event::MiteCyclesAny), -1, false, 1, false, kSkl},
+        {"idq.all_mite_cycles_4_uops", "IDQ.ALL_MITE_CYCLES_4_UOPS", 0x79, 0x24, bit(Event::MiteCyclesOk), -1, false, kCmaskWidth, false, kSkl},
+        {"idq.dsb_cycles_any", "IDQ.DSB_CYCLES_ANY", 0x79, 0x18, bit(Event::DsbCyclesAny), -1, false, 1, false, kSkl},
+        {"idq.dsb_cycles_ok", "IDQ.DSB_CYCLES_OK", 0x79, 0x18, bit(Event::DsbCyclesOk), -1, false, kCmaskWidth, false, kSkl},
+        {"idq.mite_cycles_any", "IDQ.MITE_CYCLES_ANY", 0x79, 0x04, bit(Event::MiteCyclesAny), -1, false, 1, false, kIclUp},
+        {"idq.mite_cycles_ok", "IDQ.MITE_CYCLES_OK", 0x79, 0x04, bit(Event::MiteCyclesOk), -1, false, kCmaskWidth, false, kIclUp},
+        {"idq.dsb_cycles_any", "IDQ.DSB_CYCLES_ANY", 0x79, 0x08, bit(Event::DsbCyclesAny), -1, false, 1, false, kIclUp},
+        {"idq.dsb_cycles_ok", "IDQ.DSB_CYCLES_OK", 0x79, 0x08, bit(Event::DsbCyclesOk), -1, false, kCmaskWidth, false, kIclUp},
+        {"idq.ms_uops:c1", "IDQ.MS_UOPS:c1", 0x79, 0x30, bit(Event::MsCyclesAny), -1, false, 1, false, kIcl},
+        {"idq.ms_cycles_any", "IDQ.MS_CYCLES_ANY", 0x79, 0x20, bit(Event::MsCyclesAny), -1, false, 1, false, kSprUp},
+        {"uops_retired.ms:c1", "UOPS_RETIRED.MS:c1", 0xc2, 0x04, bit(Event::MsRetiredCycles), -1, false, 1, false, kSpr},
+        // Ports_Utilization: cycles with no port busy (not waiting on memory), 2 or 3 ports busy,
+        // and 3 or more uops executed.
+        {"exe_activity.exe_bound_0_ports", "EXE_ACTIVITY.EXE_BOUND_0_PORTS", 0xa6, 0x01, bit(Event::ExeBound0Ports), -1, false, 0, false, kSkl},
+        {"exe_activity.3_ports_util:u0x80", "EXE_ACTIVITY.3_PORTS_UTIL:u0x80", 0xa6, 0x80, bit(Event::ExeBound0Ports), -1, false, 0, false, kIcl},
+        {"exe_activity.exe_bound_0_ports", "EXE_ACTIVITY.EXE_BOUND_0_PORTS", 0xa6, 0x80, bit(Event::ExeBound0Ports), -1, false, 0, false, kSprUp},
+        {"rs.empty_resource", "RS.EMPTY_RESOURCE", 0xa5, 0x01, bit(Event::RsEmptyResource), -1, false, 0, false, kSprUp},
+        {"exe_activity.2_3_ports_util", "EXE_ACTIVITY.2_3_PORTS_UTIL", 0xa6, 0x0c, bit(Event::Ports23Util), -1, false, 0, false, kSprUp},
+        {"uops_executed.core_cycles_ge_3", "UOPS_EXECUTED.CORE_CYCLES_GE_3", 0xb1, 0x02, bit(Event::Ports3mCycles), -1, false, 3, false, kSkl},
+        {"uops_executed.cycles_ge_3", "UOPS_EXECUTED.CYCLES_GE_3", 0xb1, 0x01, bit(Event::Ports3mCycles), -1, false, 3, false, kIclUp},
+        {"exe.amx_busy", "EXE.AMX_BUSY", 0xb7, 0x02, bit(Event::AmxBusy), -1, false, 0, false, kSpr},
     };
     return t;
 }

@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <array>
 #include <cstdint>
+#include <stdexcept>
 
 namespace pmusim {
 
@@ -37,7 +38,6 @@ enum class Event : uint8_t {
     HwMemoryBound,   // TOPDOWN.MEMORY_BOUND_SLOTS
     // Auxiliary events the TMA formulas of each family read, derived from the slot mix.
     UopDropping,        // INT_MISC.UOP_DROPPING (slots)
-    ClearsCount,        // INT_MISC.CLEARS_COUNT
     RecoveryCycles,     // INT_MISC.RECOVERY_CYCLES
     FetchBubbleCycles,  // IDQ_*.CYCLES_0_UOPS_DELIV.CORE
     UopsIssued,         // UOPS_ISSUED.ANY
@@ -82,6 +82,26 @@ enum class Event : uint8_t {
     MemStallsL2,        // MEMORY_STALLS.L2
     MemStallsL3,        // MEMORY_STALLS.L3
     MemStallsMem,       // MEMORY_STALLS.MEM
+    // Fetch_Bandwidth's children: cycles each uop supplier delivered some uops but fewer than the
+    // width (ANY - OK), the microcode sequencer's active cycles, and the truth of each.
+    MiteCyclesAny,      // IDQ.MITE_CYCLES_ANY (SKL: IDQ.ALL_MITE_CYCLES_ANY_UOPS)
+    MiteCyclesOk,       // IDQ.MITE_CYCLES_OK (SKL: IDQ.ALL_MITE_CYCLES_4_UOPS)
+    DsbCyclesAny,       // IDQ.DSB_CYCLES_ANY
+    DsbCyclesOk,        // IDQ.DSB_CYCLES_OK
+    MsCyclesAny,        // IDQ.MS_CYCLES_ANY (ICL: IDQ.MS_UOPS:c1)
+    MsRetiredCycles,    // UOPS_RETIRED.MS:c1 (SPR)
+    FbMiteCycles,       // truth: cycles of fetch bandwidth lost to the legacy decoders
+    FbDsbCycles,        // truth: ... to the decoded-uop cache
+    FbMsCycles,         // truth: ... to the microcode sequencer
+    // Branch_Mispredicts' and Machine_Clears' children.
+    MachineClearsMemOrdering,  // MACHINE_CLEARS.MEMORY_ORDERING
+    OtherMispredictClears,     // truth: mispredict clears of branches that never retire
+    // Ports_Utilization and its children.
+    ExeBound0Ports,     // EXE_ACTIVITY.EXE_BOUND_0_PORTS (ICL: EXE_ACTIVITY.3_PORTS_UTIL:u0x80)
+    RsEmptyResource,    // RS.EMPTY_RESOURCE (SPR, LNL)
+    Ports23Util,        // EXE_ACTIVITY.2_3_PORTS_UTIL (SPR, LNL)
+    Ports3mCycles,      // UOPS_EXECUTED.CYCLES_GE_3 (SKL: UOPS_EXECUTED.CORE_CYCLES_GE_3)
+    AmxBusy,            // EXE.AMX_BUSY (SPR)
     Count
 };
 
@@ -90,16 +110,72 @@ constexpr unsigned idx(Event e) { return static_cast<unsigned>(e); }
 
 // One cycle's increments (or an interval's sums) for every base event.
 using EventVector = Eigen::Array<uint64_t, kNumEvents, 1>;
-// A set of base events whose counts are summed (bit idx(e)).
-using EventMask = uint64_t;
-static_assert(kNumEvents <= 64, "EventMask holds one bit per base event");
-constexpr EventMask bit(Event e) { return 1ull << idx(e); }
-constexpr EventMask kAllEvents = kNumEvents == 64 ? ~0ull : (1ull << kNumEvents) - 1;
+// A set of base events whose counts are summed: one bit per base event (bit idx(e)), in as many
+// 64-bit words as the event list needs. `EventMask m = 0` (and `c ? bit(e) : 0`) is the empty set.
+class EventMask {
+public:
+    static constexpr unsigned kWords = (kNumEvents + 63) / 64;
+    constexpr EventMask() = default;
+    // Only 0 converts: a mask is built from bit(e), not from an integer's bits.
+    constexpr EventMask(int zero) {
+        if (zero != 0) throw std::invalid_argument("EventMask: only 0 converts to an event set");
+    }
+    static constexpr EventMask of(unsigned e) {
+        EventMask m;
+        m.w_[e / 64] = 1ull << (e % 64);
+        return m;
+    }
+    constexpr bool test(unsigned e) const { return (w_[e / 64] >> (e % 64)) & 1u; }
+    constexpr unsigned count() const {
+        unsigned n = 0;
+        for (uint64_t w : w_) n += unsigned(__builtin_popcountll(w));
+        return n;
+    }
+    constexpr explicit operator bool() const {
+        for (uint64_t w : w_)
+            if (w) return true;
+        return false;
+    }
+    constexpr EventMask& operator|=(const EventMask& o) {
+        for (unsigned i = 0; i < kWords; ++i) w_[i] |= o.w_[i];
+        return *this;
+    }
+    constexpr EventMask& operator&=(const EventMask& o) {
+        for (unsigned i = 0; i < kWords; ++i) w_[i] &= o.w_[i];
+        return *this;
+    }
+    friend constexpr EventMask operator|(EventMask a, const EventMask& b) { return a |= b; }
+    friend constexpr EventMask operator&(EventMask a, const EventMask& b) { return a &= b; }
+    // The complement within the base events (the unused bits of the last word stay 0).
+    constexpr EventMask operator~() const {
+        EventMask m;
+        for (unsigned i = 0; i < kWords; ++i) m.w_[i] = ~w_[i];
+        if (kNumEvents % 64) m.w_[kWords - 1] &= (1ull << (kNumEvents % 64)) - 1;
+        return m;
+    }
+    friend constexpr bool operator==(const EventMask& a, const EventMask& b) {
+        for (unsigned i = 0; i < kWords; ++i)
+            if (a.w_[i] != b.w_[i]) return false;
+        return true;
+    }
+    friend constexpr bool operator!=(const EventMask& a, const EventMask& b) { return !(a == b); }
+    // f(e) for each event e of the set, in increasing order.
+    template <class F>
+    void for_each(F&& f) const {
+        for (unsigned i = 0; i < kWords; ++i)
+            for (uint64_t w = w_[i]; w; w &= w - 1) f(i * 64 + unsigned(__builtin_ctzll(w)));
+    }
+
+private:
+    uint64_t w_[kWords] = {};
+};
+constexpr EventMask bit(Event e) { return EventMask::of(idx(e)); }
+constexpr EventMask kAllEvents = ~EventMask();
 
 // Sum of the events of `m` in `v`.
-inline uint64_t masked_sum(const EventVector& v, EventMask m) {
+inline uint64_t masked_sum(const EventVector& v, const EventMask& m) {
     uint64_t s = 0;
-    for (; m; m &= m - 1) s += v[__builtin_ctzll(m)];
+    m.for_each([&](unsigned e) { s += v[e]; });
     return s;
 }
 

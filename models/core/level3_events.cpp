@@ -3,6 +3,7 @@
 // gives the cause's share of cycles. The costs per event (2 or 3 cycles per microcode-sequencer
 // switch, 9 or 10 per BACLEAR) are the constants of those formulas; the splits marked as
 // assumptions are this model's choices (docs/workloads.md "Level-3 events").
+#include <algorithm>
 #include <cstdint>
 
 #include "models/core/phase_model.h"
@@ -60,6 +61,57 @@ void derive_level3(const PhaseParams& p, const CpuConfig& cpu, uint64_t FL, uint
     const double c02 = fam == TmaFamily::SapphireRapids ? 0.2 * ser : 0.0;
     set(Event::ScoreboardStalls, ser - c02);
     set(Event::C02Cycles, c02);
+}
+
+// Fetch_Bandwidth's children. Intel estimates each supplier's lost cycles as half of its cycles
+// with some but not all of the width delivered, (ANY - OK) / 2, and the sequencer's as its active
+// cycles over a family constant (3.3 on ICX, 2.4 on SPR, 1.8 on LNL: perfmon's MS). The truth is
+// fb_causes x the fetch-bandwidth cycles; the counts are sized so those formulas give it.
+// Assumption: half of each supplier's uops come in full-width cycles (the OK counts), the uops
+// neither from MITE nor the sequencer come from the DSB.
+void derive_fetch_bandwidth(const PhaseParams& p, const CpuConfig& cpu, uint64_t FB, double retire_fraction,
+                            Phase& out) {
+    auto set = [&](Event e, double per_cycle) { out.rate[idx(e)] = num(per_cycle); };
+    auto per_cycle = [&](Event e) { return double(out.rate[idx(e)]) / kRateDen; };
+    const double W = cpu.slots_per_cycle, fb = double(FB) / W / kRateDen;
+    const double mite = per_cycle(Event::MiteUops), ms_uops = per_cycle(Event::MsUopsIssued);
+    const double dsb = std::max(0.0, per_cycle(Event::UopsIssued) - mite - ms_uops);
+    const double t_mite = p.fb_causes[0] * fb, t_dsb = p.fb_causes[1] * fb, t_ms = p.fb_causes[2] * fb;
+    set(Event::FbMiteCycles, t_mite);
+    set(Event::FbDsbCycles, t_dsb);
+    set(Event::FbMsCycles, t_ms);
+    set(Event::MiteCyclesOk, 0.5 * mite / W);
+    set(Event::MiteCyclesAny, 0.5 * mite / W + 2 * t_mite);
+    set(Event::DsbCyclesOk, 0.5 * dsb / W);
+    set(Event::DsbCyclesAny, 0.5 * dsb / W + 2 * t_dsb);
+    const TmaFamily fam = cpu.tma_family;
+    const double ms_cost = fam == TmaFamily::IceLake ? 3.3 : fam == TmaFamily::LunarLake ? 1.8 : 2.4;
+    set(Event::MsCyclesAny, ms_cost * t_ms);
+    // Sapphire Rapids also reads the retired sequencer cycles over the retired share of issued uops
+    // and takes the larger: the model retires that share of them, so both terms agree.
+    set(Event::MsRetiredCycles, ms_cost * t_ms * retire_fraction);
+}
+
+// Ports_Utilization: the core-bound cycles neither the divider nor serializing operations explain.
+// They are the no-port stall cycles less those two (EXE_BOUND_0_PORTS; none if the two fill them:
+// assumption, the divider then runs beside other uops), plus the cycles some ports were busy. Intel
+// counts the no-port cycles only while the divider is busy for fewer cycles than the core stalls.
+// Sapphire Rapids multiplies (EXE_BOUND_0_PORTS + RS.EMPTY_RESOURCE - SCOREBOARD) by the core-stall
+// fraction: RS.EMPTY_RESOURCE is sized so that the product is those cycles. EXE_ACTIVITY.2_3_PORTS_UTIL
+// is the two-port count (no core-bound cycle has three ports busy), UOPS_EXECUTED.CYCLES_GE_3 half
+// the cycles' worth of retiring slots (assumptions; docs/workloads.md "Level-3 events").
+void derive_ports(const PhaseParams& p, const CpuConfig& cpu, uint64_t K, double retiring_share, Phase& out) {
+    auto set = [&](Event e, double per_cycle) { out.rate[idx(e)] = num(per_cycle); };
+    const double R = double(K) / cpu.slots_per_cycle / kRateDen;
+    const double idle = std::max(0.0, kCoreStallShare - p.divider_share - p.serializing_share) * R;
+    set(Event::ExeBound0Ports, idle);
+    const double stall = kCoreStallShare * R, sb = double(out.rate[idx(Event::ScoreboardStalls)]) / kRateDen;
+    set(Event::RsEmptyResource, sb + (stall > 0 ? idle / stall - idle : 0.0));
+    out.rate[idx(Event::Ports23Util)] = out.rate[idx(Event::Ports2Util)];
+    set(Event::Ports3mCycles, 0.5 * retiring_share);
+    // AMX tile operations (Sapphire Rapids' AMX_Busy): amx_share of the core-bound cycles, beside
+    // the ports' accounting (the AMX unit is its own engine; assumption).
+    set(Event::AmxBusy, p.amx_share * R);
 }
 
 }  // namespace pmusim

@@ -33,6 +33,7 @@ const char* const kMemLevelNames[4] = {"mem_l1", "mem_l2", "mem_l3", "mem_dram"}
 
 const std::array<const char*, 6> kFetchCauseNames = {"fl_icache", "fl_itlb", "fl_resteers",
                                                      "fl_ms_switches", "fl_lcp", "fl_dsb_switches"};
+const std::array<const char*, 3> kFbCauseNames = {"fb_mite", "fb_dsb", "fb_ms"};
 
 namespace {
 
@@ -52,11 +53,14 @@ const ScalarParam kScalars[] = {
     {"halted_share", &PhaseParams::halted_share, 0, 1},
     {"uop_dropping", &PhaseParams::uop_dropping, 0, 1},
     {"recovery_share", &PhaseParams::recovery_share, 0, 1},
+    {"other_mispredicts", &PhaseParams::other_mispredicts, 0, 0.99},
+    {"memory_ordering_share", &PhaseParams::memory_ordering_share, 0, 1},
     {"ms_share", &PhaseParams::ms_share, 0, 1},
     {"store_share", &PhaseParams::store_share, 0, 1},
     {"fb_full_share", &PhaseParams::fb_full_share, 0, 1},
     {"divider_share", &PhaseParams::divider_share, 0, 1},
     {"serializing_share", &PhaseParams::serializing_share, 0, 1},
+    {"amx_share", &PhaseParams::amx_share, 0, 1},
 };
 
 uint64_t num(double per_cycle) { return per_cycle <= 0 ? 0 : rate_numerator(per_cycle); }
@@ -86,6 +90,12 @@ void validate(const PhaseParams& p) {
         fc += p.fetch_causes[k];
     }
     if (fc > 1.0 + 1e-12) fail("fl_icache", "the fetch-latency causes fl_* must not add up to more than 1");
+    double fb = 0;
+    for (unsigned k = 0; k < kFbCauseNames.size(); ++k) {
+        check_range(p.fb_causes[k], kFbCauseNames[k], 0, 1);
+        fb += p.fb_causes[k];
+    }
+    if (fb > 1.0 + 1e-12) fail("fb_mite", "the fetch-bandwidth causes fb_* must not add up to more than 1");
     if (p.divider_share + p.serializing_share > 1.0 + 1e-12)
         fail("divider_share", "divider_share + serializing_share must not exceed 1");
     if (p.kernel_share + p.halted_share > 1.0 + 1e-12)
@@ -119,12 +129,11 @@ std::array<uint64_t, kNumLeaves> leaf_rates(const PhaseParams& p, uint64_t S) {
 void split_slots(const std::array<uint64_t, kNumLeaves>& l, uint64_t d, uint64_t x, Phase& out) {
     const uint64_t xk = std::min(x, l[7]), xm = x - xk;
     out.slots = make_slot_split({l[0], l[1], l[2], l[3] - d, d, l[4], l[5], xm, l[6] - xm, xk, l[7] - xk});
-    for (EventMask m = kAtomEvents; m; m &= m - 1) {
-        const unsigned e = __builtin_ctzll(m);
+    kAtomEvents.for_each([&](unsigned e) {
         uint64_t v = 0;
         for (uint16_t at = atoms_of(e); at; at &= at - 1) v += out.slots.rate[__builtin_ctz(at)];
         out.rate[e] = v;
-    }
+    });
 }
 
 // Backend cycles (slots / W): loads and stores stall for the memory-bound share; the core-bound
@@ -158,7 +167,7 @@ void derive_backend(const PhaseParams& p, uint64_t M, uint64_t K, unsigned W, do
     set(Event::MemStallsL2, less(Event::StallsL1dMiss, Event::StallsL2Miss));
     set(Event::MemStallsL3, less(Event::StallsL2Miss, Event::StallsL3Miss));
     set(Event::MemStallsMem, out.rate[idx(Event::StallsL3Miss)]);
-    set(Event::StallsTotal, num((sma + 0.5 * R) / kRateDen));
+    set(Event::StallsTotal, num((sma + kCoreStallShare * R) / kRateDen));
     if (rf > 0) {
         set(Event::Ports1Util, num(0.3 * R / kRateDen));
         set(Event::Ports2Util, num(0.2 * R / rf / kRateDen));
@@ -204,7 +213,10 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     if (B > 0 && bm > 0) mcc = static_cast<uint64_t>(static_cast<unsigned __int128>(bm) * C / B);
     else if (C > 0) mcc = C / (25ull * W);  // no mispredicts to scale by: 25 cycles per clear
     set(Event::MachineClears, mcc);
-    set(Event::ClearsCount, bm + mcc);
+    set(Event::MachineClearsMemOrdering, num(p.memory_ordering_share * double(mcc) / kRateDen));
+    // Mispredict clears of branches that never retire: other_mispredicts of all mispredict clears.
+    const uint64_t other = num(p.other_mispredicts / (1 - p.other_mispredicts) * double(bm) / kRateDen);
+    set(Event::OtherMispredictClears, other);  // INT_MISC.CLEARS_COUNT counts all three (event_table.cpp)
 
     // Hardware attribution. Ice Lake and Sapphire Rapids report the slots of dropped uops as
     // front-end bubbles (the formulas subtract INT_MISC.UOP_DROPPING); Ice Lake also reports W slots
@@ -214,7 +226,7 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     const TmaFamily fam = cpu.tma_family;
     const bool drops_to_fe = fam == TmaFamily::IceLake || fam == TmaFamily::SapphireRapids;
     const uint64_t d = drops_to_fe ? static_cast<uint64_t>(std::llround(p.uop_dropping * double(C))) : 0;
-    const uint64_t x = fam == TmaFamily::IceLake ? std::min<uint64_t>(uint64_t(W) * (bm + mcc), M + K) : 0;
+    const uint64_t x = fam == TmaFamily::IceLake ? std::min<uint64_t>(uint64_t(W) * (bm + other + mcc), M + K) : 0;
     split_slots(leaf, d, x, out);
 
     const double Wd = W, rf = double(ret) / double(S);
@@ -240,6 +252,8 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     set(Event::Dec0Uops, num((dec0c + (ret > 0 ? mite * (1 - p.ms_share) * double(H) / double(ret) : 0)) / kRateDen));
     derive_backend(p, M, K, W, rf, fam <= TmaFamily::IceLake, out);
     derive_level3(p, cpu, FL, K, issued > 0 ? double(ret) / issued : 0.0, out);
+    derive_fetch_bandwidth(p, cpu, leaf[5], issued > 0 ? double(ret) / issued : 0.0, out);
+    derive_ports(p, cpu, K, rf, out);
 }
 
 const std::vector<std::string>& phase_param_names() {
@@ -250,6 +264,7 @@ const std::vector<std::string>& phase_param_names() {
         for (auto m : kLeafNames) v.push_back(m);
         for (auto m : kMemLevelNames) v.push_back(m);
         for (auto m : kFetchCauseNames) v.push_back(m);
+        for (auto m : kFbCauseNames) v.push_back(m);
         return v;
     }();
     return n;
@@ -278,6 +293,8 @@ auto param_slot(P& p, const std::string& name) -> decltype(&p.instructions) {
         if (name == kMemLevelNames[k]) return &p.mem_levels[k];
     for (unsigned k = 0; k < kFetchCauseNames.size(); ++k)
         if (name == kFetchCauseNames[k]) return &p.fetch_causes[k];
+    for (unsigned k = 0; k < kFbCauseNames.size(); ++k)
+        if (name == kFbCauseNames[k]) return &p.fb_causes[k];
     return nullptr;
 }
 }  // namespace

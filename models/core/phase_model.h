@@ -38,6 +38,11 @@ struct PhaseParams {
     // Auxiliary-event shape (docs/workloads.md "Derived events").
     double uop_dropping = 0.5;     // share of machine-clear slots the front end reports as bubbles (ICL+)
     double recovery_share = 0.4;   // share of bad-speculation slots lost as recovery cycles
+    // Level 3 of Bad Speculation: the share of mispredict clears on branches that never retire
+    // (INT_MISC.CLEARS_COUNT counts them, BR_MISP_RETIRED does not), and of machine clears caused
+    // by memory ordering.
+    double other_mispredicts = 0.0;
+    double memory_ordering_share = 0.5;
     double ms_share = 0.5;         // share of heavy-op slots delivered by the microcode sequencer
     double store_share = 0.15;     // share of memory-bound slots that are store-bound
     std::array<double, 4> mem_levels{0.3, 0.15, 0.15, 0.4};  // load stalls served by L1, L2, L3, DRAM
@@ -45,11 +50,16 @@ struct PhaseParams {
     double fb_full_share = 0.25;     // share of DRAM load stalls seen with no L2 miss pending yet (SKL/ICL)
     double divider_share = 0.2;      // share of core-bound cycles with the divider busy
     double serializing_share = 0.1;  // share of core-bound cycles stalled on serializing operations
+    double amx_share = 0.0;          // share of core-bound cycles with the AMX engine busy (SPR)
     // Fetch-latency cycles by cause (kFetchCauseNames); the rest has no Level-3 node in the model.
     std::array<double, 6> fetch_causes{0.3, 0.1, 0.3, 0.1, 0.05, 0.15};
+    // Fetch-bandwidth cycles by the uop supplier that limited them: legacy decoders (MITE), the
+    // decoded-uop cache (DSB), the microcode sequencer (MS); the rest has no Level-3 node here.
+    std::array<double, 3> fb_causes{0.4, 0.4, 0.1};
 };
-// Names of PhaseParams::fetch_causes as phase parameters.
+// Names of PhaseParams::fetch_causes and fb_causes as phase parameters.
 extern const std::array<const char*, 6> kFetchCauseNames;
+extern const std::array<const char*, 3> kFbCauseNames;
 
 // Throws std::invalid_argument whose message starts with the offending field.
 void validate(const PhaseParams& p);  // instructions is reported as "instructions" (ipc in files)
@@ -61,6 +71,16 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out);
 // and core-bound slot rates FL and K, and the retired share of issued uops.
 void derive_level3(const PhaseParams& p, const CpuConfig& cpu, uint64_t FL, uint64_t K, double retire_fraction,
                    Phase& out);
+// Core-bound cycles: this share are stalls with no port busy (CYCLE_ACTIVITY.STALLS_TOTAL), 0.3
+// of them one port busy, 0.2 two (derive_backend, docs/workloads.md).
+constexpr double kCoreStallShare = 0.5;
+// Ports_Utilization's events (models/core/level3_events.cpp), from the core-bound slot rate K and
+// the retiring share of slots; after derive_level3 (they read the divider and scoreboard rates).
+void derive_ports(const PhaseParams& p, const CpuConfig& cpu, uint64_t K, double retiring_share, Phase& out);
+// Fetch_Bandwidth's children's events (models/core/level3_events.cpp), from the fetch-bandwidth
+// slot rate FB and the uop-supply events already in `out`.
+void derive_fetch_bandwidth(const PhaseParams& p, const CpuConfig& cpu, uint64_t FB, double retire_fraction,
+                            Phase& out);
 
 // Named access for the CLI ("steady:k=v"), Python and workload files.
 const std::vector<std::string>& phase_param_names();

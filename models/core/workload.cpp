@@ -26,7 +26,7 @@ void RunCursor::seek(const Workload& w, uint64_t cycle) {
     // The next next() moves cur_ to the other buffer: this one becomes previous().
     EventVector& prev = buf_[cur_];
     prev = cycle ? events_at(w, cycle - 1) : EventVector::Zero();
-    for (EventMask m = ~mask_ & kAllEvents; m; m &= m - 1) prev[__builtin_ctzll(m)] = 0;  // the others read 0
+    (~mask_).for_each([&](unsigned e) { prev[e] = 0; });  // the others read 0
 }
 
 void RunCursor::seek_run(const Workload& w, uint64_t cycle) {
@@ -34,13 +34,12 @@ void RunCursor::seek_run(const Workload& w, uint64_t cycle) {
     cycle_ = cycle;
     k_ = run_.active_begin + (cycle - run_.begin);
     if (!run_.halted) {
-        for (EventMask m = mask_ & ~kAtomEvents; m; m &= m - 1) {
-            const unsigned e = __builtin_ctzll(m);
+        (mask_ & ~kAtomEvents).for_each([&](unsigned e) {
             const uint64_t rate = run_.phase->rate[e];
             whole_[e] = rate / kRateDen;
             frac_[e] = rate % kRateDen;
             rem_[e] = static_cast<uint64_t>(static_cast<unsigned __int128>(k_) * frac_[e] % kRateDen);
-        }
+        });
         if (mask_ & kAtomEvents) slots_.seek(run_.phase->slots, k_);
     }
     valid_ = true;
@@ -54,19 +53,15 @@ const EventVector& RunCursor::next(const Workload& w) {
         ev.setZero();
     } else {
         // floor((k+1) r) - floor(k r) = whole + carry of the fractional remainder: no division.
-        for (EventMask m = mask_ & ~kAtomEvents; m; m &= m - 1) {
-            const unsigned e = __builtin_ctzll(m);
+        (mask_ & ~kAtomEvents).for_each([&](unsigned e) {
             const uint64_t s = rem_[e] + frac_[e];
             const uint64_t carry = s >= kRateDen;
             ev[e] = whole_[e] + carry;
             rem_[e] = s - carry * kRateDen;
-        }
+        });
         if (const EventMask sm = mask_ & kAtomEvents) {
             const AtomCounts& d = slots_.step(run_.phase->slots);
-            for (EventMask m = sm; m; m &= m - 1) {
-                const unsigned e = __builtin_ctzll(m);
-                ev[e] = atom_sum(d, atoms_of(e));
-            }
+            sm.for_each([&](unsigned e) { ev[e] = atom_sum(d, atoms_of(e)); });
         }
         ++k_;
     }
@@ -153,16 +148,11 @@ template <class F>
 void each_run_count(const Run& r, EventMask m, uint64_t a, uint64_t b, F&& f) {
     if (r.halted) return;
     const uint64_t ka = r.active_begin + (a - r.begin), kb = r.active_begin + (b - r.begin);
-    for (EventMask x = m & ~kAtomEvents; x; x &= x - 1) {
-        const unsigned e = __builtin_ctzll(x);
-        f(e, floor_count(r.phase->rate[e], kb) - floor_count(r.phase->rate[e], ka));
-    }
+    (m & ~kAtomEvents).for_each(
+        [&](unsigned e) { f(e, floor_count(r.phase->rate[e], kb) - floor_count(r.phase->rate[e], ka)); });
     if (!(m & kAtomEvents)) return;
     const AtomCounts ca = atom_counts(r.phase->slots, ka), cb = atom_counts(r.phase->slots, kb);
-    for (EventMask x = m & kAtomEvents; x; x &= x - 1) {
-        const unsigned e = __builtin_ctzll(x);
-        f(e, atom_sum(cb, atoms_of(e)) - atom_sum(ca, atoms_of(e)));
-    }
+    (m & kAtomEvents).for_each([&](unsigned e) { f(e, atom_sum(cb, atoms_of(e)) - atom_sum(ca, atoms_of(e))); });
 }
 }  // namespace
 

@@ -22,7 +22,7 @@ void Pmu::retire(EventMask events, unsigned cpl) {
     for (uint8_t s : active_) {
         const CounterPlan& p = plan_[s];
         if (!(p.ring_mask & ring) || p.conditional) continue;
-        if (add_to_counter(s, uint64_t(__builtin_popcountll(p.events & events)))) ovf |= 1ull << status_bit_of_slot(s);
+        if (add_to_counter(s, uint64_t((p.events & events).count()))) ovf |= 1ull << status_bit_of_slot(s);
     }
     // Its PMI comes as it retires (plus the skid): KVM injects one at the very next VM-entry.
     latch_overflow(ovf);

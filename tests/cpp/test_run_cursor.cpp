@@ -15,7 +15,7 @@ namespace {
 
 EventVector masked(EventVector v, EventMask m) {
     for (unsigned e = 0; e < kNumEvents; ++e)
-        if (!((m >> e) & 1u)) v[e] = 0;
+        if (!m.test(e)) v[e] = 0;
     return v;
 }
 
@@ -43,7 +43,7 @@ TEST(RunCursor, PreviousIsTheCycleBeforeAcrossSeeksRunBoundariesAndHaltedStretch
                 // events and previous() the cycle before's, both as the mask produces them.
                 for (uint64_t x = from; x < from + 200; ++x) {
                     const EventVector& ev = c.next(*w);
-                    const std::string where = w->describe() + " mask " + std::to_string(m) + " cycle " + std::to_string(x);
+                    const std::string where = w->describe() + " mask of " + std::to_string(m.count()) + " events, cycle " + std::to_string(x);
                     ASSERT_TRUE((ev == masked(events_at(*w, x), m)).all()) << where;
                     ASSERT_TRUE((&ev == &c.last())) << where;
                     const EventVector before = x ? masked(events_at(*w, x - 1), m) : EventVector::Zero().eval();

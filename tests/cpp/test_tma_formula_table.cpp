@@ -38,6 +38,14 @@ TEST(TmaFormula, ArithmeticAsPerfEvaluatesMetricExpressions) {
     EXPECT_EQ(eval("a > 0.10 & b > 0.15", {0.2, 0.1}), 0.0);
     EXPECT_EQ(eval("a > 0.70 | b > 0.10", {0.1, 0.2}), 1.0);
     EXPECT_EQ(eval("a / b > 0", {0, 0}), 0.0);
+    // perf's `x if cond else y` (Ports_Utilization): lowest precedence, a condition of exactly 0
+    // takes the else part, a NaN condition does not (expr.y tests for FP_ZERO).
+    EXPECT_EQ(eval("a + 1 if a < b else b * 2", {1, 4}), 2.0);
+    EXPECT_EQ(eval("a + 1 if a < b else b * 2", {5, 4}), 8.0);
+    EXPECT_EQ(eval("a if b else c", {1, 0, 3}), 3.0);
+    EXPECT_EQ(eval("a if b / c else c", {1, 0, 0}), 1.0);
+    EXPECT_EQ(eval("(a if b > 0 else c) * 2", {1, -1, 3}), 6.0);
+    EXPECT_EQ(eval("a if b > 1 else c if b > 0 else 7", {1, 0.5, 3}), 3.0);
 }
 
 TEST(TmaFormula, ErrorsNameTheFormulaPositionAndName) {
@@ -54,6 +62,8 @@ TEST(TmaFormula, ErrorsNameTheFormulaPositionAndName) {
     EXPECT_THROW(eval("a +"), std::invalid_argument);
     EXPECT_THROW(eval("max(a)"), std::invalid_argument);
     EXPECT_THROW(eval("a $ b"), std::invalid_argument);
+    EXPECT_THROW(eval("a if b"), std::invalid_argument);
+    EXPECT_THROW(eval("if + 1"), std::invalid_argument);
     std::string deep = "a";
     for (int i = 0; i < 40; ++i) deep = "(a + " + deep + ")";  // right-nested: a deep stack
     EXPECT_THROW(eval(deep), std::invalid_argument);

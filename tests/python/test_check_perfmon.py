@@ -37,6 +37,10 @@ def test_perfmon_arithmetic():
     assert check.evaluate("max( 1 - ( a ) , 0 )", {"a": 2}) == 0
     assert math.isnan(check.evaluate("a / b", {"a": 0, "b": 0}))  # perf: x / 0 is NaN
     assert check.evaluate("( a / 2 ) if smt_on else ( b )", {"a": 8, "b": 3, "smt_on": 0}) == 3
+    # Ports_Utilization's condition: a comparison is 1 or 0, with NaN false.
+    assert check.evaluate("( a ) if ( c < d ) else ( b )", {"a": 8, "b": 3, "c": 1, "d": 2}) == 8
+    assert check.evaluate("( a ) if ( c > d ) else ( b )", {"a": 8, "b": 3, "c": 1, "d": 2}) == 3
+    assert check.evaluate("( a ) if ( c / d < 1 ) else ( b )", {"a": 8, "b": 3, "c": 0, "d": 0}) == 3
     with pytest.raises(ValueError, match="unsupported expression"):
         check.evaluate("__import__('os')", {})
 
