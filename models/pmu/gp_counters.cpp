@@ -15,8 +15,9 @@ void Pmu::write_pmc_legacy(unsigned i, uint64_t v) {
 void Pmu::write_pmc_full(unsigned i, uint64_t v) { st_.counter[i] = v & cpu_.gp_mask(); }
 
 void Pmu::write_evtsel(unsigned i, uint64_t v) {
+    if (st_.evtsel[i] == v) return;  // same programming, same plan
     st_.evtsel[i] = v;
-    replan();
+    replan_slots(1u << i);
 }
 
 Pmu::CounterPlan Pmu::gp_plan(unsigned i) const {

@@ -128,7 +128,10 @@ private:
     bool metrics_clear_mode() const;
 
     // counting
-    void replan();
+    void replan();                       // every slot (reset, semantics, freeze)
+    void replan_slots(uint32_t slots);   // only these slots' programming changed
+    CounterPlan plan_of(unsigned slot) const;
+    void finish_plan();
     CounterPlan gp_plan(unsigned i) const;
     CounterPlan fixed_plan(unsigned i) const;
     bool frozen() const { return (st_.global_status >> status_bit::kCtrFrz) & 1u; }

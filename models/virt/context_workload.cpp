@@ -47,6 +47,11 @@ const ContextWorkload::Segment& ContextWorkload::segment_at(uint64_t cycle) cons
             return s;
         }
     }
+    // Then the last one: the PMU runs the segment just appended.
+    if (!segments_.empty() && cycle >= segments_.back().begin && cycle < segments_.back().end) {
+        current_ = segments_.size() - 1;
+        return segments_.back();
+    }
     auto it = std::upper_bound(segments_.begin(), segments_.end(), cycle,
                                [](uint64_t c, const Segment& s) { return c < s.end; });
     if (it == segments_.end() || cycle < it->begin)

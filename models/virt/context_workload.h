@@ -38,8 +38,8 @@ public:
     uint64_t end() const { return segments_.empty() ? 0 : segments_.back().end; }
     // The segments still held (from the first not forgotten).
     const std::deque<Segment>& segments() const { return segments_; }
-    // O(1) while the PMU walks forward through the schedule: the segment found last and its
-    // successor are tried before a binary search.
+    // O(1) while the PMU walks forward through the schedule: the segment found last, its
+    // successor and the last segment are tried before a binary search.
     const Segment& segment_at(uint64_t cycle) const;
 
     // Segments wholly before `cycle` will not be asked about again: they are dropped, and only
