@@ -36,6 +36,16 @@ protected:
     Engine& e_;
 };
 
+// A register's name for a report, made only when a violation is reported ("PMC" 3 -> "PMC3"):
+// the checks run at every VM transition and almost never fire.
+struct RegLabel {
+    RegLabel(const char* b, int i = -1, const char* s = "") : base(b), index(i), suffix(s) {}
+    const char* base;
+    int index;
+    const char* suffix;
+    std::string str() const { return std::string(base) + (index < 0 ? "" : std::to_string(index)) + suffix; }
+};
+
 struct CheckerDef {
     const char* name;                  // e.g. "exposure"
     std::vector<ViolationKind> kinds;  // what it reports
