@@ -72,13 +72,13 @@ void ContextWorkload::forget_before(uint64_t cycle) {
 
 void ContextWorkload::add_span(std::vector<Span>& to, const Segment& s) const {
     if (!to.empty() && to.back().owner == s.owner && to.back().end == s.begin) to.back().end = s.end;
-    else if (to.size() < kMaxSpans) to.push_back({s.begin, s.end, s.owner});
+    else if (to.size() < max_spans_) to.push_back({s.begin, s.end, s.owner});
 }
 
 std::vector<ContextWorkload::Span> ContextWorkload::spans() const {
     std::vector<Span> v = forgotten_spans_;
     for (auto& s : segments_) {
-        if (v.size() == kMaxSpans && (v.back().owner != s.owner || v.back().end != s.begin)) break;
+        if (v.size() >= max_spans_ && (v.empty() || v.back().owner != s.owner || v.back().end != s.begin)) break;
         add_span(v, s);
     }
     return v;
@@ -132,6 +132,7 @@ std::unique_ptr<Workload> ContextWorkload::clone() const {
     c->segments_ = segments_;
     c->forgotten_spans_ = forgotten_spans_;
     c->forgotten_owned_ = forgotten_owned_;
+    c->max_spans_ = max_spans_;
     return c;
 }
 

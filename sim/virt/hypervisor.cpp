@@ -53,6 +53,7 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p) : sc_(s), proto_(p)
     e_->mediated = proto_.mediated();
     auto cw = std::make_unique<ContextWorkload>();
     e_->cw = cw.get();
+    cw->set_max_spans(s.checks.max_timeline_spans);
     host_src_ = cw->add_source(workload_of("host", s.host.workload), "host");
     kvm_src_ = cw->add_source(workload_of("kvm_workload", s.kvm_workload), "kvm");
     // Tags name what runs (reports, violations and the waveform's step signal, by name).
