@@ -111,6 +111,25 @@ AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) {
     return r;
 }
 
+AccessResult Machine::access(AccessKind k, uint32_t index, uint64_t value, unsigned cpl) {
+    const PlatformLock lock(Platform::mutex());
+    activate();
+    switch (k) {
+        case AccessKind::Rdmsr: return pmu_->rdmsr(index);
+        case AccessKind::Wrmsr: {
+            const AccessResult r = pmu_->wrmsr(index, value);
+            traced();
+            return r;
+        }
+        case AccessKind::Rdpmc: {
+            const AccessResult r = pmu_->rdpmc(index, cpl);
+            traced();  // a metrics-clear RDPMC changes state
+            return r;
+        }
+    }
+    return AccessResult::gp("unknown access kind");
+}
+
 RunResult Machine::run(uint64_t cycles, bool stop_on_pmi) {
     const PlatformLock lock(Platform::mutex());
     if (trace_ && trace_sample_ && cycles > trace_sample_) {
