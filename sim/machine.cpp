@@ -34,8 +34,7 @@ void Machine::end_trace() {
     trace_.reset();
 }
 
-void Machine::traced() {
-    if (!trace_) return;
+void Machine::trace_now() {
     trace_->pmis(*pmu_);
     trace_->sample(*pmu_);
 }

@@ -77,7 +77,10 @@ public:
 
 private:
     MsrPort& activate(bool force = false);
-    void traced();
+    void traced() {  // after every access and run: only a waveform costs more than this test
+        if (trace_) trace_now();
+    }
+    void trace_now();
     RunResult run_chunk(uint64_t cycles, bool stop_on_pmi);
     std::unique_ptr<Pmu> pmu_;
     std::unique_ptr<PmuTrace> trace_;

@@ -141,8 +141,8 @@ void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, boo
         // A step's costs run on the caller's local time; a context's run goes through SystemC.
         const RunResult r = stop_on_pmi ? m_->run(chunk, true) : m_->advance(chunk, true);
         const PmuState& after = m_->pmu().state();
-        e_->prov.on_chunk(before, after, owner);
         const ChunkEvent ev{a, owner, tag, before, after};
+        e_->prov.on_chunk(before, after, owner, ev.counted);
         each_checker([&](Checker& c) { c.on_chunk(ev); });
         remaining -= r.cycles;
         trace();
@@ -158,8 +158,7 @@ void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, boo
     }
 }
 
-void Hypervisor::trace() {
-    if (!vcd_) return;
+void Hypervisor::trace_now() {
     const uint64_t t = m_->cycle();
     // Names, not codes: a step added to the library renumbers nothing in anyone's waveform.
     vcd_->set_extra_string(vcd_sig_[0], e_->ctx_name(e_->owner), t);

@@ -64,7 +64,10 @@ private:
     void run_cycles(unsigned source, int owner, int tag, uint64_t n, bool stop_on_guest_pmi);
     void route_pmis();
     bool legacy_overflow(Vcpu& v, unsigned hw_bit);  // true: the guest asked for a PMI
-    void trace();
+    void trace() {  // after every access and chunk: only a waveform costs more than this test
+        if (vcd_) trace_now();
+    }
+    void trace_now();
 
     // accesses (hypervisor_access.cpp)
     KvmHw::Result hw(int actor, bool trusted, AccessKind k, uint32_t idx, uint64_t v, Taint t, bool charge = true,
