@@ -76,6 +76,7 @@ private:
     std::vector<Span> forgotten_spans_;        // of forgotten segments, at most max_spans_
     std::map<int, uint64_t> forgotten_owned_;  // cycles of forgotten segments per owner
     mutable size_t current_ = 0;               // index of the segment segment_at found last
+    mutable const Segment* found_ = nullptr;   // that segment
     size_t max_spans_ = kDefaultMaxSpans;
 };
 
