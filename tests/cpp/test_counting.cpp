@@ -11,14 +11,19 @@ constexpr uint64_t kUserOs = sel::USR | sel::OS | sel::EN;
 
 class Counting : public ::testing::TestWithParam<TimeMode> {};
 INSTANTIATE_TEST_SUITE_P(BothModes, Counting, ::testing::Values(TimeMode::PerCycle, TimeMode::Fast), mode_name);
-}  // namespace
 
-TEST_P(Counting, SteadyWorkloadCountsAreFloorOfRateTimesCycles) {
+// Instructions 1.7, branches 0.3 and branch misses 0.013 per cycle.
+SteadyParams three_rates() {
     SteadyParams wl;
     wl.instructions = 1.7;
     wl.branches = 0.3;
     wl.branch_misses = 0.013;
-    auto m = make_machine("sapphirerapids", {}, GetParam(), wl);
+    return wl;
+}
+}  // namespace
+
+TEST_P(Counting, SteadyWorkloadCountsAreFloorOfRateTimesCycles) {
+    auto m = make_machine("sapphirerapids", {}, GetParam(), three_rates());
     m->wrmsr(msr::kGlobalCtrl, 0);
     m->wrmsr(msr::kPerfEvtSel0 + 0, sel::INSTRUCTIONS | kUserOs);
     m->wrmsr(msr::kPerfEvtSel0 + 1, sel::BRANCHES | kUserOs);
@@ -147,11 +152,7 @@ TEST_P(Counting, VersionOneHasNoGlobalCtrlAndCountsOnLocalEnable) {
 // their selectors, FIXED_CTR_CTRL and GLOBAL_CTRL, when the same cycles run, then each counts
 // exactly its event of that moment, as the steady workload's floor(rate x cycles) says.
 TEST_P(Counting, ReprogrammingCountsTheNewEventEveryTime) {
-    SteadyParams wl;
-    wl.instructions = 1.7;
-    wl.branches = 0.3;
-    wl.branch_misses = 0.013;
-    auto m = make_machine("sapphirerapids", {}, GetParam(), wl);
+    auto m = make_machine("sapphirerapids", {}, GetParam(), three_rates());
     struct Step { uint64_t sel; double rate; };
     const Step steps[] = {{sel::INSTRUCTIONS, 1.7}, {sel::BRANCHES, 0.3}, {sel::INSTRUCTIONS, 1.7},
                           {sel::BRANCH_MISSES, 0.013}, {sel::CYCLES, 1.0}, {sel::BRANCHES, 0.3}};
