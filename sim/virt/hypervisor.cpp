@@ -69,6 +69,7 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p) : sc_(s), proto_(p)
     for (auto& v : e_->vcpus) v->perf->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
     e_->host_perf->on_reading = [this](const AgentReading& r) { host_reading(r); };
     for (auto& def : checker_registry()) checkers_.push_back(def.make(*e_));
+    for (auto& c : checkers_) access_observers_.push_back(c.get()), chunk_observers_.push_back(c.get());
     end_ = s.cycles;
 }
 
@@ -143,7 +144,7 @@ void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, boo
         const PmuState& after = m_->pmu().state();
         const ChunkEvent ev{a, owner, tag, before, after};
         e_->prov.on_chunk(before, after, owner, ev.counted);
-        each_checker([&](Checker& c) { c.on_chunk(ev); });
+        observers(chunk_observers_, &Checker::ignores_chunks, [&](Checker& c) { c.on_chunk(ev); });
         remaining -= r.cycles;
         trace();
         if (r.stopped_on_pmi) {

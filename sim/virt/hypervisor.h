@@ -5,6 +5,7 @@
 // guest instructions passed through or emulated by KVM's vPMU (KvmVpmu), and the perf software
 // of every context. Provenance and the checkers observe each access (sim/virt/checker.h).
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -118,6 +119,16 @@ private:
     template <class F> void each_checker(F f) {
         for (auto& c : checkers_) f(*c);
     }
+    // The checkers that observe accesses (chunks), in registry order: each is called until it
+    // shows it ignores them (Checker::ignores_accesses), as the others are.
+    template <class F> void observers(std::vector<Checker*>& list, bool (Checker::*ignores)() const, F f) {
+        bool drop = false;
+        for (Checker* c : list) {
+            f(*c);
+            drop = drop || (c->*ignores)();
+        }
+        if (drop) list.erase(std::remove_if(list.begin(), list.end(), [&](Checker* c) { return (c->*ignores)(); }), list.end());
+    }
 
     // StepContext (hypervisor_access.cpp)
     Result rdmsr(uint32_t msr) override { return hw(-1, true, AccessKind::Rdmsr, msr, 0, 0); }
@@ -145,6 +156,7 @@ private:
     std::unique_ptr<Machine> m_;
     std::unique_ptr<Engine> e_;
     std::vector<std::unique_ptr<Checker>> checkers_;
+    std::vector<Checker*> access_observers_, chunk_observers_;
     unsigned host_src_ = 0, kvm_src_ = 0;
     OpQueue host_ops_;
     std::mt19937_64 rng_;

@@ -59,7 +59,7 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
     ev.ok = a.ok;
     ev.taint = r.taint;
     ev.what = what;
-    each_checker([&](Checker& c) { c.on_access(ev); });
+    observers(access_observers_, &Checker::ignores_accesses, [&](Checker& c) { c.on_access(ev); });
     trace();
     if (charge) elapse(cost);
     return r;
