@@ -72,7 +72,7 @@ private:
 
     // accesses (hypervisor_access.cpp)
     KvmHw::Result hw(int actor, bool trusted, AccessKind k, uint32_t idx, uint64_t v, Taint t, bool charge = true,
-                     uint64_t keep = 0, const std::string& what = {});
+                     uint64_t keep = 0, std::string_view what = {});
     void drain_host(OpQueue& q);
     bool guest_op(Vcpu& v);  // false: the op at the front exits
     GuestAccess pass_through(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);

@@ -20,7 +20,7 @@ AccessKind access_kind(SoftOp::Kind k) {
 }  // namespace
 
 KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx, uint64_t v, Taint t, bool charge,
-                            uint64_t keep, const std::string& what) {
+                            uint64_t keep, std::string_view what) {
     AccessResult a;
     uint64_t cost = 0;
     switch (k) {
