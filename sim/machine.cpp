@@ -34,8 +34,7 @@ void Machine::end_trace() {
     trace_.reset();
 }
 
-void Machine::traced() {
-    if (!trace_) return;
+void Machine::trace_now() {
     trace_->pmis(*pmu_);
     trace_->sample(*pmu_);
 }
@@ -109,6 +108,25 @@ AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) {
     const AccessResult r = port.try_rdpmc(ecx, cpl, lead());
     traced();
     return r;
+}
+
+AccessResult Machine::access(AccessKind k, uint32_t index, uint64_t value, unsigned cpl) {
+    const PlatformLock lock(Platform::mutex());
+    activate();
+    switch (k) {
+        case AccessKind::Rdmsr: return pmu_->rdmsr(index);
+        case AccessKind::Wrmsr: {
+            const AccessResult r = pmu_->wrmsr(index, value);
+            traced();
+            return r;
+        }
+        case AccessKind::Rdpmc: {
+            const AccessResult r = pmu_->rdpmc(index, cpl);
+            traced();  // a metrics-clear RDPMC changes state
+            return r;
+        }
+    }
+    return AccessResult::gp("unknown access kind");
 }
 
 RunResult Machine::run(uint64_t cycles, bool stop_on_pmi) {

@@ -52,6 +52,12 @@ public:
     AccessResult try_rdmsr(uint32_t msr);
     AccessResult try_wrmsr(uint32_t msr, uint64_t v);
     AccessResult try_rdpmc(uint32_t ecx, unsigned cpl = 0);
+    // The same access as try_*, made on the PMU directly instead of through the TLM socket: the
+    // engine's path for its ~125 accesses a VM exit. The socket's target first brings the PMU to
+    // the access time (SystemC time plus the lead of advance()), which is always the PMU's own
+    // cycle for the active machine; so the results, state and waveform are the socket path's
+    // (test DirectAccess.*).
+    AccessResult access(AccessKind k, uint32_t index, uint64_t value = 0, unsigned cpl = 0);
 
     RunResult run(uint64_t cycles, bool stop_on_pmi = false);
     // Runs `cycles` without entering the SystemC scheduler (TLM-2.0 temporal decoupling): the PMU
@@ -71,7 +77,10 @@ public:
 
 private:
     MsrPort& activate(bool force = false);
-    void traced();
+    void traced() {  // after every access and run: only a waveform costs more than this test
+        if (trace_) trace_now();
+    }
+    void trace_now();
     RunResult run_chunk(uint64_t cycles, bool stop_on_pmi);
     std::unique_ptr<Pmu> pmu_;
     std::unique_ptr<PmuTrace> trace_;

@@ -13,8 +13,11 @@ constexpr Event kFixedEvent[kMaxFixedCounters] = {Event::Instructions, Event::Co
 void Pmu::write_fixed(unsigned i, uint64_t v) { st_.counter[fixed_slot(i)] = v & cpu_.fixed_mask(); }
 
 void Pmu::write_fixed_ctr_ctrl(uint64_t v) {
+    uint32_t changed = 0;  // the fixed counters whose 4-bit field changed
+    for (unsigned i = 0; i < kMaxFixedCounters; ++i)
+        if (((st_.fixed_ctr_ctrl ^ v) >> (4 * i)) & 0xf) changed |= 1u << fixed_slot(i);
     st_.fixed_ctr_ctrl = v;
-    replan();
+    replan_slots(changed);
 }
 
 Pmu::CounterPlan Pmu::fixed_plan(unsigned i) const {

@@ -6,8 +6,15 @@
 namespace pmusim {
 
 void Pmu::write_global_ctrl(uint64_t v) {
+    const uint64_t diff = st_.global_ctrl ^ v;
     st_.global_ctrl = v;
-    replan();
+    // A counter's enable bit (SDM Table 35-2: PMCi -> i, FIXED_CTRi -> 32+i) changes its plan
+    // only; bit 48 (PERF_METRICS) changes what finish_plan() derives.
+    uint32_t changed = 0;
+    for (unsigned s = 0; s < kNumCounterSlots; ++s)
+        if ((diff >> status_bit_of_slot(s)) & 1u) changed |= 1u << s;
+    if (changed) replan_slots(changed);
+    else if ((diff >> status_bit::kPerfMetrics) & 1u) finish_plan();
 }
 
 // Write 1 to clear. Clearing CTR_Frz unfreezes the counters (v4 streamlined freeze).

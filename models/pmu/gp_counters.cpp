@@ -15,8 +15,9 @@ void Pmu::write_pmc_legacy(unsigned i, uint64_t v) {
 void Pmu::write_pmc_full(unsigned i, uint64_t v) { st_.counter[i] = v & cpu_.gp_mask(); }
 
 void Pmu::write_evtsel(unsigned i, uint64_t v) {
+    if (st_.evtsel[i] == v) return;  // same programming, same plan
     st_.evtsel[i] = v;
-    replan();
+    replan_slots(1u << i);
 }
 
 Pmu::CounterPlan Pmu::gp_plan(unsigned i) const {
@@ -37,8 +38,11 @@ Pmu::CounterPlan Pmu::gp_plan(unsigned i) const {
     // has them; a non-zero UMASK2 selects a sub-event none of the modelled encodings has. An entry
     // for this exact CMASK/E is a cycle event of its own (event_table.h).
     const uint8_t umask2 = static_cast<uint8_t>((sel & evtsel::kUmask2) >> evtsel::kUmask2Shift);
-    const EventEncoding* enc =
-        find_encoding(cpu_, sel & 0xff, (sel >> 8) & 0xff, p.inv || p.eq ? 0 : p.cmask, p.edge, umask2);
+    const uint8_t cmask = p.inv || p.eq ? 0 : p.cmask;
+    const uint64_t key = (sel & 0xffff) | uint64_t(cmask) << 16 | uint64_t(p.edge) << 24 | uint64_t(umask2) << 32;
+    EncodingMemo& memo = enc_memo_[i];
+    if (memo.key != key) memo = {key, find_encoding(cpu_, sel & 0xff, (sel >> 8) & 0xff, cmask, p.edge, umask2)};
+    const EventEncoding* enc = memo.enc;
     if (!enc) return p;
     p.events = enc->counts;
     const bool exact = enc->cmask != 0 || enc->edge;

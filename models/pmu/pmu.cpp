@@ -137,14 +137,32 @@ AccessResult Pmu::write_register(const RegisterDesc& r, uint64_t v) {
 }
 
 void Pmu::replan() {
-    active_.clear();
-    for (unsigned i = 0; i < kNumCounterSlots; ++i) {
-        const bool is_gp = i < kMaxGpCounters;
-        const unsigned n = is_gp ? i : i - kMaxGpCounters;
-        plan_[i] = is_gp ? (n < cpu_.num_gp ? gp_plan(n) : CounterPlan{})
-                         : (cpu_.has_fixed(n) ? fixed_plan(n) : CounterPlan{});
-        if (plan_[i].ring_mask) active_.push_back(static_cast<uint8_t>(i));
+    for (unsigned i = 0; i < kNumCounterSlots; ++i) plan_[i] = plan_of(i);
+    finish_plan();
+}
+
+// A write changed the programming of the slots in `slots` only (bit s: counter slot s). The other
+// plans are still what plan_of() would give: only these are derived again.
+void Pmu::replan_slots(uint32_t slots) {
+    if (!slots) return;
+    for (uint32_t m = slots; m; m &= m - 1) {
+        const unsigned i = unsigned(__builtin_ctz(m));
+        plan_[i] = plan_of(i);
     }
+    finish_plan();
+}
+
+Pmu::CounterPlan Pmu::plan_of(unsigned i) const {
+    if (i < kMaxGpCounters) return i < cpu_.num_gp ? gp_plan(i) : CounterPlan{};
+    const unsigned n = i - kMaxGpCounters;
+    return cpu_.has_fixed(n) ? fixed_plan(n) : CounterPlan{};
+}
+
+// What follows from the plans together: the active slots, PERF_METRICS and the cursor's mask.
+void Pmu::finish_plan() {
+    active_.clear();
+    for (unsigned i = 0; i < kNumCounterSlots; ++i)
+        if (plan_[i].ring_mask) active_.push_back(static_cast<uint8_t>(i));
     // PERF_METRICS counts with FC3 (and GLOBAL_CTRL[48]: docs/semantics.md assumption A2).
     metrics_ring_ = 0;
     if (cpu_.perf_metrics()) {

@@ -24,6 +24,8 @@
 
 namespace pmusim {
 
+struct EventEncoding;
+
 // Switchable semantics where the public record is silent (docs/semantics.md).
 struct Semantics {
     uint64_t pmi_skid = 0;                   // cycles from the overflow to the PMI
@@ -128,7 +130,10 @@ private:
     bool metrics_clear_mode() const;
 
     // counting
-    void replan();
+    void replan();                       // every slot (reset, semantics, freeze)
+    void replan_slots(uint32_t slots);   // only these slots' programming changed
+    CounterPlan plan_of(unsigned slot) const;
+    void finish_plan();
     CounterPlan gp_plan(unsigned i) const;
     CounterPlan fixed_plan(unsigned i) const;
     bool frozen() const { return (st_.global_status >> status_bit::kCtrFrz) & 1u; }
@@ -156,6 +161,13 @@ private:
     // Derived from the state by replan(); never snapshotted.
     std::array<CounterPlan, kNumCounterSlots> plan_{};
     std::vector<uint8_t> active_;  // slots with a non-zero ring mask
+    // The encoding each GP selector found last (find_encoding searches the event table; hosts
+    // and guests write the same few selectors again at every VM transition).
+    struct EncodingMemo {
+        uint64_t key = ~0ull;
+        const EventEncoding* enc = nullptr;
+    };
+    mutable std::array<EncodingMemo, kMaxGpCounters> enc_memo_{};
     uint8_t metrics_ring_ = 0;
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };

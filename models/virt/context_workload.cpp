@@ -35,23 +35,37 @@ void ContextWorkload::truncate(uint64_t at) {
     if (at < last.begin || at > last.end) throw std::out_of_range("ContextWorkload::truncate outside the last segment");
     sources_[last.source].local -= last.end - at;
     last.end = at;
-    if (last.end == last.begin) segments_.pop_back();
+    if (last.end == last.begin) {
+        if (found_ == &last) found_ = nullptr;
+        segments_.pop_back();
+    }
 }
 
 const ContextWorkload::Segment& ContextWorkload::segment_at(uint64_t cycle) const {
+    // A deque keeps its elements in place when others are added or removed at either end, so
+    // the segment found last is at hand without indexing (only its own removal drops it).
+    if (found_ && cycle >= found_->begin && cycle < found_->end) return *found_;
     for (size_t i = current_; i < segments_.size() && i <= current_ + 1; ++i) {
         const Segment& s = segments_[i];
         if (cycle < s.begin) break;
         if (cycle < s.end) {
             current_ = i;
+            found_ = &s;
             return s;
         }
+    }
+    // Then the last one: the PMU runs the segment just appended.
+    if (!segments_.empty() && cycle >= segments_.back().begin && cycle < segments_.back().end) {
+        current_ = segments_.size() - 1;
+        found_ = &segments_.back();
+        return segments_.back();
     }
     auto it = std::upper_bound(segments_.begin(), segments_.end(), cycle,
                                [](uint64_t c, const Segment& s) { return c < s.end; });
     if (it == segments_.end() || cycle < it->begin)
         throw std::out_of_range("ContextWorkload: cycle " + std::to_string(cycle) + " is not scheduled");
     current_ = size_t(it - segments_.begin());
+    found_ = &*it;
     return *it;
 }
 
@@ -60,6 +74,7 @@ void ContextWorkload::forget_before(uint64_t cycle) {
         const Segment& s = segments_.front();
         forgotten_owned_[s.owner] += s.end - s.begin;
         add_span(forgotten_spans_, s);
+        if (found_ == &s) found_ = nullptr;
         segments_.pop_front();
         current_ = current_ ? current_ - 1 : 0;
     }
@@ -67,13 +82,13 @@ void ContextWorkload::forget_before(uint64_t cycle) {
 
 void ContextWorkload::add_span(std::vector<Span>& to, const Segment& s) const {
     if (!to.empty() && to.back().owner == s.owner && to.back().end == s.begin) to.back().end = s.end;
-    else if (to.size() < kMaxSpans) to.push_back({s.begin, s.end, s.owner});
+    else if (to.size() < max_spans_) to.push_back({s.begin, s.end, s.owner});
 }
 
 std::vector<ContextWorkload::Span> ContextWorkload::spans() const {
     std::vector<Span> v = forgotten_spans_;
     for (auto& s : segments_) {
-        if (v.size() == kMaxSpans && (v.back().owner != s.owner || v.back().end != s.begin)) break;
+        if (v.size() >= max_spans_ && (v.empty() || v.back().owner != s.owner || v.back().end != s.begin)) break;
         add_span(v, s);
     }
     return v;
@@ -127,6 +142,7 @@ std::unique_ptr<Workload> ContextWorkload::clone() const {
     c->segments_ = segments_;
     c->forgotten_spans_ = forgotten_spans_;
     c->forgotten_owned_ = forgotten_owned_;
+    c->max_spans_ = max_spans_;
     return c;
 }
 

@@ -41,20 +41,23 @@ public:
     uint64_t end() const { return segments_.empty() ? 0 : segments_.back().end; }
     // The segments still held (from the first not forgotten).
     const std::deque<Segment>& segments() const { return segments_; }
-    // O(1) while the PMU walks forward through the schedule: the segment found last and its
-    // successor are tried before a binary search.
+    // O(1) while the PMU walks forward through the schedule: the segment found last, its
+    // successor and the last segment are tried before a binary search.
     const Segment& segment_at(uint64_t cycle) const;
 
     // Segments wholly before `cycle` will not be asked about again: they are dropped, and only
-    // what reports need is kept (cycles per owner, and the owners' spans up to kMaxSpans), so
+    // what reports need is kept (cycles per owner, and the owners' first max_spans() spans), so
     // memory stays flat in the length of a run. The last segment is always kept.
     void forget_before(uint64_t cycle);
     struct Span {
         uint64_t begin = 0, end = 0;
         int owner = 0;
     };
-    static constexpr size_t kMaxSpans = 200'000;  // about 5 MB
-    // Who owned the cycles from 0, consecutive spans of one owner merged: the first kMaxSpans.
+    // The spans a report keeps (a scenario's checks.max_timeline_spans); 24 bytes each.
+    static constexpr size_t kDefaultMaxSpans = 20'000;
+    void set_max_spans(size_t n) { max_spans_ = n; }
+    size_t max_spans() const { return max_spans_; }
+    // Who owned the cycles from 0, consecutive spans of one owner merged: the first max_spans().
     std::vector<Span> spans() const;
     // Cycles owned by `owner` over the whole schedule, forgotten segments included.
     uint64_t owned_cycles(int owner) const;
@@ -73,9 +76,11 @@ private:
     void add_span(std::vector<Span>& to, const Segment& s) const;
     std::vector<Source> sources_;
     std::deque<Segment> segments_;
-    std::vector<Span> forgotten_spans_;        // of forgotten segments, at most kMaxSpans
+    std::vector<Span> forgotten_spans_;        // of forgotten segments, at most max_spans_
     std::map<int, uint64_t> forgotten_owned_;  // cycles of forgotten segments per owner
     mutable size_t current_ = 0;               // index of the segment segment_at found last
+    mutable const Segment* found_ = nullptr;   // that segment
+    size_t max_spans_ = kDefaultMaxSpans;
 };
 
 }  // namespace pmusim

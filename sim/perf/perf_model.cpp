@@ -16,12 +16,12 @@ constexpr uint64_t kUsr = 1ull << 16, kOs = 1ull << 17, kInt = 1ull << 20, kEn =
 constexpr uint64_t kFixedOs = 1, kFixedUsr = 2, kFixedMetricsClear = 4;
 constexpr uint32_t kRdpmcSlots = (1u << 30) | 3, kRdpmcMetrics = 1u << 29;
 
-SoftOp rd(uint32_t m, std::function<void(uint64_t, uint64_t)> f, std::string what) {
-    return {SoftOp::Kind::Rdmsr, m, 0, std::move(f), std::move(what)};
+SoftOp rd(uint32_t m, std::function<void(uint64_t, uint64_t)> f, std::string_view what) {
+    return {SoftOp::Kind::Rdmsr, m, 0, std::move(f), what};
 }
-SoftOp wr(uint32_t m, uint64_t v, std::string what) { return {SoftOp::Kind::Wrmsr, m, v, nullptr, std::move(what)}; }
-SoftOp pmc(uint32_t ecx, std::function<void(uint64_t, uint64_t)> f, std::string what) {
-    return {SoftOp::Kind::Rdpmc, ecx, 0, std::move(f), std::move(what)};
+SoftOp wr(uint32_t m, uint64_t v, std::string_view what) { return {SoftOp::Kind::Wrmsr, m, v, nullptr, what}; }
+SoftOp pmc(uint32_t ecx, std::function<void(uint64_t, uint64_t)> f, std::string_view what) {
+    return {SoftOp::Kind::Rdpmc, ecx, 0, std::move(f), what};
 }
 SoftOp marker(std::function<void(uint64_t, uint64_t)> f) { return {SoftOp::Kind::Marker, 0, 0, std::move(f), "marker"}; }
 }  // namespace
@@ -33,6 +33,8 @@ double topdown_field_slots(uint64_t slots, double field, double field_max) {
 PerfModel::PerfModel(std::string context, const CpuConfig& cpu, PerfSession s)
     : context_(std::move(context)), cpu_(cpu), s_(std::move(s)) {
     place_all();
+    for (auto& e : s_.events) read_labels_.push_back("read " + e.name);
+    for (auto& n : s_.tma_names) tma_read_labels_.push_back("read " + n);
     totals.assign(s_.events.size(), 0);
     last_at_.assign(s_.events.size(), 0);
     tick_base_.assign(s_.events.size(), 0);
@@ -230,27 +232,30 @@ void PerfModel::start(OpQueue& q) {
 
 // One RDPMC of event i: adds the change since the previous read to its total (deltas modulo the
 // counter width, as x86_perf_event_update) and its time on the PMU.
-SoftOp PerfModel::read_op(std::vector<Counter>& cs, std::vector<uint64_t>& tot, size_t i, std::vector<uint64_t>* when,
-                          const std::string& name) {
-    const Counter& c = cs[i];
+// Its completion captures only `this` and one word, so std::function holds it without allocating.
+SoftOp PerfModel::read_op(bool tma, size_t i, bool record_cycle) {
+    const Counter& c = (tma ? tma_counters_ : counters_)[i];
+    const uint64_t code = uint64_t(i) << 2 | (record_cycle ? 2 : 0) | (tma ? 1 : 0);
     return pmc(c.fixed ? (1u << 30) | uint32_t(c.index) : uint32_t(c.index),
-               [this, &cs, &tot, when, i](uint64_t v, uint64_t cycle) {
-                   Counter& c = cs[i];
-                   tot[i] += (v - c.last) & mask(c);
+               [this, code](uint64_t v, uint64_t cycle) {
+                   const bool tma = code & 1;
+                   const size_t i = size_t(code >> 2);
+                   Counter& c = (tma ? tma_counters_ : counters_)[i];
+                   (tma ? tma_totals : totals)[i] += (v - c.last) & mask(c);
                    c.last = v;
                    c.running += cycle > c.since ? cycle - c.since : 0;
                    c.since = cycle;
-                   if (when) (*when)[i] = cycle;
+                   if (code & 2) pending_.to[i] = cycle;
                },
-               "read " + name);
+               (tma ? tma_read_labels_ : read_labels_)[i]);
 }
 
-// One RDPMC per counter on the PMU. `at`, when given, receives the cycle each event was read.
-void PerfModel::read_counters(OpQueue& q, std::vector<uint64_t>* at) {
+// One RDPMC per counter on the PMU. `record_cycle`: the reading's `to` receives the cycle each
+// event was read.
+void PerfModel::read_counters(OpQueue& q, bool record_cycle) {
     for (size_t i = 0; i < counters_.size(); ++i)
-        if (counters_[i].index >= 0) q.push_back(read_op(counters_, totals, i, at, s_.events[i].name));
-    for (size_t i = 0; i < tma_counters_.size(); ++i)
-        q.push_back(read_op(tma_counters_, tma_totals, i, nullptr, s_.tma_names[i]));
+        if (counters_[i].index >= 0) q.push_back(read_op(false, i, record_cycle));
+    for (size_t i = 0; i < tma_counters_.size(); ++i) q.push_back(read_op(true, i, false));
 }
 
 void PerfModel::tick(OpQueue& q) {
@@ -264,7 +269,7 @@ void PerfModel::tick(OpQueue& q) {
     pending_.to.assign(s_.events.size(), 0);
     // Every earlier operation has run when a reading is queued: the last reset is known.
     pending_.td_from = td_reset_at_;
-    read_counters(q, &pending_.to);
+    read_counters(q, true);
     if (s_.topdown_group) read_topdown(q);
     q.push_back(marker([this](uint64_t, uint64_t cycle) { finish_reading(cycle); }));
 }
@@ -380,7 +385,7 @@ void PerfModel::rotate(OpQueue& q) {
         for (size_t i : u) {
             Counter& c = counters_[i];
             if (c.index < 0) continue;
-            q.push_back(read_op(counters_, totals, i, nullptr, s_.events[i].name));
+            q.push_back(read_op(false, i, false));
             program_gp(q, c, false);
             c.index = -1;
         }

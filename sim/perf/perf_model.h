@@ -103,9 +103,8 @@ private:
     };
     Counter place(const StatEventSpec& s, const char* list, bool flexible, unsigned& next_gp, uint32_t& fixed_used) const;
     void place_all();
-    SoftOp read_op(std::vector<Counter>& cs, std::vector<uint64_t>& tot, size_t i, std::vector<uint64_t>* when,
-                   const std::string& name);
-    void read_counters(OpQueue& q, std::vector<uint64_t>* at = nullptr);
+    SoftOp read_op(bool tma, size_t i, bool record_cycle);
+    void read_counters(OpQueue& q, bool record_cycle = false);
     void program(OpQueue& q, bool enable);
     void program_gp(OpQueue& q, Counter& c, bool enable);
     static SoftOp zero_counter(uint32_t msr, Counter& c);
@@ -136,6 +135,7 @@ private:
     uint64_t td_reset_at_ = 0;  // cycle of the last FIXED_CTR3 reset
     uint64_t restored_slots_ = 0;
     unsigned metrics_bits_ = 8;
+    std::vector<std::string> read_labels_, tma_read_labels_;  // "read EVENT": the ops' labels point here
 };
 
 }  // namespace pmusim

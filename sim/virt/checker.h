@@ -21,8 +21,13 @@ class Checker {
 public:
     explicit Checker(Engine& e) : e_(e) {}
     virtual ~Checker() = default;
-    virtual void on_access(const AccessEvent&) {}
-    virtual void on_chunk(const ChunkEvent&) {}
+    // Called after every access and every run chunk (about 125 and 140 a VM exit). A checker that
+    // does not override one of them says so by its first call (these default bodies), and the
+    // engine calls it no more for that event (Hypervisor::observers).
+    virtual void on_access(const AccessEvent&) { ignores_accesses_ = true; }
+    virtual void on_chunk(const ChunkEvent&) { ignores_chunks_ = true; }
+    bool ignores_accesses() const { return ignores_accesses_; }
+    bool ignores_chunks() const { return ignores_chunks_; }
     virtual void on_pmi(const PmiRoute&) {}
     virtual void on_handover(Handover, Vcpu&) {}
     virtual void on_guest_access(const GuestAccess&) {}
@@ -34,6 +39,19 @@ public:
 
 protected:
     Engine& e_;
+
+private:
+    bool ignores_accesses_ = false, ignores_chunks_ = false;
+};
+
+// A register's name for a report, made only when a violation is reported ("PMC" 3 -> "PMC3"):
+// the checks run at every VM transition and almost never fire.
+struct RegLabel {
+    RegLabel(const char* b, int i = -1, const char* s = "") : base(b), index(i), suffix(s) {}
+    const char* base;
+    int index;
+    const char* suffix;
+    std::string str() const { return std::string(base) + (index < 0 ? "" : std::to_string(index)) + suffix; }
 };
 
 struct CheckerDef {

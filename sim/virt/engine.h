@@ -6,6 +6,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -132,7 +133,7 @@ struct AccessEvent {
     uint64_t value = 0;  // written, or read
     bool ok = true;
     Taint taint = 0;     // reads: the provenance of the value read
-    std::string what;    // the software's label (host perf ops)
+    std::string_view what;  // the software's label (host perf ops), valid during the call
 };
 
 // A guest instruction, executed as the guest's CPU would: passed through to hardware or exited
@@ -149,13 +150,23 @@ struct GuestAccess {
     AccessResult ref;
 };
 
-// A run chunk: the machine ran [begin, end) for `owner`; the state before and after.
+// A run chunk: the machine ran [begin, end) for `owner`; the state before and after, and the
+// counter slots whose value changed (bit s: slot s), found once for every observer.
 struct ChunkEvent {
+    ChunkEvent(uint64_t b, int o, int t, const PmuState& be, const PmuState& af)
+        : begin(b), owner(o), tag(t), before(be), after(af), counted(changed_counters(be, af)) {}
+    static uint32_t changed_counters(const PmuState& be, const PmuState& af) {
+        uint32_t m = 0;
+        for (unsigned s = 0; s < kNumCounterSlots; ++s)
+            if (af.counter[s] != be.counter[s]) m |= 1u << s;
+        return m;
+    }
     uint64_t begin;
     int owner;
     int tag;
     const PmuState& before;
     const PmuState& after;
+    uint32_t counted;
 };
 
 // A PMI request routed by the LVTPC (or forwarded by the legacy vPMU).

@@ -68,6 +68,7 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p, const Placement& pl
     e_->mediated = proto_.mediated();
     auto cw = std::make_unique<ContextWorkload>();
     e_->cw = cw.get();
+    cw->set_max_spans(s.checks.max_timeline_spans);
     host_src_ = cw->add_source(workload_of("host", s.host.workload), "host");
     kvm_src_ = cw->add_source(workload_of("kvm_workload", s.kvm_workload), "kvm");
     // Tags name what runs (reports, violations and the waveform's step signal, by name).
@@ -83,6 +84,7 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p, const Placement& pl
     for (auto& v : e_->vcpus) v->perf->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
     e_->host_perf->on_reading = [this](const AgentReading& r) { host_reading(r); };
     for (auto& def : checker_registry()) checkers_.push_back(def.make(*e_));
+    for (auto& c : checkers_) access_observers_.push_back(c.get()), chunk_observers_.push_back(c.get());
     end_ = s.cycles;
     for (const CpuMove& mv : s.moves)
         if (mv.preempt && mv.cpu == place_.index) preempts_.push_back({mv.at, mv.preempt});
@@ -168,9 +170,9 @@ void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, boo
         // A step's costs run on the caller's local time; a context's run goes through SystemC.
         const RunResult r = stop_on_pmi ? m_->run(chunk, true) : m_->advance(chunk, true);
         const PmuState& after = m_->pmu().state();
-        e_->prov.on_chunk(before, after, owner);
         const ChunkEvent ev{a, owner, tag, before, after};
-        each_checker([&](Checker& c) { c.on_chunk(ev); });
+        e_->prov.on_chunk(before, after, owner, ev.counted);
+        observers(chunk_observers_, &Checker::ignores_chunks, [&](Checker& c) { c.on_chunk(ev); });
         remaining -= r.cycles;
         trace();
         if (r.stopped_on_pmi) {
@@ -185,8 +187,7 @@ void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, boo
     }
 }
 
-void Hypervisor::trace() {
-    if (!vcd_) return;
+void Hypervisor::trace_now() {
     const uint64_t t = m_->cycle();
     // Names, not codes: a step added to the library renumbers nothing in anyone's waveform.
     vcd_->set_extra_string(vcd_sig_[0], e_->ctx_name(e_->owner), t);

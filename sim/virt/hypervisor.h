@@ -5,6 +5,7 @@
 // guest instructions passed through or emulated by KVM's vPMU (KvmVpmu), and the perf software
 // of every context. Provenance and the checkers observe each access (sim/virt/checker.h).
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -99,11 +100,14 @@ private:
     void run_cycles(unsigned source, int owner, int tag, uint64_t n, bool stop_on_guest_pmi);
     void route_pmis();
     bool legacy_overflow(Vcpu& v, unsigned hw_bit);  // true: the guest asked for a PMI
-    void trace();
+    void trace() {  // after every access and chunk: only a waveform costs more than this test
+        if (vcd_) trace_now();
+    }
+    void trace_now();
 
     // accesses (hypervisor_access.cpp)
     KvmHw::Result hw(int actor, bool trusted, AccessKind k, uint32_t idx, uint64_t v, Taint t, bool charge = true,
-                     uint64_t keep = 0, const std::string& what = {});
+                     uint64_t keep = 0, std::string_view what = {});
     void drain_host(OpQueue& q);
     bool guest_op(Vcpu& v);  // false: the op at the front exits
     GuestAccess pass_through(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
@@ -150,6 +154,16 @@ private:
     template <class F> void each_checker(F f) {
         for (auto& c : checkers_) f(*c);
     }
+    // The checkers that observe accesses (chunks), in registry order: each is called until it
+    // shows it ignores them (Checker::ignores_accesses), as the others are.
+    template <class F> void observers(std::vector<Checker*>& list, bool (Checker::*ignores)() const, F f) {
+        bool drop = false;
+        for (Checker* c : list) {
+            f(*c);
+            drop = drop || (c->*ignores)();
+        }
+        if (drop) list.erase(std::remove_if(list.begin(), list.end(), [&](Checker* c) { return (c->*ignores)(); }), list.end());
+    }
 
     // StepContext (hypervisor_access.cpp)
     Result rdmsr(uint32_t msr) override { return hw(-1, true, AccessKind::Rdmsr, msr, 0, 0); }
@@ -183,6 +197,7 @@ private:
     std::unique_ptr<Machine> m_;
     std::unique_ptr<Engine> e_;
     std::vector<std::unique_ptr<Checker>> checkers_;
+    std::vector<Checker*> access_observers_, chunk_observers_;
     unsigned host_src_ = 0, kvm_src_ = 0;
     OpQueue host_ops_;
     std::mt19937_64 rng_;

@@ -20,17 +20,17 @@ AccessKind access_kind(SoftOp::Kind k) {
 }  // namespace
 
 KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx, uint64_t v, Taint t, bool charge,
-                            uint64_t keep, const std::string& what) {
+                            uint64_t keep, std::string_view what) {
     AccessResult a;
     uint64_t cost = 0;
     switch (k) {
         case AccessKind::Rdmsr:
-            a = m_->try_rdmsr(idx);
+            a = m_->access(k, idx);
             cost = sc_.costs.msr_read;
             break;
         case AccessKind::Wrmsr: {
             const uint64_t old = m_->pmu().state().fixed_ctr_ctrl;
-            a = m_->try_wrmsr(idx, v);
+            a = m_->access(k, idx, v);
             if (a.ok) {
                 e_->prov.on_write(idx, old, v, t, keep);
                 e_->last_write[Engine::register_key(idx)] = {m_->cycle(), e_->tag};
@@ -44,7 +44,7 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
             break;
         }
         case AccessKind::Rdpmc:
-            a = m_->try_rdpmc(idx, 0);
+            a = m_->access(k, idx);
             cost = sc_.costs.rdpmc;
             break;
     }
@@ -59,7 +59,7 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
     ev.ok = a.ok;
     ev.taint = r.taint;
     ev.what = what;
-    each_checker([&](Checker& c) { c.on_access(ev); });
+    observers(access_observers_, &Checker::ignores_accesses, [&](Checker& c) { c.on_access(ev); });
     trace();
     if (charge) elapse(cost);
     return r;

@@ -1,6 +1,11 @@
 // The host's ground-truth ledger (docs/virtualization.md "Ledger"): the windows in which host
 // perf's events counted (opened at its GLOBAL_CTRL enable, closed at GLOBAL_CTRL = 0), the
 // host's events over them, and each host event's truth summed over its readings.
+//
+// Each window's events are counted once, when it closes, per ring; the ledger keeps the running
+// sums before each window it still holds. A count over [from, to) is then the difference of two
+// prefixes, each a held sum plus at most two partial windows, instead of a pass over every
+// window in the range for every event (docs/performance.md "Cost per VM exit").
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -25,7 +30,7 @@ public:
     // The first cycle a count or close may still ask about (`now` when no window is held).
     uint64_t needed_from(uint64_t now) const {
         uint64_t c = open_ == kForever ? now : std::min(now, open_);
-        return windows_.empty() ? c : std::min(c, windows_.front().first);
+        return windows_.empty() ? c : std::min(c, windows_.front().begin);
     }
 
     EventVector truth = EventVector::Zero();  // all windows since the start
@@ -33,7 +38,19 @@ public:
     std::vector<uint64_t> event_truth;        // per host perf event, summed over its readings
 
 private:
-    std::vector<std::pair<uint64_t, uint64_t>> windows_;
+    // Events of every closed window so far, per ring (user: CPL > 0, kernel: CPL 0).
+    struct RingSums {
+        EventVector user = EventVector::Zero(), kernel = EventVector::Zero();
+        uint64_t of(EventMask m, bool u, bool k) const { return (u ? masked_sum(user, m) : 0) + (k ? masked_sum(kernel, m) : 0); }
+    };
+    struct Window {
+        uint64_t begin, end;
+        RingSums before;  // the sums over every window closed before this one
+    };
+    // Events in `mask` over the windows that fall in [0, t).
+    uint64_t prefix(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t t, uint64_t now) const;
+    std::vector<Window> windows_;
+    RingSums sums_;  // over every closed window
     uint64_t open_ = kForever;
 };
 

@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/pmu/pmu.h"
@@ -29,7 +30,7 @@ struct SoftOp {
     uint32_t index = 0;
     uint64_t value = 0;
     std::function<void(uint64_t value, uint64_t cycle)> done;  // reads: the value read
-    std::string what;  // for reports
+    std::string_view what;  // for reports: a literal, or a label its PerfModel keeps
     uint64_t keep = 0;  // WRMSR FIXED_CTR_CTRL: fields this read-modify-write leaves as found
 };
 using OpQueue = std::deque<SoftOp>;

@@ -105,10 +105,16 @@ Taint Provenance::pmi_controller(unsigned b) const {
 }
 
 void Provenance::on_chunk(const PmuState& before, const PmuState& after, int owner) {
-    const Taint own = taint_of(owner);
+    uint32_t counted = 0;
     for (unsigned s = 0; s < kNumCounterSlots; ++s)
-        if (after.counter[s] != before.counter[s]) counter_[s] |= own;
-    if (after.counter[fixed_slot(3)] != before.counter[fixed_slot(3)] && ((after.global_ctrl >> status_bit::kPerfMetrics) & 1u))
+        if (after.counter[s] != before.counter[s]) counted |= 1u << s;
+    on_chunk(before, after, owner, counted);
+}
+
+void Provenance::on_chunk(const PmuState& before, const PmuState& after, int owner, uint32_t counted) {
+    const Taint own = taint_of(owner);
+    for (uint32_t m = counted; m; m &= m - 1) counter_[__builtin_ctz(m)] |= own;
+    if (((counted >> fixed_slot(3)) & 1u) && ((after.global_ctrl >> status_bit::kPerfMetrics) & 1u))
         for (auto& t : metrics_) t |= own;
     // A newly set overflow bit carries the owner and what flowed into its counter.
     for (uint64_t newly = after.global_status & ~before.global_status; newly; newly &= newly - 1) {

@@ -21,6 +21,8 @@ public:
     void on_write(uint32_t msr, uint64_t old, uint64_t value, Taint t, uint64_t keep);
     // The machine ran cycles owned by `owner` and went from `before` to `after`.
     void on_chunk(const PmuState& before, const PmuState& after, int owner);
+    // The same, given the slots whose counter changed (bit s: slot s; ChunkEvent::counted).
+    void on_chunk(const PmuState& before, const PmuState& after, int owner, uint32_t counted);
     // KVM verified a value instead of writing it: the register takes the saved provenance.
     void verified_counter(unsigned slot, Taint t) { counter_[slot] = t; }
     void verified_status(uint64_t bits, uint64_t value, Taint t);

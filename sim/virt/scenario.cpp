@@ -289,7 +289,8 @@ public:
         if (auto f = root["event_filter"]) s.event_filter = read_event_filter(*this, f, "event_filter");
         if (auto c = root["checks"]) {
             keys(c, "checks", {"perf_metrics_tolerance_lsb", "max_recorded", "guest_pmi_delay", "host_pmi_delay",
-                               "max_program_records"});
+                               "max_program_records", "max_timeline_spans"});
+            if (c["max_timeline_spans"]) s.checks.max_timeline_spans = count(c["max_timeline_spans"], "checks.max_timeline_spans");
             if (c["max_program_records"]) s.checks.max_program_records = count(c["max_program_records"], "checks.max_program_records");
             if (c["guest_pmi_delay"]) s.checks.guest_pmi_delay = count(c["guest_pmi_delay"], "checks.guest_pmi_delay", 1, kMaxCostCycles);
             if (c["host_pmi_delay"]) s.checks.host_pmi_delay = count(c["host_pmi_delay"], "checks.host_pmi_delay", 1, kMaxCostCycles);

@@ -113,6 +113,7 @@ struct CheckOptions {
     uint64_t guest_pmi_delay = 0;            // guest cycles a PMI may wait beyond the next one (injection)
     uint64_t host_pmi_delay = 20'000;        // cycles host perf's NMI may wait (an exit path and its handling)
     size_t max_program_records = 100'000;    // guest program accesses kept in full (all are counted)
+    size_t max_timeline_spans = 20'000;      // the report's timeline: its first spans (memory flat in run length)
 };
 
 struct Scenario {

@@ -112,7 +112,7 @@ struct CheckerBench {
     }
     // A WRMSR executed on hardware by `actor` (host perf's labelled `what`); provenance follows
     // when it succeeds.
-    AccessEvent write_access(int actor, uint32_t msr, uint64_t value, const std::string& what = {}) {
+    AccessEvent write_access(int actor, uint32_t msr, uint64_t value, const char* what = "") {
         const uint64_t old = m.pmu().state().fixed_ctr_ctrl;
         AccessEvent a;
         a.actor = actor;

@@ -11,14 +11,19 @@ constexpr uint64_t kUserOs = sel::USR | sel::OS | sel::EN;
 
 class Counting : public ::testing::TestWithParam<TimeMode> {};
 INSTANTIATE_TEST_SUITE_P(BothModes, Counting, ::testing::Values(TimeMode::PerCycle, TimeMode::Fast), mode_name);
-}  // namespace
 
-TEST_P(Counting, SteadyWorkloadCountsAreFloorOfRateTimesCycles) {
+// Instructions 1.7, branches 0.3 and branch misses 0.013 per cycle.
+SteadyParams three_rates() {
     SteadyParams wl;
     wl.instructions = 1.7;
     wl.branches = 0.3;
     wl.branch_misses = 0.013;
-    auto m = make_machine("sapphirerapids", {}, GetParam(), wl);
+    return wl;
+}
+}  // namespace
+
+TEST_P(Counting, SteadyWorkloadCountsAreFloorOfRateTimesCycles) {
+    auto m = make_machine("sapphirerapids", {}, GetParam(), three_rates());
     m->wrmsr(msr::kGlobalCtrl, 0);
     m->wrmsr(msr::kPerfEvtSel0 + 0, sel::INSTRUCTIONS | kUserOs);
     m->wrmsr(msr::kPerfEvtSel0 + 1, sel::BRANCHES | kUserOs);
@@ -140,4 +145,32 @@ TEST_P(Counting, VersionOneHasNoGlobalCtrlAndCountsOnLocalEnable) {
     m->wrmsr(msr::kPerfEvtSel0, sel::CYCLES | kUserOs);
     m->run(777);
     EXPECT_EQ(m->rdpmc(0), 777u);
+}
+
+// A write re-plans only the counters it changes (pmu.cpp replan_slots) and each GP selector
+// remembers the encoding it found last: given counters reprogrammed event after event, through
+// their selectors, FIXED_CTR_CTRL and GLOBAL_CTRL, when the same cycles run, then each counts
+// exactly its event of that moment, as the steady workload's floor(rate x cycles) says.
+TEST_P(Counting, ReprogrammingCountsTheNewEventEveryTime) {
+    auto m = make_machine("sapphirerapids", {}, GetParam(), three_rates());
+    struct Step { uint64_t sel; double rate; };
+    const Step steps[] = {{sel::INSTRUCTIONS, 1.7}, {sel::BRANCHES, 0.3}, {sel::INSTRUCTIONS, 1.7},
+                          {sel::BRANCH_MISSES, 0.013}, {sel::CYCLES, 1.0}, {sel::BRANCHES, 0.3}};
+    uint64_t at = 0;
+    for (const Step& s : steps) {
+        const uint64_t n = 10'007;
+        m->wrmsr(msr::kGlobalCtrl, 0);
+        m->wrmsr(msr::kPerfEvtSel0 + 1, s.sel | kUserOs);
+        m->wrmsr(msr::kPmc0 + 1, 0);
+        m->wrmsr(msr::kFixedCtrCtrl, s.rate == 1.0 ? 0x30 : 0x3);   // FC1 (cycles) or FC0 (instructions)
+        m->wrmsr(msr::kFixedCtr0, 0);
+        m->wrmsr(msr::kFixedCtr0 + 1, 0);
+        m->wrmsr(msr::kGlobalCtrl, 0x2 | (0x3ull << 32));
+        m->run(n);
+        EXPECT_EQ(m->rdpmc(1), expected(s.rate, at + n) - expected(s.rate, at)) << std::hex << s.sel;
+        if (s.rate == 1.0) EXPECT_EQ(m->rdpmc(RDPMC_FIXED | 1), n);
+        else EXPECT_EQ(m->rdpmc(RDPMC_FIXED | 0), expected(1.7, at + n) - expected(1.7, at));
+        EXPECT_EQ(m->rdpmc(RDPMC_FIXED | (s.rate == 1.0 ? 0 : 1)), 0u);  // the other field is off
+        at += n;
+    }
 }

@@ -143,4 +143,15 @@ TEST(ContextSchedule, AnswersForEveryHeldCycleInAnyOrder) {
     for (uint64_t c = cw.segments().front().begin; c < cw.end(); ++c) expect_segment(c);
     EXPECT_THROW(cw.segment_at(cw.end()), std::out_of_range);
     EXPECT_THROW(cw.segment_at(0), std::out_of_range);
+    // A remembered segment that is removed (the last truncated to nothing, the first forgotten)
+    // is not answered again: its replacement is.
+    const uint64_t last_begin = cw.segments().back().begin;
+    EXPECT_EQ(cw.segment_at(last_begin).tag, 7);
+    cw.truncate(last_begin);
+    cw.append(0, 6, 0, 99);
+    EXPECT_EQ(cw.segment_at(last_begin).tag, 99);
+    const uint64_t first = cw.segments().front().begin;
+    EXPECT_EQ(cw.segment_at(first).tag, 4);
+    cw.forget_before(cw.segments()[1].begin);
+    EXPECT_THROW(cw.segment_at(first), std::out_of_range);
 }

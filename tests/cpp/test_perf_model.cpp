@@ -213,3 +213,28 @@ TEST(PerfModel, MultiplexedCountsScaleByEnabledOverRunningLikePerfStat) {
         EXPECT_EQ(c.scaled, double(c.truth)) << c.name;
     }
 }
+
+// Each counter read perf queues is labelled "read EVENT" (reports name the operation of a host
+// perf #GP by it): given a session counting a long-named and a short-named event, when it reads
+// an interval, then its RDPMCs carry those labels, and each completes the event it reads.
+TEST(PerfModel, CounterReadsCarryTheirEventsLabel) {
+    auto m = make_machine("sapphirerapids");
+    PerfSession s;
+    s.where = "test";
+    for (const char* e : {"int_misc.recovery_cycles", "branches"}) s.events.push_back(parse_stat_event(e, m->cpu()));
+    PerfModel p("test", m->cpu(), s);
+    OpQueue q;
+    p.start(q);
+    run_ops(*m, q);
+    m->run(1000);
+    p.tick(q);
+    std::vector<std::string> labels;
+    for (const SoftOp& op : q)
+        if (op.kind == SoftOp::Kind::Rdpmc) labels.emplace_back(op.what);
+    EXPECT_EQ(labels, (std::vector<std::string>{"read int_misc.recovery_cycles", "read branches"}));
+    run_ops(*m, q);
+    EXPECT_EQ(p.last_reading.deltas[1], expected(0.25, 1000));  // the steady workload's branches
+    EXPECT_GT(p.last_reading.deltas[0], 0u);
+    EXPECT_EQ(p.last_reading.to[0], 1000u);  // accesses take no cycles here
+    EXPECT_EQ(p.last_reading.to[1], 1000u);
+}

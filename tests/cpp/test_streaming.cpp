@@ -10,6 +10,8 @@
 #include "sim/input_limits.h"
 #include "sim/topdown.h"
 #include "sim/topdown_format.h"
+#include "sim/virt/hypervisor.h"
+#include "sim/virt/scenario.h"
 #include "sim/workload_file.h"
 
 using namespace pmusim;
@@ -126,19 +128,50 @@ TEST(Streaming, ContextScheduleForgetsWhatNoReaderAsksAbout) {
     EXPECT_EQ(trimmed->local_time(1), whole->local_time(1) - 10);
 }
 
-// Given more spans than a report keeps, then the timeline is cut at kMaxSpans and the owners'
-// cycles still cover the whole schedule.
+// Given more spans than a report keeps, then the timeline is cut at max_spans() (the default,
+// or a scenario's checks.max_timeline_spans) and the owners' cycles still cover the whole
+// schedule; the spans kept are the first ones, whatever the cap.
 TEST(Streaming, ContextSpansAreBounded) {
-    ContextWorkload cw;
-    const unsigned h = cw.add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "host");
-    const unsigned g = cw.add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "guest");
-    const uint64_t n = ContextWorkload::kMaxSpans / 2 + 10;
-    for (uint64_t i = 0; i < n; ++i) {
-        cw.append(h, 3, 0, 0);
-        cw.append(g, 5, 1, 1);
-        if (i % 1000 == 0) cw.forget_before(cw.end());
+    for (size_t cap : {ContextWorkload::kDefaultMaxSpans, size_t(1000), size_t(0)}) {
+        ContextWorkload cw;
+        cw.set_max_spans(cap);
+        const unsigned h = cw.add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "host");
+        const unsigned g = cw.add_source(std::make_unique<SteadyWorkload>(SteadyParams{}), "guest");
+        const uint64_t n = ContextWorkload::kDefaultMaxSpans / 2 + 10;
+        for (uint64_t i = 0; i < n; ++i) {
+            cw.append(h, 3, 0, 0);
+            cw.append(g, 5, 1, 1);
+            if (i % 1000 == 0) cw.forget_before(cw.end());
+        }
+        const auto spans = cw.spans();
+        ASSERT_EQ(spans.size(), cap);
+        for (size_t i = 0; i < spans.size(); ++i) {
+            EXPECT_EQ(spans[i].begin, (i / 2) * 8 + (i % 2) * 3);
+            EXPECT_EQ(spans[i].owner, int(i % 2));
+        }
+        EXPECT_EQ(cw.owned_cycles(0), 3 * n);
+        EXPECT_EQ(cw.owned_cycles(1), 5 * n);
     }
-    EXPECT_EQ(cw.spans().size(), ContextWorkload::kMaxSpans);
-    EXPECT_EQ(cw.owned_cycles(0), 3 * n);
-    EXPECT_EQ(cw.owned_cycles(1), 5 * n);
+}
+
+// A scenario's checks.max_timeline_spans bounds its report's timeline (the first spans); the
+// counts and checks still cover the whole run. Zero is refused, naming the field.
+TEST(Streaming, ScenarioTimelineCapIsAParameter) {
+    Scenario s = load_scenario("perf_metrics_patch");
+    const RunReport whole = run_scenario(s);
+    ASSERT_GT(whole.timeline.size(), 10u);
+    s.checks.max_timeline_spans = 10;
+    const RunReport cut = run_scenario(s);
+    ASSERT_EQ(cut.timeline.size(), 10u);
+    for (size_t i = 0; i < 10; ++i)
+        EXPECT_TRUE(cut.timeline[i].begin == whole.timeline[i].begin && cut.timeline[i].end == whole.timeline[i].end &&
+                    cut.timeline[i].ctx == whole.timeline[i].ctx) << i;
+    EXPECT_EQ(cut.contexts[1].cycles, whole.contexts[1].cycles);
+    EXPECT_EQ(cut.violations.total(), whole.violations.total());
+    try {
+        parse_scenario_yaml("checks: {max_timeline_spans: 0}\n", "t.yaml");
+        FAIL() << "accepted 0";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("checks.max_timeline_spans"), std::string::npos) << e.what();
+    }
 }

@@ -193,3 +193,36 @@ TEST(VmxMechanics, IcelakeSavesGlobalCtrlThroughTheMsrStoreList) {
     s.vmcs.save = "vmcs";
     EXPECT_THROW(run_scenario(s), ConfigError);
 }
+
+// The engine calls a checker's on_access / on_chunk until the checker shows, by the base class's
+// default body, that it does not observe them. Given a checker that overrides on_chunk only,
+// when both are called, then it ignores accesses and still observes chunks; the registry's
+// checkers that act on accesses (flow, host_counts) and chunks (bleed, event_filter) never
+// ignore them.
+TEST(CheckerSeam, ACheckerIgnoresOnlyTheEventsItDoesNotOverride) {
+    struct ChunksOnly : Checker {
+        using Checker::Checker;
+        int chunks = 0;
+        void on_chunk(const ChunkEvent&) override { ++chunks; }
+    };
+    Scenario s = load_scenario("perf_metrics_patch");
+    Machine m;
+    Engine e(s, m);
+    const PmuState st = m.pmu().state();
+    const ChunkEvent chunk{0, 0, 0, st, st};
+    ChunksOnly c(e);
+    EXPECT_FALSE(c.ignores_accesses() || c.ignores_chunks());
+    c.on_access(AccessEvent{});
+    c.on_chunk(chunk);
+    EXPECT_TRUE(c.ignores_accesses());
+    EXPECT_FALSE(c.ignores_chunks());
+    EXPECT_EQ(c.chunks, 1);
+    for (auto& def : checker_registry()) {
+        const std::string n = def.name;
+        auto k = def.make(e);
+        k->on_access(AccessEvent{});
+        k->on_chunk(chunk);
+        EXPECT_EQ(!k->ignores_accesses(), n == "flow" || n == "host_counts") << n;
+        EXPECT_EQ(!k->ignores_chunks(), n == "bleed" || n == "event_filter") << n;
+    }
+}

@@ -10,8 +10,8 @@ public:
     using Checker::Checker;
     void on_chunk(const ChunkEvent& c) override {
         const Taint own = taint_of(c.owner);
-        for (unsigned s = 0; s < kNumCounterSlots; ++s) {
-            if (c.after.counter[s] == c.before.counter[s]) continue;
+        for (uint32_t m = c.counted; m; m &= m - 1) {
+            const unsigned s = unsigned(__builtin_ctz(m));
             const Taint ctl = e_.prov.control(s);
             if (!(ctl & ~own)) continue;
             Violation v;

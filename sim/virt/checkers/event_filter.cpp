@@ -22,8 +22,9 @@ public:
         Vcpu* v = e_.vcpu_of(c.owner);
         if (!v || size_t(c.owner) > in_force_.size() || !in_force_[size_t(c.owner) - 1]) return;
         const EventFilter& f = *in_force_[size_t(c.owner) - 1];
-        for (unsigned s = 0; s < kNumCounterSlots; ++s) {
-            if (c.after.counter[s] == c.before.counter[s] || !(e_.prov.control(s) & taint_of(c.owner))) continue;
+        for (uint32_t m = c.counted; m; m &= m - 1) {
+            const unsigned s = unsigned(__builtin_ctz(m));
+            if (!(e_.prov.control(s) & taint_of(c.owner))) continue;
             const int g = guest_slot(*v, s);
             if (g < 0) continue;
             const bool gp = unsigned(g) < kMaxGpCounters;

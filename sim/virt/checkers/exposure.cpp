@@ -17,19 +17,19 @@ public:
 private:
     void to_guest(Vcpu& v) {
         const Taint own = taint_of(v.ctx());
-        auto check = [&](const std::string& reg, Taint t, uint64_t value) {
+        auto check = [&](const RegLabel& reg, Taint t, uint64_t value) {
             if (t & ~own)
-                e_.report(ViolationKind::Flow, reg, v.ctx(), t & ~own, 0, value,
+                e_.report(ViolationKind::Flow, reg.str(), v.ctx(), t & ~own, 0, value,
                           "handed to the guest at VM-entry (readable without an exit)");
         };
         const MsrIntercepts& icpt = v.kvm.icpt;
         const PmuState& st = e_.m.pmu().state();
         for (unsigned i = 0; i < v.kvm.config.num_gp; ++i)
             if (!icpt.intercepted(msr::kPmc0 + i) || !icpt.rdpmc_exiting)  // RDMSR or RDPMC
-                check("PMC" + std::to_string(i), e_.prov.counter(i), st.counter[i]);
+                check({"PMC", int(i)}, e_.prov.counter(i), st.counter[i]);
         for (unsigned i = 0; i < kMaxFixedCounters; ++i)
             if (v.kvm.config.has_fixed(i) && (!icpt.intercepted(msr::kFixedCtr0 + i) || !icpt.rdpmc_exiting))
-                check("FIXED_CTR" + std::to_string(i), e_.prov.counter(fixed_slot(i)), st.counter[fixed_slot(i)]);
+                check({"FIXED_CTR", int(i)}, e_.prov.counter(fixed_slot(i)), st.counter[fixed_slot(i)]);
         if (icpt.global_regs_passthrough) {
             check("GLOBAL_CTRL", e_.prov.global_ctrl(), st.global_ctrl);
             check("GLOBAL_STATUS", e_.prov.of_read(AccessKind::Rdmsr, msr::kGlobalStatus, st.global_status), st.global_status);
@@ -46,10 +46,10 @@ private:
         const CpuConfig& host = e_.m.cpu();
         const PmuState& st = e_.m.pmu().state();
         for (unsigned i = v.kvm.config.num_gp; i < host.num_gp; ++i)
-            check("PMC" + std::to_string(i) + " (RDPMC)", e_.prov.counter(i), st.counter[i]);
+            check({"PMC", int(i), " (RDPMC)"}, e_.prov.counter(i), st.counter[i]);
         for (unsigned i = 0; i < kMaxFixedCounters; ++i)
             if (host.has_fixed(i) && !v.kvm.config.has_fixed(i))
-                check("FIXED_CTR" + std::to_string(i) + " (RDPMC)", e_.prov.counter(fixed_slot(i)), st.counter[fixed_slot(i)]);
+                check({"FIXED_CTR", int(i), " (RDPMC)"}, e_.prov.counter(fixed_slot(i)), st.counter[fixed_slot(i)]);
         if (host.perf_metrics() && v.kvm.icpt.intercepted(msr::kPerfMetrics)) {
             const uint64_t pm = e_.m.pmu().perf_metrics_value();
             Taint t = e_.prov.of_read(AccessKind::Rdpmc, rdpmc_ecx::metrics(), pm);
@@ -61,18 +61,18 @@ private:
 
     void to_host() {
         const Taint host = taint_of(0);
-        auto check = [&](const std::string& reg, Taint t, uint64_t value,
-                         const std::string& detail = "left in hardware when the PMU is handed back to host perf") {
-            if (t & ~host) e_.report(ViolationKind::Flow, reg, 0, t & ~host, 0, value, detail);
+        auto check = [&](const RegLabel& reg, Taint t, uint64_t value,
+                         std::string_view detail = "left in hardware when the PMU is handed back to host perf") {
+            if (t & ~host) e_.report(ViolationKind::Flow, reg.str(), 0, t & ~host, 0, value, std::string(detail));
         };
         const PmuState& st = e_.m.pmu().state();
         const CpuConfig& c = e_.m.cpu();
         for (unsigned i = 0; i < c.num_gp; ++i) {
-            check("PMC" + std::to_string(i), e_.prov.counter(i), st.counter[i]);
-            check("PERFEVTSEL" + std::to_string(i), e_.prov.control(i), st.evtsel[i]);
+            check({"PMC", int(i)}, e_.prov.counter(i), st.counter[i]);
+            check({"PERFEVTSEL", int(i)}, e_.prov.control(i), st.evtsel[i]);
         }
         for (unsigned i = 0; i < kMaxFixedCounters; ++i)
-            if (c.has_fixed(i)) check("FIXED_CTR" + std::to_string(i), e_.prov.counter(fixed_slot(i)), st.counter[fixed_slot(i)]);
+            if (c.has_fixed(i)) check({"FIXED_CTR", int(i)}, e_.prov.counter(fixed_slot(i)), st.counter[fixed_slot(i)]);
         check("FIXED_CTR_CTRL", e_.prov.of_read(AccessKind::Rdmsr, msr::kFixedCtrCtrl, st.fixed_ctr_ctrl), st.fixed_ctr_ctrl);
         check("GLOBAL_CTRL", e_.prov.global_ctrl(), st.global_ctrl);
         check("GLOBAL_STATUS", e_.prov.of_read(AccessKind::Rdmsr, msr::kGlobalStatus, st.global_status), st.global_status);
@@ -80,9 +80,10 @@ private:
             // The hidden slot accumulators, whatever the register reads now: host perf reveals them as
             // soon as it writes FIXED_CTR3 (it restores FIXED_CTR3 before PERF_METRICS).
             const Taint t = e_.prov.metrics_all();
-            check("PERF_METRICS", t, e_.m.pmu().perf_metrics_value(),
-                  "slot accumulators of " + e_.taint_names(t & ~host) +
-                      " left in hardware (they read back once FIXED_CTR3 is written)");
+            if (t & ~host)
+                check("PERF_METRICS", t, e_.m.pmu().perf_metrics_value(),
+                      "slot accumulators of " + e_.taint_names(t & ~host) +
+                          " left in hardware (they read back once FIXED_CTR3 is written)");
         }
     }
 };

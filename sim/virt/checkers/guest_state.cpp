@@ -27,12 +27,12 @@ private:
         const PmuState& ref = v.ref->state();
         const VpmuConfig& c = v.kvm.config;
         for (unsigned i = 0; i < c.num_gp; ++i) {
-            check(v, "PMC" + std::to_string(i), Engine::counter_key(i), ref.counter[i], hw.counter[i], when, entry);
-            check(v, "PERFEVTSEL" + std::to_string(i), msr::kPerfEvtSel0 + i, ref.evtsel[i], hw.evtsel[i], when, entry);
+            check(v, {"PMC", int(i)}, Engine::counter_key(i), ref.counter[i], hw.counter[i], when, entry);
+            check(v, {"PERFEVTSEL", int(i)}, msr::kPerfEvtSel0 + i, ref.evtsel[i], hw.evtsel[i], when, entry);
         }
         for (unsigned i = 0; i < kMaxFixedCounters; ++i)
             if (c.has_fixed(i))
-                check(v, "FIXED_CTR" + std::to_string(i), Engine::counter_key(fixed_slot(i)), ref.counter[fixed_slot(i)],
+                check(v, {"FIXED_CTR", int(i)}, Engine::counter_key(fixed_slot(i)), ref.counter[fixed_slot(i)],
                       hw.counter[fixed_slot(i)], when, entry);
         uint64_t fields = 0;
         for (unsigned i = 0; i < kMaxFixedCounters; ++i)
@@ -46,8 +46,8 @@ private:
         if (c.perf_metrics) metrics(v, when, entry);
     }
 
-    void check(Vcpu& v, const std::string& reg, uint32_t key, uint64_t want, uint64_t got, const char* when, bool entry,
-               const std::string& what = "differs from the guest running alone") {
+    void check(Vcpu& v, const RegLabel& reg, uint32_t key, uint64_t want, uint64_t got, const char* when, bool entry,
+               std::string_view what = "differs from the guest running alone") {
         if (want == got) return;
         Violation x;
         x.cycle = e_.cycle();
@@ -60,7 +60,7 @@ private:
             else by = "; last written by " + e_.tag_name(w->second.second) + " at cycle " + std::to_string(w->second.first);
         }
         x.kind = ViolationKind::Clobber;
-        x.reg = reg;
+        x.reg = reg.str();
         x.reader = v.spec.name;
         // Counters are keyed by slot (Engine::counter_key), the other registers by their MSR.
         const Taint t = key >= Engine::counter_key(0)
@@ -69,7 +69,7 @@ private:
         x.source = e_.taint_names(t & ~taint_of(v.ctx()));
         x.expected = want;
         x.actual = got;
-        x.detail = std::string("guest-visible state ") + when + " " + what + by;
+        x.detail = std::string("guest-visible state ") + when + " " + std::string(what) + by;
         e_.log.add(std::move(x));
     }
 

@@ -13,7 +13,7 @@ public:
     using Checker::Checker;
     void on_access(const AccessEvent& a) override {
         if (a.actor == 0 && !a.ok)
-            e_.report(ViolationKind::Clobber, e_.reg_name(a.kind, a.index), 0, 0, 0, a.value, "host perf access #GP (" + a.what + ")");
+            e_.report(ViolationKind::Clobber, e_.reg_name(a.kind, a.index), 0, 0, 0, a.value, "host perf access #GP (" + std::string(a.what) + ")");
     }
 
     void on_host_reading(const AgentReading& r, const HostReadingTruth& t) override {

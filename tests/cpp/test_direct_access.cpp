@@ -1,0 +1,76 @@
+// The engine's direct access path (Machine::access) beside the TLM socket path (try_rdmsr,
+// try_wrmsr, try_rdpmc): given the same accesses, including #GPs, metrics-clearing RDPMCs and
+// accesses made while the machine stands ahead of SystemC time (Machine::advance) or after runs
+// that stop on a PMI, when each path runs them on its own machine, then every result, #GP
+// reason, PMU state and PMI is the same.
+#include <random>
+
+#include "pmu_test_util.h"
+
+using namespace pmusim;
+using namespace pmusim::test;
+
+namespace {
+
+class DirectAccess : public ::testing::TestWithParam<TimeMode> {};
+INSTANTIATE_TEST_SUITE_P(BothModes, DirectAccess, ::testing::Values(TimeMode::PerCycle, TimeMode::Fast), mode_name);
+
+AccessResult through_socket(Machine& m, AccessKind k, uint32_t idx, uint64_t v, unsigned cpl) {
+    switch (k) {
+        case AccessKind::Rdmsr: return m.try_rdmsr(idx);
+        case AccessKind::Wrmsr: return m.try_wrmsr(idx, v);
+        case AccessKind::Rdpmc: return m.try_rdpmc(idx, cpl);
+    }
+    return {};
+}
+
+// One machine per path, each running the whole sequence alone (so each stands ahead of SystemC
+// time between its accesses, as the engine's machine does).
+std::vector<AccessResult> play(Machine& m, bool direct, uint64_t seed) {
+    const uint32_t msrs[] = {msr::kPmc0, msr::kPmc0 + 1, msr::kAPmc0, msr::kPerfEvtSel0, msr::kPerfEvtSel0 + 1,
+                             msr::kFixedCtr0, msr::kFixedCtr0 + 3, msr::kFixedCtrCtrl, msr::kGlobalCtrl,
+                             msr::kGlobalStatus, msr::kGlobalStatusReset, msr::kPerfMetrics, 0x12345};
+    const uint64_t values[] = {0, 1, 0xffff'fff0, sel::CYCLES | sel::USR | sel::OS | sel::INT | sel::EN,
+                               sel::INSTRUCTIONS | sel::USR | sel::EN, 0x7777, (1ull << 48) | 0xf | (0xfull << 32),
+                               1ull << 63, ~0ull};
+    const uint32_t ecxs[] = {0, 1, 7, 12, RDPMC_FIXED | 1, RDPMC_FIXED | 3, RDPMC_FIXED | 9, RDPMC_METRICS, 1u << 31};
+    std::mt19937_64 rng(seed);
+    std::vector<AccessResult> out;
+    for (int i = 0; i < 3000; ++i) {
+        const AccessKind k = AccessKind(rng() % 3);
+        const uint32_t idx = k == AccessKind::Rdpmc ? ecxs[rng() % std::size(ecxs)] : msrs[rng() % std::size(msrs)];
+        const uint64_t v = values[rng() % std::size(values)];
+        const unsigned cpl = rng() % 4 == 0 ? 3 : 0;
+        out.push_back(direct ? m.access(k, idx, v, cpl) : through_socket(m, k, idx, v, cpl));
+        // Time between accesses: a run through SystemC or local time ahead of it, either stopping on a PMI.
+        const uint64_t n = rng() % 300;
+        const bool stop = rng() % 2;
+        if (rng() % 2) m.run(n, stop);
+        else m.advance(n, stop);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_P(DirectAccess, EqualsTheSocketPath) {
+    auto socket = make_machine("lunarlake", {{"pmi_skid", 3}}, GetParam());
+    const std::vector<AccessResult> a = play(*socket, false, 5);
+    auto direct = make_machine("lunarlake", {{"pmi_skid", 3}}, GetParam());
+    const std::vector<AccessResult> b = play(*direct, true, 5);
+    int gps = 0;
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        ASSERT_EQ(a[i].ok, b[i].ok) << i;
+        ASSERT_EQ(a[i].value, b[i].value) << i;
+        ASSERT_EQ(a[i].reason, b[i].reason) << i;
+        gps += !a[i].ok;
+    }
+    EXPECT_GT(gps, 100);
+    EXPECT_EQ(socket->cycle(), direct->cycle());
+    EXPECT_EQ(socket->pmu().state().counter, direct->pmu().state().counter);
+    EXPECT_EQ(socket->pmu().state().global_status, direct->pmu().state().global_status);
+    ASSERT_EQ(socket->pmis().size(), direct->pmis().size());
+    EXPECT_GT(socket->pmis().size(), 0u);
+    for (size_t i = 0; i < socket->pmis().size(); ++i) EXPECT_EQ(socket->pmis()[i].cycle, direct->pmis()[i].cycle);
+}
