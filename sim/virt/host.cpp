@@ -88,7 +88,12 @@ Host::Host(const Scenario& s, const Protocol& p) : sc_(s), rng_(s.seed ^ 0x9e377
         for (const CpuMove& m : s.moves)
             if (m.preempt && m.cpu == k) cs.moves.push_back(m);
         cs.seed = s.seed + 7919ull * k;      // each CPU its own draws; CPU 0 keeps the scenario's
-        cpus_.push_back(std::make_unique<Hypervisor>(cs, p, pl));
+        try {
+            cpus_.push_back(std::make_unique<Hypervisor>(cs, p, pl));
+        } catch (const ConfigError& e) {
+            if (!destination) throw;
+            throw ConfigError("destination." + e.field(), std::string(e.what()).substr(e.field().size() + 2));
+        }
     }
     for (unsigned k = 0; k < n; ++k)
         for (auto& v : cpus_[k]->engine().vcpus) {

@@ -46,7 +46,7 @@ bool Hypervisor::vmm_restore_accepted(const Vcpu& v, const PmuImage& img, HostMi
     const auto entries = restore_entries(img);
     m.restored = api.set_msrs(entries, hw, &m.why);
     if (m.restored == entries.size()) return true;
-    m.refused = e_->reg_name(AccessKind::Wrmsr, entries[m.restored].first);
+    m.refused = hex_string(entries[m.restored].first);  // the caller names it as the source does
     return false;
 }
 
@@ -109,6 +109,9 @@ void Host::migrate_to_destination(const VmmAction& a) {
         move(*v, k, dst);
         cpus_[dst]->vmm_restore(*v, a, img);
         m.moved = true;
+    } else if (m.refused != "KVM_SET_CPUID2") {
+        const uint32_t idx = m.restored ? img.msrs.at(m.restored - 1).first : msr::kPerfCapabilities;
+        m.refused = cpus_[k]->engine().reg_name(AccessKind::Wrmsr, idx);
     }
     host_migrations_.push_back(std::move(m));
 }

@@ -300,7 +300,7 @@ public:
                     fail(v, "vmm", a.where + ": no guest named " + quote_value(a.vcpu));
             for (auto& a : s.vmm)
                 if (a.to_destination && !s.destination)
-                    fail(v, "vmm", a.where + ".migrate.to: the scenario has no destination host (destination:)");
+                    throw std::invalid_argument(a.where + ".migrate.to: the scenario has no destination host (destination:)");
         }
         check_affinities(*this, root["guests"], s);
         if (auto m = root["schedule"]) s.moves = read_cpu_moves(*this, m, "schedule", s);

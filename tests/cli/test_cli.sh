@@ -193,6 +193,7 @@ for s in $("$PMUSIM" run --list); do
     [ "$s" = guest_without_perf_metrics ] && continue  # its documented finding, below
     [ "$s" = perf_metrics_yaml_patch_wrong_order ] && continue  # a known bug, caught (below)
     [ "$s" = host_cpus_elide_same_cpu ] && continue  # a wrong elision, caught (below)
+    [ "$s" = migrate_host_wrong_order ] && continue  # a VMM's wrong restore order, caught (below)
     check "run-$s" 0 "violations: 0" -- "$PMUSIM" run "$s"
     check "mutate-$s" 0 "^baseline +clean" -- "$PMUSIM" mutate "$s"
 done
