@@ -52,7 +52,7 @@ void check_host_cpus(const Scenario& s) {
 Host::Host(const Scenario& s, const Protocol& p) : sc_(s), rng_(s.seed ^ 0x9e3779b97f4a7c15ull) {
     const unsigned n = s.host.cpus + (s.destination ? 1 : 0);
     if (!p.mediated())
-        throw ConfigError(s.destination ? "destination" : "host.cpus", "a host with several CPUs (or a destination host) runs the mediated vPMU only (the legacy vPMU's "
+        throw ConfigError(s.destination ? "destination" : "host.cpus", "a host with several CPUs runs the mediated vPMU only (the legacy vPMU's "
                                        "backing perf events would follow the vCPU threads: not modelled)");
     check_host_cpus(s);
     const std::vector<int> ids = guest_context_ids(s);
