@@ -97,6 +97,7 @@ void Host::migrate_to_destination(const VmmAction& a) {
     m.vcpu = a.vcpu;
     m.from = cpus_[k]->machine().cpu().preset;
     m.to = cpus_[dst]->machine().cpu().preset;
+    for (auto& [k, x] : sc_.destination->overrides) m.to += " " + k + "=" + std::to_string(x);  // what makes it differ
     m.from_cpu = k;
     m.cycle = cpus_[k]->cycle();
     const Hypervisor::PmuImage img = cpus_[k]->vmm_save(*v, a);

@@ -199,7 +199,7 @@ for s in $("$PMUSIM" run --list); do
 done
 # Migration to another host: KVM's refusal on a host without PERF_METRICS, and a VMM restoring
 # PERF_METRICS before FIXED_CTR3 (the run fails), a destination the scenario lacks.
-check run-migrate-refused 0 "vm0 at cycle [0-9]+: sapphirerapids [(]cpu 0[)] -> sapphirerapids: refused at IA32_PERF_CAPABILITIES [(]PERF_CAPABILITIES bits KVM does not support: 0x8000[)]" -- "$PMUSIM" run migrate_host_no_perf_metrics
+check run-migrate-refused 0 "vm0 at cycle [0-9]+: sapphirerapids [(]cpu 0[)] -> sapphirerapids perf_metrics=0: refused at IA32_PERF_CAPABILITIES [(]PERF_CAPABILITIES bits KVM does not support: 0x8000[)]" -- "$PMUSIM" run migrate_host_no_perf_metrics
 check run-migrate-moved 0 "the destination's msrs_to_save lacks: IA32_PERF_METRICS" -- "$PMUSIM" run migrate_host_no_perf_metrics
 check run-migrate-wrong-order 1 "WRMSR IA32_PERF_METRICS <- 0x[0-9a-f]+ [(]exited[)]; restored before IA32_FIXED_CTR3" -- "$PMUSIM" run migrate_host_wrong_order
 check run-migrate-json 0 '"refused": "IA32_PERF_CAPABILITIES"' -- "$PMUSIM" run migrate_host_no_perf_metrics --format json

@@ -114,6 +114,7 @@ TEST(HostMigration, KvmRefusesPerfMetricsOnAHostWithout) {
     const HostMigration& m = r.host_migrations[0];
     EXPECT_FALSE(m.moved);
     EXPECT_EQ(m.refused, "IA32_PERF_CAPABILITIES");
+    EXPECT_EQ(m.to, "sapphirerapids perf_metrics=0");
     EXPECT_NE(m.why.find("0x8000"), std::string::npos) << m.why;
     EXPECT_EQ(m.restored, 0u);
     EXPECT_EQ(m.lost, std::vector<std::string>{"IA32_PERF_METRICS"});
