@@ -146,6 +146,21 @@ TEST(HostMigration, AGuestWithoutPerfMetricsMovesOnlyWithoutItInTheList) {
     for (auto& [ev, v] : context(r, "vm0").counts) EXPECT_EQ(v.first, v.second) << ev;
 }
 
+TEST(HostMigration, ASapphireRapidsGuestIsRefusedOnAnIcelakeHostForItsLbrFormat) {
+    // Given vm0 on sapphirerapids (LBR format 0x3f, architectural LBRs) and an icelake destination
+    // (format 0x5), when the VMM restores PERF_CAPABILITIES, then KVM refuses the LBR-format
+    // bits the destination does not support (0x3a), even though both hosts have PERF_METRICS.
+    Scenario s = test::scenario("migrate_host_topdown");
+    s.destination->cpu = "icelake";
+    const RunReport r = run_scenario(s);
+    const HostMigration& m = r.host_migrations.at(0);
+    EXPECT_FALSE(m.moved);
+    EXPECT_EQ(m.refused, "IA32_PERF_CAPABILITIES");
+    EXPECT_NE(m.why.find("0x3a"), std::string::npos) << m.why;
+    EXPECT_TRUE(m.lost.empty());
+    EXPECT_TRUE(r.passed()) << format_run(r, 3);
+}
+
 TEST(HostMigration, AVmmRestoringPerfMetricsBeforeFixedCtr3IsCaught) {
     // Given migrate_host_wrong_order, whose VMM restores PERF_METRICS first, then that restore
     // fails its rule (the run fails) and the record names the order.
