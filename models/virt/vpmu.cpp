@@ -123,6 +123,15 @@ void KvmVpmu::refresh(const VpmuConfig& v) {
     refresh_global_ctrl();
 }
 
+void KvmVpmu::rehost(const CpuConfig& host, const VpmuConfig& v) {
+    guest_cpu_config(host, v);  // throws before anything changes
+    host_ = host;
+    host_fw_write_ = host.fw_write();
+    has_run = false;
+    last_cpu = -1;
+    refresh(v);
+}
+
 void KvmVpmu::reset() {
     const uint64_t pm = st.perf_metrics;
     const Taint pm_t = st.perf_metrics_t;

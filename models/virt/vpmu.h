@@ -150,6 +150,9 @@ public:
     // KVM's refresh (kvm_pmu_refresh + intel_pmu_refresh): a new vPMU model from userspace's
     // CPUID and PERF_CAPABILITIES, which resets the PMU. Only before the vCPU first runs.
     void refresh(const VpmuConfig& v);
+    // A fresh vCPU on another host (live migration's destination): KVM's rules and intercepts are
+    // now that host's, the vCPU has not run, and its PMU is `v` (a vPMU that host can give).
+    void rehost(const CpuConfig& host, const VpmuConfig& v);
     // vCPU RESET (kvm_pmu_reset + intel_pmu_reset): counters, selectors, FIXED_CTR_CTRL,
     // GLOBAL_CTRL, GLOBAL_STATUS and PERF_METRICS to 0.
     void reset();

@@ -141,6 +141,20 @@ void init_virt(py::module_& m) {
             for (auto& g : s.guests) d[py::str(g.name)] = g.affinity;
             return d;
         }, "each guest's CPUs (an empty list: any)")
+        .def_property_readonly("destination", [](const Scenario& s) -> py::object {
+            if (!s.destination) return py::none();
+            py::dict d;
+            d["cpu"] = s.destination->cpu;
+            d["overrides"] = s.destination->overrides;
+            d["workload"] = s.destination->host.workload;
+            return d;
+        }, "the second host vCPUs migrate to (destination:): cpu, overrides, workload; None without one")
+        .def_property_readonly("host_migrations", [](const Scenario& s) {
+            py::list out;
+            for (auto& a : s.vmm)
+                if (a.to_destination) out.append(py::make_tuple(a.vcpu, a.at));
+            return out;
+        }, "the VMM's migrations to the destination host: (vCPU, cycle)")
         .def_property_readonly("guests", [](const Scenario& s) {
             std::vector<std::string> n;
             for (auto& g : s.guests) n.push_back(g.name);

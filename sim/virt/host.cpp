@@ -50,9 +50,9 @@ void check_host_cpus(const Scenario& s) {
 }
 
 Host::Host(const Scenario& s, const Protocol& p) : sc_(s), rng_(s.seed ^ 0x9e3779b97f4a7c15ull) {
-    const unsigned n = s.host.cpus;
+    const unsigned n = s.host.cpus + (s.destination ? 1 : 0);
     if (!p.mediated())
-        throw ConfigError("host.cpus", "a host with several CPUs runs the mediated vPMU only (the legacy vPMU's "
+        throw ConfigError(s.destination ? "destination" : "host.cpus", "a host with several CPUs runs the mediated vPMU only (the legacy vPMU's "
                                        "backing perf events would follow the vCPU threads: not modelled)");
     check_host_cpus(s);
     const std::vector<int> ids = guest_context_ids(s);
@@ -60,7 +60,7 @@ Host::Host(const Scenario& s, const Protocol& p) : sc_(s), rng_(s.seed ^ 0x9e377
     for (size_t i = 0; i < s.guests.size(); ++i) {
         std::vector<unsigned> a = s.guests[i].affinity;
         if (a.empty())
-            for (unsigned k = 0; k < n; ++k) a.push_back(k);
+            for (unsigned k = 0; k < s.host.cpus; ++k) a.push_back(k);
         // It starts on the CPU of its affinity with the fewest vCPUs (the lowest on a tie).
         start[i] = *std::min_element(a.begin(), a.end(), [&](unsigned x, unsigned y) { return load[x] < load[y] || (load[x] == load[y] && x < y); });
         ++load[start[i]];
@@ -70,17 +70,30 @@ Host::Host(const Scenario& s, const Protocol& p) : sc_(s), rng_(s.seed ^ 0x9e377
         Hypervisor::Placement pl;
         pl.index = k;
         pl.ctx = ids;
+        const bool destination = k == s.host.cpus;  // any guest may migrate there
         for (size_t i = 0; i < s.guests.size(); ++i) {
-            pl.allowed.push_back(std::find(allowed_[i].begin(), allowed_[i].end(), k) != allowed_[i].end());
-            pl.starts.push_back(start[i] == k);
+            pl.allowed.push_back(destination || std::find(allowed_[i].begin(), allowed_[i].end(), k) != allowed_[i].end());
+            pl.starts.push_back(!destination && start[i] == k);
         }
         Scenario cs = s;
+        if (destination) {
+            cs.cpu = s.destination->cpu;
+            cs.overrides = s.destination->overrides;
+            cs.host.workload = s.destination->host.workload;
+            cs.host.perf = s.destination->host.perf;
+            cs.host.slice = s.destination->host.slice;
+        }
         cs.vmm.clear();                      // the host runs them on the vCPU's CPU (vmm_due)
         cs.moves.clear();                    // its preemptions only (the moves are the host's)
         for (const CpuMove& m : s.moves)
             if (m.preempt && m.cpu == k) cs.moves.push_back(m);
         cs.seed = s.seed + 7919ull * k;      // each CPU its own draws; CPU 0 keeps the scenario's
-        cpus_.push_back(std::make_unique<Hypervisor>(cs, p, pl));
+        try {
+            cpus_.push_back(std::make_unique<Hypervisor>(cs, p, pl));
+        } catch (const ConfigError& e) {
+            if (!destination) throw;
+            throw ConfigError("destination." + e.field(), std::string(e.what()).substr(e.field().size() + 2));
+        }
     }
     for (unsigned k = 0; k < n; ++k)
         for (auto& v : cpus_[k]->engine().vcpus) {
@@ -122,6 +135,7 @@ Vcpu* Host::next_vcpu(unsigned k) {
 // Where v goes when it yields CPU k: a due `schedule` move, or (seeded) another CPU of its
 // affinity; -1: it stays.
 int Host::move_target(const Vcpu& v, unsigned k) {
+    if (k >= sc_.host.cpus) return -1;  // on the destination host: it stays there
     int to = -1;
     for (size_t i = 0; i < sc_.moves.size() && sc_.moves[i].at <= cpus_[k]->cycle(); ++i)
         if (!move_done_[i] && !sc_.moves[i].preempt && sc_.moves[i].vcpu == v.spec.name) {
@@ -150,6 +164,10 @@ void Host::move(Vcpu& v, unsigned from, unsigned to) {
 void Host::vmm_due(unsigned k) {
     while (next_vmm_ < sc_.vmm.size() && sc_.vmm[next_vmm_].at <= cpus_[k]->cycle()) {
         const VmmAction& a = sc_.vmm[next_vmm_++];
+        if (a.to_destination) {
+            migrate_to_destination(a);
+            continue;
+        }
         for (auto& c : cpus_) {
             if (a.kind == VmmAction::Kind::EventFilter) {
                 c->vmm_action(a);
@@ -182,7 +200,10 @@ RunReport Host::run(const std::string& vcd, uint64_t vcd_sample) {
     }
     std::vector<RunReport> per;
     for (auto& c : cpus_) per.push_back(c->finish_run());
-    return merge_cpu_reports(sc_, std::move(per), migrations_);
+    RunReport rep = merge_cpu_reports(sc_, std::move(per), migrations_);
+    rep.host_migrations = host_migrations_;
+    if (sc_.destination) rep.per_cpu.back().destination_host = true;
+    return rep;
 }
 
 }  // namespace pmusim

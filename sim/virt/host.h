@@ -29,6 +29,9 @@ std::vector<int> guest_context_ids(const Scenario& s);
 // count, affinities and moves within it, at most 30 guests on one CPU. Throws ConfigError.
 void check_host_cpus(const Scenario& s);
 
+// A scenario's destination host (`destination:`) is one more CPU, after host.cpus: its own
+// preset, overrides and host activity. No vCPU starts there or is scheduled there; a vCPU gets
+// there only by a VMM's migration (`migrate: {to: destination}`) and then stays there.
 class Host {
 public:
     Host(const Scenario& s, const Protocol& p);
@@ -45,6 +48,7 @@ private:
     int move_target(const Vcpu& v, unsigned k);
     void move(Vcpu& v, unsigned from, unsigned to);
     void vmm_due(unsigned k);
+    void migrate_to_destination(const VmmAction& a);  // host_migration.cpp
 
     Scenario sc_;
     std::vector<std::unique_ptr<Hypervisor>> cpus_;
@@ -53,6 +57,7 @@ private:
     std::vector<bool> move_done_;
     size_t next_vmm_ = 0;
     uint64_t migrations_ = 0;
+    std::vector<HostMigration> host_migrations_;
     std::mt19937_64 rng_;
 };
 

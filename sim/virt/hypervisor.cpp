@@ -398,7 +398,7 @@ RunReport run_scenario(const Scenario& s, const Protocol& p, const std::string& 
             throw ConfigError("cycles", "expected a whole number from 1 to " + std::to_string(kMaxRunCycles) + ", got " +
                                             std::to_string(s.cycles));
         check_host_cpus(s);
-        if (s.host.cpus > 1) {
+        if (s.host.cpus > 1 || s.destination) {
             Host h(s, p);
             h.select_signals(signals);
             return h.run(vcd, vcd_sample);

@@ -21,6 +21,18 @@ namespace pmusim {
 class PmuTrace;
 class KvmVcpuUapi;
 
+// A VMM's migration of a vCPU to the destination host (docs/virtualization.md "Migration to
+// another host"; sim/virt/host_migration.cpp).
+struct HostMigration {
+    std::string vcpu, from, to;      // the hosts' CPU presets
+    unsigned from_cpu = 0;
+    uint64_t cycle = 0;              // the source's cycle
+    size_t saved = 0, restored = 0;  // MSRs KVM_GET_MSRS saved / KVM_SET_MSRS restored (with PERF_CAPABILITIES)
+    bool moved = false;              // false: KVM refused; the VMM resumes the guest on the source
+    std::string refused, why;        // the entry KVM refused, and KVM's reason
+    std::vector<std::string> lost;   // saved MSRs the destination's msrs_to_save does not list
+};
+
 struct RunReport {
     std::string scenario, cpu, protocol;
     uint64_t cycles = 0;
@@ -38,8 +50,10 @@ struct RunReport {
     // its steps and timeline); `contexts` then lists each vCPU once and `violations` all CPUs'.
     std::vector<RunReport> per_cpu;
     unsigned cpu_index = 0;                       // in per_cpu: which CPU
+    bool destination_host = false;                // in per_cpu: the CPU of the destination host
     std::vector<std::string> ctx_names;           // in per_cpu: context id -> name (timeline)
     uint64_t migrations = 0;                      // vCPU moves between CPUs
+    std::vector<HostMigration> host_migrations;   // migrations to the destination host
     bool clean() const { return violations.total() == 0; }
     bool passed() const { return clean() && programs.failed == 0; }  // and every program expectation met
 };
@@ -85,6 +99,18 @@ public:
     void adopt(std::unique_ptr<Vcpu> v);
     int source_of_guest(size_t i) const { return i < guest_source_.size() ? guest_source_[i] : -1; }
     void vmm_action(const VmmAction& a) { vmm_run(a); }
+    // Live migration to another host (host_migration.cpp). On the source: KVM_GET_MSRS of the
+    // PMU state, with the CPUID and PERF_CAPABILITIES the VMM gave the vCPU. On the destination:
+    // whether a fresh vCPU there takes it (a trial; `m` says what KVM refused), then the restore
+    // into `v`, which has arrived here: KVM_SET_CPUID2, then KVM_SET_MSRS in the VMM's order.
+    struct PmuImage {
+        PmuCpuid cpuid;
+        uint64_t perf_caps = 0;
+        std::vector<std::pair<uint32_t, uint64_t>> msrs;
+    };
+    PmuImage vmm_save(Vcpu& v, const VmmAction& a);
+    bool vmm_restore_accepted(const Vcpu& v, const PmuImage& img, HostMigration& m) const;
+    void vmm_restore(Vcpu& v, const VmmAction& a, const PmuImage& img);
 
 private:
     enum class Exit { Timer, External, Hlt, Msr, Instr, Pmi, Nmi, Preempt, End };
@@ -128,8 +154,11 @@ private:
     void vmm_due();
     void vmm_run(const VmmAction& a);
     void vmm_migrate(Vcpu& v, const VmmAction& a, KvmVcpuUapi& api);
+    std::vector<std::pair<uint32_t, uint64_t>> vmm_save_msrs(Vcpu& v, const VmmAction& a, KvmVcpuUapi& api);
+    int vmm_enter(Vcpu& v);  // the VMM's ioctls run now, on v: the tag before them
     void vmm_record(Vcpu& v, AccessKind k, uint32_t idx, uint64_t written, bool ok, uint64_t value,
-                    const Expectation& expect, const std::string& label, const std::string& where);
+                    const Expectation& expect, const std::string& label, const std::string& where,
+                    const std::string& rule_broken = {});  // a rule of the VMM's the access broke
 
     // guest programs (guest_programs.cpp)
     void start_program(Vcpu& v);

@@ -93,9 +93,20 @@ std::string format_run(const RunReport& r, size_t first_n) {
            << hex_string(x->actual) << "  " << x->detail << "\n";
     }
     os << format_programs(r.programs, first_n);
+    if (!r.host_migrations.empty()) os << "\nmigrations to another host\n";
+    for (auto& m : r.host_migrations) {
+        os << "  " << m.vcpu << " at cycle " << m.cycle << ": " << m.from << " (cpu " << m.from_cpu << ") -> " << m.to << ": ";
+        if (m.moved) os << "moved, " << m.saved << " MSRs saved, " << m.restored << " set (with PERF_CAPABILITIES)\n";
+        else os << "refused at " << m.refused << " (" << m.why << "); the guest runs on at the source\n";
+        if (!m.lost.empty()) {
+            os << "      the destination's msrs_to_save lacks:";
+            for (auto& x : m.lost) os << ' ' << x;
+            os << "\n";
+        }
+    }
     // A host with several CPUs: each CPU's section (its host, steps and violations).
     for (auto& c : r.per_cpu) {
-        os << "\n---- cpu " << c.cpu_index << " ----\n";
+        os << "\n---- cpu " << c.cpu_index << (c.destination_host ? " (destination host)" : "") << " ----\n";
         std::string sec = format_run(c, first_n);
         os << sec.substr(sec.find('\n') + 1);
     }
@@ -237,11 +248,17 @@ std::string run_json(const RunReport& r) {
         j["host_cpus"] = r.per_cpu.size();
         j["migrations"] = r.migrations;
         for (size_t i = 0; i < r.contexts.size(); ++i) j["contexts"][i]["migrations"] = r.contexts[i].migrations;
+        if (!r.host_migrations.empty()) j["host_migrations"] = nlohmann::json::array();
+        for (auto& m : r.host_migrations)
+            j["host_migrations"].push_back({{"vcpu", m.vcpu}, {"cycle", m.cycle}, {"from", m.from}, {"from_cpu", m.from_cpu},
+                                            {"to", m.to}, {"moved", m.moved}, {"saved", m.saved}, {"restored", m.restored},
+                                            {"refused", m.refused}, {"why", m.why}, {"lost", m.lost}});
         j["cpus"] = nlohmann::json::array();
         for (auto& c : r.per_cpu) {
             nlohmann::json x = run_json_value(c);
             x["cpu_index"] = c.cpu_index;
             x["context_names"] = c.ctx_names;
+            if (c.destination_host) x["destination_host"] = true;
             j["cpus"].push_back(std::move(x));
         }
     }

@@ -151,18 +151,22 @@ public:
         if (g["perf_capabilities"]) spec.perf_capabilities = read_u64(*this, g["perf_capabilities"], at + ".perf_capabilities");
     }
 
+    Overrides overrides(const YAML::Node& o, const std::string& path) const {
+        require_map(o, path);
+        Overrides out;
+        for (auto kv : o) out[text(kv.first, path)] = count(kv.second, path + "." + kv.first.Scalar(), 0);
+        return out;
+    }
+
     Scenario scenario(const YAML::Node& root) const {
         Scenario s;
         keys(root, "scenario", {"name", "description", "cpu", "overrides", "mode", "cycles", "seed", "protocol", "steps",
                                 "costs", "vmcs", "intercepts", "host", "guests", "kvm_workload", "checks", "vmm",
-                                "kvm_variants", "event_filter", "schedule"});
+                                "kvm_variants", "event_filter", "schedule", "destination"});
         if (root["name"]) s.name = text(root["name"], "name");
         if (root["description"]) s.description = text(root["description"], "description");
         if (root["cpu"]) s.cpu = text(root["cpu"], "cpu");
-        if (auto o = root["overrides"]) {
-            require_map(o, "overrides");
-            for (auto kv : o) s.overrides[text(kv.first, "overrides")] = count(kv.second, "overrides." + kv.first.Scalar(), 0);
-        }
+        if (auto o = root["overrides"]) s.overrides = overrides(o, "overrides");
         if (root["mode"]) {
             const std::string m = text(root["mode"], "mode");
             if (m == "fast") s.mode = TimeMode::Fast;
@@ -226,6 +230,17 @@ public:
             if (h["perf"]) s.host.perf = agent(h["perf"], "host.perf");
             if (h["slice"]) s.host.slice = dist(h["slice"], "host.slice", kMaxRunCycles);
         }
+        if (auto d = root["destination"]) {
+            // The second host: one CPU, its preset and overrides (checked when its PMU is made).
+            keys(d, "destination", {"cpu", "overrides", "workload", "perf", "slice"});
+            DestinationSpec x;
+            if (d["cpu"]) x.cpu = text(d["cpu"], "destination.cpu");
+            if (d["overrides"]) x.overrides = overrides(d["overrides"], "destination.overrides");
+            if (d["workload"]) x.host.workload = workload(d["workload"], "destination.workload");
+            if (d["perf"]) x.host.perf = agent(d["perf"], "destination.perf");
+            if (d["slice"]) x.host.slice = dist(d["slice"], "destination.slice", kMaxRunCycles);
+            s.destination = x;
+        }
         if (auto gs = root["guests"]) {
             if (!gs.IsSequence()) fail(gs, "guests", "expected a list of guests");
             std::set<std::string> names;
@@ -283,6 +298,9 @@ public:
             for (auto& a : s.vmm)
                 if (a.kind != VmmAction::Kind::EventFilter && std::none_of(s.guests.begin(), s.guests.end(), [&](const GuestSpec& g) { return g.name == a.vcpu; }))
                     fail(v, "vmm", a.where + ": no guest named " + quote_value(a.vcpu));
+            for (auto& a : s.vmm)
+                if (a.to_destination && !s.destination)
+                    throw std::invalid_argument(a.where + ".migrate.to: the scenario has no destination host (destination:)");
         }
         check_affinities(*this, root["guests"], s);
         if (auto m = root["schedule"]) s.moves = read_cpu_moves(*this, m, "schedule", s);

@@ -54,6 +54,9 @@ struct VmmAction {
     std::vector<uint32_t> omit;
     std::vector<Expectation> expect;  // per get entry
     std::string where;
+    // Migrate to the scenario's destination host (docs/virtualization.md "Migration to another
+    // host"): saved here, restored into a fresh vCPU there, which then runs only there.
+    bool to_destination = false;
 };
 
 struct GuestSpec {
@@ -88,6 +91,14 @@ struct HostSpec {
 // the vCPU goes to CPU `cpu` the first time it yields its CPU at or after cycle `at` of that CPU.
 // A preemption (`cpu`, `preempt`: cycles): a host task wakes on CPU `cpu` at cycle `at`; the vCPU
 // in guest mode there exits (reason `preempt`) and yields, and the task runs `preempt` host cycles.
+// A second host (`destination:`), the target of a VMM's migration: one CPU with its own preset,
+// overrides and host activity (workload, slices, host perf). sim/virt/host.h.
+struct DestinationSpec {
+    std::string cpu = "sapphirerapids";
+    Overrides overrides;
+    HostSpec host;
+};
+
 struct CpuMove {
     uint64_t at = 0;
     std::string vcpu;
@@ -136,6 +147,7 @@ struct Scenario {
     CheckOptions checks;
     std::vector<VmmAction> vmm;  // in cycle order
     std::vector<CpuMove> moves;  // in cycle order
+    std::optional<DestinationSpec> destination;  // a host to migrate to (none: no such action)
     uint32_t kvm_variants = 0;   // KvmVariant bits (models/virt/kvm_variants.h)
 
     // The protocol with the custom steps and edits applied (throws naming the edit).

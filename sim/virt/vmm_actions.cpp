@@ -24,7 +24,8 @@ void Hypervisor::vmm_due() {
 }
 
 void Hypervisor::vmm_record(Vcpu& v, AccessKind k, uint32_t idx, uint64_t written, bool ok, uint64_t value,
-                            const Expectation& expect, const std::string& label, const std::string& where) {
+                            const Expectation& expect, const std::string& label, const std::string& where,
+                            const std::string& rule_broken) {
     ProgramRecord r;
     r.guest = v.ctx();
     r.guest_name = v.spec.name;
@@ -42,12 +43,13 @@ void Hypervisor::vmm_record(Vcpu& v, AccessKind k, uint32_t idx, uint64_t writte
     r.where = where;
     r.expect = expect.describe();
     if (!expect.any()) r.failure = expect.check(r.seen.gp, r.seen.value);
-    e_->programs.add(std::move(r), !expect.any());
+    if (!rule_broken.empty()) r.failure = rule_broken;
+    e_->programs.add(std::move(r), !expect.any() || !rule_broken.empty());
 }
 
-// Save through KVM_GET_MSRS, a fresh vCPU, restore through KVM_SET_MSRS (the VMM's side of live
-// migration, on this host). The reference is not touched.
-void Hypervisor::vmm_migrate(Vcpu& v, const VmmAction& a, KvmVcpuUapi& api) {
+// KVM_GET_MSRS of the PMU state (msrs_to_save of this host, or the VMM's own list) as the VMM
+// saves it for live migration, each read recorded.
+std::vector<std::pair<uint32_t, uint64_t>> Hypervisor::vmm_save_msrs(Vcpu& v, const VmmAction& a, KvmVcpuUapi& api) {
     std::vector<uint32_t> list = a.get.empty() ? msrs_to_save(m_->cpu(), proto_.mediated()) : a.get;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](uint32_t m) { return std::find(a.omit.begin(), a.omit.end(), m) != a.omit.end(); }),
@@ -55,16 +57,34 @@ void Hypervisor::vmm_migrate(Vcpu& v, const VmmAction& a, KvmVcpuUapi& api) {
     std::vector<uint64_t> saved;
     std::string why;
     const size_t n = api.get_msrs(list, saved, *this, &why);
-    for (size_t i = 0; i < n; ++i)
-        vmm_record(v, AccessKind::Rdmsr, list[i], 0, true, saved[i], Expectation{}, "vmm: migrate save", a.where);
-    api.reset();
     std::vector<std::pair<uint32_t, uint64_t>> entries;
-    for (size_t i = 0; i < n; ++i) entries.push_back({list[i], saved[i]});
+    for (size_t i = 0; i < n; ++i) {
+        vmm_record(v, AccessKind::Rdmsr, list[i], 0, true, saved[i], Expectation{}, "vmm: migrate save", a.where);
+        entries.push_back({list[i], saved[i]});
+    }
+    return entries;
+}
+
+// Save through KVM_GET_MSRS, a fresh vCPU, restore through KVM_SET_MSRS (the VMM's side of live
+// migration, on this host). The reference is not touched.
+void Hypervisor::vmm_migrate(Vcpu& v, const VmmAction& a, KvmVcpuUapi& api) {
+    const std::vector<std::pair<uint32_t, uint64_t>> entries = vmm_save_msrs(v, a, api);
+    api.reset();
+    std::string why;
     const size_t m = api.set_msrs(entries, *this, &why);
     for (size_t i = 0; i < entries.size() && i <= m; ++i)
         vmm_record(v, AccessKind::Wrmsr, entries[i].first, entries[i].second, i < m, 0, Expectation{}, "vmm: migrate restore",
                    a.where + (i < m ? "" : ": " + why));
     v.kvm.pm_restored = 0;
+}
+
+int Hypervisor::vmm_enter(Vcpu& v) {
+    const int saved_tag = e_->tag;
+    e_->owner = 0;
+    e_->tag = e_->tag_of("vmm");
+    cur_ = &v;
+    v.ref->advance_fast(e_->cw->local_time(v.source));
+    return saved_tag;
 }
 
 void Hypervisor::vmm_run(const VmmAction& a) {
@@ -73,11 +93,7 @@ void Hypervisor::vmm_run(const VmmAction& a) {
         return;
     }
     Vcpu& v = vcpu_named(*e_, a.vcpu);
-    const int saved_tag = e_->tag;
-    e_->owner = 0;
-    e_->tag = e_->tag_of("vmm");
-    cur_ = &v;
-    v.ref->advance_fast(e_->cw->local_time(v.source));
+    const int saved_tag = vmm_enter(v);
     KvmVcpuUapi api(v.kvm, m_->cpu());
     std::string why;
     switch (a.kind) {

@@ -54,7 +54,13 @@ VmmAction read_action(const YamlReader& r, const YAML::Node& a, const std::strin
             if (!r.boolean(m, at + ".migrate")) r.fail(m, at + ".migrate", "write migrate: true, or leave it out");
             return x;
         }
-        require_keys(r, m, at + ".migrate", {"msrs", "omit"});
+        require_keys(r, m, at + ".migrate", {"msrs", "omit", "to"});
+        if (auto t = m["to"]) {
+            // `to: destination`: the scenario's second host (without: a fresh vCPU on this host).
+            if (r.text(t, at + ".migrate.to") != "destination")
+                r.fail(t, at + ".migrate.to", "expected destination (the scenario's destination: host), got " + quote_value(t.Scalar()));
+            x.to_destination = true;
+        }
         // `msrs`: the VMM's own list and order (default: KVM's msrs_to_save); `omit`: MSRs it does not know.
         for (const char* k : {"msrs", "omit"})
             if (auto l = m[k]) {

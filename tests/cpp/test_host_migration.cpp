@@ -1,0 +1,190 @@
+// Live migration of a vCPU's PMU state to another host (docs/virtualization.md "Migration to
+// another host"), written like KVM's selftests: given this VMM and these hosts, when the VMM
+// migrates, then these values, this refusal or these violations.
+#include <gtest/gtest.h>
+
+#include "sim/virt/host.h"
+#include "sim/virt/run_format.h"
+#include "virt_test_util.h"
+
+using namespace pmusim;
+
+namespace {
+
+const ContextSummary& context(const RunReport& r, const std::string& name) {
+    for (auto& c : r.contexts)
+        if (c.name == name) return c;
+    throw std::logic_error("no context " + name);
+}
+
+// The VMM accesses recorded on one CPU for a vCPU.
+std::vector<const ProgramRecord*> vmm_records(const RunReport& cpu, const std::string& label_prefix) {
+    std::vector<const ProgramRecord*> out;
+    for (auto& x : cpu.programs.records)
+        if (x.label.rfind(label_prefix, 0) == 0) out.push_back(&x);
+    return out;
+}
+
+std::string error_of(const std::string& yaml) {
+    try {
+        run_scenario(parse_scenario_yaml(yaml, "t.yaml"));
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+}  // namespace
+
+TEST(HostMigration, TopdownGoesOnOnASecondSapphireRapidsHost) {
+    // Given vm0 counting with topdown (PERF_METRICS) and a destination host with its own topdown
+    // and sampling, when the VMM migrates vm0 at cycle 600000, then KVM takes every saved MSR,
+    // vm0 runs on the destination's CPU, its counts and fractions equal its truth and no check fires.
+    const RunReport r = run_scenario(test::scenario("migrate_host_topdown"));
+    ASSERT_EQ(r.host_migrations.size(), 1u);
+    const HostMigration& m = r.host_migrations[0];
+    EXPECT_TRUE(m.moved);
+    EXPECT_EQ(m.restored, m.saved + 1);  // with PERF_CAPABILITIES
+    EXPECT_TRUE(m.lost.empty());
+    EXPECT_TRUE(r.passed()) << format_run(r, 3);
+    ASSERT_EQ(r.per_cpu.size(), 2u);
+    EXPECT_TRUE(r.per_cpu[1].destination_host);
+    EXPECT_FALSE(r.per_cpu[0].destination_host);
+    EXPECT_EQ(context(r, "vm0").migrations, 1u);
+    EXPECT_EQ(context(r, "vm1").migrations, 0u);
+    // The restore ran on the destination: PERF_CAPABILITIES first, FIXED_CTR3 before PERF_METRICS.
+    const auto restore = vmm_records(r.per_cpu[1], "vmm: migrate restore on");
+    ASSERT_EQ(restore.size(), m.restored);
+    EXPECT_EQ(restore[0]->reg, "IA32_PERF_CAPABILITIES");
+    size_t slots = 0, metrics = 0;
+    for (size_t i = 0; i < restore.size(); ++i) {
+        if (restore[i]->reg == "IA32_FIXED_CTR3") slots = i;
+        if (restore[i]->reg == "IA32_PERF_METRICS") metrics = i;
+    }
+    EXPECT_LT(slots, metrics);
+    EXPECT_TRUE(vmm_records(r.per_cpu[0], "vmm: migrate restore").empty());
+    EXPECT_EQ(vmm_records(r.per_cpu[0], "vmm: migrate save").size(), m.saved);
+    const ContextSummary& g = context(r, "vm0");
+    for (auto& [ev, v] : g.counts) EXPECT_EQ(v.first, v.second) << ev;
+    ASSERT_TRUE(g.has_topdown);
+    EXPECT_EQ(g.topdown_method, "perf_metrics");
+    for (auto n : {tma::Node::FrontendBound, tma::Node::BackendBound, tma::Node::Retiring})
+        EXPECT_NEAR(g.reported[tma::ni(n)], g.truth_breakdown[tma::ni(n)], 0.02) << tma::node_name(n);
+}
+
+TEST(HostMigration, AVmmThatDropsPerfMetricsIsCaughtOnTheDestination) {
+    // Given the same migration, when the VMM's list omits PERF_METRICS, then the guest's fractions
+    // on the destination are not its own: the checkers see a clobber.
+    Scenario s = test::scenario("migrate_host_topdown");
+    s.vmm.at(0).omit = {msr::kPerfMetrics};
+    const RunReport r = run_scenario(s);
+    ASSERT_TRUE(r.host_migrations.at(0).moved);
+    EXPECT_GT(r.violations.count(ViolationKind::Clobber), 0u);
+}
+
+TEST(HostMigration, AnOverflowBitPendingSurvivesTheMigration) {
+    // Given vm0's PMC0 overflowing on the source with a PMI and GLOBAL_STATUS never cleared, when
+    // the VMM migrates it, then KVM_GET_MSRS on the destination reads GLOBAL_STATUS 0x1 and PMC0
+    // counting on, and no check fires.
+    const RunReport r = run_scenario(test::scenario("migrate_host_overflow"));
+    ASSERT_TRUE(r.host_migrations.at(0).moved);
+    EXPECT_TRUE(r.passed()) << format_run(r, 3);
+    bool status_read = false;
+    for (auto* x : vmm_records(r.per_cpu.at(1), "vmm: get_msrs"))
+        if (x->reg == "IA32_PERF_GLOBAL_STATUS") {
+            status_read = true;
+            EXPECT_EQ(x->seen.value, 1u);
+            EXPECT_EQ(x->ref_value, 1u);  // as on bare metal
+        }
+    EXPECT_TRUE(status_read);
+    // Without GLOBAL_STATUS in the VMM's list the bit is lost, and the checkers say so.
+    Scenario s = test::scenario("migrate_host_overflow");
+    for (auto& a : s.vmm)
+        if (a.to_destination) a.omit = {msr::kGlobalStatus};
+    const RunReport lost = run_scenario(s);
+    EXPECT_GT(lost.violations.count(ViolationKind::Clobber), 0u);
+}
+
+TEST(HostMigration, KvmRefusesPerfMetricsOnAHostWithout) {
+    // Given vm0 with PERF_METRICS and a destination whose PERF_CAPABILITIES[15] is off, when the
+    // VMM restores, then KVM_SET_MSRS stops at PERF_CAPABILITIES (bit 15 unsupported there), the
+    // destination's msrs_to_save lacks PERF_METRICS, and vm0 runs on at the source, clean.
+    const RunReport r = run_scenario(test::scenario("migrate_host_no_perf_metrics"));
+    ASSERT_EQ(r.host_migrations.size(), 1u);
+    const HostMigration& m = r.host_migrations[0];
+    EXPECT_FALSE(m.moved);
+    EXPECT_EQ(m.refused, "IA32_PERF_CAPABILITIES");
+    EXPECT_EQ(m.to, "sapphirerapids perf_metrics=0");
+    EXPECT_NE(m.why.find("0x8000"), std::string::npos) << m.why;
+    EXPECT_EQ(m.restored, 0u);
+    EXPECT_EQ(m.lost, std::vector<std::string>{"IA32_PERF_METRICS"});
+    EXPECT_EQ(context(r, "vm0").migrations, 0u);
+    EXPECT_TRUE(vmm_records(r.per_cpu.at(1), "vmm:").empty());
+    EXPECT_TRUE(r.passed()) << format_run(r, 3);
+    EXPECT_NE(format_run(r).find("refused at IA32_PERF_CAPABILITIES"), std::string::npos);
+}
+
+TEST(HostMigration, AGuestWithoutPerfMetricsMovesOnlyWithoutItInTheList) {
+    // Given the same hosts and a vm0 whose vPMU has no PERF_METRICS (and no topdown), when the VMM
+    // restores the source's msrs_to_save verbatim, then KVM refuses PERF_METRICS <- 0: the
+    // destination does not advertise it, so the "host write of 0 to an advertised MSR" exception
+    // does not apply (kvm_do_msr_access). When the VMM leaves it out, vm0 moves and runs clean.
+    Scenario s = test::scenario("migrate_host_no_perf_metrics");
+    s.guests[0].vpmu.perf_metrics = false;
+    s.guests[0].perf.topdown = false;
+    s.vmm.pop_back();  // its expectations are about PERF_METRICS
+    s.intercepts.need_perf_metrics_intercept = true;  // RDPMC exits: the host's PERF_METRICS stays its own
+    const RunReport verbatim = run_scenario(s);
+    EXPECT_FALSE(verbatim.host_migrations.at(0).moved);
+    EXPECT_EQ(verbatim.host_migrations[0].refused, "IA32_PERF_METRICS");
+    for (auto& a : s.vmm) a.omit = {msr::kPerfMetrics};
+    const RunReport r = run_scenario(s);
+    ASSERT_TRUE(r.host_migrations.at(0).moved) << r.host_migrations[0].why;
+    EXPECT_TRUE(r.host_migrations[0].lost.empty());
+    EXPECT_TRUE(r.passed()) << format_run(r, 3);
+    EXPECT_EQ(context(r, "vm0").migrations, 1u);
+    for (auto& [ev, v] : context(r, "vm0").counts) EXPECT_EQ(v.first, v.second) << ev;
+}
+
+TEST(HostMigration, ASapphireRapidsGuestIsRefusedOnAnIcelakeHostForItsLbrFormat) {
+    // Given vm0 on sapphirerapids (LBR format 0x3f, architectural LBRs) and an icelake destination
+    // (format 0x5), when the VMM restores PERF_CAPABILITIES, then KVM refuses the LBR-format
+    // bits the destination does not support (0x3a), even though both hosts have PERF_METRICS.
+    Scenario s = test::scenario("migrate_host_topdown");
+    s.destination->cpu = "icelake";
+    const RunReport r = run_scenario(s);
+    const HostMigration& m = r.host_migrations.at(0);
+    EXPECT_FALSE(m.moved);
+    EXPECT_EQ(m.refused, "IA32_PERF_CAPABILITIES");
+    EXPECT_NE(m.why.find("0x3a"), std::string::npos) << m.why;
+    EXPECT_TRUE(m.lost.empty());
+    EXPECT_TRUE(r.passed()) << format_run(r, 3);
+}
+
+TEST(HostMigration, AVmmRestoringPerfMetricsBeforeFixedCtr3IsCaught) {
+    // Given migrate_host_wrong_order, whose VMM restores PERF_METRICS first, then that restore
+    // fails its rule (the run fails) and the record names the order.
+    const RunReport r = run_scenario(test::scenario("migrate_host_wrong_order"));
+    EXPECT_FALSE(r.passed());
+    EXPECT_EQ(r.programs.failed, 1u);
+    bool named = false;
+    for (auto& x : r.programs.records)
+        named |= x.reg == "IA32_PERF_METRICS" && x.failure.find("before IA32_FIXED_CTR3") != std::string::npos;
+    EXPECT_TRUE(named);
+}
+
+TEST(HostMigration, ScenarioErrorsNameTheInput) {
+    const std::string head = "cpu: sapphirerapids\ncycles: 300000\nguests:\n  - name: vm0\n";
+    EXPECT_NE(error_of(head + "destination: {cpu: sapphirerapids}\nvmm:\n  - {at: 1000, vcpu: vm0, migrate: {to: mars}}\n")
+                  .find("t.yaml:7: vmm[0].migrate.to: expected destination"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + "destination: {cpu: sapphirerapids, cpus: 2}\n").find("destination.cpus: unknown key"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + "destination: {cpu: nosuchcpu}\n").find("destination.cpu: unknown CPU preset 'nosuchcpu'"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + "vmm:\n  - {at: 1000, vcpu: vm0, migrate: {to: destination}}\n")
+                  .find("t.yaml:6: vmm[0].migrate.to: the scenario has no destination host"),
+              std::string::npos);
+    EXPECT_NE(error_of(head + "destination: {overrides: {perf_metrics: x}}\n").find("destination.overrides.perf_metrics"),
+              std::string::npos);
+}
