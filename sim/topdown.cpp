@@ -96,6 +96,9 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         // Core-bound cycles with ports busy, and the no-port stalls neither divider nor serializing.
         set(Node::PortsUtilization, cyc(Event::ExeBound0Ports) + (1 - kCoreStallShare) * leaf(Event::SlotsCoreBound));
         set(Node::AmxBusy, cyc(Event::AmxBusy));
+        // Light-operation slots spent on memory accesses: their share of the retired uops.
+        const double uops = double(v[idx(Event::SlotsLightOps)] + v[idx(Event::SlotsHeavyOps)]);
+        set(Node::MemoryOperations, leaf(Event::SlotsLightOps) * (uops > 0 ? double(v[idx(Event::MemUopRetired)]) / uops : 0.0));
         if (level >= 4) {
             // Re-steers after clears, split by the true share of mispredicts in bad speculation.
             const double bm = double(v[idx(Event::SlotsBrMispredict)]), mc = double(v[idx(Event::SlotsMachineClears)]);

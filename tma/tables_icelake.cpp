@@ -29,6 +29,7 @@ const FamilyTable& icelake_table() {
         {"Microcode_Sequencer", A, "Retire_Fraction * IDQ.MS_UOPS / SLOTS", "PERFMON ICX", ""},
         {"Heavy_Operations", A, "Microcode_Sequencer + Retiring * (UOPS_DECODED.DEC0 - UOPS_DECODED.DEC0:c1) / IDQ.MITE_UOPS", "PERFMON ICX", ""},
         {"Light_Operations", A, "max(0, Retiring - Heavy_Operations)", "PERFMON ICX", ""},
+        {"Memory_Operations", A, "Light_Operations * MEM_INST_RETIRED.ANY / INST_RETIRED.ANY", "PERFMON ICX", ""},
         {"L1_Bound", A, "max((CYCLE_ACTIVITY.STALLS_MEM_ANY - CYCLE_ACTIVITY.STALLS_L1D_MISS) / CLKS, 0)", "PERFMON ICX", ""},
         {"Load_L2_Hit", A, "MEM_LOAD_RETIRED.L2_HIT * (1 + MEM_LOAD_RETIRED.FB_HIT / MEM_LOAD_RETIRED.L1_MISS)", "PERFMON ICX", ""},
         {"L2_Bound", A, "Load_L2_Hit / (Load_L2_Hit + L1D_PEND_MISS.FB_FULL_PERIODS) * (CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS", "PERFMON ICX", ""},

@@ -41,6 +41,7 @@ const FamilyTable& lunarlake_family_table() {
         {"Heavy_Operations", PM2, "PERF_METRICS.HEAVY_OPERATIONS / PM_SUM", kSrc, ""},
         {"Heavy_Operations", GP, "UOPS_RETIRED.HEAVY / SLOTS", kRatios, ""},
         {"Light_Operations", A, "max(0, Retiring - Heavy_Operations)", kSrc, ""},
+        {"Memory_Operations", A, "Light_Operations * MEM_UOP_RETIRED.ANY / (Retiring * SLOTS)", kSrc, ""},
         {"L1_Bound", A, "MEMORY_STALLS.L1 / CLKS", kSrc, ""},
         {"L2_Bound", A, "MEMORY_STALLS.L2 / CLKS", kSrc, ""},
         {"L3_Bound", A, "MEMORY_STALLS.L3 / CLKS", kSrc, ""},

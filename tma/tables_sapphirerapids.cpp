@@ -30,6 +30,7 @@ const FamilyTable& sapphirerapids_table() {
         {"Heavy_Operations", PM2, "PERF_METRICS.HEAVY_OPERATIONS / PM_SUM", "PERFMON SPR", ""},
         {"Heavy_Operations", GP, "UOPS_RETIRED.HEAVY / SLOTS", "RATIOS spr", ""},
         {"Light_Operations", A, "max(0, Retiring - Heavy_Operations)", "PERFMON SPR", ""},
+        {"Memory_Operations", A, "Light_Operations * MEM_UOP_RETIRED.ANY / (Retiring * SLOTS)", "PERFMON SPR", ""},
         {"L1_Bound", A, "max((EXE_ACTIVITY.BOUND_ON_LOADS - MEMORY_ACTIVITY.STALLS_L1D_MISS) / CLKS, 0)", "PERFMON SPR", ""},
         {"L2_Bound", A, "(MEMORY_ACTIVITY.STALLS_L1D_MISS - MEMORY_ACTIVITY.STALLS_L2_MISS) / CLKS", "PERFMON SPR", ""},
         {"L3_Bound", A, "(MEMORY_ACTIVITY.STALLS_L2_MISS - MEMORY_ACTIVITY.STALLS_L3_MISS) / CLKS", "PERFMON SPR", ""},

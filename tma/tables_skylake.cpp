@@ -22,6 +22,7 @@ const FamilyTable& skylake_table() {
         {"Core_Bound", A, "Backend_Bound - Memory_Bound", "PERFMON SKX", ""},
         {"Heavy_Operations", A, "(UOPS_RETIRED.RETIRE_SLOTS + UOPS_RETIRED.MACRO_FUSED - INST_RETIRED.ANY) / SLOTS", "PERFMON SKX", ""},
         {"Light_Operations", A, "Retiring - Heavy_Operations", "PERFMON SKX", ""},
+        {"Memory_Operations", A, "Light_Operations * MEM_INST_RETIRED.ANY / INST_RETIRED.ANY", "PERFMON SKX", ""},
         {"L1_Bound", A, "max((CYCLE_ACTIVITY.STALLS_MEM_ANY - CYCLE_ACTIVITY.STALLS_L1D_MISS) / CLKS, 0)", "PERFMON SKX", ""},
         {"Load_L2_Hit", A, "MEM_LOAD_RETIRED.L2_HIT * (1 + MEM_LOAD_RETIRED.FB_HIT / MEM_LOAD_RETIRED.L1_MISS)", "PERFMON SKX", ""},
         {"L2_Bound", A, "Load_L2_Hit / (Load_L2_Hit + L1D_PEND_MISS.FB_FULL:c1) * (CYCLE_ACTIVITY.STALLS_L1D_MISS - CYCLE_ACTIVITY.STALLS_L2_MISS) / CLKS", "PERFMON SKX", ""},

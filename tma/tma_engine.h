@@ -34,6 +34,8 @@ enum class Node : uint8_t {
     PortsUtilization, PortsUtilized0, PortsUtilized1, PortsUtilized2, PortsUtilized3m,
     // Level 3: Sapphire Rapids' AMX_Busy (Core_Bound).
     AmxBusy,
+    // Level 3: Light_Operations' Memory_Operations.
+    MemoryOperations,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -76,6 +78,7 @@ enum class Ev : uint8_t {
     // Ports_Utilization and its children.
     ExeBound0Ports, RsEmptyResource, Ports23Util, Ports3m,
     AmxBusy,
+    MemInst, MemUop,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);

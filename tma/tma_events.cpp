@@ -76,6 +76,8 @@ const char* event_name(Ev e, Family f) {
         case Ev::Ports23Util: return "EXE_ACTIVITY.2_3_PORTS_UTIL";
         case Ev::Ports3m: return skl ? "UOPS_EXECUTED.CORE_CYCLES_GE_3" : "UOPS_EXECUTED.CYCLES_GE_3";
         case Ev::AmxBusy: return "EXE.AMX_BUSY";
+        case Ev::MemInst: return "MEM_INST_RETIRED.ANY";
+        case Ev::MemUop: return "MEM_UOP_RETIRED.ANY";
         case Ev::Count: break;
     }
     return "?";

@@ -20,7 +20,7 @@ const char* event_name(Event e) {
         "mem_stalls_l3", "mem_stalls_mem", "mite_cycles_any", "mite_cycles_ok", "dsb_cycles_any", "dsb_cycles_ok",
         "ms_cycles_any", "ms_retired_cycles", "fb_mite_cycles", "fb_dsb_cycles", "fb_ms_cycles",
         "machine_clears_memory_ordering", "other_mispredict_clears", "exe_bound_0_ports", "rs_empty_resource",
-        "ports_2_3_util", "ports_3m_cycles", "amx_busy"};
+        "ports_2_3_util", "ports_3m_cycles", "amx_busy", "mem_inst_retired", "mem_uop_retired"};
     return names[idx(e)];
 }
 
@@ -157,6 +157,10 @@ const std::vector<EventEncoding>& event_table() {
         {"uops_executed.core_cycles_ge_3", "UOPS_EXECUTED.CORE_CYCLES_GE_3", 0xb1, 0x02, bit(Event::Ports3mCycles), -1, false, 3, false, kSkl},
         {"uops_executed.cycles_ge_3", "UOPS_EXECUTED.CYCLES_GE_3", 0xb1, 0x01, bit(Event::Ports3mCycles), -1, false, 3, false, kIclUp},
         {"exe.amx_busy", "EXE.AMX_BUSY", 0xb7, 0x02, bit(Event::AmxBusy), -1, false, 0, false, kSpr},
+        // Memory_Operations: retired memory instructions (SKL, ICL) or memory uops (SPR, LNL).
+        {"mem_inst_retired.any", "MEM_INST_RETIRED.ANY", 0xd0, 0x83, bit(Event::MemInstRetired), -1, false, 0, false, kSkl | kIcl},
+        {"mem_uop_retired.any", "MEM_UOP_RETIRED.ANY", 0xe5, 0x03, bit(Event::MemUopRetired), -1, false, 0, false, kSpr},
+        {"mem_uop_retired.any", "MEM_UOP_RETIRED.ANY", 0xe5, 0x0f, bit(Event::MemUopRetired), -1, false, 0, false, kLnl},
     };
     return t;
 }

@@ -102,6 +102,9 @@ enum class Event : uint8_t {
     Ports23Util,        // EXE_ACTIVITY.2_3_PORTS_UTIL (SPR, LNL)
     Ports3mCycles,      // UOPS_EXECUTED.CYCLES_GE_3 (SKL: UOPS_EXECUTED.CORE_CYCLES_GE_3)
     AmxBusy,            // EXE.AMX_BUSY (SPR)
+    // Light_Operations' Memory_Operations.
+    MemInstRetired,     // MEM_INST_RETIRED.ANY (SKL, ICL)
+    MemUopRetired,      // MEM_UOP_RETIRED.ANY (SPR, LNL)
     Count
 };
 

@@ -61,6 +61,7 @@ const ScalarParam kScalars[] = {
     {"divider_share", &PhaseParams::divider_share, 0, 1},
     {"serializing_share", &PhaseParams::serializing_share, 0, 1},
     {"amx_share", &PhaseParams::amx_share, 0, 1},
+    {"mem_ops_share", &PhaseParams::mem_ops_share, 0, 1},
 };
 
 uint64_t num(double per_cycle) { return per_cycle <= 0 ? 0 : rate_numerator(per_cycle); }
@@ -240,6 +241,10 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     // Skylake Heavy = (RETIRE_SLOTS + MACRO_FUSED - INST) / SLOTS: exact while instructions >= light slots.
     const uint64_t inst = r[idx(Event::Instructions)];
     set(Event::MacroFused, inst > L ? inst - L : 0);
+    // Memory accesses: mem_ops_share of the retired instructions and of the retired uops alike, as
+    // Memory_Operations (Light_Operations * MEM / INST or / retired uops) reads them (assumption).
+    set(Event::MemInstRetired, num(p.mem_ops_share * double(inst) / kRateDen));
+    set(Event::MemUopRetired, num(p.mem_ops_share * double(ret) / kRateDen));
     // Heavy operations: ms_share from the microcode sequencer, the rest few-uop instructions
     // (Ice Lake: Retiring * (DEC0 - DEC0:c1) / MITE_UOPS).
     const double issued = double(r[idx(Event::UopsIssued)]);

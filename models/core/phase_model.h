@@ -51,6 +51,7 @@ struct PhaseParams {
     double divider_share = 0.2;      // share of core-bound cycles with the divider busy
     double serializing_share = 0.1;  // share of core-bound cycles stalled on serializing operations
     double amx_share = 0.0;          // share of core-bound cycles with the AMX engine busy (SPR)
+    double mem_ops_share = 0.0;      // share of retired uops (and instructions) that access memory
     // Fetch-latency cycles by cause (kFetchCauseNames); the rest has no Level-3 node in the model.
     std::array<double, 6> fetch_causes{0.3, 0.1, 0.3, 0.1, 0.05, 0.15};
     // Fetch-bandwidth cycles by the uop supplier that limited them: legacy decoders (MITE), the

@@ -59,7 +59,7 @@ void init_workloads(py::module_& m) {
         "slot-mix leaves (light_ops, heavy_ops, br_mispredict, machine_clears, fetch_latency, fetch_bandwidth, "
         "memory_bound, core_bound) or slot_mix={leaf: fraction}, and the derived-event shape (uop_dropping, "
         "recovery_share, ms_share, store_share, mem_l1..mem_dram, other_mispredicts, memory_ordering_share) and the Level-3 shares (fb_full_share, "
-        "divider_share, serializing_share, amx_share, fl_icache, fl_itlb, fl_resteers, fl_ms_switches, fl_lcp, "
+        "divider_share, serializing_share, amx_share, mem_ops_share, fl_icache, fl_itlb, fl_resteers, fl_ms_switches, fl_lcp, "
         "fl_dsb_switches, fb_mite, fb_dsb, fb_ms; docs/workloads.md). Unknown or invalid "
         "parameters raise ValueError.");
 }

@@ -166,7 +166,8 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             {Ev::MachineClearsMemOrdering, sum({Event::MachineClearsMemOrdering})},
             {Ev::ExeBound0Ports, sum({Event::ExeBound0Ports})}, {Ev::RsEmptyResource, sum({Event::RsEmptyResource})},
             {Ev::Ports23Util, sum({Event::Ports23Util})}, {Ev::Ports3m, sum({Event::Ports3mCycles})},
-            {Ev::AmxBusy, sum({Event::AmxBusy})},
+            {Ev::AmxBusy, sum({Event::AmxBusy})}, {Ev::MemInst, sum({Event::MemInstRetired})},
+            {Ev::MemUop, sum({Event::MemUopRetired})},
             {Ev::Branches, sum({Event::Branches})}};
 
         for (auto [e, x] : map) in.set(e, x);

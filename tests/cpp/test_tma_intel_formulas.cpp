@@ -282,6 +282,16 @@ void ports_utilization(const Reading& r, Family f, Expected& x) {
     x["Ports_Utilized_3m"] = dv(r(f == Family::Skylake ? "UOPS_EXECUTED.CORE_CYCLES_GE_3" : "UOPS_EXECUTED.CYCLES_GE_3"), clks);
 }
 
+// Light_Operations' children: SKX and ICX weight by memory instructions per instruction, SPR and
+// LNL by memory uops per retired uop (Retiring * SLOTS).
+void light_operations_children(const Reading& r, Family f, Expected& x) {
+    const double light = x["Light_Operations"];
+    if (f == Family::Skylake || f == Family::IceLake)
+        x["Memory_Operations"] = dv(light * r("MEM_INST_RETIRED.ANY"), r("INST_RETIRED.ANY"));
+    else
+        x["Memory_Operations"] = dv(light * r("MEM_UOP_RETIRED.ANY"), x["Retiring"] * r("TOPDOWN.SLOTS"));
+}
+
 // The Info metrics every family defines alike (SMT off: CORE_CLKS = CLKS).
 void common_info(const Reading& r, Expected& x) {
     const double inst = r("INST_RETIRED.ANY"), clks = r("CPU_CLK_UNHALTED.THREAD");
@@ -316,6 +326,7 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
         fetch_bandwidth_children(r, fam, x);
         bad_speculation_children(r, x);
         ports_utilization(r, fam, x);
+        light_operations_children(r, fam, x);
         common_info(r, x);
         x["SLOTS"] = fam == Family::Skylake ? 4 * r("CPU_CLK_UNHALTED.THREAD") : r("TOPDOWN.SLOTS");
         const Result got = evaluate(m, inputs(fam, r));

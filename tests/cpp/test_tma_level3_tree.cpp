@@ -28,11 +28,12 @@ SteadyParams tree_phase() {
     return p;
 }
 
-TopdownReport tree_run(const std::string& cpu, const std::string& nodes, unsigned level = 3) {
-    auto m = make_machine(cpu, {}, TimeMode::Fast, tree_phase());
+TopdownReport tree_run(const std::string& cpu, const std::string& nodes, unsigned level = 3,
+                       const SteadyParams& phase = tree_phase(), uint64_t cycles = 8'000'000) {
+    auto m = make_machine(cpu, {}, TimeMode::Fast, phase);
     TopdownOptions o;
     o.level = level;
-    o.cycles = 8'000'000;
+    o.cycles = cycles;
     o.nodes = nodes;
     return run_topdown(*m, o);
 }
@@ -126,6 +127,22 @@ TEST_P(Level3Tree, PortsUtilizationLeavesOutTheIdleCyclesWhenTheDividerFillsTheS
     md.nodes = {Node::PortsUtilization};
     EXPECT_NEAR(node(tma::compute(md, exact_inputs(md, cpu, v)), Node::PortsUtilization),
                 node(truth, Node::PortsUtilization), 1e-6);
+}
+
+TEST_P(Level3Tree, MemoryOperationsAreTheLightSlotsOfMemoryAccesses) {
+    // Given light operations at 25 % of slots and 30 % of the retired uops accessing memory...
+    SteadyParams p = tree_phase();
+    p.mem_ops_share = 0.3;
+    const TopdownReport r = tree_run(GetParam(), "Light_Operations*", 3, p);
+    const double light = node(r.summary.truth, Node::LightOperations);
+    EXPECT_NEAR(light, 0.25, 1e-3);
+    // ...then Memory_Operations' truth is 30 % of the light-operation slots...
+    EXPECT_NEAR(node(r.summary.truth, Node::MemoryOperations), 0.3 * light, 1e-6);
+    // ...and the family's formula (per instruction on SKX/ICX, per retired uop on SPR/LNL) recovers it.
+    EXPECT_NEAR(node(r.summary.reported, Node::MemoryOperations), 0.3 * light, 0.01 * light);
+    // With no memory accesses (the default) the node reads 0.
+    const TopdownReport r0 = tree_run(GetParam(), "Light_Operations*", 3, tree_phase(), 1'000'000);
+    EXPECT_NEAR(node(r0.summary.reported, Node::MemoryOperations), 0.0, 1e-9);
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, Level3Tree, ::testing::Values("skylake", "icelake", "sapphirerapids", "lunarlake"));
