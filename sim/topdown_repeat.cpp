@@ -76,11 +76,11 @@ TopdownReport pool_topdown_runs(const std::vector<TopdownReport>& runs, const Cp
         p.multiplexed = p.multiplexed || r.multiplexed;
     }
     const double n = double(runs.size());
-    TopdownInterval& iv = p.intervals[0];
+    evaluate_totals(p, cpu, sum, 1.0 / n, p.summary);
+    // The one interval is the summary (same bounds) with the mean reading.
+    TopdownInterval& iv = p.intervals[0] = p.summary;
     iv.reading.counts = average_runs(plain).mean;
     iv.reading.topdown = mean_topdown(runs);
-    evaluate_totals(p, cpu, sum, 1.0 / n, iv);
-    evaluate_totals(p, cpu, sum, 1.0 / n, p.summary);
     p.totals = sum;
     TopdownSpread s;
     s.runs = unsigned(runs.size());

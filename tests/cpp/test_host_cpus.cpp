@@ -26,15 +26,6 @@ Scenario two_cpus(const std::string& extra = "", const std::string& vm1_affinity
     return parse_scenario_yaml(y + extra, "t.yaml");
 }
 
-std::string error_of(const std::string& yaml) {
-    try {
-        run_scenario(parse_scenario_yaml(yaml, "t.yaml"));
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 const ContextSummary& context(const RunReport& r, const std::string& name) {
     for (auto& c : r.contexts)
         if (c.name == name) return c;
@@ -179,21 +170,21 @@ TEST(HostCpus, ContextIdsAreUniqueAmongGuestsThatCanShareACpu) {
 }
 
 TEST(HostCpus, BadInputIsNamed) {
-    EXPECT_NE(error_of(std::string(kTwoCpus) + "schedule:\n  - {at: 10, vcpu: vm0, cpu: 1}\n")
+    EXPECT_NE(test::run_error(std::string(kTwoCpus) + "schedule:\n  - {at: 10, vcpu: vm0, cpu: 1}\n")
                   .find("t.yaml:15: schedule[0].cpu: CPU 1 is outside vm0's affinity"),
               std::string::npos);
-    EXPECT_NE(error_of(std::string(kTwoCpus) + "schedule:\n  - {at: 10, vcpu: vm9, cpu: 1}\n").find("schedule[0].vcpu: no guest named"),
+    EXPECT_NE(test::run_error(std::string(kTwoCpus) + "schedule:\n  - {at: 10, vcpu: vm9, cpu: 1}\n").find("schedule[0].vcpu: no guest named"),
               std::string::npos);
     std::string y = kTwoCpus;
     y.replace(y.find("affinity: [1]"), 13, "affinity: [2]");
-    EXPECT_NE(error_of(y).find("guests.vm1.affinity: CPU 2 is not on a host of 2 CPU(s)"), std::string::npos);
+    EXPECT_NE(test::run_error(y).find("guests.vm1.affinity: CPU 2 is not on a host of 2 CPU(s)"), std::string::npos);
     y = kTwoCpus;
     y.replace(y.find("cpus: 2"), 7, "cpus: 0");
-    EXPECT_NE(error_of(y).find("host.cpus: expected a whole number from 1 to 256"), std::string::npos);
+    EXPECT_NE(test::run_error(y).find("host.cpus: expected a whole number from 1 to 256"), std::string::npos);
     y = kTwoCpus;
     y.replace(y.find("cpus: 2"), 7, "cpus: 2\n  migrate: 2");
-    EXPECT_NE(error_of(y).find("host.migrate: expected a probability from 0 to 1"), std::string::npos);
-    EXPECT_NE(error_of(std::string(kTwoCpus) + "protocol: legacy\n").find("host.cpus: a host with several CPUs runs the mediated vPMU only"),
+    EXPECT_NE(test::run_error(y).find("host.migrate: expected a probability from 0 to 1"), std::string::npos);
+    EXPECT_NE(test::run_error(std::string(kTwoCpus) + "protocol: legacy\n").find("host.cpus: a host with several CPUs runs the mediated vPMU only"),
               std::string::npos);
 }
 
@@ -271,14 +262,14 @@ TEST(HostCpus, AHostTaskPreemptsTheVcpuRunningOnItsCpu) {
 
 TEST(HostCpus, SchedulerEntriesAreChecked) {
     const std::string head = std::string(kTwoCpus) + "schedule:\n";
-    EXPECT_NE(error_of(head + "  - {at: 10, vcpu: vm0, cpu: 0, preempt: 5}\n").find("schedule[0].vcpu: a preemption names a CPU, not a vCPU"),
+    EXPECT_NE(test::run_error(head + "  - {at: 10, vcpu: vm0, cpu: 0, preempt: 5}\n").find("schedule[0].vcpu: a preemption names a CPU, not a vCPU"),
               std::string::npos);
-    EXPECT_NE(error_of(head + "  - {at: 10, cpu: 5, preempt: 5}\n").find("schedule[0].cpu: CPU 5 is not on a host of 2 CPU(s)"),
+    EXPECT_NE(test::run_error(head + "  - {at: 10, cpu: 5, preempt: 5}\n").find("schedule[0].cpu: CPU 5 is not on a host of 2 CPU(s)"),
               std::string::npos);
-    EXPECT_NE(error_of(head + "  - {at: 10, cpu: 0, preempt: 0}\n").find("schedule[0].preempt: expected a whole number from 1"),
+    EXPECT_NE(test::run_error(head + "  - {at: 10, cpu: 0, preempt: 0}\n").find("schedule[0].preempt: expected a whole number from 1"),
               std::string::npos);
-    EXPECT_NE(error_of(head + "  - {at: 20, cpu: 0, preempt: 5}\n  - {at: 10, cpu: 1, preempt: 5}\n").find("schedule[1].at: entries must be in cycle order"),
+    EXPECT_NE(test::run_error(head + "  - {at: 20, cpu: 0, preempt: 5}\n  - {at: 10, cpu: 1, preempt: 5}\n").find("schedule[1].at: entries must be in cycle order"),
               std::string::npos);
-    EXPECT_NE(error_of(head + "  - {at: 20, cpu: 0, wait: 5}\n").find("schedule[0].wait: unknown key (known: at, cpu, preempt, vcpu)"),
+    EXPECT_NE(test::run_error(head + "  - {at: 20, cpu: 0, wait: 5}\n").find("schedule[0].wait: unknown key (known: at, cpu, preempt, vcpu)"),
               std::string::npos);
 }

@@ -25,15 +25,6 @@ std::vector<const ProgramRecord*> vmm_records(const RunReport& cpu, const std::s
     return out;
 }
 
-std::string error_of(const std::string& yaml) {
-    try {
-        run_scenario(parse_scenario_yaml(yaml, "t.yaml"));
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 }  // namespace
 
 TEST(HostMigration, TopdownGoesOnOnASecondSapphireRapidsHost) {
@@ -175,16 +166,16 @@ TEST(HostMigration, AVmmRestoringPerfMetricsBeforeFixedCtr3IsCaught) {
 
 TEST(HostMigration, ScenarioErrorsNameTheInput) {
     const std::string head = "cpu: sapphirerapids\ncycles: 300000\nguests:\n  - name: vm0\n";
-    EXPECT_NE(error_of(head + "destination: {cpu: sapphirerapids}\nvmm:\n  - {at: 1000, vcpu: vm0, migrate: {to: mars}}\n")
+    EXPECT_NE(test::run_error(head + "destination: {cpu: sapphirerapids}\nvmm:\n  - {at: 1000, vcpu: vm0, migrate: {to: mars}}\n")
                   .find("t.yaml:7: vmm[0].migrate.to: expected destination"),
               std::string::npos);
-    EXPECT_NE(error_of(head + "destination: {cpu: sapphirerapids, cpus: 2}\n").find("destination.cpus: unknown key"),
+    EXPECT_NE(test::run_error(head + "destination: {cpu: sapphirerapids, cpus: 2}\n").find("destination.cpus: unknown key"),
               std::string::npos);
-    EXPECT_NE(error_of(head + "destination: {cpu: nosuchcpu}\n").find("destination.cpu: unknown CPU preset 'nosuchcpu'"),
+    EXPECT_NE(test::run_error(head + "destination: {cpu: nosuchcpu}\n").find("destination.cpu: unknown CPU preset 'nosuchcpu'"),
               std::string::npos);
-    EXPECT_NE(error_of(head + "vmm:\n  - {at: 1000, vcpu: vm0, migrate: {to: destination}}\n")
+    EXPECT_NE(test::run_error(head + "vmm:\n  - {at: 1000, vcpu: vm0, migrate: {to: destination}}\n")
                   .find("t.yaml:6: vmm[0].migrate.to: the scenario has no destination host"),
               std::string::npos);
-    EXPECT_NE(error_of(head + "destination: {overrides: {perf_metrics: x}}\n").find("destination.overrides.perf_metrics"),
+    EXPECT_NE(test::run_error(head + "destination: {overrides: {perf_metrics: x}}\n").find("destination.overrides.perf_metrics"),
               std::string::npos);
 }

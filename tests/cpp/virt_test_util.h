@@ -26,4 +26,14 @@ inline const Violation* first_of(const RunReport& r, ViolationKind k) {
     return nullptr;
 }
 
+// The error a scenario file's text raises when read or run ("(no error)" when it runs).
+inline std::string run_error(const std::string& yaml) {
+    try {
+        run_scenario(parse_scenario_yaml(yaml, "t.yaml"));
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
 }  // namespace pmusim::test
