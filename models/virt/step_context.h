@@ -34,7 +34,9 @@ public:
     virtual void set_lvtpc_guest(bool guest, bool charge) = 0;
 
     // Host perf (perf_load_guest_context / perf_put_guest_context and the legacy bookkeeping).
-    virtual void host_perf_sched_out() = 0;
+    // `task_ctx` false: only the CPU context's events (a mutant; Linux schedules out the current
+    // task's exclude_guest events too: perf_load_guest_context, kernel/events/core.c).
+    virtual void host_perf_sched_out(bool task_ctx = true) = 0;
     virtual void host_perf_sched_in() = 0;
     virtual uint64_t host_perf_counter_bits() const = 0;   // GLOBAL_CTRL bits of its counters
     virtual uint64_t gp_counters_in_use() const = 0;        // host perf's and every legacy backing

@@ -18,6 +18,8 @@ uint32_t pmc_base(StepContext& c) { return c.host().fw_write() ? msr::kAPmc0 : m
 // ---- load path ----------------------------------------------------------------------------
 
 void perf_load_guest_context(StepContext& c) { c.host_perf_sched_out(); }
+// The mutant: the CPU context only; the current task's events stay scheduled in.
+void perf_load_guest_context_cpu_only(StepContext& c) { c.host_perf_sched_out(false); }
 void zero_global_ctrl(StepContext& c) { c.wrmsr(msr::kGlobalCtrl, 0, 0); }
 void load_guest_lvtpc(StepContext& c) { c.set_lvtpc_guest(true, true); }
 
@@ -215,6 +217,11 @@ const std::vector<StepInfo>& mediated_steps() {
              "perf_put_guest_context; icl_set_topdown_event_period (arch/x86/events/intel/core.c)",
              perf_put_guest_context),
         // Variants (to replace the steps above).
+        step("perf_load_guest_context_cpu_only", P::Load, true, {},
+             {"GLOBAL_CTRL", "PERFEVTSEL", "FIXED_CTR_CTRL", "PMC", "FIXED_CTR", "FIXED_CTR3", "PERF_METRICS"},
+             "host perf schedules out the CPU context's events only, leaving the current task's counting",
+             "variant of perf_load_guest_context (which schedules out the task context's exclude_guest events too)",
+             perf_load_guest_context_cpu_only),
         step("load_guest_pmcs_no_elide", P::Load, true, {}, {"PMC", "PERFEVTSEL", "FIXED_CTR", "FIXED_CTR3"},
              "load_guest_pmcs without the RDPMC check: always WRMSR", "variant of load_guest_pmcs (pre-v6 behaviour)",
              load_guest_pmcs_no_elide),

@@ -155,6 +155,21 @@ void init_virt(py::module_& m) {
                 if (a.to_destination) out.append(py::make_tuple(a.vcpu, a.at));
             return out;
         }, "the VMM's migrations to the destination host: (vCPU, cycle)")
+        .def_property("host_task", [](const Scenario& s) -> py::object {
+            if (s.host.task.vcpu.empty()) return py::none();
+            py::dict d;
+            d["vcpu"] = s.host.task.vcpu;
+            d["events"] = s.host.task.perf.events;
+            return d;
+        }, [](Scenario& s, std::optional<py::dict> d) {
+            if (!d) { s.host.task = HostTaskSpec{}; return; }
+            HostTaskSpec t;
+            t.vcpu = (*d)["vcpu"].cast<std::string>();
+            if (std::none_of(s.guests.begin(), s.guests.end(), [&](const GuestSpec& g) { return g.name == t.vcpu; }))
+                throw std::invalid_argument("host_task.vcpu: no guest named '" + t.vcpu + "' (the task is that vCPU's thread)");
+            t.perf.events = (*d)["events"].cast<std::vector<std::string>>();
+            s.host.task = t;
+        }, "the vCPU thread counted per task (host.task): {'vcpu': NAME, 'events': [...]}, or None")
         .def_property_readonly("guests", [](const Scenario& s) {
             std::vector<std::string> n;
             for (auto& g : s.guests) n.push_back(g.name);

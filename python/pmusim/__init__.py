@@ -51,7 +51,7 @@ from ._pmusim import (  # noqa: F401
 from ._pmusim import __version__, limits, scenario_library_dir  # noqa: F401
 from . import guest, workloads  # noqa: F401
 from .frames import (  # noqa: F401
-    accesses_frame, contexts_frame, counts_frame, cpus_frame, metrics_frame, mutations_frame, read_toplev_csv, scenario_topdown_frame, stat_frame, topdown_frame,
+    accesses_frame, contexts_frame, counts_frame, cpus_frame, host_tasks_frame, metrics_frame, mutations_frame, read_toplev_csv, scenario_topdown_frame, stat_frame, topdown_frame,
     violations_frame,
 )
 from .scenarios import event_filter, get_param, scenario_dict, scenario_from_dict, set_param  # noqa: F401
@@ -77,7 +77,7 @@ __all__ = [
     "PhasedWorkload", "load_workload", "workload_library", "workload_library_dir", "tma_descriptors",
     "Protocol", "Scenario", "load_scenario", "parse_scenario", "scenario_library", "run_scenario",
     "mutate_scenario", "protocol_steps", "scenario_library_dir", "violation_kinds", "checkers", "limits",
-    "topdown_frame", "metrics_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame", "cpus_frame",
+    "topdown_frame", "metrics_frame", "counts_frame", "stat_frame", "contexts_frame", "scenario_topdown_frame", "violations_frame", "cpus_frame", "host_tasks_frame",
     "mutations_frame", "accesses_frame", "read_toplev_csv", "guest", "scenario_dict", "scenario_from_dict", "set_param", "get_param", "sweep",
     "load_results", "point_key", "PointWorker", "EventFilter", "event_filter",
 ]

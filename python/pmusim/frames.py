@@ -142,6 +142,22 @@ def cpus_frame(report):
     return pd.DataFrame(rows, columns=cols)
 
 
+def host_tasks_frame(report):
+    """Host tasks counted per task (host.task; docs/virtualization.md "Host perf per task"): one row
+    per task and event: task, vcpu, event, reported, truth, error, with the task's counted cycles,
+    its switches in and the CPUs it ran on. Empty without a host task."""
+    import pandas as pd
+
+    cols = ["task", "vcpu", "event", "reported", "truth", "error", "counted_cycles", "switches", "cpus"]
+    rows = []
+    for t in report.get("host_tasks", []):
+        for event, (reported, truth) in t["counts"].items():
+            rows.append({"task": t["name"], "vcpu": t["vcpu"], "event": event, "reported": reported, "truth": truth,
+                         "error": reported - truth, "counted_cycles": t["counted_cycles"], "switches": t["switches"],
+                         "cpus": list(t["cpus"])})
+    return pd.DataFrame(rows, columns=cols)
+
+
 def accesses_frame(report):
     """Every recorded guest program access of a run_scenario() report, one row each: guest, cycle,
     guest_cycle, op, index, register, written, value, gp, exited, bare_value, bare_gp (the same

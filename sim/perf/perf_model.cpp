@@ -45,7 +45,7 @@ PerfModel::PerfModel(std::string context, const CpuConfig& cpu, PerfSession s)
 // take GP counters from 0, then the GP topdown events, then the sampled event. Multiplexed
 // sessions share what the others leave among the flexible events (perf_rotate_context).
 void PerfModel::place_all() {
-    unsigned next_gp = 0;
+    unsigned next_gp = s_.first_gp;
     uint32_t fixed_used = s_.topdown_group ? 1u << 3 : 0;
     unsigned reserved = s_.sampling ? 1 : 0;
     for (auto& e : s_.tma_events) reserved += e.fixed ? 0 : 1;
@@ -96,6 +96,15 @@ void PerfModel::schedule_flexible() {
 PerfModel::Counter PerfModel::place(const StatEventSpec& s, const char* list, bool flexible, unsigned& next_gp,
                                     uint32_t& fixed_used) const {
     Counter c;
+    if (s.fixed && (s_.fixed_taken >> s.fixed_index) & 1u) {
+        StatEventSpec gp = s;  // the architectural encoding on a GP counter
+        gp.fixed = false;
+        gp.config = s.fixed_index == 0 ? 0xc0 : s.fixed_index == 1 ? 0x3c : 0x13c;
+        if (s.fixed_index > 2)
+            throw std::invalid_argument(s_.where + "." + list + ": " + quote_value(s.name) + " needs fixed counter " +
+                                        std::to_string(s.fixed_index) + ", which another perf context on this PMU holds");
+        return place(gp, list, flexible, next_gp, fixed_used);
+    }
     if (s.fixed) {
         if (fixed_used & (1u << s.fixed_index))
             throw std::invalid_argument(s_.where + "." + list + ": " + quote_value(s.name) + " needs fixed counter " +
@@ -344,10 +353,16 @@ void PerfModel::handle_status(OpQueue& q, bool first) {
     }, first ? "PMI: read GLOBAL_STATUS" : "PMI: read GLOBAL_STATUS again"));
 }
 
-void PerfModel::sched_out(OpQueue& q) {
+void PerfModel::sched_out_ctx(OpQueue& q, bool pmu_ops, bool reading) {
     if (!in_) return;
-    global_ctrl(q, 0, "perf_ctx_disable");
-    read_counters(q);
+    if (pmu_ops) global_ctrl(q, 0, "perf_ctx_disable");
+    if (reading) {
+        pending_ = AgentReading{};
+        pending_.deltas.assign(s_.events.size(), 0);
+        pending_.from = last_at_;
+        pending_.to.assign(s_.events.size(), 0);
+    }
+    read_counters(q, reading);
     if (s_.topdown_group) {
         // Saved without reset (intel_update_topdown_event on schedule-out).
         q.push_back(pmc(kRdpmcSlots, [this](uint64_t v, uint64_t) { saved_slots_ = v; }, "save slots"));
@@ -356,13 +371,14 @@ void PerfModel::sched_out(OpQueue& q) {
     if (sample_ >= 0)
         q.push_back(pmc(uint32_t(sample_), [this](uint64_t v, uint64_t) { sample_left_ = v; }, "save sample counter"));
     program(q, false);
-    global_ctrl(q, s_.global_all ? enabled_global() : 0, "perf_ctx_enable");
+    if (reading) q.push_back(marker([this](uint64_t, uint64_t cycle) { finish_reading(cycle); }));
+    if (pmu_ops) global_ctrl(q, s_.global_all ? enabled_global() : 0, "perf_ctx_enable");
     q.push_back(marker([this](uint64_t, uint64_t) { in_ = false; }));
 }
 
-void PerfModel::sched_in(OpQueue& q) {
+void PerfModel::sched_in_ctx(OpQueue& q, bool pmu_ops) {
     if (in_) return;
-    global_ctrl(q, 0, "perf_ctx_disable");
+    if (pmu_ops) global_ctrl(q, 0, "perf_ctx_disable");
     program(q, true);
     if (s_.topdown_group && saved_slots_) {
         // icl_set_topdown_event_period: FIXED_CTR3, then PERF_METRICS.
@@ -370,7 +386,7 @@ void PerfModel::sched_in(OpQueue& q) {
         q.push_back(wr(msr::kFixedCtr0 + 3, saved_slots_, "restore slots"));
         q.push_back(wr(msr::kPerfMetrics, saved_metric_, "restore PERF_METRICS"));
     }
-    global_ctrl(q, enabled_global(), "perf_ctx_enable");
+    if (pmu_ops) global_ctrl(q, enabled_global(), "perf_ctx_enable");
     q.push_back(marker([this](uint64_t, uint64_t) { in_ = true; }));
 }
 

@@ -38,6 +38,12 @@ struct PerfSession {
     uint64_t sample_period = 0;
     bool global_all = false;                // GLOBAL_CTRL enables every counter (Linux on a mediated host)
     bool multiplex = false;                 // time-slice GP events that outnumber the counters (else refuse)
+    // A second context on the same PMU (a host task's events beside the CPU's, one driver:
+    // sim/virt/host_task.cpp): its GP events start at counter first_gp, and a fixed event whose
+    // counter is in fixed_taken goes on a GP counter with its architectural encoding, as
+    // x86_schedule_events places it when the fixed counter is busy (arch/x86/events/core.c).
+    unsigned first_gp = 0;
+    uint32_t fixed_taken = 0;
 };
 
 // Slots of one PERF_METRICS field, as perf reports topdown-*: slots x field / field_max, rounded
@@ -70,8 +76,14 @@ public:
     void tick(OpQueue& q);       // interval read-and-reset
     void pmi(OpQueue& q);        // PMI handler
     void pmi_recheck(OpQueue& q);  // the handler's status re-read before its late ack
-    void sched_out(OpQueue& q);  // host: perf_load_guest_context
-    void sched_in(OpQueue& q);   // host: perf_put_guest_context
+    // host: perf_load_guest_context / perf_put_guest_context. `pmu_ops` false: the caller
+    // disables and enables the PMU around it (one perf_ctx_disable for several contexts).
+    // `reading`: the counts read at the schedule-out are a reading (a task's, at its switch-out).
+    void sched_out(OpQueue& q) { sched_out_ctx(q, true, false); }
+    void sched_in(OpQueue& q) { sched_in_ctx(q, true); }
+    void sched_out_ctx(OpQueue& q, bool pmu_ops, bool reading);
+    void sched_in_ctx(OpQueue& q, bool pmu_ops);
+    uint64_t enabled_global_ctrl() const { return enabled_global(); }
     void rotate(OpQueue& q);     // multiplexing: perf_rotate_context
     bool scheduled_in() const { return in_; }
     // PERF_METRICS field width (the semantics what-if; 8 on hardware).

@@ -32,6 +32,8 @@ public:
     virtual void on_handover(Handover, Vcpu&) {}
     virtual void on_guest_access(const GuestAccess&) {}
     virtual void on_host_reading(const AgentReading&, const HostReadingTruth&) {}
+    // A host task's reading, at its switch-out on this CPU; `truth`: per event, its events while it ran.
+    virtual void on_task_reading(const Vcpu&, const AgentReading&, const std::vector<uint64_t>& /*truth*/) {}
     virtual void on_pmi_delivered(int /*ctx*/) {}  // a guest's injection or host perf's handler
     virtual void on_exit(Vcpu&) {}                 // the instant of a VM-exit, before the exit path
     virtual void on_exit_handled() {}              // the end of an exit-handling window
@@ -75,5 +77,6 @@ std::unique_ptr<Checker> make_guest_state_checker(Engine&);
 std::unique_ptr<Checker> make_guest_reference_checker(Engine&);
 std::unique_ptr<Checker> make_host_counts_checker(Engine&);
 std::unique_ptr<Checker> make_host_scheduled_checker(Engine&);
+std::unique_ptr<Checker> make_task_counts_checker(Engine&);
 
 }  // namespace pmusim

@@ -57,6 +57,17 @@ struct PmiOwed {
     bool delivered_any = false;
 };
 
+// A host task's perf context: the vCPU's thread counted per task (`perf stat -p TID`; scenario
+// host.task; sim/virt/host_task.cpp). It moves with its vCPU from CPU to CPU.
+struct HostTask {
+    std::unique_ptr<PerfSoftware> perf;
+    std::vector<uint64_t> truth;  // per event: its events while it ran, over its readings on every CPU
+    uint64_t counted = 0;         // cycles its events counted (every CPU's task ledger)
+    uint64_t counted_base = 0;    // this CPU's task ledger's count at its switch-in
+    uint64_t switches = 0;        // context switches in (each on some CPU)
+    std::vector<unsigned> cpus;   // the CPUs it ran on, in first-run order
+};
+
 // One guest vCPU as the engine runs it: KVM's vPMU, the guest's software, the reference PMU that
 // runs the guest alone (what the guest would read on bare metal), and its place in time.
 struct Vcpu {
@@ -98,6 +109,7 @@ struct Vcpu {
     uint64_t ready_at = 0;
     uint64_t left_local = 0;        // its workload's local cycle when it left
     uint64_t migrations = 0;
+    std::unique_ptr<HostTask> task;  // its thread's per-task host perf (host.task), if counted
 };
 
 // One access of a guest program, as the guest saw it, beside bare metal (the reference PMU).
@@ -188,6 +200,10 @@ public:
     Provenance prov;
     ViolationLog log;
     HostLedger ledger;
+    // The windows in which the host task's events counted on this CPU (sim/virt/host_task.cpp):
+    // while it is switched in here, its events scheduled in, and host perf's GLOBAL_CTRL enable on.
+    HostLedger task_ledger;
+    bool task_counting = false;
     ProgramLog programs;
     ContextWorkload* cw = nullptr;
     std::vector<std::unique_ptr<Vcpu>> vcpus;

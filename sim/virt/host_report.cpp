@@ -29,6 +29,8 @@ RunReport merge_cpu_reports(const Scenario& s, std::vector<RunReport> per_cpu, u
         rep.programs.failed += c.programs.failed;
         for (auto& r : c.programs.records)
             if (rep.programs.records.size() < rep.programs.cap) rep.programs.records.push_back(r);
+        for (auto& t : c.tasks) rep.tasks.push_back(std::move(t));  // each task once, where its vCPU ended
+        c.tasks.clear();
         // The section keeps its host; its vCPUs are listed once, above.
         c.contexts.erase(std::remove_if(c.contexts.begin(), c.contexts.end(), [](const ContextSummary& x) { return x.guest; }),
                          c.contexts.end());

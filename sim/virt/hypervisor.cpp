@@ -83,6 +83,8 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p, const Placement& pl
     e_->host_perf->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
     for (auto& v : e_->vcpus) v->perf->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
     e_->host_perf->on_reading = [this](const AgentReading& r) { host_reading(r); };
+    for (auto& v : e_->vcpus)
+        if (v->spec.name == sc_.host.task.vcpu) make_task(*v);
     for (auto& def : checker_registry()) checkers_.push_back(def.make(*e_));
     for (auto& c : checkers_) access_observers_.push_back(c.get()), chunk_observers_.push_back(c.get());
     end_ = s.cycles;
@@ -350,6 +352,7 @@ RunReport Hypervisor::run(const std::string& vcd_path, uint64_t vcd_sample) {
 }
 
 void Hypervisor::run_vcpu(Vcpu& v) {
+    task_switch(v, true);  // the scheduler switches to its thread, and away at the end
     for (;;) {
         enter(v);
         const Exit why = guest_run(v, false);
@@ -358,6 +361,7 @@ void Hypervisor::run_vcpu(Vcpu& v) {
                            why == Exit::External;
         if (!again || m_->cycle() >= end_) break;
     }
+    task_switch(v, false);
 }
 
 // Each guest reads its counters once more (inside the guest), then the host does.
@@ -366,12 +370,14 @@ void Hypervisor::final_readings() {
         Vcpu& v = *vp;
         if (!v.started) continue;
         if (!v.spec.perf.empty()) v.perf->tick(v.ops);
+        task_switch(v, true);
         for (;;) {
             enter(v);
             const Exit why = guest_run(v, true);
             exit_to_host(v, why);
             if (why == Exit::End) break;
         }
+        task_switch(v, false);
     }
     e_->owner = 0;
     e_->tag = e_->tag_of("host");

@@ -54,6 +54,15 @@ struct RunReport {
     std::vector<std::string> ctx_names;           // in per_cpu: context id -> name (timeline)
     uint64_t migrations = 0;                      // vCPU moves between CPUs
     std::vector<HostMigration> host_migrations;   // migrations to the destination host
+    // Host tasks counted per task (host.task): name "task VCPU", counts (reported / truth) summed
+    // over every CPU, counted_cycles, migrations = CPUs it ran on beyond the first.
+    struct Task {
+        ContextSummary sum;
+        std::string vcpu;
+        uint64_t switches = 0;
+        std::vector<unsigned> cpus;
+    };
+    std::vector<Task> tasks;
     bool clean() const { return violations.total() == 0; }
     bool passed() const { return clean() && programs.failed == 0; }  // and every program expectation met
 };
@@ -167,6 +176,13 @@ private:
     AccessResult mirror_on_reference(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
     void host_reading(const AgentReading& r);
 
+    // a host task's perf context beside the CPU's on this PMU (host_task.cpp)
+    void make_task(Vcpu& v);
+    void task_switch(Vcpu& v, bool in);  // the scheduler switches to / away from the vCPU's thread
+    void task_reading(Vcpu& v, const AgentReading& r);
+    void host_global_ctrl_written(uint64_t value);  // host perf's GLOBAL_CTRL: the ledgers' windows
+    Vcpu* task_here_ = nullptr;                     // the vCPU whose thread's task context is switched in here
+
     // timeline
     void host_slice(uint64_t n);
     void host_pmi_if_pending();
@@ -208,8 +224,8 @@ private:
     void verified_counter(unsigned slot, Taint t) override { e_->prov.verified_counter(slot, t); }
     void verified_status(uint64_t bits, uint64_t value, Taint t) override { e_->prov.verified_status(bits, value, t); }
     void set_lvtpc_guest(bool guest, bool charge) override;
-    void host_perf_sched_out() override;
-    void host_perf_sched_in() override;
+    void host_perf_sched_out(bool task_ctx) override;  // host_task.cpp
+    void host_perf_sched_in() override;  // host_task.cpp
     uint64_t host_perf_counter_bits() const override { return e_->host_perf->counter_bits(); }
     uint64_t gp_counters_in_use() const override;
     void host_counting(bool on) override;

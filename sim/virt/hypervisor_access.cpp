@@ -35,11 +35,8 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
                 e_->prov.on_write(idx, old, v, t, keep);
                 e_->last_write[Engine::register_key(idx)] = {m_->cycle(), e_->tag};
             }
-            // The host ledger: host perf's counting windows open and close with its GLOBAL_CTRL.
-            if (a.ok && actor == 0 && idx == msr::kGlobalCtrl) {
-                if (v == 0) e_->ledger.close(m_->cycle(), *e_->cw);
-                else if (host_enabling_) e_->ledger.open(m_->cycle());
-            }
+            // The host ledgers: host perf's counting windows open and close with its GLOBAL_CTRL.
+            if (a.ok && actor == 0 && idx == msr::kGlobalCtrl) host_global_ctrl_written(v);
             cost = sc_.costs.msr_write;
             break;
         }
@@ -165,7 +162,7 @@ void Hypervisor::host_reading(const AgentReading& r) {
     uint64_t keep_from = r.td_to;
     for (auto c : r.to) keep_from = std::min(keep_from, c);
     L.forget_before(keep_from);
-    e_->cw->forget_before(L.needed_from(now));  // the schedule before it is only summed (flat memory)
+    e_->cw->forget_before(std::min(L.needed_from(now), e_->task_ledger.needed_from(now)));  // the schedule before it is only summed (flat memory)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,18 +182,6 @@ void Hypervisor::set_lvtpc_guest(bool guest, bool charge) {
     if (!charge) return;
     trace();
     elapse(sc_.costs.apic);
-}
-
-void Hypervisor::host_perf_sched_out() {
-    host_enabling_ = false;
-    e_->host_perf->sched_out(host_ops_);
-    drain_host(host_ops_);
-}
-
-void Hypervisor::host_perf_sched_in() {
-    host_enabling_ = true;
-    e_->host_perf->sched_in(host_ops_);
-    drain_host(host_ops_);
 }
 
 uint64_t Hypervisor::gp_counters_in_use() const {

@@ -9,8 +9,11 @@ namespace pmusim {
 namespace {
 
 // The perf session a scenario's `perf:` block asks for, in this context's CPU.
-PerfSession session_of(const std::string& context, const CpuConfig& cpu, const AgentConfig& cfg, bool global_all) {
+PerfSession session_of(const std::string& context, const CpuConfig& cpu, const AgentConfig& cfg, bool global_all,
+                       unsigned first_gp, uint32_t fixed_taken) {
     PerfSession s;
+    s.first_gp = first_gp;
+    s.fixed_taken = fixed_taken;
     s.where = context + ".perf";
     s.global_all = global_all;
     s.topdown_group = cfg.topdown && cpu.perf_metrics() && cpu.tma_family != TmaFamily::Skylake;
@@ -49,7 +52,7 @@ PerfSession session_of(const std::string& context, const CpuConfig& cpu, const A
 }  // namespace
 
 PerfSoftware::PerfSoftware(std::string context, const CpuConfig& cpu, const AgentConfig& cfg, bool host,
-                           bool global_all)
-    : PerfModel(context, cpu, session_of(context, cpu, cfg, global_all)), cfg_(cfg) {}
+                           bool global_all, unsigned first_gp, uint32_t fixed_taken)
+    : PerfModel(context, cpu, session_of(context, cpu, cfg, global_all, first_gp, fixed_taken)), cfg_(cfg) {}
 
 }  // namespace pmusim

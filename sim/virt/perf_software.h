@@ -58,7 +58,10 @@ class PerfSoftware : public PerfModel {
 public:
     // `cpu` is the CPU as this context sees it (a guest's vPMU). `host`: a host session.
     // `global_all`: enable every counter in GLOBAL_CTRL (Linux on a mediated host).
-    PerfSoftware(std::string context, const CpuConfig& cpu, const AgentConfig& cfg, bool host, bool global_all);
+    // `first_gp`, `fixed_taken`: another context on the same PMU holds the counters below
+    // first_gp and the fixed counters in fixed_taken (PerfSession).
+    PerfSoftware(std::string context, const CpuConfig& cpu, const AgentConfig& cfg, bool host, bool global_all,
+                 unsigned first_gp = 0, uint32_t fixed_taken = 0);
 
     const AgentConfig& config() const { return cfg_; }
 

@@ -45,6 +45,15 @@ std::string format_run(const RunReport& r, size_t first_n) {
                << v.first << std::setw(14) << v.second
                << (v.first == v.second ? "" : denied ? "  denied by the VM's event filter" : "  differs") << "\n";
         }
+    if (!r.tasks.empty()) os << "\nhost tasks, counted per task (reported / truth, over every CPU it ran on)\n";
+    for (auto& t : r.tasks) {
+        os << "  " << t.sum.name << ": " << t.sum.counted_cycles << " cycles counted, " << t.switches << " switches in, CPUs";
+        for (unsigned c : t.cpus) os << ' ' << c;
+        os << "\n";
+        for (auto& [name, v] : t.sum.counts)
+            os << "    " << std::left << std::setw(22) << name << std::right << std::setw(14) << v.first << std::setw(14) << v.second
+               << (v.first == v.second ? "" : "  differs") << "\n";
+    }
     os << "\ntopdown (reported / truth)\n";
     for (auto& c : r.contexts) {
         if (!c.has_topdown) {
@@ -234,6 +243,13 @@ nlohmann::json run_json_value(const RunReport& r) {
     }
     j["timeline"] = tl;
     j["programs"] = programs_json(r.programs);
+    if (!r.tasks.empty()) j["host_tasks"] = nlohmann::json::array();
+    for (auto& t : r.tasks) {
+        nlohmann::json x{{"name", t.sum.name}, {"vcpu", t.vcpu}, {"counted_cycles", t.sum.counted_cycles},
+                         {"switches", t.switches}, {"cpus", t.cpus}, {"counts", nlohmann::json::object()}};
+        for (auto& [name, v] : t.sum.counts) x["counts"][name] = {v.first, v.second};
+        j["host_tasks"].push_back(std::move(x));
+    }
     j["passed"] = r.passed();
     return j;
 }

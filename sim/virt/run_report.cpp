@@ -44,6 +44,21 @@ void perf_summary(ContextSummary& cs, const PerfSoftware& p) {
 }
 }  // namespace
 
+namespace {
+RunReport::Task task_summary(const Vcpu& v) {
+    const HostTask& t = *v.task;
+    RunReport::Task out;
+    out.vcpu = v.spec.name;
+    out.sum.name = "task " + v.spec.name;
+    out.sum.counted_cycles = t.counted;
+    out.sum.migrations = t.cpus.empty() ? 0 : t.cpus.size() - 1;
+    for (size_t i = 0; i < t.perf->events().size(); ++i) out.sum.counts.push_back({t.perf->events()[i].name, {t.perf->totals[i], t.truth[i]}});
+    out.switches = t.switches;
+    out.cpus = t.cpus;
+    return out;
+}
+}  // namespace
+
 RunReport summarize_run(Hypervisor& h) {
     Engine& e = *h.e_;
     const ContextWorkload& cw = *e.cw;
@@ -89,6 +104,7 @@ RunReport summarize_run(Hypervisor& h) {
         topdown_summary(cs, *v.perf, v.kvm.cpu, h.m_->pmu());
         perf_summary(cs, *v.perf);
         rep.contexts.push_back(cs);
+        if (v.task) rep.tasks.push_back(task_summary(v));
     }
     return rep;
 }

@@ -224,8 +224,13 @@ public:
             if (v["save"]) s.vmcs.save = text(v["save"], "vmcs.save");
         }
         if (auto h = root["host"]) {
-            keys(h, "host", {"workload", "perf", "slice", "cpus", "migrate"});
+            keys(h, "host", {"workload", "perf", "slice", "cpus", "migrate", "task"});
             read_host_cpus(*this, h, s.host);
+            if (auto t = h["task"]) {
+                keys(t, "host.task", {"vcpu", "perf"});
+                s.host.task.vcpu = text(t["vcpu"], "host.task.vcpu");
+                if (t["perf"]) s.host.task.perf = agent(t["perf"], "host.task.perf");
+            }
             if (h["workload"]) s.host.workload = workload(h["workload"], "host.workload");
             if (h["perf"]) s.host.perf = agent(h["perf"], "host.perf");
             if (h["slice"]) s.host.slice = dist(h["slice"], "host.slice", kMaxRunCycles);
@@ -303,6 +308,8 @@ public:
                     throw std::invalid_argument(a.where + ".migrate.to: the scenario has no destination host (destination:)");
         }
         check_affinities(*this, root["guests"], s);
+        if (!s.host.task.vcpu.empty() && std::none_of(s.guests.begin(), s.guests.end(), [&](const GuestSpec& g) { return g.name == s.host.task.vcpu; }))
+            fail(root["host"]["task"]["vcpu"], "host.task.vcpu", "no guest named " + quote_value(s.host.task.vcpu) + " (the task is that vCPU's thread)");
         if (auto m = root["schedule"]) s.moves = read_cpu_moves(*this, m, "schedule", s);
         if (auto f = root["event_filter"]) s.event_filter = read_event_filter(*this, f, "event_filter");
         if (auto c = root["checks"]) {

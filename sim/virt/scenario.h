@@ -77,9 +77,19 @@ struct GuestSpec {
     std::vector<unsigned> affinity;  // the host CPUs it may run on (empty: any); sim/virt/host.h
 };
 
+// A host task counted by its own perf events (`perf stat -p TID`, docs/virtualization.md "Host
+// perf per task"): the thread of vCPU `vcpu` (the task that runs KVM_RUN), which the host
+// scheduler places and moves with the vCPU. Its events count only while it runs, on whichever
+// CPU, beside the CPU's host perf on the same PMU.
+struct HostTaskSpec {
+    std::string vcpu;  // empty: no task events
+    AgentConfig perf;
+};
+
 struct HostSpec {
     std::string workload = "steady";
     AgentConfig perf;
+    HostTaskSpec task;
     Dist slice = Dist::fixed(20'000);  // host cycles between guest runs
     // Several logical processors (sim/virt/host.h): each its own PMU and run queue. A vCPU
     // descheduled from a CPU moves to another CPU of its affinity with probability `migrate`.

@@ -408,6 +408,13 @@ check host-cpus-elide-builtin 0 "violations: 0" -- "$PMUSIM" run host_cpus_elide
 check mutate-host-cpus-elide 1 "^baseline +clobber,flow" -- "$PMUSIM" mutate host_cpus_elide_same_cpu -n 300000
 check host-cpus-vcd 0 "violations: 0" -- "$PMUSIM" run host_cpus -n 200000 --vcd "$TMPD/hc.vcd"
 check host-cpus-vcd-files 0 "hc.cpu3.vcd" -- ls "$TMPD"
+# Host perf per task: vm0's thread counted per task across CPUs beside perf per CPU; a load
+# path that schedules out only the CPU context is caught; a task naming no guest is refused.
+check host-task-section 0 "^  task vm0: [0-9]+ cycles counted, [0-9]+ switches in, CPUs [0-9]+ [0-9]+" -- "$PMUSIM" run host_task_perf
+check host-task-json 0 '"host_tasks"' -- "$PMUSIM" run host_task_perf --format json
+check host-task-cpu-ctx-only 1 "clobber  task vm0 perf events  reader host  source -  step vmentry" -- \
+    "$PMUSIM" run host_task_perf -E replace:perf_load_guest_context=perf_load_guest_context_cpu_only
+check host-task-bad-vcpu 2 "host.task.vcpu: no guest named 'vm9'" -- "$PMUSIM" run host_task_perf --set host.task.vcpu=vm9
 check host-cpus-bad-cpu 2 "schedule\[0\].cpu: CPU 9 is not on a host of 4 CPU\(s\)" -- "$PMUSIM" run host_cpus --set 'schedule=[{at: 1, vcpu: vm2, cpu: 9}]'
 # Protocol variants in scenario files: custom steps, --set, --seeds.
 check yaml-patch-clean 0 "violations: 0" -- "$PMUSIM" run perf_metrics_yaml_patch -n 300000

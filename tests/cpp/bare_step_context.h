@@ -27,7 +27,7 @@ public:
     void verified_counter(unsigned, Taint) override {}
     void verified_status(uint64_t, uint64_t, Taint) override {}
     void set_lvtpc_guest(bool g, bool) override { lvtpc_guest = g; }
-    void host_perf_sched_out() override {}
+    void host_perf_sched_out(bool) override {}
     void host_perf_sched_in() override {}
     uint64_t host_perf_counter_bits() const override { return 0; }
     uint64_t gp_counters_in_use() const override { return 0; }

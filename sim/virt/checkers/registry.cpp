@@ -30,6 +30,10 @@ const std::vector<CheckerDef>& checker_registry() {
          make_host_counts_checker},
         {"host_scheduled", {K::Clobber}, "host perf's events are scheduled in again by the end of every exit-handling window and of the run",
          make_host_scheduled_checker},
+        {"task_counts", {K::Clobber},
+         "a host task's perf reading (at each switch-out) differs from its events while it ran with its counters enabled; "
+         "its events are still scheduled in at a VM-entry of its vCPU",
+         make_task_counts_checker},
     };
     return r;
 }
