@@ -100,6 +100,9 @@ void Host::migrate_to_destination(const VmmAction& a) {
     for (auto& [k, x] : sc_.destination->overrides) m.to += " " + k + "=" + std::to_string(x);  // what makes it differ
     m.from_cpu = k;
     m.cycle = cpus_[k]->cycle();
+    m.status = v->kvm.st.global_status;
+    m.lvtpc_masked = v->lvtpc.masked();
+    m.pmi_requested = v->pending_pmi;
     const Hypervisor::PmuImage img = cpus_[k]->vmm_save(*v, a);
     m.saved = img.msrs.size();
     const auto kept = msrs_to_save(cpus_[dst]->machine().cpu(), true);

@@ -31,6 +31,10 @@ struct HostMigration {
     bool moved = false;              // false: KVM refused; the VMM resumes the guest on the source
     std::string refused, why;        // the entry KVM refused, and KVM's reason
     std::vector<std::string> lost;   // saved MSRs the destination's msrs_to_save does not list
+    // The vCPU's PMI state at the instant it was saved: KVM's GLOBAL_STATUS, its LVTPC's mask and
+    // a KVM_REQ_PMI not yet injected (each moves with it: MSRs, KVM_GET/SET_LAPIC).
+    uint64_t status = 0;
+    bool lvtpc_masked = false, pmi_requested = false;
 };
 
 struct RunReport {

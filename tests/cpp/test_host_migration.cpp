@@ -179,3 +179,30 @@ TEST(HostMigration, ScenarioErrorsNameTheInput) {
     EXPECT_NE(test::run_error(head + "destination: {overrides: {perf_metrics: x}}\n").find("destination.overrides.perf_metrics"),
               std::string::npos);
 }
+
+TEST(HostMigration, AnOverflowPendingUnderAMaskedLvtpcIsHandledOnceAtTheDestination) {
+    // Given vm0 sampling with a period shorter than its late-ack handler, when the VMM migrates
+    // it inside the handler, with an overflow in GLOBAL_STATUS that its masked LVTPC did not
+    // take, then the migration moves it in that state (status bit 0, LVTPC masked, no KVM_REQ_PMI
+    // outstanding), the handler's re-read samples the overflow at the destination, and every PMI
+    // its bare-metal reference raises reaches it exactly once: no check fires.
+    const RunReport r = run_scenario(test::scenario("migrate_host_pmi_pending"));
+    const HostMigration& m = r.host_migrations.at(0);
+    ASSERT_TRUE(m.moved);
+    EXPECT_EQ(m.status, 1u);
+    EXPECT_TRUE(m.lvtpc_masked);
+    EXPECT_FALSE(m.pmi_requested);
+    EXPECT_TRUE(r.passed()) << format_run(r, 3);
+    const ContextSummary& vm0 = context(r, "vm0");
+    EXPECT_GT(vm0.samples, vm0.pmis);  // overflows inside a handler were sampled without a PMI
+    EXPECT_EQ(vm0.pmis_inhibited, vm0.pmis);
+    // The VMM's list without GLOBAL_STATUS loses the pending overflow: caught on the destination.
+    Scenario s = test::scenario("migrate_host_pmi_pending");
+    for (auto& a : s.vmm)
+        if (a.to_destination) a.omit = {msr::kGlobalStatus};
+    const RunReport lost = run_scenario(s);
+    const Violation* v = test::first_of(lost, ViolationKind::Clobber);
+    ASSERT_NE(v, nullptr);
+    EXPECT_NE(v->detail.find("cpu 1:"), std::string::npos);
+    EXPECT_EQ(v->reg, "GLOBAL_STATUS");
+}

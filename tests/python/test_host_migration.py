@@ -36,3 +36,14 @@ def test_destination_errors_raise_value_error():
         pmusim.run_scenario(pmusim.load_scenario("migrate_host_topdown", set=["destination.cpu=nosuch"]))
     with pytest.raises(ValueError, match=r"vmm\[0\].migrate.to: expected destination"):
         pmusim.load_scenario("migrate_host_topdown", set=["vmm=[{at: 1, vcpu: vm0, migrate: {to: moon}}]"])
+
+
+def test_an_overflow_pending_under_a_masked_lvtpc_is_handled_once_at_the_destination():
+    s = pmusim.load_scenario("migrate_host_pmi_pending")
+    assert s.host_migrations == [("vm0", 150000)]
+    r = pmusim.run_scenario(s)
+    assert r["clean"] and r["passed"]
+    (m,) = r["host_migrations"]
+    assert m["moved"] and m["cycle"] == 187819
+    vm0 = next(c for c in r["contexts"] if c["name"] == "vm0")
+    assert vm0["samples"] > vm0["pmis"] > 0
