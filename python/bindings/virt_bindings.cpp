@@ -147,8 +147,10 @@ void init_virt(py::module_& m) {
             d["cpu"] = s.destination->cpu;
             d["overrides"] = s.destination->overrides;
             d["workload"] = s.destination->host.workload;
+            d["cpus"] = s.destination->host.cpus;
+            d["migrate"] = s.destination->host.migrate;
             return d;
-        }, "the second host vCPUs migrate to (destination:): cpu, overrides, workload; None without one")
+        }, "the second host vCPUs migrate to (destination:): cpu, overrides, workload, cpus, migrate; None without one")
         .def_property_readonly("host_migrations", [](const Scenario& s) {
             py::list out;
             for (auto& a : s.vmm)

@@ -40,6 +40,9 @@ void check_host_cpus(const Scenario& s) {
     const unsigned n = s.host.cpus;
     const auto outside = [&](unsigned c) { return "CPU " + std::to_string(c) + " is not on a host of " + std::to_string(n) + " CPU(s) (host.cpus)"; };
     if (n < 1 || n > kMaxHostCpus) throw ConfigError("host.cpus", "expected 1 to " + std::to_string(kMaxHostCpus) + ", got " + std::to_string(n));
+    if (s.destination && (s.destination->host.cpus < 1 || n + s.destination->host.cpus > kMaxHostCpus))
+        throw ConfigError("destination.cpus", "expected 1 to " + std::to_string(kMaxHostCpus - n) + " (at most " + std::to_string(kMaxHostCpus) +
+                                                  " CPUs with host.cpus), got " + std::to_string(s.destination->host.cpus));
     for (const GuestSpec& g : s.guests)
         for (unsigned c : g.affinity)
             if (c >= n) throw ConfigError("guests." + g.name + ".affinity", outside(c));
@@ -50,7 +53,7 @@ void check_host_cpus(const Scenario& s) {
 }
 
 Host::Host(const Scenario& s, const Protocol& p) : sc_(s), rng_(s.seed ^ 0x9e3779b97f4a7c15ull) {
-    const unsigned n = s.host.cpus + (s.destination ? 1 : 0);
+    const unsigned n = s.host.cpus + (s.destination ? s.destination->host.cpus : 0);
     if (!p.mediated())
         throw ConfigError(s.destination ? "destination" : "host.cpus", "a host with several CPUs runs the mediated vPMU only (the legacy vPMU's "
                                        "backing perf events would follow the vCPU threads: not modelled)");
@@ -70,7 +73,7 @@ Host::Host(const Scenario& s, const Protocol& p) : sc_(s), rng_(s.seed ^ 0x9e377
         Hypervisor::Placement pl;
         pl.index = k;
         pl.ctx = ids;
-        const bool destination = k == s.host.cpus;  // any guest may migrate there
+        const bool destination = k >= s.host.cpus;  // any guest may migrate there
         for (size_t i = 0; i < s.guests.size(); ++i) {
             pl.allowed.push_back(destination || std::find(allowed_[i].begin(), allowed_[i].end(), k) != allowed_[i].end());
             pl.starts.push_back(!destination && start[i] == k);
@@ -135,7 +138,7 @@ Vcpu* Host::next_vcpu(unsigned k) {
 // Where v goes when it yields CPU k: a due `schedule` move, or (seeded) another CPU of its
 // affinity; -1: it stays.
 int Host::move_target(const Vcpu& v, unsigned k) {
-    if (k >= sc_.host.cpus) return -1;  // on the destination host: it stays there
+    if (k >= sc_.host.cpus) return destination_move(k);  // on the destination host: it stays there
     int to = -1;
     for (size_t i = 0; i < sc_.moves.size() && sc_.moves[i].at <= cpus_[k]->cycle(); ++i)
         if (!move_done_[i] && !sc_.moves[i].preempt && sc_.moves[i].vcpu == v.spec.name) {
@@ -202,7 +205,7 @@ RunReport Host::run(const std::string& vcd, uint64_t vcd_sample) {
     for (auto& c : cpus_) per.push_back(c->finish_run());
     RunReport rep = merge_cpu_reports(sc_, std::move(per), migrations_);
     rep.host_migrations = host_migrations_;
-    if (sc_.destination) rep.per_cpu.back().destination_host = true;
+    for (auto& c : rep.per_cpu) c.destination_host = c.cpu_index >= sc_.host.cpus;
     return rep;
 }
 

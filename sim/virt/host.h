@@ -29,9 +29,11 @@ std::vector<int> guest_context_ids(const Scenario& s);
 // count, affinities and moves within it, at most 30 guests on one CPU. Throws ConfigError.
 void check_host_cpus(const Scenario& s);
 
-// A scenario's destination host (`destination:`) is one more CPU, after host.cpus: its own
-// preset, overrides and host activity. No vCPU starts there or is scheduled there; a vCPU gets
-// there only by a VMM's migration (`migrate: {to: destination}`) and then stays there.
+// A scenario's destination host (`destination:`) is destination.cpus more CPUs, after host.cpus:
+// its own preset, overrides and host activity. No vCPU starts there; a vCPU gets there only by a
+// VMM's migration (`migrate: {to: destination}`), arrives on the destination CPU with the fewest
+// vCPUs (the lowest on a tie), and then stays on the destination host, moving between its CPUs
+// with probability destination.migrate (seeded) when it yields one.
 class Host {
 public:
     Host(const Scenario& s, const Protocol& p);
@@ -49,6 +51,7 @@ private:
     void move(Vcpu& v, unsigned from, unsigned to);
     void vmm_due(unsigned k);
     void migrate_to_destination(const VmmAction& a);  // host_migration.cpp
+    int destination_move(unsigned k);                 // a vCPU yielding destination CPU k: where it goes
 
     Scenario sc_;
     std::vector<std::unique_ptr<Hypervisor>> cpus_;

@@ -79,7 +79,6 @@ void Hypervisor::vmm_restore(Vcpu& v, const VmmAction& a, const PmuImage& img) {
 // The VMM's migration of a vCPU to the destination host, the last CPU: saved where it runs,
 // tried on a fresh vCPU there, then moved and restored, or left where it was.
 void Host::migrate_to_destination(const VmmAction& a) {
-    const unsigned dst = sc_.host.cpus;
     unsigned k = 0;
     Vcpu* v = nullptr;
     for (; k < cpus() && !v; ++k)
@@ -87,7 +86,11 @@ void Host::migrate_to_destination(const VmmAction& a) {
             if (x->spec.name == a.vcpu) v = x.get();
     --k;
     if (!v) throw std::logic_error("migrate: no vCPU " + a.vcpu);
-    if (k == dst) {  // already there: the same-host migration
+    // It arrives on the destination CPU with the fewest vCPUs (the lowest on a tie).
+    unsigned dst = sc_.host.cpus;
+    for (unsigned c = dst + 1; c < cpus(); ++c)
+        if (cpus_[c]->engine().vcpus.size() < cpus_[dst]->engine().vcpus.size()) dst = c;
+    if (k >= sc_.host.cpus) {  // already there: the same-host migration
         VmmAction same = a;
         same.to_destination = false;
         cpus_[k]->vmm_action(same);
@@ -113,11 +116,23 @@ void Host::migrate_to_destination(const VmmAction& a) {
         move(*v, k, dst);
         cpus_[dst]->vmm_restore(*v, a, img);
         m.moved = true;
+        m.to_cpu = dst;
     } else if (m.refused != "KVM_SET_CPUID2") {
         const uint32_t idx = m.restored ? img.msrs.at(m.restored - 1).first : msr::kPerfCapabilities;
         m.refused = cpus_[k]->engine().reg_name(AccessKind::Wrmsr, idx);
     }
     host_migrations_.push_back(std::move(m));
+}
+
+// A vCPU yielding CPU k of the destination host moves to another of its CPUs with probability
+// destination.migrate (seeded, uniform over the others); -1: it stays. One CPU: it stays, and no
+// draw is made (a single-CPU destination's runs are as before).
+int Host::destination_move(unsigned k) {
+    const unsigned first = sc_.host.cpus, n = cpus() - first;
+    if (n < 2 || sc_.destination->host.migrate <= 0) return -1;
+    if (std::uniform_real_distribution<double>(0, 1)(rng_) >= sc_.destination->host.migrate) return -1;
+    const unsigned pick = unsigned(std::uniform_int_distribution<unsigned>(0, n - 2)(rng_));
+    return int(first + (pick >= k - first ? pick + 1 : pick));
 }
 
 }  // namespace pmusim

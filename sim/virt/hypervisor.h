@@ -25,7 +25,7 @@ class KvmVcpuUapi;
 // another host"; sim/virt/host_migration.cpp).
 struct HostMigration {
     std::string vcpu, from, to;      // the hosts' CPU presets
-    unsigned from_cpu = 0;
+    unsigned from_cpu = 0, to_cpu = 0;  // to_cpu: the destination CPU it arrived on (when moved)
     uint64_t cycle = 0;              // the source's cycle
     size_t saved = 0, restored = 0;  // MSRs KVM_GET_MSRS saved / KVM_SET_MSRS restored (with PERF_CAPABILITIES)
     bool moved = false;              // false: KVM refused; the VMM resumes the guest on the source

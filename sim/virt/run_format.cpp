@@ -103,8 +103,11 @@ std::string format_run(const RunReport& r, size_t first_n) {
     }
     os << format_programs(r.programs, first_n);
     if (!r.host_migrations.empty()) os << "\nmigrations to another host\n";
+    const bool dest_cpus = std::count_if(r.per_cpu.begin(), r.per_cpu.end(), [](const RunReport& c) { return c.destination_host; }) > 1;
     for (auto& m : r.host_migrations) {
-        os << "  " << m.vcpu << " at cycle " << m.cycle << ": " << m.from << " (cpu " << m.from_cpu << ") -> " << m.to << ": ";
+        os << "  " << m.vcpu << " at cycle " << m.cycle << ": " << m.from << " (cpu " << m.from_cpu << ") -> " << m.to;
+        if (dest_cpus && m.moved) os << " (cpu " << m.to_cpu << ")";
+        os << ": ";
         if (m.moved) os << "moved, " << m.saved << " MSRs saved, " << m.restored << " set (with PERF_CAPABILITIES)\n";
         else os << "refused at " << m.refused << " (" << m.why << "); the guest runs on at the source\n";
         if (!m.lost.empty()) {
@@ -265,10 +268,13 @@ std::string run_json(const RunReport& r) {
         j["migrations"] = r.migrations;
         for (size_t i = 0; i < r.contexts.size(); ++i) j["contexts"][i]["migrations"] = r.contexts[i].migrations;
         if (!r.host_migrations.empty()) j["host_migrations"] = nlohmann::json::array();
-        for (auto& m : r.host_migrations)
+        const bool dest_cpus = std::count_if(r.per_cpu.begin(), r.per_cpu.end(), [](const RunReport& c) { return c.destination_host; }) > 1;
+        for (auto& m : r.host_migrations) {
             j["host_migrations"].push_back({{"vcpu", m.vcpu}, {"cycle", m.cycle}, {"from", m.from}, {"from_cpu", m.from_cpu},
                                             {"to", m.to}, {"moved", m.moved}, {"saved", m.saved}, {"restored", m.restored},
                                             {"refused", m.refused}, {"why", m.why}, {"lost", m.lost}});
+            if (dest_cpus && m.moved) j["host_migrations"].back()["to_cpu"] = m.to_cpu;  // a destination of several CPUs
+        }
         j["cpus"] = nlohmann::json::array();
         for (auto& c : r.per_cpu) {
             nlohmann::json x = run_json_value(c);

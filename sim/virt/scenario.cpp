@@ -237,13 +237,19 @@ public:
         }
         if (auto d = root["destination"]) {
             // The second host: one CPU, its preset and overrides (checked when its PMU is made).
-            keys(d, "destination", {"cpu", "overrides", "workload", "perf", "slice"});
+            keys(d, "destination", {"cpu", "overrides", "workload", "perf", "slice", "cpus", "migrate"});
             DestinationSpec x;
             if (d["cpu"]) x.cpu = text(d["cpu"], "destination.cpu");
             if (d["overrides"]) x.overrides = overrides(d["overrides"], "destination.overrides");
             if (d["workload"]) x.host.workload = workload(d["workload"], "destination.workload");
             if (d["perf"]) x.host.perf = agent(d["perf"], "destination.perf");
             if (d["slice"]) x.host.slice = dist(d["slice"], "destination.slice", kMaxRunCycles);
+            if (d["cpus"]) x.host.cpus = unsigned(count(d["cpus"], "destination.cpus", 1, kMaxHostCpus));
+            if (auto m = d["migrate"]) {
+                x.host.migrate = number(m, "destination.migrate");
+                if (!(x.host.migrate >= 0 && x.host.migrate <= 1))
+                    fail(m, "destination.migrate", "expected a probability from 0 to 1, got " + quote_value(m.Scalar()));
+            }
             s.destination = x;
         }
         if (auto gs = root["guests"]) {

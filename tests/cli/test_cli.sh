@@ -415,6 +415,10 @@ check host-task-json 0 '"host_tasks"' -- "$PMUSIM" run host_task_perf --format j
 check host-task-cpu-ctx-only 1 "clobber  task vm0 perf events  reader host  source -  step vmentry" -- \
     "$PMUSIM" run host_task_perf -E replace:perf_load_guest_context=perf_load_guest_context_cpu_only
 check host-task-bad-vcpu 2 "host.task.vcpu: no guest named 'vm9'" -- "$PMUSIM" run host_task_perf --set host.task.vcpu=vm9
+# A destination host of several CPUs: the vCPU arrives on one of them and moves among them.
+check dest-cpus 0 "sapphirerapids \(cpu 0\) -> sapphirerapids \(cpu [12]\): moved" -- \
+    "$PMUSIM" run migrate_host_topdown --set destination.cpus=2 --set destination.migrate=1
+check dest-cpus-bad 2 "destination.cpus: expected a whole number from 1 to 256" -- "$PMUSIM" run migrate_host_topdown --set destination.cpus=0
 check host-cpus-bad-cpu 2 "schedule\[0\].cpu: CPU 9 is not on a host of 4 CPU\(s\)" -- "$PMUSIM" run host_cpus --set 'schedule=[{at: 1, vcpu: vm2, cpu: 9}]'
 # Protocol variants in scenario files: custom steps, --set, --seeds.
 check yaml-patch-clean 0 "violations: 0" -- "$PMUSIM" run perf_metrics_yaml_patch -n 300000

@@ -169,8 +169,8 @@ TEST(HostMigration, ScenarioErrorsNameTheInput) {
     EXPECT_NE(test::run_error(head + "destination: {cpu: sapphirerapids}\nvmm:\n  - {at: 1000, vcpu: vm0, migrate: {to: mars}}\n")
                   .find("t.yaml:7: vmm[0].migrate.to: expected destination"),
               std::string::npos);
-    EXPECT_NE(test::run_error(head + "destination: {cpu: sapphirerapids, cpus: 2}\n").find("destination.cpus: unknown key"),
-              std::string::npos);
+    EXPECT_NE(test::run_error(head + "destination: {cpu: sapphirerapids, cpus: 300}\n").find("destination.cpus: expected a whole number from 1 to 256"),
+              std::string::npos) << test::run_error(head + "destination: {cpu: sapphirerapids, cpus: 300}\n");
     EXPECT_NE(test::run_error(head + "destination: {cpu: nosuchcpu}\n").find("destination.cpu: unknown CPU preset 'nosuchcpu'"),
               std::string::npos);
     EXPECT_NE(test::run_error(head + "vmm:\n  - {at: 1000, vcpu: vm0, migrate: {to: destination}}\n")
@@ -205,4 +205,59 @@ TEST(HostMigration, AnOverflowPendingUnderAMaskedLvtpcIsHandledOnceAtTheDestinat
     ASSERT_NE(v, nullptr);
     EXPECT_NE(v->detail.find("cpu 1:"), std::string::npos);
     EXPECT_EQ(v->reg, "GLOBAL_STATUS");
+}
+
+TEST(HostMigration, ADestinationWithSeveralCpusTakesTheVcpusAndMovesThemAmongItsCpus) {
+    // Given a destination host of 2 CPUs (destination.cpus) whose vCPUs move when they yield
+    // (destination.migrate 1), when the VMM migrates vm0 and then vm1 there, then each arrives on
+    // the destination CPU with the fewest vCPUs, both run on both destination CPUs and never
+    // again on the source, every count equals its truth and no check fires.
+    const RunReport r = run_scenario(parse_scenario_yaml(
+    "cpu: sapphirerapids\n"
+    "cycles: 600000\n"
+    "seed: 4\n"
+    "protocol: mediated\n"
+    "host:\n"
+    "  workload: mixed_app\n"
+    "  slice: {dist: uniform, min: 5000, max: 20000}\n"
+    "  perf: {events: [instructions, cycles], topdown: true, interval: 100000}\n"
+    "destination:\n"
+    "  cpu: sapphirerapids\n"
+    "  cpus: 2\n"
+    "  migrate: 1\n"
+    "  perf: {events: [instructions, cycles, branches], interval: 100000}\n"
+    "guests:\n"
+    "  - {name: vm0, workload: interpreter, run: {dist: uniform, min: 5000, max: 20000}, perf: {events: [instructions, cycles], topdown: true, interval: 50000}}\n"
+    "  - {name: vm1, workload: pointer_chase, run: {dist: uniform, min: 5000, max: 20000}, perf: {events: [instructions, branches], interval: 50000}}\n"
+    "vmm:\n"
+    "  - {at: 200000, vcpu: vm0, migrate: {to: destination}}\n"
+    "  - {at: 250000, vcpu: vm1, migrate: {to: destination}}\n", "t.yaml"));
+    EXPECT_TRUE(r.passed()) << format_run(r, 3);
+    ASSERT_EQ(r.per_cpu.size(), 3u);
+    EXPECT_FALSE(r.per_cpu[0].destination_host);
+    EXPECT_TRUE(r.per_cpu[1].destination_host && r.per_cpu[2].destination_host);
+    ASSERT_EQ(r.host_migrations.size(), 2u);
+    for (auto& m : r.host_migrations) {
+        EXPECT_TRUE(m.moved);
+        EXPECT_GE(m.to_cpu, 1u);
+    }
+    EXPECT_GT(r.migrations, 2u);  // moves among the destination's CPUs beyond the two migrations
+    for (const char* vm : {"vm0", "vm1"}) {
+        uint64_t last_on_source = 0, first_on_destination = UINT64_MAX;
+        for (auto& c : r.per_cpu)
+            for (auto& sp : c.timeline)
+                if (size_t(sp.ctx) < c.ctx_names.size() && c.ctx_names[size_t(sp.ctx)] == vm) {
+                    if (c.destination_host) first_on_destination = std::min(first_on_destination, sp.begin);
+                    else last_on_source = std::max(last_on_source, sp.end);
+                }
+        EXPECT_LT(last_on_source, first_on_destination) << vm;
+        for (auto& [ev, v] : context(r, vm).counts) EXPECT_EQ(v.first, v.second) << vm << " " << ev;
+    }
+    bool cpu2_ran_a_vcpu = false;
+    for (auto& sp : r.per_cpu[2].timeline) cpu2_ran_a_vcpu |= sp.ctx != 0;
+    EXPECT_TRUE(cpu2_ran_a_vcpu);
+    // Errors name the key.
+    const std::string base = "cpu: sapphirerapids\nprotocol: mediated\nguests: [{name: vm0}]\ndestination:\n  cpu: sapphirerapids\n";
+    EXPECT_NE(test::run_error(base + "  cpus: 0\n").find("destination.cpus"), std::string::npos);
+    EXPECT_NE(test::run_error(base + "  migrate: 2\n").find("destination.migrate: expected a probability"), std::string::npos);
 }

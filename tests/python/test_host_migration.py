@@ -9,7 +9,7 @@ import pmusim
 
 def test_topdown_migration_moves_vm0_and_runs_clean():
     s = pmusim.load_scenario("migrate_host_topdown")
-    assert s.destination == {"cpu": "sapphirerapids", "overrides": {}, "workload": "pointer_chase"}
+    assert s.destination == {"cpu": "sapphirerapids", "overrides": {}, "workload": "pointer_chase", "cpus": 1, "migrate": 0.0}
     assert s.host_migrations == [("vm0", 600000)]
     r = pmusim.run_scenario(s)
     assert r["clean"] and r["passed"]
@@ -47,3 +47,12 @@ def test_an_overflow_pending_under_a_masked_lvtpc_is_handled_once_at_the_destina
     assert m["moved"] and m["cycle"] == 187819
     vm0 = next(c for c in r["contexts"] if c["name"] == "vm0")
     assert vm0["samples"] > vm0["pmis"] > 0
+
+
+def test_a_destination_of_several_cpus():
+    s = pmusim.load_scenario("migrate_host_topdown", set=["destination.cpus=2", "destination.migrate=1"])
+    assert s.destination["cpus"] == 2 and s.destination["migrate"] == 1
+    r = pmusim.run_scenario(s)
+    assert r["clean"]
+    assert [c.get("destination_host", False) for c in r["cpus"]] == [False, True, True]
+    assert r["host_migrations"][0]["to_cpu"] in (1, 2)
