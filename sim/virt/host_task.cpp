@@ -87,6 +87,7 @@ void Hypervisor::task_switch(Vcpu& v, bool in) {
         t.counted += e_->task_ledger.counted - t.counted_base;
         task_here_ = nullptr;
     }
+    trace();
 }
 
 // A task reading: its events over this CPU's task windows since its last reading (which, taken

@@ -195,6 +195,7 @@ void Hypervisor::trace_now() {
     vcd_->set_extra_string(vcd_sig_[0], e_->ctx_name(e_->owner), t);
     vcd_->set_extra_string(vcd_sig_[1], e_->tag_name(e_->tag), t);
     vcd_->set_extra_string(vcd_sig_[2], e_->lvtpc_guest < 0 ? "NMI" : e_->ctx_name(e_->lvtpc_guest + 1), t);
+    if (vcd_sig_.size() > 3) vcd_->set_extra_string(vcd_sig_[3], task_here_ ? task_here_->spec.name + " thread" : "-", t);
     vcd_->pmis(m_->pmu());
     vcd_->sample(m_->pmu());
 }

@@ -11,14 +11,17 @@ uint64_t Hypervisor::cycle() const { return m_->cycle(); }
 
 void Hypervisor::begin_run(const std::string& vcd_path, uint64_t vcd_sample) {
     if (!vcd_path.empty()) {
-        const std::string legend =
+        std::string legend =
             "ctx, step and lvtpc are text (a space is written \\040):\n"
             "ctx: who owns the cycle: host or a guest's name\n"
             "step: what is running: host, exit handling, host PMI handler, guest NAME or a protocol step's name\n"
             "lvtpc: where a PMI goes: NMI (host perf) or a guest's name (its vCPU's mediated PMI vector)";
+        if (!sc_.host.task.vcpu.empty()) legend += "\ntask: the host task whose perf context is switched in (NAME thread) or -";
         vcd_owned_ = std::make_unique<PmuTrace>(vcd_path, m_->pmu(), vcd_select_, legend);
         vcd_sig_ = {vcd_owned_->add_extra_string("ctx"), vcd_owned_->add_extra_string("step"),
                     vcd_owned_->add_extra_string("lvtpc")};
+        // Host perf per task: which task's context is switched in here ("-": none).
+        if (!sc_.host.task.vcpu.empty()) vcd_sig_.push_back(vcd_owned_->add_extra_string("task"));
         vcd_owned_->begin();
         vcd_ = vcd_owned_.get();
         vcd_sample_ = vcd_sample;

@@ -42,3 +42,12 @@ def test_forgetting_the_task_context_at_vm_entry_is_caught():
     v = pmusim.violations_frame(bad)
     assert not bad["clean"] and v["register"].str.startswith("task vm0").all()
     assert v["step"].iloc[0] == "vmentry"
+
+
+def test_each_cpus_waveform_shows_where_the_task_context_is_switched_in(tmp_path):
+    s = pmusim.load_scenario("host_task_perf")
+    s.cycles = 300_000
+    pmusim.run_scenario(s, vcd=str(tmp_path / "t.vcd"))
+    shown = [i for i in range(3) if "svm0\\040thread" in (tmp_path / f"t.cpu{i}.vcd").read_text()]
+    assert len(shown) >= 2  # it ran on several CPUs
+    assert "$var string 1 $ task $end" in (tmp_path / "t.cpu0.vcd").read_text()
