@@ -140,6 +140,11 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
             set(Node::PortsUtilized1, cyc(Event::Ports1Util));
             set(Node::PortsUtilized2, cyc(Event::Ports2Util));
             set(Node::PortsUtilized3m, cyc(Event::Ports3mCycles));
+            // Memory_Bound's Level 4: store-forwarding blocks among the L1-bound cycles; the
+            // DRAM-bound cycles split into bandwidth-bound ones and the rest (latency-bound).
+            set(Node::StoreFwdBlk, cyc(Event::StoreFwdCycles));
+            set(Node::MemBandwidth, cyc(Event::DataRdBwCycles));
+            set(Node::MemLatency, b[tma::ni(Node::DramBound)] - cyc(Event::DataRdBwCycles));
         }
     }
     for (unsigned k = 0; k < tma::kNumNodes; ++k)

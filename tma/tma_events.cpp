@@ -97,6 +97,11 @@ const char* event_name(Ev e, Family f) {
         case Ev::IntVecShuffles: return "INT_VEC_RETIRED.SHUFFLES";
         case Ev::IntVec128: return "INT_VEC_RETIRED.128BIT";
         case Ev::IntVec256: return "INT_VEC_RETIRED.256BIT";
+        case Ev::StoreForward: return "LD_BLOCKS.STORE_FORWARD";
+        case Ev::DataRdCycles: return "OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD";
+        case Ev::DataRdBwCycles:
+            if (lnl) return "OFFCORE_REQUESTS_OUTSTANDING.DATA_RD:c4";
+            return spr ? "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c12" : "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c4";
         case Ev::Count: break;
     }
     return "?";

@@ -23,7 +23,7 @@ const char* event_name(Event e) {
         "ports_2_3_util", "ports_3m_cycles", "amx_busy", "mem_inst_retired", "mem_uop_retired", "x87_uops",
         "fp_scalar", "fp_vector", "fp_scalar_half", "fp_vector_half", "fused_retired", "nop_retired",
         "int_vec_add_128", "int_vec_vnni_128", "int_vec_add_256", "int_vec_mul_256", "int_vec_vnni_256",
-        "int_vec_shuffles"};
+        "int_vec_shuffles", "store_fwd_cycles", "store_fwd_blocks", "data_rd_cycles", "data_rd_bw_cycles"};
     return names[idx(e)];
 }
 
@@ -190,6 +190,15 @@ const std::vector<EventEncoding>& event_table() {
         {"int_vec_retired.shuffles", "INT_VEC_RETIRED.SHUFFLES", 0xe7, 0x40, bit(Event::IntVecShuffles), -1, false, 0, false, kSprUp},
         {"int_vec_retired.128bit", "INT_VEC_RETIRED.128BIT", 0xe7, 0x13, kIntVec128, -1, false, 0, false, kSprUp},
         {"int_vec_retired.256bit", "INT_VEC_RETIRED.256BIT", 0xe7, 0xac, kIntVec256, -1, false, 0, false, kSprUp},
+        // Memory_Bound's Level 4: store-forwarding blocks, cycles with demand data reads outstanding
+        // (c1) and with at least N of them (the bandwidth-bound cycles; N per Intel's formula).
+        {"ld_blocks.store_forward", "LD_BLOCKS.STORE_FORWARD", 0x03, 0x02, bit(Event::StoreFwdBlocks), -1, false, 0, false, kSkl | kIcl},
+        {"ld_blocks.store_forward", "LD_BLOCKS.STORE_FORWARD", 0x03, 0x82, bit(Event::StoreFwdBlocks), -1, false, 0, false, kSprUp},
+        {"offcore_requests_outstanding.cycles_with_data_rd", "OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD", 0x60, 0x08, bit(Event::DataRdCycles), -1, false, 1, false, kSkl | kIcl},
+        {"offcore_requests_outstanding.cycles_with_data_rd", "OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD", 0x20, 0x08, bit(Event::DataRdCycles), -1, false, 1, false, kSprUp},
+        {"offcore_requests_outstanding.all_data_rd:c4", "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c4", 0x60, 0x08, bit(Event::DataRdBwCycles), -1, false, 4, false, kSkl | kIcl},
+        {"offcore_requests_outstanding.all_data_rd:c12", "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c12", 0x20, 0x08, bit(Event::DataRdBwCycles), -1, false, 12, false, kSpr},
+        {"offcore_requests_outstanding.data_rd:c4", "OFFCORE_REQUESTS_OUTSTANDING.DATA_RD:c4", 0x20, 0x08, bit(Event::DataRdBwCycles), -1, false, 4, false, kLnl},
     };
     return t;
 }

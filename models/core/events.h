@@ -119,6 +119,11 @@ enum class Event : uint8_t {
     IntVecMul256,       // INT_VEC_RETIRED.MUL_256
     IntVecVnni256,      // INT_VEC_RETIRED.VNNI_256
     IntVecShuffles,     // INT_VEC_RETIRED.SHUFFLES
+    // Level 4 of Memory_Bound (models/core/level3_events.cpp).
+    StoreFwdCycles,     // truth: L1-bound cycles with a load blocked on store forwarding
+    StoreFwdBlocks,     // LD_BLOCKS.STORE_FORWARD
+    DataRdCycles,       // OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD
+    DataRdBwCycles,     // OFFCORE_REQUESTS_OUTSTANDING.(ALL_)DATA_RD:cN (N: 4, SPR 12)
     Count
 };
 

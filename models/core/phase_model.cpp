@@ -71,6 +71,8 @@ const ScalarParam kScalars[] = {
     {"shuffles_256", &PhaseParams::shuffles_256, 0, 1},
     {"fused_share", &PhaseParams::fused_share, 0, 1},
     {"nop_share", &PhaseParams::nop_share, 0, 1},
+    {"store_fwd_share", &PhaseParams::store_fwd_share, 0, 1},
+    {"mem_bw_share", &PhaseParams::mem_bw_share, 0, 1},
 };
 
 uint64_t num(double per_cycle) { return per_cycle <= 0 ? 0 : rate_numerator(per_cycle); }
@@ -269,6 +271,7 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     derive_fetch_bandwidth(p, cpu, leaf[5], issued > 0 ? double(ret) / issued : 0.0, out);
     derive_ports(p, cpu, K, rf, out);
     derive_light_ops(p, cpu, ret, out);
+    derive_memory_level4(p, out);
 }
 
 const std::vector<std::string>& phase_param_names() {

@@ -63,6 +63,9 @@ struct PhaseParams {
     double shuffles_256 = 0.0;    // 256-bit shuffles (SPR, LNL)
     double fused_share = 0.0;     // macro-fused uops (ICL+; SKL's count is instructions - light slots)
     double nop_share = 0.0;       // NOP instructions
+    // Memory_Bound's Level 4 (default 0: nothing moves).
+    double store_fwd_share = 0.0;  // share of L1-bound load-stall cycles blocked on store forwarding
+    double mem_bw_share = 0.0;     // share of DRAM-bound cycles limited by bandwidth, not latency
     // Fetch-latency cycles by cause (kFetchCauseNames); the rest has no Level-3 node in the model.
     std::array<double, 6> fetch_causes{0.3, 0.1, 0.3, 0.1, 0.05, 0.15};
     // Fetch-bandwidth cycles by the uop supplier that limited them: legacy decoders (MITE), the
@@ -94,6 +97,9 @@ void derive_ports(const PhaseParams& p, const CpuConfig& cpu, uint64_t K, double
 void derive_fetch_bandwidth(const PhaseParams& p, const CpuConfig& cpu, uint64_t FB, double retire_fraction,
                             Phase& out);
 
+// Memory_Bound's Level-4 events (models/core/level3_events.cpp), from the load-stall events
+// derive_backend put in `out`.
+void derive_memory_level4(const PhaseParams& p, Phase& out);
 // Light_Operations' children's events (models/core/light_ops_events.cpp), from the retired-uop
 // rate and the issued and macro-fused uops already in `out`.
 void derive_light_ops(const PhaseParams& p, const CpuConfig& cpu, uint64_t retired, Phase& out);

@@ -121,8 +121,9 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
         uint64_t seed4 = 11 + uint64_t(i);
         auto next4 = [&] { return double((seed4 = seed4 * 6364136223846793005ull + 1442695040888963407ull) >> 40) / double(1 << 24); };
         for (double* s : {&p.x87_share, &p.fp_scalar, &p.fp_vector, &p.fp16_share, &p.int_vec_128, &p.int_vec_256,
-                          &p.shuffles_256, &p.fused_share, &p.nop_share, &p.mem_ops_share})
+                          &p.shuffles_256, &p.fused_share, &p.nop_share, &p.mem_ops_share, &p.store_fwd_share})
             *s = 0.1 * next4();
+        p.mem_bw_share = next4();
         SteadyWorkload w(p);
         w.bind(cpu);
         const EventVector v = count_all_events(w, 0, 20'000'000);
@@ -184,6 +185,8 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             {Ev::IntVecShuffles, sum({Event::IntVecShuffles})},
             {Ev::IntVec128, sum({Event::IntVecAdd128, Event::IntVecVnni128})},
             {Ev::IntVec256, sum({Event::IntVecAdd256, Event::IntVecMul256, Event::IntVecVnni256})},
+            {Ev::StoreForward, sum({Event::StoreFwdBlocks})}, {Ev::DataRdCycles, sum({Event::DataRdCycles})},
+            {Ev::DataRdBwCycles, sum({Event::DataRdBwCycles})},
             {Ev::Branches, sum({Event::Branches})}};
 
         for (auto [e, x] : map) in.set(e, x);

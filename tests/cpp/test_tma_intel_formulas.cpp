@@ -328,6 +328,19 @@ void light_operations_children(const Reading& r, Family f, Expected& x) {
     x["Other_Light_Ops"] = mx(0, light - (fp_int + x["Memory_Operations"] + branches));
 }
 
+// Memory_Bound's Level 4 built so far: Store_Fwd_Blk, and DRAM_Bound's MEM_Bandwidth / MEM_Latency
+// (bandwidth: reads outstanding >= 4, on SPR >= 12; LNL's event is DATA_RD, not ALL_DATA_RD).
+void memory_level4(const Reading& r, Family f, Expected& x) {
+    const double clks = r("CPU_CLK_UNHALTED.THREAD");
+    auto mn = [](double a, double b) { return a < b ? a : b; };
+    const double bw = r(f == Family::LunarLake        ? "OFFCORE_REQUESTS_OUTSTANDING.DATA_RD:c4"
+                        : f == Family::SapphireRapids ? "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c12"
+                                                      : "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c4");
+    x["Store_Fwd_Blk"] = dv(13 * r("LD_BLOCKS.STORE_FORWARD"), clks);
+    x["MEM_Bandwidth"] = dv(mn(clks, bw), clks);
+    x["MEM_Latency"] = dv(mn(clks, r("OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD")), clks) - dv(mn(clks, bw), clks);
+}
+
 // The Info metrics every family defines alike (SMT off: CORE_CLKS = CLKS).
 void common_info(const Reading& r, Expected& x) {
     const double inst = r("INST_RETIRED.ANY"), clks = r("CPU_CLK_UNHALTED.THREAD");
@@ -363,6 +376,7 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
         bad_speculation_children(r, x);
         ports_utilization(r, fam, x);
         light_operations_children(r, fam, x);
+        memory_level4(r, fam, x);
         common_info(r, x);
         x["SLOTS"] = fam == Family::Skylake ? 4 * r("CPU_CLK_UNHALTED.THREAD") : r("TOPDOWN.SLOTS");
         const Result got = evaluate(m, inputs(fam, r));
