@@ -45,6 +45,34 @@ tma::Model topdown_model(const Machine& m, unsigned level, const std::string& me
     return md;
 }
 
+namespace {
+// Light_Operations' other children: each kind's share of the retired uops (per uop for the FP and
+// integer nodes, of the light slots for the others), as the workload spreads them
+// (docs/workloads.md "Level-3 events"); Other_Light_Ops the light slots no sibling covers.
+void light_ops_truth(const EventVector& v, tma::Breakdown& b) {
+    const double uops = double(v[idx(Event::SlotsLightOps)] + v[idx(Event::SlotsHeavyOps)]);
+    const double issued = double(v[idx(Event::UopsIssued)]);
+    auto per_uop = [&](Event e) { return uops > 0 ? double(v[idx(e)]) / uops : 0.0; };
+    auto get = [&](Node n) { return b[tma::ni(n)]; };
+    auto set = [&](Node n, double x) { b[tma::ni(n)] = x; };
+    const double light = get(Node::LightOperations);
+    set(Node::X87Use, get(Node::Retiring) * (issued > 0 ? double(v[idx(Event::X87Uops)]) / issued : 0.0));
+    set(Node::FpScalar, per_uop(Event::FpScalar) + per_uop(Event::FpScalarHalf));
+    set(Node::FpVector, per_uop(Event::FpVector) + per_uop(Event::FpVectorHalf));
+    set(Node::FpArith, get(Node::X87Use) + get(Node::FpScalar) + get(Node::FpVector));
+    set(Node::IntVector128b, per_uop(Event::IntVecAdd128) + per_uop(Event::IntVecVnni128));
+    set(Node::IntVector256b, per_uop(Event::IntVecAdd256) + per_uop(Event::IntVecMul256) + per_uop(Event::IntVecVnni256));
+    set(Node::IntOperations, get(Node::IntVector128b) + get(Node::IntVector256b));
+    set(Node::FusedInstructions, light * per_uop(Event::FusedRetired));
+    set(Node::NonFusedBranches, light * (per_uop(Event::Branches) - per_uop(Event::FusedRetired)));
+    set(Node::BranchInstructions, light * per_uop(Event::Branches));
+    set(Node::NopInstructions, light * per_uop(Event::NopRetired));
+    set(Node::Shuffles256b, light * per_uop(Event::IntVecShuffles));
+    set(Node::OtherLightOps, std::max(0.0, light - (get(Node::FpArith) + get(Node::IntOperations) +
+                                                   get(Node::MemoryOperations) + get(Node::BranchInstructions))));
+}
+}  // namespace
+
 tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
     tma::Breakdown b = tma::Breakdown::Constant(std::numeric_limits<double>::quiet_NaN());
     const double slots = double(v[idx(Event::Slots)]);
@@ -99,6 +127,7 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         // Light-operation slots spent on memory accesses: their share of the retired uops.
         const double uops = double(v[idx(Event::SlotsLightOps)] + v[idx(Event::SlotsHeavyOps)]);
         set(Node::MemoryOperations, leaf(Event::SlotsLightOps) * (uops > 0 ? double(v[idx(Event::MemUopRetired)]) / uops : 0.0));
+        light_ops_truth(v, b);
         if (level >= 4) {
             // Re-steers after clears, split by the true share of mispredicts in bad speculation.
             const double bm = double(v[idx(Event::SlotsBrMispredict)]), mc = double(v[idx(Event::SlotsMachineClears)]);
@@ -111,6 +140,11 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
             set(Node::PortsUtilized1, cyc(Event::Ports1Util));
             set(Node::PortsUtilized2, cyc(Event::Ports2Util));
             set(Node::PortsUtilized3m, cyc(Event::Ports3mCycles));
+            // Memory_Bound's Level 4: store-forwarding blocks among the L1-bound cycles; the
+            // DRAM-bound cycles split into bandwidth-bound ones and the rest (latency-bound).
+            set(Node::StoreFwdBlk, cyc(Event::StoreFwdCycles));
+            set(Node::MemBandwidth, cyc(Event::DataRdBwCycles));
+            set(Node::MemLatency, b[tma::ni(Node::DramBound)] - cyc(Event::DataRdBwCycles));
         }
     }
     for (unsigned k = 0; k < tma::kNumNodes; ++k)

@@ -36,6 +36,11 @@ enum class Node : uint8_t {
     AmxBusy,
     // Level 3: Light_Operations' Memory_Operations.
     MemoryOperations,
+    // Level 3: Light_Operations' other children as each family's file defines them, and Level 4.
+    FpArith, X87Use, FpScalar, FpVector, IntOperations, IntVector128b, IntVector256b,
+    FusedInstructions, NonFusedBranches, BranchInstructions, OtherLightOps, NopInstructions, Shuffles256b,
+    // Level 4 of Memory_Bound, where the model carries it.
+    StoreFwdBlk, MemBandwidth, MemLatency,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -79,6 +84,11 @@ enum class Ev : uint8_t {
     ExeBound0Ports, RsEmptyResource, Ports23Util, Ports3m,
     AmxBusy,
     MemInst, MemUop,
+    // Light_Operations' other children.
+    X87Uops, UopsExecuted, FpScalar, FpVector, FpScalarHalf, FpVectorHalf, InstMacroFused, BrFused, Nop,
+    IntVecAdd128, IntVecVnni128, IntVecAdd256, IntVecMul256, IntVecVnni256, IntVecShuffles, IntVec128, IntVec256,
+    // Memory_Bound's Level 4.
+    StoreForward, DataRdCycles, DataRdBwCycles,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);

@@ -78,6 +78,30 @@ const char* event_name(Ev e, Family f) {
         case Ev::AmxBusy: return "EXE.AMX_BUSY";
         case Ev::MemInst: return "MEM_INST_RETIRED.ANY";
         case Ev::MemUop: return "MEM_UOP_RETIRED.ANY";
+        case Ev::X87Uops: return "UOPS_EXECUTED.X87";
+        case Ev::UopsExecuted: return "UOPS_EXECUTED.THREAD";
+        case Ev::FpScalar: return lnl ? "FP_ARITH_OPS_RETIRED.SCALAR" : "FP_ARITH_INST_RETIRED.SCALAR";
+        case Ev::FpVector:
+            if (lnl) return "FP_ARITH_OPS_RETIRED.VECTOR";
+            return skl ? "FP_ARITH_INST_RETIRED.128B_PACKED_DOUBLE:u0xfc" : "FP_ARITH_INST_RETIRED.VECTOR";
+        case Ev::FpScalarHalf: return "FP_ARITH_INST_RETIRED2.SCALAR";
+        case Ev::FpVectorHalf: return "FP_ARITH_INST_RETIRED2.VECTOR";
+        case Ev::InstMacroFused: return "INST_RETIRED.MACRO_FUSED";
+        case Ev::BrFused: return "INST_RETIRED.BR_FUSED";
+        case Ev::Nop: return "INST_RETIRED.NOP";
+        case Ev::IntVecAdd128: return "INT_VEC_RETIRED.ADD_128";
+        case Ev::IntVecVnni128: return "INT_VEC_RETIRED.VNNI_128";
+        case Ev::IntVecAdd256: return "INT_VEC_RETIRED.ADD_256";
+        case Ev::IntVecMul256: return "INT_VEC_RETIRED.MUL_256";
+        case Ev::IntVecVnni256: return "INT_VEC_RETIRED.VNNI_256";
+        case Ev::IntVecShuffles: return "INT_VEC_RETIRED.SHUFFLES";
+        case Ev::IntVec128: return "INT_VEC_RETIRED.128BIT";
+        case Ev::IntVec256: return "INT_VEC_RETIRED.256BIT";
+        case Ev::StoreForward: return "LD_BLOCKS.STORE_FORWARD";
+        case Ev::DataRdCycles: return "OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD";
+        case Ev::DataRdBwCycles:
+            if (lnl) return "OFFCORE_REQUESTS_OUTSTANDING.DATA_RD:c4";
+            return spr ? "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c12" : "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c4";
         case Ev::Count: break;
     }
     return "?";

@@ -20,7 +20,10 @@ const char* event_name(Event e) {
         "mem_stalls_l3", "mem_stalls_mem", "mite_cycles_any", "mite_cycles_ok", "dsb_cycles_any", "dsb_cycles_ok",
         "ms_cycles_any", "ms_retired_cycles", "fb_mite_cycles", "fb_dsb_cycles", "fb_ms_cycles",
         "machine_clears_memory_ordering", "other_mispredict_clears", "exe_bound_0_ports", "rs_empty_resource",
-        "ports_2_3_util", "ports_3m_cycles", "amx_busy", "mem_inst_retired", "mem_uop_retired"};
+        "ports_2_3_util", "ports_3m_cycles", "amx_busy", "mem_inst_retired", "mem_uop_retired", "x87_uops",
+        "fp_scalar", "fp_vector", "fp_scalar_half", "fp_vector_half", "fused_retired", "nop_retired",
+        "int_vec_add_128", "int_vec_vnni_128", "int_vec_add_256", "int_vec_mul_256", "int_vec_vnni_256",
+        "int_vec_shuffles", "store_fwd_cycles", "store_fwd_blocks", "data_rd_cycles", "data_rd_bw_cycles"};
     return names[idx(e)];
 }
 
@@ -29,6 +32,8 @@ constexpr EventMask kRetiring = bit(Event::SlotsLightOps) | bit(Event::SlotsHeav
 // INT_MISC.CLEARS_COUNT: every pipeline clear, the mispredicts of retired branches and of branches
 // that never retire, and the machine clears (so CLEARS_COUNT - MACHINE_CLEARS.COUNT is exact).
 constexpr EventMask kClears = bit(Event::BranchMisses) | bit(Event::OtherMispredictClears) | bit(Event::MachineClears);
+constexpr EventMask kIntVec128 = bit(Event::IntVecAdd128) | bit(Event::IntVecVnni128);
+constexpr EventMask kIntVec256 = bit(Event::IntVecAdd256) | bit(Event::IntVecMul256) | bit(Event::IntVecVnni256);
 // CMASK value meaning "the pipeline width" (CYCLES_0_UOPS_DELIV.CORE uses cmask = W).
 constexpr uint8_t kCmaskWidth = 0xff;
 using namespace fam;
@@ -161,6 +166,39 @@ const std::vector<EventEncoding>& event_table() {
         {"mem_inst_retired.any", "MEM_INST_RETIRED.ANY", 0xd0, 0x83, bit(Event::MemInstRetired), -1, false, 0, false, kSkl | kIcl},
         {"mem_uop_retired.any", "MEM_UOP_RETIRED.ANY", 0xe5, 0x03, bit(Event::MemUopRetired), -1, false, 0, false, kSpr},
         {"mem_uop_retired.any", "MEM_UOP_RETIRED.ANY", 0xe5, 0x0f, bit(Event::MemUopRetired), -1, false, 0, false, kLnl},
+        // Light_Operations' other children: x87 uops among the executed ones (every issued uop
+        // executes: assumption), FP arithmetic by width and precision, fused and NOP instructions,
+        // integer vector uops (SPR, LNL; 128BIT and 256BIT are the sums of their umask bits).
+        {"uops_executed.x87", "UOPS_EXECUTED.X87", 0xb1, 0x10, bit(Event::X87Uops), -1, false},
+        {"uops_executed.thread", "UOPS_EXECUTED.THREAD", 0xb1, 0x01, bit(Event::UopsIssued), -1, false},
+        {"fp_arith_inst_retired.scalar", "FP_ARITH_INST_RETIRED.SCALAR", 0xc7, 0x03, bit(Event::FpScalar), -1, false, 0, false, kSkl | kIcl | kSpr},
+        {"fp_arith_inst_retired.128b_packed_double:u0xfc", "FP_ARITH_INST_RETIRED.128B_PACKED_DOUBLE:u0xfc", 0xc7, 0xfc, bit(Event::FpVector), -1, false, 0, false, kSkl},
+        {"fp_arith_inst_retired.vector", "FP_ARITH_INST_RETIRED.VECTOR", 0xc7, 0xfc, bit(Event::FpVector), -1, false, 0, false, kIcl | kSpr},
+        {"fp_arith_inst_retired2.scalar", "FP_ARITH_INST_RETIRED2.SCALAR", 0xcf, 0x03, bit(Event::FpScalarHalf), -1, false, 0, false, kSpr},
+        {"fp_arith_inst_retired2.vector", "FP_ARITH_INST_RETIRED2.VECTOR", 0xcf, 0x1c, bit(Event::FpVectorHalf), -1, false, 0, false, kSpr},
+        {"fp_arith_ops_retired.scalar", "FP_ARITH_OPS_RETIRED.SCALAR", 0xc7, 0x03, bit(Event::FpScalar), -1, false, 0, false, kLnl},
+        {"fp_arith_ops_retired.vector", "FP_ARITH_OPS_RETIRED.VECTOR", 0xc7, 0x3c, bit(Event::FpVector), -1, false, 0, false, kLnl},
+        {"inst_retired.nop", "INST_RETIRED.NOP", 0xc0, 0x02, bit(Event::NopRetired), -1, false},
+        {"inst_retired.macro_fused", "INST_RETIRED.MACRO_FUSED", 0xc0, 0x10, bit(Event::FusedRetired), -1, false, 0, false, kSpr},
+        {"inst_retired.macro_fused", "INST_RETIRED.MACRO_FUSED", 0xc0, 0x30, bit(Event::FusedRetired), -1, false, 0, false, kLnl},
+        {"inst_retired.br_fused", "INST_RETIRED.BR_FUSED", 0xc0, 0x10, bit(Event::FusedRetired), -1, false, 0, false, kLnl},
+        {"int_vec_retired.add_128", "INT_VEC_RETIRED.ADD_128", 0xe7, 0x03, bit(Event::IntVecAdd128), -1, false, 0, false, kSprUp},
+        {"int_vec_retired.vnni_128", "INT_VEC_RETIRED.VNNI_128", 0xe7, 0x10, bit(Event::IntVecVnni128), -1, false, 0, false, kSprUp},
+        {"int_vec_retired.add_256", "INT_VEC_RETIRED.ADD_256", 0xe7, 0x0c, bit(Event::IntVecAdd256), -1, false, 0, false, kSprUp},
+        {"int_vec_retired.mul_256", "INT_VEC_RETIRED.MUL_256", 0xe7, 0x80, bit(Event::IntVecMul256), -1, false, 0, false, kSprUp},
+        {"int_vec_retired.vnni_256", "INT_VEC_RETIRED.VNNI_256", 0xe7, 0x20, bit(Event::IntVecVnni256), -1, false, 0, false, kSprUp},
+        {"int_vec_retired.shuffles", "INT_VEC_RETIRED.SHUFFLES", 0xe7, 0x40, bit(Event::IntVecShuffles), -1, false, 0, false, kSprUp},
+        {"int_vec_retired.128bit", "INT_VEC_RETIRED.128BIT", 0xe7, 0x13, kIntVec128, -1, false, 0, false, kSprUp},
+        {"int_vec_retired.256bit", "INT_VEC_RETIRED.256BIT", 0xe7, 0xac, kIntVec256, -1, false, 0, false, kSprUp},
+        // Memory_Bound's Level 4: store-forwarding blocks, cycles with demand data reads outstanding
+        // (c1) and with at least N of them (the bandwidth-bound cycles; N per Intel's formula).
+        {"ld_blocks.store_forward", "LD_BLOCKS.STORE_FORWARD", 0x03, 0x02, bit(Event::StoreFwdBlocks), -1, false, 0, false, kSkl | kIcl},
+        {"ld_blocks.store_forward", "LD_BLOCKS.STORE_FORWARD", 0x03, 0x82, bit(Event::StoreFwdBlocks), -1, false, 0, false, kSprUp},
+        {"offcore_requests_outstanding.cycles_with_data_rd", "OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD", 0x60, 0x08, bit(Event::DataRdCycles), -1, false, 1, false, kSkl | kIcl},
+        {"offcore_requests_outstanding.cycles_with_data_rd", "OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD", 0x20, 0x08, bit(Event::DataRdCycles), -1, false, 1, false, kSprUp},
+        {"offcore_requests_outstanding.all_data_rd:c4", "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c4", 0x60, 0x08, bit(Event::DataRdBwCycles), -1, false, 4, false, kSkl | kIcl},
+        {"offcore_requests_outstanding.all_data_rd:c12", "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c12", 0x20, 0x08, bit(Event::DataRdBwCycles), -1, false, 12, false, kSpr},
+        {"offcore_requests_outstanding.data_rd:c4", "OFFCORE_REQUESTS_OUTSTANDING.DATA_RD:c4", 0x20, 0x08, bit(Event::DataRdBwCycles), -1, false, 4, false, kLnl},
     };
     return t;
 }

@@ -105,6 +105,25 @@ enum class Event : uint8_t {
     // Light_Operations' Memory_Operations.
     MemInstRetired,     // MEM_INST_RETIRED.ANY (SKL, ICL)
     MemUopRetired,      // MEM_UOP_RETIRED.ANY (SPR, LNL)
+    // Light_Operations' other children (models/core/light_ops_events.cpp): retired uops by kind.
+    X87Uops,            // UOPS_EXECUTED.X87 (UOPS_EXECUTED.THREAD counts UopsIssued)
+    FpScalar,           // FP_ARITH_INST_RETIRED.SCALAR (LNL: FP_ARITH_OPS_RETIRED.SCALAR)
+    FpVector,           // FP_ARITH_INST_RETIRED.VECTOR (umask 0xfc; LNL: FP_ARITH_OPS_RETIRED.VECTOR)
+    FpScalarHalf,       // FP_ARITH_INST_RETIRED2.SCALAR (SPR: half precision)
+    FpVectorHalf,       // FP_ARITH_INST_RETIRED2.VECTOR (SPR)
+    FusedRetired,       // INST_RETIRED.MACRO_FUSED (SPR, LNL; LNL's BR_FUSED too); SKL: = MacroFused
+    NopRetired,         // INST_RETIRED.NOP
+    IntVecAdd128,       // INT_VEC_RETIRED.ADD_128 (SPR, LNL)
+    IntVecVnni128,      // INT_VEC_RETIRED.VNNI_128
+    IntVecAdd256,       // INT_VEC_RETIRED.ADD_256
+    IntVecMul256,       // INT_VEC_RETIRED.MUL_256
+    IntVecVnni256,      // INT_VEC_RETIRED.VNNI_256
+    IntVecShuffles,     // INT_VEC_RETIRED.SHUFFLES
+    // Level 4 of Memory_Bound (models/core/level3_events.cpp).
+    StoreFwdCycles,     // truth: L1-bound cycles with a load blocked on store forwarding
+    StoreFwdBlocks,     // LD_BLOCKS.STORE_FORWARD
+    DataRdCycles,       // OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD
+    DataRdBwCycles,     // OFFCORE_REQUESTS_OUTSTANDING.(ALL_)DATA_RD:cN (N: 4, SPR 12)
     Count
 };
 

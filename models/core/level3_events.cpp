@@ -114,4 +114,22 @@ void derive_ports(const PhaseParams& p, const CpuConfig& cpu, uint64_t K, double
     set(Event::AmxBusy, p.amx_share * R);
 }
 
+// Memory_Bound's Level 4. Store_Fwd_Blk: store_fwd_share of the L1-bound cycles (load stalls that
+// miss no cache) blocked on store forwarding; perfmon costs each LD_BLOCKS.STORE_FORWARD 13 cycles,
+// so the count is those cycles / 13. MEM_Bandwidth / MEM_Latency: with demand data reads
+// outstanding in every DRAM-bound cycle (CYCLES_WITH_DATA_RD), mem_bw_share of them with at least
+// N outstanding (the bandwidth-bound ones). Assumption: no read is outstanding outside DRAM-bound
+// cycles (docs/workloads.md "Level-3 events").
+void derive_memory_level4(const PhaseParams& p, Phase& out) {
+    auto rate = [&](Event e) { return out.rate[idx(e)]; };
+    auto set = [&](Event e, double per_cycle) { out.rate[idx(e)] = num(per_cycle); };
+    const uint64_t loads = rate(Event::BoundOnLoads), l1d_miss = rate(Event::StallsL1dMiss);
+    const double l1 = double(loads > l1d_miss ? loads - l1d_miss : 0) / kRateDen;
+    set(Event::StoreFwdCycles, p.store_fwd_share * l1);
+    set(Event::StoreFwdBlocks, p.store_fwd_share * l1 / 13);
+    const double dram = double(rate(Event::StallsL3Miss) + rate(Event::FbFullStalls)) / kRateDen;
+    set(Event::DataRdCycles, dram);
+    set(Event::DataRdBwCycles, p.mem_bw_share * dram);
+}
+
 }  // namespace pmusim

@@ -62,6 +62,17 @@ const ScalarParam kScalars[] = {
     {"serializing_share", &PhaseParams::serializing_share, 0, 1},
     {"amx_share", &PhaseParams::amx_share, 0, 1},
     {"mem_ops_share", &PhaseParams::mem_ops_share, 0, 1},
+    {"x87_share", &PhaseParams::x87_share, 0, 1},
+    {"fp_scalar", &PhaseParams::fp_scalar, 0, 1},
+    {"fp_vector", &PhaseParams::fp_vector, 0, 1},
+    {"fp16_share", &PhaseParams::fp16_share, 0, 1},
+    {"int_vec_128", &PhaseParams::int_vec_128, 0, 1},
+    {"int_vec_256", &PhaseParams::int_vec_256, 0, 1},
+    {"shuffles_256", &PhaseParams::shuffles_256, 0, 1},
+    {"fused_share", &PhaseParams::fused_share, 0, 1},
+    {"nop_share", &PhaseParams::nop_share, 0, 1},
+    {"store_fwd_share", &PhaseParams::store_fwd_share, 0, 1},
+    {"mem_bw_share", &PhaseParams::mem_bw_share, 0, 1},
 };
 
 uint64_t num(double per_cycle) { return per_cycle <= 0 ? 0 : rate_numerator(per_cycle); }
@@ -259,6 +270,8 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     derive_level3(p, cpu, FL, K, issued > 0 ? double(ret) / issued : 0.0, out);
     derive_fetch_bandwidth(p, cpu, leaf[5], issued > 0 ? double(ret) / issued : 0.0, out);
     derive_ports(p, cpu, K, rf, out);
+    derive_light_ops(p, cpu, ret, out);
+    derive_memory_level4(p, out);
 }
 
 const std::vector<std::string>& phase_param_names() {

@@ -52,6 +52,20 @@ struct PhaseParams {
     double serializing_share = 0.1;  // share of core-bound cycles stalled on serializing operations
     double amx_share = 0.0;          // share of core-bound cycles with the AMX engine busy (SPR)
     double mem_ops_share = 0.0;      // share of retired uops (and instructions) that access memory
+    // Light_Operations' other children: shares of the retired uops by kind (docs/workloads.md
+    // "Level-3 events"; default 0: nothing moves), x87 as a share of the executed uops.
+    double x87_share = 0.0;       // x87 uops among the executed ones
+    double fp_scalar = 0.0;       // scalar FP arithmetic
+    double fp_vector = 0.0;       // packed FP arithmetic
+    double fp16_share = 0.0;      // of the FP arithmetic, half precision (SPR's FP_ARITH_INST_RETIRED2)
+    double int_vec_128 = 0.0;     // 128-bit integer vector ADD/SUB/SAD/VNNI (SPR, LNL)
+    double int_vec_256 = 0.0;     // 256-bit integer vector ADD/SUB/SAD/MUL/VNNI (SPR, LNL)
+    double shuffles_256 = 0.0;    // 256-bit shuffles (SPR, LNL)
+    double fused_share = 0.0;     // macro-fused uops (ICL+; SKL's count is instructions - light slots)
+    double nop_share = 0.0;       // NOP instructions
+    // Memory_Bound's Level 4 (default 0: nothing moves).
+    double store_fwd_share = 0.0;  // share of L1-bound load-stall cycles blocked on store forwarding
+    double mem_bw_share = 0.0;     // share of DRAM-bound cycles limited by bandwidth, not latency
     // Fetch-latency cycles by cause (kFetchCauseNames); the rest has no Level-3 node in the model.
     std::array<double, 6> fetch_causes{0.3, 0.1, 0.3, 0.1, 0.05, 0.15};
     // Fetch-bandwidth cycles by the uop supplier that limited them: legacy decoders (MITE), the
@@ -82,6 +96,13 @@ void derive_ports(const PhaseParams& p, const CpuConfig& cpu, uint64_t K, double
 // slot rate FB and the uop-supply events already in `out`.
 void derive_fetch_bandwidth(const PhaseParams& p, const CpuConfig& cpu, uint64_t FB, double retire_fraction,
                             Phase& out);
+
+// Memory_Bound's Level-4 events (models/core/level3_events.cpp), from the load-stall events
+// derive_backend put in `out`.
+void derive_memory_level4(const PhaseParams& p, Phase& out);
+// Light_Operations' children's events (models/core/light_ops_events.cpp), from the retired-uop
+// rate and the issued and macro-fused uops already in `out`.
+void derive_light_ops(const PhaseParams& p, const CpuConfig& cpu, uint64_t retired, Phase& out);
 
 // Named access for the CLI ("steady:k=v"), Python and workload files.
 const std::vector<std::string>& phase_param_names();

@@ -151,8 +151,11 @@ check topdown-bad-divider 1 "divider_share: must be within 0..1, got 1.5" -- "$P
 check topdown-bad-name 1 "workload 'nosuch': not a file" -- "$PMUSIM" topdown -w nosuch
 # Selection: --nodes measures only the named nodes (and their parents); -M adds Info metrics.
 check topdown-nodes 0 "selected nodes" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 --nodes 'Memory_Bound*'
-check topdown-nodes-tree 0 "^  BE +DRAM_Bound .*<== bottleneck" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 \
+# A pointer chase is DRAM-bound and, with no bandwidth-bound cycles, latency-bound below it.
+check topdown-nodes-tree 0 "^  BE +MEM_Latency .*<== bottleneck" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 \
     --nodes 'Memory_Bound*'
+check topdown-nodes-tree-l3 0 "^  BE +DRAM_Bound .*<== bottleneck" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 \
+    --nodes 'L1_Bound,L2_Bound,L3_Bound,DRAM_Bound,Store_Bound'
 # Level 3 beyond memory: Fetch_Latency's and Core_Bound's children, on every family.
 check topdown-nodes-fetch 0 "^  FE +ICache_Misses " -- "$PMUSIM" topdown --cpu icelake -w server_icache -n 4000000 \
     --nodes 'Fetch_Latency*'

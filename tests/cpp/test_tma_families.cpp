@@ -117,6 +117,13 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
         for (auto& c : p.fb_causes) c = next3() / 3;
         p.other_mispredicts = 0.05 + 0.45 * next3();  // Intel floors Other_Mispredicts at 1e-4
         p.memory_ordering_share = 0.8 * next3();
+        // Light_Operations' kinds from a fourth stream.
+        uint64_t seed4 = 11 + uint64_t(i);
+        auto next4 = [&] { return double((seed4 = seed4 * 6364136223846793005ull + 1442695040888963407ull) >> 40) / double(1 << 24); };
+        for (double* s : {&p.x87_share, &p.fp_scalar, &p.fp_vector, &p.fp16_share, &p.int_vec_128, &p.int_vec_256,
+                          &p.shuffles_256, &p.fused_share, &p.nop_share, &p.mem_ops_share, &p.store_fwd_share})
+            *s = 0.1 * next4();
+        p.mem_bw_share = next4();
         SteadyWorkload w(p);
         w.bind(cpu);
         const EventVector v = count_all_events(w, 0, 20'000'000);
@@ -168,6 +175,18 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             {Ev::Ports23Util, sum({Event::Ports23Util})}, {Ev::Ports3m, sum({Event::Ports3mCycles})},
             {Ev::AmxBusy, sum({Event::AmxBusy})}, {Ev::MemInst, sum({Event::MemInstRetired})},
             {Ev::MemUop, sum({Event::MemUopRetired})},
+            {Ev::X87Uops, sum({Event::X87Uops})}, {Ev::UopsExecuted, sum({Event::UopsIssued})},
+            {Ev::FpScalar, sum({Event::FpScalar})}, {Ev::FpVector, sum({Event::FpVector})},
+            {Ev::FpScalarHalf, sum({Event::FpScalarHalf})}, {Ev::FpVectorHalf, sum({Event::FpVectorHalf})},
+            {Ev::InstMacroFused, sum({Event::FusedRetired})}, {Ev::BrFused, sum({Event::FusedRetired})},
+            {Ev::Nop, sum({Event::NopRetired})}, {Ev::IntVecAdd128, sum({Event::IntVecAdd128})},
+            {Ev::IntVecVnni128, sum({Event::IntVecVnni128})}, {Ev::IntVecAdd256, sum({Event::IntVecAdd256})},
+            {Ev::IntVecMul256, sum({Event::IntVecMul256})}, {Ev::IntVecVnni256, sum({Event::IntVecVnni256})},
+            {Ev::IntVecShuffles, sum({Event::IntVecShuffles})},
+            {Ev::IntVec128, sum({Event::IntVecAdd128, Event::IntVecVnni128})},
+            {Ev::IntVec256, sum({Event::IntVecAdd256, Event::IntVecMul256, Event::IntVecVnni256})},
+            {Ev::StoreForward, sum({Event::StoreFwdBlocks})}, {Ev::DataRdCycles, sum({Event::DataRdCycles})},
+            {Ev::DataRdBwCycles, sum({Event::DataRdBwCycles})},
             {Ev::Branches, sum({Event::Branches})}};
 
         for (auto [e, x] : map) in.set(e, x);

@@ -282,14 +282,63 @@ void ports_utilization(const Reading& r, Family f, Expected& x) {
     x["Ports_Utilized_3m"] = dv(r(f == Family::Skylake ? "UOPS_EXECUTED.CORE_CYCLES_GE_3" : "UOPS_EXECUTED.CYCLES_GE_3"), clks);
 }
 
-// Light_Operations' children: SKX and ICX weight by memory instructions per instruction, SPR and
-// LNL by memory uops per retired uop (Retiring * SLOTS).
+// Light_Operations' children. SKX and ICX weight Memory_Operations by memory instructions per
+// instruction, SPR and LNL by memory uops per retired uop (Retiring * SLOTS; SKX: RETIRE_SLOTS).
+// The FP and integer nodes are per retired uop; SKX/SPR/LNL split branches into fused and not, ICX
+// has Branch_Instructions; only SPR/LNL have Int_Operations and Shuffles_256b.
 void light_operations_children(const Reading& r, Family f, Expected& x) {
-    const double light = x["Light_Operations"];
-    if (f == Family::Skylake || f == Family::IceLake)
+    const double light = x["Light_Operations"], ret = x["Retiring"];
+    const bool skl = f == Family::Skylake, icl = f == Family::IceLake, lnl = f == Family::LunarLake;
+    const double uops = skl ? r("UOPS_RETIRED.RETIRE_SLOTS") : ret * r("TOPDOWN.SLOTS");
+    if (skl || icl)
         x["Memory_Operations"] = dv(light * r("MEM_INST_RETIRED.ANY"), r("INST_RETIRED.ANY"));
     else
-        x["Memory_Operations"] = dv(light * r("MEM_UOP_RETIRED.ANY"), x["Retiring"] * r("TOPDOWN.SLOTS"));
+        x["Memory_Operations"] = dv(light * r("MEM_UOP_RETIRED.ANY"), uops);
+    x["X87_Use"] = dv(ret * r("UOPS_EXECUTED.X87"), r("UOPS_EXECUTED.THREAD"));
+    const char* fp = lnl ? "FP_ARITH_OPS_RETIRED." : "FP_ARITH_INST_RETIRED.";
+    const double scalar = r(std::string(fp) + "SCALAR") + (f == Family::SapphireRapids ? r("FP_ARITH_INST_RETIRED2.SCALAR") : 0);
+    const double vector = r(skl ? "FP_ARITH_INST_RETIRED.128B_PACKED_DOUBLE:u0xfc" : std::string(fp) + "VECTOR") +
+                          (f == Family::SapphireRapids ? r("FP_ARITH_INST_RETIRED2.VECTOR") : 0);
+    x["FP_Scalar"] = dv(scalar, uops);
+    x["FP_Vector"] = dv(vector, uops);
+    x["FP_Arith"] = x["X87_Use"] + dv(scalar, uops) + dv(vector, uops);
+    x["Nop_Instructions"] = dv(light * r("INST_RETIRED.NOP"), uops);
+    if (icl) {
+        x["Branch_Instructions"] = dv(light * r("BR_INST_RETIRED.ALL_BRANCHES"), uops);
+        x["Other_Light_Ops"] = mx(0, light - (x["FP_Arith"] + x["Memory_Operations"] + x["Branch_Instructions"]));
+        return;
+    }
+    const double fused = r(skl ? "UOPS_RETIRED.MACRO_FUSED" : "INST_RETIRED.MACRO_FUSED");
+    x["Fused_Instructions"] = dv(light * fused, uops);
+    x["Non_Fused_Branches"] = dv(light * (r("BR_INST_RETIRED.ALL_BRANCHES") - r(lnl ? "INST_RETIRED.BR_FUSED" : skl ? "UOPS_RETIRED.MACRO_FUSED" : "INST_RETIRED.MACRO_FUSED")), uops);
+    const double branches = x["Fused_Instructions"] + x["Non_Fused_Branches"];
+    if (skl) {
+        x["Other_Light_Ops"] = mx(0, light - (x["FP_Arith"] + x["Memory_Operations"] + branches));
+        return;
+    }
+    const double i128 = r("INT_VEC_RETIRED.ADD_128") + r("INT_VEC_RETIRED.VNNI_128");
+    const double i256 = r("INT_VEC_RETIRED.ADD_256") + r("INT_VEC_RETIRED.MUL_256") + r("INT_VEC_RETIRED.VNNI_256");
+    x["Int_Vector_128b"] = dv(lnl ? r("INT_VEC_RETIRED.128BIT") : i128, uops);
+    x["Int_Vector_256b"] = dv(lnl ? r("INT_VEC_RETIRED.256BIT") : i256, uops);
+    x["Int_Operations"] = x["Int_Vector_128b"] + x["Int_Vector_256b"];
+    x["Shuffles_256b"] = dv(light * r("INT_VEC_RETIRED.SHUFFLES"), uops);
+    // LNL's remainder subtracts the umask events, SPR's its Int_Operations (the same events there).
+    const double fp_int = lnl ? x["X87_Use"] + dv(scalar + vector, uops) + dv(i128 + i256, uops)
+                              : x["FP_Arith"] + x["Int_Operations"];
+    x["Other_Light_Ops"] = mx(0, light - (fp_int + x["Memory_Operations"] + branches));
+}
+
+// Memory_Bound's Level 4 built so far: Store_Fwd_Blk, and DRAM_Bound's MEM_Bandwidth / MEM_Latency
+// (bandwidth: reads outstanding >= 4, on SPR >= 12; LNL's event is DATA_RD, not ALL_DATA_RD).
+void memory_level4(const Reading& r, Family f, Expected& x) {
+    const double clks = r("CPU_CLK_UNHALTED.THREAD");
+    auto mn = [](double a, double b) { return a < b ? a : b; };
+    const double bw = r(f == Family::LunarLake        ? "OFFCORE_REQUESTS_OUTSTANDING.DATA_RD:c4"
+                        : f == Family::SapphireRapids ? "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c12"
+                                                      : "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c4");
+    x["Store_Fwd_Blk"] = dv(13 * r("LD_BLOCKS.STORE_FORWARD"), clks);
+    x["MEM_Bandwidth"] = dv(mn(clks, bw), clks);
+    x["MEM_Latency"] = dv(mn(clks, r("OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD")), clks) - dv(mn(clks, bw), clks);
 }
 
 // The Info metrics every family defines alike (SMT off: CORE_CLKS = CLKS).
@@ -327,6 +376,7 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
         bad_speculation_children(r, x);
         ports_utilization(r, fam, x);
         light_operations_children(r, fam, x);
+        memory_level4(r, fam, x);
         common_info(r, x);
         x["SLOTS"] = fam == Family::Skylake ? 4 * r("CPU_CLK_UNHALTED.THREAD") : r("TOPDOWN.SLOTS");
         const Result got = evaluate(m, inputs(fam, r));

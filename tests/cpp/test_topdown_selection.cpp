@@ -60,7 +60,7 @@ TEST(TopdownInfo, MultiplexedMetricsAreEstimatesOfTheirTruth) {
 
 TEST(TopdownSelection, NodesProgramOnlyWhatTheyReadAndReportOnlyThemselves) {
     // Given skylake and --nodes Memory_Bound*, when topdown runs, then no front-end or retiring-split
-    // event is programmed and only Backend_Bound, Memory_Bound and its children are reported.
+    // event is programmed and only Backend_Bound, Memory_Bound and the nodes below it are reported.
     auto m = make_machine("skylake");
     TopdownOptions o;
     o.cycles = 2'000'000;
@@ -68,11 +68,14 @@ TEST(TopdownSelection, NodesProgramOnlyWhatTheyReadAndReportOnlyThemselves) {
     const TopdownReport r = run_topdown(*m, o);
     EXPECT_EQ(index_of(r.events, "IDQ_UOPS_NOT_DELIVERED.CYCLES_0_UOPS_DELIV.CORE"), r.events.size());
     EXPECT_EQ(index_of(r.events, "IDQ.MS_UOPS"), r.events.size());
-    EXPECT_EQ(r.events.size(), 17u);  // 13, and SKX L2_Bound's MEM_LOAD_RETIRED.L2_HIT, FB_HIT, L1_MISS, FB_FULL:c1
+    // 13, SKX L2_Bound's MEM_LOAD_RETIRED.L2_HIT, FB_HIT, L1_MISS, FB_FULL:c1, and Level 4's
+    // LD_BLOCKS.STORE_FORWARD and OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD / ALL_DATA_RD:c4.
+    EXPECT_EQ(r.events.size(), 20u);
     for (unsigned k = 0; k < tma::kNumNodes; ++k) {
         const auto n = static_cast<tma::Node>(k);
         const bool chosen = n == tma::Node::BackendBound || n == tma::Node::MemoryBound ||
-                            (tma::level(n) == 3 && tma::parent(n) == tma::Node::MemoryBound);
+                            (tma::level(n) == 3 && tma::parent(n) == tma::Node::MemoryBound) ||
+                            (tma::level(n) == 4 && tma::parent(tma::parent(n)) == tma::Node::MemoryBound);
         EXPECT_EQ(std::isnan(r.summary.reported[k]), !chosen) << tma::node_name(n);
         EXPECT_EQ(std::isnan(r.summary.truth[k]), !chosen) << tma::node_name(n);
     }

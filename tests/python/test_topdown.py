@@ -54,8 +54,8 @@ def test_nodes_and_metrics_select_what_is_measured():
     m = pmusim.Machine(cpu="skylake")
     m.workload = pmusim.load_workload("pointer_chase")
     r = m.topdown(cycles=4_000_000, interval=1_000_000, nodes=["Memory_Bound*"], metrics="IPC,IpBranch")
-    assert r["nodes"] == ["Backend_Bound", "Memory_Bound", "L1_Bound", "L2_Bound", "L3_Bound", "DRAM_Bound",
-                          "Store_Bound"]
+    assert r["nodes"] == ["Backend_Bound", "Memory_Bound", "L1_Bound", "Store_Fwd_Blk", "L2_Bound", "L3_Bound",
+                          "DRAM_Bound", "MEM_Bandwidth", "MEM_Latency", "Store_Bound"]
     assert "IDQ.MS_UOPS" not in r["events"]
     assert r["metrics"] == ["IPC", "IpBranch"]
     assert r["metric_reported"].shape == r["metric_truth"].shape == (4, 2)
