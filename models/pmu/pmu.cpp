@@ -169,6 +169,7 @@ void Pmu::finish_plan() {
         const bool bit48 = (st_.global_ctrl >> status_bit::kPerfMetrics) & 1u;
         if (bit48 || !sem_.metrics_need_global_bit48) metrics_ring_ = plan_[fixed_slot(3)].ring_mask;
     }
+    compile_cycle_terms();
     // The per-cycle cursor produces only what the counters and the metric bytes read.
     EventMask needed = 0;
     for (uint8_t s : active_) needed |= plan_[s].events;
@@ -176,6 +177,27 @@ void Pmu::finish_plan() {
         for (EventMask m : kMetricFieldEvents) needed |= m;
     // A new mask also needs the previous cycle's events (edge detect) in full: re-seek.
     if (cursor_.set_mask(needed)) cursor_cycle_ = kForever;
+}
+
+Pmu::CycleTerm Pmu::event_term(const EventMask& m) {
+    CycleTerm t;
+    t.first = static_cast<uint16_t>(term_events_.size());
+    m.for_each([&](unsigned e) { term_events_.push_back(static_cast<uint8_t>(e)); });
+    t.count = static_cast<uint16_t>(term_events_.size() - t.first);
+    return t;
+}
+
+void Pmu::compile_cycle_terms() {
+    term_events_.clear();
+    for (auto& ring : cycle_terms_) ring.clear();
+    for (uint8_t s : active_) {
+        CycleTerm t = event_term(plan_[s].events);
+        t.slot = s;
+        t.conditional = plan_[s].conditional;
+        if (plan_[s].ring_mask & kRing0) cycle_terms_[0].push_back(t);
+        if (plan_[s].ring_mask & kRing3) cycle_terms_[1].push_back(t);
+    }
+    for (unsigned k = 0; k < kNumMetricFields; ++k) metric_terms_[k] = event_term(kMetricFieldEvents[k]);
 }
 
 }  // namespace pmusim

@@ -134,6 +134,7 @@ private:
     void replan_slots(uint32_t slots);   // only these slots' programming changed
     CounterPlan plan_of(unsigned slot) const;
     void finish_plan();
+    void compile_cycle_terms();  // cycle_terms_, metric_terms_ from the plans
     CounterPlan gp_plan(unsigned i) const;
     CounterPlan fixed_plan(unsigned i) const;
     bool frozen() const { return (st_.global_status >> status_bit::kCtrFrz) & 1u; }
@@ -169,6 +170,24 @@ private:
     };
     mutable std::array<EncodingMemo, kMaxGpCounters> enc_memo_{};
     uint8_t metrics_ring_ = 0;
+    // Per-cycle mode's form of the plans (finish_plan): per ring, the counting slots, each with
+    // the base events it sums, and the metric fields' events, as index lists into term_events_,
+    // so that a cycle walks no event mask.
+    struct CycleTerm {
+        uint8_t slot = 0;
+        bool conditional = false;  // CMASK/INV/E/EQ: conditional_increment
+        uint16_t first = 0, count = 0;
+    };
+    std::array<std::vector<CycleTerm>, 2> cycle_terms_;  // [0]: CPL 0, [1]: CPL > 0
+    std::array<CycleTerm, kNumMetricFields> metric_terms_{};
+    std::vector<uint8_t> term_events_;
+    CycleTerm event_term(const EventMask& m);
+    uint64_t term_sum(const CycleTerm& t, const EventVector& ev) const {
+        uint64_t s = 0;
+        for (unsigned k = t.first; k < t.first + t.count; ++k) s += ev[term_events_[k]];
+        return s;
+    }
+    void accumulate_metrics_cycle(const EventVector& ev);
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };
     std::deque<PendingPmi> pending_;

@@ -6,7 +6,7 @@
 
 namespace pmusim {
 
-bool Pmu::add_to_counter(unsigned s, uint64_t inc) {
+inline bool Pmu::add_to_counter(unsigned s, uint64_t inc) {
     if (!inc) return false;
     const uint64_t mask = plan_[s].width_mask;
     const uint64_t old = st_.counter[s], v = old + inc;
@@ -42,17 +42,14 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
         ++cursor_cycle_;
         uint64_t ovf = 0;
         if (!cursor_.halted() && !frozen()) {
-            const uint8_t ring = cursor_.cpl() == 0 ? kRing0 : kRing3;
-            for (uint8_t s : active_) {
-                const CounterPlan& p = plan_[s];
-                if (!(p.ring_mask & ring)) continue;
-                uint64_t inc = 0;
-                if (p.conditional) inc = conditional_increment(p, ev, cursor_.previous());
-                else inc = masked_sum(ev, p.events);
-                if (add_to_counter(s, inc)) ovf |= 1ull << status_bit_of_slot(s);
+            const unsigned r = cursor_.cpl() == 0 ? 0 : 1;
+            for (const CycleTerm& t : cycle_terms_[r]) {
+                const uint64_t inc = t.conditional ? conditional_increment(plan_[t.slot], ev, cursor_.previous())
+                                                   : term_sum(t, ev);
+                if (add_to_counter(t.slot, inc)) ovf |= 1ull << status_bit_of_slot(t.slot);
             }
-            if (metrics_ring_ & ring) {
-                accumulate_metrics(ev);
+            if (metrics_ring_ & (r ? kRing3 : kRing0)) {
+                accumulate_metrics_cycle(ev);
                 if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
             }
         }
