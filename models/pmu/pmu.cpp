@@ -184,6 +184,7 @@ Pmu::CycleTerm Pmu::event_term(const EventMask& m) {
     t.first = static_cast<uint16_t>(term_events_.size());
     m.for_each([&](unsigned e) { term_events_.push_back(static_cast<uint8_t>(e)); });
     t.count = static_cast<uint16_t>(term_events_.size() - t.first);
+    t.ev0 = t.count ? term_events_[t.first] : 0;
     return t;
 }
 
@@ -191,11 +192,15 @@ void Pmu::compile_cycle_terms() {
     term_events_.clear();
     for (auto& ring : cycle_terms_) ring.clear();
     for (uint8_t s : active_) {
-        CycleTerm t = event_term(plan_[s].events);
+        const CounterPlan& p = plan_[s];
+        CycleTerm t = event_term(p.events);
+        if (!t.count && !p.conditional) continue;  // counts nothing (an unknown encoding)
         t.slot = s;
-        t.conditional = plan_[s].conditional;
-        if (plan_[s].ring_mask & kRing0) cycle_terms_[0].push_back(t);
-        if (plan_[s].ring_mask & kRing3) cycle_terms_[1].push_back(t);
+        t.status_bit = static_cast<uint8_t>(status_bit_of_slot(s));
+        t.width_mask = p.width_mask;
+        t.conditional = p.conditional;
+        if (p.ring_mask & kRing0) cycle_terms_[0].push_back(t);
+        if (p.ring_mask & kRing3) cycle_terms_[1].push_back(t);
     }
     for (unsigned k = 0; k < kNumMetricFields; ++k) metric_terms_[k] = event_term(kMetricFieldEvents[k]);
 }

@@ -174,19 +174,22 @@ private:
     // the base events it sums, and the metric fields' events, as index lists into term_events_,
     // so that a cycle walks no event mask.
     struct CycleTerm {
-        uint8_t slot = 0;
-        bool conditional = false;  // CMASK/INV/E/EQ: conditional_increment
+        uint64_t width_mask = 0;
+        uint8_t slot = 0, status_bit = 0;
+        uint8_t ev0 = 0;            // the first (mostly the only) event of the term
+        bool conditional = false;   // CMASK/INV/E/EQ: conditional_increment
         uint16_t first = 0, count = 0;
     };
     std::array<std::vector<CycleTerm>, 2> cycle_terms_;  // [0]: CPL 0, [1]: CPL > 0
     std::array<CycleTerm, kNumMetricFields> metric_terms_{};
     std::vector<uint8_t> term_events_;
     CycleTerm event_term(const EventMask& m);
-    uint64_t term_sum(const CycleTerm& t, const EventVector& ev) const {
-        uint64_t s = 0;
-        for (unsigned k = t.first; k < t.first + t.count; ++k) s += ev[term_events_[k]];
+    uint64_t term_sum(const CycleTerm& t, const uint64_t* ev) const {
+        uint64_t s = ev[t.ev0];
+        for (unsigned k = t.first + 1u; k < unsigned(t.first) + t.count; ++k) s += ev[term_events_[k]];
         return s;
     }
+    uint64_t count_cycle(const EventVector& ev, unsigned ring);  // the counters' part of a cycle
     void accumulate_metrics_cycle(const EventVector& ev);
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };

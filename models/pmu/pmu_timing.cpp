@@ -32,6 +32,23 @@ void Pmu::retire(EventMask events, unsigned cpl) {
     }
 }
 
+// One cycle's increments of the counters counting in ring r (0: CPL 0), from the compiled terms.
+uint64_t Pmu::count_cycle(const EventVector& ev, unsigned r) {
+    const uint64_t* e = ev.data();
+    uint64_t* ctr = st_.counter.data();
+    uint64_t ovf = 0;
+    for (const CycleTerm& t : cycle_terms_[r]) {
+        const uint64_t inc = __builtin_expect(t.conditional, 0)
+                                 ? conditional_increment(plan_[t.slot], ev, cursor_.previous())
+                                 : term_sum(t, e);
+        const uint64_t old = ctr[t.slot], v = old + inc;
+        const bool carry = t.width_mask == ~0ull ? v < old : v > t.width_mask;  // carry out of bit W-1
+        ctr[t.slot] = v & t.width_mask;
+        ovf |= uint64_t(carry) << t.status_bit;
+    }
+    return ovf;
+}
+
 bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
     while (st_.cycle < to) {
         if (cursor_cycle_ != st_.cycle) {
@@ -43,11 +60,7 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
         uint64_t ovf = 0;
         if (!cursor_.halted() && !frozen()) {
             const unsigned r = cursor_.cpl() == 0 ? 0 : 1;
-            for (const CycleTerm& t : cycle_terms_[r]) {
-                const uint64_t inc = t.conditional ? conditional_increment(plan_[t.slot], ev, cursor_.previous())
-                                                   : term_sum(t, ev);
-                if (add_to_counter(t.slot, inc)) ovf |= 1ull << status_bit_of_slot(t.slot);
-            }
+            ovf = count_cycle(ev, r);
             if (metrics_ring_ & (r ? kRing3 : kRing0)) {
                 accumulate_metrics_cycle(ev);
                 if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
