@@ -75,8 +75,8 @@ void Pmu::accumulate_metrics(const EventVector& ev) {
 void Pmu::accumulate_metrics_cycle(const EventVector& ev) {
     const uint64_t fmax = sem_.metrics_field_max();
     const uint64_t* e = ev.data();
-    for (unsigned k = 0; k < kNumMetricFields; ++k)  // a cycle's slots x F fit in 64 bits
-        st_.metric_acc[k] += static_cast<unsigned __int128>(term_sum(metric_terms_[k], e) * fmax);
+    for (const MetricAdd& a : metric_adds_)  // a cycle's slots x F fit in 64 bits
+        st_.metric_acc[a.field] += static_cast<unsigned __int128>(e[a.ev] * fmax);
 }
 
 void Pmu::accumulate_metrics(const Run& r, uint64_t a, uint64_t b) {

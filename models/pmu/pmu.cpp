@@ -179,30 +179,36 @@ void Pmu::finish_plan() {
     if (cursor_.set_mask(needed)) cursor_cycle_ = kForever;
 }
 
-Pmu::CycleTerm Pmu::event_term(const EventMask& m) {
-    CycleTerm t;
-    t.first = static_cast<uint16_t>(term_events_.size());
-    m.for_each([&](unsigned e) { term_events_.push_back(static_cast<uint8_t>(e)); });
-    t.count = static_cast<uint16_t>(term_events_.size() - t.first);
-    t.ev0 = t.count ? term_events_[t.first] : 0;
-    return t;
-}
-
 void Pmu::compile_cycle_terms() {
     term_events_.clear();
-    for (auto& ring : cycle_terms_) ring.clear();
+    metric_adds_.clear();
+    for (unsigned r = 0; r < 2; ++r) cycle_adds_[r].clear(), cycle_terms_[r].clear();
     for (uint8_t s : active_) {
         const CounterPlan& p = plan_[s];
-        CycleTerm t = event_term(p.events);
-        if (!t.count && !p.conditional) continue;  // counts nothing (an unknown encoding)
-        t.slot = s;
-        t.status_bit = static_cast<uint8_t>(status_bit_of_slot(s));
-        t.width_mask = p.width_mask;
-        t.conditional = p.conditional;
-        if (p.ring_mask & kRing0) cycle_terms_[0].push_back(t);
-        if (p.ring_mask & kRing3) cycle_terms_[1].push_back(t);
+        const unsigned n = p.events.count();
+        if (!n && !p.conditional) continue;  // counts nothing (an unknown encoding)
+        for (unsigned r = 0; r < 2; ++r) {
+            if (!(p.ring_mask & (r ? kRing3 : kRing0))) continue;
+            if (n == 1 && !p.conditional) {
+                CycleAdd a;
+                a.width_mask = p.width_mask;
+                a.slot = s;
+                a.status_bit = static_cast<uint8_t>(status_bit_of_slot(s));
+                p.events.for_each([&](unsigned e) { a.ev = static_cast<uint8_t>(e); });
+                cycle_adds_[r].push_back(a);
+                continue;
+            }
+            CycleTerm t;
+            t.slot = s;
+            t.conditional = p.conditional;
+            t.first = static_cast<uint16_t>(term_events_.size());
+            p.events.for_each([&](unsigned e) { term_events_.push_back(static_cast<uint8_t>(e)); });
+            t.count = static_cast<uint16_t>(term_events_.size() - t.first);
+            cycle_terms_[r].push_back(t);
+        }
     }
-    for (unsigned k = 0; k < kNumMetricFields; ++k) metric_terms_[k] = event_term(kMetricFieldEvents[k]);
+    for (unsigned k = 0; k < kNumMetricFields; ++k)
+        kMetricFieldEvents[k].for_each([&](unsigned e) { metric_adds_.push_back({uint8_t(k), uint8_t(e)}); });
 }
 
 }  // namespace pmusim

@@ -134,7 +134,7 @@ private:
     void replan_slots(uint32_t slots);   // only these slots' programming changed
     CounterPlan plan_of(unsigned slot) const;
     void finish_plan();
-    void compile_cycle_terms();  // cycle_terms_, metric_terms_ from the plans
+    void compile_cycle_terms();  // cycle_adds_, cycle_terms_, metric_adds_ from the plans
     CounterPlan gp_plan(unsigned i) const;
     CounterPlan fixed_plan(unsigned i) const;
     bool frozen() const { return (st_.global_status >> status_bit::kCtrFrz) & 1u; }
@@ -171,24 +171,23 @@ private:
     mutable std::array<EncodingMemo, kMaxGpCounters> enc_memo_{};
     uint8_t metrics_ring_ = 0;
     // Per-cycle mode's form of the plans (finish_plan): per ring, the counting slots, each with
-    // the base events it sums, and the metric fields' events, as index lists into term_events_,
-    // so that a cycle walks no event mask.
-    struct CycleTerm {
+    // the base events it sums, and the metric fields' events, as index lists, so that a cycle
+    // walks no event mask. A counter of one event without CMASK/INV/E/EQ (the common case) is a
+    // CycleAdd: one load, one add and its carry; the others are CycleTerms.
+    struct CycleAdd {
         uint64_t width_mask = 0;
-        uint8_t slot = 0, status_bit = 0;
-        uint8_t ev0 = 0;            // the first (mostly the only) event of the term
+        uint8_t slot = 0, status_bit = 0, ev = 0;
+    };
+    struct CycleTerm {
+        uint8_t slot = 0;
         bool conditional = false;   // CMASK/INV/E/EQ: conditional_increment
         uint16_t first = 0, count = 0;
     };
-    std::array<std::vector<CycleTerm>, 2> cycle_terms_;  // [0]: CPL 0, [1]: CPL > 0
-    std::array<CycleTerm, kNumMetricFields> metric_terms_{};
+    struct MetricAdd { uint8_t field, ev; };  // PERF_METRICS field `field` adds event `ev`'s slots
+    std::array<std::vector<CycleAdd>, 2> cycle_adds_;    // [0]: CPL 0, [1]: CPL > 0
+    std::array<std::vector<CycleTerm>, 2> cycle_terms_;
+    std::vector<MetricAdd> metric_adds_;
     std::vector<uint8_t> term_events_;
-    CycleTerm event_term(const EventMask& m);
-    uint64_t term_sum(const CycleTerm& t, const uint64_t* ev) const {
-        uint64_t s = ev[t.ev0];
-        for (unsigned k = t.first + 1u; k < unsigned(t.first) + t.count; ++k) s += ev[term_events_[k]];
-        return s;
-    }
     uint64_t count_cycle(const EventVector& ev, unsigned ring);  // the counters' part of a cycle
     void accumulate_metrics_cycle(const EventVector& ev);
 

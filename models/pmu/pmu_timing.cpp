@@ -33,18 +33,23 @@ void Pmu::retire(EventMask events, unsigned cpl) {
 }
 
 // One cycle's increments of the counters counting in ring r (0: CPL 0), from the compiled terms.
+// A carry out of bit W-1: v < old for a 64-bit counter, bits above the width otherwise (a
+// counter never holds more than its width, and a cycle adds far less than 2^63).
 uint64_t Pmu::count_cycle(const EventVector& ev, unsigned r) {
     const uint64_t* e = ev.data();
     uint64_t* ctr = st_.counter.data();
     uint64_t ovf = 0;
+    for (const CycleAdd& a : cycle_adds_[r]) {
+        const uint64_t old = ctr[a.slot], v = old + e[a.ev];
+        ovf |= uint64_t((v < old) | ((v & ~a.width_mask) != 0)) << a.status_bit;
+        ctr[a.slot] = v & a.width_mask;
+    }
     for (const CycleTerm& t : cycle_terms_[r]) {
-        const uint64_t inc = __builtin_expect(t.conditional, 0)
-                                 ? conditional_increment(plan_[t.slot], ev, cursor_.previous())
-                                 : term_sum(t, e);
-        const uint64_t old = ctr[t.slot], v = old + inc;
-        const bool carry = t.width_mask == ~0ull ? v < old : v > t.width_mask;  // carry out of bit W-1
-        ctr[t.slot] = v & t.width_mask;
-        ovf |= uint64_t(carry) << t.status_bit;
+        uint64_t inc = 0;
+        if (t.conditional) inc = conditional_increment(plan_[t.slot], ev, cursor_.previous());
+        else
+            for (unsigned k = t.first; k < unsigned(t.first) + t.count; ++k) inc += e[term_events_[k]];
+        if (add_to_counter(t.slot, inc)) ovf |= 1ull << status_bit_of_slot(t.slot);
     }
     return ovf;
 }
