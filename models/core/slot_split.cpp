@@ -141,12 +141,14 @@ void SlotWalker::seek(const SlotSplit& s, uint64_t k) {
     }
 }
 
-const AtomCounts& SlotWalker::step(const SlotSplit& s) {
+const uint64_t* SlotWalker::step(const SlotSplit& s) {
     // floor((T + d) r / R) - floor(T r / R) = (rem + d r) / R: with rates below 2^35 and d at most
     // 16 slots, the operand stays below 2^40.
     const uint64_t root = rem_[kRoot] + s.rate[kRoot];
     delta_[kRoot] = root / kRateDen;
     rem_[kRoot] = root % kRateDen;
+    // Unrolled, the node numbers become constants: no index loads in the per-cycle path.
+#pragma GCC unroll 16
     for (const Split& sp : kSplits) {
         const uint64_t den = s.rate[sp.node], d = delta_[sp.node];
         uint64_t q = 0;
@@ -158,8 +160,7 @@ const AtomCounts& SlotWalker::step(const SlotSplit& s) {
         delta_[sp.first] = q;
         delta_[sp.rest] = d - q;
     }
-    for (unsigned i = 0; i < kNumAtoms; ++i) out_[i] = delta_[i];
-    return out_;
+    return delta_.data();  // atoms are nodes 0 .. kNumAtoms - 1
 }
 
 }  // namespace pmusim

@@ -87,23 +87,23 @@ SlotSplit make_slot_split(const std::array<uint64_t, kNumAtoms>& atom_rates);
 // Cumulative atom counts after k active cycles.
 AtomCounts atom_counts(const SlotSplit& s, uint64_t k);
 // Sum of the atoms of `atoms` (bit per Atom).
-inline uint64_t atom_sum(const AtomCounts& c, uint16_t atoms) {
+inline uint64_t atom_sum(const uint64_t* c, uint16_t atoms) {
     uint64_t v = 0;
     for (; atoms; atoms &= atoms - 1) v += c[__builtin_ctz(atoms)];
     return v;
 }
+inline uint64_t atom_sum(const AtomCounts& c, uint16_t atoms) { return atom_sum(c.data(), atoms); }
 
 // Per-cycle walk of the tree: remainders instead of 128-bit products, and a reciprocal instead of
 // a division per node.
 class SlotWalker {
 public:
     void seek(const SlotSplit& s, uint64_t k);
-    // The atoms' increments in the next active cycle.
-    const AtomCounts& step(const SlotSplit& s);
+    // The atoms' increments in the next active cycle: kNumAtoms values (the tree's first nodes).
+    const uint64_t* step(const SlotSplit& s);
 
 private:
     std::array<uint64_t, kNumSlotNodes> rem_{}, delta_{};
-    AtomCounts out_{};
 };
 
 }  // namespace pmusim

@@ -13,8 +13,14 @@ uint64_t rate_numerator(double rate) { return static_cast<uint64_t>(std::llround
 EventVector events_at(const Workload& w, uint64_t cycle) { return count_all_events(w, cycle, cycle + 1); }
 
 bool RunCursor::set_mask(EventMask m) {
-    if (m == mask_) return false;
+    if (m == mask_ && lists_) return false;
+    const bool changed = m != mask_;
     mask_ = m;
+    n_plain_ = n_atom_events_ = 0;
+    (m & ~kAtomEvents).for_each([&](unsigned e) { plain_[n_plain_++] = static_cast<uint8_t>(e); });
+    (m & kAtomEvents).for_each([&](unsigned e) { atom_events_[n_atom_events_++] = {static_cast<uint8_t>(e), atoms_of(e)}; });
+    lists_ = true;
+    if (!changed) return false;
     buf_[0].setZero();
     buf_[1].setZero();
     valid_ = false;
@@ -30,17 +36,23 @@ void RunCursor::seek(const Workload& w, uint64_t cycle) {
 }
 
 void RunCursor::seek_run(const Workload& w, uint64_t cycle) {
+    if (!lists_) set_mask(mask_);  // a cursor never given a mask: every event
     run_ = w.run_at(cycle);
     cycle_ = cycle;
     k_ = run_.active_begin + (cycle - run_.begin);
+    n_whole_ = n_carry_ = 0;
     if (!run_.halted) {
-        (mask_ & ~kAtomEvents).for_each([&](unsigned e) {
-            const uint64_t rate = run_.phase->rate[e];
-            whole_[e] = rate / kRateDen;
-            frac_[e] = rate % kRateDen;
-            rem_[e] = static_cast<uint64_t>(static_cast<unsigned __int128>(k_) * frac_[e] % kRateDen);
-        });
-        if (mask_ & kAtomEvents) slots_.seek(run_.phase->slots, k_);
+        for (unsigned j = 0; j < n_plain_; ++j) {
+            const uint8_t e = plain_[j];
+            const uint64_t rate = run_.phase->rate[e], whole = rate / kRateDen, frac = rate % kRateDen;
+            if (!frac) {
+                whole_[n_whole_++] = {e, whole};
+                continue;
+            }
+            const uint64_t rem = static_cast<uint64_t>(static_cast<unsigned __int128>(k_) * frac % kRateDen);
+            carry_[n_carry_++] = {e, whole, frac, rem};
+        }
+        if (n_atom_events_) slots_.seek(run_.phase->slots, k_);
     }
     valid_ = true;
 }
@@ -50,18 +62,21 @@ const EventVector& RunCursor::next(const Workload& w) {
     cur_ ^= 1u;
     EventVector& ev = buf_[cur_];
     if (run_.halted) {
-        ev.setZero();
+        for (unsigned j = 0; j < n_plain_; ++j) ev[plain_[j]] = 0;
+        for (unsigned j = 0; j < n_atom_events_; ++j) ev[atom_events_[j].e] = 0;
     } else {
+        for (unsigned j = 0; j < n_whole_; ++j) ev[whole_[j].e] = whole_[j].n;
         // floor((k+1) r) - floor(k r) = whole + carry of the fractional remainder: no division.
-        (mask_ & ~kAtomEvents).for_each([&](unsigned e) {
-            const uint64_t s = rem_[e] + frac_[e];
+        for (unsigned j = 0; j < n_carry_; ++j) {
+            Carry& c = carry_[j];
+            const uint64_t s = c.rem + c.frac;
             const uint64_t carry = s >= kRateDen;
-            ev[e] = whole_[e] + carry;
-            rem_[e] = s - carry * kRateDen;
-        });
-        if (const EventMask sm = mask_ & kAtomEvents) {
-            const AtomCounts& d = slots_.step(run_.phase->slots);
-            sm.for_each([&](unsigned e) { ev[e] = atom_sum(d, atoms_of(e)); });
+            ev[c.e] = c.whole + carry;
+            c.rem = s - carry * kRateDen;
+        }
+        if (n_atom_events_) {
+            const uint64_t* d = slots_.step(run_.phase->slots);
+            for (unsigned j = 0; j < n_atom_events_; ++j) ev[atom_events_[j].e] = atom_sum(d, atom_events_[j].atoms);
         }
         ++k_;
     }

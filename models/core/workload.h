@@ -62,7 +62,9 @@ EventVector events_at(const Workload& w, uint64_t cycle);
 
 // Walks a workload cycle by cycle with Bresenham remainders (no division per cycle; slot events:
 // one small division per slot-tree node). Only the events of the mask are produced (the others
-// read 0), so the per-cycle loop pays only for what the programmed counters read.
+// read 0), so the per-cycle loop pays only for what the programmed counters read. The mask is
+// kept as lists of its events, and each run splits them into constants (whole rates) and those
+// with a fractional carry, so a cycle touches each produced event once and walks no mask.
 class RunCursor {
 public:
     // Positions the cursor at `cycle`; previous() then holds cycle - 1's events (0 before cycle 0).
@@ -82,14 +84,24 @@ public:
 private:
     void seek_run(const Workload& w, uint64_t cycle);
 
+    struct Whole { uint8_t e; uint64_t n; };                  // e adds n every active cycle
+    struct Carry { uint8_t e; uint64_t whole, frac, rem; };   // rate = whole * kRateDen + frac
+    struct AtomSum { uint8_t e; uint16_t atoms; };            // a slot event: the sum of these atoms
+
     Run run_;
     uint64_t cycle_ = 0, k_ = 0;
-    // rate = whole * kRateDen + frac: each cycle adds `whole` plus a carry of the fraction.
-    std::array<uint64_t, kNumEvents> rem_{}, whole_{}, frac_{};
+    std::array<uint8_t, kNumEvents> plain_{};  // the mask's events outside kAtomEvents
+    std::array<AtomSum, kNumEvents> atom_events_{};
+    unsigned n_plain_ = 0, n_atom_events_ = 0;
+    // This run's split of plain_: each cycle adds whole + the fraction's carry (no division).
+    std::array<Whole, kNumEvents> whole_{};
+    std::array<Carry, kNumEvents> carry_{};
+    unsigned n_whole_ = 0, n_carry_ = 0;
     SlotWalker slots_;  // the slot events of the mask
     std::array<EventVector, 2> buf_{EventVector::Zero(), EventVector::Zero()};
     unsigned cur_ = 0;  // buf_[cur_]: the last cycle produced
     EventMask mask_ = kAllEvents;
+    bool lists_ = false;  // plain_ and atom_events_ follow mask_
     bool valid_ = false;
 };
 

@@ -71,6 +71,14 @@ void Pmu::accumulate_metrics(const EventVector& ev) {
         st_.metric_acc[k] += static_cast<unsigned __int128>(masked_sum(ev, kMetricFieldEvents[k])) * fmax;
 }
 
+// One cycle of per-cycle mode: the fields' events as compiled by finish_plan (no mask walk).
+void Pmu::accumulate_metrics_cycle(const EventVector& ev) {
+    const uint64_t fmax = sem_.metrics_field_max();
+    const uint64_t* e = ev.data();
+    for (const MetricAdd& a : metric_adds_)  // a cycle's slots x F fit in 64 bits
+        st_.metric_acc[a.field] += static_cast<unsigned __int128>(e[a.ev] * fmax);
+}
+
 void Pmu::accumulate_metrics(const Run& r, uint64_t a, uint64_t b) {
     EventMask all = 0;
     for (EventMask m : kMetricFieldEvents) all |= m;

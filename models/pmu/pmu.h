@@ -134,6 +134,7 @@ private:
     void replan_slots(uint32_t slots);   // only these slots' programming changed
     CounterPlan plan_of(unsigned slot) const;
     void finish_plan();
+    void compile_cycle_terms();  // cycle_adds_, cycle_terms_, metric_adds_ from the plans
     CounterPlan gp_plan(unsigned i) const;
     CounterPlan fixed_plan(unsigned i) const;
     bool frozen() const { return (st_.global_status >> status_bit::kCtrFrz) & 1u; }
@@ -169,6 +170,26 @@ private:
     };
     mutable std::array<EncodingMemo, kMaxGpCounters> enc_memo_{};
     uint8_t metrics_ring_ = 0;
+    // Per-cycle mode's form of the plans (finish_plan): per ring, the counting slots, each with
+    // the base events it sums, and the metric fields' events, as index lists, so that a cycle
+    // walks no event mask. A counter of one event without CMASK/INV/E/EQ (the common case) is a
+    // CycleAdd: one load, one add and its carry; the others are CycleTerms.
+    struct CycleAdd {
+        uint64_t width_mask = 0;
+        uint8_t slot = 0, status_bit = 0, ev = 0;
+    };
+    struct CycleTerm {
+        uint8_t slot = 0;
+        bool conditional = false;   // CMASK/INV/E/EQ: conditional_increment
+        uint16_t first = 0, count = 0;
+    };
+    struct MetricAdd { uint8_t field, ev; };  // PERF_METRICS field `field` adds event `ev`'s slots
+    std::array<std::vector<CycleAdd>, 2> cycle_adds_;    // [0]: CPL 0, [1]: CPL > 0
+    std::array<std::vector<CycleTerm>, 2> cycle_terms_;
+    std::vector<MetricAdd> metric_adds_;
+    std::vector<uint8_t> term_events_;
+    uint64_t count_cycle(const EventVector& ev, unsigned ring);  // the counters' part of a cycle
+    void accumulate_metrics_cycle(const EventVector& ev);
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };
     std::deque<PendingPmi> pending_;

@@ -68,8 +68,8 @@ void PmuModule::clock_method() {
         return next_trigger(run_event_);
     }
     if (pmu_->cycle() >= target_) return next_trigger(run_event_);
-    const uint64_t step = mode_ == TimeMode::PerCycle ? 1 : std::min<uint64_t>(quantum_, target_ - pmu_->cycle());
-    next_trigger(period_ * static_cast<double>(step));
+    if (mode_ == TimeMode::PerCycle) return next_trigger(period_);
+    next_trigger(period_ * static_cast<double>(std::min<uint64_t>(quantum_, target_ - pmu_->cycle())));
 }
 
 namespace {

@@ -6,7 +6,7 @@
 
 namespace pmusim {
 
-bool Pmu::add_to_counter(unsigned s, uint64_t inc) {
+inline bool Pmu::add_to_counter(unsigned s, uint64_t inc) {
     if (!inc) return false;
     const uint64_t mask = plan_[s].width_mask;
     const uint64_t old = st_.counter[s], v = old + inc;
@@ -32,6 +32,28 @@ void Pmu::retire(EventMask events, unsigned cpl) {
     }
 }
 
+// One cycle's increments of the counters counting in ring r (0: CPL 0), from the compiled terms.
+// A carry out of bit W-1: v < old for a 64-bit counter, bits above the width otherwise (a
+// counter never holds more than its width, and a cycle adds far less than 2^63).
+uint64_t Pmu::count_cycle(const EventVector& ev, unsigned r) {
+    const uint64_t* e = ev.data();
+    uint64_t* ctr = st_.counter.data();
+    uint64_t ovf = 0;
+    for (const CycleAdd& a : cycle_adds_[r]) {
+        const uint64_t old = ctr[a.slot], v = old + e[a.ev];
+        ovf |= uint64_t((v < old) | ((v & ~a.width_mask) != 0)) << a.status_bit;
+        ctr[a.slot] = v & a.width_mask;
+    }
+    for (const CycleTerm& t : cycle_terms_[r]) {
+        uint64_t inc = 0;
+        if (t.conditional) inc = conditional_increment(plan_[t.slot], ev, cursor_.previous());
+        else
+            for (unsigned k = t.first; k < unsigned(t.first) + t.count; ++k) inc += e[term_events_[k]];
+        if (add_to_counter(t.slot, inc)) ovf |= 1ull << status_bit_of_slot(t.slot);
+    }
+    return ovf;
+}
+
 bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
     while (st_.cycle < to) {
         if (cursor_cycle_ != st_.cycle) {
@@ -42,17 +64,10 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
         ++cursor_cycle_;
         uint64_t ovf = 0;
         if (!cursor_.halted() && !frozen()) {
-            const uint8_t ring = cursor_.cpl() == 0 ? kRing0 : kRing3;
-            for (uint8_t s : active_) {
-                const CounterPlan& p = plan_[s];
-                if (!(p.ring_mask & ring)) continue;
-                uint64_t inc = 0;
-                if (p.conditional) inc = conditional_increment(p, ev, cursor_.previous());
-                else inc = masked_sum(ev, p.events);
-                if (add_to_counter(s, inc)) ovf |= 1ull << status_bit_of_slot(s);
-            }
-            if (metrics_ring_ & ring) {
-                accumulate_metrics(ev);
+            const unsigned r = cursor_.cpl() == 0 ? 0 : 1;
+            ovf = count_cycle(ev, r);
+            if (metrics_ring_ & (r ? kRing3 : kRing0)) {
+                accumulate_metrics_cycle(ev);
                 if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
             }
         }

@@ -85,3 +85,35 @@ TEST(PmuModule, TheClockIsAnScMethod) {
     ASSERT_NE(clock, nullptr);
     EXPECT_EQ(sc_core::sc_process_handle(clock).proc_kind(), sc_core::SC_METHOD_PROC_);
 }
+
+TEST(PerCycleMode, OneEventSeveralEventsAndCmaskCountersCountTheTruthAndCarryAtTheirWidth) {
+    // Given 16-bit GP counters in user mode only: branches (one base event), UOPS_RETIRED.SLOTS
+    // (light + heavy operation slots: two base events) and branches with CMASK 1 (a cycle with a
+    // branch), on a workload with kernel time...
+    SteadyParams p;
+    p.kernel_share = 0.3;
+    p.period = 1000;
+    const uint64_t n = 400'000;
+    auto m = make_machine("sapphirerapids", {{"gp_width", 16}}, TimeMode::PerCycle, p);
+    auto f = make_machine("sapphirerapids", {{"gp_width", 16}}, TimeMode::Fast, p);
+    for (Machine* x : {m.get(), f.get()}) {
+        x->wrmsr(msr::kPerfEvtSel0, sel::BRANCHES | sel::USR | sel::EN);
+        x->wrmsr(msr::kPerfEvtSel0 + 1, 0x02c2 | sel::USR | sel::EN);
+        x->wrmsr(msr::kPerfEvtSel0 + 2, sel::BRANCHES | sel::USR | sel::EN | sel::cmask(1));
+        x->wrmsr(msr::kGlobalCtrl, 0x7);
+        // ...when both modes run past several wraps of each counter...
+        x->run(n);
+    }
+    // ...then per-cycle mode holds the user-mode truth modulo 2^16, has set every overflow bit,
+    // and agrees with fast mode on the CMASK counter.
+    const Workload& w = m->pmu().workload();
+    const uint64_t branches = count_events(w, bit(Event::Branches), true, false, 0, n);
+    const uint64_t slots = count_events(w, bit(Event::SlotsLightOps) | bit(Event::SlotsHeavyOps), true, false, 0, n);
+    ASSERT_GT(branches, 0x10000u);
+    ASSERT_GT(slots, 0x10000u);
+    EXPECT_EQ(m->rdpmc(0), branches & 0xffff);
+    EXPECT_EQ(m->rdpmc(1), slots & 0xffff);
+    EXPECT_EQ(m->rdpmc(2), f->rdpmc(2));
+    EXPECT_GT(m->rdpmc(2), 0u);
+    EXPECT_EQ(m->rdmsr(msr::kGlobalStatus) & 0x3, 0x3u);
+}
