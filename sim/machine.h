@@ -66,6 +66,9 @@ public:
     // the PMU's advance is the one its clock process makes (docs/performance.md "Cost per VM exit").
     RunResult advance(uint64_t cycles, bool stop_on_pmi = false);
     uint64_t ahead_of_systemc() const { return ahead_; }
+    // advance(cycles) when it can change nothing but the cycle (Pmu::idle, no waveform of this
+    // machine): only the cycle and the local time move. Returns false, and runs nothing, otherwise.
+    bool advance_if_idle(uint64_t cycles);
 
     // Waveform of this machine's PMU (docs/waveforms.md): written after every access and every
     // run, and every `sample` cycles inside runs (0: at the end of each run only). `signals`:

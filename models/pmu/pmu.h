@@ -85,6 +85,14 @@ public:
     // cycle after the PMI).
     bool advance_per_cycle(uint64_t to, bool stop_at_pmi = false);
     bool advance_fast(uint64_t to, bool stop_at_pmi = false);
+    // Nothing counts (no active counter, PERF_METRICS accumulates nothing) and no PMI is pending:
+    // an advance over any span changes only the cycle, in either mode.
+    bool idle() const { return active_.empty() && metrics_ring_ == 0 && pending_.empty(); }
+    // That advance, to cycle `to`, when idle() (the caller checks).
+    void advance_idle(uint64_t to) {
+        st_.cycle = to;
+        cursor_cycle_ = kForever;  // the per-cycle cursor re-seeks, loading the cycle before for edge detect
+    }
 
     const std::vector<PmiRecord>& pmis() const { return pmis_; }
     void clear_pmis() { pmis_.clear(); }

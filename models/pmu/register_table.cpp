@@ -77,7 +77,12 @@ uint64_t debugctl_writable(const CpuConfig& cpu) {
 RegisterTable::RegisterTable(const CpuConfig& cpu) {
     auto add = [&](std::string name, uint32_t addr, RegKind k, unsigned i, uint64_t reset, uint64_t reserved,
                    Access a, std::string src) {
-        by_address_[addr] = regs_.size();
+        if (addr < kDense) {
+            if (dense_.size() <= addr) dense_.resize(addr + 1, 0);
+            dense_[addr] = uint16_t(regs_.size() + 1);
+        } else {
+            by_address_[addr] = regs_.size();
+        }
         regs_.push_back({std::move(name), addr, k, i, reset, reserved, a, std::move(src)});
     };
     const uint64_t gp_reset_enables = cpu.counter_bits() & 0xffffffffull;
@@ -169,6 +174,7 @@ RdpmcRef decode_rdpmc(uint32_t ecx) {
 }
 
 const RegisterDesc* RegisterTable::find(uint32_t address) const {
+    if (address < kDense) return address < dense_.size() && dense_[address] ? &regs_[dense_[address] - 1u] : nullptr;
     auto it = by_address_.find(address);
     return it == by_address_.end() ? nullptr : &regs_[it->second];
 }

@@ -58,6 +58,10 @@ public:
 
 private:
     std::vector<RegisterDesc> regs_;
+    // Index + 1 of the register at each address below kDense (0: none): every access looks its
+    // MSR up, and the architectural PMU's MSRs all lie below 0x1000. Others: by_address_.
+    static constexpr uint32_t kDense = 0x1000;
+    std::vector<uint16_t> dense_;
     std::unordered_map<uint32_t, size_t> by_address_;
 };
 

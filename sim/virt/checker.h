@@ -21,7 +21,8 @@ class Checker {
 public:
     explicit Checker(Engine& e) : e_(e) {}
     virtual ~Checker() = default;
-    // Called after every access and every run chunk (about 125 and 140 a VM exit). A checker that
+    // Called after every access and every run chunk that could count (about 125 and 3 a VM exit;
+    // a chunk on an idle PMU, Pmu::idle, counts nothing and is not shown). A checker that
     // does not override one of them says so by its first call (these default bodies), and the
     // engine calls it no more for that event (Hypervisor::observers).
     virtual void on_access(const AccessEvent&) { ignores_accesses_ = true; }

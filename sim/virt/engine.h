@@ -192,6 +192,46 @@ struct PmiRoute {
 
 enum class Handover { ToGuest, ToHost };
 
+// The last successful write of each register: its cycle and step tag. Written at every WRMSR of
+// every VM transition, read only when a checker reports: a flat table (keys below 0x1000 and
+// counter keys, which are all the PMU's) instead of a hash per write.
+class LastWrites {
+public:
+    struct Write {
+        uint64_t cycle = kForever;  // kForever: never written
+        int tag = 0;
+    };
+    void record(uint32_t key, uint64_t cycle, int tag) {
+        const size_t i = index(key);
+        if (i == kNone) {
+            others_[key] = {cycle, tag};
+            return;
+        }
+        if (i >= flat_.size()) flat_.resize(i + 1);
+        flat_[i] = {cycle, tag};
+    }
+    // nullptr: never written.
+    const Write* find(uint32_t key) const {
+        const size_t i = index(key);
+        if (i == kNone) {
+            auto it = others_.find(key);
+            return it == others_.end() ? nullptr : &it->second;
+        }
+        return i < flat_.size() && flat_[i].cycle != kForever ? &flat_[i] : nullptr;
+    }
+
+private:
+    static constexpr size_t kNone = ~size_t(0);
+    static constexpr uint32_t kCounterKeys = 0x10000, kFlatMsrs = 0x1000;
+    // Counter keys first (slots), then MSR addresses.
+    static size_t index(uint32_t key) {
+        if (key >= kCounterKeys && key < kCounterKeys + kNumCounterSlots) return key - kCounterKeys;
+        return key < kFlatMsrs ? kNumCounterSlots + size_t(key) : kNone;
+    }
+    std::vector<Write> flat_;
+    std::unordered_map<uint32_t, Write> others_;
+};
+
 class Engine {
 public:
     Engine(const Scenario& s, Machine& m);
@@ -214,10 +254,10 @@ public:
     int lvtpc_guest = -1; // context id - 1 of the vCPU the LVTPC targets (-1: NMI, host perf)
     bool lvtpc_masked = false;  // the physical LVTPC's mask while it targets a vCPU (the guest's, or set by a PMI)
     std::vector<std::string> tags;
-    // The last successful write of each register: (cycle, step tag). Keys: MSR address, counters
-    // by slot (counter_key), GLOBAL_STATUS for STATUS_RESET/SET.
-    std::unordered_map<uint32_t, std::pair<uint64_t, int>> last_write;
-    static uint32_t counter_key(unsigned slot) { return 0x10000u + slot; }
+    // The last successful write of each register. Keys: MSR address, counters by slot
+    // (counter_key), GLOBAL_STATUS for STATUS_RESET/SET.
+    LastWrites last_write;
+    static uint32_t counter_key(unsigned slot) { return 0x10000u + slot; }  // LastWrites' counter keys
     static uint32_t register_key(uint32_t msr);
 
     uint64_t cycle() const { return m.cycle(); }

@@ -167,6 +167,13 @@ void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, boo
     uint64_t remaining = n;
     while (remaining) {
         const uint64_t chunk = vcd_ && vcd_sample_ ? std::min(remaining, vcd_sample_) : remaining;
+        // Nothing counts and no PMI is pending: no chunk observer can see these cycles (nothing
+        // counted, no status bit set), so they only move the time.
+        if (!stop_on_pmi && m_->advance_if_idle(chunk)) {
+            remaining -= chunk;
+            trace();
+            continue;
+        }
         const uint64_t a = m_->cycle();
         const PmuState before = m_->pmu().state();
         // A step's costs run on the caller's local time; a context's run goes through SystemC.

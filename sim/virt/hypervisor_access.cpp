@@ -33,7 +33,7 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
             a = m_->access(k, idx, v);
             if (a.ok) {
                 e_->prov.on_write(idx, old, v, t, keep);
-                e_->last_write[Engine::register_key(idx)] = {m_->cycle(), e_->tag};
+                e_->last_write.record(Engine::register_key(idx), m_->cycle(), e_->tag);
             }
             // The host ledgers: host perf's counting windows open and close with its GLOBAL_CTRL.
             if (a.ok && actor == 0 && idx == msr::kGlobalCtrl) host_global_ctrl_written(v);

@@ -86,7 +86,7 @@ struct CheckerBench {
         const uint64_t old = m.pmu().state().fixed_ctr_ctrl;
         m.wrmsr(msr, value);
         e.prov.on_write(msr, old, value, taint_of(ctx), 0);
-        e.last_write[Engine::register_key(msr)] = {m.cycle(), e.tag};
+        e.last_write.record(Engine::register_key(msr), m.cycle(), e.tag);
     }
     // `n` cycles owned by `owner`, shown to the checker as one run chunk.
     void run(int owner, uint64_t n) {

@@ -203,3 +203,19 @@ TEST(RegisterTable, EveryRegisterDeclaredOnceWithUniqueAddress) {
         }
     }
 }
+
+TEST(RegisterTable, FindsExactlyTheEnumeratedAddresses) {
+    // Given each preset's table, when every address up to 0x2000 (past the dense index) and a few
+    // far ones are looked up, then exactly the enumerated registers are found, each at its address.
+    for (auto& preset : preset_names()) {
+        RegisterTable t(make_cpu_config(preset));
+        std::set<uint32_t> enumerated;
+        for (auto& r : t.all()) enumerated.insert(r.address);
+        for (uint32_t a = 0; a < 0x2000; ++a) {
+            const RegisterDesc* r = t.find(a);
+            EXPECT_EQ(r != nullptr, enumerated.count(a) == 1) << preset << " MSR " << hex_string(a);
+            if (r) EXPECT_EQ(r->address, a);
+        }
+        for (uint32_t a : {0xc0010000u, 0xffffffffu, 0x10000u}) EXPECT_EQ(t.find(a), nullptr);
+    }
+}

@@ -53,11 +53,10 @@ private:
         x.cycle = e_.cycle();
         x.step = e_.tag_name(e_.tag);
         std::string by;
-        const auto w = e_.last_write.find(key);
-        if (w != e_.last_write.end()) {
+        if (const LastWrites::Write* w = e_.last_write.find(key)) {
             // Written on this load path: that write made the difference.
-            if (entry && w->second.first >= load_start(v)) x.cycle = w->second.first, x.step = e_.tag_name(w->second.second);
-            else by = "; last written by " + e_.tag_name(w->second.second) + " at cycle " + std::to_string(w->second.first);
+            if (entry && w->cycle >= load_start(v)) x.cycle = w->cycle, x.step = e_.tag_name(w->tag);
+            else by = "; last written by " + e_.tag_name(w->tag) + " at cycle " + std::to_string(w->cycle);
         }
         x.kind = ViolationKind::Clobber;
         x.reg = reg.str();
