@@ -71,11 +71,18 @@ void Pmu::accumulate_metrics(const EventVector& ev) {
         st_.metric_acc[k] += static_cast<unsigned __int128>(masked_sum(ev, kMetricFieldEvents[k])) * fmax;
 }
 
-// One cycle of per-cycle mode: the fields' events as compiled by finish_plan (no mask walk).
+// One cycle of per-cycle mode: the fields' events as index pairs (no mask walk), derived once
+// from the constant field table.
 void Pmu::accumulate_metrics_cycle(const EventVector& ev) {
+    static const std::vector<MetricAdd> adds = [] {
+        std::vector<MetricAdd> v;
+        for (unsigned k = 0; k < kNumMetricFields; ++k)
+            kMetricFieldEvents[k].for_each([&](unsigned e) { v.push_back({uint8_t(k), uint8_t(e)}); });
+        return v;
+    }();
     const uint64_t fmax = sem_.metrics_field_max();
     const uint64_t* e = ev.data();
-    for (const MetricAdd& a : metric_adds_)  // a cycle's slots x F fit in 64 bits
+    for (const MetricAdd& a : adds)  // a cycle's slots x F fit in 64 bits
         st_.metric_acc[a.field] += static_cast<unsigned __int128>(e[a.ev] * fmax);
 }
 

@@ -169,7 +169,7 @@ void Pmu::finish_plan() {
         const bool bit48 = (st_.global_ctrl >> status_bit::kPerfMetrics) & 1u;
         if (bit48 || !sem_.metrics_need_global_bit48) metrics_ring_ = plan_[fixed_slot(3)].ring_mask;
     }
-    compile_cycle_terms();
+    cycle_terms_stale_ = true;  // compiled by the next per-cycle advance only: fast mode never reads them
     // The per-cycle cursor produces only what the counters and the metric bytes read.
     EventMask needed = 0;
     for (uint8_t s : active_) needed |= plan_[s].events;
@@ -180,8 +180,8 @@ void Pmu::finish_plan() {
 }
 
 void Pmu::compile_cycle_terms() {
+    cycle_terms_stale_ = false;
     term_events_.clear();
-    metric_adds_.clear();
     for (unsigned r = 0; r < 2; ++r) cycle_adds_[r].clear(), cycle_terms_[r].clear();
     for (uint8_t s : active_) {
         const CounterPlan& p = plan_[s];
@@ -207,8 +207,6 @@ void Pmu::compile_cycle_terms() {
             cycle_terms_[r].push_back(t);
         }
     }
-    for (unsigned k = 0; k < kNumMetricFields; ++k)
-        kMetricFieldEvents[k].for_each([&](unsigned e) { metric_adds_.push_back({uint8_t(k), uint8_t(e)}); });
 }
 
 }  // namespace pmusim

@@ -142,7 +142,7 @@ private:
     void replan_slots(uint32_t slots);   // only these slots' programming changed
     CounterPlan plan_of(unsigned slot) const;
     void finish_plan();
-    void compile_cycle_terms();  // cycle_adds_, cycle_terms_, metric_adds_ from the plans
+    void compile_cycle_terms();  // cycle_adds_ and cycle_terms_ from the plans
     CounterPlan gp_plan(unsigned i) const;
     CounterPlan fixed_plan(unsigned i) const;
     bool frozen() const { return (st_.global_status >> status_bit::kCtrFrz) & 1u; }
@@ -178,7 +178,8 @@ private:
     };
     mutable std::array<EncodingMemo, kMaxGpCounters> enc_memo_{};
     uint8_t metrics_ring_ = 0;
-    // Per-cycle mode's form of the plans (finish_plan): per ring, the counting slots, each with
+    // Per-cycle mode's form of the plans (compiled at the first per-cycle advance after
+    // finish_plan): per ring, the counting slots, each with
     // the base events it sums, and the metric fields' events, as index lists, so that a cycle
     // walks no event mask. A counter of one event without CMASK/INV/E/EQ (the common case) is a
     // CycleAdd: one load, one add and its carry; the others are CycleTerms.
@@ -194,8 +195,8 @@ private:
     struct MetricAdd { uint8_t field, ev; };  // PERF_METRICS field `field` adds event `ev`'s slots
     std::array<std::vector<CycleAdd>, 2> cycle_adds_;    // [0]: CPL 0, [1]: CPL > 0
     std::array<std::vector<CycleTerm>, 2> cycle_terms_;
-    std::vector<MetricAdd> metric_adds_;
     std::vector<uint8_t> term_events_;
+    bool cycle_terms_stale_ = true;  // the plans changed since compile_cycle_terms
     uint64_t count_cycle(const EventVector& ev, unsigned ring);  // the counters' part of a cycle
     void accumulate_metrics_cycle(const EventVector& ev);
 

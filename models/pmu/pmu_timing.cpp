@@ -55,6 +55,7 @@ uint64_t Pmu::count_cycle(const EventVector& ev, unsigned r) {
 }
 
 bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
+    if (cycle_terms_stale_) compile_cycle_terms();
     while (st_.cycle < to) {
         if (cursor_cycle_ != st_.cycle) {
             cursor_.seek(*workload_, st_.cycle);  // also loads the previous cycle for edge detect

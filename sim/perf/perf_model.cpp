@@ -75,7 +75,7 @@ void PerfModel::place_all() {
     for (auto& e : s_.tma_events) tma_counters_.push_back(place(e, "topdown", false, next_gp, fixed_used));
     if (s_.sampling) {
         StatEventSpec& e = s_.sample;
-        if (e.fixed) e.config = e.fixed_index == 0 ? 0xc0 : e.fixed_index == 1 ? 0x3c : 0x13c;  // architectural encodings
+        if (e.fixed) e.config = arch_encoding(e.fixed_index);
         if (next_gp >= cpu_.num_gp)
             throw std::invalid_argument(s_.where + ".sample: no GP counter left for " + quote_value(e.name));
         sample_ = int(next_gp++);
@@ -99,7 +99,7 @@ PerfModel::Counter PerfModel::place(const StatEventSpec& s, const char* list, bo
     if (s.fixed && (s_.fixed_taken >> s.fixed_index) & 1u) {
         StatEventSpec gp = s;  // the architectural encoding on a GP counter
         gp.fixed = false;
-        gp.config = s.fixed_index == 0 ? 0xc0 : s.fixed_index == 1 ? 0x3c : 0x13c;
+        gp.config = arch_encoding(s.fixed_index);
         if (s.fixed_index > 2)
             throw std::invalid_argument(s_.where + "." + list + ": " + quote_value(s.name) + " needs fixed counter " +
                                         std::to_string(s.fixed_index) + ", which another perf context on this PMU holds");
@@ -267,15 +267,26 @@ void PerfModel::read_counters(OpQueue& q, bool record_cycle) {
     for (size_t i = 0; i < tma_counters_.size(); ++i) q.push_back(read_op(true, i, false));
 }
 
+// Fixed counters 0-2's events as GP encodings (SDM Vol.3B Table 18-1: INST_RETIRED.ANY_P,
+// CPU_CLK_UNHALTED.THREAD_P, CPU_CLK_UNHALTED.REF_TSC_P); 0 for the others.
+uint64_t PerfModel::arch_encoding(unsigned fixed_index) {
+    static constexpr uint64_t kEnc[3] = {0xc0, 0x3c, 0x13c};
+    return fixed_index < 3 ? kEnc[fixed_index] : 0;
+}
+
+void PerfModel::begin_reading() {
+    pending_ = AgentReading{};
+    pending_.deltas.assign(s_.events.size(), 0);
+    pending_.from = last_at_;
+    pending_.to.assign(s_.events.size(), 0);
+}
+
 void PerfModel::tick(OpQueue& q) {
     if (!in_) {
         // A host session scheduled out has nothing in hardware to read.
         return;
     }
-    pending_ = AgentReading{};
-    pending_.deltas.assign(s_.events.size(), 0);
-    pending_.from = last_at_;
-    pending_.to.assign(s_.events.size(), 0);
+    begin_reading();
     // Every earlier operation has run when a reading is queued: the last reset is known.
     pending_.td_from = td_reset_at_;
     read_counters(q, true);
@@ -353,15 +364,13 @@ void PerfModel::handle_status(OpQueue& q, bool first) {
     }, first ? "PMI: read GLOBAL_STATUS" : "PMI: read GLOBAL_STATUS again"));
 }
 
+void PerfModel::ctx_disable(OpQueue& q) const { global_ctrl(q, 0, "perf_ctx_disable"); }
+void PerfModel::ctx_enable(OpQueue& q) const { global_ctrl(q, enabled_global(), "perf_ctx_enable"); }
+
 void PerfModel::sched_out_ctx(OpQueue& q, bool pmu_ops, bool reading) {
     if (!in_) return;
     if (pmu_ops) global_ctrl(q, 0, "perf_ctx_disable");
-    if (reading) {
-        pending_ = AgentReading{};
-        pending_.deltas.assign(s_.events.size(), 0);
-        pending_.from = last_at_;
-        pending_.to.assign(s_.events.size(), 0);
-    }
+    if (reading) begin_reading();
     read_counters(q, reading);
     if (s_.topdown_group) {
         // Saved without reset (intel_update_topdown_event on schedule-out).

@@ -83,7 +83,9 @@ public:
     void sched_in(OpQueue& q) { sched_in_ctx(q, true); }
     void sched_out_ctx(OpQueue& q, bool pmu_ops, bool reading);
     void sched_in_ctx(OpQueue& q, bool pmu_ops);
-    uint64_t enabled_global_ctrl() const { return enabled_global(); }
+    // The PMU disable / enable around a change of several contexts (perf_ctx_disable/enable).
+    void ctx_disable(OpQueue& q) const;
+    void ctx_enable(OpQueue& q) const;
     void rotate(OpQueue& q);     // multiplexing: perf_rotate_context
     bool scheduled_in() const { return in_; }
     // PERF_METRICS field width (the semantics what-if; 8 on hardware).
@@ -123,6 +125,8 @@ private:
     void read_topdown(OpQueue& q);
     void finish_reading(uint64_t cycle);
     void global_ctrl(OpQueue& q, uint64_t v, const char* what) const;
+    void begin_reading();                             // pending_ for a reading of every event
+    static uint64_t arch_encoding(unsigned fixed_index);  // a fixed counter's event on a GP counter
     uint64_t mask(const Counter& c) const { return c.fixed ? cpu_.fixed_mask() : cpu_.gp_mask(); }
     uint64_t fixed_fields(bool enable) const;
     uint64_t enabled_global() const;  // GLOBAL_CTRL while the session counts

@@ -19,10 +19,6 @@
 
 namespace pmusim {
 
-namespace {
-SoftOp global_ctrl_op(uint64_t v, std::string_view what) { return {SoftOp::Kind::Wrmsr, msr::kGlobalCtrl, v, nullptr, what}; }
-}  // namespace
-
 // The task's session on the counters the CPU context leaves: GP counters above its highest,
 // fixed counters it does not hold (a busy fixed event goes on a GP counter). A CPU context that
 // multiplexes leaves none it can promise: refused (perf would rotate both; not modelled).
@@ -36,9 +32,8 @@ void Hypervisor::make_task(Vcpu& v) {
     const PerfSoftware& cpu = *e_->host_perf;
     if (cpu.multiplexed())
         throw ConfigError("host.task.perf", "host.perf multiplexes its GP events: no counter is left for the task's (perf would rotate both contexts; not modelled)");
-    unsigned first = 0;
-    for (unsigned b = 0; b < 64; ++b)
-        if ((cpu.gp_bits() >> b) & 1) first = b + 1;
+    const uint64_t gp = cpu.gp_bits();
+    const unsigned first = gp ? 64u - unsigned(__builtin_clzll(gp)) : 0;  // above its highest GP counter
     v.task = std::make_unique<HostTask>();
     try {
         v.task->perf = std::make_unique<PerfSoftware>("host.task", m_->cpu(), cfg, true, true, first, uint32_t(cpu.counter_bits() >> 32) & 0xf);
@@ -107,33 +102,24 @@ void Hypervisor::task_reading(Vcpu& v, const AgentReading& r) {
     L.forget_before(keep_from);
 }
 
-// perf_load_guest_context: the exclude_guest events of the CPU context and of the current task's
-// context go out with one PMU disable (every host event is exclude_guest with the mediated PMU).
-void Hypervisor::host_perf_sched_out(bool task_ctx) {
-    host_enabling_ = false;
+// perf_load_guest_context (out) / perf_put_guest_context (in): the exclude_guest events of the
+// CPU context and of the current task's context go together, with one PMU disable around both
+// (every host event is exclude_guest with the mediated PMU). Without the task's context to move
+// (none here, or `task_ctx` false, or already where it is going), the CPU context alone.
+void Hypervisor::host_perf_switch(bool out, bool task_ctx) {
+    host_enabling_ = !out;
+    PerfModel& cpu = *e_->host_perf;
     PerfModel* t = task_ctx && task_here_ ? task_here_->task->perf.get() : nullptr;
-    if (!t || !t->scheduled_in()) {
-        e_->host_perf->sched_out(host_ops_);
+    if (!t || t->scheduled_in() != out) {
+        if (out) cpu.sched_out(host_ops_);
+        else cpu.sched_in(host_ops_);
     } else {
-        host_ops_.push_back(global_ctrl_op(0, "perf_ctx_disable"));
-        e_->host_perf->sched_out_ctx(host_ops_, false, false);
-        t->sched_out_ctx(host_ops_, false, false);
-        host_ops_.push_back(global_ctrl_op(e_->host_perf->enabled_global_ctrl(), "perf_ctx_enable"));
-    }
-    drain_host(host_ops_);
-}
-
-// perf_put_guest_context: both contexts back in, one PMU disable around them.
-void Hypervisor::host_perf_sched_in() {
-    host_enabling_ = true;
-    PerfModel* t = task_here_ ? task_here_->task->perf.get() : nullptr;
-    if (!t || t->scheduled_in()) {
-        e_->host_perf->sched_in(host_ops_);
-    } else {
-        host_ops_.push_back(global_ctrl_op(0, "perf_ctx_disable"));
-        e_->host_perf->sched_in_ctx(host_ops_, false);
-        t->sched_in_ctx(host_ops_, false);
-        host_ops_.push_back(global_ctrl_op(e_->host_perf->enabled_global_ctrl(), "perf_ctx_enable"));
+        cpu.ctx_disable(host_ops_);
+        for (PerfModel* p : {&cpu, t}) {
+            if (out) p->sched_out_ctx(host_ops_, false, false);
+            else p->sched_in_ctx(host_ops_, false);
+        }
+        cpu.ctx_enable(host_ops_);
     }
     drain_host(host_ops_);
 }

@@ -184,7 +184,8 @@ private:
     void make_task(Vcpu& v);
     void task_switch(Vcpu& v, bool in);  // the scheduler switches to / away from the vCPU's thread
     void task_reading(Vcpu& v, const AgentReading& r);
-    void host_global_ctrl_written(uint64_t value);  // host perf's GLOBAL_CTRL: the ledgers' windows
+    void host_global_ctrl_written(uint64_t value);
+    void host_perf_switch(bool out, bool task_ctx);  // both perf contexts out of / into the PMU  // host perf's GLOBAL_CTRL: the ledgers' windows
     Vcpu* task_here_ = nullptr;                     // the vCPU whose thread's task context is switched in here
 
     // timeline
@@ -228,8 +229,8 @@ private:
     void verified_counter(unsigned slot, Taint t) override { e_->prov.verified_counter(slot, t); }
     void verified_status(uint64_t bits, uint64_t value, Taint t) override { e_->prov.verified_status(bits, value, t); }
     void set_lvtpc_guest(bool guest, bool charge) override;
-    void host_perf_sched_out(bool task_ctx) override;  // host_task.cpp
-    void host_perf_sched_in() override;  // host_task.cpp
+    void host_perf_sched_out(bool task_ctx) override { host_perf_switch(true, task_ctx); }
+    void host_perf_sched_in() override { host_perf_switch(false, true); }
     uint64_t host_perf_counter_bits() const override { return e_->host_perf->counter_bits(); }
     uint64_t gp_counters_in_use() const override;
     void host_counting(bool on) override;
