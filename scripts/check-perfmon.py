@@ -117,13 +117,13 @@ def compare(metrics, interval):
 
 
 def pmusim_events(pmusim, cpu):
-    """`pmusim list events`: [(Intel name, (event, umask, cmask, edge, umask2), architectural)]."""
+    """`pmusim list events`: [(Intel name, (event, umask, cmask, edge, umask2, inv, eq), architectural)]."""
     out = subprocess.run([pmusim, "list", "events", "--cpu", cpu], capture_output=True, text=True, check=True).stdout
     rows = []
-    for m in re.finditer(r"(\S+): event=0x(\w+),umask=0x(\w+)(?:,umask2=0x(\w+))?(?:,cmask=(\d+))?(,edge)?, (architectural|model)",
-                         out):
-        enc = (int(m[2], 16), int(m[3], 16), int(m[5] or 0), bool(m[6]), int(m[4] or "0", 16))
-        rows.append((m[1], enc, m[7] == "architectural"))
+    for m in re.finditer(r"(\S+): event=0x(\w+),umask=0x(\w+)(?:,umask2=0x(\w+))?(?:,cmask=(\d+))?(,edge)?(,inv)?(,eq)?, "
+                         r"(architectural|model)", out):
+        enc = (int(m[2], 16), int(m[3], 16), int(m[5] or 0), bool(m[6]), int(m[4] or "0", 16), bool(m[7]), bool(m[8]))
+        rows.append((m[1], enc, m[9] == "architectural"))
     return rows
 
 
@@ -140,7 +140,7 @@ def intel_events(path):
         gp.update(int(c) for c in counters.split(",") if c.strip().isdigit())
         code = int(e["EventCode"].split(",")[0], 16)
         x = (code, int(e["UMask"], 16), int(e.get("CounterMask") or 0), e.get("EdgeDetect") == "1",
-             int(e.get("UMaskExt") or "0", 16))
+             int(e.get("UMaskExt") or "0", 16), e.get("Invert") == "1", e.get("Equal") == "1")
         enc.setdefault(e["EventName"], set()).add(x)
     return enc, len(gp), len(fixed)
 
@@ -163,18 +163,18 @@ def check_events(perfmon, pmusim, cpu):
         errors.append(f"counters: pmusim {have_gp} GP + {have_fixed} fixed, Intel's list {n_gp} GP + {n_fixed} fixed")
     checked, arch_only = 0, []
     for name, enc, arch in pmusim_events(pmusim, cpu):
-        base, *mods = name.split(":")  # "UOPS_DECODED.DEC0:c1": CMASK 1; "...:c1:e1": and edge
+        base, *mods = name.split(":")  # "UOPS_DECODED.DEC0:c1": CMASK 1; "...:c1:e1": and edge; ":i1:eq1": INV, EQ
         cmask = next((int(m[1:]) for m in mods if m.startswith("c")), None)
-        edge = "e1" in mods
+        edge, inv, eq = "e1" in mods, "i1" in mods, "eq1" in mods
         umask = next((int(m[1:], 16) for m in mods if m.startswith("u0x")), None)  # ":u0x80": that umask
-        want = {(c, u if umask is None else umask, k if cmask is None else cmask, e or edge, u2)
-                for c, u, k, e, u2 in intel.get(base, ())}
+        want = {(c, u if umask is None else umask, k if cmask is None else cmask, e or edge, u2, i or inv, q or eq)
+                for c, u, k, e, u2, i, q in intel.get(base, ())}
         if enc in want:
             checked += 1
         elif arch:
             arch_only.append(name)  # the SDM's architectural encoding (Table 18-1), which the list may spell otherwise
         else:
-            why = f"Intel {sorted(want)} (event, umask, cmask, edge, umask2)" if want else "not in Intel's list"
+            why = f"Intel {sorted(want)} (event, umask, cmask, edge, umask2, inv, eq)" if want else "not in Intel's list"
             errors.append(f"{name}: pmusim {enc}, {why}")
     print(f"{cpu:15s} events: {checked} encodings match Intel's list, counters {n_gp} GP + {n_fixed} fixed"
           + (f"; architectural only (SDM): {', '.join(arch_only)}" if arch_only else ""))

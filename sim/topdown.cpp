@@ -116,6 +116,7 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         set(Node::Mite, cyc(Event::FbMiteCycles));
         set(Node::Dsb, cyc(Event::FbDsbCycles));
         set(Node::Ms, cyc(Event::FbMsCycles));
+        set(Node::Lsd, cyc(Event::FbLsdCycles));
         // The clears of each kind, as shares of their parent's slots.
         const double bm = double(v[idx(Event::BranchMisses)]), other = double(v[idx(Event::OtherMispredictClears)]);
         const double mc = double(v[idx(Event::MachineClears)]), mo = double(v[idx(Event::MachineClearsMemOrdering)]);

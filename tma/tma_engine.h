@@ -41,6 +41,8 @@ enum class Node : uint8_t {
     FusedInstructions, NonFusedBranches, BranchInstructions, OtherLightOps, NopInstructions, Shuffles256b,
     // Level 4 of Memory_Bound, where the model carries it.
     StoreFwdBlk, MemBandwidth, MemLatency,
+    // Level 3: Lunar Lake's loop stream detector (Fetch_Bandwidth).
+    Lsd,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -89,6 +91,8 @@ enum class Ev : uint8_t {
     IntVecAdd128, IntVecVnni128, IntVecAdd256, IntVecMul256, IntVecVnni256, IntVecShuffles, IntVec128, IntVec256,
     // Memory_Bound's Level 4.
     StoreForward, DataRdCycles, DataRdBwCycles,
+    // Lunar Lake's MITE, DSB and LSD.
+    DsbUops, StarvationCycles, MitePartialCycles, DsbPartialCycles, LsdPartialCycles,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);

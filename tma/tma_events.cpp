@@ -102,6 +102,11 @@ const char* event_name(Ev e, Family f) {
         case Ev::DataRdBwCycles:
             if (lnl) return "OFFCORE_REQUESTS_OUTSTANDING.DATA_RD:c4";
             return spr ? "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c12" : "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c4";
+        case Ev::DsbUops: return "IDQ.DSB_UOPS";
+        case Ev::StarvationCycles: return "IDQ_BUBBLES.STARVATION_CYCLES";
+        case Ev::MitePartialCycles: return "IDQ.MITE_UOPS:c8:i1:eq1";
+        case Ev::DsbPartialCycles: return "IDQ.DSB_UOPS:c8:i1:eq1";
+        case Ev::LsdPartialCycles: return "LSD.UOPS:c8:i1:eq1";
         case Ev::Count: break;
     }
     return "?";

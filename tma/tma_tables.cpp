@@ -38,6 +38,8 @@ const std::vector<NodeRow>& node_table() {
          "cycles the legacy decoders (MITE) limited the uop supply (fraction of cycles)"},
         {N::Dsb, "DSB", N::FetchBandwidth, 3, "DSB > 0.15 & Fetch_Bandwidth > 0.20", "DSB;FetchBW",
          "cycles the decoded-uop cache (DSB) pipeline limited the uop supply"},
+        {N::Lsd, "LSD", N::FetchBandwidth, 3, "LSD > 0.15 & Fetch_Bandwidth > 0.20", "FetchBW;LSD",
+         "cycles the loop stream detector limited the uop supply (Lunar Lake)"},
         {N::Ms, "MS", N::FetchBandwidth, 3, "MS > 0.05 & Fetch_Bandwidth > 0.20", "MicroSeq",
          "cycles the microcode sequencer limited the uop supply (Ice Lake and later)"},
         {N::BadSpeculation, "Bad_Speculation", N::BadSpeculation, 1, "Bad_Speculation > 0.15", "TmaL1",

@@ -23,7 +23,8 @@ const char* event_name(Event e) {
         "ports_2_3_util", "ports_3m_cycles", "amx_busy", "mem_inst_retired", "mem_uop_retired", "x87_uops",
         "fp_scalar", "fp_vector", "fp_scalar_half", "fp_vector_half", "fused_retired", "nop_retired",
         "int_vec_add_128", "int_vec_vnni_128", "int_vec_add_256", "int_vec_mul_256", "int_vec_vnni_256",
-        "int_vec_shuffles", "store_fwd_cycles", "store_fwd_blocks", "data_rd_cycles", "data_rd_bw_cycles"};
+        "int_vec_shuffles", "store_fwd_cycles", "store_fwd_blocks", "data_rd_cycles", "data_rd_bw_cycles",
+        "dsb_uops", "lsd_uops", "mite_partial_cycles", "dsb_partial_cycles", "lsd_partial_cycles", "fb_lsd_cycles"};
     return names[idx(e)];
 }
 
@@ -199,6 +200,16 @@ const std::vector<EventEncoding>& event_table() {
         {"offcore_requests_outstanding.all_data_rd:c4", "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c4", 0x60, 0x08, bit(Event::DataRdBwCycles), -1, false, 4, false, kSkl | kIcl},
         {"offcore_requests_outstanding.all_data_rd:c12", "OFFCORE_REQUESTS_OUTSTANDING.ALL_DATA_RD:c12", 0x20, 0x08, bit(Event::DataRdBwCycles), -1, false, 12, false, kSpr},
         {"offcore_requests_outstanding.data_rd:c4", "OFFCORE_REQUESTS_OUTSTANDING.DATA_RD:c4", 0x20, 0x08, bit(Event::DataRdBwCycles), -1, false, 4, false, kLnl},
+        // Lunar Lake's MITE, DSB and LSD: each supplier's uops, the cycles with no uop delivered
+        // (STARVATION_CYCLES, the model's FETCH_LATENCY cycles: docs/workloads.md), and the cycles
+        // a supplier delivered some but fewer than 8 uops, programmed as CMASK 8 with INV and EQ
+        // (perfmon v6), a cycle event of its own like the other CMASK views.
+        {"idq.dsb_uops", "IDQ.DSB_UOPS", 0x79, 0x08, bit(Event::DsbUops), -1, false, 0, false, kLnl},
+        {"lsd.uops", "LSD.UOPS", 0xa8, 0x01, bit(Event::LsdUops), -1, false, 0, false, kLnl},
+        {"idq_bubbles.starvation_cycles", "IDQ_BUBBLES.STARVATION_CYCLES", 0x9c, 0x01, bit(Event::FetchBubbleCycles), -1, false, kCmaskWidth, false, kLnl},
+        {"idq.mite_uops:c8:i1:eq1", "IDQ.MITE_UOPS:c8:i1:eq1", 0x79, 0x04, bit(Event::MitePartialCycles), -1, false, 8, false, kLnl, 0, true, true},
+        {"idq.dsb_uops:c8:i1:eq1", "IDQ.DSB_UOPS:c8:i1:eq1", 0x79, 0x08, bit(Event::DsbPartialCycles), -1, false, 8, false, kLnl, 0, true, true},
+        {"lsd.uops:c8:i1:eq1", "LSD.UOPS:c8:i1:eq1", 0xa8, 0x01, bit(Event::LsdPartialCycles), -1, false, 8, false, kLnl, 0, true, true},
     };
     return t;
 }
@@ -220,13 +231,13 @@ bool encoding_available(const EventEncoding& e, const CpuConfig& cpu) {
 }
 
 const EventEncoding* find_encoding(const CpuConfig& cpu, uint8_t event_select, uint8_t umask, uint8_t cmask,
-                                   bool edge, uint8_t umask2) {
+                                   bool edge, uint8_t umask2, bool inv, bool eq) {
     const EventEncoding* plain = nullptr;
     for (auto& e : event_table()) {
         if (e.event_select != event_select || e.umask != umask || e.umask2 != umask2 || !encoding_available(e, cpu))
             continue;
         const bool exact = e.cmask != 0 || e.edge;
-        if (exact && effective_cmask(e, cpu) == cmask && e.edge == edge) return &e;
+        if (exact && effective_cmask(e, cpu) == cmask && e.edge == edge && e.inv == inv && e.eq == eq) return &e;
         if (!exact && !plain) plain = &e;
     }
     return plain;
@@ -240,8 +251,8 @@ const EventEncoding* find_event_by_name(const std::string& name, const CpuConfig
 }
 
 uint64_t encoding_bits(const EventEncoding& e, const CpuConfig& cpu) {
-    return e.event_select | (uint64_t(e.umask) << 8) | (e.edge ? 1ull << 18 : 0) |
-           (uint64_t(effective_cmask(e, cpu)) << 24) | (uint64_t(e.umask2) << 40);
+    return e.event_select | (uint64_t(e.umask) << 8) | (e.edge ? 1ull << 18 : 0) | (e.inv ? 1ull << 23 : 0) |
+           (uint64_t(effective_cmask(e, cpu)) << 24) | (e.eq ? 1ull << 36 : 0) | (uint64_t(e.umask2) << 40);
 }
 
 }  // namespace pmusim

@@ -35,18 +35,20 @@ struct EventEncoding {
     bool edge = false;      // matches only with E set
     uint8_t families = fam::kAll;
     uint8_t umask2 = 0;     // IA32_PERFEVTSELx[47:40] (perfmon v6; intel/perfmon "UMaskExt")
+    bool inv = false;       // with cmask: matches only with INV set (and EQ as `eq` says)
+    bool eq = false;        // with cmask: matches only with EQ (bit 36, perfmon v6) set
 };
 
 const std::vector<EventEncoding>& event_table();
-// Lookup by programming for a CPU: an exact (cmask, edge) entry first, then the plain
-// (event, umask) entry, to which the PMU applies CMASK/INV/E itself. nullptr: counts nothing.
+// Lookup by programming for a CPU: an exact (cmask, edge, inv, eq) entry first, then the plain
+// (event, umask) entry, to which the PMU applies CMASK/INV/E/EQ itself. nullptr: counts nothing.
 const EventEncoding* find_encoding(const CpuConfig& cpu, uint8_t event_select, uint8_t umask, uint8_t cmask = 0,
-                                   bool edge = false, uint8_t umask2 = 0);
+                                   bool edge = false, uint8_t umask2 = 0, bool inv = false, bool eq = false);
 // By perf or Intel name, for this CPU's family (names are shared across families).
 const EventEncoding* find_event_by_name(const std::string& name, const CpuConfig& cpu);
 // Whether a table entry exists on this CPU (family and TOPDOWN events).
 bool encoding_available(const EventEncoding& e, const CpuConfig& cpu);
-// The EVTSEL bits that program `e` (event, umask, E, CMASK, UMASK2; no USR/OS/EN).
+// The EVTSEL bits that program `e` (event, umask, E, INV, CMASK, EQ, UMASK2; no USR/OS/EN).
 uint64_t encoding_bits(const EventEncoding& e, const CpuConfig& cpu);
 
 }  // namespace pmusim

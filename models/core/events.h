@@ -124,6 +124,14 @@ enum class Event : uint8_t {
     StoreFwdBlocks,     // LD_BLOCKS.STORE_FORWARD
     DataRdCycles,       // OFFCORE_REQUESTS_OUTSTANDING.CYCLES_WITH_DATA_RD
     DataRdBwCycles,     // OFFCORE_REQUESTS_OUTSTANDING.(ALL_)DATA_RD:cN (N: 4, SPR 12)
+    // Lunar Lake's Fetch_Bandwidth children: each supplier's uops, and its cycles with some but
+    // fewer than 8 uops (IDQ.*_UOPS:c8:i1:eq1, LSD.UOPS:c8:i1:eq1), the LSD's truth.
+    DsbUops,            // IDQ.DSB_UOPS
+    LsdUops,            // LSD.UOPS
+    MitePartialCycles,  // IDQ.MITE_UOPS:c8:i1:eq1
+    DsbPartialCycles,   // IDQ.DSB_UOPS:c8:i1:eq1
+    LsdPartialCycles,   // LSD.UOPS:c8:i1:eq1
+    FbLsdCycles,        // truth: cycles of fetch bandwidth lost to the loop stream detector
     Count
 };
 

@@ -67,19 +67,29 @@ void derive_level3(const PhaseParams& p, const CpuConfig& cpu, uint64_t FL, uint
 // with some but not all of the width delivered, (ANY - OK) / 2, and the sequencer's as its active
 // cycles over a family constant (3.3 on ICX, 2.4 on SPR, 1.8 on LNL: perfmon's MS). The truth is
 // fb_causes x the fetch-bandwidth cycles; the counts are sized so those formulas give it.
-// Assumption: half of each supplier's uops come in full-width cycles (the OK counts), the uops
-// neither from MITE nor the sequencer come from the DSB.
+// Lunar Lake reads those cycles directly, as IDQ.*_UOPS:c8:i1:eq1 (and the LSD's LSD.UOPS:c8:i1:eq1):
+// the model counts them as ANY - OK, 2 x the truth.
+// Assumption: half of each supplier's uops come in full-width cycles (the OK counts); the loop
+// stream detector delivers W/2 uops in each of its partial cycles and none in full ones; the uops
+// from neither MITE, the sequencer nor the LSD come from the DSB.
 void derive_fetch_bandwidth(const PhaseParams& p, const CpuConfig& cpu, uint64_t FB, double retire_fraction,
                             Phase& out) {
     auto set = [&](Event e, double per_cycle) { out.rate[idx(e)] = num(per_cycle); };
     auto per_cycle = [&](Event e) { return double(out.rate[idx(e)]) / kRateDen; };
     const double W = cpu.slots_per_cycle, fb = double(FB) / W / kRateDen;
     const double mite = per_cycle(Event::MiteUops), ms_uops = per_cycle(Event::MsUopsIssued);
-    const double dsb = std::max(0.0, per_cycle(Event::UopsIssued) - mite - ms_uops);
     const double t_mite = p.fb_causes[0] * fb, t_dsb = p.fb_causes[1] * fb, t_ms = p.fb_causes[2] * fb;
+    const double t_lsd = p.fb_causes[3] * fb, lsd = t_lsd * W;
+    const double dsb = std::max(0.0, per_cycle(Event::UopsIssued) - mite - ms_uops - lsd);
     set(Event::FbMiteCycles, t_mite);
     set(Event::FbDsbCycles, t_dsb);
     set(Event::FbMsCycles, t_ms);
+    set(Event::FbLsdCycles, t_lsd);
+    set(Event::DsbUops, dsb);
+    set(Event::LsdUops, lsd);
+    set(Event::MitePartialCycles, 2 * t_mite);
+    set(Event::DsbPartialCycles, 2 * t_dsb);
+    set(Event::LsdPartialCycles, 2 * t_lsd);
     set(Event::MiteCyclesOk, 0.5 * mite / W);
     set(Event::MiteCyclesAny, 0.5 * mite / W + 2 * t_mite);
     set(Event::DsbCyclesOk, 0.5 * dsb / W);

@@ -33,7 +33,7 @@ const char* const kMemLevelNames[4] = {"mem_l1", "mem_l2", "mem_l3", "mem_dram"}
 
 const std::array<const char*, 6> kFetchCauseNames = {"fl_icache", "fl_itlb", "fl_resteers",
                                                      "fl_ms_switches", "fl_lcp", "fl_dsb_switches"};
-const std::array<const char*, 3> kFbCauseNames = {"fb_mite", "fb_dsb", "fb_ms"};
+const std::array<const char*, 4> kFbCauseNames = {"fb_mite", "fb_dsb", "fb_ms", "fb_lsd"};
 
 namespace {
 

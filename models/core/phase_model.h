@@ -69,12 +69,13 @@ struct PhaseParams {
     // Fetch-latency cycles by cause (kFetchCauseNames); the rest has no Level-3 node in the model.
     std::array<double, 6> fetch_causes{0.3, 0.1, 0.3, 0.1, 0.05, 0.15};
     // Fetch-bandwidth cycles by the uop supplier that limited them: legacy decoders (MITE), the
-    // decoded-uop cache (DSB), the microcode sequencer (MS); the rest has no Level-3 node here.
-    std::array<double, 3> fb_causes{0.4, 0.4, 0.1};
+    // decoded-uop cache (DSB), the microcode sequencer (MS), the loop stream detector (LSD, a
+    // Lunar Lake node; default 0); the rest has no Level-3 node here.
+    std::array<double, 4> fb_causes{0.4, 0.4, 0.1, 0.0};
 };
 // Names of PhaseParams::fetch_causes and fb_causes as phase parameters.
 extern const std::array<const char*, 6> kFetchCauseNames;
-extern const std::array<const char*, 3> kFbCauseNames;
+extern const std::array<const char*, 4> kFbCauseNames;
 
 // Throws std::invalid_argument whose message starts with the offending field.
 void validate(const PhaseParams& p);  // instructions is reported as "instructions" (ipc in files)

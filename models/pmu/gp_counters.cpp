@@ -36,12 +36,13 @@ Pmu::CounterPlan Pmu::gp_plan(unsigned i) const {
     p.eq = (sel & evtsel::kEq) && p.cmask != 0;
     // Unknown encodings count nothing; TOPDOWN.* and model-specific encodings only where the core
     // has them; a non-zero UMASK2 selects a sub-event none of the modelled encodings has. An entry
-    // for this exact CMASK/E is a cycle event of its own (event_table.h).
+    // for this exact CMASK/E/INV/EQ is a cycle event of its own (event_table.h).
     const uint8_t umask2 = static_cast<uint8_t>((sel & evtsel::kUmask2) >> evtsel::kUmask2Shift);
-    const uint8_t cmask = p.inv || p.eq ? 0 : p.cmask;
-    const uint64_t key = (sel & 0xffff) | uint64_t(cmask) << 16 | uint64_t(p.edge) << 24 | uint64_t(umask2) << 32;
+    const uint64_t key = (sel & 0xffff) | uint64_t(p.cmask) << 16 | uint64_t(p.edge) << 24 | uint64_t(umask2) << 32 |
+                         uint64_t(p.inv) << 40 | uint64_t(p.eq) << 41;
     EncodingMemo& memo = enc_memo_[i];
-    if (memo.key != key) memo = {key, find_encoding(cpu_, sel & 0xff, (sel >> 8) & 0xff, cmask, p.edge, umask2)};
+    if (memo.key != key)
+        memo = {key, find_encoding(cpu_, sel & 0xff, (sel >> 8) & 0xff, p.cmask, p.edge, umask2, p.inv, p.eq)};
     const EventEncoding* enc = memo.enc;
     if (!enc) return p;
     p.events = enc->counts;

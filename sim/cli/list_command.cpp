@@ -48,8 +48,11 @@ ListRows events(const std::string& cpu_name) {
         if (!encoding_available(e, cpu)) continue;
         const uint64_t bits = encoding_bits(e, cpu);  // the CMASK of a width-relative event resolved
         std::string d = std::string(e.intel_name) + ": event=" + hex2(bits & 0xff) + ",umask=" + hex2((bits >> 8) & 0xff);
-        if (bits >> 24) d += ",cmask=" + std::to_string(bits >> 24);
+        if (e.umask2) d += ",umask2=" + hex2(e.umask2);
+        if ((bits >> 24) & 0xff) d += ",cmask=" + std::to_string((bits >> 24) & 0xff);
         if ((bits >> 18) & 1) d += ",edge";
+        if (e.inv) d += ",inv";
+        if (e.eq) d += ",eq";
         d += e.arch_index >= 0 ? ", architectural (CPUID.0AH:EBX bit " + std::to_string(e.arch_index) + ")" : ", model-specific";
         const std::string f = on_fixed(e.name);
         if (!f.empty()) d += "; perf counts it on " + f;

@@ -120,6 +120,29 @@ TEST_P(PerfmonV6Counting, EqCountsCyclesWithExactlyCmaskEvents) {
     EXPECT_EQ(m->rdpmc(9), 2500u);
 }
 
+TEST_P(PerfmonV6Counting, TheSuppliersFewerThan8UopsCyclesAreAnEventOfTheirOwn) {
+    // Given fetch bandwidth at 20 % of slots, half of it limited by the legacy decoders (MITE):
+    // IDQ.MITE_UOPS with CMASK 8, INV and EQ (perfmon LNL's IDQ.MITE_UOPS:c8:i1:eq1) counts the
+    // cycles MITE delivered some but fewer than 8 uops, twice the lost cycles (docs/workloads.md);
+    // without EQ the generic compare on the uop count applies: every cycle has fewer than 8.
+    SteadyParams wl;
+    wl.slot_mix = {0.4, 0.05, 0.1, 0.05, 0.1, 0.2, 0.05, 0.05};
+    wl.fb_causes = {0.5, 0.2, 0.1, 0.2};
+    auto m = make_machine("lunarlake", {}, GetParam(), wl);
+    const uint64_t mite = 0x04 << 8 | 0x79, c8i = sel::cmask(8) | sel::INV;
+    m->wrmsr(msr::kPerfEvtSel0 + 0, mite | kUserOs | c8i | kEq);
+    m->wrmsr(msr::kPerfEvtSel0 + 1, mite | kUserOs | c8i);
+    m->wrmsr(msr::kPerfEvtSel0 + 2, (0x01 << 8 | 0xa8) | kUserOs | c8i | kEq);  // LSD.UOPS:c8:i1:eq1
+    m->run(100000);
+    const EventVector sums = count_all_events(m->pmu().workload(), 0, 100000);
+    EXPECT_EQ(m->rdpmc(0), sums[idx(Event::MitePartialCycles)]);
+    EXPECT_NEAR(double(m->rdpmc(0)), 2 * 0.5 * 0.2 * 100000, 2);
+    EXPECT_EQ(m->rdpmc(1), 100000u);
+    EXPECT_NEAR(double(m->rdpmc(2)), 2 * 0.2 * 0.2 * 100000, 2);
+    // The same view on Sapphire Rapids (no EQ) is not programmable: the bit is reserved.
+    EXPECT_GP(make_machine("sapphirerapids")->try_wrmsr(msr::kPerfEvtSel0, mite | kUserOs | c8i | kEq));
+}
+
 TEST_P(PerfmonV6Counting, ANonZeroUmask2SelectsASubEventTheModelDoesNotHave) {
     // INST_RETIRED.ANY_P with UMASK2 = 1 is another event: it counts nothing here, and the same
     // selector with UMASK2 = 0 counts instructions.

@@ -114,7 +114,7 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
         p.divider_share = 0.5 * next3();
         p.serializing_share = 0.5 * next3();
         for (auto& c : p.fetch_causes) c = next3() / 6;
-        for (auto& c : p.fb_causes) c = next3() / 3;
+        for (unsigned k = 0; k < 3; ++k) p.fb_causes[k] = next3() / 4;
         p.other_mispredicts = 0.05 + 0.45 * next3();  // Intel floors Other_Mispredicts at 1e-4
         p.memory_ordering_share = 0.8 * next3();
         // Light_Operations' kinds from a fourth stream.
@@ -124,6 +124,7 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
                           &p.shuffles_256, &p.fused_share, &p.nop_share, &p.mem_ops_share, &p.store_fwd_share})
             *s = 0.1 * next4();
         p.mem_bw_share = next4();
+        p.fb_causes[3] = next4() / 4;  // the loop stream detector (Lunar Lake)
         SteadyWorkload w(p);
         w.bind(cpu);
         const EventVector v = count_all_events(w, 0, 20'000'000);
@@ -187,6 +188,9 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             {Ev::IntVec256, sum({Event::IntVecAdd256, Event::IntVecMul256, Event::IntVecVnni256})},
             {Ev::StoreForward, sum({Event::StoreFwdBlocks})}, {Ev::DataRdCycles, sum({Event::DataRdCycles})},
             {Ev::DataRdBwCycles, sum({Event::DataRdBwCycles})},
+            {Ev::DsbUops, sum({Event::DsbUops})}, {Ev::StarvationCycles, sum({Event::FetchBubbleCycles})},
+            {Ev::MitePartialCycles, sum({Event::MitePartialCycles})}, {Ev::DsbPartialCycles, sum({Event::DsbPartialCycles})},
+            {Ev::LsdPartialCycles, sum({Event::LsdPartialCycles})},
             {Ev::Branches, sum({Event::Branches})}};
 
         for (auto [e, x] : map) in.set(e, x);

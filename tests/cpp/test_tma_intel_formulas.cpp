@@ -237,9 +237,16 @@ Expected lnl(const Reading& r, bool pm) {
 }
 
 // Fetch_Bandwidth's children as each family's file writes them (SMT off: CORE_CLKS = CLKS). SKX
-// has MITE and DSB, ICX and SPR add MS; LNL's MITE, DSB and LSD read EQ-compare events pmusim does
-// not model, so only its MS is transcribed.
+// has MITE and DSB, ICX and SPR add MS; LNL reads each supplier's cycles with fewer than 8 uops
+// (the EQ compare) plus its uop share of the one-cycle bubbles, and adds LSD.
 void fetch_bandwidth_children(const Reading& r, Family f, Expected& x) {
+    if (f == Family::LunarLake) {
+        const double clks = r("CPU_CLK_UNHALTED.THREAD"), mite = r("IDQ.MITE_UOPS"), dsb = r("IDQ.DSB_UOPS");
+        const double bubbles = r("IDQ_BUBBLES.STARVATION_CYCLES") - r("IDQ_BUBBLES.FETCH_LATENCY");
+        x["MITE"] = dv(r("IDQ.MITE_UOPS:c8:i1:eq1") / 2 + dv(mite, dsb + mite) * bubbles, clks);
+        x["DSB"] = dv(r("IDQ.DSB_UOPS:c8:i1:eq1") / 2 + dv(dsb, dsb + mite) * bubbles, clks);
+        x["LSD"] = dv(r("LSD.UOPS:c8:i1:eq1"), clks) / 2;
+    }
     const double clks = r("CPU_CLK_UNHALTED.THREAD");
     if (f == Family::Skylake) {
         x["MITE"] = dv(r("IDQ.ALL_MITE_CYCLES_ANY_UOPS") - r("IDQ.ALL_MITE_CYCLES_4_UOPS"), clks) / 2;

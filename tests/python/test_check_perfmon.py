@@ -86,15 +86,15 @@ def test_event_encodings_and_counter_counts(tmp_path):
     assert not any(e.startswith("INT_MISC.CLEARS_COUNT") for e in errors)
     # UOPS_RETIRED.MS:c1:e1 is Intel's UOPS_RETIRED.MS with CMASK 1 and edge detect.
     assert not any(e.startswith("UOPS_RETIRED.MS") for e in errors)
-    assert "UOPS_RETIRED.HEAVY: pmusim (194, 1, 0, False, 0), not in Intel's list" in errors
+    assert "UOPS_RETIRED.HEAVY: pmusim (194, 1, 0, False, 0, False, False), not in Intel's list" in errors
     assert not any(e.startswith("counters") for e in errors)
     # When Intel's encoding differs (CMASK 2) or the list names 10 GP counters, both are reported.
     wrong = {"Events": [event("INT_MISC.CLEARS_COUNT", "0xad", "0x01", "2", "1", "0,1,2,3,4,5,6,7,8,9")] +
              EVENTS["Events"][1:]}
     write_events(tmp_path, wrong)
     errors = check.check_events(str(tmp_path), pmusim_path(), "sapphirerapids")
-    assert "INT_MISC.CLEARS_COUNT: pmusim (173, 1, 1, True, 0), Intel [(173, 1, 2, True, 0)] " \
-           "(event, umask, cmask, edge, umask2)" in errors
+    assert "INT_MISC.CLEARS_COUNT: pmusim (173, 1, 1, True, 0, False, False), Intel [(173, 1, 2, True, 0, False, False)] " \
+           "(event, umask, cmask, edge, umask2, inv, eq)" in errors
     assert "counters: pmusim 8 GP + 4 fixed, Intel's list 10 GP + 4 fixed" in errors
 
 
