@@ -71,6 +71,7 @@ def evaluate(formula, env):
 def counts_of(interval):
     """pmusim's JSON interval -> perfmon event name -> count."""
     v = {c["event"]: c["scaled"] for c in interval["counts"]}
+    v.update({n.replace(":R", ":retire_latency"): x for n, x in interval.get("retire_latencies", {}).items()})
     v["CPU_CLK_UNHALTED.THREAD"] = v.pop("cycles")
     v["INST_RETIRED.ANY"] = v.pop("instructions")
     if "slots" in v:

@@ -122,6 +122,13 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
         const double mc = double(v[idx(Event::MachineClears)]), mo = double(v[idx(Event::MachineClearsMemOrdering)]);
         set(Node::OtherMispredicts, leaf(Event::SlotsBrMispredict) * (bm + other > 0 ? other / (bm + other) : 0.0));
         set(Node::OtherNukes, leaf(Event::SlotsMachineClears) * (mc > 0 ? 1 - mo / mc : 0.0));
+        // Lunar Lake's mispredict kinds: each kind's retire-latency cycles (count x its cost).
+        set(Node::CondNtMispredicts, cyc(Event::MispCondNtLat));
+        set(Node::CondTkBwdMispredicts, cyc(Event::MispCondTkBwdLat));
+        set(Node::CondTkFwdMispredicts, cyc(Event::MispCondTkFwdLat));
+        set(Node::IndCallMispredicts, cyc(Event::MispIndCallLat));
+        set(Node::IndJumpMispredicts, cyc(Event::MispIndJumpLat));
+        set(Node::RetMispredicts, cyc(Event::MispRetLat));
         // Core-bound cycles with ports busy, and the no-port stalls neither divider nor serializing.
         set(Node::PortsUtilization, cyc(Event::ExeBound0Ports) + (1 - kCoreStallShare) * leaf(Event::SlotsCoreBound));
         set(Node::AmxBusy, cyc(Event::AmxBusy));
@@ -157,13 +164,26 @@ tma::Inputs exact_inputs(const tma::Model& md, const CpuConfig& cpu, const Event
     tma::Inputs in;
     for (Ev e : tma::required_events(md)) {
         const StatEventSpec s = parse_stat_event(tma::event_name(e, md.family), cpu);
-        in.set(e, s.truth_known ? scale * double(masked_sum(sums, s.truth)) : std::numeric_limits<double>::quiet_NaN());
+        if (s.retire_latency) in.set(e, retire_latency_mean(s, sums));  // a mean: not scaled
+        else in.set(e, s.truth_known ? scale * double(masked_sum(sums, s.truth)) : std::numeric_limits<double>::quiet_NaN());
     }
     if (md.method == tma::Method::PerfMetrics) in.pm_fields = md.pm_fields;  // not read: nodes are given
     return in;
 }
 
 namespace {
+
+// The retire latencies among the inputs, as perf's tpebs reads them over the window whose exact
+// event sums are `sums` (retire_latency_mean: the exact mean; docs/tma.md).
+void fill_retire_latencies(const std::vector<Ev>& evs, const std::vector<std::string>& names, const CpuConfig& cpu,
+                           const EventVector& sums, std::vector<double>& counts,
+                           std::vector<std::pair<std::string, double>>* shown = nullptr) {
+    for (size_t i = 0; i < evs.size(); ++i) {
+        if (!tma::is_retire_latency(evs[i])) continue;
+        counts[i] = retire_latency_mean(parse_stat_event(names[i], cpu), sums);
+        if (shown) shown->emplace_back(names[i], counts[i]);
+    }
+}
 
 tma::Inputs inputs_from(const tma::Model& md, const std::vector<Ev>& evs, const std::vector<double>& counts,
                         const std::array<double, 8>& pm) {
@@ -209,6 +229,8 @@ void evaluate_totals(const TopdownReport& r, const CpuConfig& cpu, const Topdown
                      TopdownInterval& iv) {
     std::vector<double> counts = t.counts;
     for (double& c : counts) c *= scale;
+    iv.retire_latencies.clear();
+    fill_retire_latencies(tma::required_events(r.model), r.events, cpu, t.truth, counts, &iv.retire_latencies);
     std::array<double, 8> pm = t.pm;
     for (double& f : pm) f *= scale;
     evaluate(r.model, cpu, iv, tma::required_events(r.model), counts, pm, t.truth, scale);
@@ -236,7 +258,10 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     AgentOptions ao;
     ao.topdown_group = rep.model.method == tma::Method::PerfMetrics;
     if (o.mux_interval) ao.mux_interval = o.mux_interval;
-    PerfAgent agent(m, rep.events, ao);
+    std::vector<std::string> counted;  // the retire latencies are sampled, not counted
+    for (size_t i = 0; i < evs.size(); ++i)
+        if (!tma::is_retire_latency(evs[i])) counted.push_back(rep.events[i]);
+    PerfAgent agent(m, counted, ao);
     if (o.mux_interval == 0 && agent.multiplexed())
         // Auto: perf's 4 ms tick (4e6 cycles at 1 GHz), shortened so that each interval sees every
         // event on a counter for several ticks (the window slides by one event per tick).
@@ -260,6 +285,7 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
         iv.begin = iv.reading.begin;
         iv.end = iv.reading.end;
         // Readings by event name; "slots" leads the topdown group when there is one.
+        const EventVector sums = count_all_events(m.pmu().workload(), iv.begin, iv.end);
         std::vector<double> counts(evs.size(), 0.0);
         for (size_t i = 0; i < evs.size(); ++i) {
             if (evs[i] == Ev::Slots && iv.reading.topdown) counts[i] = double(iv.reading.topdown->slots);
@@ -268,13 +294,13 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
                     if (c.name == rep.events[i]) counts[i] = c.scaled;
             total[i] += counts[i];
         }
+        fill_retire_latencies(evs, rep.events, m.cpu(), sums, counts, &iv.retire_latencies);
         std::array<double, 8> pm{};
         if (iv.reading.topdown)
             for (unsigned k = 0; k < 8; ++k) {
                 pm[k] = iv.reading.topdown->field[k];
                 pm_total[k] += iv.reading.topdown->field_slots[k];
             }
-        const EventVector sums = count_all_events(m.pmu().workload(), iv.begin, iv.end);
         truth_total += sums;
         evaluate(rep.model, m.cpu(), iv, evs, counts, pm, sums);
         ++rep.interval_count;
@@ -284,6 +310,7 @@ TopdownReport run_topdown(Machine& m, const TopdownOptions& o) {
     }
     rep.summary.begin = start;
     rep.summary.end = end;
+    fill_retire_latencies(evs, rep.events, m.cpu(), truth_total, total, &rep.summary.retire_latencies);
     evaluate(rep.model, m.cpu(), rep.summary, evs, total, pm_total, truth_total);
     rep.totals = {std::move(total), pm_total, truth_total};
     return rep;

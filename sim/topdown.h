@@ -46,6 +46,8 @@ struct TopdownInterval {
     std::vector<double> metrics, metrics_truth;  // the model's Info metrics, in Model::metrics order
     tma::Node bottleneck = tma::Node::FrontendBound, truth_bottleneck = tma::Node::FrontendBound;
     IntervalReading reading;
+    // The retire latencies the formulas read (perf's ":R" events), each with its value.
+    std::vector<std::pair<std::string, double>> retire_latencies;
 };
 
 // What a run's summary is computed from: each programmed event's count summed over the intervals

@@ -194,6 +194,8 @@ json json_interval(const TopdownReport& r, const TopdownInterval& iv, bool raw) 
             j["counts"].push_back({{"enabled", c.enabled}, {"event", c.name}, {"raw", c.raw}, {"running", c.running},
                                    {"scaled", c.scaled}, {"truth", c.truth_known ? json(c.truth) : json(nullptr)}});
     j["end"] = iv.end;
+    if (raw)
+        for (auto& [name, value] : iv.retire_latencies) j["retire_latencies"][name] = value;
     if (raw && iv.reading.topdown) {
         const auto& td = *iv.reading.topdown;
         j["fields"] = std::vector<double>(td.field.begin(), td.field.begin() + td.fields);

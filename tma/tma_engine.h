@@ -43,6 +43,9 @@ enum class Node : uint8_t {
     StoreFwdBlk, MemBandwidth, MemLatency,
     // Level 3: Lunar Lake's loop stream detector (Fetch_Bandwidth).
     Lsd,
+    // Level 3: Lunar Lake's mispredict kinds (Branch_Mispredicts).
+    CondNtMispredicts, CondTkBwdMispredicts, CondTkFwdMispredicts, IndCallMispredicts, IndJumpMispredicts,
+    RetMispredicts,
     Count
 };
 constexpr unsigned kNumNodes = static_cast<unsigned>(Node::Count);
@@ -93,6 +96,10 @@ enum class Ev : uint8_t {
     StoreForward, DataRdCycles, DataRdBwCycles,
     // Lunar Lake's MITE, DSB and LSD.
     DsbUops, StarvationCycles, MitePartialCycles, DsbPartialCycles, LsdPartialCycles,
+    // Lunar Lake's mispredict kinds: the precise *_COST counts, then each one's retire latency
+    // (perf's :R, formulas' :retire_latency): a mean of PEBS samples, not a counter.
+    CondNtCost, CondTkBwdCost, CondTkFwdCost, IndCallCost, IndirectCost, RetCost,
+    CondNtCostR, CondTkBwdCostR, CondTkFwdCostR, IndCallCostR, IndirectCostR, RetCostR,
     Count
 };
 constexpr unsigned kNumEv = static_cast<unsigned>(Ev::Count);
@@ -103,6 +110,10 @@ const char* event_name(Ev e, Family f);
 // The name formulas use: as event_name(), but the fixed counters by their Intel names
 // (CPU_CLK_UNHALTED.THREAD, TOPDOWN.SLOTS, INST_RETIRED.ANY).
 const char* formula_event_name(Ev e, Family f);
+// Whether the input is a retire latency (event_name "X:R", formula name "X:retire_latency"): perf
+// reads it as the mean of the PEBS samples' retire-latency field (tools/perf/util/intel-tpebs.c),
+// with no counter of its own.
+bool is_retire_latency(Ev e);
 
 struct Inputs {
     std::array<double, kNumEv> ev{};  // counts (scaled, if multiplexed)

@@ -107,6 +107,18 @@ const char* event_name(Ev e, Family f) {
         case Ev::MitePartialCycles: return "IDQ.MITE_UOPS:c8:i1:eq1";
         case Ev::DsbPartialCycles: return "IDQ.DSB_UOPS:c8:i1:eq1";
         case Ev::LsdPartialCycles: return "LSD.UOPS:c8:i1:eq1";
+        case Ev::CondNtCost: return "BR_MISP_RETIRED.COND_NTAKEN_COST";
+        case Ev::CondTkBwdCost: return "BR_MISP_RETIRED.COND_TAKEN_BWD_COST";
+        case Ev::CondTkFwdCost: return "BR_MISP_RETIRED.COND_TAKEN_FWD_COST";
+        case Ev::IndCallCost: return "BR_MISP_RETIRED.INDIRECT_CALL_COST";
+        case Ev::IndirectCost: return "BR_MISP_RETIRED.INDIRECT_COST";
+        case Ev::RetCost: return "BR_MISP_RETIRED.RET_COST";
+        case Ev::CondNtCostR: return "BR_MISP_RETIRED.COND_NTAKEN_COST:R";
+        case Ev::CondTkBwdCostR: return "BR_MISP_RETIRED.COND_TAKEN_BWD_COST:R";
+        case Ev::CondTkFwdCostR: return "BR_MISP_RETIRED.COND_TAKEN_FWD_COST:R";
+        case Ev::IndCallCostR: return "BR_MISP_RETIRED.INDIRECT_CALL_COST:R";
+        case Ev::IndirectCostR: return "BR_MISP_RETIRED.INDIRECT_COST:R";
+        case Ev::RetCostR: return "BR_MISP_RETIRED.RET_COST:R";
         case Ev::Count: break;
     }
     return "?";
@@ -117,8 +129,17 @@ const char* formula_event_name(Ev e, Family f) {
         case Ev::Clks: return "CPU_CLK_UNHALTED.THREAD";
         case Ev::Slots: return "TOPDOWN.SLOTS";
         case Ev::Instructions: return "INST_RETIRED.ANY";
+        // perfmon's metric files spell perf's :R as :retire_latency.
+        case Ev::CondNtCostR: return "BR_MISP_RETIRED.COND_NTAKEN_COST:retire_latency";
+        case Ev::CondTkBwdCostR: return "BR_MISP_RETIRED.COND_TAKEN_BWD_COST:retire_latency";
+        case Ev::CondTkFwdCostR: return "BR_MISP_RETIRED.COND_TAKEN_FWD_COST:retire_latency";
+        case Ev::IndCallCostR: return "BR_MISP_RETIRED.INDIRECT_CALL_COST:retire_latency";
+        case Ev::IndirectCostR: return "BR_MISP_RETIRED.INDIRECT_COST:retire_latency";
+        case Ev::RetCostR: return "BR_MISP_RETIRED.RET_COST:retire_latency";
         default: return event_name(e, f);
     }
 }
+
+bool is_retire_latency(Ev e) { return e >= Ev::CondNtCostR && e <= Ev::RetCostR; }
 
 }  // namespace pmusim::tma

@@ -24,7 +24,10 @@ const char* event_name(Event e) {
         "fp_scalar", "fp_vector", "fp_scalar_half", "fp_vector_half", "fused_retired", "nop_retired",
         "int_vec_add_128", "int_vec_vnni_128", "int_vec_add_256", "int_vec_mul_256", "int_vec_vnni_256",
         "int_vec_shuffles", "store_fwd_cycles", "store_fwd_blocks", "data_rd_cycles", "data_rd_bw_cycles",
-        "dsb_uops", "lsd_uops", "mite_partial_cycles", "dsb_partial_cycles", "lsd_partial_cycles", "fb_lsd_cycles"};
+        "dsb_uops", "lsd_uops", "mite_partial_cycles", "dsb_partial_cycles", "lsd_partial_cycles", "fb_lsd_cycles",
+        "misp_cond_nt", "misp_cond_tk_bwd", "misp_cond_tk_fwd", "misp_ind_call", "misp_ind_jump", "misp_ret",
+        "misp_cond_nt_latency", "misp_cond_tk_bwd_latency", "misp_cond_tk_fwd_latency", "misp_ind_call_latency",
+        "misp_ind_jump_latency", "misp_ret_latency"};
     return names[idx(e)];
 }
 
@@ -34,6 +37,8 @@ constexpr EventMask kRetiring = bit(Event::SlotsLightOps) | bit(Event::SlotsHeav
 // that never retire, and the machine clears (so CLEARS_COUNT - MACHINE_CLEARS.COUNT is exact).
 constexpr EventMask kClears = bit(Event::BranchMisses) | bit(Event::OtherMispredictClears) | bit(Event::MachineClears);
 constexpr EventMask kIntVec128 = bit(Event::IntVecAdd128) | bit(Event::IntVecVnni128);
+constexpr EventMask kIndirect = bit(Event::MispIndCall) | bit(Event::MispIndJump);
+constexpr EventMask kIndirectLat = bit(Event::MispIndCallLat) | bit(Event::MispIndJumpLat);
 constexpr EventMask kIntVec256 = bit(Event::IntVecAdd256) | bit(Event::IntVecMul256) | bit(Event::IntVecVnni256);
 // CMASK value meaning "the pipeline width" (CYCLES_0_UOPS_DELIV.CORE uses cmask = W).
 constexpr uint8_t kCmaskWidth = 0xff;
@@ -210,6 +215,14 @@ const std::vector<EventEncoding>& event_table() {
         {"idq.mite_uops:c8:i1:eq1", "IDQ.MITE_UOPS:c8:i1:eq1", 0x79, 0x04, bit(Event::MitePartialCycles), -1, false, 8, false, kLnl, 0, true, true},
         {"idq.dsb_uops:c8:i1:eq1", "IDQ.DSB_UOPS:c8:i1:eq1", 0x79, 0x08, bit(Event::DsbPartialCycles), -1, false, 8, false, kLnl, 0, true, true},
         {"lsd.uops:c8:i1:eq1", "LSD.UOPS:c8:i1:eq1", 0xa8, 0x01, bit(Event::LsdPartialCycles), -1, false, 8, false, kLnl, 0, true, true},
+        // Lunar Lake's mispredicts by kind, the precise *_COST events whose PEBS records carry the
+        // retire latency (perf's :R reads its mean: `latency`). INDIRECT is calls and jumps, not RETs.
+        {"br_misp_retired.cond_ntaken_cost", "BR_MISP_RETIRED.COND_NTAKEN_COST", 0xc5, 0x50, bit(Event::MispCondNt), -1, false, 0, false, kLnl, 0, false, false, bit(Event::MispCondNtLat)},
+        {"br_misp_retired.cond_taken_bwd_cost", "BR_MISP_RETIRED.COND_TAKEN_BWD_COST", 0xc5, 0x41, bit(Event::MispCondTkBwd), -1, false, 0, false, kLnl, 0, false, false, bit(Event::MispCondTkBwdLat)},
+        {"br_misp_retired.cond_taken_fwd_cost", "BR_MISP_RETIRED.COND_TAKEN_FWD_COST", 0xc5, 0x40, bit(Event::MispCondTkFwd), -1, false, 0, false, kLnl, 0x01, false, false, bit(Event::MispCondTkFwdLat)},
+        {"br_misp_retired.indirect_call_cost", "BR_MISP_RETIRED.INDIRECT_CALL_COST", 0xc5, 0x42, bit(Event::MispIndCall), -1, false, 0, false, kLnl, 0, false, false, bit(Event::MispIndCallLat)},
+        {"br_misp_retired.indirect_cost", "BR_MISP_RETIRED.INDIRECT_COST", 0xc5, 0xc0, kIndirect, -1, false, 0, false, kLnl, 0, false, false, kIndirectLat},
+        {"br_misp_retired.ret_cost", "BR_MISP_RETIRED.RET_COST", 0xc5, 0x48, bit(Event::MispRet), -1, false, 0, false, kLnl, 0, false, false, bit(Event::MispRetLat)},
     };
     return t;
 }

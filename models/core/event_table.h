@@ -37,6 +37,7 @@ struct EventEncoding {
     uint8_t umask2 = 0;     // IA32_PERFEVTSELx[47:40] (perfmon v6; intel/perfmon "UMaskExt")
     bool inv = false;       // with cmask: matches only with INV set (and EQ as `eq` says)
     bool eq = false;        // with cmask: matches only with EQ (bit 36, perfmon v6) set
+    EventMask latency = 0;  // precise *_COST events: the base events summing their retire latency (perf :R)
 };
 
 const std::vector<EventEncoding>& event_table();

@@ -132,6 +132,16 @@ enum class Event : uint8_t {
     DsbPartialCycles,   // IDQ.DSB_UOPS:c8:i1:eq1
     LsdPartialCycles,   // LSD.UOPS:c8:i1:eq1
     FbLsdCycles,        // truth: cycles of fetch bandwidth lost to the loop stream detector
+    // Lunar Lake's mispredict kinds (BR_MISP_RETIRED.*_COST, precise events): the retired
+    // mispredicts of each kind, and the sum of their retire latencies in cycles (what perf's :R
+    // averages over PEBS samples; each kind's truth over CLKS).
+    MispCondNt,         // BR_MISP_RETIRED.COND_NTAKEN_COST
+    MispCondTkBwd,      // BR_MISP_RETIRED.COND_TAKEN_BWD_COST
+    MispCondTkFwd,      // BR_MISP_RETIRED.COND_TAKEN_FWD_COST
+    MispIndCall,        // BR_MISP_RETIRED.INDIRECT_CALL_COST
+    MispIndJump,        // BR_MISP_RETIRED.INDIRECT_COST counts calls and jumps
+    MispRet,            // BR_MISP_RETIRED.RET_COST
+    MispCondNtLat, MispCondTkBwdLat, MispCondTkFwdLat, MispIndCallLat, MispIndJumpLat, MispRetLat,
     Count
 };
 

@@ -142,4 +142,22 @@ void derive_memory_level4(const PhaseParams& p, Phase& out) {
     set(Event::DataRdBwCycles, p.mem_bw_share * dram);
 }
 
+// Lunar Lake's mispredict kinds: misp_kinds of the retired mispredicts, each with its mean retire
+// latency misp_costs (0: the phase's mean, its mispredict cycles B/W per retired mispredict). The
+// latency events sum count x cost, so their ratio is the mean perf's :R reads, and their share of
+// the cycles is each kind's truth (perfmon LNL: count x :retire_latency / CLKS).
+void derive_mispredict_kinds(const PhaseParams& p, const CpuConfig& cpu, uint64_t B, Phase& out) {
+    static constexpr Event kCount[] = {Event::MispCondNt, Event::MispCondTkBwd, Event::MispCondTkFwd,
+                                       Event::MispIndCall, Event::MispIndJump, Event::MispRet};
+    static constexpr Event kLatency[] = {Event::MispCondNtLat, Event::MispCondTkBwdLat, Event::MispCondTkFwdLat,
+                                         Event::MispIndCallLat, Event::MispIndJumpLat, Event::MispRetLat};
+    const double misses = double(out.rate[idx(Event::BranchMisses)]) / kRateDen;
+    const double mean_cost = misses > 0 ? double(B) / cpu.slots_per_cycle / kRateDen / misses : 0.0;
+    for (unsigned k = 0; k < 6; ++k) {
+        const double n = p.misp_kinds[k] * misses, cost = p.misp_costs[k] > 0 ? p.misp_costs[k] : mean_cost;
+        out.rate[idx(kCount[k])] = num(n);
+        out.rate[idx(kLatency[k])] = num(n * cost);
+    }
+}
+
 }  // namespace pmusim

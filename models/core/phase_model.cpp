@@ -34,6 +34,10 @@ const char* const kMemLevelNames[4] = {"mem_l1", "mem_l2", "mem_l3", "mem_dram"}
 const std::array<const char*, 6> kFetchCauseNames = {"fl_icache", "fl_itlb", "fl_resteers",
                                                      "fl_ms_switches", "fl_lcp", "fl_dsb_switches"};
 const std::array<const char*, 4> kFbCauseNames = {"fb_mite", "fb_dsb", "fb_ms", "fb_lsd"};
+const std::array<const char*, 6> kMispKindNames = {"misp_cond_nt", "misp_cond_tk_bwd", "misp_cond_tk_fwd",
+                                                   "misp_ind_call", "misp_ind_jump", "misp_ret"};
+const std::array<const char*, 6> kMispCostNames = {"misp_cost_cond_nt", "misp_cost_cond_tk_bwd", "misp_cost_cond_tk_fwd",
+                                                   "misp_cost_ind_call", "misp_cost_ind_jump", "misp_cost_ret"};
 
 namespace {
 
@@ -108,6 +112,13 @@ void validate(const PhaseParams& p) {
         fb += p.fb_causes[k];
     }
     if (fb > 1.0 + 1e-12) fail("fb_mite", "the fetch-bandwidth causes fb_* must not add up to more than 1");
+    double mk = 0;
+    for (unsigned k = 0; k < kMispKindNames.size(); ++k) {
+        check_range(p.misp_kinds[k], kMispKindNames[k], 0, 1);
+        check_range(p.misp_costs[k], kMispCostNames[k], 0, 1e6);
+        mk += p.misp_kinds[k];
+    }
+    if (mk > 1.0 + 1e-12) fail("misp_cond_nt", "the mispredict kinds misp_* must not add up to more than 1");
     if (p.divider_share + p.serializing_share > 1.0 + 1e-12)
         fail("divider_share", "divider_share + serializing_share must not exceed 1");
     if (p.kernel_share + p.halted_share > 1.0 + 1e-12)
@@ -269,6 +280,7 @@ void derive_rates(const PhaseParams& p, const CpuConfig& cpu, Phase& out) {
     derive_backend(p, M, K, W, rf, fam <= TmaFamily::IceLake, out);
     derive_level3(p, cpu, FL, K, issued > 0 ? double(ret) / issued : 0.0, out);
     derive_fetch_bandwidth(p, cpu, leaf[5], issued > 0 ? double(ret) / issued : 0.0, out);
+    derive_mispredict_kinds(p, cpu, B, out);
     derive_ports(p, cpu, K, rf, out);
     derive_light_ops(p, cpu, ret, out);
     derive_memory_level4(p, out);
@@ -283,6 +295,8 @@ const std::vector<std::string>& phase_param_names() {
         for (auto m : kMemLevelNames) v.push_back(m);
         for (auto m : kFetchCauseNames) v.push_back(m);
         for (auto m : kFbCauseNames) v.push_back(m);
+        for (auto m : kMispKindNames) v.push_back(m);
+        for (auto m : kMispCostNames) v.push_back(m);
         return v;
     }();
     return n;
@@ -313,6 +327,10 @@ auto param_slot(P& p, const std::string& name) -> decltype(&p.instructions) {
         if (name == kFetchCauseNames[k]) return &p.fetch_causes[k];
     for (unsigned k = 0; k < kFbCauseNames.size(); ++k)
         if (name == kFbCauseNames[k]) return &p.fb_causes[k];
+    for (unsigned k = 0; k < kMispKindNames.size(); ++k) {
+        if (name == kMispKindNames[k]) return &p.misp_kinds[k];
+        if (name == kMispCostNames[k]) return &p.misp_costs[k];
+    }
     return nullptr;
 }
 }  // namespace

@@ -72,10 +72,17 @@ struct PhaseParams {
     // decoded-uop cache (DSB), the microcode sequencer (MS), the loop stream detector (LSD, a
     // Lunar Lake node; default 0); the rest has no Level-3 node here.
     std::array<double, 4> fb_causes{0.4, 0.4, 0.1, 0.0};
+    // Lunar Lake's mispredict kinds (kMispKindNames): each kind's share of the retired mispredicts
+    // (at most 1 in all; default 0: none counted), and its cost (kMispCostNames), the mean retire
+    // latency in cycles of one such mispredict; 0: the phase's mean cost, its mispredict cycles
+    // (Branch_Mispredicts slots / W) per retired mispredict.
+    std::array<double, 6> misp_kinds{};
+    std::array<double, 6> misp_costs{};
 };
 // Names of PhaseParams::fetch_causes and fb_causes as phase parameters.
 extern const std::array<const char*, 6> kFetchCauseNames;
 extern const std::array<const char*, 4> kFbCauseNames;
+extern const std::array<const char*, 6> kMispKindNames, kMispCostNames;
 
 // Throws std::invalid_argument whose message starts with the offending field.
 void validate(const PhaseParams& p);  // instructions is reported as "instructions" (ipc in files)
@@ -93,6 +100,9 @@ constexpr double kCoreStallShare = 0.5;
 // Ports_Utilization's events (models/core/level3_events.cpp), from the core-bound slot rate K and
 // the retiring share of slots; after derive_level3 (they read the divider and scoreboard rates).
 void derive_ports(const PhaseParams& p, const CpuConfig& cpu, uint64_t K, double retiring_share, Phase& out);
+// Lunar Lake's mispredict kinds' counts and retire-latency sums (models/core/level3_events.cpp),
+// from the mispredict slot rate B.
+void derive_mispredict_kinds(const PhaseParams& p, const CpuConfig& cpu, uint64_t B, Phase& out);
 // Fetch_Bandwidth's children's events (models/core/level3_events.cpp), from the fetch-bandwidth
 // slot rate FB and the uop-supply events already in `out`.
 void derive_fetch_bandwidth(const PhaseParams& p, const CpuConfig& cpu, uint64_t FB, double retire_fraction,

@@ -61,7 +61,7 @@ void init_workloads(py::module_& m) {
         "recovery_share, ms_share, store_share, mem_l1..mem_dram, other_mispredicts, memory_ordering_share) and the Level-3 shares (fb_full_share, "
         "divider_share, serializing_share, amx_share, mem_ops_share, fl_icache, fl_itlb, fl_resteers, fl_ms_switches, fl_lcp, "
         "fl_dsb_switches, fb_mite, fb_dsb, fb_ms, fb_lsd, x87_share, fp_scalar, fp_vector, fp16_share, int_vec_128, int_vec_256, "
-        "shuffles_256, fused_share, nop_share; docs/workloads.md). Unknown or invalid "
+        "shuffles_256, fused_share, nop_share, misp_cond_nt.. misp_ret and misp_cost_*; docs/workloads.md). Unknown or invalid "
         "parameters raise ValueError.");
 }
 

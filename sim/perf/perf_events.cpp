@@ -26,14 +26,17 @@ StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu) {
         s.base = name.substr(0, colon);
         const std::string mods = name.substr(colon + 1);
         s.user = s.kernel = false;
+        bool ring = false;
         for (char c : mods) {
-            if (c == 'u') s.user = true;
-            else if (c == 'k') s.kernel = true;
+            if (c == 'u') s.user = ring = true;
+            else if (c == 'k') s.kernel = ring = true;
+            else if (c == 'R') s.retire_latency = true;  // perf's retire latency (tpebs)
             else throw std::invalid_argument("event " + quote_value(name) + ": unknown modifier '" + std::string(1, c) + "'");
         }
+        if (s.retire_latency && !ring) s.user = s.kernel = true;
     }
     for (auto& f : kFixed) {
-        if (s.base != f.name || !cpu.has_fixed(f.index)) continue;
+        if (s.base != f.name || !cpu.has_fixed(f.index) || s.retire_latency) continue;
         s.fixed = true;
         s.fixed_index = f.index;
         s.truth = bit(f.event);
@@ -64,8 +67,19 @@ StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu) {
         s.truth = enc->counts;
         s.truth_known = true;
     }
+    if (s.retire_latency) {
+        if (!enc || !enc->latency)
+            throw std::invalid_argument("event " + quote_value(name) + ": :R reads the retire latency of PEBS samples, which "
+                                        "only the precise *_COST events carry (BR_MISP_RETIRED.*_COST on lunarlake)");
+        s.latency = enc->latency;
+    }
     if (cpu.num_gp == 0) throw std::invalid_argument("event " + quote_value(name) + ": this CPU has no GP counters");
     return s;
+}
+
+double retire_latency_mean(const StatEventSpec& s, const EventVector& sums) {
+    const uint64_t n = masked_sum(sums, s.truth);
+    return n ? double(masked_sum(sums, s.latency)) / double(n) : 0.0;
 }
 
 std::vector<std::string> default_stat_events(const CpuConfig& cpu) {

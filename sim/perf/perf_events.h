@@ -22,12 +22,19 @@ struct StatEventSpec {
     bool truth_known = false;
     int group = -1;         // `{a,b}`: the index of the group's first event in the session; -1: alone
     bool supported = true;  // false: refused at open, as perf's "<not supported>" (a group too big for the PMU)
+    bool retire_latency = false;  // ":R": the mean retire latency of the event's PEBS samples, not a count
+    EventMask latency = 0;        // with retire_latency: the base events summing those latencies
 };
 
 // Parses perf-style names ("instructions", "branch-misses:u", "INT_MISC.UOP_DROPPING",
 // "r01c2", raw "rCCUUEE") for this CPU. Throws std::invalid_argument naming the event.
 StatEventSpec parse_stat_event(const std::string& name, const CpuConfig& cpu);
 std::vector<std::string> default_stat_events(const CpuConfig& cpu);
+// What perf reads for an ":R" event over a window whose exact event sums are `sums`: the mean of
+// its samples' retire latency (tools/perf/util/intel-tpebs.c). The model takes the exact mean, the
+// sum of the latencies over the count, which perf's sample mean converges to; 0 with no event in
+// the window (perf's value without samples when the event list gives no default).
+double retire_latency_mean(const StatEventSpec& s, const EventVector& sums);
 // perf's names that this CPU places on a fixed counter, with the counter's index (`pmusim list`).
 std::vector<std::pair<std::string, unsigned>> fixed_counter_events(const CpuConfig& cpu);
 

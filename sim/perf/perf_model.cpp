@@ -32,6 +32,11 @@ double topdown_field_slots(uint64_t slots, double field, double field_max) {
 
 PerfModel::PerfModel(std::string context, const CpuConfig& cpu, PerfSession s)
     : context_(std::move(context)), cpu_(cpu), s_(std::move(s)) {
+    for (auto& e : s_.events)
+        if (e.retire_latency)
+            throw std::invalid_argument("event " + quote_value(e.name) + ": a retire latency (:R) is the mean of the PEBS "
+                                        "samples perf record takes (tools/perf/util/intel-tpebs.c), not a counter to "
+                                        "read; `pmusim topdown` evaluates the formulas that read it");
     place_all();
     for (auto& e : s_.events) read_labels_.push_back("read " + e.name);
     for (auto& n : s_.tma_names) tma_read_labels_.push_back("read " + n);

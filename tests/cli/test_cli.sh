@@ -148,6 +148,13 @@ check topdown-bad-file 1 "bad_leaf.yaml:8: phases.b.slot_mix.frontend_bound: unk
 check topdown-bad-fetch-causes 1 "bad_fetch_causes.yaml:5: phases.a.fl_icache: the fetch-latency causes fl_\* must not add up to more than 1" \
     -- "$PMUSIM" topdown -w "$DATA/bad_fetch_causes.yaml"
 check topdown-bad-divider 1 "divider_share: must be within 0..1, got 1.5" -- "$PMUSIM" topdown -w steady:divider_share=1.5
+# Lunar Lake's mispredict kinds read perf's :R retire latency, the mean of PEBS samples and no counter.
+check topdown-retire-latency 0 '"BR_MISP_RETIRED.INDIRECT_CALL_COST:R": 30(\.0)?,' -- "$PMUSIM" topdown --cpu lunarlake \
+    -w steady:misp_ind_call=0.5,misp_cost_ind_call=30 --nodes 'Branch_Mispredicts*' --format json
+check stat-retire-latency 1 "RET_COST:R.*a retire latency \(:R\) is the mean of the PEBS" -- "$PMUSIM" stat --cpu lunarlake \
+    -e BR_MISP_RETIRED.RET_COST:R
+check topdown-bad-misp-kinds 1 "misp_cond_nt: the mispredict kinds misp_\* must not add up to more than 1" -- "$PMUSIM" topdown \
+    -w steady:misp_cond_nt=0.7,misp_ret=0.7
 check topdown-bad-name 1 "workload 'nosuch': not a file" -- "$PMUSIM" topdown -w nosuch
 # Selection: --nodes measures only the named nodes (and their parents); -M adds Info metrics.
 check topdown-nodes 0 "selected nodes" -- "$PMUSIM" topdown --cpu skylake -w pointer_chase -n 4000000 --nodes 'Memory_Bound*'

@@ -125,6 +125,10 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             *s = 0.1 * next4();
         p.mem_bw_share = next4();
         p.fb_causes[3] = next4() / 4;  // the loop stream detector (Lunar Lake)
+        for (unsigned k = 0; k < 6; ++k) {  // Lunar Lake's mispredict kinds; every other one at the mean cost
+            p.misp_kinds[k] = next4() / 6;
+            p.misp_costs[k] = k % 2 ? 0.0 : 1 + 40 * next4();
+        }
         SteadyWorkload w(p);
         w.bind(cpu);
         const EventVector v = count_all_events(w, 0, 20'000'000);
@@ -191,6 +195,15 @@ TEST_P(ExactCounts, FormulasRecoverTheMixFromExactEventSums) {
             {Ev::DsbUops, sum({Event::DsbUops})}, {Ev::StarvationCycles, sum({Event::FetchBubbleCycles})},
             {Ev::MitePartialCycles, sum({Event::MitePartialCycles})}, {Ev::DsbPartialCycles, sum({Event::DsbPartialCycles})},
             {Ev::LsdPartialCycles, sum({Event::LsdPartialCycles})},
+            {Ev::CondNtCost, sum({Event::MispCondNt})}, {Ev::CondTkBwdCost, sum({Event::MispCondTkBwd})},
+            {Ev::CondTkFwdCost, sum({Event::MispCondTkFwd})}, {Ev::IndCallCost, sum({Event::MispIndCall})},
+            {Ev::IndirectCost, sum({Event::MispIndCall, Event::MispIndJump})}, {Ev::RetCost, sum({Event::MispRet})},
+            {Ev::CondNtCostR, sum({Event::MispCondNtLat}) / sum({Event::MispCondNt})},
+            {Ev::CondTkBwdCostR, sum({Event::MispCondTkBwdLat}) / sum({Event::MispCondTkBwd})},
+            {Ev::CondTkFwdCostR, sum({Event::MispCondTkFwdLat}) / sum({Event::MispCondTkFwd})},
+            {Ev::IndCallCostR, sum({Event::MispIndCallLat}) / sum({Event::MispIndCall})},
+            {Ev::IndirectCostR, sum({Event::MispIndCallLat, Event::MispIndJumpLat}) / sum({Event::MispIndCall, Event::MispIndJump})},
+            {Ev::RetCostR, sum({Event::MispRetLat}) / sum({Event::MispRet})},
             {Ev::Branches, sum({Event::Branches})}};
 
         for (auto [e, x] : map) in.set(e, x);

@@ -262,6 +262,20 @@ void fetch_bandwidth_children(const Reading& r, Family f, Expected& x) {
     if (f == Family::LunarLake) x["MS"] = dv(r("IDQ.MS_CYCLES_ANY"), clks) / 1.8;
 }
 
+// Lunar Lake's mispredict kinds: each *_COST count times its :retire_latency over CLKS; indirect
+// jumps are the indirect branches' product less the indirect calls', floored at 0.
+void mispredict_kinds(const Reading& r, Family f, Expected& x) {
+    if (f != Family::LunarLake) return;
+    const double clks = r("CPU_CLK_UNHALTED.THREAD");
+    auto cost = [&](const std::string& e) { return r("BR_MISP_RETIRED." + e) * r("BR_MISP_RETIRED." + e + ":retire_latency"); };
+    x["Cond_NT_Mispredicts"] = dv(cost("COND_NTAKEN_COST"), clks);
+    x["Cond_TK_Bwd_Mispredicts"] = dv(cost("COND_TAKEN_BWD_COST"), clks);
+    x["Cond_TK_Fwd_Mispredicts"] = dv(cost("COND_TAKEN_FWD_COST"), clks);
+    x["Ind_Call_Mispredicts"] = dv(cost("INDIRECT_CALL_COST"), clks);
+    x["Ind_Jump_Mispredicts"] = mx(dv(cost("INDIRECT_COST") - cost("INDIRECT_CALL_COST"), clks), 0);
+    x["Ret_Mispredicts"] = dv(cost("RET_COST"), clks);
+}
+
 // Branch_Mispredicts' and Machine_Clears' children: every file writes them alike on its own parent.
 void bad_speculation_children(const Reading& r, Expected& x) {
     const double bm = r("BR_MISP_RETIRED.ALL_BRANCHES"), mc = r("MACHINE_CLEARS.COUNT");
@@ -381,6 +395,7 @@ TEST_P(IntelFormulas, EveryNodeAndInfoMetricEqualsIntelsFormulaOnTheSameCounts) 
         common_level3(r, x);
         fetch_bandwidth_children(r, fam, x);
         bad_speculation_children(r, x);
+        mispredict_kinds(r, fam, x);
         ports_utilization(r, fam, x);
         light_operations_children(r, fam, x);
         memory_level4(r, fam, x);
