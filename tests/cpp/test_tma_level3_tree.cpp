@@ -4,10 +4,7 @@
 // equals its truth within the multiplexing error, and the truth is what the workload says.
 #include <cmath>
 
-#include "models/core/workload.h"
-#include "pmu_test_util.h"
-#include "sim/topdown.h"
-#include "tma/tma_engine.h"
+#include "topdown_test_util.h"
 
 using namespace pmusim;
 using namespace pmusim::test;
@@ -30,15 +27,9 @@ SteadyParams tree_phase() {
 
 TopdownReport tree_run(const std::string& cpu, const std::string& nodes, unsigned level = 3,
                        const SteadyParams& phase = tree_phase(), uint64_t cycles = 8'000'000) {
-    auto m = make_machine(cpu, {}, TimeMode::Fast, phase);
-    TopdownOptions o;
-    o.level = level;
-    o.cycles = cycles;
-    o.nodes = nodes;
-    return run_topdown(*m, o);
+    return subtree_run(cpu, phase, nodes, level, cycles);
 }
 
-double node(const tma::Breakdown& b, Node n) { return b[tma::ni(n)]; }
 tma::Family family_of(const std::string& cpu) { return static_cast<tma::Family>(make_cpu_config(cpu).tma_family); }
 
 class Level3Tree : public ::testing::TestWithParam<const char*> {};

@@ -6,10 +6,7 @@
 // then each node equals its truth within the method's error, and the truth is what the workload says.
 #include <cmath>
 
-#include "models/core/workload.h"
-#include "pmu_test_util.h"
-#include "sim/topdown.h"
-#include "tma/tma_engine.h"
+#include "topdown_test_util.h"
 
 using namespace pmusim;
 using namespace pmusim::test;
@@ -37,15 +34,8 @@ SteadyParams mix_phase() {
 }
 
 TopdownReport light_run(const std::string& cpu, const SteadyParams& p = mix_phase()) {
-    auto m = make_machine(cpu, {}, TimeMode::Fast, p);
-    TopdownOptions o;
-    o.level = 4;
-    o.cycles = 8'000'000;
-    o.nodes = "Light_Operations*";
-    return run_topdown(*m, o);
+    return subtree_run(cpu, p, "Light_Operations*", 4);
 }
-
-double node(const tma::Breakdown& b, Node n) { return b[tma::ni(n)]; }
 
 class LightOps : public ::testing::TestWithParam<const char*> {};
 

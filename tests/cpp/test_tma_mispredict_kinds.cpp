@@ -7,12 +7,9 @@
 // and that is the truth the workload describes.
 #include <cmath>
 
-#include "models/core/workload.h"
-#include "pmu_test_util.h"
 #include "sim/perf/perf_events.h"
 #include "sim/perf_stat.h"
-#include "sim/topdown.h"
-#include "tma/tma_engine.h"
+#include "topdown_test_util.h"
 
 using namespace pmusim;
 using namespace pmusim::test;
@@ -34,15 +31,8 @@ SteadyParams kinds_phase() {
 }
 
 TopdownReport kinds_run(const std::string& cpu, const SteadyParams& p = kinds_phase()) {
-    auto m = make_machine(cpu, {}, TimeMode::Fast, p);
-    TopdownOptions o;
-    o.level = 3;
-    o.cycles = 8'000'000;
-    o.nodes = "Branch_Mispredicts*";
-    return run_topdown(*m, o);
+    return subtree_run(cpu, p, "Branch_Mispredicts*", 3);
 }
-
-double node(const tma::Breakdown& b, Node n) { return b[tma::ni(n)]; }
 
 double latency(const TopdownInterval& iv, const std::string& event) {
     for (auto& [name, v] : iv.retire_latencies)
