@@ -105,3 +105,21 @@ def test_against_pmusim(tmp_path):
     (tmp_path / "SPR" / "metrics" / "sapphirerapids_metrics.json").write_text(json.dumps(SAMPLE))
     assert check.main([str(tmp_path), "--pmusim", pmusim_bin, "--cpu", "sapphirerapids", "-w", "vector_kernel",
                        "-n", "1000000", "--metrics-only"]) == 0
+
+
+def test_inv_and_eq_views_are_checked_against_the_base_event(tmp_path):
+    # Given Lunar Lake's list with IDQ.MITE_UOPS (0x79/0x04) and the *_COST event with UMASK2 1,
+    # pmusim's IDQ.MITE_UOPS:c8:i1:eq1 (CMASK 8, INV, EQ) and COND_TAKEN_FWD_COST match them; with
+    # Intel's IDQ.MITE_UOPS at another umask the view is reported with its INV and EQ bits.
+    fwd = dict(event("BR_MISP_RETIRED.COND_TAKEN_FWD_COST", "0xc5", "0x40"), UMaskExt="0x01")
+    lnl = tmp_path / "LNL" / "events"
+    lnl.mkdir(parents=True)
+    for umask, ok in (("0x04", True), ("0x08", False)):
+        (lnl / "lunarlake_lioncove_core.json").write_text(json.dumps(
+            {"Events": [event("IDQ.MITE_UOPS", "0x79", umask), fwd] + EVENTS["Events"][2:]}))
+        errors = check.check_events(str(tmp_path), pmusim_path(), "lunarlake")
+        assert not any(e.startswith("BR_MISP_RETIRED.COND_TAKEN_FWD_COST") for e in errors)
+        mite = [e for e in errors if e.startswith("IDQ.MITE_UOPS:c8:i1:eq1")]
+        assert (mite == []) == ok, mite
+    assert "IDQ.MITE_UOPS:c8:i1:eq1: pmusim (121, 4, 8, False, 0, True, True), Intel [(121, 8, 8, False, 0, True, True)] " \
+           "(event, umask, cmask, edge, umask2, inv, eq)" in errors
