@@ -73,6 +73,27 @@ constexpr std::array<uint16_t, kNumEvents> kAtomsOf = atoms_table();
 // The atoms base event `e` counts (bit per Atom; 0 for events outside kAtomEvents).
 inline uint16_t atoms_of(unsigned e) { return detail::kAtomsOf[e]; }
 
+// At most this many atoms per slot event (HwBadSpec has four), so that per-cycle mode sums a
+// fixed number of increments per event, padded with kSlotZero: a node index that reads 0.
+constexpr unsigned kMaxAtomsPerEvent = 4;
+constexpr uint8_t kSlotZero = kNumSlotNodes;
+namespace detail {
+constexpr bool atoms_fit() {
+    for (uint16_t a : kAtomsOf)
+        if (__builtin_popcount(a) > int(kMaxAtomsPerEvent)) return false;
+    return true;
+}
+static_assert(atoms_fit(), "a slot event with more atoms than kMaxAtomsPerEvent");
+}  // namespace detail
+// The atoms of `e` as node indices, padded with kSlotZero.
+inline std::array<uint8_t, kMaxAtomsPerEvent> atom_indices(unsigned e) {
+    std::array<uint8_t, kMaxAtomsPerEvent> a;
+    a.fill(kSlotZero);
+    unsigned n = 0;
+    for (uint16_t m = atoms_of(e); m; m &= m - 1) a[n++] = static_cast<uint8_t>(__builtin_ctz(m));
+    return a;
+}
+
 struct SlotSplit {
     // Rates (numerators over kRateDen per active cycle) of every tree node: atoms, then inner nodes.
     std::array<uint64_t, kNumSlotNodes> rate{};
@@ -99,11 +120,13 @@ inline uint64_t atom_sum(const AtomCounts& c, uint16_t atoms) { return atom_sum(
 class SlotWalker {
 public:
     void seek(const SlotSplit& s, uint64_t k);
-    // The atoms' increments in the next active cycle: kNumAtoms values (the tree's first nodes).
+    // The atoms' increments in the next active cycle: kNumAtoms values (the tree's first nodes),
+    // and 0 at index kSlotZero.
     const uint64_t* step(const SlotSplit& s);
 
 private:
-    std::array<uint64_t, kNumSlotNodes> rem_{}, delta_{};
+    std::array<uint64_t, kNumSlotNodes> rem_{};
+    std::array<uint64_t, kNumSlotNodes + 1> delta_{};  // delta_[kSlotZero] stays 0
 };
 
 }  // namespace pmusim

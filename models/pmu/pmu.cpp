@@ -183,6 +183,10 @@ void Pmu::compile_cycle_terms() {
     cycle_terms_stale_ = false;
     term_events_.clear();
     for (unsigned r = 0; r < 2; ++r) cycle_adds_[r].clear(), cycle_terms_[r].clear();
+    // Only edge detect reads the cycle before; without it the cursor keeps one buffer.
+    bool edge = false;
+    for (uint8_t s : active_) edge |= plan_[s].conditional && plan_[s].edge;
+    if (cursor_.set_keep_previous(edge)) cursor_cycle_ = kForever;
     for (uint8_t s : active_) {
         const CounterPlan& p = plan_[s];
         const unsigned n = p.events.count();

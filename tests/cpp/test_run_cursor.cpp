@@ -53,6 +53,36 @@ TEST(RunCursor, PreviousIsTheCycleBeforeAcrossSeeksRunBoundariesAndHaltedStretch
     }
 }
 
+TEST(RunCursor, WithoutPreviousOneBufferGivesEveryCycleAcrossRunsHaltsAndMaskChanges) {
+    // Given a workload that halts and changes ring every few cycles, and a cursor that keeps no
+    // previous cycle (so a run's constants and a halt's zeros are written once, when it starts)...
+    SteadyParams p;
+    p.kernel_share = 0.3;
+    p.halted_share = 0.2;
+    p.period = 37;
+    SteadyWorkload w(p);
+    w.bind(make_cpu_config("sapphirerapids"));
+    const EventMask masks[] = {bit(Event::Cycles) | bit(Event::Instructions) | bit(Event::SlotsLightOps),
+                               bit(Event::Slots) | bit(Event::HwBadSpec) | bit(Event::BranchMisses), kAllEvents};
+    RunCursor c;
+    ASSERT_TRUE(c.set_keep_previous(false));
+    ASSERT_FALSE(c.set_keep_previous(false));
+    c.seek(w, 3);
+    uint64_t x = 3;
+    for (EventMask m : masks) {
+        // ...when its mask changes between stretches of 300 cycles...
+        if (c.set_mask(m)) c.seek(w, x);
+        const EventVector* first = nullptr;
+        for (uint64_t end = x + 300; x < end; ++x) {
+            const EventVector& ev = c.next(w);
+            // ...then every cycle reads that cycle's events of the mask, in the same buffer.
+            ASSERT_TRUE((ev == masked(events_at(w, x), m)).all()) << "cycle " << x << ", mask of " << m.count();
+            if (!first) first = &ev;
+            ASSERT_EQ(first, &ev);
+        }
+    }
+}
+
 TEST(RunCursor, EdgeDetectCountsTheSameInBothModesAcrossHaltedAndRingChanges) {
     // Given a counter of cycles with a branch miss, edge detect (rising edges only), and one
     // without E, on a workload that halts and changes ring every few cycles...
