@@ -49,10 +49,12 @@ void RunCursor::seek_run(const Workload& w, uint64_t cycle) {
     cycle_ = cycle;
     k_ = run_.active_begin + (cycle - run_.begin);
     n_whole_ = n_carry_ = 0;
+    ++serial_;
     if (!run_.halted) {
         for (unsigned j = 0; j < n_plain_; ++j) {
             const uint8_t e = plain_[j];
             const uint64_t rate = run_.phase->rate[e], whole = rate / kRateDen, frac = rate % kRateDen;
+            constant_[e] = !frac;
             if (!frac) {
                 whole_[n_whole_++] = {e, whole};
                 continue;
@@ -89,13 +91,13 @@ const EventVector& RunCursor::next(const Workload& w) {
     // floor((k+1) r) - floor(k r) = whole + carry of the fractional remainder: no division.
     for (unsigned j = 0; j < n_carry_; ++j) {
         Carry& c = carry_[j];
-        const uint64_t s = c.rem + c.frac;
-        const uint64_t carry = s >= kRateDen;
+        const uint64_t s = c.rem + c.frac, t = s - kRateDen;
+        const bool carry = s >= kRateDen;
         ev[c.e] = c.whole + carry;
-        c.rem = s - carry * kRateDen;
+        c.rem = carry ? t : s;
     }
     if (n_atom_events_) {
-        const uint64_t* d = slots_.step(run_.phase->slots);
+        const uint64_t* d = slots_.step();
         for (unsigned j = 0; j < n_atom_events_; ++j) {
             const auto& a = atom_events_[j].atom;  // padded with kSlotZero: no loop over bits
             ev[atom_events_[j].e] = d[a[0]] + d[a[1]] + d[a[2]] + d[a[3]];

@@ -79,6 +79,11 @@ public:
     bool set_keep_previous(bool keep);
     // Events of the current cycle; advances to the next one.
     const EventVector& next(const Workload& w);
+    // Changes whenever the cursor starts a run (at a run boundary, a seek or a mask change): what
+    // a caller derives from one run stays valid while it is unchanged.
+    uint64_t run_serial() const { return serial_; }
+    // Whether event e of the mask reads the same in every cycle of the current run (a whole rate).
+    bool constant(unsigned e) const { return run_.halted || constant_[e]; }
     uint8_t cpl() const { return run_.cpl; }
     bool halted() const { return run_.halted; }
     const EventVector& last() const { return buf_[cur_]; }
@@ -111,6 +116,8 @@ private:
     bool lists_ = false;  // plain_ and atom_events_ follow mask_
     bool valid_ = false;
     bool keep_previous_ = true;
+    uint64_t serial_ = 0;
+    std::array<bool, kNumEvents> constant_{};  // of plain_: a whole rate in this run
 };
 
 // The deterministic `steady` workload: one phase forever, with optional kernel-mode and halted

@@ -62,7 +62,7 @@ TEST(RunCursor, WithoutPreviousOneBufferGivesEveryCycleAcrossRunsHaltsAndMaskCha
     p.period = 37;
     SteadyWorkload w(p);
     w.bind(make_cpu_config("sapphirerapids"));
-    const EventMask masks[] = {bit(Event::Cycles) | bit(Event::Instructions) | bit(Event::SlotsLightOps),
+    const EventMask masks[] = {bit(Event::CoreCycles) | bit(Event::Instructions) | bit(Event::SlotsLightOps),
                                bit(Event::Slots) | bit(Event::HwBadSpec) | bit(Event::BranchMisses), kAllEvents};
     RunCursor c;
     ASSERT_TRUE(c.set_keep_previous(false));
