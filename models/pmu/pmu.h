@@ -143,7 +143,7 @@ private:
     void replan_slots(uint32_t slots);   // only these slots' programming changed
     CounterPlan plan_of(unsigned slot) const;
     void finish_plan();
-    void compile_cycle_terms();  // cycle_adds_ and cycle_terms_ from the plans
+    void compile_cycle_terms();  // cycle_events_ and cycle_terms_ from the plans
     CounterPlan gp_plan(unsigned i) const;
     CounterPlan fixed_plan(unsigned i) const;
     bool frozen() const { return (st_.global_status >> status_bit::kCtrFrz) & 1u; }

@@ -58,9 +58,7 @@ uint64_t Pmu::count_cycle(const EventVector& ev, unsigned r) {
     return ovf;
 }
 
-// Flattened: the cursor's step, the slot walk, the counters and the metric bytes are inlined into
-// this loop (a call per part and cycle cost about a tenth of the cycle).
-[[gnu::flatten]] bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
+bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
     if (cycle_terms_stale_) compile_cycle_terms();
     while (st_.cycle < to) {
         if (cursor_cycle_ != st_.cycle) {

@@ -19,15 +19,20 @@ EventVector masked(EventVector v, EventMask m) {
     return v;
 }
 
-}  // namespace
-
-TEST(RunCursor, PreviousIsTheCycleBeforeAcrossSeeksRunBoundariesAndHaltedStretches) {
+// A steady workload with a run boundary every few cycles: halted, then ring 0, then ring 3.
+std::unique_ptr<Workload> short_runs() {
     SteadyParams p;
     p.kernel_share = 0.3;
     p.halted_share = 0.2;
-    p.period = 37;  // a run boundary every few cycles
+    p.period = 37;
+    return std::make_unique<SteadyWorkload>(p);
+}
+
+}  // namespace
+
+TEST(RunCursor, PreviousIsTheCycleBeforeAcrossSeeksRunBoundariesAndHaltedStretches) {
     std::vector<std::unique_ptr<Workload>> loads;
-    loads.push_back(std::make_unique<SteadyWorkload>(p));
+    loads.push_back(short_runs());
     loads.push_back(load_workload_file(workload_library_dir() + "/mixed_app.yaml"));
     const EventMask masks[] = {kAllEvents, bit(Event::BranchMisses) | bit(Event::Instructions),
                                bit(Event::SlotsLightOps) | bit(Event::Slots)};
@@ -56,12 +61,9 @@ TEST(RunCursor, PreviousIsTheCycleBeforeAcrossSeeksRunBoundariesAndHaltedStretch
 TEST(RunCursor, WithoutPreviousOneBufferGivesEveryCycleAcrossRunsHaltsAndMaskChanges) {
     // Given a workload that halts and changes ring every few cycles, and a cursor that keeps no
     // previous cycle (so a run's constants and a halt's zeros are written once, when it starts)...
-    SteadyParams p;
-    p.kernel_share = 0.3;
-    p.halted_share = 0.2;
-    p.period = 37;
-    SteadyWorkload w(p);
-    w.bind(make_cpu_config("sapphirerapids"));
+    const std::unique_ptr<Workload> load = short_runs();
+    const Workload& w = *load;
+    load->bind(make_cpu_config("sapphirerapids"));
     const EventMask masks[] = {bit(Event::CoreCycles) | bit(Event::Instructions) | bit(Event::SlotsLightOps),
                                bit(Event::Slots) | bit(Event::HwBadSpec) | bit(Event::BranchMisses), kAllEvents};
     RunCursor c;
