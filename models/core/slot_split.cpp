@@ -1,6 +1,8 @@
 #include "models/core/slot_split.h"
 
 #include <atomic>
+#include <stdexcept>
+#include <string>
 
 #include "models/core/workload.h"
 
@@ -67,13 +69,6 @@ uint64_t root_count(const SlotSplit& s, uint64_t k) {
     return r % kRateDen == 0 ? k * (r / kRateDen) : floor_count(r, k);
 }
 
-// floor(x / den) for x < 2^40 with den's reciprocal: the estimate is short by at most one.
-uint64_t div_small(uint64_t x, uint64_t den, uint64_t recip) {
-    uint64_t q = static_cast<uint64_t>((static_cast<u128>(x) * recip) >> 64);
-    if (x - q * den >= den) ++q;
-    return q;
-}
-
 }  // namespace
 
 SlotSplit make_slot_split(const std::array<uint64_t, kNumAtoms>& atom_rates) {
@@ -82,7 +77,6 @@ SlotSplit make_slot_split(const std::array<uint64_t, kNumAtoms>& atom_rates) {
     for (auto it = std::rbegin(kSplits); it != std::rend(kSplits); ++it) {  // bottom-up
         s.rate[it->node] = s.rate[it->first] + s.rate[it->rest];
         const uint64_t r = s.rate[it->node];
-        s.recip[it->node] = r ? ~0ull / r : 0;
         s.ratio[it->node] = r ? static_cast<double>(s.rate[it->first]) / static_cast<double>(r) : 0.0;
     }
     static std::atomic<uint64_t> ids{0};
@@ -130,6 +124,7 @@ AtomCounts atom_counts(const SlotSplit& s, uint64_t k) {
 // rem_[node] is the remainder of the division that gives the node's cumulative count: the root's
 // over kRateDen, a first child's over its parent's rate.
 void SlotWalker::seek(const SlotSplit& s, uint64_t k) {
+    if (table_id_ != s.id || !s.id) tabulate(s);
     std::array<uint64_t, kNumSlotNodes> t{};
     t[kRoot] = root_count(s, k);
     rem_[kRoot] = static_cast<uint64_t>(static_cast<u128>(k) * s.rate[kRoot] % kRateDen);
@@ -141,22 +136,39 @@ void SlotWalker::seek(const SlotSplit& s, uint64_t k) {
     }
 }
 
-const uint64_t* SlotWalker::step(const SlotSplit& s) {
-    // floor((T + d) r / R) - floor(T r / R) = (rem + d r) / R: with rates below 2^35 and d at most
-    // 16 slots, the operand stays below 2^40.
-    const uint64_t root = rem_[kRoot] + s.rate[kRoot];
-    delta_[kRoot] = root / kRateDen;
-    rem_[kRoot] = root % kRateDen;
-    // Unrolled, the node numbers become constants: no index loads in the per-cycle path.
+// Entry d of split i: d x first child's rate as a quotient and remainder of the node's rate; the
+// root's entry 1: one cycle's slots rate over kRateDen.
+void SlotWalker::tabulate(const SlotSplit& s) {
+    if (s.rate[kRoot] > kMaxStep * kRateDen)
+        throw std::invalid_argument("slot tree: " + std::to_string(s.rate[kRoot]) + "/" + std::to_string(kRateDen) +
+                                    " slots per cycle, more than " + std::to_string(kMaxStep));
+    table_[0][1] = {s.rate[kRoot] / kRateDen, s.rate[kRoot] % kRateDen};
+    den_[0] = kRateDen;
+    for (unsigned i = 0; i + 1 < kNumAtoms; ++i) {
+        const Split& sp = kSplits[i];
+        const uint64_t den = s.rate[sp.node], rate = s.rate[sp.first];
+        den_[i + 1] = den ? den : ~0ull;  // an empty node only ever gets d = 0: never carries
+        for (unsigned d = 0; d <= kMaxStep; ++d)
+            table_[i + 1][d] = den ? Share{d * rate / den, d * rate % den} : Share{0, 0};
+    }
+    table_id_ = s.id;
+}
+
+const uint64_t* SlotWalker::step() {
+    // (rem + d r) / R = q_d + (rem + r_d) / R with d r = q_d R + r_d and rem, r_d < R: the second
+    // term is 0 or 1. Unrolled, the node numbers become constants: no index loads.
+    auto share_of = [this](unsigned i, uint8_t first, uint64_t d) {
+        const Share& t = table_[i][d];
+        const uint64_t x = rem_[first] + t.r, den = den_[i];
+        const uint64_t c = x >= den;
+        rem_[first] = c ? x - den : x;
+        return t.q + c;
+    };
+    delta_[kRoot] = share_of(0, kRoot, 1);
 #pragma GCC unroll 16
-    for (const Split& sp : kSplits) {
-        const uint64_t den = s.rate[sp.node], d = delta_[sp.node];
-        uint64_t q = 0;
-        if (d) {  // d > 0 implies den > 0
-            const uint64_t x = rem_[sp.first] + d * s.rate[sp.first];
-            q = div_small(x, den, s.recip[sp.node]);
-            rem_[sp.first] = x - q * den;
-        }
+    for (unsigned i = 0; i + 1 < kNumAtoms; ++i) {
+        const Split& sp = kSplits[i];
+        const uint64_t d = delta_[sp.node], q = share_of(i + 1, sp.first, d);
         delta_[sp.first] = q;
         delta_[sp.rest] = d - q;
     }

@@ -73,12 +73,32 @@ constexpr std::array<uint16_t, kNumEvents> kAtomsOf = atoms_table();
 // The atoms base event `e` counts (bit per Atom; 0 for events outside kAtomEvents).
 inline uint16_t atoms_of(unsigned e) { return detail::kAtomsOf[e]; }
 
+// At most this many atoms per slot event (HwBadSpec has four), so that per-cycle mode sums a
+// fixed number of increments per event, padded with kSlotZero: a node index that reads 0.
+constexpr unsigned kMaxAtomsPerEvent = 4;
+constexpr uint8_t kSlotZero = kNumSlotNodes;
+namespace detail {
+constexpr bool atoms_fit() {
+    for (uint16_t a : kAtomsOf)
+        if (__builtin_popcount(a) > int(kMaxAtomsPerEvent)) return false;
+    return true;
+}
+static_assert(atoms_fit(), "a slot event with more atoms than kMaxAtomsPerEvent");
+}  // namespace detail
+// The atoms of `e` as node indices, padded with kSlotZero.
+inline std::array<uint8_t, kMaxAtomsPerEvent> atom_indices(unsigned e) {
+    std::array<uint8_t, kMaxAtomsPerEvent> a;
+    a.fill(kSlotZero);
+    unsigned n = 0;
+    for (uint16_t m = atoms_of(e); m; m &= m - 1) a[n++] = static_cast<uint8_t>(__builtin_ctz(m));
+    return a;
+}
+
 struct SlotSplit {
     // Rates (numerators over kRateDen per active cycle) of every tree node: atoms, then inner nodes.
     std::array<uint64_t, kNumSlotNodes> rate{};
-    // Of the inner nodes (0 for an empty one): floor((2^64 - 1) / rate), with which per-cycle mode
-    // divides by multiplying, and first child's rate / rate, with which fast mode estimates.
-    std::array<uint64_t, kNumSlotNodes> recip{};
+    // Of the inner nodes (0 for an empty one): first child's rate / rate, with which fast mode
+    // estimates.
     std::array<double, kNumSlotNodes> ratio{};
     uint64_t id = 0;  // unique per make_slot_split call (copies share it): keys atom_counts' memo
 };
@@ -94,16 +114,26 @@ inline uint64_t atom_sum(const uint64_t* c, uint16_t atoms) {
 }
 inline uint64_t atom_sum(const AtomCounts& c, uint16_t atoms) { return atom_sum(c.data(), atoms); }
 
-// Per-cycle walk of the tree: remainders instead of 128-bit products, and a reciprocal instead of
-// a division per node.
+// Per-cycle walk of the tree with a remainder per node: a node that grows by d slots in a cycle
+// gives its first child floor((rem + d x child's rate) / node's rate) of them. d x child's rate is
+// tabulated per node as a quotient and a remainder of the node's rate for every d a cycle can
+// bring (0 .. the most slots of a cycle), so a node costs a table load and one compare.
 class SlotWalker {
 public:
     void seek(const SlotSplit& s, uint64_t k);
-    // The atoms' increments in the next active cycle: kNumAtoms values (the tree's first nodes).
-    const uint64_t* step(const SlotSplit& s);
+    // The atoms' increments in the next active cycle: kNumAtoms values (the tree's first nodes),
+    // and 0 at index kSlotZero.
+    const uint64_t* step();
 
 private:
-    std::array<uint64_t, kNumSlotNodes> rem_{}, delta_{};
+    void tabulate(const SlotSplit& s);
+    static constexpr unsigned kMaxStep = 16;  // slots per cycle, at most (the widest core: 8)
+    struct Share { uint64_t q, r; };          // d x child's rate = q x node's rate + r
+    std::array<std::array<Share, kMaxStep + 1>, kNumAtoms> table_{};  // per split; [0]: the root's
+    std::array<uint64_t, kNumAtoms> den_{};  // per split, its node's rate (~0 for an empty node)
+    uint64_t table_id_ = 0;                   // the SlotSplit (id) tabulated
+    std::array<uint64_t, kNumSlotNodes> rem_{};
+    std::array<uint64_t, kNumSlotNodes + 1> delta_{};  // delta_[kSlotZero] stays 0
 };
 
 }  // namespace pmusim

@@ -18,7 +18,7 @@ bool RunCursor::set_mask(EventMask m) {
     mask_ = m;
     n_plain_ = n_atom_events_ = 0;
     (m & ~kAtomEvents).for_each([&](unsigned e) { plain_[n_plain_++] = static_cast<uint8_t>(e); });
-    (m & kAtomEvents).for_each([&](unsigned e) { atom_events_[n_atom_events_++] = {static_cast<uint8_t>(e), atoms_of(e)}; });
+    (m & kAtomEvents).for_each([&](unsigned e) { atom_events_[n_atom_events_++] = {static_cast<uint8_t>(e), atom_indices(e)}; });
     lists_ = true;
     if (!changed) return false;
     buf_[0].setZero();
@@ -27,8 +27,16 @@ bool RunCursor::set_mask(EventMask m) {
     return true;
 }
 
+bool RunCursor::set_keep_previous(bool keep) {
+    if (keep == keep_previous_) return false;
+    keep_previous_ = keep;
+    valid_ = false;
+    return true;
+}
+
 void RunCursor::seek(const Workload& w, uint64_t cycle) {
     seek_run(w, cycle);
+    if (!keep_previous_) return;
     // The next next() moves cur_ to the other buffer: this one becomes previous().
     EventVector& prev = buf_[cur_];
     prev = cycle ? events_at(w, cycle - 1) : EventVector::Zero();
@@ -41,10 +49,12 @@ void RunCursor::seek_run(const Workload& w, uint64_t cycle) {
     cycle_ = cycle;
     k_ = run_.active_begin + (cycle - run_.begin);
     n_whole_ = n_carry_ = 0;
+    ++serial_;
     if (!run_.halted) {
         for (unsigned j = 0; j < n_plain_; ++j) {
             const uint8_t e = plain_[j];
             const uint64_t rate = run_.phase->rate[e], whole = rate / kRateDen, frac = rate % kRateDen;
+            constant_[e] = !frac;
             if (!frac) {
                 whole_[n_whole_++] = {e, whole};
                 continue;
@@ -55,32 +65,45 @@ void RunCursor::seek_run(const Workload& w, uint64_t cycle) {
         if (n_atom_events_) slots_.seek(run_.phase->slots, k_);
     }
     valid_ = true;
+    // One buffer for every cycle: what does not change in the run is written once, here.
+    if (!keep_previous_) write_constants(buf_[cur_]);
+}
+
+// A run's constants: its whole rates, or zeros for every produced event when halted.
+void RunCursor::write_constants(EventVector& ev) const {
+    if (run_.halted) {
+        for (unsigned j = 0; j < n_plain_; ++j) ev[plain_[j]] = 0;
+        for (unsigned j = 0; j < n_atom_events_; ++j) ev[atom_events_[j].e] = 0;
+        return;
+    }
+    for (unsigned j = 0; j < n_whole_; ++j) ev[whole_[j].e] = whole_[j].n;
 }
 
 const EventVector& RunCursor::next(const Workload& w) {
     if (!valid_ || cycle_ >= run_.end) seek_run(w, cycle_);  // a run boundary: previous() stays
-    cur_ ^= 1u;
-    EventVector& ev = buf_[cur_];
-    if (run_.halted) {
-        for (unsigned j = 0; j < n_plain_; ++j) ev[plain_[j]] = 0;
-        for (unsigned j = 0; j < n_atom_events_; ++j) ev[atom_events_[j].e] = 0;
-    } else {
-        for (unsigned j = 0; j < n_whole_; ++j) ev[whole_[j].e] = whole_[j].n;
-        // floor((k+1) r) - floor(k r) = whole + carry of the fractional remainder: no division.
-        for (unsigned j = 0; j < n_carry_; ++j) {
-            Carry& c = carry_[j];
-            const uint64_t s = c.rem + c.frac;
-            const uint64_t carry = s >= kRateDen;
-            ev[c.e] = c.whole + carry;
-            c.rem = s - carry * kRateDen;
-        }
-        if (n_atom_events_) {
-            const uint64_t* d = slots_.step(run_.phase->slots);
-            for (unsigned j = 0; j < n_atom_events_; ++j) ev[atom_events_[j].e] = atom_sum(d, atom_events_[j].atoms);
-        }
-        ++k_;
+    if (keep_previous_) {
+        cur_ ^= 1u;
+        write_constants(buf_[cur_]);
     }
+    EventVector& ev = buf_[cur_];
     ++cycle_;
+    if (run_.halted) return ev;
+    // floor((k+1) r) - floor(k r) = whole + carry of the fractional remainder: no division.
+    for (unsigned j = 0; j < n_carry_; ++j) {
+        Carry& c = carry_[j];
+        const uint64_t s = c.rem + c.frac, t = s - kRateDen;
+        const bool carry = s >= kRateDen;
+        ev[c.e] = c.whole + carry;
+        c.rem = carry ? t : s;
+    }
+    if (n_atom_events_) {
+        const uint64_t* d = slots_.step();
+        for (unsigned j = 0; j < n_atom_events_; ++j) {
+            const auto& a = atom_events_[j].atom;  // padded with kSlotZero: no loop over bits
+            ev[atom_events_[j].e] = d[a[0]] + d[a[1]] + d[a[2]] + d[a[3]];
+        }
+    }
+    ++k_;
     return ev;
 }
 

@@ -61,10 +61,12 @@ public:
 EventVector events_at(const Workload& w, uint64_t cycle);
 
 // Walks a workload cycle by cycle with Bresenham remainders (no division per cycle; slot events:
-// one small division per slot-tree node). Only the events of the mask are produced (the others
+// the slot tree's per-node remainders). Only the events of the mask are produced (the others
 // read 0), so the per-cycle loop pays only for what the programmed counters read. The mask is
 // kept as lists of its events, and each run splits them into constants (whole rates) and those
 // with a fractional carry, so a cycle touches each produced event once and walks no mask.
+// Without previous() (set_keep_previous(false): no counter uses edge detect) one buffer serves
+// every cycle, and a run's constants and a halted run's zeros are written once, when it starts.
 class RunCursor {
 public:
     // Positions the cursor at `cycle`; previous() then holds cycle - 1's events (0 before cycle 0).
@@ -72,21 +74,31 @@ public:
     // Changing the mask re-seeks at the next cycle, so newly included events start exact.
     // Returns whether the mask changed.
     bool set_mask(EventMask m);
+    // Whether previous() is kept (the default). Turning it on re-seeks at the next seek().
+    // Returns whether the setting changed (the caller then re-seeks).
+    bool set_keep_previous(bool keep);
     // Events of the current cycle; advances to the next one.
     const EventVector& next(const Workload& w);
+    // Changes whenever the cursor starts a run (at a run boundary, a seek or a mask change): what
+    // a caller derives from one run stays valid while it is unchanged.
+    uint64_t run_serial() const { return serial_; }
+    // Whether event e of the mask reads the same in every cycle of the current run (a whole rate).
+    bool constant(unsigned e) const { return run_.halted || constant_[e]; }
     uint8_t cpl() const { return run_.cpl; }
     bool halted() const { return run_.halted; }
     const EventVector& last() const { return buf_[cur_]; }
     // The cycle before last()'s: what edge detect compares with. The two buffers swap roles at
-    // each next(), so no vector is copied per cycle.
+    // each next(), so no vector is copied per cycle. Only with set_keep_previous(true).
     const EventVector& previous() const { return buf_[cur_ ^ 1u]; }
 
 private:
     void seek_run(const Workload& w, uint64_t cycle);
+    void write_constants(EventVector& ev) const;
 
     struct Whole { uint8_t e; uint64_t n; };                  // e adds n every active cycle
     struct Carry { uint8_t e; uint64_t whole, frac, rem; };   // rate = whole * kRateDen + frac
-    struct AtomSum { uint8_t e; uint16_t atoms; };            // a slot event: the sum of these atoms
+    // A slot event: the sum of up to four atoms' increments (kSlotZero pads the unused ones).
+    struct AtomSum { uint8_t e; std::array<uint8_t, kMaxAtomsPerEvent> atom; };
 
     Run run_;
     uint64_t cycle_ = 0, k_ = 0;
@@ -103,6 +115,9 @@ private:
     EventMask mask_ = kAllEvents;
     bool lists_ = false;  // plain_ and atom_events_ follow mask_
     bool valid_ = false;
+    bool keep_previous_ = true;
+    uint64_t serial_ = 0;
+    std::array<bool, kNumEvents> constant_{};  // of plain_: a whole rate in this run
 };
 
 // The deterministic `steady` workload: one phase forever, with optional kernel-mode and halted

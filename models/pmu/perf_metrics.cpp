@@ -10,7 +10,8 @@ namespace pmusim {
 // UOP_DROPPING / CLEARS_COUNT corrections of the TMA formulas come from (docs/tma.md). The four
 // Level-1 masks cover every slot atom once, so their slots add up to FC3's in every cycle
 // (docs/workloads.md "Slot accounting").
-const std::array<EventMask, kNumMetricFields> kMetricFieldEvents = {
+namespace {
+constexpr std::array<EventMask, kNumMetricFields> kFieldEvents = {
     bit(Event::SlotsLightOps) | bit(Event::SlotsHeavyOps),  // 7:0   Retiring
     bit(Event::HwBadSpec),                                  // 15:8  Bad Speculation
     bit(Event::HwFrontend),                                 // 23:16 Frontend Bound
@@ -20,6 +21,25 @@ const std::array<EventMask, kNumMetricFields> kMetricFieldEvents = {
     bit(Event::HwFetchLatency),                             // 55:48 Fetch Latency
     bit(Event::HwMemoryBound),                              // 63:56 Memory Bound
 };
+
+// Per-cycle mode's form of the table: (field, event) pairs, a constant the compiler unrolls.
+struct MetricAdd { uint8_t field, ev; };
+constexpr unsigned kNumMetricAdds = [] {
+    unsigned n = 0;
+    for (const EventMask& m : kFieldEvents) n += m.count();
+    return n;
+}();
+constexpr std::array<MetricAdd, kNumMetricAdds> kMetricAdds = [] {
+    std::array<MetricAdd, kNumMetricAdds> a{};
+    unsigned n = 0;
+    for (unsigned k = 0; k < kNumMetricFields; ++k)
+        for (unsigned e = 0; e < kNumEvents; ++e)
+            if (kFieldEvents[k].test(e)) a[n++] = {uint8_t(k), uint8_t(e)};
+    return a;
+}();
+}  // namespace
+
+const std::array<EventMask, kNumMetricFields> kMetricFieldEvents = kFieldEvents;
 const std::array<const char*, kNumMetricFields> kMetricFieldNames = {
     "retiring", "bad_speculation", "frontend_bound", "backend_bound",
     "heavy_operations", "branch_mispredicts", "fetch_latency", "memory_bound"};
@@ -71,18 +91,12 @@ void Pmu::accumulate_metrics(const EventVector& ev) {
         st_.metric_acc[k] += static_cast<unsigned __int128>(masked_sum(ev, kMetricFieldEvents[k])) * fmax;
 }
 
-// One cycle of per-cycle mode: the fields' events as index pairs (no mask walk), derived once
-// from the constant field table.
+// One cycle of per-cycle mode: the fields' events as constant index pairs (no mask walk).
 void Pmu::accumulate_metrics_cycle(const EventVector& ev) {
-    static const std::vector<MetricAdd> adds = [] {
-        std::vector<MetricAdd> v;
-        for (unsigned k = 0; k < kNumMetricFields; ++k)
-            kMetricFieldEvents[k].for_each([&](unsigned e) { v.push_back({uint8_t(k), uint8_t(e)}); });
-        return v;
-    }();
     const uint64_t fmax = sem_.metrics_field_max();
     const uint64_t* e = ev.data();
-    for (const MetricAdd& a : adds)  // a cycle's slots x F fit in 64 bits
+#pragma GCC unroll 16
+    for (const MetricAdd& a : kMetricAdds)  // a cycle's slots x F fit in 64 bits
         st_.metric_acc[a.field] += static_cast<unsigned __int128>(e[a.ev] * fmax);
 }
 

@@ -179,34 +179,4 @@ void Pmu::finish_plan() {
     if (cursor_.set_mask(needed)) cursor_cycle_ = kForever;
 }
 
-void Pmu::compile_cycle_terms() {
-    cycle_terms_stale_ = false;
-    term_events_.clear();
-    for (unsigned r = 0; r < 2; ++r) cycle_adds_[r].clear(), cycle_terms_[r].clear();
-    for (uint8_t s : active_) {
-        const CounterPlan& p = plan_[s];
-        const unsigned n = p.events.count();
-        if (!n && !p.conditional) continue;  // counts nothing (an unknown encoding)
-        for (unsigned r = 0; r < 2; ++r) {
-            if (!(p.ring_mask & (r ? kRing3 : kRing0))) continue;
-            if (n == 1 && !p.conditional) {
-                CycleAdd a;
-                a.width_mask = p.width_mask;
-                a.slot = s;
-                a.status_bit = static_cast<uint8_t>(status_bit_of_slot(s));
-                p.events.for_each([&](unsigned e) { a.ev = static_cast<uint8_t>(e); });
-                cycle_adds_[r].push_back(a);
-                continue;
-            }
-            CycleTerm t;
-            t.slot = s;
-            t.conditional = p.conditional;
-            t.first = static_cast<uint16_t>(term_events_.size());
-            p.events.for_each([&](unsigned e) { term_events_.push_back(static_cast<uint8_t>(e)); });
-            t.count = static_cast<uint16_t>(term_events_.size() - t.first);
-            cycle_terms_[r].push_back(t);
-        }
-    }
-}
-
 }  // namespace pmusim

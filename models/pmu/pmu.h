@@ -10,6 +10,7 @@
 //   rdpmc.cpp           RDPMC decoding
 //   pmu.cpp             the register dispatcher (RDMSR/WRMSR rules common to every MSR)
 //   pmu_timing.cpp      per-cycle and fast (arithmetic) advance
+//   pmu_cycle_program.cpp  per-cycle mode's compiled form of the plans
 #pragma once
 #include <array>
 #include <deque>
@@ -142,7 +143,7 @@ private:
     void replan_slots(uint32_t slots);   // only these slots' programming changed
     CounterPlan plan_of(unsigned slot) const;
     void finish_plan();
-    void compile_cycle_terms();  // cycle_adds_ and cycle_terms_ from the plans
+    void compile_cycle_terms();  // cycle_events_ and cycle_terms_ from the plans
     CounterPlan gp_plan(unsigned i) const;
     CounterPlan fixed_plan(unsigned i) const;
     bool frozen() const { return (st_.global_status >> status_bit::kCtrFrz) & 1u; }
@@ -179,24 +180,32 @@ private:
     mutable std::array<EncodingMemo, kMaxGpCounters> enc_memo_{};
     uint8_t metrics_ring_ = 0;
     // Per-cycle mode's form of the plans (compiled at the first per-cycle advance after
-    // finish_plan): per ring, the counting slots, each with
-    // the base events it sums, and the metric fields' events, as index lists, so that a cycle
-    // walks no event mask. A counter of one event without CMASK/INV/E/EQ (the common case) is a
-    // CycleAdd: one load, one add and its carry; the others are CycleTerms.
-    struct CycleAdd {
-        uint64_t width_mask = 0;
-        uint8_t slot = 0, status_bit = 0, ev = 0;
-    };
+    // finish_plan, pmu_cycle_program.cpp): per ring, the counting slots with the base events each
+    // sums, as index lists, so that a cycle walks no event mask. A counter without CMASK/INV/E/EQ
+    // and narrower than 64 bits (almost all) is "dense": its events are CycleEvents. The others are
+    // CycleTerms: conditional_increment, or a sum with a 64-bit carry.
+    struct CycleEvent { uint8_t slot, ev; };
     struct CycleTerm {
         uint8_t slot = 0;
         bool conditional = false;   // CMASK/INV/E/EQ: conditional_increment
         uint16_t first = 0, count = 0;
     };
-    struct MetricAdd { uint8_t field, ev; };  // PERF_METRICS field `field` adds event `ev`'s slots
-    std::array<std::vector<CycleAdd>, 2> cycle_adds_;    // [0]: CPL 0, [1]: CPL > 0
+    std::array<std::vector<CycleEvent>, 2> cycle_events_;  // [0]: CPL 0, [1]: CPL > 0
     std::array<std::vector<CycleTerm>, 2> cycle_terms_;
     std::vector<uint8_t> term_events_;
     bool cycle_terms_stale_ = true;  // the plans changed since compile_cycle_terms
+    // The dense counters' program for the cursor's current run: the sum of each counter's events
+    // that are constant in the run (whole rates), added every cycle to all slots at once, and the
+    // events that vary. A slot's bits above its width show a carry (0 for a slot that is not dense).
+    struct RunProgram {
+        alignas(16) std::array<uint64_t, kNumCounterSlots> inc{};
+        alignas(16) std::array<uint64_t, kNumCounterSlots> above{};
+        std::vector<CycleEvent> vary;
+        uint64_t run = ~0ull;  // the cursor's run_serial() it was built for
+    };
+    RunProgram run_program_;
+    void build_run_program(const EventVector& ev, unsigned ring);
+    uint64_t take_carries();  // the dense counters that carried: their status bits, masked back
     uint64_t count_cycle(const EventVector& ev, unsigned ring);  // the counters' part of a cycle
     void accumulate_metrics_cycle(const EventVector& ev);
 

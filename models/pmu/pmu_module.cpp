@@ -15,9 +15,13 @@ PmuModule::PmuModule(sc_module_name name, sc_time cycle_period)
     SC_METHOD(clock_method);
 }
 
+// Simulation cycles in integer time units (the resolution's), not sc_time arithmetic.
+int64_t PmuModule::sim_cycle(const sc_time& t) const { return static_cast<int64_t>(t.value() / period_.value()); }
+
 void PmuModule::anchor() {
-    const int64_t sim_cycle = static_cast<int64_t>(sc_time_stamp() / period_);
-    offset_ = pmu_ ? sim_cycle - static_cast<int64_t>(pmu_->cycle()) : sim_cycle;
+    const int64_t now = sim_cycle(sc_time_stamp());
+    offset_ = pmu_ ? now - static_cast<int64_t>(pmu_->cycle()) : now;
+    armed_ = false;  // the clock's next cycle is computed from the time again
 }
 
 void PmuModule::attach(Pmu* pmu) {
@@ -26,8 +30,7 @@ void PmuModule::attach(Pmu* pmu) {
 }
 
 uint64_t PmuModule::cycle_at(const sc_time& delay) const {
-    const int64_t sim_cycle = static_cast<int64_t>((sc_time_stamp() + delay) / period_);
-    return static_cast<uint64_t>(std::max<int64_t>(0, sim_cycle - offset_));
+    return static_cast<uint64_t>(std::max<int64_t>(0, sim_cycle(sc_time_stamp() + delay) - offset_));
 }
 
 bool PmuModule::sync(uint64_t cycle) {
@@ -60,15 +63,23 @@ bool PmuModule::finish_run() {
 
 // One activation per cycle (per-cycle mode) or per quantum (fast mode). An SC_METHOD re-armed with
 // next_trigger: an activation is a function call, where an SC_THREAD's wait() is a coroutine
-// switch, about twice the cost per cycle (docs/performance.md "Per-cycle mode").
+// switch, about twice the cost per cycle (docs/performance.md "Per-cycle mode"). Re-armed for
+// the next cycle, it knows that cycle without reading the time (until anchor() moves the offset).
 void PmuModule::clock_method() {
+    const bool armed = armed_;
+    armed_ = false;
     if (!pmu_ || stopped_ || pmu_->cycle() >= target_) return next_trigger(run_event_);
-    if (sync(cycle_at(SC_ZERO_TIME)) && stopped_) {
+    const uint64_t now = armed ? armed_cycle_ : cycle_at(SC_ZERO_TIME);
+    if (sync(now) && stopped_) {
         sc_pause();
         return next_trigger(run_event_);
     }
     if (pmu_->cycle() >= target_) return next_trigger(run_event_);
-    if (mode_ == TimeMode::PerCycle) return next_trigger(period_);
+    if (mode_ == TimeMode::PerCycle) {
+        armed_ = true;
+        armed_cycle_ = now + 1;
+        return next_trigger(period_);
+    }
     next_trigger(period_ * static_cast<double>(std::min<uint64_t>(quantum_, target_ - pmu_->cycle())));
 }
 

@@ -47,6 +47,7 @@ private:
     void msr_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
     void rdpmc_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
     void anchor();
+    int64_t sim_cycle(const sc_core::sc_time& t) const;
 
     sc_core::sc_time period_;
     Pmu* pmu_ = nullptr;
@@ -55,6 +56,8 @@ private:
     uint64_t quantum_ = 1'000'000;
     uint64_t target_ = 0;
     bool stop_on_pmi_ = false, stopped_ = false;
+    bool armed_ = false;         // the clock re-armed itself for one period, for cycle armed_cycle_
+    uint64_t armed_cycle_ = 0;
     sc_core::sc_event run_event_;
 };
 

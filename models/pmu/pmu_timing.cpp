@@ -32,18 +32,22 @@ void Pmu::retire(EventMask events, unsigned cpl) {
     }
 }
 
-// One cycle's increments of the counters counting in ring r (0: CPL 0), from the compiled terms.
-// A carry out of bit W-1: v < old for a 64-bit counter, bits above the width otherwise (a
-// counter never holds more than its width, and a cycle adds far less than 2^63).
+// One cycle's increments of the counters counting in ring r (0: CPL 0), from the run's program
+// (pmu_cycle_program.cpp): the events that vary in the run, then every slot's constant at once,
+// testing all dense counters' carries with one word; the rare carry is sorted out after.
 uint64_t Pmu::count_cycle(const EventVector& ev, unsigned r) {
+    if (run_program_.run != cursor_.run_serial()) build_run_program(ev, r);
+    const RunProgram& p = run_program_;
     const uint64_t* e = ev.data();
     uint64_t* ctr = st_.counter.data();
-    uint64_t ovf = 0;
-    for (const CycleAdd& a : cycle_adds_[r]) {
-        const uint64_t old = ctr[a.slot], v = old + e[a.ev];
-        ovf |= uint64_t((v < old) | ((v & ~a.width_mask) != 0)) << a.status_bit;
-        ctr[a.slot] = v & a.width_mask;
+    for (const CycleEvent& c : p.vary) ctr[c.slot] += e[c.ev];
+    uint64_t high = 0;
+    for (unsigned s = 0; s < kNumCounterSlots; ++s) {
+        const uint64_t v = ctr[s] + p.inc[s];
+        ctr[s] = v;
+        high |= v & p.above[s];
     }
+    uint64_t ovf = high ? take_carries() : 0;
     for (const CycleTerm& t : cycle_terms_[r]) {
         uint64_t inc = 0;
         if (t.conditional) inc = conditional_increment(plan_[t.slot], ev, cursor_.previous());
@@ -72,7 +76,7 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
                 if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
             }
         }
-        const bool raised = end_of_cycle(ovf);
+        const bool raised = (ovf || !pending_.empty()) && end_of_cycle(ovf);  // else nothing to latch or raise
         ++st_.cycle;
         if (raised && stop_at_pmi) return true;
     }

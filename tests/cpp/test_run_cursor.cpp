@@ -19,15 +19,20 @@ EventVector masked(EventVector v, EventMask m) {
     return v;
 }
 
-}  // namespace
-
-TEST(RunCursor, PreviousIsTheCycleBeforeAcrossSeeksRunBoundariesAndHaltedStretches) {
+// A steady workload with a run boundary every few cycles: halted, then ring 0, then ring 3.
+std::unique_ptr<Workload> short_runs() {
     SteadyParams p;
     p.kernel_share = 0.3;
     p.halted_share = 0.2;
-    p.period = 37;  // a run boundary every few cycles
+    p.period = 37;
+    return std::make_unique<SteadyWorkload>(p);
+}
+
+}  // namespace
+
+TEST(RunCursor, PreviousIsTheCycleBeforeAcrossSeeksRunBoundariesAndHaltedStretches) {
     std::vector<std::unique_ptr<Workload>> loads;
-    loads.push_back(std::make_unique<SteadyWorkload>(p));
+    loads.push_back(short_runs());
     loads.push_back(load_workload_file(workload_library_dir() + "/mixed_app.yaml"));
     const EventMask masks[] = {kAllEvents, bit(Event::BranchMisses) | bit(Event::Instructions),
                                bit(Event::SlotsLightOps) | bit(Event::Slots)};
@@ -50,6 +55,33 @@ TEST(RunCursor, PreviousIsTheCycleBeforeAcrossSeeksRunBoundariesAndHaltedStretch
                     ASSERT_TRUE((c.previous() == before).all()) << where;
                 }
             }
+    }
+}
+
+TEST(RunCursor, WithoutPreviousOneBufferGivesEveryCycleAcrossRunsHaltsAndMaskChanges) {
+    // Given a workload that halts and changes ring every few cycles, and a cursor that keeps no
+    // previous cycle (so a run's constants and a halt's zeros are written once, when it starts)...
+    const std::unique_ptr<Workload> load = short_runs();
+    const Workload& w = *load;
+    load->bind(make_cpu_config("sapphirerapids"));
+    const EventMask masks[] = {bit(Event::CoreCycles) | bit(Event::Instructions) | bit(Event::SlotsLightOps),
+                               bit(Event::Slots) | bit(Event::HwBadSpec) | bit(Event::BranchMisses), kAllEvents};
+    RunCursor c;
+    ASSERT_TRUE(c.set_keep_previous(false));
+    ASSERT_FALSE(c.set_keep_previous(false));
+    c.seek(w, 3);
+    uint64_t x = 3;
+    for (EventMask m : masks) {
+        // ...when its mask changes between stretches of 300 cycles...
+        if (c.set_mask(m)) c.seek(w, x);
+        const EventVector* first = nullptr;
+        for (uint64_t end = x + 300; x < end; ++x) {
+            const EventVector& ev = c.next(w);
+            // ...then every cycle reads that cycle's events of the mask, in the same buffer.
+            ASSERT_TRUE((ev == masked(events_at(w, x), m)).all()) << "cycle " << x << ", mask of " << m.count();
+            if (!first) first = &ev;
+            ASSERT_EQ(first, &ev);
+        }
     }
 }
 
