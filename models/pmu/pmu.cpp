@@ -173,8 +173,7 @@ void Pmu::finish_plan() {
     // The per-cycle cursor produces only what the counters and the metric bytes read.
     EventMask needed = 0;
     for (uint8_t s : active_) needed |= plan_[s].events;
-    if (metrics_ring_)
-        for (EventMask m : kMetricFieldEvents) needed |= m;
+    if (metrics_ring_) needed |= metric_events_all();
     // A new mask also needs the previous cycle's events (edge detect) in full: re-seek.
     if (cursor_.set_mask(needed)) cursor_cycle_ = kForever;
 }
