@@ -118,6 +118,10 @@ private:
         uint8_t cmask = 0;
         bool inv = false, edge = false, eq = false, conditional = false;
         uint64_t width_mask = 0;
+        bool operator==(const CounterPlan& o) const {
+            return ring_mask == o.ring_mask && events == o.events && cmask == o.cmask && inv == o.inv &&
+                   edge == o.edge && eq == o.eq && conditional == o.conditional && width_mask == o.width_mask;
+        }
     };
     static constexpr uint8_t kRing0 = 1, kRing3 = 2;
 
@@ -139,7 +143,7 @@ private:
 
     // counting
     void replan();                       // every slot (reset, semantics, freeze)
-    void replan_slots(uint32_t slots);   // only these slots' programming changed
+    bool replan_slots(uint32_t slots);   // only these slots' programming changed
     CounterPlan plan_of(unsigned slot) const;
     void finish_plan();
     void compile_cycle_terms();  // cycle_adds_ and cycle_terms_ from the plans
