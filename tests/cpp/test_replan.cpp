@@ -51,6 +51,29 @@ TEST_P(Replan, ASelectorWrittenWhileDisabledCountsItsLastEventOnceEnabled) {
     EXPECT_EQ(m->rdpmc(0), 1250u);
 }
 
+TEST_P(Replan, AFixedFieldWrittenWhileDisabledCountsAsWrittenOnceEnabled) {
+    // Given FIXED_CTR1's GLOBAL_CTRL bit clear and its field written for both rings, then user only,
+    SteadyParams wl;
+    wl.kernel_share = 0.3;  // 300 kernel cycles in every 1000
+    auto m = make_machine("sapphirerapids", {}, GetParam(), wl);
+    m->wrmsr(msr::kGlobalCtrl, 0);
+    m->wrmsr(msr::kFixedCtrCtrl, 0x3 << 4);
+    m->wrmsr(msr::kFixedCtrCtrl, 0x2 << 4);
+    // when its bit is set and 2,000 cycles pass, then it counted the 1,400 user cycles.
+    m->wrmsr(msr::kGlobalCtrl, 1ull << 33);
+    m->advance(2000);
+    EXPECT_EQ(m->rdpmc(RDPMC_FIXED | 1), 1400u);
+}
+
+TEST_P(Replan, WithoutGlobalCtrlASelectorWriteStartsCountingAtOnce) {
+    // Given a version-1 PMU (no GLOBAL_CTRL: the selector's EN alone enables),
+    auto m = make_machine("sapphirerapids", {{"version", 1}}, GetParam());
+    // when PMC0 is programmed for cycles and 100 cycles pass, then it counted them.
+    m->wrmsr(msr::kPerfEvtSel0, sel::CYCLES | sel::USR | sel::OS | sel::EN);
+    m->advance(100);
+    EXPECT_EQ(m->rdpmc(0), 100u);
+}
+
 TEST_P(Replan, GlobalCtrlBit48AloneStartsAndStopsPerfMetrics) {
     // Given FIXED_CTR3 counting slots with GLOBAL_CTRL[48] clear,
     auto m = make_machine("sapphirerapids", {}, GetParam());
