@@ -13,9 +13,12 @@ constexpr Event kFixedEvent[kMaxFixedCounters] = {Event::Instructions, Event::Co
 void Pmu::write_fixed(unsigned i, uint64_t v) { st_.counter[fixed_slot(i)] = v & cpu_.fixed_mask(); }
 
 void Pmu::write_fixed_ctr_ctrl(uint64_t v) {
-    uint32_t changed = 0;  // the fixed counters whose 4-bit field changed
+    // The fixed counters whose 4-bit field changed; one whose GLOBAL_CTRL bit is clear is stopped
+    // before and after, so its plan stays what it is.
+    uint32_t changed = 0;
     for (unsigned i = 0; i < kMaxFixedCounters; ++i)
-        if (((st_.fixed_ctr_ctrl ^ v) >> (4 * i)) & 0xf) changed |= 1u << fixed_slot(i);
+        if ((((st_.fixed_ctr_ctrl ^ v) >> (4 * i)) & 0xf) && ((st_.global_ctrl >> (32 + i)) & 1u))
+            changed |= 1u << fixed_slot(i);
     st_.fixed_ctr_ctrl = v;
     replan_slots(changed);
 }

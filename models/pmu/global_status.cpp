@@ -10,11 +10,9 @@ void Pmu::write_global_ctrl(uint64_t v) {
     st_.global_ctrl = v;
     // A counter's enable bit (SDM Table 35-2: PMCi -> i, FIXED_CTRi -> 32+i) changes its plan
     // only; bit 48 (PERF_METRICS) changes what finish_plan() derives.
-    uint32_t changed = 0;
-    for (unsigned s = 0; s < kNumCounterSlots; ++s)
-        if ((diff >> status_bit_of_slot(s)) & 1u) changed |= 1u << s;
-    if (changed) replan_slots(changed);
-    else if ((diff >> status_bit::kPerfMetrics) & 1u) finish_plan();
+    const uint32_t slots = uint32_t(diff & ((1ull << kMaxGpCounters) - 1)) |
+                           uint32_t((diff >> 32) & ((1ull << kMaxFixedCounters) - 1)) << kMaxGpCounters;
+    if (!replan_slots(slots) && ((diff >> status_bit::kPerfMetrics) & 1u)) finish_plan();
 }
 
 // Write 1 to clear. Clearing CTR_Frz unfreezes the counters (v4 streamlined freeze).
@@ -63,6 +61,8 @@ void Pmu::raise_pmi(uint64_t sources) {
     } else if ((dbg >> debugctl_bit::kFreezePerfmonOnPmi) & 1u) {
         st_.global_ctrl = 0;
         replan();
+        // This can happen inside a per-cycle advance, whose next cycle must count the new plan.
+        compile_cycle_terms();
     }
     pmis_.push_back({st_.cycle, sources, st_.global_status});
 }

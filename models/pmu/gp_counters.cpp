@@ -17,6 +17,9 @@ void Pmu::write_pmc_full(unsigned i, uint64_t v) { st_.counter[i] = v & cpu_.gp_
 void Pmu::write_evtsel(unsigned i, uint64_t v) {
     if (st_.evtsel[i] == v) return;  // same programming, same plan
     st_.evtsel[i] = v;
+    // With its GLOBAL_CTRL bit clear the counter is stopped before and after (KVM and perf write
+    // selectors with counting stopped): its plan stays what it is.
+    if (cpu_.has_global_ctrl() && !((st_.global_ctrl >> i) & 1u)) return;
     replan_slots(1u << i);
 }
 

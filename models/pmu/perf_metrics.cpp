@@ -100,11 +100,18 @@ void Pmu::accumulate_metrics_cycle(const EventVector& ev) {
         st_.metric_acc[a.field] += static_cast<unsigned __int128>(e[a.ev] * fmax);
 }
 
+EventMask Pmu::metric_events_all() {
+    static const EventMask all = [] {
+        EventMask m = 0;
+        for (EventMask f : kMetricFieldEvents) m |= f;
+        return m;
+    }();
+    return all;
+}
+
 void Pmu::accumulate_metrics(const Run& r, uint64_t a, uint64_t b) {
-    EventMask all = 0;
-    for (EventMask m : kMetricFieldEvents) all |= m;
     EventVector ev = EventVector::Zero();
-    add_run_counts(r, all, a, b, ev);  // the slot tree once for all fields
+    add_run_counts(r, metric_events_all(), a, b, ev);  // the slot tree once for all fields
     accumulate_metrics(ev);
 }
 

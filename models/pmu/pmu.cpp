@@ -142,14 +142,20 @@ void Pmu::replan() {
 }
 
 // A write changed the programming of the slots in `slots` only (bit s: counter slot s). The other
-// plans are still what plan_of() would give: only these are derived again.
-void Pmu::replan_slots(uint32_t slots) {
-    if (!slots) return;
+// plans are still what plan_of() would give: only these are derived again, and what follows from
+// the plans together only if one of them changed (a selector written while its GLOBAL_CTRL bit is
+// clear, as KVM and perf do, changes none). Returns whether one changed.
+bool Pmu::replan_slots(uint32_t slots) {
+    bool changed = false;
     for (uint32_t m = slots; m; m &= m - 1) {
         const unsigned i = unsigned(__builtin_ctz(m));
-        plan_[i] = plan_of(i);
+        const CounterPlan p = plan_of(i);
+        if (p == plan_[i]) continue;
+        plan_[i] = p;
+        changed = true;
     }
-    finish_plan();
+    if (changed) finish_plan();
+    return changed;
 }
 
 Pmu::CounterPlan Pmu::plan_of(unsigned i) const {
@@ -158,7 +164,7 @@ Pmu::CounterPlan Pmu::plan_of(unsigned i) const {
     return cpu_.has_fixed(n) ? fixed_plan(n) : CounterPlan{};
 }
 
-// What follows from the plans together: the active slots, PERF_METRICS and the cursor's mask.
+// What follows from the plans together: the active slots and PERF_METRICS.
 void Pmu::finish_plan() {
     active_.clear();
     for (unsigned i = 0; i < kNumCounterSlots; ++i)
@@ -170,13 +176,6 @@ void Pmu::finish_plan() {
         if (bit48 || !sem_.metrics_need_global_bit48) metrics_ring_ = plan_[fixed_slot(3)].ring_mask;
     }
     cycle_terms_stale_ = true;  // compiled by the next per-cycle advance only: fast mode never reads them
-    // The per-cycle cursor produces only what the counters and the metric bytes read.
-    EventMask needed = 0;
-    for (uint8_t s : active_) needed |= plan_[s].events;
-    if (metrics_ring_)
-        for (EventMask m : kMetricFieldEvents) needed |= m;
-    // A new mask also needs the previous cycle's events (edge detect) in full: re-seek.
-    if (cursor_.set_mask(needed)) cursor_cycle_ = kForever;
 }
 
 }  // namespace pmusim

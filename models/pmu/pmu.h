@@ -119,6 +119,10 @@ private:
         uint8_t cmask = 0;
         bool inv = false, edge = false, eq = false, conditional = false;
         uint64_t width_mask = 0;
+        bool operator==(const CounterPlan& o) const {
+            return ring_mask == o.ring_mask && events == o.events && cmask == o.cmask && inv == o.inv &&
+                   edge == o.edge && eq == o.eq && conditional == o.conditional && width_mask == o.width_mask;
+        }
     };
     static constexpr uint8_t kRing0 = 1, kRing3 = 2;
 
@@ -140,7 +144,7 @@ private:
 
     // counting
     void replan();                       // every slot (reset, semantics, freeze)
-    void replan_slots(uint32_t slots);   // only these slots' programming changed
+    bool replan_slots(uint32_t slots);   // only these slots' programming changed
     CounterPlan plan_of(unsigned slot) const;
     void finish_plan();
     void compile_cycle_terms();  // cycle_events_ and cycle_terms_ from the plans
@@ -156,6 +160,14 @@ private:
     bool end_of_cycle(uint64_t overflow_bits);
     void latch_overflow(uint64_t overflow_bits);  // status bits and the PMI schedule of end_of_cycle
     void raise_pmi(uint64_t sources);
+    // Fast mode's counting chunk (pmu_timing.cpp).
+    struct ChunkIncrements {
+        EventVector events;                                // the events read, counted once
+        std::array<uint64_t, kNumCounterSlots> by_slot{};  // each counting counter's increment
+    };
+    bool chunk_increments(const Run& run, uint64_t a, uint64_t b, uint8_t ring, ChunkIncrements& inc) const;
+    uint64_t count_to_first_carry(const Run& run, uint64_t a, uint64_t& b, uint8_t ring);
+    static EventMask metric_events_all();  // the events of every PERF_METRICS field
     uint64_t first_overflow(unsigned slot, const Run& r, uint64_t a, uint64_t b) const;
     uint64_t increment_over(unsigned slot, const Run& r, uint64_t a, uint64_t b) const;
     uint64_t scan_conditional(const CounterPlan& p, uint64_t a, uint64_t b, unsigned __int128 room,

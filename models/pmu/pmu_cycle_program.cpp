@@ -11,6 +11,12 @@ void Pmu::compile_cycle_terms() {
     run_program_.run = ~0ull;  // rebuilt at the next cycle
     term_events_.clear();
     for (unsigned r = 0; r < 2; ++r) cycle_events_[r].clear(), cycle_terms_[r].clear();
+    // The per-cycle cursor produces only what the counters and the metric bytes read.
+    EventMask needed = 0;
+    for (uint8_t s : active_) needed |= plan_[s].events;
+    if (metrics_ring_) needed |= metric_events_all();
+    // A new mask also needs the previous cycle's events (edge detect) in full: re-seek.
+    if (cursor_.set_mask(needed)) cursor_cycle_ = kForever;
     // Only edge detect reads the cycle before; without it the cursor keeps one buffer.
     bool edge = false;
     for (uint8_t s : active_) edge |= plan_[s].conditional && plan_[s].edge;

@@ -127,28 +127,47 @@ uint64_t Pmu::increment_over(unsigned s, const Run& r, uint64_t a, uint64_t b) c
     return scan_conditional(p, a, b, ~static_cast<unsigned __int128>(0), carry_at);
 }
 
+// The increments of the counters counting in `ring` over [a, b) of `run`, and PERF_METRICS'
+// events in `metric_ev`: one count of every event they read (the slot tree once for all), where
+// a count per counter would give the same numbers. Returns false, with nothing changed, when a
+// counter would carry inside the chunk: the caller then splits it at the first carry.
+bool Pmu::chunk_increments(const Run& run, uint64_t a, uint64_t b, uint8_t ring, ChunkIncrements& inc) const {
+    EventMask needed = (metrics_ring_ & ring) ? metric_events_all() : EventMask();
+    for (uint8_t s : active_)
+        if ((plan_[s].ring_mask & ring) && !plan_[s].conditional) needed |= plan_[s].events;
+    inc.events.setZero();
+    add_run_counts(run, needed, a, b, inc.events);
+    for (uint8_t s : active_) {
+        const CounterPlan& p = plan_[s];
+        if (!(p.ring_mask & ring)) continue;
+        const unsigned __int128 room = static_cast<unsigned __int128>(p.width_mask) + 1 - st_.counter[s];
+        uint64_t n, carry_at = kForever;
+        if (p.conditional) n = scan_conditional(p, a, b, room, carry_at);
+        else n = masked_sum(inc.events, p.events);
+        if (carry_at != kForever || n >= room) return false;
+        inc.by_slot[s] = n;
+    }
+    return true;
+}
+
 bool Pmu::advance_fast(uint64_t to, bool stop_at_pmi) {
     cursor_cycle_ = kForever;  // the per-cycle cursor is out of step now
+    ChunkIncrements inc;
     while (st_.cycle < to) {
         const uint64_t a = st_.cycle;
         const Run run = workload_->run_at(a);
         uint64_t b = std::min(run.end, to);
         if (!pending_.empty()) b = std::min(b, pending_.front().cycle + 1);
         const uint8_t ring = run.cpl == 0 ? kRing0 : kRing3;
-        const bool counting = !run.halted && !frozen();
         uint64_t ovf = 0;
-        if (counting) {
-            // Split at the earliest carry so status, PMI and freeze land in their exact cycle.
-            uint64_t first = kForever;
-            for (uint8_t s : active_)
-                if (plan_[s].ring_mask & ring) first = std::min(first, first_overflow(s, run, a, b));
-            if (first != kForever) b = first + 1;
-            for (uint8_t s : active_)
-                if ((plan_[s].ring_mask & ring) && add_to_counter(s, increment_over(s, run, a, b)))
-                    ovf |= 1ull << status_bit_of_slot(s);
-            if (metrics_ring_ & ring) {
-                accumulate_metrics(run, a, b);
-                if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
+        if (!run.halted && !frozen()) {
+            if (chunk_increments(run, a, b, ring, inc)) {
+                // No counter carries in [a, b): each adds its increment, PERF_METRICS its events.
+                for (uint8_t s : active_)
+                    if (plan_[s].ring_mask & ring) add_to_counter(s, inc.by_slot[s]);
+                if (metrics_ring_ & ring) accumulate_metrics(inc.events);
+            } else {
+                ovf = count_to_first_carry(run, a, b, ring);
             }
         }
         st_.cycle = b - 1;
@@ -157,6 +176,24 @@ bool Pmu::advance_fast(uint64_t to, bool stop_at_pmi) {
         if (raised && stop_at_pmi) return true;
     }
     return false;
+}
+
+// The general path: split [a, b) at the earliest carry so that status, PMI and freeze land in
+// their exact cycle (b becomes the cycle after it), and count each counter up to there.
+uint64_t Pmu::count_to_first_carry(const Run& run, uint64_t a, uint64_t& b, uint8_t ring) {
+    uint64_t first = kForever;
+    for (uint8_t s : active_)
+        if (plan_[s].ring_mask & ring) first = std::min(first, first_overflow(s, run, a, b));
+    if (first != kForever) b = first + 1;
+    uint64_t ovf = 0;
+    for (uint8_t s : active_)
+        if ((plan_[s].ring_mask & ring) && add_to_counter(s, increment_over(s, run, a, b)))
+            ovf |= 1ull << status_bit_of_slot(s);
+    if (metrics_ring_ & ring) {
+        accumulate_metrics(run, a, b);
+        if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
+    }
+    return ovf;
 }
 
 }  // namespace pmusim
