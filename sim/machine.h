@@ -26,6 +26,25 @@ struct RunResult {
 
 class PmuTrace;
 
+// Holds the process's platform (Platform::mutex()) for this thread from construction to
+// destruction, so that the Machine calls made meanwhile on this thread take no lock of their
+// own: the engine holds it once per protocol step instead of once per access and advance
+// (docs/performance.md "Fourth round: the engine"). Other threads' calls wait for the hold to
+// end, as they wait for one access or run. Holds nest. Never hold it around a call that may
+// wait for another thread (a Python callback taking the GIL).
+class PlatformHold {
+public:
+    PlatformHold();
+    ~PlatformHold();
+    PlatformHold(const PlatformHold&) = delete;
+    PlatformHold& operator=(const PlatformHold&) = delete;
+    // Whether this thread holds the platform through a PlatformHold now.
+    static bool held_here();
+
+private:
+    bool outer_;
+};
+
 class Machine {
 public:
     explicit Machine(const MachineOptions& opts = {});
