@@ -10,26 +10,17 @@
 
 namespace pmusim {
 
-namespace {
-// The thread inside a PlatformHold, if any. Only that thread writes its own id here, and only
-// while it holds the mutex, so a thread reads its own id exactly while it holds the platform:
-// relaxed loads suffice (another thread's id, or none, means "take the lock").
-std::atomic<std::thread::id> g_holder{};
-}  // namespace
-
 PlatformHold::PlatformHold() : outer_(!held_here()) {
     if (!outer_) return;
     Platform::mutex().lock();
-    g_holder.store(std::this_thread::get_id(), std::memory_order_relaxed);
+    holder_.store(std::this_thread::get_id(), std::memory_order_relaxed);
 }
 
 PlatformHold::~PlatformHold() {
     if (!outer_) return;
-    g_holder.store(std::thread::id(), std::memory_order_relaxed);
+    holder_.store(std::thread::id(), std::memory_order_relaxed);
     Platform::mutex().unlock();
 }
-
-bool PlatformHold::held_here() { return g_holder.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
 
 // A Machine call's turn on the platform: the mutex, unless this thread's PlatformHold has it.
 class PlatformLock {

@@ -1,8 +1,10 @@
 // A Machine: one CPU preset with its PMU state and workload, run on the process's platform.
 // Several Machines may exist in one process; each is attached to the platform while used.
 #pragma once
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "models/cpu/cpu_config.h"
@@ -38,10 +40,13 @@ public:
     ~PlatformHold();
     PlatformHold(const PlatformHold&) = delete;
     PlatformHold& operator=(const PlatformHold&) = delete;
-    // Whether this thread holds the platform through a PlatformHold now.
-    static bool held_here();
+    // Whether this thread holds the platform through a PlatformHold now. Only the holding thread
+    // writes its own id to holder_, and only while it holds the mutex, so a thread reads its own
+    // id exactly while it holds the platform: relaxed loads suffice.
+    static bool held_here() { return holder_.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
 
 private:
+    static inline std::atomic<std::thread::id> holder_{};
     bool outer_;
 };
 

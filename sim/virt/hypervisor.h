@@ -137,6 +137,7 @@ private:
 
     // time
     void run_cycles(unsigned source, int owner, int tag, uint64_t n, bool stop_on_guest_pmi);
+    void run_chunks(int owner, int tag, uint64_t n, bool stop_on_pmi);  // run_cycles after the schedule append
     void route_pmis();
     bool legacy_overflow(Vcpu& v, unsigned hw_bit);  // true: the guest asked for a PMI
     void trace() {  // after every access and chunk: only a waveform costs more than this test
@@ -223,13 +224,13 @@ private:
     }
     // The checkers that observe accesses (chunks), in registry order: each is called until it
     // shows it ignores them (Checker::ignores_accesses), as the others are.
-    template <class F> void observers(std::vector<Checker*>& list, bool (Checker::*ignores)() const, F f) {
+    template <class Ignores, class F> void observers(std::vector<Checker*>& list, Ignores ignores, F f) {
         bool drop = false;
         for (Checker* c : list) {
             f(*c);
-            drop = drop || (c->*ignores)();
+            drop = drop || ignores(*c);
         }
-        if (drop) list.erase(std::remove_if(list.begin(), list.end(), [&](Checker* c) { return (c->*ignores)(); }), list.end());
+        if (drop) list.erase(std::remove_if(list.begin(), list.end(), [&](Checker* c) { return ignores(*c); }), list.end());
     }
 
     // StepContext (hypervisor_access.cpp)
