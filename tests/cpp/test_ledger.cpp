@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "models/core/workload.h"
@@ -29,15 +30,22 @@ uint64_t direct(const Workload& w, const std::vector<std::pair<uint64_t, uint64_
     return s;
 }
 
+// A steady workload with kernel and halted cycles, bound to Sapphire Rapids.
+std::unique_ptr<SteadyWorkload> steady_with_rings(double kernel, double halted, uint64_t period) {
+    SteadyParams p;
+    p.kernel_share = kernel;
+    p.halted_share = halted;
+    p.period = period;
+    auto w = std::make_unique<SteadyWorkload>(p);
+    w->bind(make_cpu_config("sapphirerapids"));
+    return w;
+}
+
 }  // namespace
 
 TEST(HostLedger, ACountOverAnyRangeIsTheSumOverItsWindowParts) {
-    SteadyParams p;
-    p.kernel_share = 0.3;
-    p.halted_share = 0.1;
-    p.period = 777;
-    SteadyWorkload w(p);
-    w.bind(make_cpu_config("sapphirerapids"));
+    const auto wp = steady_with_rings(0.3, 0.1, 777);
+    const Workload& w = *wp;
     const EventMask masks[] = {bit(Event::Instructions), bit(Event::Slots), kMetricFieldEvents[2],
                                bit(Event::CoreCycles) | bit(Event::BranchMisses)};
     std::mt19937_64 rng(7);
@@ -79,12 +87,8 @@ TEST(HostLedger, ACountOverAnyRangeIsTheSumOverItsWindowParts) {
 // The engine's host ledger counts its windows only for the events its readings and report ask for
 // (HostLedger::set_events): given the same windows, those counts equal the full ledger's.
 TEST(HostLedger, ALedgerOfSomeEventsCountsThemAsTheFullLedgerDoes) {
-    SteadyParams p;
-    p.kernel_share = 0.25;
-    p.halted_share = 0.05;
-    p.period = 555;
-    SteadyWorkload w(p);
-    w.bind(make_cpu_config("sapphirerapids"));
+    const auto wp = steady_with_rings(0.25, 0.05, 555);
+    const Workload& w = *wp;
     const EventMask some = bit(Event::Instructions) | bit(Event::Slots) | kMetricFieldEvents[1] | kMetricFieldEvents[6];
     const EventMask asked[] = {bit(Event::Instructions), bit(Event::Slots), kMetricFieldEvents[1], kMetricFieldEvents[6]};
     HostLedger full, part;
