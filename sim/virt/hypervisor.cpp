@@ -265,38 +265,6 @@ void Hypervisor::enter(Vcpu& v) {
     ++v.sum.entries;
 }
 
-void Hypervisor::plan_steps() {
-    for (Path path : {Path::Load, Path::Exit})
-        for (const std::string& name : proto_.steps(path)) {
-            const StepInfo* info = proto_.step(name);
-            if (!info) throw std::logic_error("protocol step " + name + " has no declaration");
-            // The VM transitions are atomic and cost their own cycles; other steps pay bookkeeping first.
-            const bool transition = name == "vmentry" || name == "legacy_vmentry" || name.rfind("vmexit", 0) == 0 ||
-                                    name == "legacy_vmexit";
-            plan(path).push_back({&name, info, e_->tag_of(name), transition, is_fastpath_step(name)});
-        }
-}
-
-int Hypervisor::guest_tag(const Vcpu& v) {
-    const size_t c = size_t(v.ctx());
-    if (c >= guest_tags_.size()) guest_tags_.resize(c + 1, -1);
-    if (guest_tags_[c] < 0) guest_tags_[c] = e_->tag_of("guest " + v.spec.name);
-    return guest_tags_[c];
-}
-
-void Hypervisor::run_step(Vcpu& v, PlannedStep& s) {
-    // The step's accesses and cycles take the platform once (a step calls no Python).
-    const PlatformHold hold;
-    e_->tag = s.tag;
-    e_->owner = 0;
-    cur_ = &v;
-    const uint64_t before = m_->cycle();
-    if (!s.transition) elapse(sc_.costs.step);
-    s.info->behaviour(*this);
-    if (!s.cycles) s.cycles = &step_cycles_[*s.name];
-    *s.cycles += m_->cycle() - before;
-}
-
 Hypervisor::Exit Hypervisor::draw_async_exit(const Vcpu& v) {
     const double w = v.spec.w_timer + v.spec.w_external + v.spec.w_hlt;
     const double x = std::uniform_real_distribution<double>(0, w > 0 ? w : 1)(rng_);
