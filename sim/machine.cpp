@@ -1,12 +1,42 @@
 #include "sim/machine.h"
 
+#include <atomic>
 #include <stdexcept>
+#include <thread>
 
 #include "sim/platform.h"
 #include "sim/pmu_trace.h"
 #include "sim/sc_run.h"
 
 namespace pmusim {
+
+PlatformHold::PlatformHold() : outer_(!held_here()) {
+    if (!outer_) return;
+    Platform::mutex().lock();
+    holder_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+}
+
+PlatformHold::~PlatformHold() {
+    if (!outer_) return;
+    holder_.store(std::thread::id(), std::memory_order_relaxed);
+    Platform::mutex().unlock();
+}
+
+// A Machine call's turn on the platform: the mutex, unless this thread's PlatformHold has it.
+class PlatformLock {
+public:
+    PlatformLock() : take_(!PlatformHold::held_here()) {
+        if (take_) Platform::mutex().lock();
+    }
+    ~PlatformLock() {
+        if (take_) Platform::mutex().unlock();
+    }
+    PlatformLock(const PlatformLock&) = delete;
+    PlatformLock& operator=(const PlatformLock&) = delete;
+
+private:
+    bool take_;
+};
 
 Machine::Machine(const MachineOptions& opts) : mode_(opts.mode) {
     Overrides cpu_ov;
@@ -40,7 +70,7 @@ void Machine::trace_now() {
 }
 
 Machine::~Machine() {
-    const std::lock_guard<std::recursive_mutex> lock(Platform::mutex());
+    const PlatformLock lock;
     Platform& p = Platform::get();
     if (p.active == this) {
         p.pmu.attach(nullptr);
@@ -67,43 +97,41 @@ MsrPort& Machine::activate(bool force) {
     return p.cpu;
 }
 
-using PlatformLock = std::lock_guard<std::recursive_mutex>;
-
 void Machine::set_workload(std::unique_ptr<Workload> w) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     pmu_->set_workload(std::move(w));
     activate(true);
 }
 
 uint64_t Machine::rdmsr(uint32_t msr) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     return activate().rdmsr(msr);
 }
 void Machine::wrmsr(uint32_t msr, uint64_t v) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     activate().wrmsr(msr, v);
     traced();
 }
 uint64_t Machine::rdpmc(uint32_t ecx, unsigned cpl) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     const uint64_t v = activate().rdpmc(ecx, cpl);
     traced();  // a metrics-clear RDPMC changes state
     return v;
 }
 AccessResult Machine::try_rdmsr(uint32_t msr) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     MsrPort& port = activate();
     return port.try_rdmsr(msr, lead());
 }
 AccessResult Machine::try_wrmsr(uint32_t msr, uint64_t v) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     MsrPort& port = activate();
     const AccessResult r = port.try_wrmsr(msr, v, lead());
     traced();
     return r;
 }
 AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     MsrPort& port = activate();
     const AccessResult r = port.try_rdpmc(ecx, cpl, lead());
     traced();
@@ -111,7 +139,7 @@ AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) {
 }
 
 AccessResult Machine::access(AccessKind k, uint32_t index, uint64_t value, unsigned cpl) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     activate();
     switch (k) {
         case AccessKind::Rdmsr: return pmu_->rdmsr(index);
@@ -130,7 +158,7 @@ AccessResult Machine::access(AccessKind k, uint32_t index, uint64_t value, unsig
 }
 
 RunResult Machine::run(uint64_t cycles, bool stop_on_pmi) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     if (trace_ && trace_sample_ && cycles > trace_sample_) {
         // Sampled: run in chunks, writing the waveform after each.
         RunResult total;
@@ -156,7 +184,7 @@ sc_core::sc_time Machine::lead() const {
 }
 
 RunResult Machine::advance(uint64_t cycles, bool stop_on_pmi) {
-    const PlatformLock lock(Platform::mutex());
+    const PlatformLock lock;
     activate();
     const uint64_t start = cycle(), to = start + cycles;
     const bool pmi = mode_ == TimeMode::PerCycle ? pmu_->advance_per_cycle(to, stop_on_pmi) : pmu_->advance_fast(to, stop_on_pmi);

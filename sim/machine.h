@@ -1,8 +1,10 @@
 // A Machine: one CPU preset with its PMU state and workload, run on the process's platform.
 // Several Machines may exist in one process; each is attached to the platform while used.
 #pragma once
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "models/cpu/cpu_config.h"
@@ -25,6 +27,28 @@ struct RunResult {
 };
 
 class PmuTrace;
+
+// Holds the process's platform (Platform::mutex()) for this thread from construction to
+// destruction, so that the Machine calls made meanwhile on this thread take no lock of their
+// own: the engine holds it once per protocol step instead of once per access and advance
+// (docs/performance.md "Fourth round: the engine"). Other threads' calls wait for the hold to
+// end, as they wait for one access or run. Holds nest. Never hold it around a call that may
+// wait for another thread (a Python callback taking the GIL).
+class PlatformHold {
+public:
+    PlatformHold();
+    ~PlatformHold();
+    PlatformHold(const PlatformHold&) = delete;
+    PlatformHold& operator=(const PlatformHold&) = delete;
+    // Whether this thread holds the platform through a PlatformHold now. Only the holding thread
+    // writes its own id to holder_, and only while it holds the mutex, so a thread reads its own
+    // id exactly while it holds the platform: relaxed loads suffice.
+    static bool held_here() { return holder_.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
+
+private:
+    static inline std::atomic<std::thread::id> holder_{};
+    bool outer_;
+};
 
 class Machine {
 public:

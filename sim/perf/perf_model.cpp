@@ -16,14 +16,10 @@ constexpr uint64_t kUsr = 1ull << 16, kOs = 1ull << 17, kInt = 1ull << 20, kEn =
 constexpr uint64_t kFixedOs = 1, kFixedUsr = 2, kFixedMetricsClear = 4;
 constexpr uint32_t kRdpmcSlots = (1u << 30) | 3, kRdpmcMetrics = 1u << 29;
 
-SoftOp rd(uint32_t m, std::function<void(uint64_t, uint64_t)> f, std::string_view what) {
-    return {SoftOp::Kind::Rdmsr, m, 0, std::move(f), what};
-}
-SoftOp wr(uint32_t m, uint64_t v, std::string_view what) { return {SoftOp::Kind::Wrmsr, m, v, nullptr, what}; }
-SoftOp pmc(uint32_t ecx, std::function<void(uint64_t, uint64_t)> f, std::string_view what) {
-    return {SoftOp::Kind::Rdpmc, ecx, 0, std::move(f), what};
-}
-SoftOp marker(std::function<void(uint64_t, uint64_t)> f) { return {SoftOp::Kind::Marker, 0, 0, std::move(f), "marker"}; }
+SoftOp rd(uint32_t m, SoftDone d, std::string_view what) { return {SoftOp::Kind::Rdmsr, m, 0, d, what}; }
+SoftOp wr(uint32_t m, uint64_t v, std::string_view what, SoftDone d = {}) { return {SoftOp::Kind::Wrmsr, m, v, d, what}; }
+SoftOp pmc(uint32_t ecx, SoftDone d, std::string_view what) { return {SoftOp::Kind::Rdpmc, ecx, 0, d, what}; }
+SoftOp marker(SoftDone d) { return {SoftOp::Kind::Marker, 0, 0, d, "marker"}; }
 }  // namespace
 
 double topdown_field_slots(uint64_t slots, double field, double field_max) {
@@ -178,13 +174,8 @@ void PerfModel::global_ctrl(OpQueue& q, uint64_t v, const char* what) const {
 }
 
 // Counting starts from 0 when this write has run (reads queued before it still see the old value).
-SoftOp PerfModel::zero_counter(uint32_t m, Counter& c) {
-    SoftOp z = wr(m, 0, "zero counter");
-    z.done = [&c](uint64_t, uint64_t cycle) {
-        c.last = 0;
-        c.since = cycle;
-    };
-    return z;
+SoftOp PerfModel::zero_counter(uint32_t m, const Counter& c) {
+    return wr(m, 0, "zero counter", done_of(SoftDone::Kind::ZeroCounter, code_of(c)));
 }
 
 // A GP counter on: value 0, then its selector with EN; off: the selector without EN
@@ -221,11 +212,10 @@ void PerfModel::program(OpQueue& q, bool enable) {
     const uint64_t fm = fixed_field_mask();
     if (fm) {
         const uint64_t want = fixed_fields(enable);
-        q.push_back(rd(msr::kFixedCtrCtrl, [&q, fm, want](uint64_t cur, uint64_t) {
-            SoftOp w = wr(msr::kFixedCtrCtrl, (cur & ~fm) | want, "fixed fields (read-modify-write)");
-            w.keep = ~fm;
-            q.push_front(w);
-        }, "FIXED_CTR_CTRL for read-modify-write"));
+        SoftDone d = done_of(SoftDone::Kind::FixedRmw, 0, &q);
+        d.arg2 = fm;
+        d.arg3 = want;
+        q.push_back(rd(msr::kFixedCtrCtrl, d, "FIXED_CTR_CTRL for read-modify-write"));
     }
 }
 
@@ -234,33 +224,21 @@ void PerfModel::start(OpQueue& q) {
     global_ctrl(q, 0, "disable all");
     program(q, true);
     if (s_.topdown_group) {
-        SoftOp z = wr(msr::kFixedCtr0 + 3, 0, "zero slots");
-        z.done = [this](uint64_t, uint64_t c) { td_reset_at_ = c; };
-        q.push_back(z);
+        q.push_back(wr(msr::kFixedCtr0 + 3, 0, "zero slots", done_of(SoftDone::Kind::TopdownReset)));
         q.push_back(wr(msr::kPerfMetrics, 0, "zero metrics"));
     }
     saved_slots_ = saved_metric_ = 0;
     global_ctrl(q, enabled_global(), "enable all");
-    q.push_back(marker([this](uint64_t, uint64_t) { in_ = true; }));
+    q.push_back(marker(done_of(SoftDone::Kind::ScheduledIn, 1)));
 }
 
 // One RDPMC of event i: adds the change since the previous read to its total (deltas modulo the
 // counter width, as x86_perf_event_update) and its time on the PMU.
-// Its completion captures only `this` and one word, so std::function holds it without allocating.
+// Its completion is SoftDone::Kind::ReadCounter with the event and these two flags as its code.
 SoftOp PerfModel::read_op(bool tma, size_t i, bool record_cycle) {
     const Counter& c = (tma ? tma_counters_ : counters_)[i];
-    const uint64_t code = uint64_t(i) << 2 | (record_cycle ? 2 : 0) | (tma ? 1 : 0);
-    return pmc(c.fixed ? (1u << 30) | uint32_t(c.index) : uint32_t(c.index),
-               [this, code](uint64_t v, uint64_t cycle) {
-                   const bool tma = code & 1;
-                   const size_t i = size_t(code >> 2);
-                   Counter& c = (tma ? tma_counters_ : counters_)[i];
-                   (tma ? tma_totals : totals)[i] += (v - c.last) & mask(c);
-                   c.last = v;
-                   c.running += cycle > c.since ? cycle - c.since : 0;
-                   c.since = cycle;
-                   if (code & 2) pending_.to[i] = cycle;
-               },
+    const uint32_t code = uint32_t(i) << 2 | (record_cycle ? 2 : 0) | (tma ? 1 : 0);
+    return pmc(c.fixed ? (1u << 30) | uint32_t(c.index) : uint32_t(c.index), done_of(SoftDone::Kind::ReadCounter, code),
                (tma ? tma_read_labels_ : read_labels_)[i]);
 }
 
@@ -296,7 +274,7 @@ void PerfModel::tick(OpQueue& q) {
     pending_.td_from = td_reset_at_;
     read_counters(q, true);
     if (s_.topdown_group) read_topdown(q);
-    q.push_back(marker([this](uint64_t, uint64_t cycle) { finish_reading(cycle); }));
+    q.push_back(marker(done_of(SoftDone::Kind::FinishReading)));
 }
 
 // perf disables the PMU around the topdown read-and-reset (intel_pmu_read_topdown_event), so
@@ -305,15 +283,10 @@ void PerfModel::tick(OpQueue& q) {
 // metrics-clear mode the metrics RDPMC zeroes both and no write follows.
 void PerfModel::read_topdown(OpQueue& q) {
     global_ctrl(q, 0, "perf_pmu_disable");
-    q.push_back(pmc(kRdpmcSlots, [this](uint64_t v, uint64_t c) { pending_.slots = v; pending_.td_to = c; }, "read slots"));
-    q.push_back(pmc(kRdpmcMetrics, [this](uint64_t v, uint64_t c) {
-        pending_.metrics = v;
-        if (s_.metrics_clear) td_reset_at_ = c;
-    }, "read PERF_METRICS"));
+    q.push_back(pmc(kRdpmcSlots, done_of(SoftDone::Kind::ReadSlots), "read slots"));
+    q.push_back(pmc(kRdpmcMetrics, done_of(SoftDone::Kind::ReadMetrics), "read PERF_METRICS"));
     if (!s_.metrics_clear) {
-        SoftOp r = wr(msr::kFixedCtr0 + 3, 0, "reset slots");
-        r.done = [this](uint64_t, uint64_t c) { td_reset_at_ = c; };
-        q.push_back(r);
+        q.push_back(wr(msr::kFixedCtr0 + 3, 0, "reset slots", done_of(SoftDone::Kind::TopdownReset)));
         q.push_back(wr(msr::kPerfMetrics, 0, "reset PERF_METRICS"));
     }
     global_ctrl(q, enabled_global(), "perf_pmu_enable");
@@ -353,20 +326,22 @@ void PerfModel::pmi_recheck(OpQueue& q) { handle_status(q, false); }
 
 // intel_pmu_handle_irq: read the status, handle own overflows, acknowledge everything read.
 void PerfModel::handle_status(OpQueue& q, bool first) {
-    q.push_back(rd(msr::kGlobalStatus, [this, &q, first](uint64_t status, uint64_t) {
-        std::vector<SoftOp> follow;
-        bool own = false;
-        if (sample_ >= 0 && ((status >> sample_) & 1)) {
-            ++samples;
-            own = true;
-            const uint64_t start = (0 - s_.sample_period) & cpu_.gp_mask();
-            follow.push_back(wr(cpu_.fw_write() ? msr::kAPmc0 + sample_ : msr::kPmc0 + sample_, start, "reload sample period"));
-        }
-        if (status & counter_bits()) own = true;
-        if (!own && first) ++spurious_pmis;
-        if (status) follow.push_back(wr(msr::kGlobalStatusReset, status, "acknowledge"));
-        for (auto it = follow.rbegin(); it != follow.rend(); ++it) q.push_front(*it);
-    }, first ? "PMI: read GLOBAL_STATUS" : "PMI: read GLOBAL_STATUS again"));
+    q.push_back(rd(msr::kGlobalStatus, done_of(SoftDone::Kind::Status, first ? 1 : 0, &q),
+                   first ? "PMI: read GLOBAL_STATUS" : "PMI: read GLOBAL_STATUS again"));
+}
+
+// The handler's status read: a sample reload and the acknowledgement go first in the queue.
+void PerfModel::status_read(OpQueue& q, uint64_t status, bool first) {
+    bool own = false;
+    if (status) q.push_front(wr(msr::kGlobalStatusReset, status, "acknowledge"));
+    if (sample_ >= 0 && ((status >> sample_) & 1)) {
+        ++samples;
+        own = true;
+        const uint64_t start = (0 - s_.sample_period) & cpu_.gp_mask();
+        q.push_front(wr(cpu_.fw_write() ? msr::kAPmc0 + sample_ : msr::kPmc0 + sample_, start, "reload sample period"));
+    }
+    if (status & counter_bits()) own = true;
+    if (!own && first) ++spurious_pmis;
 }
 
 void PerfModel::ctx_disable(OpQueue& q) const { global_ctrl(q, 0, "perf_ctx_disable"); }
@@ -379,15 +354,14 @@ void PerfModel::sched_out_ctx(OpQueue& q, bool pmu_ops, bool reading) {
     read_counters(q, reading);
     if (s_.topdown_group) {
         // Saved without reset (intel_update_topdown_event on schedule-out).
-        q.push_back(pmc(kRdpmcSlots, [this](uint64_t v, uint64_t) { saved_slots_ = v; }, "save slots"));
-        q.push_back(pmc(kRdpmcMetrics, [this](uint64_t v, uint64_t) { saved_metric_ = v; }, "save PERF_METRICS"));
+        q.push_back(pmc(kRdpmcSlots, done_of(SoftDone::Kind::SaveSlots), "save slots"));
+        q.push_back(pmc(kRdpmcMetrics, done_of(SoftDone::Kind::SaveMetrics), "save PERF_METRICS"));
     }
-    if (sample_ >= 0)
-        q.push_back(pmc(uint32_t(sample_), [this](uint64_t v, uint64_t) { sample_left_ = v; }, "save sample counter"));
+    if (sample_ >= 0) q.push_back(pmc(uint32_t(sample_), done_of(SoftDone::Kind::SaveSample), "save sample counter"));
     program(q, false);
-    if (reading) q.push_back(marker([this](uint64_t, uint64_t cycle) { finish_reading(cycle); }));
+    if (reading) q.push_back(marker(done_of(SoftDone::Kind::FinishReading)));
     if (pmu_ops) global_ctrl(q, s_.global_all ? enabled_global() : 0, "perf_ctx_enable");
-    q.push_back(marker([this](uint64_t, uint64_t) { in_ = false; }));
+    q.push_back(marker(done_of(SoftDone::Kind::ScheduledIn, 0)));
 }
 
 void PerfModel::sched_in_ctx(OpQueue& q, bool pmu_ops) {
@@ -401,7 +375,7 @@ void PerfModel::sched_in_ctx(OpQueue& q, bool pmu_ops) {
         q.push_back(wr(msr::kPerfMetrics, saved_metric_, "restore PERF_METRICS"));
     }
     if (pmu_ops) global_ctrl(q, enabled_global(), "perf_ctx_enable");
-    q.push_back(marker([this](uint64_t, uint64_t) { in_ = true; }));
+    q.push_back(marker(done_of(SoftDone::Kind::ScheduledIn, 1)));
 }
 
 // perf_rotate_context: with the PMU disabled, the flexible events on counters are read and taken

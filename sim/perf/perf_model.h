@@ -106,6 +106,11 @@ public:
     std::function<void(const AgentReading&)> on_reading;
 
 private:
+    friend struct SoftDone;
+    // An operation's completion (SoftDone): the one dispatch of what each result does.
+    void complete(const SoftDone& d, uint64_t value, uint64_t cycle);
+    SoftDone done_of(SoftDone::Kind k, uint32_t arg = 0, OpQueue* q = nullptr) { return {this, k, arg, 0, 0, q}; }
+    void status_read(OpQueue& q, uint64_t status, bool first);
     void handle_status(OpQueue& q, bool first);
     struct Counter {
         bool fixed = false;
@@ -115,13 +120,16 @@ private:
         uint64_t since = 0;    // cycle of the last read or of the start of counting
         uint64_t running = 0;  // cycles counted while on the PMU
     };
+    // A counter's code in completions: its index, and whether it is a GP topdown event's.
+    uint32_t code_of(const Counter& c) const;
+    Counter& counter_of(uint32_t code) { return (code & 1 ? tma_counters_ : counters_)[code >> 1]; }
     Counter place(const StatEventSpec& s, const char* list, bool flexible, unsigned& next_gp, uint32_t& fixed_used) const;
     void place_all();
     SoftOp read_op(bool tma, size_t i, bool record_cycle);
     void read_counters(OpQueue& q, bool record_cycle = false);
     void program(OpQueue& q, bool enable);
     void program_gp(OpQueue& q, Counter& c, bool enable);
-    static SoftOp zero_counter(uint32_t msr, Counter& c);
+    SoftOp zero_counter(uint32_t msr, const Counter& c);
     void read_topdown(OpQueue& q);
     void finish_reading(uint64_t cycle);
     void global_ctrl(OpQueue& q, uint64_t v, const char* what) const;

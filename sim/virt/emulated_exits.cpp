@@ -15,8 +15,8 @@ bool Hypervisor::fastpath(Vcpu& v) {
     e_->owner = 0;
     cur_ = &v;
     each_checker([&](Checker& c) { c.on_exit(v); });
-    for (const auto& name : proto_.steps(Path::Exit))
-        if (is_fastpath_step(name)) run_step(v, name);
+    for (PlannedStep& s : exit_plan_)
+        if (s.fastpath) run_step(v, s);
     fastpath_exited_ = true;
     const bool allowed = v.kvm.fastpath_emulation_allowed() || has_variant(sc_.kvm_variants, KvmVariant::FastpathIgnoresCounting);
     if (!allowed) return false;  // EXIT_FASTPATH_NONE: the full exit path follows
@@ -25,14 +25,14 @@ bool Hypervisor::fastpath(Vcpu& v) {
     e_->tag = e_->tag_of("fastpath");
     const uint64_t before = m_->cycle();
     elapse(sc_.costs.fastpath);
-    step_cycles_["fastpath"] += m_->cycle() - before;
+    step_cycles(fastpath_cycles_, "fastpath") += m_->cycle() - before;
     emulate_instruction(v);
     entered_ = false;
-    for (const auto& name : proto_.steps(Path::Load))
-        if (is_fastpath_step(name)) run_step(v, name);
+    for (PlannedStep& s : load_plan_)
+        if (s.fastpath) run_step(v, s);
     if (!entered_) enter_guest();
     e_->owner = v.ctx();
-    e_->tag = e_->tag_of("guest " + v.spec.name);
+    e_->tag = guest_tag(v);
     return true;
 }
 

@@ -254,6 +254,8 @@ public:
     int lvtpc_guest = -1; // context id - 1 of the vCPU the LVTPC targets (-1: NMI, host perf)
     bool lvtpc_masked = false;  // the physical LVTPC's mask while it targets a vCPU (the guest's, or set by a PMI)
     std::vector<std::string> tags;
+    // The first tags, in this order (the Hypervisor names them at construction).
+    static constexpr int kHostTag = 0, kExitHandlingTag = 1, kHostPmiTag = 2;
     // The last successful write of each register. Keys: MSR address, counters by slot
     // (counter_key), GLOBAL_STATUS for STATUS_RESET/SET.
     LastWrites last_write;

@@ -74,7 +74,7 @@ void Hypervisor::task_switch(Vcpu& v, bool in) {
         t.perf->sched_out_ctx(host_ops_, true, true);
     }
     const int tag = e_->tag;
-    e_->tag = e_->tag_of("host");
+    e_->tag = Engine::kHostTag;
     drain_host(host_ops_);
     e_->tag = tag;
     if (!in) {

@@ -72,17 +72,17 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p, const Placement& pl
     host_src_ = cw->add_source(workload_of("host", s.host.workload), "host");
     kvm_src_ = cw->add_source(workload_of("kvm_workload", s.kvm_workload), "kvm");
     // Tags name what runs (reports, violations and the waveform's step signal, by name).
-    e_->tags = {"host", "exit handling", "host PMI handler"};
+    e_->tags = {"host", "exit handling", "host PMI handler"};  // Engine::kHostTag, ...
     for (auto& st : step_library()) e_->tags.push_back(st.name);
     make_vcpus();
     if (sc_.event_filter) set_event_filter(*sc_.event_filter);
-    for (Path path : {Path::Load, Path::Exit})
-        for (auto& st : proto_.steps(path)) e_->tag_of(st);
+    plan_steps();
     m_->set_workload(std::move(cw));
     e_->host_perf = std::make_unique<PerfSoftware>("host", host, s.host.perf, true, proto_.mediated());
     e_->host_perf->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
     for (auto& v : e_->vcpus) v->perf->set_metrics_bits(m_->pmu().semantics().metrics_field_bits);
     e_->host_perf->on_reading = [this](const AgentReading& r) { host_reading(r); };
+    e_->ledger.set_events(host_ledger_events(*e_->host_perf, m_->pmu().perf_metrics_fields()));
     for (auto& v : e_->vcpus)
         if (v->spec.name == sc_.host.task.vcpu) make_task(*v);
     for (auto& def : checker_registry()) checkers_.push_back(def.make(*e_));
@@ -164,6 +164,13 @@ void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, boo
     if (n == 0) return;
     e_->cw->append(source, n, owner, tag);
     m_->workload_changed();
+    // Nothing counts and no PMI is pending: no chunk observer can see these cycles (nothing
+    // counted, no status bit set), so they only move the time (a step's cost, almost always).
+    if (!stop_on_pmi && !vcd_ && m_->advance_if_idle(n)) return;
+    run_chunks(owner, tag, n, stop_on_pmi);
+}
+
+void Hypervisor::run_chunks(int owner, int tag, uint64_t n, bool stop_on_pmi) {
     uint64_t remaining = n;
     while (remaining) {
         const uint64_t chunk = vcd_ && vcd_sample_ ? std::min(remaining, vcd_sample_) : remaining;
@@ -181,7 +188,7 @@ void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, boo
         const PmuState& after = m_->pmu().state();
         const ChunkEvent ev{a, owner, tag, before, after};
         e_->prov.on_chunk(before, after, owner, ev.counted);
-        observers(chunk_observers_, &Checker::ignores_chunks, [&](Checker& c) { c.on_chunk(ev); });
+        observers(chunk_observers_, [](const Checker& c) { return c.ignores_chunks(); }, [&](Checker& c) { c.on_chunk(ev); });
         remaining -= r.cycles;
         trace();
         if (r.stopped_on_pmi) {
@@ -220,12 +227,12 @@ void Hypervisor::host_tick_if_due() {
 void Hypervisor::host_slice(uint64_t n) {
     const uint64_t until = std::min(end_, m_->cycle() + n);
     e_->owner = 0;
-    e_->tag = e_->tag_of("host");
+    e_->tag = Engine::kHostTag;
     while (m_->cycle() < until) {
         const uint64_t next = std::min(until, std::max(host_next_tick_, m_->cycle() + 1));
-        run_cycles(host_src_, 0, e_->tag_of("host"), next - m_->cycle(), true);
+        run_cycles(host_src_, 0, Engine::kHostTag, next - m_->cycle(), true);
         host_pmi_if_pending();
-        e_->tag = e_->tag_of("host");
+        e_->tag = Engine::kHostTag;
         if (m_->cycle() >= host_next_tick_) {
             e_->host_perf->tick(host_ops_);
             drain_host(host_ops_);
@@ -252,23 +259,10 @@ void Hypervisor::enter(Vcpu& v) {
         v.next_tick = v.spec.perf.interval && !v.spec.perf.empty() ? v.spec.perf.interval : kForever;
         start_program(v);
     }
-    for (const auto& name : proto_.steps(Path::Load)) run_step(v, name);
+    for (PlannedStep& s : load_plan_) run_step(v, s);
     // A protocol without a VM-entry step: the guest runs anyway, with whatever GLOBAL_CTRL holds.
     if (!entered_) enter_guest();
     ++v.sum.entries;
-}
-
-void Hypervisor::run_step(Vcpu& v, const std::string& name) {
-    e_->tag = e_->tag_of(name);
-    e_->owner = 0;
-    cur_ = &v;
-    const uint64_t before = m_->cycle();
-    // Bookkeeping cycles before each step; the VM transitions are atomic and cost their own.
-    const bool transition = name == "vmentry" || name == "legacy_vmentry" || name.rfind("vmexit", 0) == 0 ||
-                            name == "legacy_vmexit";
-    if (!transition) elapse(sc_.costs.step);
-    proto_.step(name)->behaviour(*this);
-    step_cycles_[name] += m_->cycle() - before;
 }
 
 Hypervisor::Exit Hypervisor::draw_async_exit(const Vcpu& v) {
@@ -281,7 +275,7 @@ Hypervisor::Exit Hypervisor::draw_async_exit(const Vcpu& v) {
 
 Hypervisor::Exit Hypervisor::guest_run(Vcpu& v, bool final_read) {
     e_->owner = v.ctx();
-    e_->tag = e_->tag_of("guest " + v.spec.name);
+    e_->tag = guest_tag(v);
     guest_pmi_stop_ = false;
     const uint64_t exit_at = e_->cw->local_time(v.source) + v.spec.run.draw(rng_);
     for (;;) {
@@ -324,20 +318,20 @@ void Hypervisor::exit_to_host(Vcpu& v, Exit why) {
     const bool transitions_done = fastpath_exited_;
     fastpath_exited_ = false;
     if (!transitions_done) each_checker([&](Checker& c) { c.on_exit(v); });
-    for (const auto& name : proto_.steps(Path::Exit))
-        if (!transitions_done || !is_fastpath_step(name)) run_step(v, name);
+    for (PlannedStep& s : exit_plan_)
+        if (!transitions_done || !s.fastpath) run_step(v, s);
     if (!handed_over_ && proto_.mediated()) pmu_to_host(true);
     ++v.sum.exits[why == Exit::Instr ? emulated_instructions().at(v.action.index).exit : exit_name(why)];
-    e_->tag = e_->tag_of("exit handling");
+    e_->tag = Engine::kExitHandlingTag;
     e_->owner = 0;
     const uint64_t before = m_->cycle();
     elapse(sc_.costs.exit_handling.draw(rng_));
     if (why == Exit::Msr) emulate_front(v);
     if (why == Exit::Instr) emulate_instruction(v);
     host_pmi_if_pending();
-    e_->tag = e_->tag_of("exit handling");
+    e_->tag = Engine::kExitHandlingTag;
     if (e_->host_perf->scheduled_in()) host_tick_if_due();
-    step_cycles_["exit handling"] += m_->cycle() - before;
+    step_cycles(exit_handling_cycles_, "exit handling") += m_->cycle() - before;
     each_checker([&](Checker& c) { c.on_exit_handled(); });
 }
 
@@ -388,7 +382,7 @@ void Hypervisor::final_readings() {
         task_switch(v, false);
     }
     e_->owner = 0;
-    e_->tag = e_->tag_of("host");
+    e_->tag = Engine::kHostTag;
     host_pmi_if_pending();
     each_checker([&](Checker& c) { c.on_end(); });
     // A final host reading is always taken: a session left scheduled out is scheduled in for it

@@ -137,6 +137,7 @@ private:
 
     // time
     void run_cycles(unsigned source, int owner, int tag, uint64_t n, bool stop_on_guest_pmi);
+    void run_chunks(int owner, int tag, uint64_t n, bool stop_on_pmi);  // run_cycles after the schedule append
     void route_pmis();
     bool legacy_overflow(Vcpu& v, unsigned hw_bit);  // true: the guest asked for a PMI
     void trace() {  // after every access and chunk: only a waveform costs more than this test
@@ -196,7 +197,24 @@ private:
     Exit guest_run(Vcpu& v, bool final_read);
     Exit draw_async_exit(const Vcpu& v);
     void exit_to_host(Vcpu& v, Exit why);
-    void run_step(Vcpu& v, const std::string& name);
+    // A protocol step resolved once, at construction: its behaviour, tag and whether it is a VM
+    // transition (no bookkeeping cost before it) or one of the fastpath's steps.
+    struct PlannedStep {
+        const std::string* name;    // in proto_
+        const StepInfo* info;
+        int tag;
+        bool transition, fastpath;
+        uint64_t* cycles = nullptr;  // its step_cycles_ entry, made when it first runs
+    };
+    std::vector<PlannedStep>& plan(Path p) { return p == Path::Load ? load_plan_ : exit_plan_; }
+    void plan_steps();
+    void run_step(Vcpu& v, PlannedStep& s);
+    // step_cycles_[name], kept: entries appear when first charged (the report lists those).
+    uint64_t& step_cycles(uint64_t*& slot, const char* name) {
+        if (!slot) slot = &step_cycles_[name];
+        return *slot;
+    }
+    int guest_tag(const Vcpu& v);  // "guest NAME"'s tag
     void kvm_pmu_handle_event(Vcpu& v);  // KVM_REQ_PMU before the load path (event_filter_engine.cpp)
     void final_readings();
 
@@ -206,13 +224,13 @@ private:
     }
     // The checkers that observe accesses (chunks), in registry order: each is called until it
     // shows it ignores them (Checker::ignores_accesses), as the others are.
-    template <class F> void observers(std::vector<Checker*>& list, bool (Checker::*ignores)() const, F f) {
+    template <class Ignores, class F> void observers(std::vector<Checker*>& list, Ignores ignores, F f) {
         bool drop = false;
         for (Checker* c : list) {
             f(*c);
-            drop = drop || (c->*ignores)();
+            drop = drop || ignores(*c);
         }
-        if (drop) list.erase(std::remove_if(list.begin(), list.end(), [&](Checker* c) { return (c->*ignores)(); }), list.end());
+        if (drop) list.erase(std::remove_if(list.begin(), list.end(), [&](Checker* c) { return ignores(*c); }), list.end());
     }
 
     // StepContext (hypervisor_access.cpp)
@@ -266,6 +284,10 @@ private:
     uint64_t host_next_tick_ = kForever;
     size_t next_vmm_ = 0;          // the next VMM action to run
     std::map<std::string, uint64_t> step_cycles_;
+    std::vector<PlannedStep> load_plan_, exit_plan_;
+    uint64_t* exit_handling_cycles_ = nullptr;
+    uint64_t* fastpath_cycles_ = nullptr;
+    std::vector<int> guest_tags_;  // by context id (-1: not looked up yet)
 
     std::vector<size_t> vcd_sig_;
     std::vector<std::string> vcd_select_;
@@ -274,6 +296,14 @@ private:
 
     friend RunReport summarize_run(Hypervisor& h);
 };
+
+// What the report and host perf's readings ask of the host ledger (HostLedger::set_events): each
+// counted event's truth, with PERF_METRICS slots and its `fields` field events, and the topdown
+// truth's events when the session asks for topdown.
+EventMask host_ledger_events(const PerfSoftware& perf, unsigned fields);
+// The events truth_breakdown(v, level) reads at the levels a run report shows (1 and 2); every
+// event deeper.
+EventMask topdown_truth_events(unsigned level);
 
 // Runs a scenario with its protocol (or `p` when given). Convenience for the CLI and tests.
 RunReport run_scenario(const Scenario& s, const std::string& vcd = {}, uint64_t vcd_sample = 0,

@@ -21,32 +21,17 @@ AccessKind access_kind(SoftOp::Kind k) {
 
 KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx, uint64_t v, Taint t, bool charge,
                             uint64_t keep, std::string_view what) {
-    AccessResult a;
-    uint64_t cost = 0;
-    switch (k) {
-        case AccessKind::Rdmsr:
-            a = m_->access(k, idx);
-            cost = sc_.costs.msr_read;
-            break;
-        case AccessKind::Wrmsr: {
-            const uint64_t old = m_->pmu().state().fixed_ctr_ctrl;
-            a = m_->access(k, idx, v);
-            if (a.ok) {
-                e_->prov.on_write(idx, old, v, t, keep);
-                e_->last_write.record(Engine::register_key(idx), m_->cycle(), e_->tag);
-            }
-            // The host ledgers: host perf's counting windows open and close with its GLOBAL_CTRL.
-            if (a.ok && actor == 0 && idx == msr::kGlobalCtrl) host_global_ctrl_written(v);
-            cost = sc_.costs.msr_write;
-            break;
-        }
-        case AccessKind::Rdpmc:
-            a = m_->access(k, idx);
-            cost = sc_.costs.rdpmc;
-            break;
+    const bool write = k == AccessKind::Wrmsr;
+    const uint64_t old_fixed = m_->pmu().state().fixed_ctr_ctrl;  // provenance keeps unchanged fields' owners
+    const AccessResult a = m_->access(k, idx, write ? v : 0);
+    if (write && a.ok) {
+        e_->prov.on_write(idx, old_fixed, v, t, keep);
+        e_->last_write.record(Engine::register_key(idx), m_->cycle(), e_->tag);
+        // The host ledgers: host perf's counting windows open and close with its GLOBAL_CTRL.
+        if (actor == 0 && idx == msr::kGlobalCtrl) host_global_ctrl_written(v);
     }
     Result r{a.ok, a.value, 0};
-    if (a.ok && k != AccessKind::Wrmsr) r.taint = e_->prov.of_read(k, idx, a.value);
+    if (a.ok && !write) r.taint = e_->prov.of_read(k, idx, a.value);
     AccessEvent ev;
     ev.actor = actor;
     ev.trusted = trusted;
@@ -56,9 +41,12 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
     ev.ok = a.ok;
     ev.taint = r.taint;
     ev.what = what;
-    observers(access_observers_, &Checker::ignores_accesses, [&](Checker& c) { c.on_access(ev); });
+    observers(access_observers_, [](const Checker& c) { return c.ignores_accesses(); }, [&](Checker& c) { c.on_access(ev); });
     trace();
-    if (charge) elapse(cost);
+    if (charge) {
+        const Costs& cs = sc_.costs;
+        run_cycles(kvm_src_, e_->owner, e_->tag, k == AccessKind::Rdmsr ? cs.msr_read : write ? cs.msr_write : cs.rdpmc, false);
+    }
     return r;
 }
 

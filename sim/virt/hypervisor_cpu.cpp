@@ -29,7 +29,7 @@ void Hypervisor::begin_run(const std::string& vcd_path, uint64_t vcd_sample) {
     }
     // Host perf starts at cycle 0.
     e_->owner = 0;
-    e_->tag = e_->tag_of("host");
+    e_->tag = Engine::kHostTag;
     host_enabling_ = true;
     e_->host_perf->start(host_ops_);
     drain_host(host_ops_);

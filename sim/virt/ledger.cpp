@@ -1,6 +1,7 @@
 #include "sim/virt/ledger.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace pmusim {
 
@@ -16,7 +17,7 @@ void HostLedger::close(uint64_t c, const Workload& w) {
         for (uint64_t a = open_; a < c;) {
             const Run r = w.run_at(a);
             const uint64_t e = std::min(r.end, c);
-            add_run_counts(r, kAllEvents, a, e, r.cpl == 0 ? win.kernel : win.user);
+            add_run_counts(r, events_, a, e, r.cpl == 0 ? win.kernel : win.user);
             a = e;
         }
         sums_.user += win.user;
@@ -40,6 +41,7 @@ uint64_t HostLedger::prefix(const Workload& w, EventMask mask, bool user, bool k
 
 uint64_t HostLedger::count(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t from, uint64_t to,
                            uint64_t now) const {
+    if (mask & ~events_) throw std::logic_error("HostLedger::count: an event its windows are not counted for");
     if (from >= to) return 0;
     // Counts are differences of exact cumulative counts, so they add over any split of a window.
     return prefix(w, mask, user, kernel, to, now) - prefix(w, mask, user, kernel, from, now);

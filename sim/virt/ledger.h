@@ -22,8 +22,13 @@ public:
     void open(uint64_t cycle);
     void close(uint64_t cycle, const Workload& w);
     bool is_open() const { return open_ != kForever; }
-    // Events in `mask` (rings as given) over the windows that fall in [from, to); `now` closes an
-    // open window for the count.
+    // The events its windows are counted for (every event by default). A closed window costs a
+    // count of these events, so the engine names only those its readings and report ask for
+    // (host_ledger_events); `truth` holds only these, and a count of any other is refused.
+    void set_events(EventMask m) { events_ = m; }
+    EventMask events() const { return events_; }
+    // Events in `mask` (rings as given, within events()) over the windows that fall in [from, to);
+    // `now` closes an open window for the count. Throws std::logic_error for an event outside events().
     uint64_t count(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t from, uint64_t to, uint64_t now) const;
     // Windows wholly before `cycle` will not be asked for again.
     void forget_before(uint64_t cycle);
@@ -33,7 +38,7 @@ public:
         return windows_.empty() ? c : std::min(c, windows_.front().begin);
     }
 
-    EventVector truth = EventVector::Zero();  // all windows since the start
+    EventVector truth = EventVector::Zero();  // all windows since the start (events() only)
     uint64_t counted = 0;                     // cycles in them
     std::vector<uint64_t> event_truth;        // per host perf event, summed over its readings
 
@@ -52,6 +57,7 @@ private:
     std::vector<Window> windows_;
     RingSums sums_;  // over every closed window
     uint64_t open_ = kForever;
+    EventMask events_ = kAllEvents;
 };
 
 }  // namespace pmusim

@@ -14,7 +14,6 @@
 #pragma once
 #include <array>
 #include <deque>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,16 +24,46 @@
 
 namespace pmusim {
 
+class PerfModel;
+struct SoftOp;
+using OpQueue = std::deque<SoftOp>;
+
+// What an operation's result completes in the PerfModel that issued it: plain data (a kind and
+// its arguments), so that queuing an operation allocates nothing. Whoever executes the operation
+// pops it, then calls done(value read, cycle of the access) when it is set.
+struct SoftDone {
+    enum class Kind : uint8_t {
+        None,
+        ReadCounter,    // arg: a counter's code (PerfModel::read_op)
+        ZeroCounter,    // arg: a counter's code: it counts from 0 at this cycle
+        TopdownReset,   // FIXED_CTR3 was reset at this cycle
+        ReadSlots,      // the reading's FIXED_CTR3
+        ReadMetrics,    // the reading's PERF_METRICS
+        SaveSlots,      // FIXED_CTR3 saved at schedule-out
+        SaveMetrics,    // PERF_METRICS saved at schedule-out
+        SaveSample,     // the sample counter saved at schedule-out
+        FixedRmw,       // FIXED_CTR_CTRL read: write (value & ~arg2) | arg3 next, in q
+        Status,         // GLOBAL_STATUS read by the PMI handler (arg: its first read); follow-ups in q
+        FinishReading,  // the reading is complete
+        ScheduledIn,    // arg: 1 scheduled in, 0 out
+    };
+    PerfModel* model = nullptr;
+    Kind kind = Kind::None;
+    uint32_t arg = 0;
+    uint64_t arg2 = 0, arg3 = 0;
+    OpQueue* q = nullptr;
+    explicit operator bool() const { return kind != Kind::None; }
+    void operator()(uint64_t value, uint64_t cycle) const;  // PerfModel::complete
+};
+
 struct SoftOp {
     enum class Kind { Rdmsr, Wrmsr, Rdpmc, Marker } kind = Kind::Marker;
     uint32_t index = 0;
     uint64_t value = 0;
-    std::function<void(uint64_t value, uint64_t cycle)> done;  // reads: the value read
+    SoftDone done;  // reads: completed with the value read
     std::string_view what;  // for reports: a literal, or a label its PerfModel keeps
     uint64_t keep = 0;  // WRMSR FIXED_CTR_CTRL: fields this read-modify-write leaves as found
 };
-using OpQueue = std::deque<SoftOp>;
-
 // One read-and-reset of a perf session.
 struct AgentReading {
     uint64_t cycle = 0;                    // physical cycle of the read

@@ -63,14 +63,14 @@ void Hypervisor::host_pmi_if_pending() {
         const uint64_t bits = legacy_ack_;
         legacy_ack_ = 0;
         const int t = e_->tag;
-        e_->tag = e_->tag_of("host PMI handler");
+        e_->tag = Engine::kHostPmiTag;
         hw(-1, true, AccessKind::Wrmsr, msr::kGlobalStatusReset, bits, 0);
         e_->tag = t;
     }
     if (!host_pmi_pending_) return;
     host_pmi_pending_ = false;
     const int t = e_->tag;
-    e_->tag = e_->tag_of("host PMI handler");
+    e_->tag = Engine::kHostPmiTag;
     each_checker([&](Checker& c) { c.on_pmi_delivered(0); });
     e_->host_perf->pmi(host_ops_);
     drain_host(host_ops_);

@@ -37,6 +37,31 @@ void topdown_summary(ContextSummary& cs, const PerfSoftware& p, const CpuConfig&
     }
 }
 
+}  // namespace
+
+EventMask topdown_truth_events(unsigned level) {
+    if (level > 2) return kAllEvents;
+    EventMask m = bit(Event::Slots);
+    for (Event e : {Event::SlotsLightOps, Event::SlotsHeavyOps, Event::SlotsBrMispredict, Event::SlotsMachineClears,
+                    Event::SlotsFetchLatency, Event::SlotsFetchBandwidth, Event::SlotsMemoryBound, Event::SlotsCoreBound})
+        m |= bit(e);
+    return m;
+}
+
+EventMask host_ledger_events(const PerfSoftware& perf, unsigned fields) {
+    EventMask m = 0;
+    for (const StatEventSpec& e : perf.events())
+        if (e.truth_known) m |= e.truth;
+    if (perf.uses_perf_metrics()) {
+        m |= bit(Event::Slots);
+        for (unsigned k = 0; k < fields; ++k) m |= kMetricFieldEvents[k];
+    }
+    if (perf.config().topdown) m |= topdown_truth_events(2);  // topdown_summary's levels: 1 or 2
+    return m;
+}
+
+namespace {
+
 void perf_summary(ContextSummary& cs, const PerfSoftware& p) {
     cs.samples = p.samples;
     cs.pmis = p.pmis;

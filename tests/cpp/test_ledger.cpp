@@ -4,10 +4,14 @@
 // forgotten behind the readings. The ledger computes it from running sums per window.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <memory>
 #include <random>
 
 #include "models/core/workload.h"
 #include "models/pmu/pmu.h"
+#include "sim/topdown.h"
+#include "sim/virt/hypervisor.h"
 #include "sim/virt/ledger.h"
 
 using namespace pmusim;
@@ -26,15 +30,22 @@ uint64_t direct(const Workload& w, const std::vector<std::pair<uint64_t, uint64_
     return s;
 }
 
+// A steady workload with kernel and halted cycles, bound to Sapphire Rapids.
+std::unique_ptr<SteadyWorkload> steady_with_rings(double kernel, double halted, uint64_t period) {
+    SteadyParams p;
+    p.kernel_share = kernel;
+    p.halted_share = halted;
+    p.period = period;
+    auto w = std::make_unique<SteadyWorkload>(p);
+    w->bind(make_cpu_config("sapphirerapids"));
+    return w;
+}
+
 }  // namespace
 
 TEST(HostLedger, ACountOverAnyRangeIsTheSumOverItsWindowParts) {
-    SteadyParams p;
-    p.kernel_share = 0.3;
-    p.halted_share = 0.1;
-    p.period = 777;
-    SteadyWorkload w(p);
-    w.bind(make_cpu_config("sapphirerapids"));
+    const auto wp = steady_with_rings(0.3, 0.1, 777);
+    const Workload& w = *wp;
     const EventMask masks[] = {bit(Event::Instructions), bit(Event::Slots), kMetricFieldEvents[2],
                                bit(Event::CoreCycles) | bit(Event::BranchMisses)};
     std::mt19937_64 rng(7);
@@ -71,4 +82,58 @@ TEST(HostLedger, ACountOverAnyRangeIsTheSumOverItsWindowParts) {
     for (auto [a, b] : wins)
         if (b != kForever) closed += b - a;
     EXPECT_EQ(L.counted, closed);
+}
+
+// The engine's host ledger counts its windows only for the events its readings and report ask for
+// (HostLedger::set_events): given the same windows, those counts equal the full ledger's.
+TEST(HostLedger, ALedgerOfSomeEventsCountsThemAsTheFullLedgerDoes) {
+    const auto wp = steady_with_rings(0.25, 0.05, 555);
+    const Workload& w = *wp;
+    const EventMask some = bit(Event::Instructions) | bit(Event::Slots) | kMetricFieldEvents[1] | kMetricFieldEvents[6];
+    const EventMask asked[] = {bit(Event::Instructions), bit(Event::Slots), kMetricFieldEvents[1], kMetricFieldEvents[6]};
+    HostLedger full, part;
+    part.set_events(some);
+    std::mt19937_64 rng(11);
+    uint64_t now = 0, keep = 0;
+    for (int round = 0; round < 200; ++round) {
+        now += 1 + rng() % 4000;
+        if (full.is_open() && rng() % 2) {
+            full.close(now, w);
+            part.close(now, w);
+        } else if (!full.is_open() && rng() % 3) {
+            full.open(now);
+            part.open(now);
+        }
+        const uint64_t from = keep + rng() % (now - keep + 1), to = from + rng() % (now - from + 2);
+        const EventMask m = asked[rng() % 4];
+        const bool u = rng() % 3 != 0, k = rng() % 3 != 1;
+        ASSERT_EQ(part.count(w, m, u, k, from, to, now), full.count(w, m, u, k, from, to, now)) << "round " << round;
+        if (rng() % 5 == 0) {
+            keep += rng() % (now - keep + 1);
+            full.forget_before(keep);
+            part.forget_before(keep);
+        }
+    }
+    EXPECT_EQ(part.counted, full.counted);
+    some.for_each([&](unsigned e) { EXPECT_EQ(part.truth[e], full.truth[e]) << "event " << e; });
+    EXPECT_EQ(part.truth[idx(Event::CoreCycles)], 0u);  // not counted
+    // An event it does not count is refused, not answered wrongly.
+    EXPECT_THROW(part.count(w, bit(Event::CoreCycles), true, true, 0, now, now), std::logic_error);
+}
+
+// The report's topdown truth reads only topdown_truth_events(level) of the host ledger's truth.
+TEST(HostLedger, TheTopdownTruthReadsOnlyItsEvents) {
+    std::mt19937_64 rng(5);
+    for (unsigned level : {1u, 2u})
+        for (int round = 0; round < 50; ++round) {
+            EventVector v, only = EventVector::Zero();
+            for (unsigned e = 0; e < kNumEvents; ++e) v[e] = 1 + rng() % 100000;
+            topdown_truth_events(level).for_each([&](unsigned e) { only[e] = v[e]; });
+            const tma::Breakdown a = truth_breakdown(v, level), b = truth_breakdown(only, level);
+            for (int n = 0; n < a.size(); ++n) {
+                if (std::isnan(a[n]) && std::isnan(b[n])) continue;  // a node the level does not compute
+                ASSERT_EQ(a[n], b[n]) << "level " << level << " node " << n;
+            }
+        }
+    EXPECT_EQ(topdown_truth_events(3), kAllEvents);
 }
