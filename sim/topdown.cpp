@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "sim/perf/perf_events.h"
 
@@ -73,20 +74,40 @@ void light_ops_truth(const EventVector& v, tma::Breakdown& b) {
 }
 }  // namespace
 
+// Nodes whose truth is one event's slots over all slots (the Level-2 leaves of the slot tree).
+constexpr std::pair<Node, Event> kSlotShareTruths[] = {
+    {Node::LightOperations, Event::SlotsLightOps},       {Node::HeavyOperations, Event::SlotsHeavyOps},
+    {Node::BranchMispredicts, Event::SlotsBrMispredict}, {Node::MachineClears, Event::SlotsMachineClears},
+    {Node::FetchLatency, Event::SlotsFetchLatency},      {Node::FetchBandwidth, Event::SlotsFetchBandwidth},
+    {Node::MemoryBound, Event::SlotsMemoryBound},        {Node::CoreBound, Event::SlotsCoreBound},
+};
+
+// Nodes whose truth is one event's cycles over all cycles (docs/workloads.md names each event).
+constexpr std::pair<Node, Event> kCycleShareTruths[] = {
+    {Node::StoreBound, Event::BoundOnStores}, {Node::ItlbMisses, Event::ItlbStalls},
+    {Node::MsSwitches, Event::MsSwitchCycles}, {Node::Lcp, Event::LcpStalls},
+    {Node::DsbSwitches, Event::DsbSwitchPenalty}, {Node::Divider, Event::DividerActive},
+    {Node::Mite, Event::FbMiteCycles}, {Node::Dsb, Event::FbDsbCycles}, {Node::Ms, Event::FbMsCycles},
+    {Node::Lsd, Event::FbLsdCycles}, {Node::AmxBusy, Event::AmxBusy},
+    // Lunar Lake's mispredict kinds: each kind's retire-latency cycles (count x its cost).
+    {Node::CondNtMispredicts, Event::MispCondNtLat}, {Node::CondTkBwdMispredicts, Event::MispCondTkBwdLat},
+    {Node::CondTkFwdMispredicts, Event::MispCondTkFwdLat}, {Node::IndCallMispredicts, Event::MispIndCallLat},
+    {Node::IndJumpMispredicts, Event::MispIndJumpLat}, {Node::RetMispredicts, Event::MispRetLat},
+    // Level 4: unknown-branch re-steers, cycles by the number of ports busy, store-forwarding
+    // blocks among the L1-bound cycles, and DRAM-bound cycles limited by bandwidth.
+    {Node::UnknownBranches, Event::UnknownBranchCycles}, {Node::PortsUtilized0, Event::ExeBound0Ports},
+    {Node::PortsUtilized1, Event::Ports1Util}, {Node::PortsUtilized2, Event::Ports2Util},
+    {Node::PortsUtilized3m, Event::Ports3mCycles}, {Node::StoreFwdBlk, Event::StoreFwdCycles},
+    {Node::MemBandwidth, Event::DataRdBwCycles},
+};
+
 tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
     tma::Breakdown b = tma::Breakdown::Constant(std::numeric_limits<double>::quiet_NaN());
     const double slots = double(v[idx(Event::Slots)]);
     if (!(slots > 0)) return b;
     auto leaf = [&](Event e) { return double(v[idx(e)]) / slots; };
     auto set = [&](Node n, double x) { b[tma::ni(n)] = x; };
-    set(Node::LightOperations, leaf(Event::SlotsLightOps));
-    set(Node::HeavyOperations, leaf(Event::SlotsHeavyOps));
-    set(Node::BranchMispredicts, leaf(Event::SlotsBrMispredict));
-    set(Node::MachineClears, leaf(Event::SlotsMachineClears));
-    set(Node::FetchLatency, leaf(Event::SlotsFetchLatency));
-    set(Node::FetchBandwidth, leaf(Event::SlotsFetchBandwidth));
-    set(Node::MemoryBound, leaf(Event::SlotsMemoryBound));
-    set(Node::CoreBound, leaf(Event::SlotsCoreBound));
+    for (const auto& [n, e] : kSlotShareTruths) set(n, leaf(e));
     for (Node p : {Node::FrontendBound, Node::BadSpeculation, Node::BackendBound, Node::Retiring}) {
         double s = 0;
         for (Node c : tma::children(p))
@@ -96,42 +117,25 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
     if (level >= 3) {
         const double clks = double(v[idx(Event::CoreCycles)]);
         auto cyc = [&](Event e) { return clks > 0 ? double(v[idx(e)]) / clks : 0.0; };
+        for (const auto& [n, e] : kCycleShareTruths) set(n, cyc(e));  // Level-4 rows: cleared below if not asked
         set(Node::L1Bound, std::max(0.0, cyc(Event::BoundOnLoads) - cyc(Event::StallsL1dMiss)));
         // Fill-buffer-full stalls fall in the L2 window but are DRAM's (docs/workloads.md).
         set(Node::L2Bound, std::max(0.0, cyc(Event::StallsL1dMiss) - cyc(Event::StallsL2Miss) - cyc(Event::FbFullStalls)));
         set(Node::L3Bound, std::max(0.0, cyc(Event::StallsL2Miss) - cyc(Event::StallsL3Miss)));
         set(Node::DramBound, cyc(Event::StallsL3Miss) + cyc(Event::FbFullStalls));
-        set(Node::StoreBound, cyc(Event::BoundOnStores));
         set(Node::MicrocodeSequencer, double(v[idx(Event::MsUopsRetired)]) / slots);
         set(Node::FewUopsInstructions,
             std::max(0.0, b[tma::ni(Node::HeavyOperations)] - b[tma::ni(Node::MicrocodeSequencer)]));
         set(Node::ICacheMisses, cyc(Event::IcacheStalls) + 2 * cyc(Event::IcacheStallEdges));
-        set(Node::ItlbMisses, cyc(Event::ItlbStalls));
         set(Node::BranchResteers, cyc(Event::ClearResteerCycles) + cyc(Event::UnknownBranchCycles));
-        set(Node::MsSwitches, cyc(Event::MsSwitchCycles));
-        set(Node::Lcp, cyc(Event::LcpStalls));
-        set(Node::DsbSwitches, cyc(Event::DsbSwitchPenalty));
-        set(Node::Divider, cyc(Event::DividerActive));
         set(Node::SerializingOperation, cyc(Event::ScoreboardStalls) + cyc(Event::C02Cycles));
-        set(Node::Mite, cyc(Event::FbMiteCycles));
-        set(Node::Dsb, cyc(Event::FbDsbCycles));
-        set(Node::Ms, cyc(Event::FbMsCycles));
-        set(Node::Lsd, cyc(Event::FbLsdCycles));
         // The clears of each kind, as shares of their parent's slots.
         const double bm = double(v[idx(Event::BranchMisses)]), other = double(v[idx(Event::OtherMispredictClears)]);
         const double mc = double(v[idx(Event::MachineClears)]), mo = double(v[idx(Event::MachineClearsMemOrdering)]);
         set(Node::OtherMispredicts, leaf(Event::SlotsBrMispredict) * (bm + other > 0 ? other / (bm + other) : 0.0));
         set(Node::OtherNukes, leaf(Event::SlotsMachineClears) * (mc > 0 ? 1 - mo / mc : 0.0));
-        // Lunar Lake's mispredict kinds: each kind's retire-latency cycles (count x its cost).
-        set(Node::CondNtMispredicts, cyc(Event::MispCondNtLat));
-        set(Node::CondTkBwdMispredicts, cyc(Event::MispCondTkBwdLat));
-        set(Node::CondTkFwdMispredicts, cyc(Event::MispCondTkFwdLat));
-        set(Node::IndCallMispredicts, cyc(Event::MispIndCallLat));
-        set(Node::IndJumpMispredicts, cyc(Event::MispIndJumpLat));
-        set(Node::RetMispredicts, cyc(Event::MispRetLat));
         // Core-bound cycles with ports busy, and the no-port stalls neither divider nor serializing.
         set(Node::PortsUtilization, cyc(Event::ExeBound0Ports) + (1 - kCoreStallShare) * leaf(Event::SlotsCoreBound));
-        set(Node::AmxBusy, cyc(Event::AmxBusy));
         // Light-operation slots spent on memory accesses: their share of the retired uops.
         const double uops = double(v[idx(Event::SlotsLightOps)] + v[idx(Event::SlotsHeavyOps)]);
         set(Node::MemoryOperations, leaf(Event::SlotsLightOps) * (uops > 0 ? double(v[idx(Event::MemUopRetired)]) / uops : 0.0));
@@ -142,16 +146,7 @@ tma::Breakdown truth_breakdown(const EventVector& v, unsigned level) {
             const double misp = bm + mc > 0 ? bm / (bm + mc) : 0.0;
             set(Node::MispredictsResteers, misp * cyc(Event::ClearResteerCycles));
             set(Node::ClearsResteers, (1 - misp) * cyc(Event::ClearResteerCycles));
-            set(Node::UnknownBranches, cyc(Event::UnknownBranchCycles));
-            // Cycles by the number of ports busy, as the model counts them.
-            set(Node::PortsUtilized0, cyc(Event::ExeBound0Ports));
-            set(Node::PortsUtilized1, cyc(Event::Ports1Util));
-            set(Node::PortsUtilized2, cyc(Event::Ports2Util));
-            set(Node::PortsUtilized3m, cyc(Event::Ports3mCycles));
-            // Memory_Bound's Level 4: store-forwarding blocks among the L1-bound cycles; the
-            // DRAM-bound cycles split into bandwidth-bound ones and the rest (latency-bound).
-            set(Node::StoreFwdBlk, cyc(Event::StoreFwdCycles));
-            set(Node::MemBandwidth, cyc(Event::DataRdBwCycles));
+            // DRAM-bound cycles less the bandwidth-bound ones are latency-bound.
             set(Node::MemLatency, b[tma::ni(Node::DramBound)] - cyc(Event::DataRdBwCycles));
         }
     }
