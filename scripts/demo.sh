@@ -12,6 +12,7 @@ build/pmusim stat --cpu sapphirerapids --cycles 1000000000 -w steady:kernel_shar
 echo; echo "== pmusim topdown: the TMA breakdown as perf/toplev compute it, against the ground truth"
 build/pmusim topdown --cpu sapphirerapids -w mixed_app -I 5
 build/pmusim topdown --cpu skylake -w pointer_chase --level 3
+build/pmusim topdown --cpu lunarlake -w interpreter --level 3 --nodes 'Bad_Speculation*'   # Lunar Lake's mispredict kinds
 echo; echo "== pmusim run: host and guest both using topdown under KVM's mediated vPMU (PERF_METRICS patch)"
 build/pmusim run perf_metrics_patch
 echo; echo "== the same without put_perf_metrics: the guest's PERF_METRICS reaches the host"

@@ -2,7 +2,7 @@
 // reset of the slots group, per-interval ground truth, and the archetypes' accuracy.
 #include <cmath>
 
-#include "pmu_test_util.h"
+#include "topdown_test_util.h"
 #include "sim/perf_stat.h"
 #include "sim/topdown.h"
 #include "sim/workload_file.h"
@@ -35,7 +35,9 @@ TEST(PerfAgent, MultiplexedEventsAreScaledByEnabledOverRunning) {
         EXPECT_LT(c.running, c.enabled) << c.name;
         running_sum += c.running;
         // ...then each scaled count estimates the truth (steady rates: within 1%).
-        if (c.truth_known && c.truth) EXPECT_NEAR(c.scaled / double(c.truth), 1.0, 0.01) << c.name;
+        if (c.truth_known && c.truth) {
+            EXPECT_NEAR(c.scaled / double(c.truth), 1.0, 0.01) << c.name;
+        }
     }
     EXPECT_EQ(running_sum, 4u * 1'000'000u);  // four counters busy all the time
 }
@@ -80,21 +82,6 @@ TEST(PerfAgent, TopdownGroupNeedsPerfMetrics) {
     o.topdown_group = true;
     EXPECT_THROW(PerfAgent(*m, {}, o), std::invalid_argument);
 }
-
-namespace {
-TopdownReport run_archetype(const std::string& cpu, const std::string& name, unsigned level, uint64_t interval,
-                            TimeMode mode = TimeMode::Fast, uint64_t cycles = 0) {
-    auto m = make_machine(cpu, {}, mode);
-    auto w = load_workload_file(workload_library_dir() + "/" + name + ".yaml");
-    const uint64_t len = w->length();
-    m->set_workload(std::move(w));
-    TopdownOptions o;
-    o.level = level;
-    o.cycles = cycles ? cycles : len;
-    o.interval = interval;
-    return run_topdown(*m, o);
-}
-}  // namespace
 
 TEST(TopdownEndToEnd, EveryArchetypesLevel1IsWithin2LsbOfTruthWhenReadAndResetEveryInterval) {
     for (const char* cpu : {"icelake", "sapphirerapids", "lunarlake"})
