@@ -128,3 +128,23 @@ TEST_P(FastChunkCarry, ACarryInsideTheChunkLandsInItsCycleAsInPerCycleMode) {
 // PMC0 instructions, PMC2 user-only branches, PMC7 a CMASK counter (scanned cycle by cycle in
 // fast mode), FIXED_CTR1 cycles and FIXED_CTR3 slots (PERF_METRICS overflows with it).
 INSTANTIATE_TEST_SUITE_P(Counters, FastChunkCarry, ::testing::Values(0u, 2u, 7u, fixed_slot(1), fixed_slot(3)));
+
+namespace {
+uint64_t floor_count_128(uint64_t rate, uint64_t k) {
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(k) * rate / kRateDen);
+}
+}  // namespace
+
+TEST(FloorCount, The64BitDivisionAndThe128BitOneAgreeOnBothSidesOfTheBoundary) {
+    // Given rates from one event in 10^9 cycles to 16 slots a cycle (and an odd fraction),
+    for (uint64_t rate : {uint64_t(1), uint64_t(7), uint64_t(333'333'333), kRateDen, uint64_t(1'500'000'001),
+                          8 * kRateDen, 16 * kRateDen - 3}) {
+        // when k x rate is just below, at and just above 2^64 (where the 64-bit product overflows),
+        const uint64_t last_fit = ~0ull / rate;  // the largest k with k x rate < 2^64
+        for (uint64_t k : {uint64_t(0), uint64_t(1), uint64_t(999'999'999), last_fit - 1, last_fit, last_fit + 1,
+                           last_fit + 2, uint64_t(~0ull / 2), uint64_t(~0ull)}) {
+            // then floor_count gives floor(k x rate / 10^9) exactly.
+            EXPECT_EQ(floor_count(rate, k), floor_count_128(rate, k)) << "rate " << rate << " k " << k;
+        }
+    }
+}
