@@ -49,6 +49,9 @@ inline uint64_t floor_count(uint64_t rate, uint64_t k) {
 // `out`: floor differences, and for slot events atom-count differences.
 void add_run_counts(const Run& r, EventMask m, uint64_t a, uint64_t b, EventVector& out);
 uint64_t run_count_mask(const Run& r, EventMask m, uint64_t a, uint64_t b);
+// The cumulative counts of the events of `m` after k active cycles of `phase`, written to `out`
+// (the others untouched): add_run_counts over [a, b) is their difference between the two ends.
+void cumulative_counts(const Phase& phase, EventMask m, uint64_t k, EventVector& out);
 
 class Workload {
 public:

@@ -148,3 +148,35 @@ TEST(FloorCount, The64BitDivisionAndThe128BitOneAgreeOnBothSidesOfTheBoundary) {
         }
     }
 }
+
+TEST(FastChunk, AChunkStartingWhereTheLastEndedCountsAsOneStartingAfresh) {
+    // Given every counter and PERF_METRICS counting on three machines: fast mode advanced in one
+    // piece, fast mode advanced in pieces of 1 to 97 cycles (each piece's chunk starts where the
+    // last ended, so it takes its start counts from there), and per-cycle mode,
+    auto whole = make_machine("sapphirerapids", {}, TimeMode::Fast, mixed_rings());
+    auto pieces = make_machine("sapphirerapids", {}, TimeMode::Fast, mixed_rings());
+    auto slow = make_machine("sapphirerapids", {}, TimeMode::PerCycle, mixed_rings());
+    for (Machine* m : {whole.get(), pieces.get(), slow.get()}) program_all(*m);
+    // when 5,000 cycles pass (kernel and user runs) in each machine's way,
+    whole->advance(5000);
+    slow->advance(5000);
+    for (uint64_t step = 1; pieces->cycle() < 5000; step = step % 97 + 13)
+        pieces->advance(std::min<uint64_t>(step, 5000 - pieces->cycle()));
+    // then all three hold the same counters, metric accumulators and status;
+    expect_same_pmu(*pieces, *whole);
+    expect_same_pmu(*pieces, *slow);
+    // and when PMC1 is re-programmed mid-run (the events read change, so no start is carried)
+    // and counting goes on in pieces, the three still agree.
+    for (Machine* m : {whole.get(), pieces.get(), slow.get()}) {
+        m->wrmsr(msr::kGlobalCtrl, 0);
+        m->wrmsr(msr::kPerfEvtSel0 + 1, sel::BRANCHES | sel::USR | sel::OS | sel::EN);
+        m->wrmsr(msr::kGlobalCtrl, 0xffull | (0xfull << 32) | (1ull << 48));
+    }
+    whole->advance(4000);
+    slow->advance(4000);
+    for (uint64_t step = 5; pieces->cycle() < 9000; step = step % 89 + 7)
+        pieces->advance(std::min<uint64_t>(step, 9000 - pieces->cycle()));
+    expect_same_pmu(*pieces, *whole);
+    expect_same_pmu(*pieces, *slow);
+    EXPECT_EQ(pieces->rdpmc(1), 5000u + expected(0.25, 9000) - expected(0.25, 5000));
+}
