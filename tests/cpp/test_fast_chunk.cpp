@@ -157,11 +157,14 @@ TEST(FastChunk, AChunkStartingWhereTheLastEndedCountsAsOneStartingAfresh) {
     auto pieces = make_machine("sapphirerapids", {}, TimeMode::Fast, mixed_rings());
     auto slow = make_machine("sapphirerapids", {}, TimeMode::PerCycle, mixed_rings());
     for (Machine* m : {whole.get(), pieces.get(), slow.get()}) program_all(*m);
+    auto run_to = [&](uint64_t end) {
+        whole->advance(end - whole->cycle());
+        slow->advance(end - slow->cycle());
+        for (uint64_t step = 1; pieces->cycle() < end; step = step % 97 + 13)
+            pieces->advance(std::min<uint64_t>(step, end - pieces->cycle()));
+    };
     // when 5,000 cycles pass (kernel and user runs) in each machine's way,
-    whole->advance(5000);
-    slow->advance(5000);
-    for (uint64_t step = 1; pieces->cycle() < 5000; step = step % 97 + 13)
-        pieces->advance(std::min<uint64_t>(step, 5000 - pieces->cycle()));
+    run_to(5000);
     // then all three hold the same counters, metric accumulators and status;
     expect_same_pmu(*pieces, *whole);
     expect_same_pmu(*pieces, *slow);
@@ -172,10 +175,7 @@ TEST(FastChunk, AChunkStartingWhereTheLastEndedCountsAsOneStartingAfresh) {
         m->wrmsr(msr::kPerfEvtSel0 + 1, sel::BRANCHES | sel::USR | sel::OS | sel::EN);
         m->wrmsr(msr::kGlobalCtrl, 0xffull | (0xfull << 32) | (1ull << 48));
     }
-    whole->advance(4000);
-    slow->advance(4000);
-    for (uint64_t step = 5; pieces->cycle() < 9000; step = step % 89 + 7)
-        pieces->advance(std::min<uint64_t>(step, 9000 - pieces->cycle()));
+    run_to(9000);
     expect_same_pmu(*pieces, *whole);
     expect_same_pmu(*pieces, *slow);
     EXPECT_EQ(pieces->rdpmc(1), 5000u + expected(0.25, 9000) - expected(0.25, 5000));
