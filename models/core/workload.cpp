@@ -204,6 +204,13 @@ uint64_t run_count_mask(const Run& r, EventMask m, uint64_t a, uint64_t b) {
     return s;
 }
 
+void cumulative_counts(const Phase& phase, EventMask m, uint64_t k, EventVector& out) {
+    (m & ~kAtomEvents).for_each([&](unsigned e) { out[e] = floor_count(phase.rate[e], k); });
+    if (!(m & kAtomEvents)) return;
+    const AtomCounts c = atom_counts(phase.slots, k);
+    (m & kAtomEvents).for_each([&](unsigned e) { out[e] = atom_sum(c, atoms_of(e)); });
+}
+
 uint64_t count_events(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t a, uint64_t b) {
     uint64_t total = 0;
     for_each_run(w, a, b, [&](const Run& r, uint64_t x, uint64_t y) {

@@ -36,7 +36,12 @@ struct Run {
     uint64_t active_begin = 0;  // active (unhalted) cycles of the phase before `begin`
 };
 
+// floor(k x rate / kRateDen). While the product fits in 64 bits (1.8e10 active cycles at one event
+// a cycle) a 64-bit division by the constant, which the compiler turns into a multiply, gives the
+// value the 128-bit one (a library call, __udivti3) gives.
 inline uint64_t floor_count(uint64_t rate, uint64_t k) {
+    uint64_t p;
+    if (!__builtin_mul_overflow(k, rate, &p)) return p / kRateDen;
     return static_cast<uint64_t>(static_cast<unsigned __int128>(k) * rate / kRateDen);
 }
 
@@ -44,6 +49,9 @@ inline uint64_t floor_count(uint64_t rate, uint64_t k) {
 // `out`: floor differences, and for slot events atom-count differences.
 void add_run_counts(const Run& r, EventMask m, uint64_t a, uint64_t b, EventVector& out);
 uint64_t run_count_mask(const Run& r, EventMask m, uint64_t a, uint64_t b);
+// The cumulative counts of the events of `m` after k active cycles of `phase`, written to `out`
+// (the others untouched): add_run_counts over [a, b) is their difference between the two ends.
+void cumulative_counts(const Phase& phase, EventMask m, uint64_t k, EventVector& out);
 
 class Workload {
 public:

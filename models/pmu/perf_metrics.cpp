@@ -66,7 +66,9 @@ uint64_t Pmu::perf_metrics_value() const {
     uint64_t v = 0;
     for (unsigned k = 0; k < fields; ++k) {
         // metric_acc holds F x slots, so the field is acc / FC3, rounded half up.
-        unsigned __int128 f = (st_.metric_acc[k] + fc3 / 2) / fc3;
+        // A 64-bit division while the sum fits (below 2^64 / F slots): the same quotient, no __udivti3.
+        const unsigned __int128 x = st_.metric_acc[k] + fc3 / 2;
+        unsigned __int128 f = (x >> 64) ? x / fc3 : static_cast<uint64_t>(x) / fc3;
         if (f > fmax) f = fmax;
         v |= static_cast<uint64_t>(f) << (bits * k);
     }

@@ -55,6 +55,7 @@ void Pmu::set_workload(std::unique_ptr<Workload> w) {
     workload_ = std::move(w);
     workload_->bind(cpu_);
     cursor_cycle_ = kForever;
+    chunk_end_.phase = nullptr;  // the old workload's phases may be freed and their addresses reused
 }
 
 void Pmu::reset() {

@@ -165,7 +165,21 @@ private:
         EventVector events;                                // the events read, counted once
         std::array<uint64_t, kNumCounterSlots> by_slot{};  // each counting counter's increment
     };
-    bool chunk_increments(const Run& run, uint64_t a, uint64_t b, uint8_t ring, ChunkIncrements& inc) const;
+    bool chunk_increments(const Run& run, uint64_t a, uint64_t b, uint8_t ring, ChunkIncrements& inc);
+    // The cumulative counts at the end of the last counted chunk. The next chunk of the same phase
+    // that starts there and reads the same events takes them as its start: one evaluation of the
+    // slot tree and one floor count per event a chunk, not two. Counts are a function of the phase
+    // and its active cycles only, so nothing else can make them stale.
+    struct ChunkEnd {
+        const Phase* phase = nullptr;
+        uint64_t slots_id = 0, k = 0;  // the phase's SlotSplit id (unique per derivation), active cycles
+        EventMask mask;
+        std::array<EventVector, 2> cum;
+        unsigned cur = 0;  // cum[cur]: the counts at k
+    };
+    ChunkEnd chunk_end_;
+    // The counts of `m`'s events over [a, b) of `run` (not halted), written to `out` (others untouched).
+    void count_chunk(const Run& run, uint64_t a, uint64_t b, EventMask m, EventVector& out);
     uint64_t count_to_first_carry(const Run& run, uint64_t a, uint64_t& b, uint8_t ring);
     static EventMask metric_events_all();  // the events of every PERF_METRICS field
     uint64_t first_overflow(unsigned slot, const Run& r, uint64_t a, uint64_t b) const;

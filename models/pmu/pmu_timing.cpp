@@ -128,26 +128,48 @@ uint64_t Pmu::increment_over(unsigned s, const Run& r, uint64_t a, uint64_t b) c
 }
 
 // The increments of the counters counting in `ring` over [a, b) of `run`, and PERF_METRICS'
-// events in `metric_ev`: one count of every event they read (the slot tree once for all), where
-// a count per counter would give the same numbers. Returns false, with nothing changed, when a
-// counter would carry inside the chunk: the caller then splits it at the first carry.
-bool Pmu::chunk_increments(const Run& run, uint64_t a, uint64_t b, uint8_t ring, ChunkIncrements& inc) const {
+// events in `inc.events`: one count of every event they read (the slot tree once for all), where
+// a count per counter would give the same numbers. Only the events they read are written. Returns
+// false, with nothing changed, when a counter would carry inside the chunk: the caller then splits
+// it at the first carry.
+bool Pmu::chunk_increments(const Run& run, uint64_t a, uint64_t b, uint8_t ring, ChunkIncrements& inc) {
     EventMask needed = (metrics_ring_ & ring) ? metric_events_all() : EventMask();
     for (uint8_t s : active_)
         if ((plan_[s].ring_mask & ring) && !plan_[s].conditional) needed |= plan_[s].events;
-    inc.events.setZero();
-    add_run_counts(run, needed, a, b, inc.events);
+    if (needed) count_chunk(run, a, b, needed, inc.events);
     for (uint8_t s : active_) {
         const CounterPlan& p = plan_[s];
         if (!(p.ring_mask & ring)) continue;
-        const unsigned __int128 room = static_cast<unsigned __int128>(p.width_mask) + 1 - st_.counter[s];
-        uint64_t n, carry_at = kForever;
-        if (p.conditional) n = scan_conditional(p, a, b, room, carry_at);
-        else n = masked_sum(inc.events, p.events);
-        if (carry_at != kForever || n >= room) return false;
+        const uint64_t headroom = p.width_mask - st_.counter[s];  // events the counter takes without a carry
+        uint64_t n;
+        if (p.conditional) {
+            uint64_t carry_at;
+            n = scan_conditional(p, a, b, static_cast<unsigned __int128>(headroom) + 1, carry_at);
+            if (carry_at != kForever) return false;
+        } else {
+            n = masked_sum(inc.events, p.events);
+        }
+        if (n > headroom) return false;
         inc.by_slot[s] = n;
     }
     return true;
+}
+
+void Pmu::count_chunk(const Run& run, uint64_t a, uint64_t b, EventMask m, EventVector& out) {
+    const Phase& ph = *run.phase;
+    const uint64_t ka = run.active_begin + (a - run.begin), kb = ka + (b - a);
+    ChunkEnd& c = chunk_end_;
+    const bool carried = ph.slots.id && c.phase == &ph && c.slots_id == ph.slots.id && c.k == ka && c.mask == m;
+    if (!carried) cumulative_counts(ph, m, ka, c.cum[c.cur]);
+    const EventVector& start = c.cum[c.cur];
+    EventVector& end = c.cum[c.cur ^ 1u];
+    cumulative_counts(ph, m, kb, end);
+    m.for_each([&](unsigned e) { out[e] = end[e] - start[e]; });
+    c.cur ^= 1u;
+    c.phase = &ph;
+    c.slots_id = ph.slots.id;
+    c.k = kb;
+    c.mask = m;
 }
 
 bool Pmu::advance_fast(uint64_t to, bool stop_at_pmi) {

@@ -128,3 +128,55 @@ TEST_P(FastChunkCarry, ACarryInsideTheChunkLandsInItsCycleAsInPerCycleMode) {
 // PMC0 instructions, PMC2 user-only branches, PMC7 a CMASK counter (scanned cycle by cycle in
 // fast mode), FIXED_CTR1 cycles and FIXED_CTR3 slots (PERF_METRICS overflows with it).
 INSTANTIATE_TEST_SUITE_P(Counters, FastChunkCarry, ::testing::Values(0u, 2u, 7u, fixed_slot(1), fixed_slot(3)));
+
+namespace {
+uint64_t floor_count_128(uint64_t rate, uint64_t k) {
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(k) * rate / kRateDen);
+}
+}  // namespace
+
+TEST(FloorCount, The64BitDivisionAndThe128BitOneAgreeOnBothSidesOfTheBoundary) {
+    // Given rates from one event in 10^9 cycles to 16 slots a cycle (and an odd fraction),
+    for (uint64_t rate : {uint64_t(1), uint64_t(7), uint64_t(333'333'333), kRateDen, uint64_t(1'500'000'001),
+                          8 * kRateDen, 16 * kRateDen - 3}) {
+        // when k x rate is just below, at and just above 2^64 (where the 64-bit product overflows),
+        const uint64_t last_fit = ~0ull / rate;  // the largest k with k x rate < 2^64
+        for (uint64_t k : {uint64_t(0), uint64_t(1), uint64_t(999'999'999), last_fit - 1, last_fit, last_fit + 1,
+                           last_fit + 2, uint64_t(~0ull / 2), uint64_t(~0ull)}) {
+            // then floor_count gives floor(k x rate / 10^9) exactly.
+            EXPECT_EQ(floor_count(rate, k), floor_count_128(rate, k)) << "rate " << rate << " k " << k;
+        }
+    }
+}
+
+TEST(FastChunk, AChunkStartingWhereTheLastEndedCountsAsOneStartingAfresh) {
+    // Given every counter and PERF_METRICS counting on three machines: fast mode advanced in one
+    // piece, fast mode advanced in pieces of 1 to 97 cycles (each piece's chunk starts where the
+    // last ended, so it takes its start counts from there), and per-cycle mode,
+    auto whole = make_machine("sapphirerapids", {}, TimeMode::Fast, mixed_rings());
+    auto pieces = make_machine("sapphirerapids", {}, TimeMode::Fast, mixed_rings());
+    auto slow = make_machine("sapphirerapids", {}, TimeMode::PerCycle, mixed_rings());
+    for (Machine* m : {whole.get(), pieces.get(), slow.get()}) program_all(*m);
+    auto run_to = [&](uint64_t end) {
+        whole->advance(end - whole->cycle());
+        slow->advance(end - slow->cycle());
+        for (uint64_t step = 1; pieces->cycle() < end; step = step % 97 + 13)
+            pieces->advance(std::min<uint64_t>(step, end - pieces->cycle()));
+    };
+    // when 5,000 cycles pass (kernel and user runs) in each machine's way,
+    run_to(5000);
+    // then all three hold the same counters, metric accumulators and status;
+    expect_same_pmu(*pieces, *whole);
+    expect_same_pmu(*pieces, *slow);
+    // and when PMC1 is re-programmed mid-run (the events read change, so no start is carried)
+    // and counting goes on in pieces, the three still agree.
+    for (Machine* m : {whole.get(), pieces.get(), slow.get()}) {
+        m->wrmsr(msr::kGlobalCtrl, 0);
+        m->wrmsr(msr::kPerfEvtSel0 + 1, sel::BRANCHES | sel::USR | sel::OS | sel::EN);
+        m->wrmsr(msr::kGlobalCtrl, 0xffull | (0xfull << 32) | (1ull << 48));
+    }
+    run_to(9000);
+    expect_same_pmu(*pieces, *whole);
+    expect_same_pmu(*pieces, *slow);
+    EXPECT_EQ(pieces->rdpmc(1), 5000u + expected(0.25, 9000) - expected(0.25, 5000));
+}
