@@ -1,6 +1,7 @@
 #include "models/core/workload.h"
 
 #include <cmath>
+#include <numeric>
 #include <sstream>
 #include <stdexcept>
 
@@ -43,9 +44,14 @@ void RunCursor::seek(const Workload& w, uint64_t cycle) {
     (~mask_).for_each([&](unsigned e) { prev[e] = 0; });  // the others read 0
 }
 
-void RunCursor::seek_run(const Workload& w, uint64_t cycle) {
+void RunCursor::start(const Run& run, uint64_t cycle) {
+    set_keep_previous(false);
+    start_run(run, cycle);
+}
+
+void RunCursor::start_run(const Run& run, uint64_t cycle) {
     if (!lists_) set_mask(mask_);  // a cursor never given a mask: every event
-    run_ = w.run_at(cycle);
+    run_ = run;
     cycle_ = cycle;
     k_ = run_.active_begin + (cycle - run_.begin);
     n_whole_ = n_carry_ = 0;
@@ -105,6 +111,29 @@ const EventVector& RunCursor::next(const Workload& w) {
     }
     ++k_;
     return ev;
+}
+
+namespace {
+// lcm(a, kRateDen / gcd(rate mod kRateDen, kRateDen)), or 0 above `limit`.
+uint64_t lcm_with_rate(uint64_t a, uint64_t rate, uint64_t limit) {
+    const uint64_t frac = rate % kRateDen, p = frac ? kRateDen / std::gcd(frac, kRateDen) : 1;
+    const uint64_t g = std::gcd(a, p);
+    if (!a || a / g > limit / p) return 0;
+    const uint64_t l = a / g * p;
+    return l <= limit ? l : 0;
+}
+}  // namespace
+
+// After P active cycles with P x rate / kRateDen whole for every rate, each plain event's
+// floor(k x rate) and each tree node's count (slot_split.h: floor(parent x rate / parent's rate),
+// whose rates are sums of atoms') have grown by a whole constant: every increment repeats.
+uint64_t RunCursor::period(uint64_t limit) const {
+    if (run_.halted || !valid_) return 0;
+    uint64_t p = 1;
+    for (unsigned j = 0; j < n_plain_ && p; ++j) p = lcm_with_rate(p, run_.phase->rate[plain_[j]], limit);
+    if (n_atom_events_)
+        for (unsigned a = 0; a < kNumAtoms && p; ++a) p = lcm_with_rate(p, run_.phase->slots.rate[a], limit);
+    return p;
 }
 
 SegmentLayout segment_layout(const PhaseParams& p) {

@@ -79,6 +79,9 @@ class RunCursor {
 public:
     // Positions the cursor at `cycle`; previous() then holds cycle - 1's events (0 before cycle 0).
     void seek(const Workload& w, uint64_t cycle);
+    // Positions the cursor at `cycle` of `run` (which contains it), without previous(): a run that
+    // no workload holds, e.g. a phase from its first active cycle (the replay tables of pmu.h).
+    void start(const Run& run, uint64_t cycle);
     // Changing the mask re-seeks at the next cycle, so newly included events start exact.
     // Returns whether the mask changed.
     bool set_mask(EventMask m);
@@ -94,13 +97,23 @@ public:
     bool constant(unsigned e) const { return run_.halted || constant_[e]; }
     uint8_t cpl() const { return run_.cpl; }
     bool halted() const { return run_.halted; }
+    const Run& run() const { return run_; }
+    EventMask mask() const { return mask_; }
+    // The phase's active cycles before the next cycle: what every increment of a run is a function of.
+    uint64_t phase_cycle() const { return k_; }
+    // The increments of the produced events repeat every period() active cycles of this run's
+    // phase: the least common multiple of kRateDen / gcd(rate, kRateDen) over the plain events'
+    // rates and (with slot events) the atoms' rates (docs/performance.md "Third round"). 0 when it
+    // exceeds `limit`, or in a halted run.
+    uint64_t period(uint64_t limit) const;
     const EventVector& last() const { return buf_[cur_]; }
     // The cycle before last()'s: what edge detect compares with. The two buffers swap roles at
     // each next(), so no vector is copied per cycle. Only with set_keep_previous(true).
     const EventVector& previous() const { return buf_[cur_ ^ 1u]; }
 
 private:
-    void seek_run(const Workload& w, uint64_t cycle);
+    void seek_run(const Workload& w, uint64_t cycle) { start_run(w.run_at(cycle), cycle); }
+    void start_run(const Run& run, uint64_t cycle);
     void write_constants(EventVector& ev) const;
 
     struct Whole { uint8_t e; uint64_t n; };                  // e adds n every active cycle

@@ -11,6 +11,7 @@
 //   pmu.cpp             the register dispatcher (RDMSR/WRMSR rules common to every MSR)
 //   pmu_timing.cpp      per-cycle and fast (arithmetic) advance
 //   pmu_cycle_program.cpp  per-cycle mode's compiled form of the plans
+//   pmu_cycle_replay.cpp   per-cycle mode's replay of periodic runs
 #pragma once
 #include <array>
 #include <deque>
@@ -86,6 +87,11 @@ public:
     // cycle after the PMI).
     bool advance_per_cycle(uint64_t to, bool stop_at_pmi = false);
     bool advance_fast(uint64_t to, bool stop_at_pmi = false);
+    // Per-cycle mode replays a run whose increments repeat every `max_period` active cycles or
+    // fewer from a table (pmu_cycle_replay.cpp); 0 evaluates every cycle step by step. Either way
+    // every cycle's state is the same.
+    void set_replay_limit(uint64_t max_period) { replay_limit_ = max_period, stop_replay(); }
+    bool replaying() const { return replay_ != nullptr; }
     // Nothing counts (no active counter, PERF_METRICS accumulates nothing) and no PMI is pending:
     // an advance over any span changes only the cycle, in either mode.
     bool idle() const { return active_.empty() && metrics_ring_ == 0 && pending_.empty(); }
@@ -210,7 +216,10 @@ private:
     // sums, as index lists, so that a cycle walks no event mask. A counter without CMASK/INV/E/EQ
     // and narrower than 64 bits (almost all) is "dense": its events are CycleEvents. The others are
     // CycleTerms: conditional_increment, or a sum with a 64-bit carry.
-    struct CycleEvent { uint8_t slot, ev; };
+    struct CycleEvent {
+        uint8_t slot, ev;
+        bool operator==(const CycleEvent& o) const { return slot == o.slot && ev == o.ev; }
+    };
     struct CycleTerm {
         uint8_t slot = 0;
         bool conditional = false;   // CMASK/INV/E/EQ: conditional_increment
@@ -228,12 +237,48 @@ private:
         alignas(16) std::array<uint64_t, kNumCounterSlots> above{};
         std::vector<CycleEvent> vary;
         uint64_t run = ~0ull;  // the cursor's run_serial() it was built for
+        uint64_t stepped = 0;  // cycles of the run stepped (pmu_cycle_replay.cpp)
+        uint64_t period = 0;   // the run's period, once asked (0: none within the limit)
     };
     RunProgram run_program_;
     void build_run_program(const EventVector& ev, unsigned ring);
     uint64_t take_carries();  // the dense counters that carried: their status bits, masked back
     uint64_t count_cycle(const EventVector& ev, unsigned ring);  // the counters' part of a cycle
     void accumulate_metrics_cycle(const EventVector& ev);
+
+    // A periodic run replayed (pmu_cycle_replay.cpp): row j holds each dense counter's and each
+    // PERF_METRICS field's increments in the phase's active cycles k = j (mod period), for one
+    // ring's program. Kept for the last few (phase, ring, program)s, so that runs of a phase that
+    // come back (a ring change, a VM transition) replay at once.
+    struct ReplayRow {
+        alignas(16) std::array<uint64_t, kNumCounterSlots> ctr{};
+        std::array<uint64_t, kNumMetricFields> metric{};  // F x slots, as accumulate_metrics_cycle adds
+    };
+    struct ReplayTable {
+        Phase phase{};  // the rates it was built from
+        unsigned ring = 0;
+        bool metrics = false;
+        uint64_t fmax = 0;
+        std::vector<CycleEvent> events;
+        std::vector<ReplayRow> rows;
+    };
+    static constexpr unsigned kReplayTables = 4;
+    static constexpr uint64_t kReplayWarmup = 32;  // stepped cycles of a run before a replay is tried
+    std::array<ReplayTable, kReplayTables> replay_tables_{};
+    unsigned replay_next_ = 0;  // the table replaced next
+    const ReplayTable* replay_ = nullptr;
+    uint64_t replay_index_ = 0, replay_end_ = 0;
+    uint64_t replay_limit_ = 1024;
+    uint64_t stepped_since_compile_ = 0;  // counting cycles stepped with this program, in any run
+    void try_replay(unsigned ring);  // after a stepped cycle: replay from the next one?
+    void start_replay(const ReplayTable& t);
+    // The cursor stayed where the replay began: it seeks at the next stepped cycle.
+    void stop_replay() {
+        if (replay_) replay_ = nullptr, cursor_cycle_ = kForever;
+    }
+    uint64_t replay_cycle();         // a replayed cycle: the counters' and fields' increments, carries
+    const ReplayTable* find_replay_table(unsigned ring) const;
+    const ReplayTable& build_replay_table(unsigned ring, uint64_t period);
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };
     std::deque<PendingPmi> pending_;

@@ -9,6 +9,8 @@ namespace pmusim {
 void Pmu::compile_cycle_terms() {
     cycle_terms_stale_ = false;
     run_program_.run = ~0ull;  // rebuilt at the next cycle
+    stop_replay();             // the tables stay: each is kept with the program it was built for
+    stepped_since_compile_ = 0;
     term_events_.clear();
     for (unsigned r = 0; r < 2; ++r) cycle_events_[r].clear(), cycle_terms_[r].clear();
     // The per-cycle cursor produces only what the counters and the metric bytes read.
@@ -55,6 +57,8 @@ void Pmu::build_run_program(const EventVector& ev, unsigned r) {
         else p.vary.push_back(c);
     }
     p.run = cursor_.run_serial();
+    p.stepped = 0;
+    p.period = 0;
 }
 
 // A dense counter never holds more than its width before a cycle, so bits above it after the

@@ -61,19 +61,27 @@ uint64_t Pmu::count_cycle(const EventVector& ev, unsigned r) {
 bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
     if (cycle_terms_stale_) compile_cycle_terms();
     while (st_.cycle < to) {
-        if (cursor_cycle_ != st_.cycle) {
-            cursor_.seek(*workload_, st_.cycle);  // also loads the previous cycle for edge detect
-            cursor_cycle_ = st_.cycle;
-        }
-        const EventVector& ev = cursor_.next(*workload_);
-        ++cursor_cycle_;
         uint64_t ovf = 0;
-        if (!cursor_.halted() && !frozen()) {
-            const unsigned r = cursor_.cpl() == 0 ? 0 : 1;
-            ovf = count_cycle(ev, r);
-            if (metrics_ring_ & (r ? kRing3 : kRing0)) {
-                accumulate_metrics_cycle(ev);
-                if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
+        // A periodic run's row (pmu_cycle_replay.cpp), while the cursor's place is this cycle.
+        if (replay_ && cursor_cycle_ == st_.cycle && st_.cycle < replay_end_) {
+            ovf = replay_cycle();
+            ++cursor_cycle_;
+        } else {
+            stop_replay();  // the run ended, or the cursor was moved
+            if (cursor_cycle_ != st_.cycle) {
+                cursor_.seek(*workload_, st_.cycle);  // also loads the previous cycle for edge detect
+                cursor_cycle_ = st_.cycle;
+            }
+            const EventVector& ev = cursor_.next(*workload_);
+            ++cursor_cycle_;
+            if (!cursor_.halted() && !frozen()) {
+                const unsigned r = cursor_.cpl() == 0 ? 0 : 1;
+                ovf = count_cycle(ev, r);
+                if (metrics_ring_ & (r ? kRing3 : kRing0)) {
+                    accumulate_metrics_cycle(ev);
+                    if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
+                }
+                try_replay(r);
             }
         }
         const bool raised = (ovf || !pending_.empty()) && end_of_cycle(ovf);  // else nothing to latch or raise
