@@ -193,14 +193,6 @@ RunResult Machine::advance(uint64_t cycles, bool stop_on_pmi) {
     return {cycle() - start, pmi};
 }
 
-bool Machine::advance_if_idle(uint64_t cycles) {
-    if (trace_ || !pmu_->idle()) return false;
-    // The machine's own PMU and lead only: attaching (activate) would drop the lead anyway.
-    pmu_->advance_idle(cycle() + cycles);
-    ahead_ += cycles;
-    return true;
-}
-
 RunResult Machine::run_chunk(uint64_t cycles, bool stop_on_pmi) {
     activate();
     ahead_ = 0;  // begin_run anchors the PMU's cycle to SystemC time now
