@@ -24,14 +24,22 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
     const bool write = k == AccessKind::Wrmsr;
     const uint64_t old_fixed = m_->pmu().state().fixed_ctr_ctrl;  // provenance keeps unchanged fields' owners
     const AccessResult a = m_->access(k, idx, write ? v : 0);
-    if (write && a.ok) {
-        e_->prov.on_write(idx, old_fixed, v, t, keep);
-        e_->last_write.record(Engine::register_key(idx), m_->cycle(), e_->tag);
-        // The host ledgers: host perf's counting windows open and close with its GLOBAL_CTRL.
-        if (actor == 0 && idx == msr::kGlobalCtrl) host_global_ctrl_written(v);
-    }
     Result r{a.ok, a.value, 0};
-    if (a.ok && !write) r.taint = e_->prov.of_read(k, idx, a.value);
+    if (a.ok && k != AccessKind::Rdpmc) {
+        // Decoded once for provenance and the last-write table (a successful MSR access is a PMU MSR).
+        MsrRef reg{RegKind::Pmc, 0};
+        const bool decoded = decode_msr(idx, reg);
+        if (write) {
+            if (decoded) e_->prov.on_write(reg, old_fixed, v, t, keep);
+            e_->last_write.record(Engine::register_key(idx, decoded, reg), m_->cycle(), e_->tag);
+            // The host ledgers: host perf's counting windows open and close with its GLOBAL_CTRL.
+            if (actor == 0 && idx == msr::kGlobalCtrl) host_global_ctrl_written(v);
+        } else if (decoded) {
+            r.taint = e_->prov.of_read(reg, a.value);
+        }
+    } else if (a.ok) {
+        r.taint = e_->prov.of_read(k, idx, a.value);
+    }
     AccessEvent ev;
     ev.actor = actor;
     ev.trusted = trusted;
