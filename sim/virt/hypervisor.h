@@ -275,6 +275,7 @@ private:
     std::unique_ptr<Engine> e_;
     std::vector<std::unique_ptr<Checker>> checkers_;
     std::vector<Checker*> access_observers_, chunk_observers_;
+    uint8_t access_classes_ = 0xff;  // the access classes any of access_observers_ judges
     unsigned host_src_ = 0, kvm_src_ = 0;
     OpQueue host_ops_;
     std::mt19937_64 rng_;

@@ -40,16 +40,23 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
     } else if (a.ok) {
         r.taint = e_->prov.of_read(k, idx, a.value);
     }
-    AccessEvent ev;
-    ev.actor = actor;
-    ev.trusted = trusted;
-    ev.kind = k;
-    ev.index = idx;
-    ev.value = k == AccessKind::Wrmsr ? v : a.value;
-    ev.ok = a.ok;
-    ev.taint = r.taint;
-    ev.what = what;
-    observers(access_observers_, [](const Checker& c) { return c.ignores_accesses(); }, [&](Checker& c) { c.on_access(ev); });
+    const uint8_t cls = access_class(trusted, a.ok, write);
+    if (access_classes_ & cls) {  // an observer judges accesses of this class
+        AccessEvent ev;
+        ev.actor = actor;
+        ev.trusted = trusted;
+        ev.kind = k;
+        ev.index = idx;
+        ev.value = write ? v : a.value;
+        ev.ok = a.ok;
+        ev.taint = r.taint;
+        ev.what = what;
+        observers(access_observers_, [](const Checker& c) { return c.ignores_accesses(); }, [&](Checker& c) {
+            if (c.access_classes() & cls) c.on_access(ev);
+        });
+        access_classes_ = 0;
+        for (const Checker* c : access_observers_) access_classes_ |= c->access_classes();
+    }
     trace();
     if (charge) {
         const Costs& cs = sc_.costs;
