@@ -27,6 +27,7 @@ struct RunResult {
 };
 
 class PmuTrace;
+class Platform;
 
 // Holds the process's platform (Platform::mutex()) for this thread from construction to
 // destruction, so that the Machine calls made meanwhile on this thread take no lock of their
@@ -123,6 +124,7 @@ private:
     TimeMode mode_;
     uint64_t quantum_;
     uint64_t ahead_ = 0;  // cycles advance() ran past SystemC time (the local time offset)
+    Platform* platform_ = nullptr;  // Platform::get(), never destroyed: held for the engine's direct accesses
 };
 
 }  // namespace pmusim
