@@ -48,6 +48,7 @@ Machine::Machine(const MachineOptions& opts) : mode_(opts.mode) {
         else cpu_ov[k] = v;
     }
     pmu_ = std::make_unique<Pmu>(make_cpu_config(opts.cpu, cpu_ov), sem, nullptr);
+    platform_ = &Platform::get();
     set_quantum(opts.quantum);
 }
 
@@ -140,16 +141,17 @@ AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) {
 
 AccessResult Machine::access(AccessKind k, uint32_t index, uint64_t value, unsigned cpl) {
     const PlatformLock lock;
-    activate();
+    if (platform_->active == this) platform_->pmu.set_mode(mode_, quantum_);  // activate(), attached already
+    else activate();
     switch (k) {
         case AccessKind::Rdmsr: return pmu_->rdmsr(index);
         case AccessKind::Wrmsr: {
-            const AccessResult r = pmu_->wrmsr(index, value);
+            AccessResult r = pmu_->wrmsr(index, value);  // not const: returned without a copy of its text
             traced();
             return r;
         }
         case AccessKind::Rdpmc: {
-            const AccessResult r = pmu_->rdpmc(index, cpl);
+            AccessResult r = pmu_->rdpmc(index, cpl);
             traced();  // a metrics-clear RDPMC changes state
             return r;
         }
@@ -191,14 +193,6 @@ RunResult Machine::advance(uint64_t cycles, bool stop_on_pmi) {
     ahead_ += cycle() - start;
     traced();
     return {cycle() - start, pmi};
-}
-
-bool Machine::advance_if_idle(uint64_t cycles) {
-    if (trace_ || !pmu_->idle()) return false;
-    // The machine's own PMU and lead only: attaching (activate) would drop the lead anyway.
-    pmu_->advance_idle(cycle() + cycles);
-    ahead_ += cycles;
-    return true;
 }
 
 RunResult Machine::run_chunk(uint64_t cycles, bool stop_on_pmi) {

@@ -131,8 +131,6 @@ RegisterTable::RegisterTable(const CpuConfig& cpu) {
             "PERF_CAPABILITIES[15]; linux msr-index.h; docs/semantics.md assumption A1");
 }
 
-unsigned MsrRef::slot() const { return kind == RegKind::FixedCtr ? fixed_slot(index) : index; }
-
 bool decode_msr(uint32_t a, MsrRef& out) {
     struct Range { uint32_t base; unsigned count; RegKind kind; };
     static constexpr Range kRanges[] = {

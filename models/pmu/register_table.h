@@ -109,7 +109,8 @@ struct MsrRef {
     RegKind kind;
     unsigned index = 0;
     bool is_counter() const { return kind == RegKind::Pmc || kind == RegKind::APmc || kind == RegKind::FixedCtr; }
-    unsigned slot() const;  // counters only
+    // Counters only. Inline: an access decoded once hands this to each of its observers.
+    unsigned slot() const { return kind == RegKind::FixedCtr ? kMaxGpCounters + index : index; }  // fixed_slot()
 };
 // false when the address is no PMU MSR of this model.
 bool decode_msr(uint32_t address, MsrRef& out);

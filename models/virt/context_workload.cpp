@@ -10,22 +10,14 @@ unsigned ContextWorkload::add_source(std::unique_ptr<Workload> w, std::string na
     return static_cast<unsigned>(sources_.size() - 1);
 }
 
-void ContextWorkload::append(unsigned source, uint64_t cycles, int owner, int tag) {
+// append() when the last segment cannot grow: a new one.
+void ContextWorkload::append_segment(unsigned source, uint64_t cycles, int owner, int tag) {
     if (source >= sources_.size()) throw std::out_of_range("ContextWorkload::append: no such source");
     if (cycles == 0) return;
     Source& s = sources_[source];
     const uint64_t b = end();
-    // Merge with the previous segment when it is the same source and label (keeps the table short).
-    if (!segments_.empty()) {
-        Segment& last = segments_.back();
-        if (last.source == source && last.owner == owner && last.tag == tag &&
-            last.local_begin + (last.end - last.begin) == s.local) {
-            last.end += cycles;
-            s.local += cycles;
-            return;
-        }
-    }
     segments_.push_back({b, b + cycles, source, s.local, owner, tag});
+    last_ = &segments_.back();
     s.local += cycles;
 }
 
@@ -38,6 +30,7 @@ void ContextWorkload::truncate(uint64_t at) {
     if (last.end == last.begin) {
         if (found_ == &last) found_ = nullptr;
         segments_.pop_back();
+        last_ = segments_.empty() ? nullptr : &segments_.back();
     }
 }
 
@@ -140,6 +133,7 @@ std::unique_ptr<Workload> ContextWorkload::clone() const {
     auto c = std::make_unique<ContextWorkload>();
     for (auto& s : sources_) c->sources_.push_back({s.w->clone(), s.name, s.local});
     c->segments_ = segments_;
+    c->last_ = c->segments_.empty() ? nullptr : &c->segments_.back();
     c->forgotten_spans_ = forgotten_spans_;
     c->forgotten_owned_ = forgotten_owned_;
     c->max_spans_ = max_spans_;

@@ -28,6 +28,11 @@ public:
     virtual void on_access(const AccessEvent&) { ignores_accesses_ = true; }
     virtual void on_chunk(const ChunkEvent&) { ignores_chunks_ = true; }
     bool ignores_accesses() const { return ignores_accesses_; }
+    // The classes of access (access_class) on_access judges: the engine builds and shows an
+    // access to no observer whose mask lacks its class (most of an exit's accesses are KVM's,
+    // which no checker judges). A checker narrows it in its constructor (judges_accesses);
+    // tests Checkers.NoCheckerReportsAnAccessOutsideItsClasses.
+    uint8_t access_classes() const { return access_classes_; }
     bool ignores_chunks() const { return ignores_chunks_; }
     virtual void on_pmi(const PmiRoute&) {}
     virtual void on_handover(Handover, Vcpu&) {}
@@ -42,10 +47,22 @@ public:
 
 protected:
     Engine& e_;
+    void judges_accesses(uint8_t classes) { access_classes_ = classes; }
 
 private:
     bool ignores_accesses_ = false, ignores_chunks_ = false;
+    uint8_t access_classes_ = 0xff;
 };
+
+// An access's class as a bit of Checker::access_classes(): trusted (KVM) or not, succeeded or
+// #GP, a write or a read.
+constexpr uint8_t access_class(bool trusted, bool ok, bool write) {
+    return uint8_t(1u << ((trusted ? 4u : 0u) | (ok ? 2u : 0u) | (write ? 1u : 0u)));
+}
+inline uint8_t access_class(const AccessEvent& a) { return access_class(a.trusted, a.ok, a.kind == AccessKind::Wrmsr); }
+// Accesses that #GP, trusted or not.
+constexpr uint8_t kFailedAccesses =
+    access_class(false, false, false) | access_class(false, false, true) | access_class(true, false, false) | access_class(true, false, true);
 
 // A register's name for a report, made only when a violation is reported ("PMC" 3 -> "PMC3"):
 // the checks run at every VM transition and almost never fire.

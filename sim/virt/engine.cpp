@@ -26,10 +26,8 @@ void ProgramLog::add(ProgramRecord r, bool checked_one) {
 
 uint32_t Engine::register_key(uint32_t a) {
     MsrRef m;
-    if (!decode_msr(a, m)) return a;
-    if (m.is_counter()) return counter_key(m.slot());
-    if (m.kind == RegKind::GlobalStatusReset || m.kind == RegKind::GlobalStatusSet) return msr::kGlobalStatus;
-    return a;
+    const bool decoded = decode_msr(a, m);
+    return register_key(a, decoded, m);
 }
 
 int Engine::tag_of(const std::string& what) {

@@ -261,6 +261,13 @@ public:
     LastWrites last_write;
     static uint32_t counter_key(unsigned slot) { return 0x10000u + slot; }  // LastWrites' counter keys
     static uint32_t register_key(uint32_t msr);
+    // The same for an MSR already decoded (not a PMU MSR: decoded false).
+    static uint32_t register_key(uint32_t msr, bool decoded, const MsrRef& m) {
+        if (!decoded) return msr;
+        if (m.is_counter()) return counter_key(m.slot());
+        if (m.kind == RegKind::GlobalStatusReset || m.kind == RegKind::GlobalStatusSet) return msr::kGlobalStatus;
+        return msr;
+    }
 
     uint64_t cycle() const { return m.cycle(); }
     std::string ctx_name(int c) const;

@@ -160,16 +160,6 @@ Hypervisor::~Hypervisor() = default;
 
 void Hypervisor::elapse(uint64_t cycles) { run_cycles(kvm_src_, e_->owner, e_->tag, cycles, false); }
 
-void Hypervisor::run_cycles(unsigned source, int owner, int tag, uint64_t n, bool stop_on_pmi) {
-    if (n == 0) return;
-    e_->cw->append(source, n, owner, tag);
-    m_->workload_changed();
-    // Nothing counts and no PMI is pending: no chunk observer can see these cycles (nothing
-    // counted, no status bit set), so they only move the time (a step's cost, almost always).
-    if (!stop_on_pmi && !vcd_ && m_->advance_if_idle(n)) return;
-    run_chunks(owner, tag, n, stop_on_pmi);
-}
-
 void Hypervisor::run_chunks(int owner, int tag, uint64_t n, bool stop_on_pmi) {
     uint64_t remaining = n;
     while (remaining) {

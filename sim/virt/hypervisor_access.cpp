@@ -24,24 +24,39 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
     const bool write = k == AccessKind::Wrmsr;
     const uint64_t old_fixed = m_->pmu().state().fixed_ctr_ctrl;  // provenance keeps unchanged fields' owners
     const AccessResult a = m_->access(k, idx, write ? v : 0);
-    if (write && a.ok) {
-        e_->prov.on_write(idx, old_fixed, v, t, keep);
-        e_->last_write.record(Engine::register_key(idx), m_->cycle(), e_->tag);
-        // The host ledgers: host perf's counting windows open and close with its GLOBAL_CTRL.
-        if (actor == 0 && idx == msr::kGlobalCtrl) host_global_ctrl_written(v);
-    }
     Result r{a.ok, a.value, 0};
-    if (a.ok && !write) r.taint = e_->prov.of_read(k, idx, a.value);
-    AccessEvent ev;
-    ev.actor = actor;
-    ev.trusted = trusted;
-    ev.kind = k;
-    ev.index = idx;
-    ev.value = k == AccessKind::Wrmsr ? v : a.value;
-    ev.ok = a.ok;
-    ev.taint = r.taint;
-    ev.what = what;
-    observers(access_observers_, [](const Checker& c) { return c.ignores_accesses(); }, [&](Checker& c) { c.on_access(ev); });
+    if (a.ok && k != AccessKind::Rdpmc) {
+        // Decoded once for provenance and the last-write table (a successful MSR access is a PMU MSR).
+        MsrRef reg{RegKind::Pmc, 0};
+        const bool decoded = decode_msr(idx, reg);
+        if (write) {
+            if (decoded) e_->prov.on_write(reg, old_fixed, v, t, keep);
+            e_->last_write.record(Engine::register_key(idx, decoded, reg), m_->cycle(), e_->tag);
+            // The host ledgers: host perf's counting windows open and close with its GLOBAL_CTRL.
+            if (actor == 0 && idx == msr::kGlobalCtrl) host_global_ctrl_written(v);
+        } else if (decoded) {
+            r.taint = e_->prov.of_read(reg, a.value);
+        }
+    } else if (a.ok) {
+        r.taint = e_->prov.of_read(k, idx, a.value);
+    }
+    const uint8_t cls = access_class(trusted, a.ok, write);
+    if (access_classes_ & cls) {  // an observer judges accesses of this class
+        AccessEvent ev;
+        ev.actor = actor;
+        ev.trusted = trusted;
+        ev.kind = k;
+        ev.index = idx;
+        ev.value = write ? v : a.value;
+        ev.ok = a.ok;
+        ev.taint = r.taint;
+        ev.what = what;
+        observers(access_observers_, [](const Checker& c) { return c.ignores_accesses(); }, [&](Checker& c) {
+            if (c.access_classes() & cls) c.on_access(ev);
+        });
+        access_classes_ = 0;
+        for (const Checker* c : access_observers_) access_classes_ |= c->access_classes();
+    }
     trace();
     if (charge) {
         const Costs& cs = sc_.costs;

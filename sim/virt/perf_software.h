@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "models/pmu/pmu.h"
+#include "sim/perf/ring_queue.h"
 #include "sim/perf_stat.h"
 #include "sim/virt/scenario.h"
 
@@ -26,7 +27,7 @@ namespace pmusim {
 
 class PerfModel;
 struct SoftOp;
-using OpQueue = std::deque<SoftOp>;
+using OpQueue = RingQueue<SoftOp>;
 
 // What an operation's result completes in the PerfModel that issued it: plain data (a kind and
 // its arguments), so that queuing an operation allocates nothing. Whoever executes the operation

@@ -35,7 +35,10 @@ Taint Provenance::of_read(AccessKind k, uint32_t idx, uint64_t value) const {
         }
     }
     MsrRef m;
-    if (!decode_msr(idx, m)) return 0;
+    return decode_msr(idx, m) ? of_read(m, value) : 0;
+}
+
+Taint Provenance::of_read(const MsrRef& m, uint64_t value) const {
     if (m.is_counter()) return counter_[m.slot()];
     switch (m.kind) {
         case RegKind::PerfEvtSel: return evtsel_[m.index];
@@ -58,7 +61,10 @@ Taint Provenance::of_read(AccessKind k, uint32_t idx, uint64_t value) const {
 
 void Provenance::on_write(uint32_t a, uint64_t old, uint64_t v, Taint t, uint64_t keep) {
     MsrRef m;
-    if (!decode_msr(a, m)) return;
+    if (decode_msr(a, m)) on_write(m, old, v, t, keep);
+}
+
+void Provenance::on_write(const MsrRef& m, uint64_t old, uint64_t v, Taint t, uint64_t keep) {
     if (m.is_counter()) {
         counter_[m.slot()] = v ? t : 0;
         return;

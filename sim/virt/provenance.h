@@ -16,9 +16,12 @@ public:
 
     // The provenance of a value just read.
     Taint of_read(AccessKind k, uint32_t index, uint64_t value) const;
+    // The same for an RDMSR of the register `m` (the caller decoded it once for all its uses).
+    Taint of_read(const MsrRef& m, uint64_t value) const;
     // A successful WRMSR of `value` carrying `t`; `old` is FIXED_CTR_CTRL before it, `keep` the
     // fields a read-modify-write left as found (they keep their owner).
     void on_write(uint32_t msr, uint64_t old, uint64_t value, Taint t, uint64_t keep);
+    void on_write(const MsrRef& m, uint64_t old, uint64_t value, Taint t, uint64_t keep);
     // The machine ran cycles owned by `owner` and went from `before` to `after`.
     void on_chunk(const PmuState& before, const PmuState& after, int owner);
     // The same, given the slots whose counter changed (bit s: slot s; ChunkEvent::counted).

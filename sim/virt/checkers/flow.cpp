@@ -7,7 +7,8 @@ namespace pmusim {
 namespace {
 class FlowChecker : public Checker {
 public:
-    using Checker::Checker;
+    // Only an untrusted context's successful reads can carry another's state to it.
+    explicit FlowChecker(Engine& e) : Checker(e) { judges_accesses(access_class(false, true, false)); }
     void on_access(const AccessEvent& a) override {
         if (!a.ok || a.kind == AccessKind::Wrmsr || a.trusted) return;
         if (a.taint & ~taint_of(a.actor))

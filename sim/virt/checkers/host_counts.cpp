@@ -10,7 +10,7 @@ namespace pmusim {
 namespace {
 class HostCountsChecker : public Checker {
 public:
-    using Checker::Checker;
+    explicit HostCountsChecker(Engine& e) : Checker(e) { judges_accesses(kFailedAccesses); }  // host perf's #GPs
     void on_access(const AccessEvent& a) override {
         if (a.actor == 0 && !a.ok)
             e_.report(ViolationKind::Clobber, e_.reg_name(a.kind, a.index), 0, 0, 0, a.value, "host perf access #GP (" + std::string(a.what) + ")");
