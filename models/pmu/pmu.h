@@ -243,6 +243,18 @@ private:
     RunProgram run_program_;
     void build_run_program(const EventVector& ev, unsigned ring);
     uint64_t take_carries();  // the dense counters that carried: their status bits, masked back
+    // Adds inc[s] to every counter slot and tests all dense counters' carries with one word (the
+    // bits above each one's width): a stepped cycle's constants and a replayed row both add so.
+    uint64_t add_to_all_counters(const std::array<uint64_t, kNumCounterSlots>& inc) {
+        uint64_t* ctr = st_.counter.data();
+        uint64_t high = 0;
+        for (unsigned s = 0; s < kNumCounterSlots; ++s) {
+            const uint64_t v = ctr[s] + inc[s];
+            ctr[s] = v;
+            high |= v & run_program_.above[s];
+        }
+        return high ? take_carries() : 0;
+    }
     uint64_t count_cycle(const EventVector& ev, unsigned ring);  // the counters' part of a cycle
     void accumulate_metrics_cycle(const EventVector& ev);
 

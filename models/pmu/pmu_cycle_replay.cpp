@@ -80,14 +80,7 @@ uint64_t Pmu::replay_cycle() {
     const ReplayRow& row = replay_->rows[replay_index_];
     if (++replay_index_ == replay_->rows.size()) replay_index_ = 0;
     if (frozen()) return 0;
-    uint64_t* ctr = st_.counter.data();
-    uint64_t high = 0;
-    for (unsigned s = 0; s < kNumCounterSlots; ++s) {
-        const uint64_t v = ctr[s] + row.ctr[s];
-        ctr[s] = v;
-        high |= v & run_program_.above[s];
-    }
-    uint64_t ovf = high ? take_carries() : 0;
+    uint64_t ovf = add_to_all_counters(row.ctr);
     if (replay_->metrics) {
         for (unsigned f = 0; f < kNumMetricFields; ++f) st_.metric_acc[f] += row.metric[f];
         if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;

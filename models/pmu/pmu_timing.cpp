@@ -41,13 +41,7 @@ uint64_t Pmu::count_cycle(const EventVector& ev, unsigned r) {
     const uint64_t* e = ev.data();
     uint64_t* ctr = st_.counter.data();
     for (const CycleEvent& c : p.vary) ctr[c.slot] += e[c.ev];
-    uint64_t high = 0;
-    for (unsigned s = 0; s < kNumCounterSlots; ++s) {
-        const uint64_t v = ctr[s] + p.inc[s];
-        ctr[s] = v;
-        high |= v & p.above[s];
-    }
-    uint64_t ovf = high ? take_carries() : 0;
+    uint64_t ovf = add_to_all_counters(p.inc);
     for (const CycleTerm& t : cycle_terms_[r]) {
         uint64_t inc = 0;
         if (t.conditional) inc = conditional_increment(plan_[t.slot], ev, cursor_.previous());
