@@ -81,7 +81,7 @@ def sweep_figures(quick):
     import pmusim
 
     pts = _sweep_points(0.6, quick)
-    res, tmp = {}, tempfile.mkdtemp(prefix="pmusim-bench-sweep-")
+    res, work, tmp = {}, {}, tempfile.mkdtemp(prefix="pmusim-bench-sweep-")
     try:
         for n in (1, 2):
             with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -90,8 +90,14 @@ def sweep_figures(quick):
                 df = pmusim.sweep("topdown", points=pts, out=os.path.join(tmp, f"dask{n}"),
                                   scheduler=cluster.scheduler_address, progress=False)
                 res[n] = time.perf_counter() - t0
-            print(f"sweep of 16 topdown points ({pts[0]['cycles']:.2g} cycles, {df['_work_seconds'].mean():.2f} s "
-                  f"of work each) on {n} Dask worker(s): {res[n]:.2f} s wall")
+            work[n] = (df["_work_seconds"].mean(), df["_work_cpu_seconds"].mean())
+            print(f"sweep of 16 topdown points ({pts[0]['cycles']:.2g} cycles, {work[n][0]:.2f} s of work each, "
+                  f"{work[n][1]:.2f} s of it on the CPU) on {n} Dask worker(s): {res[n]:.2f} s wall")
+        # What two workers could give at best with the points' work as measured in each run: when the
+        # work itself grew, the CPUs slowed each other (or others took them), not the scheduling.
+        print(f"sweep: each point's work with 2 workers / 1: {work[2][0] / work[1][0]:.2f}x wall, "
+              f"{work[2][1] / work[1][1]:.2f}x CPU; 2 workers could give at best "
+              f"{2 * work[1][0] / work[2][0]:.2f}x, and Dask gave {res[1] / res[2]:.2f}x")
         # Per-point overhead: short points on one local worker, as a whole sweep sees them.
         short = [{"cpu": "sapphirerapids", "workload": "mixed_app", "events": "instructions", "cycles": 100_000 + k}
                  for k in range(8 if quick else 40)]

@@ -1,8 +1,8 @@
 """Sweep points outside the caller's process (pmusim.sweep):
 
   python3 -m pmusim._point           one point: reads {"task", "params"} as JSON on stdin and prints
-                                     {"task", "params", "result", "pid", "host", "work_seconds"} as
-                                     one JSON line
+                                     {"task", "params", "result", "pid", "host", "work_seconds",
+                                     "work_cpu_seconds"} as one JSON line
   python3 -m pmusim._point --serve   a worker: one request per stdin line, one record per stdout
                                      line, until stdin closes. A failed point answers {"error": ...}
                                      and the worker goes on: Machines are independent, so a point
@@ -122,11 +122,13 @@ def run(task, params):
 
 
 def record(task, params):
-    """The point's record; work_seconds is the task alone, without the process around it."""
-    t0 = time.perf_counter()
+    """The point's record; work_seconds is the task alone, without the process around it, and
+    work_cpu_seconds the CPU its process spent on it: less than the wall time when other processes
+    (other workers, the scheduler) took the CPU from it, the same when they did not."""
+    t0, c0 = time.perf_counter(), time.process_time()
     result = run(task, params)
     return {"task": task, "params": params, "result": result, "pid": os.getpid(), "host": socket.gethostname(),
-            "work_seconds": time.perf_counter() - t0}
+            "work_seconds": time.perf_counter() - t0, "work_cpu_seconds": time.process_time() - c0}
 
 
 def serve():

@@ -232,7 +232,8 @@ def load_results(out):
                 rec = json.load(f)
             rows.append({**rec["params"], **rec["result"], "_key": name[:-5], "_pid": rec.get("pid"),
                          "_host": rec.get("host"), "_seconds": rec.get("seconds"),
-                         "_work_seconds": rec.get("work_seconds")})
+                         "_work_seconds": rec.get("work_seconds"),
+                         "_work_cpu_seconds": rec.get("work_cpu_seconds")})
     return pd.DataFrame(rows)
 
 
@@ -255,7 +256,8 @@ def sweep(task, grid=None, points=None, fixed=None, out=None, scheduler=None, wo
     timeout    seconds a point may take; a point over it fails (its worker is restarted).
     Returns one row per point (parameters, result fields, _key, _pid, _host, and _seconds and
     _work_seconds: the point as the sweep saw it and its task alone, so their difference is the
-    cost of running it out of process), in point order.
+    cost of running it out of process; _work_cpu_seconds, the CPU the task got: below
+    _work_seconds when other processes took the CPU from it), in point order.
     """
     if isolation not in ISOLATION:
         raise ValueError(f"sweep: isolation {isolation!r}: expected one of {', '.join(map(repr, ISOLATION))}")

@@ -28,7 +28,8 @@ def test_run_all_prints_every_figure_and_every_target():
     text = out.stdout
     for row in ("bare SC_THREAD loop", "bare SC_METHOD loop", "per-cycle mode / bare SC_METHOD loop",
                 "standard virtualization scenario", "byte-identical", "peak memory, standard scenario",
-                "on 1 Dask worker(s)", "on 2 Dask worker(s)", "sweep point overhead, isolation='worker'",
+                "on 1 Dask worker(s)", "on 2 Dask worker(s)", "2 workers could give at best",
+                "sweep point overhead, isolation='worker'",
                 "sweep point overhead, isolation='process'", "rdpmc"):
         assert row in text, row
     targets = text.split("targets (--quick")[1].splitlines()[1:]

@@ -58,6 +58,9 @@ def test_worker_processes_run_many_points_with_the_results_of_fresh_processes(tm
     assert fresh[cols].equals(pooled[cols])
     # The cost of a point out of process is reported: the whole point and the task alone.
     assert (pooled["_work_seconds"] > 0).all() and (pooled["_seconds"] >= pooled["_work_seconds"]).all()
+    # ... and the CPU the task got, which cannot exceed its wall time (a task runs on one thread).
+    assert (pooled["_work_cpu_seconds"] > 0).all()
+    assert (pooled["_work_cpu_seconds"] <= pooled["_work_seconds"] + 0.01).all()
     scen = {"scenario": ["perf_metrics_patch", "two_guests"], "guests.vm0.run": [5_000, 20_000]}
     a = pmusim.sweep("scenario", grid=scen, fixed={"cycles": 300_000}, out=str(tmp_path / "sa"), workers=1,
                      progress=False, isolation="process")
