@@ -47,20 +47,10 @@ constexpr Split kSplits[kNumAtoms - 1] = {
 
 using u128 = unsigned __int128;
 
-// floor(x * num / den) for num <= den, 0 for an empty node; ratio ~ num / den. A hardware
-// division costs more than the rest of fast mode's interval, so a double estimate, corrected
-// exactly, replaces it: off by at most one while x < 2^51 slots (a day and more at 1 GHz), after
-// which it falls back to dividing.
-uint64_t share(uint64_t x, uint64_t num, uint64_t den, double ratio) {
-    if (!den) return 0;
-    const u128 p = static_cast<u128>(x) * num;
-    const double est = static_cast<double>(x) * ratio;
-    uint64_t q = est >= static_cast<double>(x) ? x : static_cast<uint64_t>(est);
-    u128 qd = static_cast<u128>(q) * den;
-    if (qd > p) --q, qd -= den;
-    else if (p - qd >= den) ++q, qd += den;
-    if (qd > p || p - qd >= den) return static_cast<uint64_t>(p / den);  // far off: divide
-    return q;
+// An inner node's share of its count for its first child; an empty node (rate 0) gives 0.
+uint64_t share(const SlotSplit& s, const Split& sp, uint64_t x) {
+    const uint64_t den = s.rate[sp.node];
+    return slot_share(x, s.rate[sp.first], den ? den : ~0ull, s.inverse[sp.node]);
 }
 
 // The root after k active cycles: floor(k x rate), a product when the rate is whole slots.
@@ -71,13 +61,18 @@ uint64_t root_count(const SlotSplit& s, uint64_t k) {
 
 }  // namespace
 
+uint64_t slot_share_inverse(uint64_t num, uint64_t den) {
+    if (num >= den) return ~0ull;
+    return static_cast<uint64_t>((static_cast<u128>(num) << 64) / den);
+}
+
 SlotSplit make_slot_split(const std::array<uint64_t, kNumAtoms>& atom_rates) {
     SlotSplit s;
     for (unsigned i = 0; i < kNumAtoms; ++i) s.rate[i] = atom_rates[i];
     for (auto it = std::rbegin(kSplits); it != std::rend(kSplits); ++it) {  // bottom-up
         s.rate[it->node] = s.rate[it->first] + s.rate[it->rest];
         const uint64_t r = s.rate[it->node];
-        s.ratio[it->node] = r ? static_cast<double>(s.rate[it->first]) / static_cast<double>(r) : 0.0;
+        s.inverse[it->node] = r ? slot_share_inverse(s.rate[it->first], r) : 0;
     }
     static std::atomic<uint64_t> ids{0};
     s.id = ++ids;
@@ -89,7 +84,7 @@ AtomCounts compute_atom_counts(const SlotSplit& s, uint64_t k) {
     std::array<uint64_t, kNumSlotNodes> t{};
     t[kRoot] = root_count(s, k);
     for (const Split& sp : kSplits) {
-        t[sp.first] = share(t[sp.node], s.rate[sp.first], s.rate[sp.node], s.ratio[sp.node]);
+        t[sp.first] = share(s, sp, t[sp.node]);
         t[sp.rest] = t[sp.node] - t[sp.first];
     }
     AtomCounts c;
@@ -129,7 +124,7 @@ void SlotWalker::seek(const SlotSplit& s, uint64_t k) {
     t[kRoot] = root_count(s, k);
     rem_[kRoot] = static_cast<uint64_t>(static_cast<u128>(k) * s.rate[kRoot] % kRateDen);
     for (const Split& sp : kSplits) {
-        t[sp.first] = share(t[sp.node], s.rate[sp.first], s.rate[sp.node], s.ratio[sp.node]);
+        t[sp.first] = share(s, sp, t[sp.node]);
         rem_[sp.first] = static_cast<uint64_t>(static_cast<u128>(t[sp.node]) * s.rate[sp.first] -
                                                 static_cast<u128>(t[sp.first]) * s.rate[sp.node]);
         t[sp.rest] = t[sp.node] - t[sp.first];

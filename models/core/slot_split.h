@@ -97,12 +97,24 @@ inline std::array<uint8_t, kMaxAtomsPerEvent> atom_indices(unsigned e) {
 struct SlotSplit {
     // Rates (numerators over kRateDen per active cycle) of every tree node: atoms, then inner nodes.
     std::array<uint64_t, kNumSlotNodes> rate{};
-    // Of the inner nodes (0 for an empty one): first child's rate / rate, with which fast mode
-    // estimates.
-    std::array<double, kNumSlotNodes> ratio{};
+    // Of the inner nodes: floor(2^64 x first child's rate / rate), at most 2^64 - 1 (0 for an empty
+    // node), with which a count's share is estimated within one below (slot_share).
+    std::array<uint64_t, kNumSlotNodes> inverse{};
     uint64_t id = 0;  // unique per make_slot_split call (copies share it): keys atom_counts' memo
 };
 SlotSplit make_slot_split(const std::array<uint64_t, kNumAtoms>& atom_rates);
+
+// floor(x x num / den) for num <= den < 2^63, exactly, without a division: with
+// inv = floor(2^64 x num / den) (clamped to 2^64 - 1), q = floor(x x inv / 2^64) is the quotient or
+// one below it, so the remainder x x num - q x den lies in [0, 2 den) and its 64-bit value (the
+// products wrap, the difference does not) decides. den = 0 must come with num = inv = 0 and is
+// passed as 2^64 - 1 (an empty node: 0).
+inline uint64_t slot_share(uint64_t x, uint64_t num, uint64_t den, uint64_t inv) {
+    const uint64_t q = static_cast<uint64_t>((static_cast<unsigned __int128>(x) * inv) >> 64);
+    return q + (x * num - q * den >= den);
+}
+// The multiplier slot_share takes for num / den.
+uint64_t slot_share_inverse(uint64_t num, uint64_t den);
 
 // Cumulative atom counts after k active cycles.
 AtomCounts atom_counts(const SlotSplit& s, uint64_t k);

@@ -90,7 +90,7 @@ public:
     // Per-cycle mode replays a run whose increments repeat every `max_period` active cycles or
     // fewer from a table (pmu_cycle_replay.cpp); 0 evaluates every cycle step by step. Either way
     // every cycle's state is the same.
-    void set_replay_limit(uint64_t max_period) { replay_limit_ = max_period, stop_replay(); }
+    void set_replay_limit(uint64_t max_period) { replay_limit_ = max_period, run_program_.replay = RunProgram::kTry, stop_replay(); }
     bool replaying() const { return replay_ != nullptr; }
     // Nothing counts (no active counter, PERF_METRICS accumulates nothing) and no PMI is pending:
     // an advance over any span changes only the cycle, in either mode.
@@ -239,6 +239,9 @@ private:
         uint64_t run = ~0ull;  // the cursor's run_serial() it was built for
         uint64_t stepped = 0;  // cycles of the run stepped (pmu_cycle_replay.cpp)
         uint64_t period = 0;   // the run's period, once asked (0: none within the limit)
+        // kTry: try_replay after each stepped cycle; kCount: the run has no period within the
+        // limit, a stepped cycle only counts; kNever: replay is off or a ring's term reads every cycle.
+        enum : uint8_t { kTry, kCount, kNever } replay = kTry;
     };
     RunProgram run_program_;
     void build_run_program(const EventVector& ev, unsigned ring);

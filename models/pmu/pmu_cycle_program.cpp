@@ -59,6 +59,7 @@ void Pmu::build_run_program(const EventVector& ev, unsigned r) {
     p.run = cursor_.run_serial();
     p.stepped = 0;
     p.period = 0;
+    p.replay = RunProgram::kTry;
 }
 
 // A dense counter never holds more than its width before a cycle, so bits above it after the

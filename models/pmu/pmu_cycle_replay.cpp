@@ -57,13 +57,19 @@ const Pmu::ReplayTable& Pmu::build_replay_table(unsigned r, uint64_t period) {
 void Pmu::try_replay(unsigned r) {
     RunProgram& p = run_program_;
 
-    if (!replay_limit_ || !cycle_terms_[r].empty()) return;
+    // A run has one ring, and the terms and the limit stay until the run program is rebuilt (a
+    // re-programming, set_replay_limit): the answers below hold for the rest of the run, so the
+    // per-cycle loop asks no more (RunProgram::replay).
+    if (!replay_limit_ || !cycle_terms_[r].empty()) {
+        p.replay = RunProgram::kNever;
+        return;
+    }
     ++stepped_since_compile_;
     if (++p.stepped < kReplayWarmup) return;
     if (p.stepped == kReplayWarmup) {  // once per run: its period, and a table kept from before
         p.period = cursor_.period(replay_limit_);
-        if (p.period)
-            if (const ReplayTable* t = find_replay_table(r)) return start_replay(*t);
+        if (!p.period) p.replay = RunProgram::kCount;
+        else if (const ReplayTable* t = find_replay_table(r)) return start_replay(*t);
     }
     if (!p.period || stepped_since_compile_ < p.period) return;
     start_replay(build_replay_table(r, p.period));

@@ -75,7 +75,8 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
                     accumulate_metrics_cycle(ev);
                     if (sem_.metrics_overflow_on_fc3_wrap && ((ovf >> 35) & 1u)) ovf |= 1ull << status_bit::kPerfMetrics;
                 }
-                try_replay(r);
+                if (run_program_.replay == RunProgram::kTry) try_replay(r);
+                else if (run_program_.replay == RunProgram::kCount) ++stepped_since_compile_;
             }
         }
         const bool raised = (ovf || !pending_.empty()) && end_of_cycle(ovf);  // else nothing to latch or raise

@@ -4,6 +4,7 @@
 #include "models/cpu/cpu_config.h"
 #include "models/pmu/pmu.h"
 #include "pmu_test_util.h"
+#include "sim/workload_file.h"
 
 using namespace pmusim;
 using namespace pmusim::test;
@@ -123,4 +124,57 @@ TEST(PerCycleMode, ReplayedRunsGiveEveryCycleTheSteppedState) {
         EXPECT_EQ(replay.pmis()[i].cycle, step.pmis()[i].cycle) << i;
         EXPECT_EQ(replay.pmis()[i].sources, step.pmis()[i].sources) << i;
     }
+}
+
+TEST(PerCycleMode, RunsKnownNotToReplayStepAndLaterPeriodicRunsStillReplay) {
+    // Given a workload whose first phase has rates to nine decimals (no period within the limit,
+    // so its runs only step once that is known) and whose second has round rates
+    // (periodic), ring changes and halts in both, one PMU replaying and one stepping every cycle,
+    // with the same counters (12-bit, carries and PMIs) and PERF_METRICS...
+    const char* const yaml = R"(
+name: mixed_periods
+seed: 5
+phases:
+  fine:
+    cycles: 3000
+    ipc: 1.123456789
+    kernel_share: 0.3
+    halted_share: 0.1
+    period: 397
+  round:
+    cycles: 2500
+    ipc: 2.5
+    kernel_share: 0.2
+    period: 500
+    slot_mix: {light_ops: 0.5, heavy_ops: 0.1, br_mispredict: 0.1, fetch_latency: 0.1, memory_bound: 0.2}
+schedule: [fine, round, fine, round, fine, round]
+)";
+    Overrides ov{{"gp_width", 12}};
+    Pmu replay(make_cpu_config("sapphirerapids", ov), Semantics{}, parse_workload_yaml(yaml, "mixed_periods.yaml"));
+    Pmu step(make_cpu_config("sapphirerapids", ov), Semantics{}, parse_workload_yaml(yaml, "mixed_periods.yaml"));
+    step.set_replay_limit(0);
+    for (Pmu* p : {&replay, &step}) {
+        p->wrmsr(msr::kPerfEvtSel0, sel::INSTRUCTIONS | sel::USR | sel::OS | sel::INT | sel::EN);
+        p->wrmsr(msr::kPerfEvtSel0 + 1, sel::SLOTS | sel::USR | sel::EN);
+        p->wrmsr(msr::kPerfEvtSel0 + 2, 0x02a4 | sel::USR | sel::OS | sel::EN);
+        p->wrmsr(msr::kFixedCtrCtrl, 0xbbbb);
+        p->wrmsr(msr::kGlobalCtrl, 0x7ull | (0xfull << 32) | (1ull << 48));
+    }
+    // ...when both advance cycle by cycle through every phase...
+    bool replayed_in_round = false, replayed_in_fine = false;
+    for (uint64_t c = 1; c <= 16'500; ++c) {
+        replay.advance_per_cycle(c);
+        step.advance_per_cycle(c);
+        const bool round = (c - 1) % 5500 >= 3000;  // cycle c - 1 was in a round phase
+        (round ? replayed_in_round : replayed_in_fine) |= replay.replaying();
+        ASSERT_EQ(replay.state().counter, step.state().counter) << "cycle " << c;
+        ASSERT_EQ(replay.state().global_status, step.state().global_status) << "cycle " << c;
+        ASSERT_TRUE(replay.state().metric_acc == step.state().metric_acc) << "cycle " << c;
+    }
+    // ...then every cycle's state is the stepped one, the fine phase never replays and the round
+    // phase after it does.
+    EXPECT_FALSE(replayed_in_fine);
+    EXPECT_TRUE(replayed_in_round);
+    ASSERT_EQ(replay.pmis().size(), step.pmis().size());
+    EXPECT_GT(replay.pmis().size(), 5u);
 }

@@ -2,6 +2,8 @@
 // counter's constant events summed once and all counters' carries tested in one word; the slot
 // tree walked with tabulated per-node shares; the clock re-armed for a known next cycle. Each is
 // checked against the arithmetic it replaces: the exact cumulative counts and fast mode.
+#include <random>
+
 #include "models/core/slot_split.h"
 #include "pmu_test_util.h"
 
@@ -169,4 +171,29 @@ TEST(PerCycleMode, TheReArmedClockKeepsCountAcrossRunsLocalTimeIdleAdvancesAndTw
         EXPECT_EQ(a->rdpmc(RDPMC_FIXED | 0), fa->rdpmc(RDPMC_FIXED | 0));
         EXPECT_EQ(b->rdpmc(RDPMC_FIXED | 0), fb->rdpmc(RDPMC_FIXED | 0));
     }
+}
+
+TEST(SlotShare, MultiplyHighWithOneCorrectionIsTheExactFloorQuotient) {
+    // Given shares num / den of a node's rate (every node rate a tree can have, up to 16 slots a
+    // cycle over kRateDen, with num = 0 and num = den), and counts x from 0 to 2^64 - 1...
+    using u128 = unsigned __int128;
+    std::mt19937_64 rng(7);
+    const uint64_t max_den = 16 * kWhole;
+    auto check = [](uint64_t x, uint64_t num, uint64_t den) {
+        // ...then slot_share is floor(x x num / den), as a 128-bit division gives it.
+        const uint64_t want = static_cast<uint64_t>(static_cast<u128>(x) * num / den);
+        ASSERT_EQ(slot_share(x, num, den, slot_share_inverse(num, den)), want) << x << " x " << num << " / " << den;
+    };
+    for (int i = 0; i < 200'000; ++i) {
+        const uint64_t den = 1 + rng() % (i % 3 ? max_den : 1000);
+        const uint64_t num = i % 7 == 0 ? den : i % 11 == 0 ? 0 : rng() % (den + 1);
+        const uint64_t x = i % 5 == 0 ? ~uint64_t(0) - rng() % 1000 : i % 2 ? rng() >> (rng() % 64) : rng() % 100'000;
+        check(x, num, den);
+    }
+    for (uint64_t den : {uint64_t(1), uint64_t(3), kWhole, max_den, max_den - 1})
+        for (uint64_t num : {uint64_t(0), uint64_t(1), den / 2, den - 1, den})
+            for (uint64_t x : {uint64_t(0), uint64_t(1), den, den * 7 + 3, ~uint64_t(0), ~uint64_t(0) / den * den})
+                check(x, num, den);
+    // An empty node (rate 0) is passed as den 2^64 - 1 with inverse 0, and gives 0.
+    EXPECT_EQ(slot_share(123'456'789, 0, ~0ull, 0), 0u);
 }
