@@ -63,7 +63,8 @@ public:
         return windows_.empty() ? c : std::min(c, windows_.front().begin);
     }
 
-    EventVector truth = EventVector::Zero();  // all windows since the start (events() only)
+    // All windows since the start, both rings (events() only).
+    EventVector truth() const { return sums_.user + sums_.kernel; }
     uint64_t counted = 0;                     // cycles in them
     std::vector<uint64_t> event_truth;        // per host perf event, summed over its readings
 

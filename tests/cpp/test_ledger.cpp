@@ -116,8 +116,8 @@ TEST(HostLedger, ALedgerOfSomeEventsCountsThemAsTheFullLedgerDoes) {
         }
     }
     EXPECT_EQ(part.counted, full.counted);
-    some.for_each([&](unsigned e) { EXPECT_EQ(part.truth[e], full.truth[e]) << "event " << e; });
-    EXPECT_EQ(part.truth[idx(Event::CoreCycles)], 0u);  // not counted
+    some.for_each([&](unsigned e) { EXPECT_EQ(part.truth()[e], full.truth()[e]) << "event " << e; });
+    EXPECT_EQ(part.truth()[idx(Event::CoreCycles)], 0u);  // not counted
     // An event it does not count is refused, not answered wrongly.
     EXPECT_THROW(part.count(w, bit(Event::CoreCycles), true, true, 0, now, now), std::logic_error);
 }
