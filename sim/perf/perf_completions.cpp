@@ -7,10 +7,6 @@
 
 namespace pmusim {
 
-void SoftDone::operator()(uint64_t value, uint64_t cycle) const {
-    if (model) model->complete(*this, value, cycle);
-}
-
 uint32_t PerfModel::code_of(const Counter& c) const {
     const bool counting = !counters_.empty() && std::less_equal<>()(counters_.data(), &c) &&
                           std::less<>()(&c, counters_.data() + counters_.size());
