@@ -207,37 +207,6 @@ void PerfModel::program(OpQueue& q, bool enable) {
     if (fixed_mask_) q.push_back(rd(msr::kFixedCtrCtrl, done_of(SoftDone::Kind::FixedRmw, enable, &q), "FIXED_CTR_CTRL for read-modify-write"));
 }
 
-void PerfModel::program_counters(OpQueue& q, bool enable) {
-    for (auto* v : {&counters_, &tma_counters_})
-        for (auto& c : *v) {
-            if (c.index < 0) continue;  // a multiplexed event off the PMU
-            if (!c.fixed) {
-                program_gp(q, c, enable);
-            } else if (enable) {
-                q.push_back(zero_counter(msr::kFixedCtr0 + c.index, c));
-            }
-        }
-}
-
-void PerfModel::build_list(OpQueue& q, List l) {
-    if (l == kProgramOn || l == kProgramOff) program_counters(q, l == kProgramOn);
-    else read_loop(q, l == kReadRecording);
-}
-
-// A list's operations depend only on where the counters are (index, selector value, code, label):
-// the same every time until a rotation moves them.
-void PerfModel::replay(OpQueue& q, List l) {
-    if (!replay_) return build_list(q, l);
-    std::vector<SoftOp>& ops = lists_[l];
-    if (!(built_ >> l & 1u)) {
-        OpQueue t;
-        build_list(t, l);
-        ops.assign(t.begin(), t.end());
-        built_ |= 1u << l;
-    }
-    q.append(ops.data(), ops.size());
-}
-
 // The slots leader starts from 0 and is written before PERF_METRICS (icl_update_topdown_event).
 void PerfModel::start(OpQueue& q) {
     global_ctrl(q, 0, "disable all");
@@ -264,12 +233,6 @@ SoftOp PerfModel::read_op(bool tma, size_t i, bool record_cycle) {
 // One RDPMC per counter on the PMU. `record_cycle`: the reading's `to` receives the cycle each
 // event was read.
 void PerfModel::read_counters(OpQueue& q, bool record_cycle) { replay(q, record_cycle ? kReadRecording : kReadPlain); }
-
-void PerfModel::read_loop(OpQueue& q, bool record_cycle) {
-    for (size_t i = 0; i < counters_.size(); ++i)
-        if (counters_[i].index >= 0) q.push_back(read_op(false, i, record_cycle));
-    for (size_t i = 0; i < tma_counters_.size(); ++i) q.push_back(read_op(true, i, false));
-}
 
 // Fixed counters 0-2's events as GP encodings (SDM Vol.3B Table 18-1: INST_RETIRED.ANY_P,
 // CPU_CLK_UNHALTED.THREAD_P, CPU_CLK_UNHALTED.REF_TSC_P); 0 for the others.
