@@ -7,10 +7,6 @@
 
 namespace pmusim {
 
-void SoftDone::operator()(uint64_t value, uint64_t cycle) const {
-    if (model) model->complete(*this, value, cycle);
-}
-
 uint32_t PerfModel::code_of(const Counter& c) const {
     const bool counting = !counters_.empty() && std::less_equal<>()(counters_.data(), &c) &&
                           std::less<>()(&c, counters_.data() + counters_.size());
@@ -55,8 +51,8 @@ void PerfModel::complete(const SoftDone& d, uint64_t v, uint64_t cycle) {
         case K::SaveMetrics: saved_metric_ = v; break;
         case K::SaveSample: sample_left_ = v; break;
         case K::FixedRmw: {
-            SoftOp w{SoftOp::Kind::Wrmsr, msr::kFixedCtrCtrl, (v & ~d.arg2) | d.arg3, {}, "fixed fields (read-modify-write)"};
-            w.keep = ~d.arg2;
+            SoftOp w{SoftOp::Kind::Wrmsr, msr::kFixedCtrCtrl, (v & ~fixed_mask_) | (d.arg ? fixed_on_ : 0), {}, "fixed fields (read-modify-write)"};
+            w.keep = ~fixed_mask_;
             d.q->push_front(w);
             break;
         }

@@ -40,6 +40,8 @@ PerfModel::PerfModel(std::string context, const CpuConfig& cpu, PerfSession s)
     last_at_.assign(s_.events.size(), 0);
     tick_base_.assign(s_.events.size(), 0);
     tma_totals.assign(s_.tma_events.size(), 0);
+    fixed_mask_ = fixed_field_mask();
+    fixed_on_ = fixed_fields(true);
 }
 
 // Fixed events are pinned to their counters; GP counting events form perf's flexible list and
@@ -191,15 +193,7 @@ void PerfModel::program_gp(OpQueue& q, Counter& c, bool enable) {
 // written by the caller. Fixed fields: read-modify-write, so other fields are left as found
 // (the older intel_pmu_disable_fixed / intel_pmu_enable_fixed form).
 void PerfModel::program(OpQueue& q, bool enable) {
-    for (auto* v : {&counters_, &tma_counters_})
-        for (auto& c : *v) {
-            if (c.index < 0) continue;  // a multiplexed event off the PMU
-            if (!c.fixed) {
-                program_gp(q, c, enable);
-            } else if (enable) {
-                q.push_back(zero_counter(msr::kFixedCtr0 + c.index, c));
-            }
-        }
+    replay(q, enable ? kProgramOn : kProgramOff);
     if (sample_ >= 0) {
         if (enable) {
             // A fresh period at start, the remaining one after a schedule-out (period_left).
@@ -209,14 +203,8 @@ void PerfModel::program(OpQueue& q, bool enable) {
         }
         q.push_back(wr(msr::kPerfEvtSel0 + sample_, enable ? sample_config_ : sample_config_ & ~kEn, "sample selector"));
     }
-    const uint64_t fm = fixed_field_mask();
-    if (fm) {
-        const uint64_t want = fixed_fields(enable);
-        SoftDone d = done_of(SoftDone::Kind::FixedRmw, 0, &q);
-        d.arg2 = fm;
-        d.arg3 = want;
-        q.push_back(rd(msr::kFixedCtrCtrl, d, "FIXED_CTR_CTRL for read-modify-write"));
-    }
+    // Completed with the fields this session sets (FixedRmw): fixed_mask_ and fixed_on_.
+    if (fixed_mask_) q.push_back(rd(msr::kFixedCtrCtrl, done_of(SoftDone::Kind::FixedRmw, enable, &q), "FIXED_CTR_CTRL for read-modify-write"));
 }
 
 // The slots leader starts from 0 and is written before PERF_METRICS (icl_update_topdown_event).
@@ -244,11 +232,7 @@ SoftOp PerfModel::read_op(bool tma, size_t i, bool record_cycle) {
 
 // One RDPMC per counter on the PMU. `record_cycle`: the reading's `to` receives the cycle each
 // event was read.
-void PerfModel::read_counters(OpQueue& q, bool record_cycle) {
-    for (size_t i = 0; i < counters_.size(); ++i)
-        if (counters_[i].index >= 0) q.push_back(read_op(false, i, record_cycle));
-    for (size_t i = 0; i < tma_counters_.size(); ++i) q.push_back(read_op(true, i, false));
-}
+void PerfModel::read_counters(OpQueue& q, bool record_cycle) { replay(q, record_cycle ? kReadRecording : kReadPlain); }
 
 // Fixed counters 0-2's events as GP encodings (SDM Vol.3B Table 18-1: INST_RETIRED.ANY_P,
 // CPU_CLK_UNHALTED.THREAD_P, CPU_CLK_UNHALTED.REF_TSC_P); 0 for the others.
@@ -395,6 +379,7 @@ void PerfModel::rotate(OpQueue& q) {
         }
     std::rotate(units_.begin(), units_.begin() + 1, units_.end());  // rotate_ctx: the first group to the end
     schedule_flexible();
+    placement_changed();
     for (const auto& u : units_)
         for (size_t i : u)
             if (counters_[i].index >= 0) program_gp(q, counters_[i], true);

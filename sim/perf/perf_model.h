@@ -88,6 +88,10 @@ public:
     void ctx_enable(OpQueue& q) const;
     void rotate(OpQueue& q);     // multiplexing: perf_rotate_context
     bool scheduled_in() const { return in_; }
+    // Replayed operation lists (on by default): the counter loops of a schedule-in/out and of a
+    // reading are built once per placement of the counters and copied into the queue after.
+    // Off: built every time (what the replayed lists are tested against).
+    void set_replay(bool on) { replay_ = on; }
     // PERF_METRICS field width (the semantics what-if; 8 on hardware).
     void set_metrics_bits(unsigned b) { metrics_bits_ = b; }
 
@@ -109,7 +113,7 @@ private:
     friend struct SoftDone;
     // An operation's completion (SoftDone): the one dispatch of what each result does.
     void complete(const SoftDone& d, uint64_t value, uint64_t cycle);
-    SoftDone done_of(SoftDone::Kind k, uint32_t arg = 0, OpQueue* q = nullptr) { return {this, k, arg, 0, 0, q}; }
+    SoftDone done_of(SoftDone::Kind k, uint32_t arg = 0, OpQueue* q = nullptr) { return {this, q, arg, k}; }
     void status_read(OpQueue& q, uint64_t status, bool first);
     void handle_status(OpQueue& q, bool first);
     struct Counter {
@@ -139,6 +143,13 @@ private:
     uint64_t fixed_fields(bool enable) const;
     uint64_t enabled_global() const;  // GLOBAL_CTRL while the session counts
     uint64_t fixed_field_mask() const;
+    // The counter loops of program() and read_counters(): built into q, or replayed.
+    enum List : unsigned { kProgramOn, kProgramOff, kReadRecording, kReadPlain, kLists };
+    void program_counters(OpQueue& q, bool enable);
+    void read_loop(OpQueue& q, bool record_cycle);
+    void build_list(OpQueue& q, List l);
+    void replay(OpQueue& q, List l);
+    void placement_changed() { built_ = 0; }  // the counters moved: the lists are built again
 
     std::string context_;
     CpuConfig cpu_;
@@ -159,8 +170,17 @@ private:
     uint64_t td_reset_at_ = 0;  // cycle of the last FIXED_CTR3 reset
     uint64_t restored_slots_ = 0;
     unsigned metrics_bits_ = 8;
+    bool replay_ = true;
+    unsigned built_ = 0;  // bit l: lists_[l] is built for the current placement
+    std::array<std::vector<SoftOp>, kLists> lists_;
+    uint64_t fixed_mask_ = 0, fixed_on_ = 0;  // fixed_field_mask(), fixed_fields(true): fixed counters are pinned
     std::vector<std::string> read_labels_, tma_read_labels_;  // "read EVENT": the ops' labels point here
 };
+
+// Inline: the drivers complete about 30 operations a VM exit.
+inline void SoftDone::operator()(uint64_t value, uint64_t cycle) const {
+    if (model) model->complete(*this, value, cycle);
+}
 
 }  // namespace pmusim
 #endif  // PMUSIM_SIM_PERF_PERF_MODEL_H

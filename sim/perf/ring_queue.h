@@ -33,6 +33,12 @@ public:
         slots_[head_] = std::move(v);
         ++size_;
     }
+    // Copies n entries to the back in order (a replayed list of operations).
+    void append(const T* p, size_t n) {
+        while (size_ + n > slots_.size()) grow();
+        for (size_t i = 0; i < n; ++i) slots_[(head_ + size_ + i) & mask()] = p[i];
+        size_ += n;
+    }
     // The slot keeps its (moved-from) entry until it is reused: perf's operations own nothing.
     void pop_front() {
         head_ = (head_ + 1) & mask();

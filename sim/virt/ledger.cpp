@@ -13,19 +13,49 @@ void HostLedger::close(uint64_t c, const Workload& w) {
     if (open_ == kForever) return;
     if (c > open_) {
         windows_.push_back({open_, c, sums_});
-        RingSums win;
+        WindowPieces pieces;
         for (uint64_t a = open_; a < c;) {
             const Run r = w.run_at(a);
             const uint64_t e = std::min(r.end, c);
-            add_run_counts(r, events_, a, e, r.cpl == 0 ? win.kernel : win.user);
+            pieces.add(r, a, e);
             a = e;
         }
-        sums_.user += win.user;
-        sums_.kernel += win.kernel;
-        truth += win.user + win.kernel;
+        pieces.count(events_, sums_.user, sums_.kernel);
         counted += c - open_;
     }
     open_ = kForever;
+}
+
+void WindowPieces::add(const Run& r, uint64_t a, uint64_t b) {
+    if (r.halted || a >= b) return;  // nothing counts, and the phase's active cycles stand still
+    const uint64_t ka = r.active_begin + (a - r.begin), kb = r.active_begin + (b - r.begin);
+    const bool kernel = r.cpl == 0;
+    for (unsigned i = 0; i < n_; ++i) {
+        Piece& p = pieces_[i];
+        if (p.phase == r.phase && p.kernel == kernel && p.kb == ka) {
+            p.kb = kb;
+            return;
+        }
+    }
+    if (n_ == pieces_.size()) {
+        // More separate pieces than kept: the oldest is counted now (its sum is the same).
+        spill_.push_back(pieces_[0]);
+        std::move(pieces_.begin() + 1, pieces_.end(), pieces_.begin());
+        --n_;
+    }
+    pieces_[n_++] = {r.phase, kernel, ka, kb};
+}
+
+void WindowPieces::count(EventMask m, EventVector& user, EventVector& kernel) const {
+    const auto one = [&](const Piece& p) {
+        // The phase's run from its first active cycle: the counts of active cycles [ka, kb).
+        Run r;
+        r.begin = 0;
+        r.phase = p.phase;
+        add_run_counts(r, m, p.ka, p.kb, p.kernel ? kernel : user);
+    };
+    for (const Piece& p : spill_) one(p);
+    for (unsigned i = 0; i < n_; ++i) one(pieces_[i]);
 }
 
 uint64_t HostLedger::prefix(const Workload& w, EventMask mask, bool user, bool kernel, uint64_t t, uint64_t now) const {

@@ -8,6 +8,7 @@
 // window in the range for every event (docs/performance.md "Cost per VM exit").
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -16,6 +17,30 @@
 #include "models/core/workload.h"
 
 namespace pmusim {
+
+// The pieces of one window, per phase and ring: a piece that goes on in the same phase's active
+// cycles where another of the same ring stopped (the exit path's steps, cut by a host slice or a
+// step of another tag) extends it, and each is counted once, as the difference of the phase's
+// cumulative counts at its two ends. The counts are those of the pieces counted one by one:
+// each is a difference of floor counts, so differences over abutting ranges add up exactly.
+class WindowPieces {
+public:
+    // Cycles [a, b) of run r (inside it).
+    void add(const Run& r, uint64_t a, uint64_t b);
+    // Adds the pieces' counts of the events of m to user (CPL > 0) and kernel (CPL 0).
+    void count(EventMask m, EventVector& user, EventVector& kernel) const;
+    size_t pieces() const { return n_ + spill_.size(); }
+
+private:
+    struct Piece {
+        const Phase* phase;
+        bool kernel;
+        uint64_t ka, kb;  // the phase's active cycles [ka, kb)
+    };
+    std::array<Piece, 4> pieces_{};
+    unsigned n_ = 0;
+    std::vector<Piece> spill_;  // pieces pushed out of pieces_ (a window of many phases)
+};
 
 class HostLedger {
 public:
@@ -38,7 +63,8 @@ public:
         return windows_.empty() ? c : std::min(c, windows_.front().begin);
     }
 
-    EventVector truth = EventVector::Zero();  // all windows since the start (events() only)
+    // All windows since the start, both rings (events() only).
+    EventVector truth() const { return sums_.user + sums_.kernel; }
     uint64_t counted = 0;                     // cycles in them
     std::vector<uint64_t> event_truth;        // per host perf event, summed over its readings
 

@@ -43,28 +43,29 @@ struct SoftDone {
         SaveSlots,      // FIXED_CTR3 saved at schedule-out
         SaveMetrics,    // PERF_METRICS saved at schedule-out
         SaveSample,     // the sample counter saved at schedule-out
-        FixedRmw,       // FIXED_CTR_CTRL read: write (value & ~arg2) | arg3 next, in q
+        FixedRmw,       // FIXED_CTR_CTRL read: its fields on (arg 1) or off (arg 0) next, in q
         Status,         // GLOBAL_STATUS read by the PMI handler (arg: its first read); follow-ups in q
         FinishReading,  // the reading is complete
         ScheduledIn,    // arg: 1 scheduled in, 0 out
     };
     PerfModel* model = nullptr;
-    Kind kind = Kind::None;
-    uint32_t arg = 0;
-    uint64_t arg2 = 0, arg3 = 0;
     OpQueue* q = nullptr;
+    uint32_t arg = 0;
+    Kind kind = Kind::None;
     explicit operator bool() const { return kind != Kind::None; }
     void operator()(uint64_t value, uint64_t cycle) const;  // PerfModel::complete
 };
 
+// 64 bytes: the engine queues and moves about 60 a VM exit.
 struct SoftOp {
-    enum class Kind { Rdmsr, Wrmsr, Rdpmc, Marker } kind = Kind::Marker;
+    enum class Kind : uint8_t { Rdmsr, Wrmsr, Rdpmc, Marker } kind = Kind::Marker;
     uint32_t index = 0;
     uint64_t value = 0;
     SoftDone done;  // reads: completed with the value read
     std::string_view what;  // for reports: a literal, or a label its PerfModel keeps
     uint64_t keep = 0;  // WRMSR FIXED_CTR_CTRL: fields this read-modify-write leaves as found
 };
+static_assert(sizeof(SoftOp) <= 64, "an operation is copied into and out of its queue: keep it one cache line");
 // One read-and-reset of a perf session.
 struct AgentReading {
     uint64_t cycle = 0;                    // physical cycle of the read

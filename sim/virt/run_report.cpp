@@ -104,7 +104,7 @@ RunReport summarize_run(Hypervisor& h) {
     host.name = "host";
     host.cycles = cw.owned_cycles(0);
     host.counted_cycles = e.ledger.counted;
-    host.truth = e.ledger.truth;
+    host.truth = e.ledger.truth();
     const PerfSoftware& hp = *e.host_perf;
     for (size_t i = 0; i < hp.events().size(); ++i)
         host.counts.push_back({hp.events()[i].name, {hp.totals[i], i < e.ledger.event_truth.size() ? e.ledger.event_truth[i] : 0}});

@@ -1,6 +1,7 @@
 // The one model of Linux perf (sim/perf/perf_model.h): the accesses it issues and the register
 // values they leave, whichever driver runs it (PerfAgent for stat/topdown, PerfSoftware for the
 // virtualization layer).
+#include <random>
 #include <vector>
 
 #include "pmu_test_util.h"
@@ -237,4 +238,68 @@ TEST(PerfModel, CounterReadsCarryTheirEventsLabel) {
     EXPECT_GT(p.last_reading.deltas[0], 0u);
     EXPECT_EQ(p.last_reading.to[0], 1000u);  // accesses take no cycles here
     EXPECT_EQ(p.last_reading.to[1], 1000u);
+}
+
+// The counter loops of a schedule-in/out and of a reading are replayed from lists built once per
+// placement of the counters (PerfModel::set_replay). Given two models of the same session, one
+// replaying and one building every list afresh, each on its own PMU, when both go through the
+// same random schedule-outs and -ins, readings, rotations and PMIs, then every operation each
+// queues is the same (access, register, value, label and completion).
+TEST(PerfModel, AReplayedOperationListEqualsARebuiltOne) {
+    struct Case {
+        const char* cpu;
+        std::vector<const char*> events;
+        bool topdown, sampling, multiplex;
+    };
+    const Case cases[] = {
+        {"sapphirerapids", {"instructions", "cycles", "branches", "branch-misses", "r00c0", "r01c2"}, true, false, false},
+        {"skylake", {"branches", "branch-misses", "r00c0", "r01c2", "cache-references", "instructions"}, false, true, true},
+        {"icelake", {"instructions", "ref-cycles", "branches", "r01c2"}, true, true, false},
+    };
+    std::mt19937_64 rng(31);
+    for (const Case& k : cases) {
+        auto ma = make_machine(k.cpu), mb = make_machine(k.cpu);
+        PerfSession s;
+        s.where = "test";
+        s.multiplex = k.multiplex;
+        s.topdown_group = k.topdown;
+        for (const char* e : k.events) s.events.push_back(parse_stat_event(e, ma->cpu()));
+        if (k.sampling) {
+            s.sampling = true;
+            s.sample = parse_stat_event("branches", ma->cpu());
+            s.sample_period = 5'000;
+        }
+        PerfModel a("test", ma->cpu(), s), b("test", mb->cpu(), s);
+        b.set_replay(false);
+        OpQueue qa, qb;
+        const auto same_ops = [&](int step) {
+            ASSERT_EQ(qa.size(), qb.size()) << k.cpu << " step " << step;
+            for (size_t i = 0; i < qa.size(); ++i) {
+                const SoftOp &x = qa[i], &y = qb[i];
+                EXPECT_TRUE(x.kind == y.kind && x.index == y.index && x.value == y.value && x.what == y.what &&
+                            x.keep == y.keep && x.done.kind == y.done.kind && x.done.arg == y.done.arg)
+                    << k.cpu << " step " << step << " op " << i << " (" << x.what << " / " << y.what << ")";
+            }
+        };
+        a.start(qa);
+        b.start(qb);
+        for (int step = 0; step < 300; ++step) {
+            same_ops(step);
+            run_ops(*ma, qa);
+            run_ops(*mb, qb);
+            const uint64_t cycles = 1 + rng() % 20'000;
+            ma->run(cycles);
+            mb->run(cycles);
+            const bool record = rng() % 2;
+            switch (rng() % 5) {
+                case 0: a.tick(qa), b.tick(qb); break;
+                case 1: a.sched_out_ctx(qa, true, record), b.sched_out_ctx(qb, true, record); break;
+                case 2: a.sched_in(qa), b.sched_in(qb); break;
+                case 3: a.rotate(qa), b.rotate(qb); break;
+                case 4: a.pmi(qa), b.pmi(qb); break;
+            }
+        }
+        EXPECT_EQ(a.totals, b.totals) << k.cpu;
+        EXPECT_EQ(a.reading_count, b.reading_count) << k.cpu;
+    }
 }
