@@ -157,6 +157,7 @@ bool Pmu::write_value(const RegisterDesc& r, uint64_t v) {
 }
 
 void Pmu::replan() {
+    armed_.fill({});
     for (unsigned i = 0; i < kNumCounterSlots; ++i) plan_[i] = plan_of(i);
     finish_plan();
 }
@@ -170,6 +171,35 @@ bool Pmu::replan_slots(uint32_t slots) {
     for (uint32_t m = slots; m; m &= m - 1) {
         const unsigned i = unsigned(__builtin_ctz(m));
         const CounterPlan p = plan_of(i);
+        if (p == plan_[i]) continue;
+        plan_[i] = p;
+        changed = true;
+    }
+    if (changed) finish_plan();
+    return changed;
+}
+
+// GLOBAL_CTRL changed the enable bits of the slots in `slots` only (KVM and host perf stop and
+// start all counters at once, about six times a VM exit). A stopped counter's plan is only its
+// width; a started one's is the plan kept from its last start when its control is unchanged
+// since, else derived. What follows from the plans together, only if one changed.
+bool Pmu::replan_enables(uint32_t slots) {
+    if (!cpu_.has_global_ctrl()) return replan_slots(slots);  // (unreachable: no GLOBAL_CTRL to write)
+    bool changed = false;
+    for (uint32_t m = slots; m; m &= m - 1) {
+        const unsigned i = unsigned(__builtin_ctz(m));
+        const bool gp = i < kMaxGpCounters;
+        if (gp ? i >= cpu_.num_gp : !cpu_.has_fixed(i - kMaxGpCounters)) continue;  // no counter: no plan
+        CounterPlan p;
+        if ((st_.global_ctrl >> (gp ? i : 32 + i - kMaxGpCounters)) & 1u) {
+            const uint64_t control =
+                gp ? st_.evtsel[i] : (st_.fixed_ctr_ctrl >> (4 * (i - kMaxGpCounters))) & 0xf;
+            ArmedPlan& a = armed_[i];
+            if (a.control != control) a = {control, plan_of(i)};
+            p = a.plan;
+        } else {
+            p.width_mask = gp ? cpu_.gp_mask() : cpu_.fixed_mask();  // gp_plan / fixed_plan with the bit clear
+        }
         if (p == plan_[i]) continue;
         plan_[i] = p;
         changed = true;

@@ -165,7 +165,16 @@ private:
     // counting
     void replan();                       // every slot (reset, semantics, freeze)
     bool replan_slots(uint32_t slots);   // only these slots' programming changed
+    bool replan_enables(uint32_t slots); // only these slots' GLOBAL_CTRL bits changed
     CounterPlan plan_of(unsigned slot) const;
+    // Each counter's plan with its GLOBAL_CTRL bit set, kept with the control it was derived from
+    // (its selector, or its FIXED_CTR_CTRL field): GLOBAL_CTRL starting a counter whose control
+    // is unchanged since takes it instead of deriving it again. Cleared by replan().
+    struct ArmedPlan {
+        uint64_t control = ~0ull;  // no selector or field holds this value
+        CounterPlan plan;
+    };
+    std::array<ArmedPlan, kNumCounterSlots> armed_{};
     void finish_plan();
     void compile_cycle_terms();  // cycle_events_ and cycle_terms_ from the plans
     CounterPlan gp_plan(unsigned i) const;
