@@ -159,6 +159,12 @@ AccessResult Machine::access(AccessKind k, uint32_t index, uint64_t value, unsig
     return AccessResult::gp("unknown access kind");
 }
 
+Pmu* Machine::direct_pmu() {
+    if (!PlatformHold::held_here() || trace_) return nullptr;
+    activate();
+    return pmu_.get();
+}
+
 RunResult Machine::run(uint64_t cycles, bool stop_on_pmi) {
     const PlatformLock lock;
     if (trace_ && trace_sample_ && cycles > trace_sample_) {

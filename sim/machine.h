@@ -83,6 +83,14 @@ public:
     // cycle for the active machine; so the results, state and waveform are the socket path's
     // (test DirectAccess.*).
     AccessResult access(AccessKind k, uint32_t index, uint64_t value = 0, unsigned cpl = 0);
+    // The PMU itself, for a caller that makes many accesses while it holds the platform (the
+    // engine, once per protocol step): attaches this machine and applies its mode as access()
+    // does, and returns the PMU when this thread holds the platform through a PlatformHold and no
+    // waveform of this machine is written (null otherwise: use access()). Its accesses
+    // (Pmu::access_quiet) are then access()'s without the lock test, the mode and the #GP text:
+    // access() on an attached machine changes nothing else (test DirectAccess.*). Valid while the
+    // hold lasts and no other machine is used.
+    Pmu* direct_pmu();
 
     RunResult run(uint64_t cycles, bool stop_on_pmi = false);
     // Runs `cycles` without entering the SystemC scheduler (TLM-2.0 temporal decoupling): the PMU

@@ -12,7 +12,7 @@ void Pmu::write_global_ctrl(uint64_t v) {
     // only; bit 48 (PERF_METRICS) changes what finish_plan() derives.
     const uint32_t slots = uint32_t(diff & ((1ull << kMaxGpCounters) - 1)) |
                            uint32_t((diff >> 32) & ((1ull << kMaxFixedCounters) - 1)) << kMaxGpCounters;
-    if (!replan_slots(slots) && ((diff >> status_bit::kPerfMetrics) & 1u)) finish_plan();
+    if (!replan_enables(slots) && ((diff >> status_bit::kPerfMetrics) & 1u)) finish_plan();
 }
 
 // Write 1 to clear. Clearing CTR_Frz unfreezes the counters (v4 streamlined freeze).

@@ -85,6 +85,20 @@ AccessResult Pmu::wrmsr(uint32_t msr, uint64_t v) {
     return write_register(*r, v);
 }
 
+Pmu::QuietResult Pmu::access_quiet(AccessKind k, uint32_t index, uint64_t v, unsigned cpl) {
+    if (k == AccessKind::Rdpmc) {
+        QuietResult q;
+        q.ok = rdpmc_to(index, cpl, q.value, nullptr);
+        return q;
+    }
+    const RegisterDesc* r = table_.find(index);
+    if (!r) return {false, 0, nullptr};
+    if (k == AccessKind::Rdmsr) return {true, read_value(*r), r};
+    // The checks of wrmsr() and write_register(), in their order.
+    if (!writable(*r, v) || !write_value(*r, v)) return {false, 0, nullptr};
+    return {true, 0, r};
+}
+
 AccessResult Pmu::load_register(uint32_t msr, uint64_t v) {
     const RegisterDesc* r = table_.find(msr);
     if (r && r->kind == RegKind::GlobalStatus) {
@@ -99,26 +113,31 @@ AccessResult Pmu::load_register(uint32_t msr, uint64_t v) {
 }
 
 // The one place where behaviour is attached to register kinds.
-AccessResult Pmu::read_register(const RegisterDesc& r) {
+uint64_t Pmu::read_value(const RegisterDesc& r) const {
     switch (r.kind) {
         case RegKind::Pmc:
-        case RegKind::APmc: return AccessResult::value_of(st_.counter[r.index]);
-        case RegKind::PerfEvtSel: return AccessResult::value_of(st_.evtsel[r.index]);
-        case RegKind::FixedCtr: return AccessResult::value_of(st_.counter[fixed_slot(r.index)]);
-        case RegKind::FixedCtrCtrl: return AccessResult::value_of(st_.fixed_ctr_ctrl);
-        case RegKind::GlobalStatus: return AccessResult::value_of(st_.global_status);
-        case RegKind::GlobalCtrl: return AccessResult::value_of(st_.global_ctrl);
+        case RegKind::APmc: return st_.counter[r.index];
+        case RegKind::PerfEvtSel: return st_.evtsel[r.index];
+        case RegKind::FixedCtr: return st_.counter[fixed_slot(r.index)];
+        case RegKind::FixedCtrCtrl: return st_.fixed_ctr_ctrl;
+        case RegKind::GlobalStatus: return st_.global_status;
+        case RegKind::GlobalCtrl: return st_.global_ctrl;
         case RegKind::GlobalStatusReset:
-        case RegKind::GlobalStatusSet: return AccessResult::value_of(0);  // assumption: reads 0 (KVM)
-        case RegKind::GlobalInuse: return AccessResult::value_of(global_inuse());
-        case RegKind::PerfCapabilities: return AccessResult::value_of(cpu_.perf_capabilities);
-        case RegKind::DebugCtl: return AccessResult::value_of(st_.debugctl);
-        case RegKind::PerfMetrics: return AccessResult::value_of(perf_metrics_value());
+        case RegKind::GlobalStatusSet: return 0;  // assumption: reads 0 (KVM)
+        case RegKind::GlobalInuse: return global_inuse();
+        case RegKind::PerfCapabilities: return cpu_.perf_capabilities;
+        case RegKind::DebugCtl: return st_.debugctl;
+        case RegKind::PerfMetrics: return perf_metrics_value();
     }
-    return AccessResult::gp("unhandled register " + r.name);
+    return 0;
 }
 
 AccessResult Pmu::write_register(const RegisterDesc& r, uint64_t v) {
+    if (!write_value(r, v)) return AccessResult::gp(r.name + " is read-only");
+    return AccessResult::value_of(0);
+}
+
+bool Pmu::write_value(const RegisterDesc& r, uint64_t v) {
     switch (r.kind) {
         case RegKind::Pmc: write_pmc_legacy(r.index, v); break;
         case RegKind::APmc: write_pmc_full(r.index, v); break;
@@ -132,12 +151,13 @@ AccessResult Pmu::write_register(const RegisterDesc& r, uint64_t v) {
         case RegKind::PerfMetrics: write_perf_metrics(v); break;
         case RegKind::GlobalStatus:
         case RegKind::GlobalInuse:
-        case RegKind::PerfCapabilities: return AccessResult::gp(r.name + " is read-only");
+        case RegKind::PerfCapabilities: return false;
     }
-    return AccessResult::value_of(0);
+    return true;
 }
 
 void Pmu::replan() {
+    armed_.fill({});
     for (unsigned i = 0; i < kNumCounterSlots; ++i) plan_[i] = plan_of(i);
     finish_plan();
 }
@@ -151,6 +171,35 @@ bool Pmu::replan_slots(uint32_t slots) {
     for (uint32_t m = slots; m; m &= m - 1) {
         const unsigned i = unsigned(__builtin_ctz(m));
         const CounterPlan p = plan_of(i);
+        if (p == plan_[i]) continue;
+        plan_[i] = p;
+        changed = true;
+    }
+    if (changed) finish_plan();
+    return changed;
+}
+
+// GLOBAL_CTRL changed the enable bits of the slots in `slots` only (KVM and host perf stop and
+// start all counters at once, about six times a VM exit). A stopped counter's plan is only its
+// width; a started one's is the plan kept from its last start when its control is unchanged
+// since, else derived. What follows from the plans together, only if one changed.
+bool Pmu::replan_enables(uint32_t slots) {
+    if (!cpu_.has_global_ctrl()) return replan_slots(slots);  // (unreachable: no GLOBAL_CTRL to write)
+    bool changed = false;
+    for (uint32_t m = slots; m; m &= m - 1) {
+        const unsigned i = unsigned(__builtin_ctz(m));
+        const bool gp = i < kMaxGpCounters;
+        if (gp ? i >= cpu_.num_gp : !cpu_.has_fixed(i - kMaxGpCounters)) continue;  // no counter: no plan
+        CounterPlan p;
+        if ((st_.global_ctrl >> (gp ? i : 32 + i - kMaxGpCounters)) & 1u) {
+            const uint64_t control =
+                gp ? st_.evtsel[i] : (st_.fixed_ctr_ctrl >> (4 * (i - kMaxGpCounters))) & 0xf;
+            ArmedPlan& a = armed_[i];
+            if (a.control != control) a = {control, plan_of(i)};
+            p = a.plan;
+        } else {
+            p.width_mask = gp ? cpu_.gp_mask() : cpu_.fixed_mask();  // gp_plan / fixed_plan with the bit clear
+        }
         if (p == plan_[i]) continue;
         plan_[i] = p;
         changed = true;

@@ -77,6 +77,15 @@ public:
     AccessResult rdmsr(uint32_t msr);
     AccessResult wrmsr(uint32_t msr, uint64_t value);
     AccessResult rdpmc(uint32_t ecx, unsigned cpl = 0);
+    // The same accesses without the #GP's text (the engine's direct path builds it only when it is
+    // shown): the result, and the register an RDMSR/WRMSR reached (null on a #GP and for RDPMC).
+    // Same state changes as rdmsr/wrmsr/rdpmc (test QuietAccess.*).
+    struct QuietResult {
+        bool ok = true;
+        uint64_t value = 0;
+        const RegisterDesc* reg = nullptr;
+    };
+    QuietResult access_quiet(AccessKind k, uint32_t index, uint64_t value, unsigned cpl = 0);
     // Not an instruction: a hypervisor loading saved state into this PMU (a guest's reference PMU
     // following a VMM's KVM_SET_MSRS). GLOBAL_STATUS is set directly and the legacy PMC alias
     // takes the value at full width; everything else is a WRMSR.
@@ -133,8 +142,13 @@ private:
     static constexpr uint8_t kRing0 = 1, kRing3 = 2;
 
     // register behaviour
-    AccessResult read_register(const RegisterDesc& r);
+    AccessResult read_register(const RegisterDesc& r) { return AccessResult::value_of(read_value(r)); }
     AccessResult write_register(const RegisterDesc& r, uint64_t v);
+    uint64_t read_value(const RegisterDesc& r) const;
+    bool write_value(const RegisterDesc& r, uint64_t v);  // false: a read-only kind (#GP)
+    bool writable(const RegisterDesc& r, uint64_t v) const { return r.access != Access::ReadOnly && !(v & r.reserved); }
+    // RDPMC: false on a #GP, whose text goes to `why` when given (rdpmc.cpp).
+    bool rdpmc_to(uint32_t ecx, unsigned cpl, uint64_t& value, std::string* why);
     void write_pmc_legacy(unsigned i, uint64_t v);
     void write_pmc_full(unsigned i, uint64_t v);
     void write_evtsel(unsigned i, uint64_t v);
@@ -151,7 +165,16 @@ private:
     // counting
     void replan();                       // every slot (reset, semantics, freeze)
     bool replan_slots(uint32_t slots);   // only these slots' programming changed
+    bool replan_enables(uint32_t slots); // only these slots' GLOBAL_CTRL bits changed
     CounterPlan plan_of(unsigned slot) const;
+    // Each counter's plan with its GLOBAL_CTRL bit set, kept with the control it was derived from
+    // (its selector, or its FIXED_CTR_CTRL field): GLOBAL_CTRL starting a counter whose control
+    // is unchanged since takes it instead of deriving it again. Cleared by replan().
+    struct ArmedPlan {
+        uint64_t control = ~0ull;  // no selector or field holds this value
+        CounterPlan plan;
+    };
+    std::array<ArmedPlan, kNumCounterSlots> armed_{};
     void finish_plan();
     void compile_cycle_terms();  // cycle_events_ and cycle_terms_ from the plans
     CounterPlan gp_plan(unsigned i) const;

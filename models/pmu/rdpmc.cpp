@@ -7,34 +7,48 @@
 namespace pmusim {
 
 namespace {
-// The #GP's text, built only on the #GP path (a successful RDPMC formats nothing).
-AccessResult gp_on(uint32_t ecx, const std::string& why) {
+// The #GP's text, built only on the #GP path and only when asked for (a successful RDPMC, and the
+// engine's direct path, format nothing).
+// `counter`: the counter's number, between `text` and " does not exist".
+bool gp_on(std::string* why, uint32_t ecx, const char* text, int counter = -1) {
+    if (!why) return false;
     char buf[32];
     std::snprintf(buf, sizeof buf, "RDPMC ECX=0x%x: ", ecx);
-    return AccessResult::gp(buf + why);
+    *why = buf + std::string(text);
+    if (counter >= 0) *why += std::to_string(counter) + " does not exist";
+    return false;
 }
 }  // namespace
 
 AccessResult Pmu::rdpmc(uint32_t ecx, unsigned cpl) {
-    if (cpl > 0 && !sem_.cr4_pce) return gp_on(ecx, "CR4.PCE is 0 and CPL > 0");
-    if (ecx & 0x80000000u) return gp_on(ecx, "fast-read (bit 31) is not supported by the architectural PMU");
-    if (cpu_.version == 0) return gp_on(ecx, "no architectural PMU (version 0)");
+    AccessResult r;
+    r.ok = rdpmc_to(ecx, cpl, r.value, &r.reason);
+    return r;
+}
+
+bool Pmu::rdpmc_to(uint32_t ecx, unsigned cpl, uint64_t& value, std::string* why) {
+    value = 0;
+    if (cpl > 0 && !sem_.cr4_pce) return gp_on(why, ecx, "CR4.PCE is 0 and CPL > 0");
+    if (ecx & 0x80000000u) return gp_on(why, ecx, "fast-read (bit 31) is not supported by the architectural PMU");
+    if (cpu_.version == 0) return gp_on(why, ecx, "no architectural PMU (version 0)");
     const uint32_t type = ecx >> 16, index = ecx & 0xffff;
     switch (type) {
         case 0x0000:
-            if (index >= cpu_.num_gp) return gp_on(ecx, "GP counter " + std::to_string(index) + " does not exist");
-            return AccessResult::value_of(st_.counter[index] & cpu_.gp_mask());
+            if (index >= cpu_.num_gp) return gp_on(why, ecx, "GP counter ", int(index));
+            value = st_.counter[index] & cpu_.gp_mask();
+            return true;
         case 0x4000:
-            if (!cpu_.has_fixed(index)) return gp_on(ecx, "fixed counter " + std::to_string(index) + " does not exist");
-            return AccessResult::value_of(st_.counter[fixed_slot(index)] & cpu_.fixed_mask());
+            if (!cpu_.has_fixed(index)) return gp_on(why, ecx, "fixed counter ", int(index));
+            value = st_.counter[fixed_slot(index)] & cpu_.fixed_mask();
+            return true;
         case 0x2000: {
-            if (!cpu_.perf_metrics()) return gp_on(ecx, "PERF_METRICS is not enumerated");
-            if (index != 0) return gp_on(ecx, "PERF_METRICS index must be 0");
-            const uint64_t v = perf_metrics_value();
+            if (!cpu_.perf_metrics()) return gp_on(why, ecx, "PERF_METRICS is not enumerated");
+            if (index != 0) return gp_on(why, ecx, "PERF_METRICS index must be 0");
+            value = perf_metrics_value();
             if (metrics_clear_mode()) clear_metrics_after_rdpmc();
-            return AccessResult::value_of(v);
+            return true;
         }
-        default: return gp_on(ecx, "unsupported counter type");
+        default: return gp_on(why, ecx, "unsupported counter type");
     }
 }
 

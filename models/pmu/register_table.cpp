@@ -171,8 +171,7 @@ RdpmcRef decode_rdpmc(uint32_t ecx) {
     return r;
 }
 
-const RegisterDesc* RegisterTable::find(uint32_t address) const {
-    if (address < kDense) return address < dense_.size() && dense_[address] ? &regs_[dense_[address] - 1u] : nullptr;
+const RegisterDesc* RegisterTable::find_far(uint32_t address) const {
     auto it = by_address_.find(address);
     return it == by_address_.end() ? nullptr : &regs_[it->second];
 }

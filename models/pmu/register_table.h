@@ -51,12 +51,17 @@ class RegisterTable {
 public:
     explicit RegisterTable(const CpuConfig& cpu);
     // nullptr when the MSR is not enumerated by this CPU (the access #GPs).
-    const RegisterDesc* find(uint32_t address) const;
+    // Inline for the addresses below kDense (every access looks its MSR up).
+    const RegisterDesc* find(uint32_t address) const {
+        if (address >= kDense) return find_far(address);
+        return address < dense_.size() && dense_[address] ? &regs_[dense_[address] - 1u] : nullptr;
+    }
     const std::vector<RegisterDesc>& all() const { return regs_; }
     // Markdown table of the registers (for docs/registers.md and `pmusim info`).
     std::string markdown() const;
 
 private:
+    const RegisterDesc* find_far(uint32_t address) const;
     std::vector<RegisterDesc> regs_;
     // Index + 1 of the register at each address below kDense (0: none): every access looks its
     // MSR up, and the architectural PMU's MSRs all lie below 0x1000. Others: by_address_.

@@ -87,6 +87,7 @@ Hypervisor::Hypervisor(const Scenario& s, const Protocol& p, const Placement& pl
         if (v->spec.name == sc_.host.task.vcpu) make_task(*v);
     for (auto& def : checker_registry()) checkers_.push_back(def.make(*e_));
     for (auto& c : checkers_) access_observers_.push_back(c.get()), chunk_observers_.push_back(c.get());
+    unite_access_classes();
     end_ = s.cycles;
     for (const CpuMove& mv : s.moves)
         if (mv.preempt && mv.cpu == place_.index) preempts_.push_back({mv.at, mv.preempt});

@@ -157,6 +157,8 @@ private:
     // accesses (hypervisor_access.cpp)
     KvmHw::Result hw(int actor, bool trusted, AccessKind k, uint32_t idx, uint64_t v, Taint t, bool charge = true,
                      uint64_t keep = 0, std::string_view what = {});
+    Pmu::QuietResult through_machine(AccessKind k, uint32_t idx, uint64_t v);
+    void unite_access_classes();  // access_classes_ from access_observers_, when that list changes
     void drain_host(OpQueue& q);
     bool guest_op(Vcpu& v);  // false: the op at the front exits
     GuestAccess pass_through(Vcpu& v, AccessKind k, uint32_t idx, uint64_t value);
@@ -276,6 +278,9 @@ private:
     std::vector<std::unique_ptr<Checker>> checkers_;
     std::vector<Checker*> access_observers_, chunk_observers_;
     uint8_t access_classes_ = 0xff;  // the access classes any of access_observers_ judges
+    // The PMU during a protocol step (Machine::direct_pmu, taken with the step's PlatformHold);
+    // null outside steps, where accesses go through Machine::access.
+    Pmu* direct_ = nullptr;
     unsigned host_src_ = 0, kvm_src_ = 0;
     OpQueue host_ops_;
     std::mt19937_64 rng_;

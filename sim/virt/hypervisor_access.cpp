@@ -23,18 +23,19 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
                             uint64_t keep, std::string_view what) {
     const bool write = k == AccessKind::Wrmsr;
     const uint64_t old_fixed = m_->pmu().state().fixed_ctr_ctrl;  // provenance keeps unchanged fields' owners
-    const AccessResult a = m_->access(k, idx, write ? v : 0);
+    const Pmu::QuietResult a = direct_ ? direct_->access_quiet(k, idx, write ? v : 0) : through_machine(k, idx, v);
     Result r{a.ok, a.value, 0};
-    if (a.ok && k != AccessKind::Rdpmc) {
-        // Decoded once for provenance and the last-write table (a successful MSR access is a PMU MSR).
-        MsrRef reg{RegKind::Pmc, 0};
-        const bool decoded = decode_msr(idx, reg);
+    if (a.reg) {
+        // The register a successful RDMSR/WRMSR reached, as the one MSR decoder names it (the
+        // table's kind and index are the decoder's: DecodedRegister.TheTableNamesEachRegisterAsTheDecoder),
+        // for provenance and the last-write table.
+        const MsrRef reg{a.reg->kind, a.reg->index};
         if (write) {
-            if (decoded) e_->prov.on_write(reg, old_fixed, v, t, keep);
-            e_->last_write.record(Engine::register_key(idx, decoded, reg), m_->cycle(), e_->tag);
+            e_->prov.on_write(reg, old_fixed, v, t, keep);
+            e_->last_write.record(Engine::register_key(idx, true, reg), m_->cycle(), e_->tag);
             // The host ledgers: host perf's counting windows open and close with its GLOBAL_CTRL.
             if (actor == 0 && idx == msr::kGlobalCtrl) host_global_ctrl_written(v);
-        } else if (decoded) {
+        } else {
             r.taint = e_->prov.of_read(reg, a.value);
         }
     } else if (a.ok) {
@@ -51,11 +52,11 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
         ev.ok = a.ok;
         ev.taint = r.taint;
         ev.what = what;
+        const size_t observed = access_observers_.size();
         observers(access_observers_, [](const Checker& c) { return c.ignores_accesses(); }, [&](Checker& c) {
             if (c.access_classes() & cls) c.on_access(ev);
         });
-        access_classes_ = 0;
-        for (const Checker* c : access_observers_) access_classes_ |= c->access_classes();
+        if (access_observers_.size() != observed) unite_access_classes();
     }
     trace();
     if (charge) {
@@ -63,6 +64,18 @@ KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx
         run_cycles(kvm_src_, e_->owner, e_->tag, k == AccessKind::Rdmsr ? cs.msr_read : write ? cs.msr_write : cs.rdpmc, false);
     }
     return r;
+}
+
+// Outside a protocol step: the machine's own access (its lock), and the register it reached.
+Pmu::QuietResult Hypervisor::through_machine(AccessKind k, uint32_t idx, uint64_t v) {
+    const AccessResult full = m_->access(k, idx, k == AccessKind::Wrmsr ? v : 0);
+    const RegisterDesc* reg = full.ok && k != AccessKind::Rdpmc ? m_->pmu().registers().find(idx) : nullptr;
+    return {full.ok, full.value, reg};
+}
+
+void Hypervisor::unite_access_classes() {
+    access_classes_ = 0;
+    for (const Checker* c : access_observers_) access_classes_ |= c->access_classes();
 }
 
 void Hypervisor::drain_host(OpQueue& q) {

@@ -29,6 +29,13 @@ int Hypervisor::guest_tag(const Vcpu& v) {
 void Hypervisor::run_step(Vcpu& v, PlannedStep& s) {
     // The step's accesses and cycles take the platform once (a step calls no Python).
     const PlatformHold hold;
+    // Its accesses reach the PMU directly, decided here once for the step.
+    struct Restore {
+        Pmu*& direct;
+        Pmu* const outer;
+        ~Restore() { direct = outer; }
+    } restore{direct_, direct_};
+    direct_ = m_->direct_pmu();
     e_->tag = s.tag;
     e_->owner = 0;
     cur_ = &v;
