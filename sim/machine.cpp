@@ -87,7 +87,7 @@ void Machine::set_quantum(uint64_t q) {
 
 // Callers hold Platform::mutex() until their access or run ends.
 MsrPort& Machine::activate(bool force) {
-    Platform& p = Platform::get();
+    Platform& p = *platform_;
     if (p.active != this || force) {
         ahead_ = 0;  // attach anchors the PMU's cycle to SystemC time now
         p.pmu.attach(pmu_.get());
@@ -141,8 +141,7 @@ AccessResult Machine::try_rdpmc(uint32_t ecx, unsigned cpl) {
 
 AccessResult Machine::access(AccessKind k, uint32_t index, uint64_t value, unsigned cpl) {
     const PlatformLock lock;
-    if (platform_->active == this) platform_->pmu.set_mode(mode_, quantum_);  // activate(), attached already
-    else activate();
+    activate();
     switch (k) {
         case AccessKind::Rdmsr: return pmu_->rdmsr(index);
         case AccessKind::Wrmsr: {

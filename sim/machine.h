@@ -132,7 +132,7 @@ private:
     TimeMode mode_;
     uint64_t quantum_;
     uint64_t ahead_ = 0;  // cycles advance() ran past SystemC time (the local time offset)
-    Platform* platform_ = nullptr;  // Platform::get(), never destroyed: held for the engine's direct accesses
+    Platform* platform_ = nullptr;  // Platform::get(), never destroyed: kept so that activate() need not look it up
 };
 
 }  // namespace pmusim

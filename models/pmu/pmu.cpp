@@ -79,9 +79,10 @@ AccessResult Pmu::rdmsr(uint32_t msr) {
 AccessResult Pmu::wrmsr(uint32_t msr, uint64_t v) {
     const RegisterDesc* r = table_.find(msr);
     if (!r) return AccessResult::gp("MSR " + hex_string(msr) + " is not enumerated by this CPU (" + cpu_.preset + ")");
-    if (r->access == Access::ReadOnly) return AccessResult::gp(r->name + " is read-only");
-    if (v & r->reserved)
+    if (!writable(*r, v)) {  // the rule access_quiet applies too; the text only here
+        if (r->access == Access::ReadOnly) return AccessResult::gp(r->name + " is read-only");
         return AccessResult::gp(r->name + ": reserved bits " + hex_string(v & r->reserved) + " set in " + hex_string(v));
+    }
     return write_register(*r, v);
 }
 

@@ -99,7 +99,11 @@ public:
     // Per-cycle mode replays a run whose increments repeat every `max_period` active cycles or
     // fewer from a table (pmu_cycle_replay.cpp); 0 evaluates every cycle step by step. Either way
     // every cycle's state is the same.
-    void set_replay_limit(uint64_t max_period) { replay_limit_ = max_period, run_program_.replay = RunProgram::kTry, stop_replay(); }
+    void set_replay_limit(uint64_t max_period) {
+        replay_limit_ = max_period;
+        run_program_.replay = RunProgram::kTry;  // asked again under the new limit
+        stop_replay();
+    }
     bool replaying() const { return replay_ != nullptr; }
     // Nothing counts (no active counter, PERF_METRICS accumulates nothing) and no PMI is pending:
     // an advance over any span changes only the cycle, in either mode.
