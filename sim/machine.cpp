@@ -14,6 +14,7 @@ PlatformHold::PlatformHold() : outer_(!held_here()) {
     if (!outer_) return;
     Platform::mutex().lock();
     holder_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+    ++taken_;
 }
 
 PlatformHold::~PlatformHold() {

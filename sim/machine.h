@@ -45,9 +45,13 @@ public:
     // writes its own id to holder_, and only while it holds the mutex, so a thread reads its own
     // id exactly while it holds the platform: relaxed loads suffice.
     static bool held_here() { return holder_.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
+    // How many times this thread's outer holds took the platform (tests: the engine's holds a
+    // VM exit, test StepHold.*).
+    static uint64_t taken_here() { return taken_; }
 
 private:
     static inline std::atomic<std::thread::id> holder_{};
+    static inline thread_local uint64_t taken_ = 0;
     bool outer_;
 };
 

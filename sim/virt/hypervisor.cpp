@@ -250,7 +250,7 @@ void Hypervisor::enter(Vcpu& v) {
         v.next_tick = v.spec.perf.interval && !v.spec.perf.empty() ? v.spec.perf.interval : kForever;
         start_program(v);
     }
-    for (PlannedStep& s : load_plan_) run_step(v, s);
+    run_steps(v, load_plan_);
     // A protocol without a VM-entry step: the guest runs anyway, with whatever GLOBAL_CTRL holds.
     if (!entered_) enter_guest();
     ++v.sum.entries;
@@ -309,8 +309,7 @@ void Hypervisor::exit_to_host(Vcpu& v, Exit why) {
     const bool transitions_done = fastpath_exited_;
     fastpath_exited_ = false;
     if (!transitions_done) each_checker([&](Checker& c) { c.on_exit(v); });
-    for (PlannedStep& s : exit_plan_)
-        if (!transitions_done || !s.fastpath) run_step(v, s);
+    run_steps(v, exit_plan_, transitions_done);
     if (!handed_over_ && proto_.mediated()) pmu_to_host(true);
     ++v.sum.exits[why == Exit::Instr ? emulated_instructions().at(v.action.index).exit : exit_name(why)];
     e_->tag = Engine::kExitHandlingTag;

@@ -219,7 +219,11 @@ private:
     };
     std::vector<PlannedStep>& plan(Path p) { return p == Path::Load ? load_plan_ : exit_plan_; }
     void plan_steps();
-    void run_step(Vcpu& v, PlannedStep& s);
+    struct StepPmu;
+    void run_step(Vcpu& v, PlannedStep& s);  // one step, holding the platform
+    // The steps of `plan` (without its fastpath steps if skip_fastpath), holding it once.
+    void run_steps(Vcpu& v, std::vector<PlannedStep>& plan, bool skip_fastpath = false);
+    void step(Vcpu& v, PlannedStep& s);      // under a hold
     // step_cycles_[name], kept: entries appear when first charged (the report lists those).
     uint64_t& step_cycles(uint64_t*& slot, const char* name) {
         if (!slot) slot = &step_cycles_[name];

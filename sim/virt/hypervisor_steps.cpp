@@ -26,16 +26,34 @@ int Hypervisor::guest_tag(const Vcpu& v) {
     return guest_tags_[c];
 }
 
+// The PMU the steps' accesses reach while `hold` lasts: directly (Machine::direct_pmu, decided
+// once for all the steps under the hold), restored when it ends.
+struct Hypervisor::StepPmu {
+    explicit StepPmu(Hypervisor& h) : direct(h.direct_), outer(h.direct_) { direct = h.m_->direct_pmu(); }
+    ~StepPmu() { direct = outer; }
+    StepPmu(const StepPmu&) = delete;
+    StepPmu& operator=(const StepPmu&) = delete;
+    const PlatformHold hold;  // taken first: direct_pmu asks for it
+    Pmu*& direct;
+    Pmu* const outer;
+};
+
 void Hypervisor::run_step(Vcpu& v, PlannedStep& s) {
     // The step's accesses and cycles take the platform once (a step calls no Python).
-    const PlatformHold hold;
-    // Its accesses reach the PMU directly, decided here once for the step.
-    struct Restore {
-        Pmu*& direct;
-        Pmu* const outer;
-        ~Restore() { direct = outer; }
-    } restore{direct_, direct_};
-    direct_ = m_->direct_pmu();
+    const StepPmu pmu(*this);
+    step(v, s);
+}
+
+// A path's steps back to back: nothing runs between them (no Python, no other machine), so they
+// take the platform and decide the direct PMU once for the path instead of once a step
+// (docs/performance.md "Seventh round: the engine").
+void Hypervisor::run_steps(Vcpu& v, std::vector<PlannedStep>& plan, bool skip_fastpath) {
+    const StepPmu pmu(*this);
+    for (PlannedStep& s : plan)
+        if (!skip_fastpath || !s.fastpath) step(v, s);
+}
+
+void Hypervisor::step(Vcpu& v, PlannedStep& s) {
     e_->tag = s.tag;
     e_->owner = 0;
     cur_ = &v;
