@@ -170,4 +170,30 @@ const uint64_t* SlotWalker::step() {
     return delta_.data();  // atoms are nodes 0 .. kNumAtoms - 1
 }
 
+// The same recurrence as step(), a split at a time over the block.
+void SlotWalker::step_block(unsigned n, BlockColumn* cols) {
+    auto split = [n](const Share* tab, uint64_t den, uint64_t& rem_ref, const uint64_t* in, uint64_t* first,
+                     uint64_t* rest) {
+        uint64_t rem = rem_ref;
+#pragma GCC unroll 4
+        for (unsigned j = 0; j < n; ++j) {
+            const uint64_t d = in ? in[j] : 1;  // the root: one cycle's slots rate
+            const Share& t = tab[d];
+            const uint64_t x = rem + t.r, c = x >= den;
+            rem = c ? x - den : x;
+            const uint64_t q = t.q + c;
+            first[j] = q;
+            if (rest) rest[j] = d - q;
+        }
+        rem_ref = rem;
+    };
+    split(table_[0].data(), den_[0], rem_[kRoot], nullptr, cols[kRoot].data(), nullptr);
+#pragma GCC unroll 16
+    for (unsigned i = 0; i + 1 < kNumAtoms; ++i) {
+        const Split& sp = kSplits[i];
+        split(table_[i + 1].data(), den_[i + 1], rem_[sp.first], cols[sp.node].data(), cols[sp.first].data(),
+              cols[sp.rest].data());
+    }
+}
+
 }  // namespace pmusim
