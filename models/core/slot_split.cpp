@@ -1,5 +1,6 @@
 #include "models/core/slot_split.h"
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <string>
@@ -191,8 +192,17 @@ void SlotWalker::step_block(unsigned n, BlockColumn* cols) {
 #pragma GCC unroll 16
     for (unsigned i = 0; i + 1 < kNumAtoms; ++i) {
         const Split& sp = kSplits[i];
-        split(table_[i + 1].data(), den_[i + 1], rem_[sp.first], cols[sp.node].data(), cols[sp.first].data(),
-              cols[sp.rest].data());
+        const Share* tab = table_[i + 1].data();
+        const uint64_t *in = cols[sp.node].data(), den = den_[i + 1];
+        uint64_t *first = cols[sp.first].data(), *rest = cols[sp.rest].data();
+        // A split that carries nothing (an empty child: 1 x child's rate is 0 or the whole node's)
+        // hands the node's slots to one child and keeps its remainder (rem + 0 < den): a copy.
+        if (tab[1].r == 0 && (tab[1].q == 0 || (tab[1].q == 1 && den != ~0ull))) {
+            std::copy_n(in, n, tab[1].q ? first : rest);
+            std::fill_n(tab[1].q ? rest : first, n, 0);
+            continue;
+        }
+        split(tab, den, rem_[sp.first], in, first, rest);
     }
 }
 

@@ -30,13 +30,16 @@ SteadyParams fine_rates() {
 }  // namespace
 
 TEST(SlotWalker, ABlockGivesTheIncrementsOfAsManySteps) {
-    // Given slot trees with fractional atom rates, an empty inner node, and 16 slots per cycle...
+    // Given slot trees with fractional atom rates, empty atoms (splits that carry nothing) and an
+    // empty inner node, and 16 slots per cycle...
     const std::array<uint64_t, kNumAtoms> cases[] = {
         {1'234'567'891, 987'654'321, 333'333'333, 11'111'111, 22'222'222, 444'444'444, 555'555'555, 7'777'777,
          1'000'000'001, 3'333'333, 123'456'789},
         {2 * kWhole, kWhole / 3, 0, 0, 0, kWhole / 7, kWhole / 5, 0, kWhole, 0, 0},
         {4 * kWhole, 2 * kWhole, kWhole, kWhole / 2, kWhole / 2, 2 * kWhole, kWhole, kWhole / 4, 3 * kWhole,
          kWhole / 4, 3 * kWhole / 2},
+        // splits whose second child is empty (Light, Memory, Core): the first takes every slot
+        {0, 1'234'567'891, 333'333'333, 0, 22'222'222, 444'444'444, 555'555'555, 7'777'777, 0, 3'333'333, 0},
     };
     for (const auto& rates : cases) {
         const SlotSplit s = make_slot_split(rates);
