@@ -33,21 +33,30 @@ void Pmu::start_block(unsigned r) {
     for (unsigned j = 0; j < n; ++j) t.rows[j].ctr = p.inc;  // the run's constants
     for (const CycleEvent& c : p.vary) {
         const uint64_t* col = b.col[c.ev];
-        for (unsigned j = 0; j < n; ++j) t.rows[j].ctr[c.slot] += col[j];
+        ReplayRow* row = t.rows.data();
+#pragma GCC unroll 4
+        for (unsigned j = 0; j < n; ++j) row[j].ctr[c.slot] += col[j];
     }
     t.metrics = metrics_ring_ & (r ? kRing3 : kRing0);
     if (t.metrics) {
         const uint64_t fmax = sem_.metrics_field_max();
+        ReplayRow* row = t.rows.data();
         for (unsigned f = 0; f < kNumMetricFields; ++f) {
-            for (unsigned j = 0; j < n; ++j) t.rows[j].metric[f] = 0;
+            bool first = true;  // the field's first event sets the row's value, the others add
             kMetricFieldEvents[f].for_each([&](unsigned e) {
-                if (cursor_.constant(e)) {  // a whole rate: its value every cycle
-                    const uint64_t v = cursor_.last()[e] * fmax;
-                    for (unsigned j = 0; j < n; ++j) t.rows[j].metric[f] += v;
-                    return;
-                }
                 const uint64_t* col = b.col[e];
-                for (unsigned j = 0; j < n; ++j) t.rows[j].metric[f] += col[j] * fmax;
+                if (cursor_.constant(e)) {  // a whole rate: its value every cycle
+                    b.sums[e].fill(cursor_.last()[e]);
+                    col = b.sums[e].data();
+                }
+                if (first) {
+#pragma GCC unroll 4
+                    for (unsigned j = 0; j < n; ++j) row[j].metric[f] = col[j] * fmax;
+                } else {
+#pragma GCC unroll 4
+                    for (unsigned j = 0; j < n; ++j) row[j].metric[f] += col[j] * fmax;
+                }
+                first = false;
             });
         }
     }
