@@ -1,5 +1,6 @@
 #include "models/core/slot_split.h"
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <string>
@@ -168,6 +169,41 @@ const uint64_t* SlotWalker::step() {
         delta_[sp.rest] = d - q;
     }
     return delta_.data();  // atoms are nodes 0 .. kNumAtoms - 1
+}
+
+// The same recurrence as step(), a split at a time over the block.
+void SlotWalker::step_block(unsigned n, BlockColumn* cols) {
+    auto split = [n](const Share* tab, uint64_t den, uint64_t& rem_ref, const uint64_t* in, uint64_t* first,
+                     uint64_t* rest) {
+        uint64_t rem = rem_ref;
+#pragma GCC unroll 4
+        for (unsigned j = 0; j < n; ++j) {
+            const uint64_t d = in ? in[j] : 1;  // the root: one cycle's slots rate
+            const Share& t = tab[d];
+            const uint64_t x = rem + t.r, c = x >= den;
+            rem = c ? x - den : x;
+            const uint64_t q = t.q + c;
+            first[j] = q;
+            if (rest) rest[j] = d - q;
+        }
+        rem_ref = rem;
+    };
+    split(table_[0].data(), den_[0], rem_[kRoot], nullptr, cols[kRoot].data(), nullptr);
+#pragma GCC unroll 16
+    for (unsigned i = 0; i + 1 < kNumAtoms; ++i) {
+        const Split& sp = kSplits[i];
+        const Share* tab = table_[i + 1].data();
+        const uint64_t *in = cols[sp.node].data(), den = den_[i + 1];
+        uint64_t *first = cols[sp.first].data(), *rest = cols[sp.rest].data();
+        // A split that carries nothing (an empty child: 1 x child's rate is 0 or the whole node's)
+        // hands the node's slots to one child and keeps its remainder (rem + 0 < den): a copy.
+        if (tab[1].r == 0 && (tab[1].q == 0 || (tab[1].q == 1 && den != ~0ull))) {
+            std::copy_n(in, n, tab[1].q ? first : rest);
+            std::fill_n(tab[1].q ? rest : first, n, 0);
+            continue;
+        }
+        split(tab, den, rem_[sp.first], in, first, rest);
+    }
 }
 
 }  // namespace pmusim

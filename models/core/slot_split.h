@@ -126,6 +126,11 @@ inline uint64_t atom_sum(const uint64_t* c, uint16_t atoms) {
 }
 inline uint64_t atom_sum(const AtomCounts& c, uint16_t atoms) { return atom_sum(c.data(), atoms); }
 
+// Per-cycle mode's blocks of cycles (RunCursor::next_block): one column of increments per node or
+// event, a cycle per entry.
+constexpr unsigned kBlockCycles = 128;
+using BlockColumn = std::array<uint64_t, kBlockCycles>;
+
 // Per-cycle walk of the tree with a remainder per node: a node that grows by d slots in a cycle
 // gives its first child floor((rem + d x child's rate) / node's rate) of them. d x child's rate is
 // tabulated per node as a quotient and a remainder of the node's rate for every d a cycle can
@@ -136,6 +141,11 @@ public:
     // The atoms' increments in the next active cycle: kNumAtoms values (the tree's first nodes),
     // and 0 at index kSlotZero.
     const uint64_t* step();
+    // The next n (<= kBlockCycles) cycles at once, split by split with each node's remainder in a
+    // register (the loop interchange of a block): cols[node][j] is node's increment in cycle j,
+    // as n calls of step() give them, which they leave where n calls of step() would.
+    // cols[kSlotZero] is not written (the caller keeps it 0).
+    void step_block(unsigned n, BlockColumn* cols);
 
 private:
     void tabulate(const SlotSplit& s);

@@ -113,6 +113,41 @@ const EventVector& RunCursor::next(const Workload& w) {
     return ev;
 }
 
+// The loop interchange of next(): event by event (split by split in the slot tree) over the block,
+// each remainder in a register.
+void RunCursor::next_block(unsigned n, EventBlock& b) {
+    for (unsigned j = 0; j < n_carry_; ++j) {
+        Carry& c = carry_[j];
+        uint64_t* col = b.sums[c.e].data();
+        uint64_t rem = c.rem;
+#pragma GCC unroll 4
+        for (unsigned i = 0; i < n; ++i) {
+            const uint64_t s = rem + c.frac, carry = s >= kRateDen;
+            col[i] = c.whole + carry;
+            rem = carry ? s - kRateDen : s;
+        }
+        c.rem = rem;
+        b.col[c.e] = col;
+    }
+    if (n_atom_events_) {
+        slots_.step_block(n, b.nodes.data());
+        for (unsigned j = 0; j < n_atom_events_; ++j) {
+            const AtomSum& a = atom_events_[j];
+            if (a.atom[1] == kSlotZero) {  // one atom: its node's column
+                b.col[a.e] = b.nodes[a.atom[0]].data();
+                continue;
+            }
+            const uint64_t *x0 = b.nodes[a.atom[0]].data(), *x1 = b.nodes[a.atom[1]].data(),
+                           *x2 = b.nodes[a.atom[2]].data(), *x3 = b.nodes[a.atom[3]].data();
+            uint64_t* col = b.sums[a.e].data();
+            for (unsigned i = 0; i < n; ++i) col[i] = x0[i] + x1[i] + x2[i] + x3[i];
+            b.col[a.e] = col;
+        }
+    }
+    cycle_ += n;
+    k_ += n;
+}
+
 namespace {
 // lcm(a, kRateDen / gcd(rate mod kRateDen, kRateDen)), or 0 above `limit`.
 uint64_t lcm_with_rate(uint64_t a, uint64_t rate, uint64_t limit) {

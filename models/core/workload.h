@@ -68,6 +68,15 @@ public:
 // Events of one cycle.
 EventVector events_at(const Workload& w, uint64_t cycle);
 
+// A block of upcoming cycles as columns (RunCursor::next_block): col[e][j] is event e's count in
+// the block's cycle j, for the events of the cursor's mask that vary in the run (the constant ones
+// read RunCursor::last()). Large (about 140 KB): one per per-cycle PMU, on the heap.
+struct EventBlock {
+    std::array<BlockColumn, kNumSlotNodes + 1> nodes{};  // the slot tree's; nodes[kSlotZero] stays 0
+    std::array<BlockColumn, kNumEvents> sums{};           // the storage of the columns not in nodes
+    std::array<const uint64_t*, kNumEvents> col{};
+};
+
 // Walks a workload cycle by cycle with Bresenham remainders (no division per cycle; slot events:
 // the slot tree's per-node remainders). Only the events of the mask are produced (the others
 // read 0), so the per-cycle loop pays only for what the programmed counters read. The mask is
@@ -90,6 +99,14 @@ public:
     bool set_keep_previous(bool keep);
     // Events of the current cycle; advances to the next one.
     const EventVector& next(const Workload& w);
+    // The next n cycles at once (n <= kBlockCycles, inside the run, which is not halted; only
+    // without previous()), as columns in `b`: the same counts as n calls of next(), each cycle's
+    // constant events in last(), and the cursor where n calls of next() would leave it, save
+    // last()'s varying events (the next next() writes them).
+    void next_block(unsigned n, EventBlock& b);
+    bool keeps_previous() const { return keep_previous_; }
+    // Cycles left in the current run from the next one.
+    uint64_t left_in_run() const { return run_.end - cycle_; }
     // Changes whenever the cursor starts a run (at a run boundary, a seek or a mask change): what
     // a caller derives from one run stays valid while it is unchanged.
     uint64_t run_serial() const { return serial_; }

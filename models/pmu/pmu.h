@@ -104,7 +104,10 @@ public:
         run_program_.replay = RunProgram::kTry;  // asked again under the new limit
         stop_replay();
     }
-    bool replaying() const { return replay_ != nullptr; }
+    // Replaying a periodic run from a table; a block of a run without a short period (the
+    // cycles computed ahead, pmu_cycle_block.cpp) is not replaying but in_block().
+    bool replaying() const { return replay_ != nullptr && replay_ != &block_; }
+    bool in_block() const { return replay_ == &block_; }
     // Nothing counts (no active counter, PERF_METRICS accumulates nothing) and no PMI is pending:
     // an advance over any span changes only the cycle, in either mode.
     bool idle() const { return active_.empty() && metrics_ring_ == 0 && pending_.empty(); }
@@ -314,13 +317,21 @@ private:
     uint64_t stepped_since_compile_ = 0;  // counting cycles stepped with this program, in any run
     void try_replay(unsigned ring);  // after a stepped cycle: replay from the next one?
     void start_replay(const ReplayTable& t);
-    // The cursor stayed where the replay began: it seeks at the next stepped cycle.
+    // The cursor stayed where the replay began: it seeks at the next stepped cycle. A block that
+    // ran to its end left the cursor there (pmu_cycle_block.cpp): it goes on stepping from it.
     void stop_replay() {
-        if (replay_) replay_ = nullptr, cursor_cycle_ = kForever;
+        if (!replay_) return;
+        if (!(replay_ == &block_ && cursor_cycle_ == replay_end_ && st_.cycle == replay_end_)) cursor_cycle_ = kForever;
+        replay_ = nullptr;
     }
     uint64_t replay_cycle();         // a replayed cycle: the counters' and fields' increments, carries
     const ReplayTable* find_replay_table(unsigned ring) const;
     const ReplayTable& build_replay_table(unsigned ring, uint64_t period);
+    // A run with no period within the limit: the next cycles' rows computed at once, each then
+    // applied as a replayed row (pmu_cycle_block.cpp). The cursor moves to the block's end.
+    ReplayTable block_;
+    std::unique_ptr<EventBlock> block_events_;
+    void start_block(unsigned ring);
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };
     std::deque<PendingPmi> pending_;

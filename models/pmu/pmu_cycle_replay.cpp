@@ -68,10 +68,11 @@ void Pmu::try_replay(unsigned r) {
     if (++p.stepped < kReplayWarmup) return;
     if (p.stepped == kReplayWarmup) {  // once per run: its period, and a table kept from before
         p.period = cursor_.period(replay_limit_);
-        if (!p.period) p.replay = RunProgram::kCount;
-        else if (const ReplayTable* t = find_replay_table(r)) return start_replay(*t);
+        if (p.period)
+            if (const ReplayTable* t = find_replay_table(r)) return start_replay(*t);
     }
-    if (!p.period || stepped_since_compile_ < p.period) return;
+    if (!p.period) return start_block(r);  // no period within the limit: blocks of cycles
+    if (stepped_since_compile_ < p.period) return;
     start_replay(build_replay_table(r, p.period));
 }
 
