@@ -109,27 +109,30 @@ TEST(ChunkProgram, AChunkOfOneProgrammingCountsAsOneWholeAdvance) {
 }
 
 TEST(PlanSets, GlobalCtrlReturningToAProgrammingCountsWithThatProgrammingsPlans) {
-    // Given a fast-mode machine whose kernel cycles are the first 300 of each 1000-cycle period,
+    // Given a machine in either time mode (fast mode counts with the kept chunk programs,
+    // per-cycle mode with the plans) whose kernel cycles are the first 300 of each 1000-cycle period,
     SteadyParams p;
     p.kernel_share = 0.3;
-    auto m = make_machine("sapphirerapids", {}, TimeMode::Fast, p);
-    // and two programmings of PMC0 and FIXED_CTR1 that KVM-like code switches between (the same
-    // GLOBAL_CTRL value, different selectors and fields: kernel cycles, or user cycles),
-    struct Ring { uint64_t evtsel, fixed_ctr_ctrl, expected; };
-    const Ring kernel{sel::CYCLES | sel::OS | sel::EN, 0x10, 300}, user{sel::CYCLES | sel::USR | sel::EN, 0x20, 700};
-    // when each is loaded in turn, six times, and counts one period from zero,
-    for (unsigned r = 0; r < 12; ++r) {
-        const Ring& x = r % 2 ? user : kernel;
-        m->wrmsr(msr::kGlobalCtrl, 0);
-        m->wrmsr(msr::kAPmc0, 0);
-        m->wrmsr(msr::kFixedCtr0 + 1, 0);
-        m->wrmsr(msr::kPerfEvtSel0, x.evtsel);
-        m->wrmsr(msr::kFixedCtrCtrl, x.fixed_ctr_ctrl);
-        m->wrmsr(msr::kGlobalCtrl, 1 | (0x2ull << 32));
-        m->advance(1000);
-        // then each period counts the cycles of that programming's ring, its own plans taken
-        // again when GLOBAL_CTRL returns to it.
-        EXPECT_EQ(m->rdpmc(0), x.expected) << "round " << r;
-        EXPECT_EQ(m->rdpmc(RDPMC_FIXED | 1), x.expected) << "round " << r;
+    for (TimeMode mode : {TimeMode::Fast, TimeMode::PerCycle}) {
+        auto m = make_machine("sapphirerapids", {}, mode, p);
+        // and two programmings of PMC0 and FIXED_CTR1 that KVM-like code switches between (the same
+        // GLOBAL_CTRL value, different selectors and fields: kernel cycles, or user cycles),
+        struct Ring { uint64_t evtsel, fixed_ctr_ctrl, expected; };
+        const Ring kernel{sel::CYCLES | sel::OS | sel::EN, 0x10, 300}, user{sel::CYCLES | sel::USR | sel::EN, 0x20, 700};
+        // when each is loaded in turn, six times, and counts one period from zero,
+        for (unsigned r = 0; r < 12; ++r) {
+            const Ring& x = r % 2 ? user : kernel;
+            m->wrmsr(msr::kGlobalCtrl, 0);
+            m->wrmsr(msr::kAPmc0, 0);
+            m->wrmsr(msr::kFixedCtr0 + 1, 0);
+            m->wrmsr(msr::kPerfEvtSel0, x.evtsel);
+            m->wrmsr(msr::kFixedCtrCtrl, x.fixed_ctr_ctrl);
+            m->wrmsr(msr::kGlobalCtrl, 1 | (0x2ull << 32));
+            m->advance(1000);
+            // then each period counts the cycles of that programming's ring, its own plans taken
+            // again when GLOBAL_CTRL returns to it.
+            EXPECT_EQ(m->rdpmc(0), x.expected) << "round " << r;
+            EXPECT_EQ(m->rdpmc(RDPMC_FIXED | 1), x.expected) << "round " << r;
+        }
     }
 }
