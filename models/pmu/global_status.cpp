@@ -12,7 +12,13 @@ void Pmu::write_global_ctrl(uint64_t v) {
     // only; bit 48 (PERF_METRICS) changes what finish_plan() derives.
     const uint32_t slots = uint32_t(diff & ((1ull << kMaxGpCounters) - 1)) |
                            uint32_t((diff >> 32) & ((1ull << kMaxFixedCounters) - 1)) << kMaxGpCounters;
-    if (!replan_enables(slots) && ((diff >> status_bit::kPerfMetrics) & 1u)) finish_plan();
+    const bool bit48 = (diff >> status_bit::kPerfMetrics) & 1u;
+    if (!slots && !bit48) return;  // no plan changes
+    // KVM and host perf switch between a few programmings: one seen lately gives its plans.
+    const Programming key = programming();
+    if (take_plan_set(key, slots, bit48)) return;
+    if (!replan_enables(slots) && bit48) finish_plan();
+    enter_plan_set(key);
 }
 
 // Write 1 to clear. Clearing CTR_Frz unfreezes the counters (v4 streamlined freeze).

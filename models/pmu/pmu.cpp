@@ -56,6 +56,7 @@ void Pmu::set_workload(std::unique_ptr<Workload> w) {
     workload_->bind(cpu_);
     cursor_cycle_ = kForever;
     chunk_end_.phase = nullptr;  // the old workload's phases may be freed and their addresses reused
+    program_end_.phase = nullptr;
 }
 
 void Pmu::reset() {
@@ -88,6 +89,12 @@ AccessResult Pmu::wrmsr(uint32_t msr, uint64_t v) {
 
 Pmu::QuietResult Pmu::access_quiet(AccessKind k, uint32_t index, uint64_t v, unsigned cpl) {
     if (k == AccessKind::Rdpmc) {
+        // A counter read at CPL 0 (KVM's and host perf's): rdpmc_to's first cases, inline.
+        const uint32_t type = index >> 16, n = index & 0xffff;
+        if (cpl == 0 && cpu_.version != 0) {
+            if (type == 0 && n < cpu_.num_gp) return {true, st_.counter[n] & cpu_.gp_mask(), nullptr};
+            if (type == 0x4000 && cpu_.has_fixed(n)) return {true, st_.counter[fixed_slot(n)] & cpu_.fixed_mask(), nullptr};
+        }
         QuietResult q;
         q.ok = rdpmc_to(index, cpl, q.value, nullptr);
         return q;
@@ -159,6 +166,7 @@ bool Pmu::write_value(const RegisterDesc& r, uint64_t v) {
 
 void Pmu::replan() {
     armed_.fill({});
+    for (PlanSet& p : plan_sets_) p.valid = false;  // the semantics may have changed
     for (unsigned i = 0; i < kNumCounterSlots; ++i) plan_[i] = plan_of(i);
     finish_plan();
 }
@@ -209,6 +217,27 @@ bool Pmu::replan_enables(uint32_t slots) {
     return changed;
 }
 
+// GLOBAL_CTRL changed the enable bits of `slots` (and bit 48 when `bit48`), giving the
+// programming `key`: when its plans are kept, the slots take theirs, with what replan_enables
+// would then do (finish_plan only if one changed or bit 48 did). The other slots' plans are the
+// entry's already: their enable bits and controls are the same. False when `key` is not kept.
+bool Pmu::take_plan_set(const Programming& key, uint32_t slots, bool bit48) {
+    unsigned i = 0;
+    while (i < kPlanSets && !(plan_sets_[i].valid && plan_sets_[i].key == key)) ++i;
+    if (i == kPlanSets) return false;
+    const PlanSet& set = plan_sets_[i];
+    bool changed = bit48;
+    for (uint32_t m = slots; m; m &= m - 1) {
+        const unsigned s = unsigned(__builtin_ctz(m));
+        if (set.plan[s] == plan_[s]) continue;
+        plan_[s] = set.plan[s];
+        changed = true;
+    }
+    if (changed) finish_plan();
+    plan_set_ = uint8_t(i);
+    return true;
+}
+
 Pmu::CounterPlan Pmu::plan_of(unsigned i) const {
     if (i < kMaxGpCounters) return i < cpu_.num_gp ? gp_plan(i) : CounterPlan{};
     const unsigned n = i - kMaxGpCounters;
@@ -227,6 +256,7 @@ void Pmu::finish_plan() {
         if (bit48 || !sem_.metrics_need_global_bit48) metrics_ring_ = plan_[fixed_slot(3)].ring_mask;
     }
     cycle_terms_stale_ = true;  // compiled by the next per-cycle advance only: fast mode never reads them
+    plan_set_ = kNoPlanSet;     // found again by the next fast chunk or GLOBAL_CTRL write
 }
 
 }  // namespace pmusim

@@ -214,6 +214,62 @@ private:
         unsigned cur = 0;  // cum[cur]: the counts at k
     };
     ChunkEnd chunk_end_;
+    // The programming the plans are a function of (with the CPU and the semantics): each counter's
+    // control with its GLOBAL_CTRL bit set, 0 when stopped (pmu_chunk_program.cpp).
+    struct Programming {
+        uint64_t global_ctrl = 0, fixed_ctr_ctrl = 0;
+        std::array<uint64_t, kMaxGpCounters> evtsel{};
+        bool operator==(const Programming& o) const {
+            return global_ctrl == o.global_ctrl && fixed_ctr_ctrl == o.fixed_ctr_ctrl && evtsel == o.evtsel;
+        }
+    };
+    Programming programming() const;
+    // Fast mode's compiled form of one ring's plans (pmu_chunk_program.cpp): the plain events and
+    // slot events the counters read, as index lists, and each counting slot's terms.
+    struct ChunkProgram {
+        bool compiled = false;
+        bool general = false;  // a CMASK/INV/E/EQ counter counts: chunk_increments instead
+        bool metrics = false;  // PERF_METRICS accumulates
+        bool atoms = false;    // the atom counts are read (slot events or PERF_METRICS)
+        EventMask plain_mask;
+        std::vector<uint8_t> plain;          // value j < plain.size(): the count of plain[j]
+        std::vector<uint16_t> atom_events;   // value plain.size() + i: atom_sum of atom_events[i]'s atoms
+        struct Slot { uint8_t slot; uint16_t first, count; };  // the slot adds values terms[first, +count)
+        std::vector<Slot> slots;
+        std::vector<uint8_t> terms;
+    };
+    // The plans of the last few programmings, with their chunk programs: KVM and host perf switch
+    // between a few at every VM transition, and GLOBAL_CTRL switching back to one takes its plans
+    // (pmu.cpp) instead of deriving them. Emptied by replan() (the semantics may have changed).
+    struct PlanSet {
+        bool valid = false;
+        Programming key;
+        std::array<CounterPlan, kNumCounterSlots> plan{};
+        std::array<ChunkProgram, 2> chunk;  // [0]: CPL 0, [1]: CPL > 0; compiled at their first chunk
+    };
+    static constexpr unsigned kPlanSets = 6;
+    static constexpr uint8_t kNoPlanSet = 0xff;
+    std::array<PlanSet, kPlanSets> plan_sets_{};
+    unsigned plan_set_next_ = 0;          // the entry replaced next
+    uint8_t plan_set_ = kNoPlanSet;       // the entry of the current plans (an index: a moved Pmu keeps it)
+    PlanSet& current_plan_set();          // found, or entered
+    PlanSet& enter_plan_set(const Programming& key);
+    bool take_plan_set(const Programming& key, uint32_t slots, bool bit48);  // write_global_ctrl's hit
+    const ChunkProgram& chunk_program(uint8_t ring);
+    void compile_chunk_program(ChunkProgram& p, uint8_t ring) const;
+    // Counts [a, b) of `run` (not halted) with program `p`; false, with no register changed, when a
+    // counter would carry inside the chunk (the caller splits it at the first carry).
+    bool count_chunk_program(const ChunkProgram& p, const Run& run, uint64_t a, uint64_t b);
+    // The counts at the end of the last chunk counted by a program (as ChunkEnd for chunk_increments).
+    struct ProgramEnd {
+        const Phase* phase = nullptr;
+        uint64_t slots_id = 0, k = 0;
+        EventMask plain;     // the plain events whose counts at k `cum` holds
+        bool atoms = false;  // `atom` holds the atom counts at k
+        EventVector cum;
+        AtomCounts atom{};
+    };
+    ProgramEnd program_end_;
     // The counts of `m`'s events over [a, b) of `run` (not halted), written to `out` (others untouched).
     void count_chunk(const Run& run, uint64_t a, uint64_t b, EventMask m, EventVector& out);
     uint64_t count_to_first_carry(const Run& run, uint64_t a, uint64_t& b, uint8_t ring);

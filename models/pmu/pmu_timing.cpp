@@ -186,7 +186,10 @@ bool Pmu::advance_fast(uint64_t to, bool stop_at_pmi) {
         const uint8_t ring = run.cpl == 0 ? kRing0 : kRing3;
         uint64_t ovf = 0;
         if (!run.halted && !frozen()) {
-            if (chunk_increments(run, a, b, ring, inc)) {
+            const ChunkProgram& p = chunk_program(ring);
+            if (!p.general) {
+                if (!count_chunk_program(p, run, a, b)) ovf = count_to_first_carry(run, a, b, ring);
+            } else if (chunk_increments(run, a, b, ring, inc)) {
                 // No counter carries in [a, b): each adds its increment, PERF_METRICS its events.
                 for (uint8_t s : active_)
                     if (plan_[s].ring_mask & ring) add_to_counter(s, inc.by_slot[s]);

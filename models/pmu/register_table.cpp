@@ -158,19 +158,6 @@ bool decode_msr(uint32_t a, MsrRef& out) {
 
 unsigned RdpmcRef::slot() const { return type == Type::Fixed ? fixed_slot(index) : index; }
 
-RdpmcRef decode_rdpmc(uint32_t ecx) {
-    RdpmcRef r;
-    r.fast = (ecx & rdpmc_ecx::kFast) != 0;
-    r.index = ecx & 0xffff;
-    switch ((ecx & ~rdpmc_ecx::kFast) >> 16) {
-        case 0x0000: r.type = RdpmcRef::Type::Gp; break;
-        case 0x4000: r.type = RdpmcRef::Type::Fixed; break;
-        case 0x2000: r.type = RdpmcRef::Type::Metrics; break;
-        default: r.type = RdpmcRef::Type::Invalid; break;
-    }
-    return r;
-}
-
 const RegisterDesc* RegisterTable::find_far(uint32_t address) const {
     auto it = by_address_.find(address);
     return it == by_address_.end() ? nullptr : &regs_[it->second];

@@ -134,7 +134,19 @@ struct RdpmcRef {
     bool fast = false;
     unsigned slot() const;  // Gp and Fixed only
 };
-RdpmcRef decode_rdpmc(uint32_t ecx);
+// Inline: every RDPMC's provenance decodes its ECX.
+inline RdpmcRef decode_rdpmc(uint32_t ecx) {
+    RdpmcRef r;
+    r.fast = (ecx & rdpmc_ecx::kFast) != 0;
+    r.index = ecx & 0xffff;
+    switch ((ecx & ~rdpmc_ecx::kFast) >> 16) {
+        case 0x0000: r.type = RdpmcRef::Type::Gp; break;
+        case 0x4000: r.type = RdpmcRef::Type::Fixed; break;
+        case 0x2000: r.type = RdpmcRef::Type::Metrics; break;
+        default: r.type = RdpmcRef::Type::Invalid; break;
+    }
+    return r;
+}
 
 // Writable GLOBAL_STATUS bits through STATUS_RESET / STATUS_SET for this CPU.
 uint64_t status_reset_writable(const CpuConfig& cpu);
