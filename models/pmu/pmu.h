@@ -12,6 +12,8 @@
 //   pmu_timing.cpp      per-cycle and fast (arithmetic) advance
 //   pmu_cycle_program.cpp  per-cycle mode's compiled form of the plans
 //   pmu_cycle_replay.cpp   per-cycle mode's replay of periodic runs
+//   pmu_cycle_block.cpp    per-cycle mode's blocks of cycles for runs with no period
+//   pmu_chunk_program.cpp  fast mode's compiled form of the plans, per ring, for short chunks
 #pragma once
 #include <array>
 #include <deque>
@@ -326,7 +328,9 @@ private:
         uint64_t stepped = 0;  // cycles of the run stepped (pmu_cycle_replay.cpp)
         uint64_t period = 0;   // the run's period, once asked (0: none within the limit)
         // kTry: try_replay after each stepped cycle; kCount: the run has no period within the
-        // limit, a stepped cycle only counts; kNever: replay is off or a ring's term reads every cycle.
+        // limit and edge detect keeps it stepping (without E it steps in blocks instead,
+        // pmu_cycle_block.cpp), a stepped cycle only counts; kNever: replay is off or a ring's
+        // term reads every cycle.
         enum : uint8_t { kTry, kCount, kNever } replay = kTry;
     };
     RunProgram run_program_;
