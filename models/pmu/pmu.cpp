@@ -89,13 +89,9 @@ AccessResult Pmu::wrmsr(uint32_t msr, uint64_t v) {
 
 Pmu::QuietResult Pmu::access_quiet(AccessKind k, uint32_t index, uint64_t v, unsigned cpl) {
     if (k == AccessKind::Rdpmc) {
-        // A counter read at CPL 0 (KVM's and host perf's): rdpmc_to's first cases, inline.
-        const uint32_t type = index >> 16, n = index & 0xffff;
-        if (cpl == 0 && cpu_.version != 0) {
-            if (type == 0 && n < cpu_.num_gp) return {true, st_.counter[n] & cpu_.gp_mask(), nullptr};
-            if (type == 0x4000 && cpu_.has_fixed(n)) return {true, st_.counter[fixed_slot(n)] & cpu_.fixed_mask(), nullptr};
-        }
         QuietResult q;
+        // A counter read at CPL 0 (KVM's and host perf's): rdpmc_to's counter cases, inline.
+        if (cpl == 0 && cpu_.version != 0 && rdpmc_counter(index >> 16, index & 0xffff, q.value)) return {true, q.value, nullptr};
         q.ok = rdpmc_to(index, cpl, q.value, nullptr);
         return q;
     }

@@ -158,6 +158,13 @@ private:
     bool writable(const RegisterDesc& r, uint64_t v) const { return r.access != Access::ReadOnly && !(v & r.reserved); }
     // RDPMC: false on a #GP, whose text goes to `why` when given (rdpmc.cpp).
     bool rdpmc_to(uint32_t ecx, unsigned cpl, uint64_t& value, std::string* why);
+    // RDPMC's counter cases (type 0: GP, 0x4000: fixed), once the CPL, fast-read and version
+    // checks passed: false when ECX names no counter of this CPU. Inline: access_quiet's RDPMC.
+    bool rdpmc_counter(uint32_t type, uint32_t n, uint64_t& value) const {
+        if (type == 0 && n < cpu_.num_gp) return value = st_.counter[n] & cpu_.gp_mask(), true;
+        if (type == 0x4000 && cpu_.has_fixed(n)) return value = st_.counter[fixed_slot(n)] & cpu_.fixed_mask(), true;
+        return false;
+    }
     void write_pmc_legacy(unsigned i, uint64_t v);
     void write_pmc_full(unsigned i, uint64_t v);
     void write_evtsel(unsigned i, uint64_t v);

@@ -44,12 +44,10 @@ void Pmu::start_block(unsigned r) {
         for (unsigned f = 0; f < kNumMetricFields; ++f) {
             bool first = true;  // the field's first event sets the row's value, the others add
             kMetricFieldEvents[f].for_each([&](unsigned e) {
-                const uint64_t* col = b.col[e];
-                if (cursor_.constant(e)) {  // a whole rate: its value every cycle
-                    b.sums[e].fill(cursor_.last()[e]);
-                    col = b.sums[e].data();
-                }
-                if (first) {
+                if (cursor_.constant(e)) {  // a whole rate: the same value every cycle
+                    const uint64_t x = static_cast<uint64_t>(cursor_.last()[e]) * fmax;
+                    for (unsigned j = 0; j < n; ++j) row[j].metric[f] = (first ? 0 : row[j].metric[f]) + x;
+                } else if (const uint64_t* col = b.col[e]; first) {
 #pragma GCC unroll 4
                     for (unsigned j = 0; j < n; ++j) row[j].metric[f] = col[j] * fmax;
                 } else {

@@ -32,15 +32,10 @@ bool Pmu::rdpmc_to(uint32_t ecx, unsigned cpl, uint64_t& value, std::string* why
     if (ecx & 0x80000000u) return gp_on(why, ecx, "fast-read (bit 31) is not supported by the architectural PMU");
     if (cpu_.version == 0) return gp_on(why, ecx, "no architectural PMU (version 0)");
     const uint32_t type = ecx >> 16, index = ecx & 0xffff;
+    if (rdpmc_counter(type, index, value)) return true;
     switch (type) {
-        case 0x0000:
-            if (index >= cpu_.num_gp) return gp_on(why, ecx, "GP counter ", int(index));
-            value = st_.counter[index] & cpu_.gp_mask();
-            return true;
-        case 0x4000:
-            if (!cpu_.has_fixed(index)) return gp_on(why, ecx, "fixed counter ", int(index));
-            value = st_.counter[fixed_slot(index)] & cpu_.fixed_mask();
-            return true;
+        case 0x0000: return gp_on(why, ecx, "GP counter ", int(index));
+        case 0x4000: return gp_on(why, ecx, "fixed counter ", int(index));
         case 0x2000: {
             if (!cpu_.perf_metrics()) return gp_on(why, ecx, "PERF_METRICS is not enumerated");
             if (index != 0) return gp_on(why, ecx, "PERF_METRICS index must be 0");

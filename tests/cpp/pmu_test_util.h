@@ -46,6 +46,16 @@ inline std::string mode_name(const ::testing::TestParamInfo<TimeMode>& i) {
     return i.param == TimeMode::Fast ? "Fast" : "PerCycle";
 }
 
+// What two PMUs that counted the same cycles by different paths (stepping, replay, blocks, chunks)
+// must agree on: every counter, GLOBAL_STATUS and PERF_METRICS' slot accumulators.
+inline ::testing::AssertionResult same_counting_state(const Pmu& a, const Pmu& b) {
+    if (a.state().counter != b.state().counter) return ::testing::AssertionFailure() << "counters differ";
+    if (a.state().global_status != b.state().global_status)
+        return ::testing::AssertionFailure() << "GLOBAL_STATUS " << a.state().global_status << " != " << b.state().global_status;
+    if (!(a.state().metric_acc == b.state().metric_acc)) return ::testing::AssertionFailure() << "PERF_METRICS accumulators differ";
+    return ::testing::AssertionSuccess();
+}
+
 // floor(n * rate) with the model's exact rate arithmetic.
 inline uint64_t expected(double rate, uint64_t n) { return floor_count(rate_numerator(rate), n); }
 

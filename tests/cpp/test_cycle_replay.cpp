@@ -100,9 +100,7 @@ TEST(PerCycleMode, ReplayedRunsGiveEveryCycleTheSteppedState) {
         replay.advance_per_cycle(c);
         step.advance_per_cycle(c);
         replayed |= replay.replaying();
-        ASSERT_EQ(replay.state().counter, step.state().counter) << "cycle " << c;
-        ASSERT_EQ(replay.state().global_status, step.state().global_status) << "cycle " << c;
-        ASSERT_TRUE(replay.state().metric_acc == step.state().metric_acc) << "cycle " << c;
+        ASSERT_TRUE(same_counting_state(replay, step)) << "cycle " << c;
         ASSERT_EQ(replay.perf_metrics_value(), step.perf_metrics_value()) << "cycle " << c;
     };
     for (unsigned i = 0; i < 5000; ++i) compare(1);
@@ -167,9 +165,7 @@ schedule: [fine, round, fine, round, fine, round]
         step.advance_per_cycle(c);
         const bool round = (c - 1) % 5500 >= 3000;  // cycle c - 1 was in a round phase
         (round ? replayed_in_round : replayed_in_fine) |= replay.replaying();
-        ASSERT_EQ(replay.state().counter, step.state().counter) << "cycle " << c;
-        ASSERT_EQ(replay.state().global_status, step.state().global_status) << "cycle " << c;
-        ASSERT_TRUE(replay.state().metric_acc == step.state().metric_acc) << "cycle " << c;
+        ASSERT_TRUE(same_counting_state(replay, step)) << "cycle " << c;
     }
     // ...then every cycle's state is the stepped one, the fine phase never replays and the round
     // phase after it does.
