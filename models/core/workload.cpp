@@ -1,5 +1,9 @@
 #include "models/core/workload.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <cmath>
 #include <numeric>
 #include <sstream>
@@ -133,19 +137,59 @@ void RunCursor::next_block(unsigned n, EventBlock& b) {
         slots_.step_block(n, b.nodes.data());
         for (unsigned j = 0; j < n_atom_events_; ++j) {
             const AtomSum& a = atom_events_[j];
-            if (a.atom[1] == kSlotZero) {  // one atom: its node's column
-                b.col[a.e] = b.nodes[a.atom[0]].data();
-                continue;
-            }
-            const uint64_t *x0 = b.nodes[a.atom[0]].data(), *x1 = b.nodes[a.atom[1]].data(),
-                           *x2 = b.nodes[a.atom[2]].data(), *x3 = b.nodes[a.atom[3]].data();
-            uint64_t* col = b.sums[a.e].data();
-            for (unsigned i = 0; i < n; ++i) col[i] = x0[i] + x1[i] + x2[i] + x3[i];
-            b.col[a.e] = col;
+            b.atoms[a.e] = a.atom;
+            // One atom: its node's column; several: their columns, added when asked.
+            b.col[a.e] = a.atom[1] == kSlotZero ? b.nodes[a.atom[0]].data() : nullptr;
         }
     }
     cycle_ += n;
     k_ += n;
+}
+
+namespace {
+// Sum of col[a, b): two SSE2 lanes in two vectors (x86-64's baseline), the rest one at a time.
+uint64_t column_sum(const uint64_t* col, unsigned a, unsigned b) {
+    unsigned j = a;
+    uint64_t s = 0;
+#ifdef __SSE2__
+    __m128i v0 = _mm_setzero_si128(), v1 = _mm_setzero_si128();
+    for (; j + 4 <= b; j += 4) {
+        v0 = _mm_add_epi64(v0, _mm_loadu_si128(reinterpret_cast<const __m128i*>(col + j)));
+        v1 = _mm_add_epi64(v1, _mm_loadu_si128(reinterpret_cast<const __m128i*>(col + j + 2)));
+    }
+    alignas(16) uint64_t lanes[2];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), _mm_add_epi64(v0, v1));
+    s = lanes[0] + lanes[1];
+#endif
+    for (; j < b; ++j) s += col[j];
+    return s;
+}
+}  // namespace
+
+uint64_t EventBlock::sum(unsigned e, unsigned a, unsigned b) const {
+    if (col[e]) return column_sum(col[e], a, b);
+    uint64_t s = 0;
+    for (uint8_t x : atoms[e])
+        if (x != kSlotZero) s += column_sum(nodes[x].data(), a, b);
+    return s;
+}
+
+void EventBlock::sum_events(EventMask events, unsigned a, unsigned b, std::array<uint64_t, kNumEvents>& out) const {
+    static_assert(kNumSlotNodes + 1 <= 32, "a bit per node in `done`");
+    std::array<uint64_t, kNumSlotNodes + 1> node{};  // node[kSlotZero] stays 0
+    uint32_t done = 1u << kSlotZero;
+    events.for_each([&](unsigned e) {
+        if (!atoms_of(e)) {
+            out[e] = column_sum(col[e], a, b);
+            return;
+        }
+        uint64_t s = 0;
+        for (uint8_t x : atoms[e]) {
+            if (!((done >> x) & 1u)) node[x] = column_sum(nodes[x].data(), a, b), done |= 1u << x;
+            s += node[x];
+        }
+        out[e] = s;
+    });
 }
 
 namespace {

@@ -59,6 +59,7 @@ uint64_t field_mask(unsigned fields, unsigned bits) {
 // Each field reads round(F * slots_k / FC3) with F = 2^bits - 1; with FC3 = 0 the last written
 // value reads back. Fields the CPU lacks read 0 (docs/semantics.md assumption A5).
 uint64_t Pmu::perf_metrics_value() const {
+    settle();
     const uint64_t fc3 = st_.counter[fixed_slot(3)];
     const unsigned fields = perf_metrics_fields(), bits = sem_.metrics_field_bits;
     const uint64_t fmax = sem_.metrics_field_max();

@@ -52,6 +52,7 @@ Pmu::Pmu(CpuConfig cpu, Semantics sem, std::unique_ptr<Workload> workload)
 }
 
 void Pmu::set_workload(std::unique_ptr<Workload> w) {
+    end_block();
     workload_ = std::move(w);
     workload_->bind(cpu_);
     cursor_cycle_ = kForever;
@@ -60,6 +61,7 @@ void Pmu::set_workload(std::unique_ptr<Workload> w) {
 }
 
 void Pmu::reset() {
+    end_block();
     const uint64_t cycle = st_.cycle;
     st_ = PmuState{};
     st_.cycle = cycle;
@@ -104,6 +106,7 @@ Pmu::QuietResult Pmu::access_quiet(AccessKind k, uint32_t index, uint64_t v, uns
 }
 
 AccessResult Pmu::load_register(uint32_t msr, uint64_t v) {
+    end_block();
     const RegisterDesc* r = table_.find(msr);
     if (r && r->kind == RegKind::GlobalStatus) {
         st_.global_status = v;
@@ -118,6 +121,7 @@ AccessResult Pmu::load_register(uint32_t msr, uint64_t v) {
 
 // The one place where behaviour is attached to register kinds.
 uint64_t Pmu::read_value(const RegisterDesc& r) const {
+    settle();
     switch (r.kind) {
         case RegKind::Pmc:
         case RegKind::APmc: return st_.counter[r.index];
@@ -142,6 +146,7 @@ AccessResult Pmu::write_register(const RegisterDesc& r, uint64_t v) {
 }
 
 bool Pmu::write_value(const RegisterDesc& r, uint64_t v) {
+    end_block();  // a block's carry cycle and sums assume the registers it started with
     switch (r.kind) {
         case RegKind::Pmc: write_pmc_legacy(r.index, v); break;
         case RegKind::APmc: write_pmc_full(r.index, v); break;

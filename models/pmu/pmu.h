@@ -13,6 +13,7 @@
 //   pmu_cycle_program.cpp  per-cycle mode's compiled form of the plans
 //   pmu_cycle_replay.cpp   per-cycle mode's replay of periodic runs
 //   pmu_cycle_block.cpp    per-cycle mode's blocks of cycles for runs with no period
+//   cycle_program.h        per-cycle mode's compiled data (plain structs)
 //   pmu_chunk_program.cpp  fast mode's compiled form of the plans, per ring, for short chunks
 #pragma once
 #include <array>
@@ -23,6 +24,7 @@
 
 #include "models/core/workload.h"
 #include "models/cpu/cpu_config.h"
+#include "models/pmu/cycle_program.h"
 #include "models/pmu/pmu_state.h"
 #include "models/pmu/register_table.h"
 
@@ -64,13 +66,20 @@ public:
     const CpuConfig& cpu() const { return cpu_; }
     const Semantics& semantics() const { return sem_; }
     const RegisterTable& registers() const { return table_; }
-    const PmuState& state() const { return st_; }
+    const PmuState& state() const { settle(); return st_; }
     uint64_t cycle() const { return st_.cycle; }
     const Workload& workload() const { return *workload_; }
     void set_workload(std::unique_ptr<Workload> w);
-    void set_semantics(const Semantics& s) { sem_ = s; replan(); }
+    void set_semantics(const Semantics& s) {
+        end_block();  // the block's PERF_METRICS sums are in the old field resolution
+        sem_ = s;
+        replan();
+    }
     // The workload's future runs changed (a context schedule was extended or cut): re-seek.
-    void workload_changed() { cursor_cycle_ = kForever; }
+    void workload_changed() {
+        end_block();
+        cursor_cycle_ = kForever;
+    }
 
     // Power-on reset: every register to its reset value, the PMI log kept.
     void reset();
@@ -96,7 +105,15 @@ public:
     // Time. Both advance to cycle `to` (exclusive) and give identical architectural results;
     // with stop_at_pmi they return true as soon as a PMI has been raised (cycle() is then the
     // cycle after the PMI).
-    bool advance_per_cycle(uint64_t to, bool stop_at_pmi = false);
+    // A block's cycles before its stop only move the cycle (pmu_cycle_block.cpp): inline, since
+    // the clock advances one cycle per activation.
+    bool advance_per_cycle(uint64_t to, bool stop_at_pmi = false) {
+        if (st_.cycle < to && to <= block_.stop) {
+            st_.cycle = to;
+            return false;
+        }
+        return step_cycles(to, stop_at_pmi);
+    }
     bool advance_fast(uint64_t to, bool stop_at_pmi = false);
     // Per-cycle mode replays a run whose increments repeat every `max_period` active cycles or
     // fewer from a table (pmu_cycle_replay.cpp); 0 evaluates every cycle step by step. Either way
@@ -108,13 +125,14 @@ public:
     }
     // Replaying a periodic run from a table; a block of a run without a short period (the
     // cycles computed ahead, pmu_cycle_block.cpp) is not replaying but in_block().
-    bool replaying() const { return replay_ != nullptr && replay_ != &block_; }
-    bool in_block() const { return replay_ == &block_; }
+    bool replaying() const { return replay_ != nullptr; }
+    bool in_block() const { return block_.active; }
     // Nothing counts (no active counter, PERF_METRICS accumulates nothing) and no PMI is pending:
     // an advance over any span changes only the cycle, in either mode.
     bool idle() const { return active_.empty() && metrics_ring_ == 0 && pending_.empty(); }
     // That advance, to cycle `to`, when idle() (the caller checks).
     void advance_idle(uint64_t to) {
+        end_block();
         st_.cycle = to;
         cursor_cycle_ = kForever;  // the per-cycle cursor re-seeks, loading the cycle before for edge detect
     }
@@ -134,7 +152,7 @@ public:
     unsigned perf_metrics_fields() const;
 
     // Value of counter slot (0..9 GP, 10..13 fixed).
-    uint64_t counter(unsigned slot) const { return st_.counter[slot]; }
+    uint64_t counter(unsigned slot) const { settle(); return st_.counter[slot]; }
 
 private:
     struct CounterPlan {
@@ -161,6 +179,7 @@ private:
     // RDPMC's counter cases (type 0: GP, 0x4000: fixed), once the CPL, fast-read and version
     // checks passed: false when ECX names no counter of this CPU. Inline: access_quiet's RDPMC.
     bool rdpmc_counter(uint32_t type, uint32_t n, uint64_t& value) const {
+        settle();
         if (type == 0 && n < cpu_.num_gp) return value = st_.counter[n] & cpu_.gp_mask(), true;
         if (type == 0x4000 && cpu_.has_fixed(n)) return value = st_.counter[fixed_slot(n)] & cpu_.fixed_mask(), true;
         return false;
@@ -179,6 +198,7 @@ private:
     bool metrics_clear_mode() const;
 
     // counting
+    bool step_cycles(uint64_t to, bool stop_at_pmi);  // advance_per_cycle's loop (pmu_timing.cpp)
     void replan();                       // every slot (reset, semantics, freeze)
     bool replan_slots(uint32_t slots);   // only these slots' programming changed
     bool replan_enables(uint32_t slots); // only these slots' GLOBAL_CTRL bits changed
@@ -307,39 +327,15 @@ private:
     mutable std::array<EncodingMemo, kMaxGpCounters> enc_memo_{};
     uint8_t metrics_ring_ = 0;
     // Per-cycle mode's form of the plans (compiled at the first per-cycle advance after
-    // finish_plan, pmu_cycle_program.cpp): per ring, the counting slots with the base events each
-    // sums, as index lists, so that a cycle walks no event mask. A counter without CMASK/INV/E/EQ
-    // and narrower than 64 bits (almost all) is "dense": its events are CycleEvents. The others are
-    // CycleTerms: conditional_increment, or a sum with a 64-bit carry.
-    struct CycleEvent {
-        uint8_t slot, ev;
-        bool operator==(const CycleEvent& o) const { return slot == o.slot && ev == o.ev; }
-    };
-    struct CycleTerm {
-        uint8_t slot = 0;
-        bool conditional = false;   // CMASK/INV/E/EQ: conditional_increment
-        uint16_t first = 0, count = 0;
-    };
+    // finish_plan, pmu_cycle_program.cpp): per ring, the dense counters' events and the other
+    // counters' terms (cycle_program.h).
+    using CycleEvent = percycle::CycleEvent;
+    using CycleTerm = percycle::CycleTerm;
     std::array<std::vector<CycleEvent>, 2> cycle_events_;  // [0]: CPL 0, [1]: CPL > 0
     std::array<std::vector<CycleTerm>, 2> cycle_terms_;
     std::vector<uint8_t> term_events_;
     bool cycle_terms_stale_ = true;  // the plans changed since compile_cycle_terms
-    // The dense counters' program for the cursor's current run: the sum of each counter's events
-    // that are constant in the run (whole rates), added every cycle to all slots at once, and the
-    // events that vary. A slot's bits above its width show a carry (0 for a slot that is not dense).
-    struct RunProgram {
-        alignas(16) std::array<uint64_t, kNumCounterSlots> inc{};
-        alignas(16) std::array<uint64_t, kNumCounterSlots> above{};
-        std::vector<CycleEvent> vary;
-        uint64_t run = ~0ull;  // the cursor's run_serial() it was built for
-        uint64_t stepped = 0;  // cycles of the run stepped (pmu_cycle_replay.cpp)
-        uint64_t period = 0;   // the run's period, once asked (0: none within the limit)
-        // kTry: try_replay after each stepped cycle; kCount: the run has no period within the
-        // limit and edge detect keeps it stepping (without E it steps in blocks instead,
-        // pmu_cycle_block.cpp), a stepped cycle only counts; kNever: replay is off or a ring's
-        // term reads every cycle.
-        enum : uint8_t { kTry, kCount, kNever } replay = kTry;
-    };
+    using RunProgram = percycle::RunProgram;  // the dense counters' program for the cursor's run
     RunProgram run_program_;
     void build_run_program(const EventVector& ev, unsigned ring);
     uint64_t take_carries();  // the dense counters that carried: their status bits, masked back
@@ -358,22 +354,10 @@ private:
     uint64_t count_cycle(const EventVector& ev, unsigned ring);  // the counters' part of a cycle
     void accumulate_metrics_cycle(const EventVector& ev);
 
-    // A periodic run replayed (pmu_cycle_replay.cpp): row j holds each dense counter's and each
-    // PERF_METRICS field's increments in the phase's active cycles k = j (mod period), for one
-    // ring's program. Kept for the last few (phase, ring, program)s, so that runs of a phase that
-    // come back (a ring change, a VM transition) replay at once.
-    struct ReplayRow {
-        alignas(16) std::array<uint64_t, kNumCounterSlots> ctr{};
-        std::array<uint64_t, kNumMetricFields> metric{};  // F x slots, as accumulate_metrics_cycle adds
-    };
-    struct ReplayTable {
-        Phase phase{};  // the rates it was built from
-        unsigned ring = 0;
-        bool metrics = false;
-        uint64_t fmax = 0;
-        std::vector<CycleEvent> events;
-        std::vector<ReplayRow> rows;
-    };
+    // A periodic run replayed from a table (pmu_cycle_replay.cpp, cycle_program.h), the last few
+    // kept.
+    using ReplayRow = percycle::ReplayRow;
+    using ReplayTable = percycle::ReplayTable;
     static constexpr unsigned kReplayTables = 4;
     static constexpr uint64_t kReplayWarmup = 32;  // stepped cycles of a run before a replay is tried
     std::array<ReplayTable, kReplayTables> replay_tables_{};
@@ -384,21 +368,36 @@ private:
     uint64_t stepped_since_compile_ = 0;  // counting cycles stepped with this program, in any run
     void try_replay(unsigned ring);  // after a stepped cycle: replay from the next one?
     void start_replay(const ReplayTable& t);
-    // The cursor stayed where the replay began: it seeks at the next stepped cycle. A block that
-    // ran to its end left the cursor there (pmu_cycle_block.cpp): it goes on stepping from it.
+    // The cursor stayed where the replay began: it seeks at the next stepped cycle.
     void stop_replay() {
+        end_block();
         if (!replay_) return;
-        if (!(replay_ == &block_ && cursor_cycle_ == replay_end_ && st_.cycle == replay_end_)) cursor_cycle_ = kForever;
+        cursor_cycle_ = kForever;
         replay_ = nullptr;
     }
     uint64_t replay_cycle();         // a replayed cycle: the counters' and fields' increments, carries
     const ReplayTable* find_replay_table(unsigned ring) const;
     const ReplayTable& build_replay_table(unsigned ring, uint64_t period);
-    // A run with no period within the limit: the next cycles' rows computed at once, each then
-    // applied as a replayed row (pmu_cycle_block.cpp). The cursor moves to the block's end.
-    ReplayTable block_;
+    // A run with no period within the limit (pmu_cycle_block.cpp): the next cycles' increments
+    // computed at once, a column per event; the cycles before the first carry then only move the
+    // cycle, and the registers take the columns' sums when anything reads or writes them. The
+    // cursor moves to the block's end.
+    using CycleBlock = percycle::CycleBlock;
+    CycleBlock block_;
     std::unique_ptr<EventBlock> block_events_;
     void start_block(unsigned ring);
+    uint64_t first_carry(unsigned n) const;  // the block's first cycle (0 .. n) where a counter carries
+    void settle_block();                      // the registers take the block's cycles before cycle()
+    void finish_block();                      // settled, and the block dropped
+    // Every read of the counters or PERF_METRICS' accumulators settles first, every write (and
+    // every other advance) ends the block first. Logically const: the registers' values do not
+    // change, only where a block's cycles are kept.
+    void settle() const {
+        if (block_.active && block_.begin + block_.applied < st_.cycle) const_cast<Pmu*>(this)->settle_block();
+    }
+    void end_block() {
+        if (block_.active) finish_block();
+    }
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };
     std::deque<PendingPmi> pending_;

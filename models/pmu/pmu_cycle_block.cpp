@@ -2,10 +2,12 @@
 // limit (rates to nine decimals: the interpreter's and pointer_chase's phases). Stepping a cycle
 // walks every fractional event's carry and the slot tree's splits with their remainders in
 // memory; a block takes the next cycles' increments at once, event by event and split by split
-// (RunCursor::next_block), sums them into one row per cycle of every counter and PERF_METRICS
-// field, and the cycles apply the rows as replayed ones (replay_cycle). Every cycle still ends in
-// end_of_cycle with the state stepping gives; a re-programming, a seek or a new limit mid-block
-// drops the rest of the block (stop_replay) and the cursor seeks again.
+// (RunCursor::next_block), one column per event. Before its first carry a block's cycles only
+// move the cycle: nothing else can happen in them (no carry, no PMI pending, no access, or the
+// access ends the block), and the registers take the columns' sums over the cycles gone when
+// something reads them (settle), or when the block ends: at its last cycle, at the carry (which
+// steps, with its PMI, as before), or at any write, seek, other advance or new replay limit
+// (end_block, then the cursor seeks again). Every read sees the state stepping gives.
 #include <algorithm>
 
 #include "models/pmu/pmu.h"
@@ -20,48 +22,93 @@ void Pmu::start_block(unsigned r) {
         return;
     }
     const unsigned n = static_cast<unsigned>(std::min<uint64_t>(kBlockCycles, cursor_.left_in_run()));
-    if (!n) return;
+    if (!n || !pending_.empty()) return;
     if (!block_events_) block_events_ = std::make_unique<EventBlock>();
-    EventBlock& b = *block_events_;
-    cursor_.next_block(n, b);
+    cursor_.next_block(n, *block_events_);
 
-    // One row per cycle, as count_cycle and accumulate_metrics_cycle sum them; the loops run
-    // over the block's cycles, a counter's (or field's) event at a time.
-    ReplayTable& t = block_;
-    t.rows.resize(n);
+    // The varying events' sums over the block (one pass per column), and from them each
+    // counter's increment: the run's constants and its varying events.
     const RunProgram& p = run_program_;
-    for (unsigned j = 0; j < n; ++j) t.rows[j].ctr = p.inc;  // the run's constants
-    for (const CycleEvent& c : p.vary) {
-        const uint64_t* col = b.col[c.ev];
-        ReplayRow* row = t.rows.data();
-#pragma GCC unroll 4
-        for (unsigned j = 0; j < n; ++j) row[j].ctr[c.slot] += col[j];
-    }
-    t.metrics = metrics_ring_ & (r ? kRing3 : kRing0);
-    if (t.metrics) {
-        const uint64_t fmax = sem_.metrics_field_max();
-        ReplayRow* row = t.rows.data();
-        for (unsigned f = 0; f < kNumMetricFields; ++f) {
-            bool first = true;  // the field's first event sets the row's value, the others add
-            kMetricFieldEvents[f].for_each([&](unsigned e) {
-                if (cursor_.constant(e)) {  // a whole rate: the same value every cycle
-                    const uint64_t x = static_cast<uint64_t>(cursor_.last()[e]) * fmax;
-                    for (unsigned j = 0; j < n; ++j) row[j].metric[f] = (first ? 0 : row[j].metric[f]) + x;
-                } else if (const uint64_t* col = b.col[e]; first) {
-#pragma GCC unroll 4
-                    for (unsigned j = 0; j < n; ++j) row[j].metric[f] = col[j] * fmax;
-                } else {
-#pragma GCC unroll 4
-                    for (unsigned j = 0; j < n; ++j) row[j].metric[f] += col[j] * fmax;
-                }
-                first = false;
-            });
+    block_.metrics = metrics_ring_ & (r ? kRing3 : kRing0);
+    EventMask summed = 0;
+    for (const CycleEvent& c : p.vary) summed |= EventMask::of(c.ev);
+    if (block_.metrics)
+        metric_events_all().for_each([&](unsigned e) {
+            if (!cursor_.constant(e)) summed |= EventMask::of(e);
+        });
+    block_.summed = summed;
+    block_events_->sum_events(summed, 0, n, block_.full);
+    for (unsigned s = 0; s < kNumCounterSlots; ++s) block_.total[s] = p.inc[s] * n;
+    for (const CycleEvent& c : p.vary) block_.total[c.slot] += block_.full[c.ev];
+    block_.begin = cursor_cycle_;  // the cycle after the stepped one
+    block_.end = block_.begin + n;
+    block_.stop = block_.begin + first_carry(n);
+    block_.applied = 0;
+    block_.active = true;
+    cursor_cycle_ = block_.end;  // where next_block left the cursor
+    stepped_since_compile_ += n;  // the cycles count as stepped for a later periodic run's table
+}
+
+// The first cycle of the block in which a dense counter's carry bit (run_program_.above) would be
+// set: n when none is. Only a counter whose total reaches it is walked, cycle by cycle.
+uint64_t Pmu::first_carry(unsigned n) const {
+    const RunProgram& p = run_program_;
+    uint64_t first = n;
+    for (unsigned s = 0; s < kNumCounterSlots; ++s) {
+        if (!((st_.counter[s] + block_.total[s]) & p.above[s])) continue;
+        uint64_t v = st_.counter[s];
+        for (unsigned j = 0; j < first; ++j) {
+            v += p.inc[s];
+            for (const CycleEvent& c : p.vary)
+                if (c.slot == s) v += block_events_->at(c.ev, j);
+            if (v & p.above[s]) {
+                first = j;
+                break;
+            }
         }
     }
-    stepped_since_compile_ += n;  // the cycles count as stepped for a later periodic run's table
-    replay_ = &t;
-    replay_index_ = 0;
-    replay_end_ = cursor_cycle_ + n;
+    return first;
+}
+
+// Cycles [applied, cycle()) of the block into the counters and PERF_METRICS' accumulators, as
+// their rows would have added them (count_cycle, accumulate_metrics_cycle).
+void Pmu::settle_block() {
+    if (st_.cycle <= block_.begin + block_.applied) return;  // (begin is the cycle after the one that started it)
+    const unsigned a = static_cast<unsigned>(block_.applied), m = static_cast<unsigned>(st_.cycle - block_.begin);
+    const uint64_t k = m - a;
+    const RunProgram& p = run_program_;
+    // The whole block (no read inside it) takes the sums start_block took; a read inside it sums
+    // the cycles since the last.
+    const bool whole = a == 0 && m == block_.end - block_.begin;
+    std::array<uint64_t, kNumEvents> part;
+    if (!whole) block_events_->sum_events(block_.summed, a, m, part);
+    const std::array<uint64_t, kNumEvents>& sum = whole ? block_.full : part;
+    if (whole) {
+        for (unsigned s = 0; s < kNumCounterSlots; ++s) st_.counter[s] += block_.total[s];
+    } else {
+        for (unsigned s = 0; s < kNumCounterSlots; ++s) st_.counter[s] += p.inc[s] * k;
+        for (const CycleEvent& c : p.vary) st_.counter[c.slot] += sum[c.ev];
+    }
+    if (block_.metrics) {
+        const uint64_t fmax = sem_.metrics_field_max();
+        for (unsigned f = 0; f < kNumMetricFields; ++f) {
+            uint64_t slots = 0;
+            kMetricFieldEvents[f].for_each([&](unsigned e) {
+                slots += cursor_.constant(e) ? cursor_.last()[e] * k : sum[e];
+            });
+            st_.metric_acc[f] += slots * fmax;
+        }
+    }
+    block_.applied = m;
+}
+
+// A block that ran to its end leaves the cursor there: stepping goes on from it. Otherwise the
+// cursor is past the cycle, and seeks at the next stepped one.
+void Pmu::finish_block() {
+    settle_block();
+    if (st_.cycle != block_.end) cursor_cycle_ = kForever;
+    block_.active = false;
+    block_.stop = 0;
 }
 
 }  // namespace pmusim

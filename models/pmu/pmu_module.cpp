@@ -66,6 +66,22 @@ bool PmuModule::finish_run() {
 // switch, about twice the cost per cycle (docs/performance.md "Per-cycle mode"). Re-armed for
 // the next cycle, it knows that cycle without reading the time (until anchor() moves the offset).
 void PmuModule::clock_method() {
+    // Per-cycle mode's common case first: re-armed for this cycle, inside the run, and the cycle
+    // raises no PMI that stops it. The same steps as below, without re-reading the time or mode.
+    if (armed_ && !stopped_ && mode_ == TimeMode::PerCycle) {
+        const uint64_t now = armed_cycle_;
+        if (pmu_->cycle() < now && now < target_) {
+            if (!pmu_->advance_per_cycle(now, stop_on_pmi_)) {
+                armed_cycle_ = now + 1;
+                return next_trigger(period_);
+            }
+            armed_ = false;  // a PMI stopped the run: as sync reports it, and the run pauses
+            stopped_ = true;
+            pmi_event.notify(SC_ZERO_TIME);
+            sc_pause();
+            return next_trigger(run_event_);
+        }
+    }
     const bool armed = armed_;
     armed_ = false;
     if (!pmu_ || stopped_ || pmu_->cycle() >= target_) return next_trigger(run_event_);

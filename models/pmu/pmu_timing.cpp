@@ -16,6 +16,7 @@ inline bool Pmu::add_to_counter(unsigned s, uint64_t inc) {
 }
 
 void Pmu::retire(EventMask events, unsigned cpl) {
+    end_block();
     if (frozen()) return;
     const uint8_t ring = cpl == 0 ? kRing0 : kRing3;
     uint64_t ovf = 0;
@@ -52,9 +53,15 @@ uint64_t Pmu::count_cycle(const EventVector& ev, unsigned r) {
     return ovf;
 }
 
-bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
+bool Pmu::step_cycles(uint64_t to, bool stop_at_pmi) {
     if (cycle_terms_stale_) compile_cycle_terms();
     while (st_.cycle < to) {
+        // A block's cycles before its stop (pmu_cycle_block.cpp): nothing carries, nothing is
+        // pending or frozen, so they only move the cycle; the registers take them when read.
+        if (st_.cycle < block_.stop) {
+            st_.cycle = std::min(to, block_.stop);
+            continue;
+        }
         uint64_t ovf = 0;
         // A periodic run's row (pmu_cycle_replay.cpp), while the cursor's place is this cycle.
         if (replay_ && cursor_cycle_ == st_.cycle && st_.cycle < replay_end_) {
@@ -80,6 +87,7 @@ bool Pmu::advance_per_cycle(uint64_t to, bool stop_at_pmi) {
             }
         }
         const bool raised = (ovf || !pending_.empty()) && end_of_cycle(ovf);  // else nothing to latch or raise
+        if (block_.active && (!pending_.empty() || frozen())) end_block();      // one started this cycle
         ++st_.cycle;
         if (raised && stop_at_pmi) return true;
     }
@@ -176,6 +184,7 @@ void Pmu::count_chunk(const Run& run, uint64_t a, uint64_t b, EventMask m, Event
 }
 
 bool Pmu::advance_fast(uint64_t to, bool stop_at_pmi) {
+    end_block();
     cursor_cycle_ = kForever;  // the per-cycle cursor is out of step now
     ChunkIncrements inc;
     while (st_.cycle < to) {

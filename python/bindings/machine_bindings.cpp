@@ -290,7 +290,16 @@ void init_machine(py::module_& m) {
         .def_property_readonly("pmi_count", [](const Machine& self) { return self.pmis().size(); }, "number of PMIs raised so far")
         .def("state",
              [](const Machine& self) {
-                 const PmuState& s = self.pmu().state();
+                 // A copy under the platform lock (reading settles a per-cycle block: a write),
+                 // taken without the GIL like every other turn (docs/python.md "Threads").
+                 PmuState s;
+                 uint64_t perf_metrics = 0;
+                 {
+                     const py::gil_scoped_release nogil;
+                     const std::lock_guard<std::recursive_mutex> lock(Platform::mutex());
+                     s = self.pmu().state();
+                     perf_metrics = self.pmu().perf_metrics_value();
+                 }
                  py::dict d;
                  d["counters"] = std::vector<uint64_t>(s.counter.begin(), s.counter.end());
                  d["evtsel"] = std::vector<uint64_t>(s.evtsel.begin(), s.evtsel.end());
@@ -298,7 +307,7 @@ void init_machine(py::module_& m) {
                  d["global_ctrl"] = s.global_ctrl;
                  d["global_status"] = s.global_status;
                  d["debugctl"] = s.debugctl;
-                 d["perf_metrics"] = self.pmu().perf_metrics_value();
+                 d["perf_metrics"] = perf_metrics;
                  d["cycle"] = s.cycle;
                  return d;
              },

@@ -1,8 +1,11 @@
-// Per-cycle mode's blocks of cycles (docs/performance.md "Per-cycle mode, fifth round"): a run
-// with no period within the replay limit takes the next cycles' increments at once, event by event
-// and split by split, and applies them a row per cycle. Each layer is checked against the
-// step-by-step path it shortcuts: the slot walker's step(), the cursor's next(), and a PMU
-// stepping every cycle, with re-programming, seeks and limit changes in the middle of blocks.
+// Per-cycle mode's blocks of cycles (docs/performance.md "The evaluation of a cycle", fifth and
+// sixth rounds): a run with no period within the replay limit takes the next cycles' increments at
+// once, event by event and split by split, and the registers take their sums when read. Each layer
+// is checked against the step-by-step path it shortcuts: the slot walker's step(), the cursor's
+// next(), and a PMU stepping every cycle, with re-programming, seeks, limit changes, sparse reads,
+// writes, carries, PMIs and freezes in the middle of blocks.
+#include <random>
+
 #include "models/core/slot_split.h"
 #include "models/cpu/cpu_config.h"
 #include "models/pmu/pmu.h"
@@ -81,10 +84,23 @@ TEST(RunCursor, ABlockGivesTheCountsOfAsManyNextCalls) {
     for (unsigned n : {5u, kBlockCycles, 1u, kBlockCycles, 0u, 0u, 0u}) {
         if (!n) n = static_cast<unsigned>(std::min<uint64_t>(kBlockCycles, block.left_in_run()));  // to the run's end
         block.next_block(n, *b);
+        EventMask varying = 0;
+        m.for_each([&](unsigned e) {
+            if (!block.constant(e)) varying |= EventMask::of(e);
+        });
+        std::array<uint64_t, kNumEvents> sums{};
+        b->sum_events(varying, n / 2, n, sums);
+        varying.for_each([&](unsigned e) {  // a block's sums are its cycles' counts added
+            uint64_t first = 0, second = 0;
+            for (unsigned j = 0; j < n; ++j) (j >= n / 2 ? second : first) += b->at(e, j);
+            ASSERT_EQ(b->sum(e, n / 2, n), second) << "block " << n << ", event " << e;
+            ASSERT_EQ(b->sum(e, 0, n), first + second) << "block " << n << ", event " << e;
+            ASSERT_EQ(sums[e], second) << "block " << n << ", event " << e;
+        });
         for (unsigned j = 0; j < n; ++j) {
             const EventVector& ev = step.next(w);
             m.for_each([&](unsigned e) {
-                const uint64_t got = block.constant(e) ? block.last()[e] : b->col[e][j];
+                const uint64_t got = block.constant(e) ? block.last()[e] : b->at(e, j);
                 ASSERT_EQ(got, ev[e]) << "block " << n << ", cycle " << j << ", event " << e;
             });
         }
@@ -171,4 +187,69 @@ TEST(PerCycleMode, BlocksGiveEveryCycleTheSteppedStateThroughReprogrammingAndSee
         EXPECT_EQ(block.pmis()[i].sources, step.pmis()[i].sources) << i;
     }
     EXPECT_EQ(block.perf_metrics_value(), step.perf_metrics_value());
+}
+
+TEST(PerCycleMode, ABlocksCyclesReachTheRegistersWhenReadAndItsCarriesStepAtTheirCycle) {
+    // Given two PMUs as above, one cycle at a time (as the clock advances them), with a PMI skid
+    // of 3 cycles and Freeze_PerfMon_On_PMI, 12-bit GP counters that carry every few thousand
+    // cycles and counters written close to their carry in the middle of blocks...
+    Overrides ov{{"gp_width", 12}, {"fixed_width", 16}};
+    const auto cpu = make_cpu_config("sapphirerapids", ov);
+    Semantics sem;
+    sem.pmi_skid = 3;
+    Pmu block(cpu, sem, std::make_unique<SteadyWorkload>(fine_rates()));
+    Pmu step(cpu, sem, std::make_unique<SteadyWorkload>(fine_rates()));
+    step.set_replay_limit(0);
+    auto both = [&](auto&& f) { f(block), f(step); };
+    both([&](Pmu& p) {
+        p.wrmsr(msr::kPerfEvtSel0, sel::INSTRUCTIONS | sel::USR | sel::OS | sel::INT | sel::EN);
+        p.wrmsr(msr::kPerfEvtSel0 + 1, sel::SLOTS | sel::USR | sel::OS | sel::EN);
+        p.wrmsr(msr::kPerfEvtSel0 + 2, 0x02a4 | sel::USR | sel::INT | sel::EN);
+        p.wrmsr(msr::kFixedCtrCtrl, 0xbbbb);
+        p.wrmsr(msr::kDebugCtl, 1ull << debugctl_bit::kFreezePerfmonOnPmi);
+        p.wrmsr(msr::kGlobalCtrl, 0x7ull | (0xfull << 32) | (1ull << 48));
+    });
+    uint64_t c = 0;
+    unsigned reads_in_block = 0, frozen_reads = 0;
+    std::mt19937_64 rng(7);
+    // ...when both advance to the next cycle 400,000 times, and only every few hundred cycles an
+    // RDPMC, an RDMSR of a counter or PERF_METRICS, or a look at the whole state reads them, a counter is set
+    // 40 below its carry, or GLOBAL_STATUS is cleared (unfreezing the counters)...
+    for (unsigned i = 0; i < 400'000; ++i) {
+        ++c;
+        block.advance_per_cycle(c);
+        step.advance_per_cycle(c);
+        if (rng() % 300) continue;
+        const bool in_block = block.in_block();
+        switch (rng() % 6) {
+            case 0: {
+                const uint32_t ecx = rng() % 2 ? RDPMC_FIXED | uint32_t(rng() % 4) : uint32_t(rng() % 3);
+                ASSERT_EQ(block.rdpmc(ecx).value, step.rdpmc(ecx).value) << "cycle " << c << ", ECX " << ecx;
+                break;
+            }
+            case 1: ASSERT_EQ(block.rdmsr(msr::kPerfMetrics).value, step.rdmsr(msr::kPerfMetrics).value) << c; break;
+            case 2: ASSERT_TRUE(same_counting_state(block, step)) << "cycle " << c; break;
+            case 3: both([](Pmu& p) { p.wrmsr(msr::kPmc0 + 2, 0xfff - 40); }); break;
+            case 4: both([](Pmu& p) { p.wrmsr(msr::kGlobalStatusReset, p.state().global_status); }); break;
+            case 5: {
+                const uint32_t m = rng() % 2 ? msr::kFixedCtr0 + uint32_t(rng() % 4) : msr::kPmc0 + uint32_t(rng() % 3);
+                ASSERT_EQ(block.rdmsr(m).value, step.rdmsr(m).value) << "cycle " << c << ", MSR " << m;
+                break;
+            }
+        }
+        // (a read leaves the block; a write ends it)
+        if (in_block && block.in_block()) ++reads_in_block;
+        frozen_reads += (block.state().global_status >> status_bit::kCtrFrz) & 1u;
+    }
+    // ...then every read gives what stepping gives, the PMIs come at the same cycles, reads met
+    // blocks midway and left them running, and the counters were frozen at some of them.
+    EXPECT_GT(reads_in_block, 100u);
+    EXPECT_GT(frozen_reads, 10u);
+    ASSERT_TRUE(same_counting_state(block, step));
+    ASSERT_EQ(block.pmis().size(), step.pmis().size());
+    EXPECT_GT(block.pmis().size(), 50u);
+    for (size_t i = 0; i < block.pmis().size(); ++i) {
+        EXPECT_EQ(block.pmis()[i].cycle, step.pmis()[i].cycle) << i;
+        EXPECT_EQ(block.pmis()[i].sources, step.pmis()[i].sources) << i;
+    }
 }
