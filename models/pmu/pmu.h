@@ -392,12 +392,16 @@ private:
     // Every read of the counters or PERF_METRICS' accumulators settles first, every write (and
     // every other advance) ends the block first. Logically const: the registers' values do not
     // change, only where a block's cycles are kept.
+    // Only per-cycle mode has blocks: the calls are out of line and cold, so that the access paths
+    // keep a test and a branch (fast mode's VM exits read and write registers a hundred times).
     void settle() const {
-        if (block_.active && block_.begin + block_.applied < st_.cycle) const_cast<Pmu*>(this)->settle_block();
+        if (__builtin_expect(block_.active, 0)) settle_out_of_line();
     }
     void end_block() {
-        if (block_.active) finish_block();
+        if (__builtin_expect(block_.active, 0)) end_block_out_of_line();
     }
+    [[gnu::cold]] void settle_out_of_line() const;
+    [[gnu::cold]] void end_block_out_of_line();
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };
     std::deque<PendingPmi> pending_;

@@ -102,6 +102,13 @@ void Pmu::settle_block() {
     block_.applied = m;
 }
 
+// Logically const: the registers' values do not change, only where a block's cycles are kept.
+void Pmu::settle_out_of_line() const {
+    if (block_.begin + block_.applied < st_.cycle) const_cast<Pmu*>(this)->settle_block();
+}
+
+void Pmu::end_block_out_of_line() { finish_block(); }
+
 // A block that ran to its end leaves the cursor there: stepping goes on from it. Otherwise the
 // cursor is past the cycle, and seeks at the next stepped one.
 void Pmu::finish_block() {
