@@ -166,14 +166,6 @@ uint64_t column_sum(const uint64_t* col, unsigned a, unsigned b) {
 }
 }  // namespace
 
-uint64_t EventBlock::sum(unsigned e, unsigned a, unsigned b) const {
-    if (col[e]) return column_sum(col[e], a, b);
-    uint64_t s = 0;
-    for (uint8_t x : atoms[e])
-        if (x != kSlotZero) s += column_sum(nodes[x].data(), a, b);
-    return s;
-}
-
 void EventBlock::sum_events(EventMask events, unsigned a, unsigned b, std::array<uint64_t, kNumEvents>& out) const {
     static_assert(kNumSlotNodes + 1 <= 32, "a bit per node in `done`");
     std::array<uint64_t, kNumSlotNodes + 1> node{};  // node[kSlotZero] stays 0

@@ -72,7 +72,7 @@ EventVector events_at(const Workload& w, uint64_t cycle);
 // cycle j, for the events of the cursor's mask that vary in the run (the constant ones read
 // RunCursor::last()). A plain event or a one-atom slot event is a column; an event of several
 // atoms is the sum of its atoms' node columns, added when asked: a per-cycle PMU sums a block's
-// cycles (sum) and reads single cycles only near a carry. Large (about 140 KB): one per per-cycle
+// cycles (sum_events) and reads single cycles only near a carry. Large (about 140 KB): one per per-cycle
 // PMU, on the heap.
 struct EventBlock {
     std::array<BlockColumn, kNumSlotNodes + 1> nodes{};  // the slot tree's; nodes[kSlotZero] stays 0
@@ -85,10 +85,8 @@ struct EventBlock {
         const auto& a = atoms[e];
         return nodes[a[0]][j] + nodes[a[1]][j] + nodes[a[2]][j] + nodes[a[3]][j];
     }
-    // Event e's counts over cycles [a, b) of the block.
-    uint64_t sum(unsigned e, unsigned a, unsigned b) const;
-    // The same for every event of `events` (none constant in the run) into out[e], each node
-    // column read once however many events share it.
+    // The counts over cycles [a, b) of the block of every event of `events` (none constant in
+    // the run) into out[e], each node column read once however many events share it.
     void sum_events(EventMask events, unsigned a, unsigned b, std::array<uint64_t, kNumEvents>& out) const;
 };
 

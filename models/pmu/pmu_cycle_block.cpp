@@ -30,14 +30,8 @@ void Pmu::start_block(unsigned r) {
     // counter's increment: the run's constants and its varying events.
     const RunProgram& p = run_program_;
     block_.metrics = metrics_ring_ & (r ? kRing3 : kRing0);
-    EventMask summed = 0;
-    for (const CycleEvent& c : p.vary) summed |= EventMask::of(c.ev);
-    if (block_.metrics)
-        metric_events_all().for_each([&](unsigned e) {
-            if (!cursor_.constant(e)) summed |= EventMask::of(e);
-        });
-    block_.summed = summed;
-    block_events_->sum_events(summed, 0, n, block_.full);
+    block_.summed = block_.metrics ? p.vary_events | p.metric_vary : p.vary_events;
+    block_events_->sum_events(block_.summed, 0, n, block_.full);
     for (unsigned s = 0; s < kNumCounterSlots; ++s) block_.total[s] = p.inc[s] * n;
     for (const CycleEvent& c : p.vary) block_.total[c.slot] += block_.full[c.ev];
     block_.begin = cursor_cycle_;  // the cycle after the stepped one
@@ -77,18 +71,14 @@ void Pmu::settle_block() {
     const unsigned a = static_cast<unsigned>(block_.applied), m = static_cast<unsigned>(st_.cycle - block_.begin);
     const uint64_t k = m - a;
     const RunProgram& p = run_program_;
-    // The whole block (no read inside it) takes the sums start_block took; a read inside it sums
-    // the cycles since the last.
-    const bool whole = a == 0 && m == block_.end - block_.begin;
+    // The varying events' sums over cycles [a, m): the whole block's (no read inside it) are
+    // those start_block took; a read inside it sums the cycles since the last.
     std::array<uint64_t, kNumEvents> part;
+    const bool whole = a == 0 && m == block_.end - block_.begin;
     if (!whole) block_events_->sum_events(block_.summed, a, m, part);
     const std::array<uint64_t, kNumEvents>& sum = whole ? block_.full : part;
-    if (whole) {
-        for (unsigned s = 0; s < kNumCounterSlots; ++s) st_.counter[s] += block_.total[s];
-    } else {
-        for (unsigned s = 0; s < kNumCounterSlots; ++s) st_.counter[s] += p.inc[s] * k;
-        for (const CycleEvent& c : p.vary) st_.counter[c.slot] += sum[c.ev];
-    }
+    for (unsigned s = 0; s < kNumCounterSlots; ++s) st_.counter[s] += p.inc[s] * k;
+    for (const CycleEvent& c : p.vary) st_.counter[c.slot] += sum[c.ev];
     if (block_.metrics) {
         const uint64_t fmax = sem_.metrics_field_max();
         for (unsigned f = 0; f < kNumMetricFields; ++f) {

@@ -51,11 +51,16 @@ void Pmu::build_run_program(const EventVector& ev, unsigned r) {
     p.inc.fill(0);
     p.above.fill(0);
     p.vary.clear();
+    p.vary_events = p.metric_vary = 0;
     for (const CycleEvent& c : cycle_events_[r]) {
         p.above[c.slot] = ~plan_[c.slot].width_mask;
         if (cursor_.constant(c.ev)) p.inc[c.slot] += ev[c.ev];
-        else p.vary.push_back(c);
+        else p.vary.push_back(c), p.vary_events |= EventMask::of(c.ev);
     }
+    if (metrics_ring_)
+        metric_events_all().for_each([&](unsigned e) {
+            if (!cursor_.constant(e)) p.metric_vary |= EventMask::of(e);
+        });
     p.run = cursor_.run_serial();
     p.stepped = 0;
     p.period = 0;

@@ -37,10 +37,7 @@ bool PmuModule::sync(uint64_t cycle) {
     if (!pmu_ || cycle <= pmu_->cycle()) return false;
     const bool stop = stop_on_pmi_;
     const bool pmi = mode_ == TimeMode::PerCycle ? pmu_->advance_per_cycle(cycle, stop) : pmu_->advance_fast(cycle, stop);
-    if (pmi) {
-        stopped_ = true;
-        pmi_event.notify(SC_ZERO_TIME);
-    }
+    if (pmi) stopped_at_pmi();
     return pmi;
 }
 
@@ -75,9 +72,8 @@ void PmuModule::clock_method() {
                 armed_cycle_ = now + 1;
                 return next_trigger(period_);
             }
-            armed_ = false;  // a PMI stopped the run: as sync reports it, and the run pauses
-            stopped_ = true;
-            pmi_event.notify(SC_ZERO_TIME);
+            armed_ = false;  // a PMI stopped the run: reported as sync does, and the run pauses
+            stopped_at_pmi();
             sc_pause();
             return next_trigger(run_event_);
         }

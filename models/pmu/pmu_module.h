@@ -44,6 +44,12 @@ public:
 
 private:
     void clock_method();
+    // A PMI stopped the run (stop_on_pmi): the run is over for this module, and pmi_event tells
+    // the waiting processes.
+    void stopped_at_pmi() {
+        stopped_ = true;
+        pmi_event.notify(sc_core::SC_ZERO_TIME);
+    }
     void msr_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
     void rdpmc_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
     void anchor();
