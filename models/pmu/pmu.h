@@ -130,7 +130,8 @@ public:
     // Nothing counts (no active counter, PERF_METRICS accumulates nothing) and no PMI is pending:
     // an advance over any span changes only the cycle, in either mode.
     bool idle() const { return active_.empty() && metrics_ring_ == 0 && pending_.empty(); }
-    // That advance, to cycle `to`, when idle() (the caller checks).
+    // That advance, to cycle `to`, when idle() (the caller checks). The cursor re-seeks after it
+    // as after workload_changed, so a schedule extended by the idle span needs no other call.
     void advance_idle(uint64_t to) {
         end_block();
         st_.cycle = to;

@@ -140,10 +140,11 @@ private:
     void run_cycles(unsigned source, int owner, int tag, uint64_t n, bool stop_on_guest_pmi) {
         if (n == 0) return;
         e_->cw->append(source, n, owner, tag);
-        m_->workload_changed();
         // Nothing counts and no PMI is pending: no chunk observer can see these cycles (nothing
         // counted, no status bit set), so they only move the time (a step's cost, almost always).
+        // An idle advance re-seeks the PMU's cursor as a changed schedule needs (Pmu::advance_idle).
         if (!stop_on_guest_pmi && !vcd_ && m_->advance_if_idle(n)) return;
+        m_->workload_changed();
         run_chunks(owner, tag, n, stop_on_guest_pmi);
     }
     void run_chunks(int owner, int tag, uint64_t n, bool stop_on_pmi);  // run_cycles after the schedule append

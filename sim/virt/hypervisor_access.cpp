@@ -22,7 +22,9 @@ AccessKind access_kind(SoftOp::Kind k) {
 KvmHw::Result Hypervisor::hw(int actor, bool trusted, AccessKind k, uint32_t idx, uint64_t v, Taint t, bool charge,
                             uint64_t keep, std::string_view what) {
     const bool write = k == AccessKind::Wrmsr;
-    const uint64_t old_fixed = m_->pmu().state().fixed_ctr_ctrl;  // provenance keeps unchanged fields' owners
+    // A write that keeps FIXED_CTR_CTRL fields: provenance keeps the owners of those unchanged
+    // (Provenance::on_write reads the old value only then).
+    const uint64_t old_fixed = keep ? m_->pmu().state().fixed_ctr_ctrl : 0;
     const Pmu::QuietResult a = direct_ ? direct_->access_quiet(k, idx, write ? v : 0) : through_machine(k, idx, v);
     Result r{a.ok, a.value, 0};
     if (a.reg) {
