@@ -89,22 +89,6 @@ AccessResult Pmu::wrmsr(uint32_t msr, uint64_t v) {
     return write_register(*r, v);
 }
 
-Pmu::QuietResult Pmu::access_quiet(AccessKind k, uint32_t index, uint64_t v, unsigned cpl) {
-    if (k == AccessKind::Rdpmc) {
-        QuietResult q;
-        // A counter read at CPL 0 (KVM's and host perf's): rdpmc_to's counter cases, inline.
-        if (cpl == 0 && cpu_.version != 0 && rdpmc_counter(index >> 16, index & 0xffff, q.value)) return {true, q.value, nullptr};
-        q.ok = rdpmc_to(index, cpl, q.value, nullptr);
-        return q;
-    }
-    const RegisterDesc* r = table_.find(index);
-    if (!r) return {false, 0, nullptr};
-    if (k == AccessKind::Rdmsr) return {true, read_value(*r), r};
-    // The checks of wrmsr() and write_register(), in their order.
-    if (!writable(*r, v) || !write_value(*r, v)) return {false, 0, nullptr};
-    return {true, 0, r};
-}
-
 AccessResult Pmu::load_register(uint32_t msr, uint64_t v) {
     end_block();
     const RegisterDesc* r = table_.find(msr);

@@ -90,7 +90,7 @@ public:
     AccessResult rdpmc(uint32_t ecx, unsigned cpl = 0);
     // The same accesses without the #GP's text (the engine's direct path builds it only when it is
     // shown): the result, and the register an RDMSR/WRMSR reached (null on a #GP and for RDPMC).
-    // Same state changes as rdmsr/wrmsr/rdpmc (test QuietAccess.*).
+    // Same state changes as rdmsr/wrmsr/rdpmc (test QuietAccess.*). Defined in pmu_quiet_access.h.
     struct QuietResult {
         bool ok = true;
         uint64_t value = 0;

@@ -4,6 +4,7 @@
 // then by the checkers, in registry order.
 #include <algorithm>
 
+#include "models/pmu/pmu_quiet_access.h"
 #include "sim/pmu_trace.h"
 #include "sim/virt/hypervisor.h"
 

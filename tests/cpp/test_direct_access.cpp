@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 
+#include "models/pmu/pmu_quiet_access.h"
 #include "pmu_test_util.h"
 
 using namespace pmusim;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "models/pmu/pmu.h"
+#include "models/pmu/pmu_quiet_access.h"
 #include "models/pmu/register_table.h"
 
 using namespace pmusim;
