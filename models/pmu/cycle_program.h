@@ -35,9 +35,10 @@ struct RunProgram {
     alignas(16) std::array<uint64_t, kNumCounterSlots> inc{};
     alignas(16) std::array<uint64_t, kNumCounterSlots> above{};
     std::vector<CycleEvent> vary;
-    // The events a block sums (pmu_cycle_block.cpp): vary's, and PERF_METRICS' that vary in the
-    // run (summed when the block's ring accumulates the metrics).
+    // vary's events, and PERF_METRICS' that vary in the run: what a block sums
+    // (pmu_cycle_block.cpp), the latter when the block's ring accumulates the metrics.
     EventMask vary_events, metric_vary;
+    EventMask block_events(bool metrics) const { return metrics ? vary_events | metric_vary : vary_events; }
     uint64_t run = ~0ull;  // the cursor's run_serial() it was built for
     uint64_t stepped = 0;  // cycles of the run stepped (pmu_cycle_replay.cpp)
     uint64_t period = 0;   // the run's period, once asked (0: none within the limit)
@@ -77,9 +78,7 @@ struct CycleBlock {
     // change that (a write, a PMI, a seek) ends it: before it, a cycle only moves the cycle.
     uint64_t stop = 0;
     uint64_t applied = 0;         // the registers hold cycles [begin, begin + applied)
-    alignas(16) std::array<uint64_t, kNumCounterSlots> total{};  // each slot's increment over the block (the carry search's)
-    EventMask summed;                        // the varying events the counters and fields read
-    std::array<uint64_t, kNumEvents> full{}; // their sums over the block
+    std::array<uint64_t, kNumEvents> full{}; // the varying events' sums over the block (RunProgram::block_events)
 };
 
 }  // namespace pmusim::percycle

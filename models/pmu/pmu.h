@@ -389,7 +389,7 @@ private:
     void start_block(unsigned ring);
     uint64_t first_carry(unsigned n) const;  // the block's first cycle (0 .. n) where a counter carries
     void settle_block();                      // the registers take the block's cycles before cycle()
-    void finish_block();                      // settled, and the block dropped
+    [[gnu::cold]] void finish_block();        // settled, and the block dropped (end_block's call)
     // Every read of the counters or PERF_METRICS' accumulators settles first, every write (and
     // every other advance) ends the block first. Logically const: the registers' values do not
     // change, only where a block's cycles are kept.
@@ -399,10 +399,9 @@ private:
         if (__builtin_expect(block_.active, 0)) settle_out_of_line();
     }
     void end_block() {
-        if (__builtin_expect(block_.active, 0)) end_block_out_of_line();
+        if (__builtin_expect(block_.active, 0)) finish_block();
     }
     [[gnu::cold]] void settle_out_of_line() const;
-    [[gnu::cold]] void end_block_out_of_line();
 
     struct PendingPmi { uint64_t cycle; uint64_t sources; };
     std::deque<PendingPmi> pending_;

@@ -26,14 +26,9 @@ void Pmu::start_block(unsigned r) {
     if (!block_events_) block_events_ = std::make_unique<EventBlock>();
     cursor_.next_block(n, *block_events_);
 
-    // The varying events' sums over the block (one pass per column), and from them each
-    // counter's increment: the run's constants and its varying events.
-    const RunProgram& p = run_program_;
+    // The varying events' sums over the block (one pass per column).
     block_.metrics = metrics_ring_ & (r ? kRing3 : kRing0);
-    block_.summed = block_.metrics ? p.vary_events | p.metric_vary : p.vary_events;
-    block_events_->sum_events(block_.summed, 0, n, block_.full);
-    for (unsigned s = 0; s < kNumCounterSlots; ++s) block_.total[s] = p.inc[s] * n;
-    for (const CycleEvent& c : p.vary) block_.total[c.slot] += block_.full[c.ev];
+    block_events_->sum_events(run_program_.block_events(block_.metrics), 0, n, block_.full);
     block_.begin = cursor_cycle_;  // the cycle after the stepped one
     block_.end = block_.begin + n;
     block_.stop = block_.begin + first_carry(n);
@@ -44,12 +39,16 @@ void Pmu::start_block(unsigned r) {
 }
 
 // The first cycle of the block in which a dense counter's carry bit (run_program_.above) would be
-// set: n when none is. Only a counter whose total reaches it is walked, cycle by cycle.
+// set: n when none is. Only a counter whose increment over the block (the run's constants and
+// its varying events' sums) reaches it is walked, cycle by cycle.
 uint64_t Pmu::first_carry(unsigned n) const {
     const RunProgram& p = run_program_;
+    std::array<uint64_t, kNumCounterSlots> total;
+    for (unsigned s = 0; s < kNumCounterSlots; ++s) total[s] = p.inc[s] * n;
+    for (const CycleEvent& c : p.vary) total[c.slot] += block_.full[c.ev];
     uint64_t first = n;
     for (unsigned s = 0; s < kNumCounterSlots; ++s) {
-        if (!((st_.counter[s] + block_.total[s]) & p.above[s])) continue;
+        if (!((st_.counter[s] + total[s]) & p.above[s])) continue;
         uint64_t v = st_.counter[s];
         for (unsigned j = 0; j < first; ++j) {
             v += p.inc[s];
@@ -75,7 +74,7 @@ void Pmu::settle_block() {
     // those start_block took; a read inside it sums the cycles since the last.
     std::array<uint64_t, kNumEvents> part;
     const bool whole = a == 0 && m == block_.end - block_.begin;
-    if (!whole) block_events_->sum_events(block_.summed, a, m, part);
+    if (!whole) block_events_->sum_events(p.block_events(block_.metrics), a, m, part);
     const std::array<uint64_t, kNumEvents>& sum = whole ? block_.full : part;
     for (unsigned s = 0; s < kNumCounterSlots; ++s) st_.counter[s] += p.inc[s] * k;
     for (const CycleEvent& c : p.vary) st_.counter[c.slot] += sum[c.ev];
@@ -93,11 +92,7 @@ void Pmu::settle_block() {
 }
 
 // Logically const: the registers' values do not change, only where a block's cycles are kept.
-void Pmu::settle_out_of_line() const {
-    if (block_.begin + block_.applied < st_.cycle) const_cast<Pmu*>(this)->settle_block();
-}
-
-void Pmu::end_block_out_of_line() { finish_block(); }
+void Pmu::settle_out_of_line() const { const_cast<Pmu*>(this)->settle_block(); }
 
 // A block that ran to its end leaves the cursor there: stepping goes on from it. Otherwise the
 // cursor is past the cycle, and seeks at the next stepped one.
